@@ -1,0 +1,100 @@
+use std::path::PathBuf;
+
+use anyhow::Context;
+use serde::Serialize;
+use zkm::elf::{GoBuildInfo, ImageId, Program};
+
+use super::Ctx;
+
+/// Show what a guest ELF contains: entry point, segments, symbols, Go build info, image id.
+///
+/// Also checks that the file is a static, 32-bit, big-endian MIPS executable, with a
+/// clear error when it is not.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  zkm inspect hello/target/zkm/hello.elf\n  zkm inspect testdata/elf/sha256chain.elf --json"
+)]
+pub struct Args {
+    /// The ELF file to inspect.
+    pub file: PathBuf,
+}
+
+#[derive(Serialize)]
+struct SegmentInfo {
+    vaddr: String,
+    mem_size: u32,
+    file_size: u32,
+    flags: String,
+}
+
+#[derive(Serialize)]
+struct ElfInfo {
+    path: PathBuf,
+    size: u64,
+    image_id: ImageId,
+    entry: String,
+    entry_symbol: Option<String>,
+    segments: Vec<SegmentInfo>,
+    symbols: usize,
+    go: Option<GoBuildInfo>,
+}
+
+pub fn run(ctx: Ctx, args: Args) -> anyhow::Result<i32> {
+    let bytes = std::fs::read(&args.file).map_err(|source| zkm::elf::ElfError::Io {
+        path: args.file.display().to_string(),
+        source,
+    })?;
+    let program =
+        Program::parse(&bytes).with_context(|| format!("inspecting {}", args.file.display()))?;
+    let info = ElfInfo {
+        path: args.file.clone(),
+        size: bytes.len() as u64,
+        image_id: program.image_id(),
+        entry: format!("{:#010x}", program.entry),
+        entry_symbol: program.symbol_at(program.entry).map(|s| s.name.clone()),
+        segments: program
+            .segments
+            .iter()
+            .map(|s| SegmentInfo {
+                vaddr: format!("{:#010x}", s.vaddr),
+                mem_size: s.mem_size,
+                file_size: s.data.len() as u32,
+                flags: s.flag_string(),
+            })
+            .collect(),
+        symbols: program.symbols.len(),
+        go: program.go.clone(),
+    };
+    if ctx.json {
+        return ctx.print_json(&info).map(|_| 0);
+    }
+    println!("file      {} ({} bytes)", info.path.display(), info.size);
+    println!("format    ELF32 big-endian MIPS, static executable");
+    println!("image id  {}", info.image_id);
+    println!(
+        "entry     {} ({})",
+        info.entry,
+        info.entry_symbol.as_deref().unwrap_or("no symbol")
+    );
+    println!("segments  {} loadable", info.segments.len());
+    for s in &info.segments {
+        println!(
+            "  {}  {}  mem {:#9x}  file {:#9x}",
+            s.vaddr, s.flags, s.mem_size, s.file_size
+        );
+    }
+    println!("symbols   {}", info.symbols);
+    match &info.go {
+        Some(go) => {
+            println!("go        {}", go.go_version);
+            if let Some(m) = &go.module {
+                println!("module    {m}");
+            }
+            if let Some(p) = &go.path {
+                println!("package   {p}");
+            }
+        }
+        None => println!("go        no Go build information"),
+    }
+    super::OK
+}

@@ -1,0 +1,154 @@
+//! The command-line front end. Each subcommand has its own file; all the work is done by
+//! the `zkm` library.
+
+use std::io::IsTerminal;
+
+use clap::{Parser, Subcommand};
+
+mod build;
+mod completions;
+mod inspect;
+mod new;
+
+/// Prove Go programs with STARKs, and test Bitcoin challenge games.
+///
+/// A guest is a plain Go program built for GOOS=linux GOARCH=mips GOMIPS=softfloat.
+/// Its stdin is the private input, fd 3 its public output, stdout and stderr are logs.
+#[derive(Parser, Debug)]
+#[command(
+    name = "zkm",
+    version,
+    propagate_version = true,
+    after_help = "Examples:\n  zkm new hello\n  zkm build hello\n  zkm inspect hello/target/zkm/hello.elf\n\nExit codes are listed in the README (zkm's own failures use 64-78 and 100-110)."
+)]
+pub struct Cli {
+    /// Print machine-readable JSON on stdout; human messages still go to stderr.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print nothing but errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more detail on stderr (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    New(new::Args),
+    Build(build::Args),
+    Inspect(inspect::Args),
+    Completions(completions::Args),
+}
+
+/// Output settings shared by every subcommand.
+#[derive(Clone, Copy, Debug)]
+pub struct Ctx {
+    pub json: bool,
+    pub quiet: bool,
+    pub verbose: u8,
+}
+
+impl Ctx {
+    /// A message for humans on stderr, unless `--quiet`.
+    pub fn info(&self, msg: impl std::fmt::Display) {
+        if !self.quiet {
+            eprintln!("{msg}");
+        }
+    }
+
+    /// A detail shown with `-v`.
+    pub fn detail(&self, msg: impl std::fmt::Display) {
+        if self.verbose > 0 {
+            eprintln!("{msg}");
+        }
+    }
+
+    /// Prints `value` as pretty JSON on stdout.
+    pub fn print_json<T: serde::Serialize>(&self, value: &T) -> anyhow::Result<()> {
+        println!("{}", serde_json::to_string_pretty(value)?);
+        Ok(())
+    }
+
+    /// A spinner on stderr, shown only on a terminal and without `--quiet`.
+    pub fn spinner(
+        &self,
+        msg: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> indicatif::ProgressBar {
+        if self.quiet || !std::io::stderr().is_terminal() {
+            return indicatif::ProgressBar::hidden();
+        }
+        let pb = indicatif::ProgressBar::new_spinner().with_message(msg);
+        pb.enable_steady_tick(std::time::Duration::from_millis(100));
+        pb
+    }
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp
+                | clap::error::ErrorKind::DisplayVersion
+                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => 0,
+                _ => zkm::exit::USAGE,
+            };
+        }
+    };
+    let ctx = Ctx {
+        json: cli.json,
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+    };
+    let result = match cli.command {
+        Command::New(args) => new::run(ctx, args),
+        Command::Build(args) => build::run(ctx, args),
+        Command::Inspect(args) => inspect::run(ctx, args),
+        Command::Completions(args) => completions::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            report(&err);
+            exit_code(&err)
+        }
+    }
+}
+
+/// Prints an error and its causes on stderr, skipping causes already in the message.
+fn report(err: &anyhow::Error) {
+    let mut shown = format!("{err}");
+    eprintln!("error: {shown}");
+    for cause in err.chain().skip(1) {
+        let text = cause.to_string();
+        if !shown.contains(&text) {
+            eprintln!("  caused by: {text}");
+            shown.push_str(&text);
+        }
+    }
+}
+
+/// The exit code of the first error in the chain that has one.
+fn exit_code(err: &anyhow::Error) -> i32 {
+    use zkm::exit::ExitCode;
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<zkm::elf::ElfError>() {
+            return e.exit_code();
+        }
+        if let Some(e) = cause.downcast_ref::<zkm::gobuild::BuildError>() {
+            return e.exit_code();
+        }
+        if let Some(e) = cause.downcast_ref::<zkm::scaffold::ScaffoldError>() {
+            return e.exit_code();
+        }
+    }
+    zkm::exit::FAILURE
+}
+
+/// Exit code of a successful command.
+pub const OK: anyhow::Result<i32> = Ok(0);

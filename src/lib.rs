@@ -1,0 +1,12 @@
+//! zkm: prove Go programs with STARKs and test Bitcoin challenge games.
+//!
+//! The library is organised by concern, in the order data flows through it:
+//!
+//! - [`gobuild`]: find the user's Go toolchain and cross-compile a guest to a MIPS ELF.
+//! - [`scaffold`]: write a new guest project from `templates/`.
+//! - [`elf`]: validate a guest ELF and compute its image id.
+
+pub mod elf;
+pub mod exit;
+pub mod gobuild;
+pub mod scaffold;
