@@ -5,8 +5,12 @@
 //! - [`gobuild`]: find the user's Go toolchain and cross-compile a guest to a MIPS ELF.
 //! - [`scaffold`]: write a new guest project from `templates/`.
 //! - [`elf`]: validate a guest ELF and compute its image id.
+//! - [`vm`]: the MIPS32 virtual machine that runs the guest (loader, interpreter, threads).
+//! - [`syscalls`]: the Linux o32 system-call layer the guest talks to.
 
 pub mod elf;
 pub mod exit;
 pub mod gobuild;
 pub mod scaffold;
+pub mod syscalls;
+pub mod vm;

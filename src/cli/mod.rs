@@ -9,6 +9,7 @@ mod build;
 mod completions;
 mod inspect;
 mod new;
+mod run;
 
 /// Prove Go programs with STARKs, and test Bitcoin challenge games.
 ///
@@ -40,6 +41,7 @@ pub enum Command {
     New(new::Args),
     Build(build::Args),
     Inspect(inspect::Args),
+    Run(run::Args),
     Completions(completions::Args),
 }
 
@@ -109,6 +111,7 @@ pub fn main() -> i32 {
         Command::New(args) => new::run(ctx, args),
         Command::Build(args) => build::run(ctx, args),
         Command::Inspect(args) => inspect::run(ctx, args),
+        Command::Run(args) => run::run(ctx, args),
         Command::Completions(args) => completions::run(args),
     };
     match result {
@@ -145,6 +148,12 @@ fn exit_code(err: &anyhow::Error) -> i32 {
         }
         if let Some(e) = cause.downcast_ref::<zkm::scaffold::ScaffoldError>() {
             return e.exit_code();
+        }
+        if let Some(e) = cause.downcast_ref::<zkm::vm::VmError>() {
+            return e.exit_code();
+        }
+        if let Some(e) = cause.downcast_ref::<run::InputError>() {
+            return e.0;
         }
     }
     zkm::exit::FAILURE

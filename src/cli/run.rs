@@ -1,0 +1,153 @@
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+
+use super::Ctx;
+
+/// Run a guest ELF in the zkm MIPS virtual machine.
+///
+/// The guest's stdin is the private input (--input), fd 3 its public output
+/// (--public-out), and its stdout and stderr go to the terminal as it runs. The exit code
+/// is the guest's own (2 for a Go panic, 128+N when killed by signal N); zkm's own
+/// failures use the codes listed in the README (100-104 for faults in the guest).
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  zkm run guest.elf --input in.bin --public-out pub.bin\n  zkm run guest.elf --report report.json -- arg1 arg2\n  echo hi | zkm run guest.elf --input -"
+)]
+pub struct Args {
+    /// The guest ELF (built with `zkm build`).
+    pub elf: PathBuf,
+    /// The private input, read by the guest from stdin; `-` reads zkm's own stdin
+    /// [default: empty].
+    #[arg(long, short, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Where to write what the guest writes to fd 3 [default: discarded].
+    #[arg(long, value_name = "FILE")]
+    pub public_out: Option<PathBuf>,
+    /// Stop after this many instructions (exit code 103).
+    #[arg(long, value_name = "N")]
+    pub max_cycles: Option<u64>,
+    /// Add KEY=VALUE to the guest's environment (empty by default); repeatable.
+    #[arg(long = "env", value_name = "K=V")]
+    pub env: Vec<String>,
+    /// Write a JSON report (exit code, cycles, public output, syscalls...) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Arguments passed to the guest after its name (argv[1]...).
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<String>,
+}
+
+/// Instructions run between progress-bar updates.
+const CHUNK: u64 = 20_000_000;
+
+pub fn run(ctx: Ctx, args: Args) -> anyhow::Result<i32> {
+    for e in &args.env {
+        if !e.contains('=') {
+            anyhow::bail!("--env {e:?} is not KEY=VALUE\nwrite it as --env {e}=VALUE");
+        }
+    }
+    let program = zkm::elf::Program::load(&args.elf)
+        .with_context(|| format!("loading {}", args.elf.display()))?;
+    let input = match &args.input {
+        None => Vec::new(),
+        Some(p) if p.as_os_str() == "-" => {
+            let mut v = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut v)
+                .context("reading the input from stdin")?;
+            v
+        }
+        Some(p) => std::fs::read(p).map_err(|e| {
+            let code = if e.kind() == std::io::ErrorKind::NotFound {
+                zkm::exit::NO_INPUT
+            } else {
+                zkm::exit::FAILURE
+            };
+            anyhow::Error::new(InputError(code)).context(format!(
+                "cannot read the input file {}: {e}\ncheck the --input path",
+                p.display()
+            ))
+        })?,
+    };
+    let name = args
+        .elf
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "guest".into());
+    let mut argv = vec![name];
+    argv.extend(args.args.iter().cloned());
+    let config = zkm::vm::Config {
+        argv,
+        env: args.env.clone(),
+        input,
+        max_cycles: args.max_cycles,
+        stdout: Box::new(std::io::stdout()),
+        stderr: Box::new(std::io::stderr()),
+    };
+    let mut vm = zkm::vm::Vm::new(program, config)
+        .with_context(|| format!("starting {}", args.elf.display()))?;
+
+    let show = !ctx.quiet && std::io::stderr().is_terminal();
+    let bar = if show {
+        let pb = indicatif::ProgressBar::new_spinner();
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        pb
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let start = Instant::now();
+    let mut until = CHUNK;
+    let result = loop {
+        match vm.run(until, &mut zkm::vm::trace::NoTracer) {
+            Ok(Some(exit)) => break Ok(exit),
+            Ok(None) => {
+                until += CHUNK;
+                if show && start.elapsed().as_millis() > 500 {
+                    let secs = start.elapsed().as_secs_f64();
+                    bar.set_message(format!(
+                        "{} M instructions, {:.0} M/s",
+                        vm.cycles / 1_000_000,
+                        vm.cycles as f64 / secs / 1e6
+                    ));
+                    bar.tick();
+                }
+            }
+            Err(e) => break Err(e),
+        }
+    };
+    bar.finish_and_clear();
+    let wall = start.elapsed().as_secs_f64();
+    let _ = std::io::stdout().flush();
+    if let Some(p) = &args.public_out {
+        std::fs::write(p, vm.public_output())
+            .with_context(|| format!("writing the public output to {}", p.display()))?;
+    }
+    let exit = result.with_context(|| format!("running {}", args.elf.display()))?;
+    let report = vm.report(exit, wall);
+    if let Some(p) = &args.report {
+        std::fs::write(p, serde_json::to_string_pretty(&report)? + "\n")
+            .with_context(|| format!("writing the report to {}", p.display()))?;
+    }
+    if ctx.json {
+        ctx.print_json(&report)?;
+    }
+    ctx.detail(format!(
+        "exit {} after {} instructions in {:.3}s ({:.1} M/s)",
+        exit.code,
+        vm.cycles,
+        wall,
+        report.instructions_per_second / 1e6
+    ));
+    Ok(exit.code)
+}
+
+/// The input file could not be read; carries the exit code.
+#[derive(Debug, thiserror::Error)]
+#[error("input file unreadable")]
+pub struct InputError(pub i32);

@@ -1,0 +1,126 @@
+//! Identity and limits: `getpid`, `gettid`, `getuid`…, `uname`, `sched_getaffinity`,
+//! `prlimit64`, `getrlimit`, and the deterministic `getrandom`.
+
+use std::collections::BTreeMap;
+
+use super::errno::*;
+use super::{ret, Args, Ret};
+use crate::vm::{Vm, VmError, PID};
+
+const RLIM_INFINITY: u64 = u64::MAX;
+const RLIMIT_STACK: u32 = 3;
+const RLIMIT_NOFILE: u32 = 5;
+
+/// Resource limits at start: 8 MiB stack, 1024/4096 open files, everything else unlimited.
+pub fn default_rlimits() -> BTreeMap<u32, (u64, u64)> {
+    let mut m: BTreeMap<u32, (u64, u64)> = (0..16)
+        .map(|r| (r, (RLIM_INFINITY, RLIM_INFINITY)))
+        .collect();
+    m.insert(RLIMIT_STACK, (8 << 20, RLIM_INFINITY));
+    m.insert(RLIMIT_NOFILE, (1024, 4096));
+    m
+}
+
+/// `getpid()`.
+pub fn getpid(_vm: &mut Vm, _a: &Args) -> Result<Ret, VmError> {
+    ret(Ok(PID))
+}
+
+/// `getppid()`: the parent is init.
+pub fn getppid(_vm: &mut Vm, _a: &Args) -> Result<Ret, VmError> {
+    ret(Ok(1))
+}
+
+/// `gettid()`.
+pub fn gettid(vm: &mut Vm, _a: &Args) -> Result<Ret, VmError> {
+    ret(Ok(vm.current_tid()))
+}
+
+/// `getuid()`, `geteuid()`, `getgid()`, `getegid()`: root.
+pub fn getuid(_vm: &mut Vm, _a: &Args) -> Result<Ret, VmError> {
+    ret(Ok(0))
+}
+
+/// `uname(buf)`: six 65-byte fields.
+pub fn uname(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let fields = ["Linux", "zkm", "6.1.0", "#1 SMP zkm", "mips", "(none)"];
+    let mut b = vec![0u8; 65 * 6];
+    for (i, f) in fields.iter().enumerate() {
+        b[65 * i..65 * i + f.len()].copy_from_slice(f.as_bytes());
+    }
+    ret(vm.user_write(a[0], &b).map(|_| 0))
+}
+
+/// `sched_getaffinity(pid, len, mask)`: one CPU (CPU 0); returns the mask size, 4.
+pub fn sched_getaffinity(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let (len, mask) = (a[1], a[2]);
+    if len < 4 || len % 4 != 0 {
+        return ret(Err(EINVAL));
+    }
+    ret(vm.user_write(mask, &1u32.to_be_bytes()).map(|_| 4))
+}
+
+/// `prlimit64(pid, resource, new, old)` with `struct rlimit64 {u64 cur, max}`.
+pub fn prlimit64(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let (pid, res, new, old) = (a[0], a[1], a[2], a[3]);
+    if pid != 0 && pid != PID {
+        return ret(Err(ESRCH));
+    }
+    let Some(&(cur, max)) = vm.kernel.rlimits.get(&res) else {
+        return ret(Err(EINVAL));
+    };
+    let update = if new != 0 {
+        match vm.user_read(new, 16) {
+            Ok(b) => {
+                let c = u64::from_be_bytes(b[0..8].try_into().unwrap_or_default());
+                let m = u64::from_be_bytes(b[8..16].try_into().unwrap_or_default());
+                if c > m || m > max {
+                    return ret(Err(if c > m { EINVAL } else { EPERM }));
+                }
+                Some((c, m))
+            }
+            Err(e) => return ret(Err(e)),
+        }
+    } else {
+        None
+    };
+    if old != 0 {
+        let mut b = cur.to_be_bytes().to_vec();
+        b.extend(max.to_be_bytes());
+        if let Err(e) = vm.user_write(old, &b) {
+            return ret(Err(e));
+        }
+    }
+    if let Some(l) = update {
+        vm.kernel.rlimits.insert(res, l);
+    }
+    ret(Ok(0))
+}
+
+/// `getrlimit(resource, rlim)` with 32-bit fields (infinity reads as `0xffffffff`).
+pub fn getrlimit(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let Some(&(cur, max)) = vm.kernel.rlimits.get(&a[0]) else {
+        return ret(Err(EINVAL));
+    };
+    let clamp = |v: u64| v.min(u32::MAX as u64) as u32;
+    let mut b = clamp(cur).to_be_bytes().to_vec();
+    b.extend(clamp(max).to_be_bytes());
+    ret(vm.user_write(a[1], &b).map(|_| 0))
+}
+
+/// `getrandom(buf, len, flags)`: bytes from a fixed-seed SplitMix64 stream, so runs are
+/// reproducible. Never use them as secrets.
+pub fn getrandom(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let (buf, len) = (a[0], a[1].min(1 << 25));
+    let mut out = Vec::with_capacity(len as usize);
+    while out.len() < len as usize {
+        vm.kernel.random_state = vm.kernel.random_state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = vm.kernel.random_state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        out.extend(z.to_be_bytes());
+    }
+    out.truncate(len as usize);
+    ret(vm.user_write(buf, &out).map(|_| len))
+}

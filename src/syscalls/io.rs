@@ -1,0 +1,586 @@
+//! Files: fd 0 is the private input, 1 and 2 the host's stdout and stderr, 3 the public
+//! output; eventfds, pipes and epoll instances exist as the Go runtime's netpoller needs
+//! them. Nothing can be opened by path: `open`, `openat` and `readlink*` fail with
+//! `ENOENT`, and `ioctl` with `ENOTTY`.
+
+use super::errno::*;
+use super::{ret, Args, Fd, File, Interest, Ret};
+use crate::vm::sched::{State, Wait};
+use crate::vm::{Vm, VmError};
+
+pub const O_RDONLY: u32 = 0;
+pub const O_WRONLY: u32 = 1;
+pub const O_RDWR: u32 = 2;
+const O_NONBLOCK: u32 = 0x80;
+const O_CLOEXEC: u32 = 0x80000;
+
+const EPOLLIN: u32 = 0x1;
+const EPOLLOUT: u32 = 0x4;
+const EPOLLERR: u32 = 0x8;
+const EPOLLHUP: u32 = 0x10;
+const EPOLLET: u32 = 0x8000_0000;
+const EPOLL_CTL_ADD: u32 = 1;
+const EPOLL_CTL_DEL: u32 = 2;
+const EPOLL_CTL_MOD: u32 = 3;
+
+const F_DUPFD: u32 = 0;
+const F_GETFD: u32 = 1;
+const F_SETFD: u32 = 2;
+const F_GETFL: u32 = 3;
+const F_SETFL: u32 = 4;
+const F_DUPFD_CLOEXEC: u32 = 1030;
+
+/// Largest single read or write handled at once.
+const MAX_IO: u32 = 1 << 24;
+
+/// `read(fd, buf, count)`.
+pub fn read(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let (fd, buf, count) = (a[0], a[1], a[2].min(MAX_IO));
+    let Some(f) = vm.kernel.fds.get(&fd) else {
+        return ret(Err(EBADF));
+    };
+    let nonblock = f.flags & O_NONBLOCK != 0;
+    match f.file.clone() {
+        File::Input => {
+            let k = &vm.kernel;
+            let n = (count as usize).min(k.input.len() - k.input_pos);
+            let data = k.input[k.input_pos..k.input_pos + n].to_vec();
+            if let Err(e) = vm.user_write(buf, &data) {
+                return ret(Err(e));
+            }
+            vm.kernel.input_pos += n;
+            ret(Ok(n as u32))
+        }
+        File::EventFd {
+            count: c,
+            semaphore,
+        } => {
+            if count < 8 {
+                return ret(Err(EINVAL));
+            }
+            if c == 0 {
+                if nonblock {
+                    return ret(Err(EAGAIN));
+                }
+                return Err(vm.unsupported("read", "blocking read of an empty eventfd".into()));
+            }
+            let (val, left) = if semaphore { (1, c - 1) } else { (c, 0) };
+            if let Err(e) = vm.user_write(buf, &val.to_be_bytes()) {
+                return ret(Err(e));
+            }
+            if let Some(Fd {
+                file: File::EventFd { count, .. },
+                ..
+            }) = vm.kernel.fds.get_mut(&fd)
+            {
+                *count = left;
+            }
+            vm.kernel.generation += 1;
+            ret(Ok(8))
+        }
+        File::PipeRead(p) => {
+            let pipe = vm.kernel.pipes.get(&p).cloned().unwrap_or_default();
+            if pipe.buf.is_empty() {
+                if pipe.writers == 0 {
+                    return ret(Ok(0));
+                }
+                if nonblock {
+                    return ret(Err(EAGAIN));
+                }
+                return Err(vm.unsupported("read", "blocking read of an empty pipe".into()));
+            }
+            let n = (count as usize).min(pipe.buf.len());
+            let data: Vec<u8> = pipe.buf.iter().take(n).copied().collect();
+            if let Err(e) = vm.user_write(buf, &data) {
+                return ret(Err(e));
+            }
+            if let Some(pp) = vm.kernel.pipes.get_mut(&p) {
+                pp.buf.drain(..n);
+            }
+            vm.kernel.generation += 1;
+            ret(Ok(n as u32))
+        }
+        File::Stdout | File::Stderr | File::Public | File::PipeWrite(_) | File::Epoll(_) => {
+            ret(Err(EBADF))
+        }
+    }
+}
+
+/// `write(fd, buf, count)`.
+pub fn write(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let (fd, buf, count) = (a[0], a[1], a[2].min(MAX_IO));
+    let Some(f) = vm.kernel.fds.get(&fd) else {
+        return ret(Err(EBADF));
+    };
+    let file = f.file.clone();
+    let data = match vm.user_read(buf, count) {
+        Ok(d) => d,
+        Err(e) => return ret(Err(e)),
+    };
+    let k = &mut vm.kernel;
+    match file {
+        File::Stdout | File::Stderr => {
+            let out = if matches!(file, File::Stdout) {
+                &mut k.stdout
+            } else {
+                &mut k.stderr
+            };
+            // A host that stopped reading (a closed pipe) looks like EPIPE to the guest.
+            if out.write_all(&data).and_then(|_| out.flush()).is_err() {
+                return ret(Err(EPIPE));
+            }
+            ret(Ok(count))
+        }
+        File::Public => {
+            k.public.extend_from_slice(&data);
+            ret(Ok(count))
+        }
+        File::EventFd { .. } => {
+            if count < 8 {
+                return ret(Err(EINVAL));
+            }
+            let add = u64::from_be_bytes(data[..8].try_into().unwrap_or_default());
+            if add == u64::MAX {
+                return ret(Err(EINVAL));
+            }
+            if let Some(Fd {
+                file: File::EventFd { count: c, .. },
+                ..
+            }) = k.fds.get_mut(&fd)
+            {
+                if c.checked_add(add).is_none_or(|s| s == u64::MAX) {
+                    return ret(Err(EAGAIN));
+                }
+                *c += add;
+            }
+            k.generation += 1;
+            wake_epoll_waiters(vm);
+            ret(Ok(8))
+        }
+        File::PipeWrite(p) => {
+            let Some(pipe) = k.pipes.get_mut(&p) else {
+                return ret(Err(EBADF));
+            };
+            if pipe.readers == 0 {
+                return ret(Err(EPIPE));
+            }
+            pipe.buf.extend(data);
+            k.generation += 1;
+            wake_epoll_waiters(vm);
+            ret(Ok(count))
+        }
+        File::Input | File::PipeRead(_) | File::Epoll(_) => ret(Err(EBADF)),
+    }
+}
+
+/// `open(path, flags, mode)`: there is no file system.
+pub fn open(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    ret(match vm.mem.read_cstr(a[0], 4096) {
+        Ok(_) => Err(ENOENT),
+        Err(_) => Err(EFAULT),
+    })
+}
+
+/// `openat(dirfd, path, flags, mode)` (and `faccessat`): there is no file system.
+pub fn openat(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    ret(match vm.mem.read_cstr(a[1], 4096) {
+        Ok(_) => Err(ENOENT),
+        Err(_) => Err(EFAULT),
+    })
+}
+
+/// `readlink(path, buf, size)`: there is no file system.
+pub fn readlink(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    open(vm, a)
+}
+
+/// `readlinkat(dirfd, path, buf, size)`: there is no file system.
+pub fn readlinkat(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    openat(vm, a)
+}
+
+/// `close(fd)`.
+pub fn close(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let Some(fd) = vm.kernel.fds.remove(&a[0]) else {
+        return ret(Err(EBADF));
+    };
+    match fd.file {
+        File::PipeRead(p) => {
+            if let Some(pp) = vm.kernel.pipes.get_mut(&p) {
+                pp.readers -= 1;
+            }
+        }
+        File::PipeWrite(p) => {
+            if let Some(pp) = vm.kernel.pipes.get_mut(&p) {
+                pp.writers -= 1;
+            }
+            vm.kernel.generation += 1;
+            wake_epoll_waiters(vm);
+        }
+        _ => {}
+    }
+    for f in vm.kernel.fds.values_mut() {
+        if let File::Epoll(set) = &mut f.file {
+            set.remove(&a[0]);
+        }
+    }
+    ret(Ok(0))
+}
+
+/// `ioctl(fd, req, arg)`: no descriptor is a terminal.
+pub fn ioctl(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    ret(if vm.kernel.fds.contains_key(&a[0]) {
+        Err(ENOTTY)
+    } else {
+        Err(EBADF)
+    })
+}
+
+/// `fcntl(fd, cmd, arg)` and `fcntl64`: descriptor flags, status flags, dup.
+pub fn fcntl(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let (fd, cmd, arg) = (a[0], a[1], a[2]);
+    let Some(f) = vm.kernel.fds.get_mut(&fd) else {
+        return ret(Err(EBADF));
+    };
+    ret(match cmd {
+        F_GETFD => Ok(f.cloexec as u32),
+        F_SETFD => {
+            f.cloexec = arg & 1 != 0;
+            Ok(0)
+        }
+        F_GETFL => Ok(f.flags),
+        F_SETFL => {
+            f.flags = (f.flags & !O_NONBLOCK) | (arg & O_NONBLOCK);
+            Ok(0)
+        }
+        F_DUPFD | F_DUPFD_CLOEXEC => {
+            let mut new = f.clone();
+            new.cloexec = cmd == F_DUPFD_CLOEXEC;
+            match &new.file {
+                File::PipeRead(p) => {
+                    if let Some(pp) = vm.kernel.pipes.get_mut(p) {
+                        pp.readers += 1
+                    }
+                }
+                File::PipeWrite(p) => {
+                    if let Some(pp) = vm.kernel.pipes.get_mut(p) {
+                        pp.writers += 1
+                    }
+                }
+                File::Epoll(_) | File::EventFd { .. } => {
+                    return Err(vm.unsupported("fcntl", "duplicating an eventfd or epoll fd".into()))
+                }
+                _ => {}
+            }
+            let n = (arg..)
+                .find(|n| !vm.kernel.fds.contains_key(n))
+                .unwrap_or(arg);
+            vm.kernel.fds.insert(n, new);
+            Ok(n)
+        }
+        _ => Err(EINVAL),
+    })
+}
+
+const S_IFIFO: u32 = 0o010000;
+const S_IFCHR: u32 = 0o020000;
+const S_IFREG: u32 = 0o100000;
+
+/// `fstat64(fd, buf)`: the o32 `struct stat64` (104 bytes). The input and public output
+/// look like regular files (as with shell redirections), stdout and stderr like terminals'
+/// character devices, pipes like FIFOs; eventfds and epoll fds like anonymous inodes.
+pub fn fstat64(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let Some(f) = vm.kernel.fds.get(&a[0]) else {
+        return ret(Err(EBADF));
+    };
+    let (mode, size, ino) = match f.file {
+        File::Input => (S_IFREG | 0o644, vm.kernel.input.len() as u64, 10),
+        File::Stdout => (S_IFCHR | 0o620, 0, 11),
+        File::Stderr => (S_IFCHR | 0o620, 0, 12),
+        File::Public => (S_IFREG | 0o644, vm.kernel.public.len() as u64, 13),
+        File::PipeRead(p) | File::PipeWrite(p) => (S_IFIFO | 0o600, 0, 100 + p as u64),
+        File::EventFd { .. } | File::Epoll(_) => (0o600, 0, 1),
+    };
+    let mut b = vec![0u8; 104];
+    b[16..24].copy_from_slice(&ino.to_be_bytes());
+    b[24..28].copy_from_slice(&mode.to_be_bytes());
+    b[28..32].copy_from_slice(&1u32.to_be_bytes()); // nlink
+    b[56..64].copy_from_slice(&size.to_be_bytes());
+    b[88..92].copy_from_slice(&4096u32.to_be_bytes()); // blksize
+    b[96..104].copy_from_slice(&size.div_ceil(512).to_be_bytes());
+    ret(vm.user_write(a[1], &b).map(|_| 0))
+}
+
+/// `fstatat64(dirfd, path, buf, flags)`: no path exists.
+pub fn fstatat64(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    openat(vm, a)
+}
+
+/// `eventfd2(initval, flags)`.
+pub fn eventfd2(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let (init, flags) = (a[0], a[1]);
+    const EFD_SEMAPHORE: u32 = 1;
+    if flags & !(O_NONBLOCK | O_CLOEXEC | EFD_SEMAPHORE) != 0 {
+        return ret(Err(EINVAL));
+    }
+    let fd = vm.kernel.alloc_fd(Fd {
+        file: File::EventFd {
+            count: init as u64,
+            semaphore: flags & EFD_SEMAPHORE != 0,
+        },
+        flags: O_RDWR | (flags & O_NONBLOCK),
+        cloexec: flags & O_CLOEXEC != 0,
+    });
+    ret(Ok(fd))
+}
+
+/// `pipe2(fds, flags)`: writes the read and write descriptors to `fds[0]`, `fds[1]`.
+pub fn pipe2(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let (out, flags) = (a[0], a[1]);
+    if flags & !(O_NONBLOCK | O_CLOEXEC) != 0 {
+        return ret(Err(EINVAL));
+    }
+    let p = vm.kernel.new_pipe();
+    let mk = |file, mode| Fd {
+        file,
+        flags: mode | (flags & O_NONBLOCK),
+        cloexec: flags & O_CLOEXEC != 0,
+    };
+    let r = vm.kernel.alloc_fd(mk(File::PipeRead(p), O_RDONLY));
+    let w = vm.kernel.alloc_fd(mk(File::PipeWrite(p), O_WRONLY));
+    let mut b = r.to_be_bytes().to_vec();
+    b.extend(w.to_be_bytes());
+    if let Err(e) = vm.user_write(out, &b) {
+        vm.kernel.fds.remove(&r);
+        vm.kernel.fds.remove(&w);
+        vm.kernel.pipes.remove(&p);
+        return ret(Err(e));
+    }
+    ret(Ok(0))
+}
+
+/// `epoll_create1(flags)`.
+pub fn epoll_create1(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    if a[0] & !O_CLOEXEC != 0 {
+        return ret(Err(EINVAL));
+    }
+    let fd = vm.kernel.alloc_fd(Fd {
+        file: File::Epoll(Default::default()),
+        flags: O_RDWR,
+        cloexec: a[0] & O_CLOEXEC != 0,
+    });
+    ret(Ok(fd))
+}
+
+/// `epoll_ctl(epfd, op, fd, event)`; `struct epoll_event` is `{u32 events; u32 pad;
+/// u64 data}` on o32. Regular files (the input and public output) cannot be polled
+/// (`EPERM`), as on Linux.
+pub fn epoll_ctl(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let (epfd, op, fd, ev) = (a[0], a[1], a[2], a[3]);
+    let Some(target) = vm.kernel.fds.get(&fd).map(|f| f.file.clone()) else {
+        return ret(Err(EBADF));
+    };
+    if !matches!(
+        vm.kernel.fds.get(&epfd).map(|f| &f.file),
+        Some(File::Epoll(_))
+    ) {
+        return ret(Err(if vm.kernel.fds.contains_key(&epfd) {
+            EINVAL
+        } else {
+            EBADF
+        }));
+    }
+    if epfd == fd {
+        return ret(Err(EINVAL));
+    }
+    if matches!(target, File::Input | File::Public | File::Epoll(_)) {
+        return ret(Err(EPERM));
+    }
+    let interest = if op == EPOLL_CTL_DEL {
+        None
+    } else {
+        match vm.user_read(ev, 16) {
+            Ok(b) => Some(Interest {
+                events: u32::from_be_bytes(b[0..4].try_into().unwrap_or_default()),
+                data: u64::from_be_bytes(b[8..16].try_into().unwrap_or_default()),
+                seen: u64::MAX,
+            }),
+            Err(e) => return ret(Err(e)),
+        }
+    };
+    let Some(Fd {
+        file: File::Epoll(set),
+        ..
+    }) = vm.kernel.fds.get_mut(&epfd)
+    else {
+        return ret(Err(EBADF));
+    };
+    let r = match (op, interest) {
+        (EPOLL_CTL_ADD, Some(i)) => {
+            if set.contains_key(&fd) {
+                Err(EEXIST)
+            } else {
+                set.insert(fd, i);
+                Ok(0)
+            }
+        }
+        (EPOLL_CTL_MOD, Some(i)) => match set.get_mut(&fd) {
+            Some(slot) => {
+                *slot = i;
+                Ok(0)
+            }
+            None => Err(ENOENT),
+        },
+        (EPOLL_CTL_DEL, _) => match set.remove(&fd) {
+            Some(_) => Ok(0),
+            None => Err(ENOENT),
+        },
+        _ => Err(EINVAL),
+    };
+    if r.is_ok() {
+        wake_epoll_waiters(vm);
+    }
+    ret(r)
+}
+
+/// The readiness bits of descriptor `fd` now.
+fn readiness(vm: &Vm, fd: u32) -> u32 {
+    let Some(f) = vm.kernel.fds.get(&fd) else {
+        return 0;
+    };
+    match &f.file {
+        File::EventFd { count, .. } => EPOLLOUT | if *count > 0 { EPOLLIN } else { 0 },
+        File::PipeRead(p) => match vm.kernel.pipes.get(p) {
+            Some(pp) if !pp.buf.is_empty() => EPOLLIN,
+            Some(pp) if pp.writers == 0 => EPOLLIN | EPOLLHUP,
+            _ => 0,
+        },
+        File::PipeWrite(p) => match vm.kernel.pipes.get(p) {
+            Some(pp) if pp.readers == 0 => EPOLLOUT | EPOLLERR,
+            _ => EPOLLOUT,
+        },
+        File::Stdout | File::Stderr => EPOLLOUT,
+        File::Input | File::Public | File::Epoll(_) => 0,
+    }
+}
+
+/// Collects ready events of `epfd` into the guest buffer; returns the count (possibly 0).
+pub(crate) fn collect_epoll(vm: &mut Vm, epfd: u32, buf: u32, max: u32) -> Ret {
+    let Some(Fd {
+        file: File::Epoll(set),
+        ..
+    }) = vm.kernel.fds.get(&epfd)
+    else {
+        return Ret::Err(EBADF);
+    };
+    let generation = vm.kernel.generation;
+    let mut out = Vec::new();
+    let mut reported = Vec::new();
+    for (&fd, i) in set {
+        if out.len() as u32 / 16 >= max {
+            break;
+        }
+        let ready = readiness(vm, fd) & (i.events | EPOLLERR | EPOLLHUP);
+        if ready == 0 || (i.events & EPOLLET != 0 && i.seen == generation) {
+            continue;
+        }
+        out.extend(ready.to_be_bytes());
+        out.extend([0; 4]);
+        out.extend(i.data.to_be_bytes());
+        reported.push(fd);
+    }
+    if let Err(e) = vm.user_write(buf, &out) {
+        return Ret::Err(e);
+    }
+    if let Some(Fd {
+        file: File::Epoll(set),
+        ..
+    }) = vm.kernel.fds.get_mut(&epfd)
+    {
+        for fd in reported {
+            if let Some(i) = set.get_mut(&fd) {
+                i.seen = generation;
+            }
+        }
+    }
+    Ret::Ok(out.len() as u32 / 16)
+}
+
+/// Wakes threads blocked in `epoll_pwait` whose instance now has events.
+fn wake_epoll_waiters(vm: &mut Vm) {
+    for i in 0..vm.threads.len() {
+        if let State::Blocked {
+            wait: Wait::Epoll { epfd, .. },
+            ..
+        } = vm.threads[i].state
+        {
+            if has_events(vm, epfd) {
+                vm.finish_wait(i, false);
+            }
+        }
+    }
+}
+
+fn has_events(vm: &Vm, epfd: u32) -> bool {
+    let Some(Fd {
+        file: File::Epoll(set),
+        ..
+    }) = vm.kernel.fds.get(&epfd)
+    else {
+        return true;
+    };
+    let generation = vm.kernel.generation;
+    set.iter().any(|(&fd, i)| {
+        readiness(vm, fd) & (i.events | EPOLLERR | EPOLLHUP) != 0
+            && !(i.events & EPOLLET != 0 && i.seen == generation)
+    })
+}
+
+fn epoll_wait(
+    vm: &mut Vm,
+    epfd: u32,
+    buf: u32,
+    max: u32,
+    timeout_ns: Option<u64>,
+) -> Result<Ret, VmError> {
+    if max == 0 || max > (i32::MAX as u32) / 16 {
+        return ret(Err(EINVAL));
+    }
+    let r = collect_epoll(vm, epfd, buf, max);
+    if r != Ret::Ok(0) || timeout_ns == Some(0) {
+        return Ok(r);
+    }
+    let deadline = timeout_ns.map(|t| vm.now_ns() + t);
+    vm.block_current(
+        Wait::Epoll {
+            epfd,
+            events: buf,
+            max,
+        },
+        deadline,
+    )?;
+    Ok(Ret::Blocked)
+}
+
+/// `epoll_pwait(epfd, events, maxevents, timeout_ms, sigmask, sigsetsize)`.
+pub fn epoll_pwait(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let ms = a[3] as i32;
+    let timeout = (ms >= 0).then(|| ms as u64 * 1_000_000);
+    epoll_wait(vm, a[0], a[1], a[2], timeout)
+}
+
+/// `epoll_pwait2(epfd, events, maxevents, timeout64, sigmask, sigsetsize)`.
+pub fn epoll_pwait2(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let timeout = if a[3] == 0 {
+        None
+    } else {
+        match super::time::read_timespec(vm, a[3], true) {
+            Ok((s, ns)) if s >= 0 && (0..1_000_000_000).contains(&ns) => {
+                Some(s as u64 * 1_000_000_000 + ns as u64)
+            }
+            Ok(_) => return ret(Err(EINVAL)),
+            Err(e) => return ret(Err(e)),
+        }
+    };
+    epoll_wait(vm, a[0], a[1], a[2], timeout)
+}

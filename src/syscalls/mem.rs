@@ -1,0 +1,202 @@
+//! Memory: `mmap`/`mmap2`, `munmap`, `mprotect`, `madvise`, `mincore`, `brk`.
+//!
+//! Only anonymous private mappings exist (there are no files to map). `mmap` without
+//! `MAP_FIXED` uses the hint when the range is free, else the highest free range below
+//! [`MMAP_TOP`], searching downwards like Linux's top-down allocator.
+
+use super::errno::*;
+use super::{ret, Args, Ret};
+use crate::vm::loader::{STACK_SIZE, STACK_TOP};
+use crate::vm::memory::{PAGE_BITS, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE};
+use crate::vm::{Vm, VmError};
+
+/// Mappings without a usable hint are placed below this address (1 MiB below the stack).
+pub const MMAP_TOP: u32 = STACK_TOP - STACK_SIZE - (1 << 20);
+
+const MAP_FIXED: u32 = 0x10;
+const MAP_ANONYMOUS: u32 = 0x800;
+const MADV_DONTNEED: u32 = 4;
+
+fn prot_bits(prot: u32) -> u8 {
+    (prot & (PROT_READ | PROT_WRITE | PROT_EXEC) as u32) as u8
+}
+
+fn page_len(len: u32) -> Option<u32> {
+    let l = (len as u64).div_ceil(PAGE_SIZE as u64) * PAGE_SIZE as u64;
+    (l > 0 && l < 1 << 32).then_some(l as u32)
+}
+
+/// The highest free page-aligned range of `len` bytes below `top`.
+fn find_free(vm: &Vm, len: u32, top: u32) -> Option<u32> {
+    let need = len >> PAGE_BITS;
+    let mut run = 0;
+    let mut pn = top >> PAGE_BITS;
+    while pn > 1 {
+        pn -= 1;
+        if vm.mem.is_free(pn << PAGE_BITS, PAGE_SIZE) {
+            run += 1;
+            if run == need {
+                return Some(pn << PAGE_BITS);
+            }
+        } else {
+            run = 0;
+        }
+    }
+    None
+}
+
+fn do_mmap(
+    vm: &mut Vm,
+    addr: u32,
+    len: u32,
+    prot: u32,
+    flags: u32,
+    fd: u32,
+    off: u64,
+) -> Result<u32, u32> {
+    let Some(len) = page_len(len) else {
+        return Err(if len == 0 { EINVAL } else { ENOMEM });
+    };
+    if off % PAGE_SIZE as u64 != 0 {
+        return Err(EINVAL);
+    }
+    if flags & MAP_ANONYMOUS == 0 {
+        // No file supports mmap: fd 0-3 are streams and nothing else can be opened.
+        return Err(if vm.kernel.fds.contains_key(&fd) {
+            ENODEV
+        } else {
+            EBADF
+        });
+    }
+    let start = if flags & MAP_FIXED != 0 {
+        if addr % PAGE_SIZE != 0 || addr as u64 + len as u64 > 1 << 31 {
+            return Err(EINVAL);
+        }
+        addr
+    } else if addr != 0
+        && addr % PAGE_SIZE == 0
+        && addr as u64 + len as u64 <= MMAP_TOP as u64
+        && vm.mem.is_free(addr, len)
+    {
+        addr
+    } else {
+        find_free(vm, len, MMAP_TOP).ok_or(ENOMEM)?
+    };
+    vm.mem.map(start, len, prot_bits(prot));
+    Ok(start)
+}
+
+/// `mmap(addr, len, prot, flags, fd, offset)`, offset in bytes.
+pub fn mmap(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    ret(do_mmap(vm, a[0], a[1], a[2], a[3], a[4], a[5] as u64))
+}
+
+/// `mmap2(addr, len, prot, flags, fd, pgoffset)`, offset in 4096-byte units.
+pub fn mmap2(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    ret(do_mmap(
+        vm,
+        a[0],
+        a[1],
+        a[2],
+        a[3],
+        a[4],
+        a[5] as u64 * 4096,
+    ))
+}
+
+/// `munmap(addr, len)`.
+pub fn munmap(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let (addr, len) = (a[0], a[1]);
+    let Some(len) = page_len(len) else {
+        return ret(Err(EINVAL));
+    };
+    if addr % PAGE_SIZE != 0 {
+        return ret(Err(EINVAL));
+    }
+    vm.mem.unmap(addr, len);
+    ret(Ok(0))
+}
+
+/// `mprotect(addr, len, prot)`.
+pub fn mprotect(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let (addr, len) = (a[0], a[1]);
+    if addr % PAGE_SIZE != 0 {
+        return ret(Err(EINVAL));
+    }
+    if len == 0 {
+        return ret(Ok(0));
+    }
+    let Some(len) = page_len(len) else {
+        return ret(Err(ENOMEM));
+    };
+    if prot_bits(a[2]) & PROT_EXEC != 0 && vm.mem.prot(addr) & PROT_EXEC == 0 {
+        // Code is decoded once at load time; new executable memory cannot run.
+        return Err(vm.unsupported("mprotect", "making memory executable".into()));
+    }
+    ret(if vm.mem.protect(addr, len, prot_bits(a[2])) {
+        Ok(0)
+    } else {
+        Err(ENOMEM)
+    })
+}
+
+/// `madvise(addr, len, advice)`: `MADV_DONTNEED` zeroes the pages; every other advice is
+/// a hint with no effect on what the guest can observe.
+pub fn madvise(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let (addr, len, advice) = (a[0], a[1], a[2]);
+    if addr % PAGE_SIZE != 0 {
+        return ret(Err(EINVAL));
+    }
+    if len == 0 {
+        return ret(Ok(0));
+    }
+    let Some(len) = page_len(len) else {
+        return ret(Err(EINVAL));
+    };
+    if advice == MADV_DONTNEED {
+        vm.mem.discard(addr, len);
+    }
+    ret(Ok(0))
+}
+
+/// `mincore(addr, len, vec)`: 1 for pages that hold data.
+pub fn mincore(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let (addr, len, vec) = (a[0], a[1], a[2]);
+    if addr % PAGE_SIZE != 0 {
+        return ret(Err(EINVAL));
+    }
+    let Some(len) = page_len(len) else {
+        return ret(Err(ENOMEM));
+    };
+    let mut out = Vec::new();
+    for k in 0..len >> PAGE_BITS {
+        let p = addr + (k << PAGE_BITS);
+        if vm.mem.prot(p) & crate::vm::memory::MAPPED == 0 {
+            return ret(Err(ENOMEM));
+        }
+        out.push(vm.mem.is_resident(p) as u8);
+    }
+    ret(vm.user_write(vec, &out).map(|_| 0))
+}
+
+/// `brk(addr)`: moves the program break; returns the (possibly unchanged) break.
+pub fn brk(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let want = a[0];
+    let k = &vm.kernel;
+    if want < k.brk_start || want as u64 >= MMAP_TOP as u64 {
+        return ret(Ok(k.brk));
+    }
+    let old_end = k.brk.div_ceil(PAGE_SIZE) * PAGE_SIZE;
+    let new_end = want.div_ceil(PAGE_SIZE) * PAGE_SIZE;
+    if new_end > old_end {
+        if !vm.mem.is_free(old_end, new_end - old_end) {
+            return ret(Ok(vm.kernel.brk));
+        }
+        vm.mem
+            .map(old_end, new_end - old_end, PROT_READ | PROT_WRITE);
+    } else if new_end < old_end {
+        vm.mem.unmap(new_end, old_end - new_end);
+    }
+    vm.kernel.brk = want;
+    ret(Ok(want))
+}

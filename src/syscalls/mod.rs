@@ -1,0 +1,465 @@
+//! The Linux system-call layer, keyed by o32 number (4000 + n).
+//!
+//! Every call goes through [`TABLE`]: one entry per implemented call, with its name and
+//! handler. A number that is not in the table stops the run with
+//! [`VmError::UnknownSyscall`] naming the call and the guest symbol, from one place
+//! ([`Vm::syscall`]). Handlers return a [`Ret`]; the o32 convention is applied here:
+//! success puts the value in `$v0` and 0 in `$a3`, failure the errno in `$v0` and 1 in `$a3`.
+//!
+//! Signals: `rt_sigaction`, `rt_sigprocmask` and `sigaltstack` are recorded per process and
+//! thread. Signals sent with `kill`/`tkill`/`tgkill` are recorded and not delivered, except
+//! that a signal whose action is the default "terminate" kills the process like Linux
+//! (exit status 128 + N). Go sends `SIGURG` for asynchronous preemption; it still
+//! preempts cooperatively without it. Synchronous faults (SIGSEGV, SIGBUS, SIGTRAP, SIGFPE,
+//! SIGILL) are delivered to the guest's handler with a Linux-compatible signal frame, so Go
+//! turns a nil dereference into its usual panic.
+
+pub mod info;
+pub mod io;
+pub mod mem;
+pub mod signal;
+pub mod thread;
+pub mod time;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::Write;
+
+use crate::vm::trace::{SyscallEvent, Tracer};
+use crate::vm::{Vm, VmError};
+
+/// o32 errno values (MIPS numbers differ from x86 for some).
+pub mod errno {
+    pub const EPERM: u32 = 1;
+    pub const ENOENT: u32 = 2;
+    pub const ESRCH: u32 = 3;
+    pub const EBADF: u32 = 9;
+    pub const EAGAIN: u32 = 11;
+    pub const ENOMEM: u32 = 12;
+    pub const EFAULT: u32 = 14;
+    pub const EEXIST: u32 = 17;
+    pub const ENODEV: u32 = 19;
+    pub const EINVAL: u32 = 22;
+    pub const EMFILE: u32 = 24;
+    pub const ENOTTY: u32 = 25;
+    pub const ESPIPE: u32 = 29;
+    pub const EPIPE: u32 = 32;
+    pub const ENOSYS: u32 = 89;
+    pub const ETIMEDOUT: u32 = 145;
+}
+
+/// What a handler did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ret {
+    /// Success with this value.
+    Ok(u32),
+    /// Failure with this errno.
+    Err(u32),
+    /// The thread blocked; its result is written when it wakes.
+    Blocked,
+    /// The thread or process ended; there is nothing to return to.
+    NoReturn,
+    /// Success with 0, then give the CPU to the next runnable thread.
+    Yield,
+}
+
+/// The arguments of a call: `$a0..$a3` and the two stack words at `$sp+16`, `$sp+20`.
+pub type Args = [u32; 6];
+
+/// A system-call handler.
+pub type Handler = fn(&mut Vm, &Args) -> Result<Ret, VmError>;
+
+/// One implemented system call.
+pub struct Syscall {
+    /// The o32 number.
+    pub number: u32,
+    pub name: &'static str,
+    pub handler: Handler,
+}
+
+macro_rules! table {
+    ($($num:literal $name:ident => $handler:path,)*) => {
+        /// Every implemented call, sorted by number.
+        pub static TABLE: &[Syscall] = &[
+            $(Syscall { number: $num, name: stringify!($name), handler: $handler },)*
+        ];
+    };
+}
+
+table! {
+    4001 exit => thread::exit,
+    4003 read => io::read,
+    4004 write => io::write,
+    4005 open => io::open,
+    4006 close => io::close,
+    4020 getpid => info::getpid,
+    4024 getuid => info::getuid,
+    4037 kill => signal::kill,
+    4045 brk => mem::brk,
+    4047 getgid => info::getuid,
+    4049 geteuid => info::getuid,
+    4050 getegid => info::getuid,
+    4054 ioctl => io::ioctl,
+    4055 fcntl => io::fcntl,
+    4064 getppid => info::getppid,
+    4076 getrlimit => info::getrlimit,
+    4078 gettimeofday => time::gettimeofday,
+    4085 readlink => io::readlink,
+    4090 mmap => mem::mmap,
+    4091 munmap => mem::munmap,
+    4120 clone => thread::clone,
+    4122 uname => info::uname,
+    4125 mprotect => mem::mprotect,
+    4162 sched_yield => thread::sched_yield,
+    4166 nanosleep => time::nanosleep,
+    4194 rt_sigaction => signal::rt_sigaction,
+    4195 rt_sigprocmask => signal::rt_sigprocmask,
+    4206 sigaltstack => signal::sigaltstack,
+    4210 mmap2 => mem::mmap2,
+    4215 fstat64 => io::fstat64,
+    4217 mincore => mem::mincore,
+    4218 madvise => mem::madvise,
+    4220 fcntl64 => io::fcntl,
+    4222 gettid => info::gettid,
+    4236 tkill => signal::tkill,
+    4238 futex => thread::futex_time32,
+    4240 sched_getaffinity => info::sched_getaffinity,
+    4246 exit_group => thread::exit_group,
+    4249 epoll_ctl => io::epoll_ctl,
+    4263 clock_gettime => time::clock_gettime32,
+    4264 clock_getres => time::clock_getres32,
+    4265 clock_nanosleep => time::clock_nanosleep32,
+    4266 tgkill => signal::tgkill,
+    4283 set_thread_area => thread::set_thread_area,
+    4288 openat => io::openat,
+    4293 fstatat64 => io::fstatat64,
+    4298 readlinkat => io::readlinkat,
+    4300 faccessat => io::openat,
+    4313 epoll_pwait => io::epoll_pwait,
+    4325 eventfd2 => io::eventfd2,
+    4326 epoll_create1 => io::epoll_create1,
+    4328 pipe2 => io::pipe2,
+    4338 prlimit64 => info::prlimit64,
+    4353 getrandom => info::getrandom,
+    4403 clock_gettime64 => time::clock_gettime64,
+    4406 clock_getres_time64 => time::clock_getres64,
+    4407 clock_nanosleep_time64 => time::clock_nanosleep64,
+    4422 futex_time64 => thread::futex_time64,
+    4439 faccessat2 => io::openat,
+    4441 epoll_pwait2 => io::epoll_pwait2,
+}
+
+/// The table entry for an o32 number.
+pub fn lookup(number: u32) -> Option<&'static Syscall> {
+    TABLE
+        .binary_search_by_key(&number, |s| s.number)
+        .ok()
+        .map(|i| &TABLE[i])
+}
+
+/// Names of o32 calls zkm does not implement, for error messages.
+fn unimplemented_name(number: u32) -> &'static str {
+    match number {
+        4002 => "fork",
+        4011 => "execve",
+        4019 => "lseek",
+        4041 => "dup",
+        4042 => "pipe",
+        4063 => "dup2",
+        4104 => "setitimer",
+        4114 => "wait4",
+        4140 => "_llseek",
+        4146 => "writev",
+        4200 => "pread64",
+        4201 => "pwrite64",
+        4203 => "getcwd",
+        4252 => "set_tid_address",
+        4257 => "timer_create",
+        4309 => "set_robust_list",
+        4327 => "dup3",
+        4366 => "statx",
+        _ => "not in zkm's table",
+    }
+}
+
+/// An open file description.
+#[derive(Clone, Debug)]
+pub enum File {
+    /// fd 0: the private input.
+    Input,
+    /// fd 1 and 2: the host's stdout and stderr.
+    Stdout,
+    Stderr,
+    /// fd 3: the public output.
+    Public,
+    EventFd {
+        count: u64,
+        semaphore: bool,
+    },
+    PipeRead(u32),
+    PipeWrite(u32),
+    Epoll(BTreeMap<u32, Interest>),
+}
+
+/// One `epoll_ctl` registration.
+#[derive(Clone, Copy, Debug)]
+pub struct Interest {
+    pub events: u32,
+    pub data: u64,
+    /// For edge-triggered interest: the readiness generation last reported.
+    pub seen: u64,
+}
+
+/// A descriptor: the file and its per-descriptor flags.
+#[derive(Clone, Debug)]
+pub struct Fd {
+    pub file: File,
+    /// `O_NONBLOCK` and the access mode, as `F_GETFL` reports them.
+    pub flags: u32,
+    pub cloexec: bool,
+}
+
+/// A pipe's buffer.
+#[derive(Clone, Debug, Default)]
+pub struct Pipe {
+    pub buf: VecDeque<u8>,
+    pub readers: u32,
+    pub writers: u32,
+}
+
+/// `struct sigaction` as o32 defines it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SigAction {
+    pub flags: u32,
+    pub handler: u32,
+    pub mask: [u32; 4],
+}
+
+/// Process-wide kernel state.
+pub struct Kernel {
+    pub input: Vec<u8>,
+    pub input_pos: usize,
+    /// Bytes written to fd 3.
+    pub public: Vec<u8>,
+    pub stdout: Box<dyn Write>,
+    pub stderr: Box<dyn Write>,
+    pub fds: BTreeMap<u32, Fd>,
+    pub pipes: BTreeMap<u32, Pipe>,
+    next_pipe: u32,
+    /// Bumped whenever an eventfd or pipe changes, for edge-triggered epoll.
+    pub generation: u64,
+    /// Signal actions, indexed by signal number (1..=128).
+    pub sigactions: Vec<SigAction>,
+    /// Futex wait queues: address → tids in arrival order.
+    pub futexes: BTreeMap<u32, VecDeque<u32>>,
+    pub brk_start: u32,
+    pub brk: u32,
+    pub next_tid: u32,
+    /// `prlimit64` soft and hard limits by resource.
+    pub rlimits: BTreeMap<u32, (u64, u64)>,
+    /// State of the deterministic `getrandom` generator.
+    pub random_state: u64,
+}
+
+impl Kernel {
+    pub fn new(input: Vec<u8>, stdout: Box<dyn Write>, stderr: Box<dyn Write>, brk: u32) -> Kernel {
+        let mut fds = BTreeMap::new();
+        let fd = |file, flags| Fd {
+            file,
+            flags,
+            cloexec: false,
+        };
+        fds.insert(0, fd(File::Input, io::O_RDONLY));
+        fds.insert(1, fd(File::Stdout, io::O_WRONLY));
+        fds.insert(2, fd(File::Stderr, io::O_WRONLY));
+        fds.insert(3, fd(File::Public, io::O_WRONLY));
+        Kernel {
+            input,
+            input_pos: 0,
+            public: Vec::new(),
+            stdout,
+            stderr,
+            fds,
+            pipes: BTreeMap::new(),
+            next_pipe: 0,
+            generation: 0,
+            sigactions: vec![SigAction::default(); 129],
+            futexes: BTreeMap::new(),
+            brk_start: brk,
+            brk,
+            next_tid: crate::vm::PID + 1,
+            rlimits: info::default_rlimits(),
+            random_state: 0x7a6b_6d2d_7261_6e64,
+        }
+    }
+
+    /// The lowest free descriptor number.
+    pub fn alloc_fd(&mut self, fd: Fd) -> u32 {
+        let n = (0..).find(|n| !self.fds.contains_key(n)).unwrap_or(0);
+        self.fds.insert(n, fd);
+        n
+    }
+
+    /// A new pipe id.
+    pub fn new_pipe(&mut self) -> u32 {
+        self.next_pipe += 1;
+        self.pipes.insert(
+            self.next_pipe,
+            Pipe {
+                readers: 1,
+                writers: 1,
+                ..Pipe::default()
+            },
+        );
+        self.next_pipe
+    }
+}
+
+impl Vm {
+    /// Handles the `SYSCALL` just executed by the running thread.
+    pub(crate) fn syscall<T: Tracer>(&mut self, t: &mut T) -> Result<(), VmError> {
+        let number = self.cpu.gpr[2];
+        let sp = self.cpu.gpr[29];
+        let stack_arg = |vm: &mut Vm, off: u32| vm.mem.load32(sp.wrapping_add(off)).unwrap_or(0);
+        let args: Args = [
+            self.cpu.gpr[4],
+            self.cpu.gpr[5],
+            self.cpu.gpr[6],
+            self.cpu.gpr[7],
+            stack_arg(self, 16),
+            stack_arg(self, 20),
+        ];
+        if T::ENABLED {
+            t.syscall(&SyscallEvent {
+                cycle: self.cycles - 1,
+                tid: self.current_tid(),
+                number,
+                args,
+            });
+        }
+        let Some(entry) = lookup(number) else {
+            let pc = self.syscall_pc();
+            return Err(VmError::UnknownSyscall {
+                number,
+                name: unimplemented_name(number),
+                pc,
+                symbol: self.program.describe_addr(pc),
+            });
+        };
+        *self.stats.syscalls.entry(entry.name).or_default() += 1;
+        match (entry.handler)(self, &args)? {
+            Ret::Ok(v) => {
+                self.cpu.gpr[2] = v;
+                self.cpu.gpr[7] = 0;
+            }
+            Ret::Err(e) => {
+                self.cpu.gpr[2] = e;
+                self.cpu.gpr[7] = 1;
+            }
+            Ret::Blocked | Ret::NoReturn => {}
+            Ret::Yield => {
+                self.cpu.gpr[2] = 0;
+                self.cpu.gpr[7] = 0;
+                self.schedule()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The address of the `SYSCALL` instruction being handled.
+    pub(crate) fn syscall_pc(&self) -> u32 {
+        self.cpu.pc.wrapping_sub(4)
+    }
+
+    /// An [`VmError::UnsupportedSyscall`] for the call being handled.
+    pub(crate) fn unsupported(&self, name: &'static str, detail: String) -> VmError {
+        let pc = self.syscall_pc();
+        VmError::UnsupportedSyscall {
+            name,
+            detail,
+            pc,
+            symbol: self.program.describe_addr(pc),
+        }
+    }
+
+    /// Ends the wait of blocked thread `i`, writing its syscall result.
+    pub(crate) fn finish_wait(&mut self, i: usize, timed_out: bool) {
+        let crate::vm::sched::State::Blocked { wait, .. } = self.threads[i].state else {
+            return;
+        };
+        let tid = self.threads[i].tid;
+        let result = match wait {
+            crate::vm::sched::Wait::Futex(addr) => {
+                if let Some(q) = self.kernel.futexes.get_mut(&addr) {
+                    q.retain(|&t| t != tid);
+                    if q.is_empty() {
+                        self.kernel.futexes.remove(&addr);
+                    }
+                }
+                if timed_out {
+                    Ret::Err(errno::ETIMEDOUT)
+                } else {
+                    Ret::Ok(0)
+                }
+            }
+            crate::vm::sched::Wait::Sleep => Ret::Ok(0),
+            crate::vm::sched::Wait::Epoll { epfd, events, max } => {
+                io::collect_epoll(self, epfd, events, max)
+            }
+        };
+        let t = &mut self.threads[i];
+        match result {
+            Ret::Ok(v) => {
+                t.cpu.gpr[2] = v;
+                t.cpu.gpr[7] = 0;
+            }
+            Ret::Err(e) => {
+                t.cpu.gpr[2] = e;
+                t.cpu.gpr[7] = 1;
+            }
+            _ => {}
+        }
+        t.state = crate::vm::sched::State::Runnable;
+    }
+
+    /// Reads a guest word for a syscall; `Err(EFAULT)` when unmapped.
+    pub(crate) fn user_u32(&mut self, addr: u32) -> Result<u32, u32> {
+        self.mem.load32(addr).map_err(|_| errno::EFAULT)
+    }
+
+    /// Writes guest bytes for a syscall; `Err(EFAULT)` when unmapped.
+    pub(crate) fn user_write(&mut self, addr: u32, data: &[u8]) -> Result<(), u32> {
+        self.mem.write_bytes(addr, data).map_err(|_| errno::EFAULT)
+    }
+
+    /// Reads guest bytes for a syscall; `Err(EFAULT)` when unmapped.
+    pub(crate) fn user_read(&mut self, addr: u32, len: u32) -> Result<Vec<u8>, u32> {
+        self.mem.read_bytes(addr, len).map_err(|_| errno::EFAULT)
+    }
+}
+
+/// Turns a `Result<u32, errno>` into a [`Ret`].
+pub(crate) fn ret(r: Result<u32, u32>) -> Result<Ret, VmError> {
+    Ok(match r {
+        Ok(v) => Ret::Ok(v),
+        Err(e) => Ret::Err(e),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_and_unique() {
+        for w in TABLE.windows(2) {
+            assert!(
+                w[0].number < w[1].number,
+                "{} before {}",
+                w[0].name,
+                w[1].name
+            );
+        }
+        assert_eq!(lookup(4004).map(|s| s.name), Some("write"));
+        assert!(lookup(4002).is_none());
+    }
+}

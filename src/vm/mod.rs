@@ -1,0 +1,370 @@
+//! The embedded MIPS32 virtual machine that runs unmodified Go programs.
+//!
+//! Data flows ELF → [`loader`] (segments, stack, auxv) → [`cpu`] (the interpreter over
+//! instructions pre-decoded by [`decode`]) → [`crate::syscalls`] (the Linux o32 system-call
+//! layer) → [`trace`] (the event record a prover can consume). Threads created by `clone`
+//! are real VM threads, scheduled by the fixed policy in [`sched`]; time is a virtual
+//! clock driven by executed instructions, so a run is a pure function of the ELF, the
+//! arguments, the environment and the input.
+
+pub mod cpu;
+pub mod decode;
+pub mod loader;
+pub mod memory;
+pub mod sched;
+pub mod trace;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use crate::elf::Program;
+use crate::syscalls::Kernel;
+use cpu::{Cpu, Exception};
+use decode::{decode, Instr};
+use memory::{Fault, Memory};
+use sched::{State, Thread};
+use trace::Tracer;
+
+/// The process id the guest sees; the main thread's tid is the same.
+pub const PID: u32 = 1000;
+
+/// How to start the guest.
+pub struct Config {
+    /// `argv`, including `argv[0]` (the program name).
+    pub argv: Vec<String>,
+    /// `KEY=VALUE` strings; empty by default.
+    pub env: Vec<String>,
+    /// The private input, read from fd 0.
+    pub input: Vec<u8>,
+    /// Stop with [`VmError::CycleLimit`] after this many instructions.
+    pub max_cycles: Option<u64>,
+    /// Where guest writes to fd 1 go.
+    pub stdout: Box<dyn Write>,
+    /// Where guest writes to fd 2 go.
+    pub stderr: Box<dyn Write>,
+}
+
+/// How the guest process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Exit {
+    /// The status a shell reports: the `exit_group` code, or 128 + N when killed by signal N.
+    pub code: i32,
+    /// The fatal signal, if the guest was killed by one.
+    pub signal: Option<u32>,
+}
+
+/// Why a run stopped without the guest exiting.
+#[derive(Debug, thiserror::Error)]
+pub enum VmError {
+    #[error("cannot load the program: {0}")]
+    Load(String),
+    #[error(
+        "illegal instruction {word:#010x} at pc {pc:#010x} in {symbol}\n\
+         zkm runs MIPS32r2 integer code only: build the guest with GOMIPS=softfloat (`zkm build`)"
+    )]
+    IllegalInstruction { word: u32, pc: u32, symbol: String },
+    #[error(
+        "unknown system call {number} ({name}) at pc {pc:#010x} in {symbol}\n\
+         zkm implements the Linux system calls the Go runtime needs; this program uses \
+         another one. Avoid the package that makes it, or report it to the zkm developers"
+    )]
+    UnknownSyscall {
+        number: u32,
+        name: &'static str,
+        pc: u32,
+        symbol: String,
+    },
+    #[error(
+        "unsupported use of system call {name} at pc {pc:#010x} in {symbol}: {detail}\n\
+         zkm supports this call only as the Go runtime uses it"
+    )]
+    UnsupportedSyscall {
+        name: &'static str,
+        detail: String,
+        pc: u32,
+        symbol: String,
+    },
+    #[error(
+        "memory fault: {what} at address {addr:#010x}, pc {pc:#010x} in {symbol}\n\
+         the guest has no handler for this fault (SIGSEGV/SIGBUS); check the program for \
+         wild pointers"
+    )]
+    MemoryFault {
+        what: &'static str,
+        addr: u32,
+        pc: u32,
+        symbol: String,
+    },
+    #[error(
+        "cycle limit of {limit} instructions reached at pc {pc:#010x} in {symbol}\n\
+         raise it with --max-cycles, or check the guest for an endless loop"
+    )]
+    CycleLimit { limit: u64, pc: u32, symbol: String },
+    #[error(
+        "deadlock after {cycles} instructions: every thread is blocked and no timer is pending \
+         ({threads})\nthe guest waits for something that can never happen"
+    )]
+    Deadlock { cycles: u64, threads: String },
+}
+
+impl crate::exit::ExitCode for VmError {
+    fn exit_code(&self) -> i32 {
+        use crate::exit;
+        match self {
+            VmError::Load(_) => exit::BAD_ELF,
+            VmError::IllegalInstruction { .. } => exit::ILLEGAL_INSTRUCTION,
+            VmError::UnknownSyscall { .. } | VmError::UnsupportedSyscall { .. } => {
+                exit::UNKNOWN_SYSCALL
+            }
+            VmError::MemoryFault { .. } => exit::MEMORY_FAULT,
+            VmError::CycleLimit { .. } => exit::CYCLE_LIMIT,
+            VmError::Deadlock { .. } => exit::DEADLOCK,
+        }
+    }
+}
+
+/// Counters for the run report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// System calls made, by name.
+    pub syscalls: BTreeMap<&'static str, u64>,
+    /// Threads ever created, the main thread included.
+    pub threads: u32,
+    /// Signals sent with kill/tkill/tgkill and recorded (see [`crate::syscalls`]).
+    pub signals_recorded: u64,
+    /// Signals delivered to guest handlers (synchronous faults).
+    pub signals_delivered: u64,
+}
+
+/// A guest process: CPU, memory, threads and kernel state.
+pub struct Vm {
+    /// Registers of the running thread.
+    pub cpu: Cpu,
+    pub mem: Memory,
+    /// Instructions executed so far, all threads together.
+    pub cycles: u64,
+    pub threads: Vec<Thread>,
+    /// Index in `threads` of the running thread.
+    pub current: usize,
+    pub kernel: Kernel,
+    pub program: Program,
+    pub stats: Stats,
+    pub(crate) text_base: u32,
+    pub(crate) text: Vec<Instr>,
+    pub(crate) slice_end: u64,
+    pub(crate) idle_ns: u64,
+    pub(crate) wait_seq: u64,
+    pub(crate) exit: Option<Exit>,
+    max_cycles: u64,
+}
+
+impl Vm {
+    /// Loads `program` and prepares its main thread.
+    pub fn new(program: Program, config: Config) -> Result<Vm, VmError> {
+        let mut mem = Memory::new();
+        let image =
+            loader::load(&mut mem, &program, &config.argv, &config.env).map_err(VmError::Load)?;
+        let exec: Vec<_> = program
+            .segments
+            .iter()
+            .filter(|s| s.is_executable())
+            .collect();
+        let text_base = exec.iter().map(|s| s.vaddr & !3).min().unwrap_or(0);
+        let text_end = exec.iter().map(|s| s.end()).max().unwrap_or(0);
+        let mut text = vec![Instr::NOT_EXECUTABLE; ((text_end - text_base as u64) / 4) as usize];
+        for seg in exec {
+            for (k, w) in seg.data.chunks(4).enumerate() {
+                let mut b = [0u8; 4];
+                b[..w.len()].copy_from_slice(w);
+                let idx = ((seg.vaddr - text_base) / 4) as usize + k;
+                text[idx] = decode(u32::from_be_bytes(b));
+            }
+            // Executable BSS (never seen in practice) is zero words: `SLL $0,$0,0`.
+            let first_bss = ((seg.vaddr - text_base) as usize + seg.data.len()).div_ceil(4);
+            let end = ((seg.end() - text_base as u64) / 4) as usize;
+            for slot in &mut text[first_bss..end] {
+                *slot = decode(0);
+            }
+        }
+        let mut cpu = Cpu {
+            pc: program.entry,
+            next_pc: program.entry.wrapping_add(4),
+            ..Cpu::default()
+        };
+        cpu.gpr[29] = image.sp;
+        let mut main = Thread::new(PID, cpu.clone());
+        main.state = State::Running;
+        let kernel = Kernel::new(config.input, config.stdout, config.stderr, image.brk);
+        Ok(Vm {
+            cpu,
+            mem,
+            cycles: 0,
+            threads: vec![main],
+            current: 0,
+            kernel,
+            program,
+            stats: Stats {
+                threads: 1,
+                ..Stats::default()
+            },
+            text_base,
+            text,
+            slice_end: sched::QUANTUM,
+            idle_ns: 0,
+            wait_seq: 0,
+            exit: None,
+            max_cycles: config.max_cycles.unwrap_or(u64::MAX),
+        })
+    }
+
+    /// Runs until the guest exits (`Ok(Some)`), or `cycles` reaches `until` (`Ok(None)`).
+    pub fn run<T: Tracer>(&mut self, until: u64, t: &mut T) -> Result<Option<Exit>, VmError> {
+        loop {
+            if let Some(exit) = self.exit {
+                return Ok(Some(exit));
+            }
+            if self.cycles >= self.max_cycles {
+                return Err(VmError::CycleLimit {
+                    limit: self.max_cycles,
+                    pc: self.cpu.pc,
+                    symbol: self.program.describe_addr(self.cpu.pc),
+                });
+            }
+            if self.cycles >= until {
+                return Ok(None);
+            }
+            let limit = self.slice_end.min(until).min(self.max_cycles);
+            match self.run_slice(limit, t) {
+                None => {
+                    if self.cycles >= self.slice_end {
+                        self.schedule()?;
+                    }
+                }
+                Some(Exception::Syscall) => self.syscall(t)?,
+                Some(e) => self.exception(e)?,
+            }
+        }
+    }
+
+    /// Runs to completion without tracing.
+    pub fn run_to_end(&mut self) -> Result<Exit, VmError> {
+        loop {
+            if let Some(exit) = self.run(u64::MAX, &mut trace::NoTracer)? {
+                return Ok(exit);
+            }
+        }
+    }
+
+    /// The public output written to fd 3 so far.
+    pub fn public_output(&self) -> &[u8] {
+        &self.kernel.public
+    }
+
+    /// Handles an exception other than `SYSCALL`: a signal for the guest's handler if it
+    /// has one (see [`crate::syscalls::signal`]), otherwise an error.
+    fn exception(&mut self, e: Exception) -> Result<(), VmError> {
+        let pc = self.cpu.pc;
+        if self.deliver_fault(e)? {
+            return Ok(());
+        }
+        let symbol = self.program.describe_addr(pc);
+        Err(match e {
+            Exception::Reserved => VmError::IllegalInstruction {
+                word: self.word_at(pc),
+                pc,
+                symbol,
+            },
+            Exception::Fetch(addr) => VmError::MemoryFault {
+                what: "jump to non-executable or unmapped memory",
+                addr,
+                pc: addr,
+                symbol,
+            },
+            Exception::Mem(Fault::Unmapped(addr)) => VmError::MemoryFault {
+                what: "access to unmapped or protected memory",
+                addr,
+                pc,
+                symbol,
+            },
+            Exception::Mem(Fault::Misaligned(addr)) => VmError::MemoryFault {
+                what: "misaligned access",
+                addr,
+                pc,
+                symbol,
+            },
+            Exception::Trap { code, is_break } => VmError::MemoryFault {
+                what: if is_break {
+                    "BREAK instruction (SIGTRAP) with no handler"
+                } else {
+                    "trap instruction fired (SIGTRAP) with no handler"
+                },
+                addr: code,
+                pc,
+                symbol,
+            },
+            Exception::Overflow => VmError::MemoryFault {
+                what: "integer overflow trap (SIGFPE) with no handler",
+                addr: 0,
+                pc,
+                symbol,
+            },
+            Exception::Syscall => unreachable!("handled by run"),
+        })
+    }
+
+    fn word_at(&self, pc: u32) -> u32 {
+        let idx = (pc.wrapping_sub(self.text_base) >> 2) as usize;
+        self.text.get(idx).map(|i| i.word).unwrap_or(0)
+    }
+}
+
+/// The JSON report of a run (`zkm run --report`). Apart from `wall_seconds` and
+/// `instructions_per_second`, two runs of the same program and input give equal reports.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Report {
+    pub exit_code: i32,
+    /// The fatal signal, when the guest was killed by one.
+    pub signal: Option<u32>,
+    /// Instructions executed, all threads together.
+    pub cycles: u64,
+    /// Bytes written to fd 3, as hex.
+    pub public_output: String,
+    /// Threads created, the main thread included.
+    pub threads: u32,
+    /// System calls by name.
+    pub syscalls: BTreeMap<&'static str, u64>,
+    /// Signals sent by the guest with kill/tkill/tgkill (recorded, not delivered).
+    pub signals_recorded: u64,
+    /// Fault signals delivered to guest handlers.
+    pub signals_delivered: u64,
+    /// Distinct 4 KiB pages that were ever allocated.
+    pub pages_touched: u64,
+    /// The virtual clock at exit, in nanoseconds.
+    pub virtual_ns: u64,
+    pub wall_seconds: f64,
+    pub instructions_per_second: f64,
+}
+
+impl Vm {
+    /// The report for a run that ended with `exit` after `wall_seconds` of host time.
+    pub fn report(&self, exit: Exit, wall_seconds: f64) -> Report {
+        Report {
+            exit_code: exit.code,
+            signal: exit.signal,
+            cycles: self.cycles,
+            public_output: hex::encode(&self.kernel.public),
+            threads: self.stats.threads,
+            syscalls: self.stats.syscalls.clone(),
+            signals_recorded: self.stats.signals_recorded,
+            signals_delivered: self.stats.signals_delivered,
+            pages_touched: self.mem.pages_touched,
+            virtual_ns: self.now_ns(),
+            wall_seconds,
+            instructions_per_second: if wall_seconds > 0.0 {
+                self.cycles as f64 / wall_seconds
+            } else {
+                0.0
+            },
+        }
+    }
+}
