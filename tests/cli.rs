@@ -38,7 +38,13 @@ fn fake_go(dir: &Path, version_line: &str, dist_list: &str, exit_code: i32) -> P
 
 #[test]
 fn help_explains_every_command_with_examples() {
-    for cmd in [&[][..], &["new"], &["build"], &["inspect"], &["completions"]] {
+    for cmd in [
+        &[][..],
+        &["new"],
+        &["build"],
+        &["inspect"],
+        &["completions"],
+    ] {
         zkm()
             .args(cmd)
             .arg("--help")
@@ -62,19 +68,21 @@ fn usage_errors_exit_64() {
 #[test]
 fn inspect_shows_segments_go_info_and_image_id() {
     let elf = testdata("elf/hello.elf");
-    let id = zkm::elf::Program::load(&elf).unwrap().image_id().to_string();
-    zkm()
-        .arg("inspect")
+    let id = zkm::elf::Program::load(&elf)
+        .unwrap()
+        .image_id()
+        .to_string();
+    zkm().arg("inspect").arg(&elf).assert().success().stdout(
+        predicate::str::contains(&id)
+            .and(predicate::str::contains("_rt0_mips_linux"))
+            .and(predicate::str::contains("r-x"))
+            .and(predicate::str::contains("zkmtest/hello")),
+    );
+    let out = zkm()
+        .args(["inspect", "--json"])
         .arg(&elf)
-        .assert()
-        .success()
-        .stdout(
-            predicate::str::contains(&id)
-                .and(predicate::str::contains("_rt0_mips_linux"))
-                .and(predicate::str::contains("r-x"))
-                .and(predicate::str::contains("zkmtest/hello")),
-        );
-    let out = zkm().args(["inspect", "--json"]).arg(&elf).output().unwrap();
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["image_id"], id.as_str());
@@ -92,12 +100,18 @@ fn image_id_depends_on_loaded_bytes_and_entry_only() {
     let shstr = bytes.windows(6).rposition(|w| w == b".text\0").unwrap();
     let mut renamed = bytes.clone();
     renamed[shstr + 1] = b'T';
-    assert_eq!(zkm::elf::Program::parse(&renamed).unwrap().image_id(), base.image_id());
+    assert_eq!(
+        zkm::elf::Program::parse(&renamed).unwrap().image_id(),
+        base.image_id()
+    );
     // One flipped byte of code changes it.
     let text_off = 0x1000usize; // the first loadable page of a Go mips ELF holds code
     let mut patched = bytes.clone();
     patched[text_off + 0x10] ^= 1;
-    assert_ne!(zkm::elf::Program::parse(&patched).unwrap().image_id(), base.image_id());
+    assert_ne!(
+        zkm::elf::Program::parse(&patched).unwrap().image_id(),
+        base.image_id()
+    );
 }
 
 /// Each bad ELF and the words its error must contain.
@@ -114,9 +128,21 @@ fn inspect_rejects_bad_elfs_with_clear_errors() {
         ("empty", vec![], "not an ELF file"),
         ("64-bit", patch(&|b| b[4] = 2), "64-bit"),
         ("little-endian", patch(&|b| b[5] = 1), "little-endian"),
-        ("x86", patch(&|b| b[18..20].copy_from_slice(&3u16.to_be_bytes())), "x86"),
-        ("pie", patch(&|b| b[16..18].copy_from_slice(&3u16.to_be_bytes())), "dynamically linked"),
-        ("object", patch(&|b| b[16..18].copy_from_slice(&1u16.to_be_bytes())), "ET_REL"),
+        (
+            "x86",
+            patch(&|b| b[18..20].copy_from_slice(&3u16.to_be_bytes())),
+            "x86",
+        ),
+        (
+            "pie",
+            patch(&|b| b[16..18].copy_from_slice(&3u16.to_be_bytes())),
+            "dynamically linked",
+        ),
+        (
+            "object",
+            patch(&|b| b[16..18].copy_from_slice(&1u16.to_be_bytes())),
+            "ET_REL",
+        ),
         (
             "interp",
             // The first program header (at e_phoff = 52) becomes PT_INTERP.
@@ -165,7 +191,10 @@ fn new_refuses_non_empty_dirs_files_and_bad_names() {
         .assert()
         .code(exit::CANT_CREATE)
         .stderr(predicate::str::contains("not empty"));
-    assert_eq!(std::fs::read_to_string(tmp.path().join("keep.txt")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("keep.txt")).unwrap(),
+        "mine"
+    );
     zkm()
         .arg("new")
         .arg(tmp.path().join("keep.txt"))
@@ -204,7 +233,10 @@ fn build_without_go_says_how_to_install_it() {
         .env_remove("ZKM_GO")
         .assert()
         .code(exit::NO_GO)
-        .stderr(predicate::str::contains("Go was not found").and(predicate::str::contains("Install Go")));
+        .stderr(
+            predicate::str::contains("Go was not found")
+                .and(predicate::str::contains("Install Go")),
+        );
     zkm()
         .arg("build")
         .arg(testdata("guests/hello"))
@@ -224,8 +256,18 @@ fn build_without_go_says_how_to_install_it() {
 fn build_rejects_old_broken_and_mipsless_go() {
     let tmp = tempfile::tempdir().unwrap();
     let cases = [
-        ("go version go1.19.8 linux/amd64", "linux/mips\\n", 0, "Go 1.19.8, but zkm needs Go 1.21.0 or newer"),
-        ("go version go1.22.1 linux/amd64", "linux/amd64\\n", 0, "cannot target linux/mips"),
+        (
+            "go version go1.19.8 linux/amd64",
+            "linux/mips\\n",
+            0,
+            "Go 1.19.8, but zkm needs Go 1.21.0 or newer",
+        ),
+        (
+            "go version go1.22.1 linux/amd64",
+            "linux/amd64\\n",
+            0,
+            "cannot target linux/mips",
+        ),
         ("something odd", "", 0, "cannot run"),
         ("go version go1.22.1 linux/amd64", "", 3, "cannot run"),
     ];
@@ -277,13 +319,19 @@ fn build_shows_compile_errors_verbatim() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("broken");
     zkm().arg("new").arg(&dir).assert().success();
-    std::fs::write(dir.join("main.go"), "package main\n\nfunc main() {\n\tundefinedThing()\n}\n").unwrap();
+    std::fs::write(
+        dir.join("main.go"),
+        "package main\n\nfunc main() {\n\tundefinedThing()\n}\n",
+    )
+    .unwrap();
     zkm()
         .arg("build")
         .arg(&dir)
         .assert()
         .code(exit::BUILD_FAILED)
-        .stderr(predicate::str::contains("./main.go:4:2: undefined: undefinedThing"));
+        .stderr(predicate::str::contains(
+            "./main.go:4:2: undefined: undefinedThing",
+        ));
 }
 
 /// The README's quick start: new, build, inspect, then run the ELF under qemu-mips.
@@ -296,19 +344,43 @@ fn scaffolded_project_builds_and_runs_under_qemu() {
     let dir = tmp.path().join("hello");
     zkm().arg("new").arg(&dir).assert().success();
     let out = zkm().args(["build", "--json"]).arg(&dir).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let elf = dir.join("target/zkm/hello.elf");
-    assert_eq!(Path::new(v["elf"].as_str().unwrap()), elf.canonicalize().unwrap());
-    assert_eq!(v["size"].as_u64().unwrap(), std::fs::metadata(&elf).unwrap().len());
+    assert_eq!(
+        Path::new(v["elf"].as_str().unwrap()),
+        elf.canonicalize().unwrap()
+    );
+    assert_eq!(
+        v["size"].as_u64().unwrap(),
+        std::fs::metadata(&elf).unwrap().len()
+    );
     assert!(v["go_version"].as_str().unwrap().starts_with("go1."));
-    let id = zkm::elf::Program::load(&elf).unwrap().image_id().to_string();
+    let id = zkm::elf::Program::load(&elf)
+        .unwrap()
+        .image_id()
+        .to_string();
     assert_eq!(v["image_id"], id.as_str());
-    zkm().arg("inspect").arg(&elf).assert().success().stdout(predicate::str::contains(&id));
+    zkm()
+        .arg("inspect")
+        .arg(&elf)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(&id));
 
     // The build is reproducible.
     let again = tmp.path().join("again.elf");
-    zkm().args(["build", "-q"]).arg(&dir).arg("-o").arg(&again).assert().success();
+    zkm()
+        .args(["build", "-q"])
+        .arg(&dir)
+        .arg("-o")
+        .arg(&again)
+        .assert()
+        .success();
     assert!(std::fs::read(&again).unwrap() == std::fs::read(&elf).unwrap());
 
     if !have_qemu() {
@@ -357,5 +429,8 @@ fn completions_are_generated_for_every_shell_and_checked_in_fresh() {
             "completions/{file} is stale: run `ZKM_UPDATE_COMPLETIONS=1 cargo test --release completions`"
         );
     }
-    zkm().args(["completions", "tcsh"]).assert().code(exit::USAGE);
+    zkm()
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(exit::USAGE);
 }

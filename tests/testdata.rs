@@ -13,7 +13,10 @@ fn testdata_elfs_are_valid_guests_with_go_build_info() {
         let go = program.go.as_ref().expect("Go build info");
         assert_eq!(go.go_version, go_version.trim(), "{name}");
         assert_eq!(go.path.as_deref(), Some(format!("zkmtest/{name}").as_str()));
-        assert_eq!(program.symbol_at(program.entry).unwrap().name, "_rt0_mips_linux");
+        assert_eq!(
+            program.symbol_at(program.entry).unwrap().name,
+            "_rt0_mips_linux"
+        );
         assert!(Outcome::expected(&name).stdout.len() + Outcome::expected(&name).stderr.len() > 0);
     }
     assert!(guests().len() >= 6);

@@ -40,7 +40,11 @@ pub fn have_go() -> bool {
 }
 
 pub fn have_qemu() -> bool {
-    have("qemu-mips", "--version", "qemu-mips is the reference oracle")
+    have(
+        "qemu-mips",
+        "--version",
+        "qemu-mips is the reference oracle",
+    )
 }
 
 /// The release name of the `go` on PATH, e.g. `go1.27.3`.
@@ -82,7 +86,11 @@ impl Outcome {
             stdout: read("stdout"),
             stderr: read("stderr"),
             public: read("public"),
-            exit: String::from_utf8(read("exit")).unwrap().trim().parse().unwrap(),
+            exit: String::from_utf8(read("exit"))
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap(),
         }
     }
 }
