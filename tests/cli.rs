@@ -343,7 +343,13 @@ fn scaffolded_project_builds_and_runs_under_qemu() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("hello");
     zkm().arg("new").arg(&dir).assert().success();
-    let out = zkm().args(["build", "--json"]).arg(&dir).output().unwrap();
+    // No network: the project must need no module download.
+    let out = zkm()
+        .args(["build", "--json"])
+        .arg(&dir)
+        .env("GOPROXY", "off")
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{}",
