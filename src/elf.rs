@@ -259,7 +259,7 @@ impl Program {
             }
         }
 
-        let (symbols, go) = read_sections(&header, data)?;
+        let (symbols, go) = read_sections(header, data)?;
         Ok(Program {
             entry,
             segments,
@@ -389,18 +389,19 @@ fn parse_go_buildinfo(b: &[u8]) -> Option<GoBuildInfo> {
         return None;
     }
     let mut rest = &b[32..];
-    let mut next = || -> Option<String> {
+    let mut next = || -> Option<&[u8]> {
         let (len, n) = read_uvarint(rest)?;
-        let s = rest.get(n..n + len as usize)?;
-        rest = &rest[n + len as usize..];
-        Some(String::from_utf8_lossy(s).into_owned())
+        let s = rest.get(n..n.checked_add(usize::try_from(len).ok()?)?)?;
+        rest = &rest[n + s.len()..];
+        Some(s)
     };
-    let go_version = next()?;
+    let go_version = String::from_utf8_lossy(next()?).into_owned();
     let mut modinfo = next().unwrap_or_default();
     // The module info is framed by two 16-byte sentinels.
-    if modinfo.len() >= 33 && modinfo.as_bytes()[modinfo.len() - 17] == b'\n' {
-        modinfo = String::from_utf8_lossy(&modinfo.as_bytes()[16..modinfo.len() - 16]).into();
+    if modinfo.len() >= 33 && modinfo[modinfo.len() - 17] == b'\n' {
+        modinfo = &modinfo[16..modinfo.len() - 16];
     }
+    let modinfo = String::from_utf8_lossy(modinfo);
     let field = |key: &str| {
         modinfo.lines().find_map(|l| {
             let mut parts = l.split('\t');

@@ -10,7 +10,6 @@
 //! go build -trimpath -buildvcs=false -o OUT .
 //! ```
 
-use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -145,14 +144,17 @@ impl GoToolchain {
     /// Runs `go version` and `go tool dist list` on `path`.
     pub fn check(path: PathBuf) -> Result<GoToolchain, BuildError> {
         let shown = path.display().to_string();
-        let out = Command::new(&path)
-            .arg("version")
-            .env("GOTOOLCHAIN", "local")
-            .output()
-            .map_err(|e| BuildError::GoBroken {
-                go: shown.clone(),
-                detail: e.to_string(),
-            })?;
+        let go = |args: &[&str]| {
+            Command::new(&path)
+                .args(args)
+                .env("GOTOOLCHAIN", "local")
+                .output()
+                .map_err(|e| BuildError::GoBroken {
+                    go: shown.clone(),
+                    detail: e.to_string(),
+                })
+        };
+        let out = go(&["version"])?;
         let text = String::from_utf8_lossy(&out.stdout);
         // "go version go1.22.5 linux/amd64"
         let release = text
@@ -178,14 +180,7 @@ impl GoToolchain {
                 found: version,
             });
         }
-        let list = Command::new(&path)
-            .args(["tool", "dist", "list"])
-            .env("GOTOOLCHAIN", "local")
-            .output()
-            .map_err(|e| BuildError::GoBroken {
-                go: shown.clone(),
-                detail: e.to_string(),
-            })?;
+        let list = go(&["tool", "dist", "list"])?;
         if !String::from_utf8_lossy(&list.stdout)
             .lines()
             .any(|l| l.trim() == "linux/mips")
@@ -223,7 +218,7 @@ fn resolve(p: &Path) -> Option<PathBuf> {
 }
 
 fn search_path(name: &str) -> Option<PathBuf> {
-    let paths = std::env::var_os("PATH").unwrap_or_else(OsString::new);
+    let paths = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&paths)
         .map(|dir| dir.join(name))
         .find(|p| p.is_file())

@@ -1,0 +1,64 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_zkm_global_optspecs
+    string join \n json q/quiet v/verbose h/help V/version
+end
+
+function __fish_zkm_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_zkm_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_zkm_using_subcommand
+    set -l cmd (__fish_zkm_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c zkm -n "__fish_zkm_needs_command" -l json -d 'Print machine-readable JSON on stdout; human messages still go to stderr'
+complete -c zkm -n "__fish_zkm_needs_command" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c zkm -n "__fish_zkm_needs_command" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c zkm -n "__fish_zkm_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zkm -n "__fish_zkm_needs_command" -s V -l version -d 'Print version'
+complete -c zkm -n "__fish_zkm_needs_command" -f -a "new" -d 'Create a new Go guest project'
+complete -c zkm -n "__fish_zkm_needs_command" -f -a "build" -d 'Cross-compile a Go guest to a MIPS ELF with your own Go toolchain'
+complete -c zkm -n "__fish_zkm_needs_command" -f -a "inspect" -d 'Show what a guest ELF contains: entry point, segments, symbols, Go build info, image id'
+complete -c zkm -n "__fish_zkm_needs_command" -f -a "completions" -d 'Print a shell completion script on stdout'
+complete -c zkm -n "__fish_zkm_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zkm -n "__fish_zkm_using_subcommand new" -l name -d 'Go module path [default: the directory\'s name]' -r
+complete -c zkm -n "__fish_zkm_using_subcommand new" -l json -d 'Print machine-readable JSON on stdout; human messages still go to stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand new" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand new" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c zkm -n "__fish_zkm_using_subcommand new" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zkm -n "__fish_zkm_using_subcommand new" -s V -l version -d 'Print version'
+complete -c zkm -n "__fish_zkm_using_subcommand build" -l go -d 'The go command to use [default: $ZKM_GO, then `go` on PATH]' -r -F
+complete -c zkm -n "__fish_zkm_using_subcommand build" -s o -l output -d 'Where to write the ELF [default: <module root>/target/zkm/<name>.elf]' -r -F
+complete -c zkm -n "__fish_zkm_using_subcommand build" -l json -d 'Print machine-readable JSON on stdout; human messages still go to stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand build" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand build" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c zkm -n "__fish_zkm_using_subcommand build" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zkm -n "__fish_zkm_using_subcommand build" -s V -l version -d 'Print version'
+complete -c zkm -n "__fish_zkm_using_subcommand inspect" -l json -d 'Print machine-readable JSON on stdout; human messages still go to stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand inspect" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand inspect" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c zkm -n "__fish_zkm_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zkm -n "__fish_zkm_using_subcommand inspect" -s V -l version -d 'Print version'
+complete -c zkm -n "__fish_zkm_using_subcommand completions" -l json -d 'Print machine-readable JSON on stdout; human messages still go to stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand completions" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand completions" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c zkm -n "__fish_zkm_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zkm -n "__fish_zkm_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect completions help" -f -a "new" -d 'Create a new Go guest project'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect completions help" -f -a "build" -d 'Cross-compile a Go guest to a MIPS ELF with your own Go toolchain'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect completions help" -f -a "inspect" -d 'Show what a guest ELF contains: entry point, segments, symbols, Go build info, image id'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect completions help" -f -a "completions" -d 'Print a shell completion script on stdout'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

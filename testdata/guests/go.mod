@@ -1,0 +1,3 @@
+module zkmtest
+
+go 1.21
