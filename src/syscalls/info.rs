@@ -124,3 +124,38 @@ pub fn getrandom(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     out.truncate(len as usize);
     ret(vm.user_write(buf, &out).map(|_| len))
 }
+
+const PR_SET_NAME: u32 = 15;
+const PR_GET_NAME: u32 = 16;
+const PR_SET_VMA: u32 = 0x5356_4d41;
+const PR_SET_VMA_ANON_NAME: u32 = 0;
+
+/// `prctl(option, ...)`: thread names and anonymous-mapping names (which nothing can
+/// read back, as there is no `/proc`); any other option fails with `EINVAL`.
+pub fn prctl(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    match a[0] {
+        PR_SET_NAME => {
+            let name = match vm.mem.read_cstr(a[1], 16) {
+                Ok(n) => n,
+                Err(_) => return ret(Err(EFAULT)),
+            };
+            let mut fixed = [0u8; 16];
+            let n = name.len().min(15);
+            fixed[..n].copy_from_slice(&name[..n]);
+            vm.threads[vm.current].name = fixed;
+            ret(Ok(0))
+        }
+        PR_GET_NAME => {
+            let name = vm.threads[vm.current].name;
+            ret(vm.user_write(a[1], &name).map(|_| 0))
+        }
+        PR_SET_VMA => {
+            let (sub, addr) = (a[1], a[2]);
+            if sub != PR_SET_VMA_ANON_NAME || addr % crate::vm::memory::PAGE_SIZE != 0 {
+                return ret(Err(EINVAL));
+            }
+            ret(Ok(0))
+        }
+        _ => ret(Err(EINVAL)),
+    }
+}

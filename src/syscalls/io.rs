@@ -199,6 +199,12 @@ pub fn readlinkat(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     openat(vm, a)
 }
 
+/// `socket(domain, type, protocol)`: the VM has no network, so no address family is
+/// supported (`EAFNOSUPPORT`), as in a kernel built without networking.
+pub fn socket(_vm: &mut Vm, _a: &Args) -> Result<Ret, VmError> {
+    ret(Err(EAFNOSUPPORT))
+}
+
 /// `close(fd)`.
 pub fn close(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     let Some(fd) = vm.kernel.fds.remove(&a[0]) else {

@@ -44,6 +44,7 @@ pub mod errno {
     pub const ESPIPE: u32 = 29;
     pub const EPIPE: u32 = 32;
     pub const ENOSYS: u32 = 89;
+    pub const EAFNOSUPPORT: u32 = 124;
     pub const ETIMEDOUT: u32 = 145;
 }
 
@@ -111,6 +112,8 @@ table! {
     4125 mprotect => mem::mprotect,
     4162 sched_yield => thread::sched_yield,
     4166 nanosleep => time::nanosleep,
+    4183 socket => io::socket,
+    4192 prctl => info::prctl,
     4194 rt_sigaction => signal::rt_sigaction,
     4195 rt_sigprocmask => signal::rt_sigprocmask,
     4206 sigaltstack => signal::sigaltstack,

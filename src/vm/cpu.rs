@@ -467,3 +467,275 @@ fn mask(size: u32) -> u32 {
         (1 << size) - 1
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::elf::{Program, Segment};
+    use crate::vm::{trace, Config, Vm};
+
+    const BASE: u32 = 0x0040_0000;
+
+    /// A VM whose text is `words` at `BASE`, followed by a data page at `BASE + 0x1000`.
+    fn vm_with(words: &[u32]) -> Vm {
+        let mut data: Vec<u8> = words.iter().flat_map(|w| w.to_be_bytes()).collect();
+        data.resize(0x1000, 0);
+        data.extend([0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]);
+        let program = Program {
+            entry: BASE,
+            segments: vec![Segment {
+                vaddr: BASE,
+                mem_size: 0x2000,
+                flags: 7,
+                data,
+            }],
+            phdr_vaddr: None,
+            phnum: 0,
+            phentsize: 0,
+            symbols: vec![],
+            go: None,
+        };
+        let config = Config {
+            argv: vec!["t".into()],
+            env: vec![],
+            input: vec![],
+            max_cycles: None,
+            stdout: Box::new(std::io::sink()),
+            stderr: Box::new(std::io::sink()),
+        };
+        Vm::new(program, config).unwrap()
+    }
+
+    /// Runs `words` (with registers preset by `regs`) for `steps` instructions.
+    fn run(words: &[u32], regs: &[(usize, u32)], steps: u64) -> Vm {
+        let mut vm = vm_with(words);
+        for &(r, v) in regs {
+            vm.cpu.gpr[r] = v;
+        }
+        vm.run(steps, &mut trace::NoTracer).unwrap();
+        vm
+    }
+
+    // Encoders for the few formats the tests need.
+    fn r(funct: u32, rs: u32, rt: u32, rd: u32, sa: u32) -> u32 {
+        (rs << 21) | (rt << 16) | (rd << 11) | (sa << 6) | funct
+    }
+    fn i(op: u32, rs: u32, rt: u32, imm: u16) -> u32 {
+        (op << 26) | (rs << 21) | (rt << 16) | imm as u32
+    }
+    fn sp2(funct: u32, rs: u32, rt: u32, rd: u32) -> u32 {
+        (28 << 26) | r(funct, rs, rt, rd, 0)
+    }
+    fn sp3(funct: u32, rs: u32, rt: u32, rd: u32, sa: u32) -> u32 {
+        (31 << 26) | r(funct, rs, rt, rd, sa)
+    }
+
+    #[test]
+    fn alu_instructions_compute_as_the_manual_says() {
+        // (instruction, inputs in $8/$9, expected $10)
+        let cases: &[(&str, u32, u32, u32, u32)] = &[
+            ("addu wraps", r(33, 8, 9, 10, 0), u32::MAX, 2, 1),
+            ("subu", r(35, 8, 9, 10, 0), 1, 2, u32::MAX),
+            ("slt signed", r(42, 8, 9, 10, 0), (-1i32) as u32, 1, 1),
+            ("sltu unsigned", r(43, 8, 9, 10, 0), (-1i32) as u32, 1, 0),
+            (
+                "nor",
+                r(39, 8, 9, 10, 0),
+                0xf0f0_0000,
+                0x0000_0f0f,
+                0x0f0f_f0f0,
+            ),
+            ("sra", r(3, 0, 8, 10, 4), 0x8000_0000, 0, 0xf800_0000),
+            ("srl", r(2, 0, 8, 10, 4), 0x8000_0000, 0, 0x0800_0000),
+            ("rotr", r(2, 1, 8, 10, 8), 0x1234_5678, 0, 0x7812_3456),
+            (
+                "srav masks shift",
+                r(7, 9, 8, 10, 0),
+                0x8000_0000,
+                33,
+                0xc000_0000,
+            ),
+            ("rotrv", r(6, 9, 8, 10, 1), 0x1234_5678, 4, 0x8123_4567),
+            ("movn moves", r(11, 8, 9, 10, 0), 7, 1, 7),
+            ("movz keeps", r(10, 8, 9, 10, 0), 7, 1, 0),
+            ("mul", sp2(2, 8, 9, 10), 0x10001, 0x10001, 0x20001),
+            ("clz", sp2(32, 8, 10, 10), 0x0000_ffff, 0, 16),
+            ("clo", sp2(33, 8, 10, 10), 0xff00_0000, 0, 8),
+            ("seb", sp3(32, 0, 8, 10, 16), 0x80, 0, 0xffff_ff80),
+            ("seh", sp3(32, 0, 8, 10, 24), 0x8000, 0, 0xffff_8000),
+            ("wsbh", sp3(32, 0, 8, 10, 2), 0x1122_3344, 0, 0x2211_4433),
+            // ext $10, $8, pos 4, size 8 (msbd 7)
+            ("ext", sp3(0, 8, 10, 7, 4), 0x1234_5678, 0, 0x67),
+            ("addiu sign-extends", i(9, 8, 10, 0xffff), 5, 0, 4),
+            ("ori zero-extends", i(13, 8, 10, 0xffff), 0, 0, 0xffff),
+            (
+                "sltiu compares sign-extended imm unsigned",
+                i(11, 8, 10, 0xffff),
+                5,
+                0,
+                1,
+            ),
+            ("lui", i(15, 0, 10, 0x1234), 0, 0, 0x1234_0000),
+        ];
+        for &(name, word, a, b, want) in cases {
+            let vm = run(&[word], &[(8, a), (9, b)], 1);
+            assert_eq!(vm.cpu.gpr[10], want, "{name}: {word:#010x}");
+        }
+        // ins $10, $8, pos 8, size 8 (msb 15) into $10 = 0xffffffff
+        let vm = run(&[sp3(4, 8, 10, 15, 8)], &[(8, 0xab), (10, u32::MAX)], 1);
+        assert_eq!(vm.cpu.gpr[10], 0xffff_abff);
+        // writes to $0 are discarded
+        let vm = run(&[r(33, 8, 9, 0, 0)], &[(8, 1), (9, 2)], 1);
+        assert_eq!(vm.cpu.gpr[0], 0);
+    }
+
+    #[test]
+    fn multiply_and_divide_use_hi_lo() {
+        let mult = r(24, 8, 9, 0, 0);
+        let multu = r(25, 8, 9, 0, 0);
+        let div = r(26, 8, 9, 0, 0);
+        let divu = r(27, 8, 9, 0, 0);
+        let madd = sp2(0, 8, 9, 0);
+        let msubu = sp2(5, 8, 9, 0);
+        let cases: &[(&str, u32, u32, u32, (u32, u32), (u32, u32))] = &[
+            (
+                "mult signed",
+                mult,
+                (-2i32) as u32,
+                3,
+                (0, 0),
+                (u32::MAX, (-6i32) as u32),
+            ),
+            ("multu", multu, u32::MAX, 2, (0, 0), (1, u32::MAX - 1)),
+            (
+                "div truncates",
+                div,
+                (-7i32) as u32,
+                2,
+                (0, 0),
+                ((-1i32) as u32, (-3i32) as u32),
+            ),
+            ("divu", divu, 7, 2, (0, 0), (1, 3)),
+            ("div by zero divides by 1", div, 9, 0, (5, 5), (0, 9)),
+            (
+                "div overflow",
+                div,
+                0x8000_0000,
+                u32::MAX,
+                (0, 0),
+                (0, 0x8000_0000),
+            ),
+            ("madd accumulates", madd, 2, 3, (0, u32::MAX), (1, 5)),
+            ("msubu", msubu, 1, 1, (0, 0), (u32::MAX, u32::MAX)),
+        ];
+        for &(name, word, a, b, (hi0, lo0), (hi, lo)) in cases {
+            let mut vm = vm_with(&[word]);
+            vm.cpu.gpr[8] = a;
+            vm.cpu.gpr[9] = b;
+            vm.cpu.hi = hi0;
+            vm.cpu.lo = lo0;
+            vm.run(1, &mut trace::NoTracer).unwrap();
+            assert_eq!((vm.cpu.hi, vm.cpu.lo), (hi, lo), "{name}");
+        }
+    }
+
+    #[test]
+    fn unaligned_word_instructions_merge_bytes() {
+        let data = BASE + 0x1000; // holds 11 22 33 44 55 66 77 88
+                                  // lwl $10, 1($8); lwr $10, 4($8) loads the unaligned word at data+1.
+        let vm = run(&[i(34, 8, 10, 1), i(38, 8, 10, 4)], &[(8, data)], 2);
+        assert_eq!(vm.cpu.gpr[10], 0x2233_4455);
+        // lwr alone at offset 1 replaces only the low two bytes.
+        let vm = run(&[i(38, 8, 10, 1)], &[(8, data), (10, 0xaabb_ccdd)], 1);
+        assert_eq!(vm.cpu.gpr[10], 0xaabb_1122);
+        // swl $9, 1($8); swr $9, 4($8) stores 0xdeadbeef at data+1.
+        let mut vm = run(
+            &[i(42, 8, 9, 1), i(46, 8, 9, 4)],
+            &[(8, data), (9, 0xdead_beef)],
+            2,
+        );
+        assert_eq!(vm.mem.load32(data).unwrap(), 0x11de_adbe);
+        assert_eq!(vm.mem.load32(data + 4).unwrap(), 0xef66_7788);
+    }
+
+    #[test]
+    fn sc_succeeds_only_after_ll_without_a_switch() {
+        let data = BASE + 0x1000;
+        // ll $10, 0($8); sc $9, 0($8)
+        let mut vm = run(&[i(48, 8, 10, 0), i(56, 8, 9, 0)], &[(8, data), (9, 5)], 2);
+        assert_eq!(vm.cpu.gpr[10], 0x1122_3344);
+        assert_eq!(vm.cpu.gpr[9], 1);
+        assert_eq!(vm.mem.load32(data).unwrap(), 5);
+        // sc without ll fails and stores nothing.
+        let mut vm = run(&[i(56, 8, 9, 0)], &[(8, data), (9, 5)], 1);
+        assert_eq!(vm.cpu.gpr[9], 0);
+        assert_eq!(vm.mem.load32(data).unwrap(), 0x1122_3344);
+    }
+
+    #[test]
+    fn branches_execute_their_delay_slot() {
+        // beq $0,$0,+2 ; addiu $10,$0,1 (delay slot) ; addiu $11,$0,1 (skipped) ; addiu $12,$0,1
+        let words = [
+            i(4, 0, 0, 2),
+            i(9, 0, 10, 1),
+            i(9, 0, 11, 1),
+            i(9, 0, 12, 1),
+        ];
+        let vm = run(&words, &[], 3);
+        assert_eq!((vm.cpu.gpr[10], vm.cpu.gpr[11], vm.cpu.gpr[12]), (1, 0, 1));
+        // beql not taken nullifies the delay slot: bnel... use beql $8,$0 with $8 = 1.
+        let words = [i(20, 8, 0, 2), i(9, 0, 10, 1), i(9, 0, 11, 1)];
+        let vm = run(&words, &[(8, 1)], 2);
+        assert_eq!((vm.cpu.gpr[10], vm.cpu.gpr[11]), (0, 1));
+        // jal links to pc + 8.
+        let vm = run(&[(3 << 26) | ((BASE + 0x10) >> 2 & 0x03ff_ffff), 0], &[], 2);
+        assert_eq!(vm.cpu.gpr[31], BASE + 8);
+        assert_eq!(vm.cpu.pc, BASE + 0x10);
+        // bgezal links even when not taken.
+        let vm = run(&[i(1, 8, 17, 4), 0], &[(8, 0x8000_0000)], 2);
+        assert_eq!(vm.cpu.gpr[31], BASE + 8);
+        assert_eq!(vm.cpu.pc, BASE + 8);
+    }
+
+    #[test]
+    fn traps_and_reserved_words_stop_without_a_handler() {
+        use crate::vm::VmError;
+        let cases: &[(&str, u32, &str)] = &[
+            ("teq fires", r(52, 0, 0, 0, 0), "trap instruction"),
+            ("break", 0x0000_000d, "BREAK"),
+            (
+                "reserved word",
+                0xffff_ffff,
+                "illegal instruction 0xffffffff",
+            ),
+            ("add overflow", r(32, 8, 8, 10, 0), "overflow"),
+        ];
+        for &(name, word, msg) in cases {
+            let mut vm = vm_with(&[word]);
+            vm.cpu.gpr[8] = 0x7fff_ffff;
+            let err = vm.run(10, &mut trace::NoTracer).unwrap_err();
+            assert!(err.to_string().contains(msg), "{name}: {err}");
+            assert!(matches!(
+                err,
+                VmError::MemoryFault { .. } | VmError::IllegalInstruction { .. }
+            ));
+        }
+        // tne with equal operands does not fire.
+        let vm = run(&[r(54, 8, 8, 0, 0)], &[], 1);
+        assert_eq!(vm.cpu.pc, BASE + 4);
+    }
+
+    #[test]
+    fn tracer_sees_every_step_and_memory_access() {
+        let data = BASE + 0x1000;
+        let mut vm = vm_with(&[i(35, 8, 10, 0), i(43, 8, 10, 4)]); // lw; sw
+        vm.cpu.gpr[8] = data;
+        let mut rec = trace::Recorder::default();
+        vm.run(2, &mut rec).unwrap();
+        assert_eq!(rec.steps.len(), 2);
+        assert_eq!(rec.steps[1].pc, BASE + 4);
+        assert_eq!(rec.mems.len(), 2);
+        assert!(!rec.mems[0].is_write && rec.mems[1].is_write);
+        assert_eq!(rec.mems[1].value, 0x1122_3344);
+        assert_eq!(rec.mems[1].addr, data + 4);
+    }
+}

@@ -63,6 +63,8 @@ pub struct Thread {
     pub tls: u32,
     /// `CLONE_CHILD_CLEARTID` address, cleared and woken when the thread exits.
     pub clear_tid: u32,
+    /// `PR_SET_NAME` name, NUL-padded.
+    pub name: [u8; 16],
     /// Order in which the thread started waiting, for FIFO futex wake-ups.
     pub wait_seq: u64,
 }
@@ -77,6 +79,7 @@ impl Thread {
             altstack: (0, 0, 2),
             tls: 0,
             clear_tid: 0,
+            name: [0; 16],
             wait_seq: 0,
         }
     }
