@@ -185,7 +185,9 @@ fn run_tiny(code: &[u32], extra: &[&str]) -> assert_cmd::assert::Assert {
 fn failures_have_distinct_exit_codes_and_clear_messages() {
     use predicates::str::contains;
     let lui_t0 = 0x3c08_0040; // lui $8, 0x40
-    let cases: Vec<(&str, Vec<u32>, Vec<&str>, i32, &str)> = vec![
+                              // (scenario, code, extra arguments, exit code, message on stderr)
+    type Case = (&'static str, Vec<u32>, Vec<&'static str>, i32, &'static str);
+    let cases: Vec<Case> = vec![
         (
             "exit_group passes the code",
             vec![li(4, 42), li(2, 4246), SYSCALL],

@@ -422,14 +422,13 @@ pub fn epoll_ctl(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
         return ret(Err(EBADF));
     };
     let r = match (op, interest) {
-        (EPOLL_CTL_ADD, Some(i)) => {
-            if set.contains_key(&fd) {
-                Err(EEXIST)
-            } else {
-                set.insert(fd, i);
+        (EPOLL_CTL_ADD, Some(i)) => match set.entry(fd) {
+            std::collections::btree_map::Entry::Occupied(_) => Err(EEXIST),
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(i);
                 Ok(0)
             }
-        }
+        },
         (EPOLL_CTL_MOD, Some(i)) => match set.get_mut(&fd) {
             Some(slot) => {
                 *slot = i;

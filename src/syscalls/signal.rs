@@ -300,7 +300,7 @@ impl Vm {
         };
         // siginfo: o32 order is signo, code, errno, then the union (si_addr).
         put(&mut f, FRAME_INFO, &sig.to_be_bytes());
-        put(&mut f, FRAME_INFO + 4, &(code as u32).to_be_bytes());
+        put(&mut f, FRAME_INFO + 4, &code.to_be_bytes());
         put(&mut f, FRAME_INFO + 12, &addr.to_be_bytes());
         let uc = FRAME_UC;
         put(&mut f, uc + UC_STACK, &ss_sp.to_be_bytes());

@@ -193,15 +193,16 @@ impl Vm {
                     c.hi = (n % d) as u32;
                 }
             }
-            Op::Divu => {
-                if rt == 0 {
-                    c.lo = rs;
-                    c.hi = 0;
-                } else {
-                    c.lo = rs / rt;
+            Op::Divu => match rs.checked_div(rt) {
+                Some(q) => {
+                    c.lo = q;
                     c.hi = rs % rt;
                 }
-            }
+                None => {
+                    c.lo = rs;
+                    c.hi = 0;
+                }
+            },
             Op::Add => match (rs as i32).checked_add(rt as i32) {
                 Some(v) => c.gpr[rd] = v as u32,
                 None => return Err(Exception::Overflow),
@@ -596,7 +597,8 @@ mod tests {
         let divu = r(27, 8, 9, 0, 0);
         let madd = sp2(0, 8, 9, 0);
         let msubu = sp2(5, 8, 9, 0);
-        let cases: &[(&str, u32, u32, u32, (u32, u32), (u32, u32))] = &[
+        type Case = (&'static str, u32, u32, u32, (u32, u32), (u32, u32));
+        let cases: &[Case] = &[
             (
                 "mult signed",
                 mult,
