@@ -465,4 +465,78 @@ mod tests {
         assert_eq!(lookup(4004).map(|s| s.name), Some("write"));
         assert!(lookup(4002).is_none());
     }
+
+    #[test]
+    fn every_syscall_survives_arbitrary_arguments() {
+        use crate::elf::{Program, Segment};
+        use crate::vm::{trace::NoTracer, Config, Vm};
+        const BASE: u32 = 0x0040_0000;
+        let new_vm = || {
+            // syscall; beq $0,$0,-2; nop  (loops over the syscall)
+            let mut data: Vec<u8> = [0x0000_000cu32, 0x1000_fffe, 0]
+                .iter()
+                .flat_map(|w| w.to_be_bytes())
+                .collect();
+            data.resize(0x3000, 0);
+            let program = Program {
+                entry: BASE,
+                segments: vec![Segment {
+                    vaddr: BASE,
+                    mem_size: 0x3000,
+                    flags: 7,
+                    data,
+                }],
+                phdr_vaddr: None,
+                phnum: 0,
+                phentsize: 0,
+                symbols: vec![],
+                go: None,
+            };
+            let config = Config {
+                argv: vec!["t".into()],
+                env: vec![],
+                input: b"input".to_vec(),
+                max_cycles: None,
+                stdout: Box::new(std::io::sink()),
+                stderr: Box::new(std::io::sink()),
+            };
+            Vm::new(program, config).unwrap()
+        };
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = x as u32;
+            match v % 4 {
+                0 => v % 8,
+                1 => BASE + 0x1000 + (v >> 8) % 0x1ff0,
+                2 => v,
+                _ => v % 0x10000,
+            }
+        };
+        for entry in TABLE {
+            let mut vm = new_vm();
+            for _ in 0..300 {
+                if vm.exit.is_some() || vm.cpu.pc != BASE {
+                    vm = new_vm();
+                }
+                vm.cpu.gpr[2] = entry.number;
+                for r in 4..8 {
+                    vm.cpu.gpr[r] = next();
+                }
+                let until = vm.cycles + 1;
+                match vm.run(until, &mut NoTracer) {
+                    Ok(_) => {
+                        // Run the branch back to the syscall (in whichever thread runs).
+                        let until = vm.cycles + 2;
+                        if vm.run(until, &mut NoTracer).is_err() {
+                            vm = new_vm();
+                        }
+                    }
+                    Err(_) => vm = new_vm(),
+                }
+            }
+        }
+    }
 }

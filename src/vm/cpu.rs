@@ -740,4 +740,29 @@ mod tests {
         assert_eq!(rec.mems[1].value, 0x1122_3344);
         assert_eq!(rec.mems[1].addr, data + 4);
     }
+
+    #[test]
+    fn random_programs_never_panic_the_vm() {
+        // Arbitrary words and register values: every outcome must be an exit, an error or
+        // running out of the step budget, never a host panic.
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u32
+        };
+        for _ in 0..300 {
+            let words: Vec<u32> = (0..64).map(|_| next()).collect();
+            let mut vm = vm_with(&words);
+            for r in 1..32 {
+                vm.cpu.gpr[r] = match next() % 3 {
+                    0 => BASE + (next() & 0x1fff),
+                    1 => next() % 5000 + 4000,
+                    _ => next(),
+                };
+            }
+            let _ = vm.run(2000, &mut trace::NoTracer);
+        }
+    }
 }

@@ -25,6 +25,9 @@ use memory::{Fault, Memory};
 use sched::{State, Thread};
 use trace::Tracer;
 
+/// The largest address range of executable segments that is decoded (256 MiB).
+pub const MAX_TEXT_BYTES: u64 = 256 << 20;
+
 /// The process id the guest sees; the main thread's tid is the same.
 pub const PID: u32 = 1000;
 
@@ -164,26 +167,30 @@ impl Vm {
         let mut mem = Memory::new();
         let image =
             loader::load(&mut mem, &program, &config.argv, &config.env).map_err(VmError::Load)?;
-        let exec: Vec<_> = program
+        // Decode every word of the executable segments once, from the loaded image.
+        let exec: Vec<(u32, u64)> = program
             .segments
             .iter()
             .filter(|s| s.is_executable())
+            .map(|s| (s.vaddr & !3, s.end()))
             .collect();
-        let text_base = exec.iter().map(|s| s.vaddr & !3).min().unwrap_or(0);
-        let text_end = exec.iter().map(|s| s.end()).max().unwrap_or(0);
-        let mut text = vec![Instr::NOT_EXECUTABLE; ((text_end - text_base as u64) / 4) as usize];
-        for seg in exec {
-            for (k, w) in seg.data.chunks(4).enumerate() {
-                let mut b = [0u8; 4];
-                b[..w.len()].copy_from_slice(w);
-                let idx = ((seg.vaddr - text_base) / 4) as usize + k;
-                text[idx] = decode(u32::from_be_bytes(b));
-            }
-            // Executable BSS (never seen in practice) is zero words: `SLL $0,$0,0`.
-            let first_bss = ((seg.vaddr - text_base) as usize + seg.data.len()).div_ceil(4);
-            let end = ((seg.end() - text_base as u64) / 4) as usize;
-            for slot in &mut text[first_bss..end] {
-                *slot = decode(0);
+        let text_base = exec.iter().map(|s| s.0).min().unwrap_or(0);
+        let text_end = exec.iter().map(|s| s.1).max().unwrap_or(0);
+        let words = (text_end.saturating_sub(text_base as u64)).div_ceil(4);
+        if words > MAX_TEXT_BYTES / 4 {
+            return Err(VmError::Load(format!(
+                "the executable segments span {} MiB; zkm decodes at most {} MiB of code",
+                (words * 4) >> 20,
+                MAX_TEXT_BYTES >> 20
+            )));
+        }
+        let mut text = vec![Instr::NOT_EXECUTABLE; words as usize];
+        for &(start, end) in &exec {
+            let mut addr = start as u64;
+            while addr < end {
+                let word = mem.load32(addr as u32).unwrap_or(0);
+                text[((addr - text_base as u64) / 4) as usize] = decode(word);
+                addr += 4;
             }
         }
         let mut cpu = Cpu {
