@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'zkm' -ScriptBlock {
             [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Create a new Go guest project')
             [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Cross-compile a Go guest to a MIPS ELF with your own Go toolchain')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show what a guest ELF contains: entry point, segments, symbols, Go build info, image id')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a guest ELF in the zkm MIPS virtual machine')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script on stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -77,6 +78,24 @@ Register-ArgumentCompleter -Native -CommandName 'zkm' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'zkm;run' {
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'The private input, read by the guest from stdin; `-` reads zkm''s own stdin [default: empty]')
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'The private input, read by the guest from stdin; `-` reads zkm''s own stdin [default: empty]')
+            [CompletionResult]::new('--public-out', '--public-out', [CompletionResultType]::ParameterName, 'Where to write what the guest writes to fd 3 [default: discarded]')
+            [CompletionResult]::new('--max-cycles', '--max-cycles', [CompletionResultType]::ParameterName, 'Stop after this many instructions (exit code 103)')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Add KEY=VALUE to the guest''s environment (empty by default); repeatable')
+            [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Write a JSON report (exit code, cycles, public output, syscalls...) to FILE')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout; human messages still go to stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'zkm;completions' {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout; human messages still go to stderr')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
@@ -93,6 +112,7 @@ Register-ArgumentCompleter -Native -CommandName 'zkm' -ScriptBlock {
             [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Create a new Go guest project')
             [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Cross-compile a Go guest to a MIPS ELF with your own Go toolchain')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show what a guest ELF contains: entry point, segments, symbols, Go build info, image id')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a guest ELF in the zkm MIPS virtual machine')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script on stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -104,6 +124,9 @@ Register-ArgumentCompleter -Native -CommandName 'zkm' -ScriptBlock {
             break
         }
         'zkm;help;inspect' {
+            break
+        }
+        'zkm;help;run' {
             break
         }
         'zkm;help;completions' {

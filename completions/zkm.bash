@@ -31,6 +31,9 @@ _zkm() {
             zkm,new)
                 cmd="zkm__subcmd__new"
                 ;;
+            zkm,run)
+                cmd="zkm__subcmd__run"
+                ;;
             zkm__subcmd__help,build)
                 cmd="zkm__subcmd__help__subcmd__build"
                 ;;
@@ -46,6 +49,9 @@ _zkm() {
             zkm__subcmd__help,new)
                 cmd="zkm__subcmd__help__subcmd__new"
                 ;;
+            zkm__subcmd__help,run)
+                cmd="zkm__subcmd__help__subcmd__run"
+                ;;
             *)
                 ;;
         esac
@@ -53,7 +59,7 @@ _zkm() {
 
     case "${cmd}" in
         zkm)
-            opts="-q -v -h -V --json --quiet --verbose --help --version new build inspect completions help"
+            opts="-q -v -h -V --json --quiet --verbose --help --version new build inspect run completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -107,7 +113,7 @@ _zkm() {
             return 0
             ;;
         zkm__subcmd__help)
-            opts="new build inspect completions help"
+            opts="new build inspect run completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -190,6 +196,20 @@ _zkm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        zkm__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         zkm__subcmd__inspect)
             opts="-q -v -h -V --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -212,6 +232,44 @@ _zkm() {
             fi
             case "${prev}" in
                 --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zkm__subcmd__run)
+            opts="-i -q -v -h -V --input --public-out --max-cycles --env --report --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --public-out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-cycles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --report)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

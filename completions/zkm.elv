@@ -30,6 +30,7 @@ set edit:completion:arg-completer[zkm] = {|@words|
             cand new 'Create a new Go guest project'
             cand build 'Cross-compile a Go guest to a MIPS ELF with your own Go toolchain'
             cand inspect 'Show what a guest ELF contains: entry point, segments, symbols, Go build info, image id'
+            cand run 'Run a guest ELF in the zkm MIPS virtual machine'
             cand completions 'Print a shell completion script on stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -70,6 +71,23 @@ set edit:completion:arg-completer[zkm] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'zkm;run'= {
+            cand -i 'The private input, read by the guest from stdin; `-` reads zkm''s own stdin [default: empty]'
+            cand --input 'The private input, read by the guest from stdin; `-` reads zkm''s own stdin [default: empty]'
+            cand --public-out 'Where to write what the guest writes to fd 3 [default: discarded]'
+            cand --max-cycles 'Stop after this many instructions (exit code 103)'
+            cand --env 'Add KEY=VALUE to the guest''s environment (empty by default); repeatable'
+            cand --report 'Write a JSON report (exit code, cycles, public output, syscalls...) to FILE'
+            cand --json 'Print machine-readable JSON on stdout; human messages still go to stderr'
+            cand -q 'Print nothing but errors on stderr'
+            cand --quiet 'Print nothing but errors on stderr'
+            cand -v 'Print more detail on stderr (repeat for more)'
+            cand --verbose 'Print more detail on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'zkm;completions'= {
             cand --json 'Print machine-readable JSON on stdout; human messages still go to stderr'
             cand -q 'Print nothing but errors on stderr'
@@ -85,6 +103,7 @@ set edit:completion:arg-completer[zkm] = {|@words|
             cand new 'Create a new Go guest project'
             cand build 'Cross-compile a Go guest to a MIPS ELF with your own Go toolchain'
             cand inspect 'Show what a guest ELF contains: entry point, segments, symbols, Go build info, image id'
+            cand run 'Run a guest ELF in the zkm MIPS virtual machine'
             cand completions 'Print a shell completion script on stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -93,6 +112,8 @@ set edit:completion:arg-completer[zkm] = {|@words|
         &'zkm;help;build'= {
         }
         &'zkm;help;inspect'= {
+        }
+        &'zkm;help;run'= {
         }
         &'zkm;help;completions'= {
         }

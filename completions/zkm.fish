@@ -32,6 +32,7 @@ complete -c zkm -n "__fish_zkm_needs_command" -s V -l version -d 'Print version'
 complete -c zkm -n "__fish_zkm_needs_command" -f -a "new" -d 'Create a new Go guest project'
 complete -c zkm -n "__fish_zkm_needs_command" -f -a "build" -d 'Cross-compile a Go guest to a MIPS ELF with your own Go toolchain'
 complete -c zkm -n "__fish_zkm_needs_command" -f -a "inspect" -d 'Show what a guest ELF contains: entry point, segments, symbols, Go build info, image id'
+complete -c zkm -n "__fish_zkm_needs_command" -f -a "run" -d 'Run a guest ELF in the zkm MIPS virtual machine'
 complete -c zkm -n "__fish_zkm_needs_command" -f -a "completions" -d 'Print a shell completion script on stdout'
 complete -c zkm -n "__fish_zkm_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c zkm -n "__fish_zkm_using_subcommand new" -l name -d 'Go module path [default: the directory\'s name]' -r
@@ -52,13 +53,24 @@ complete -c zkm -n "__fish_zkm_using_subcommand inspect" -s q -l quiet -d 'Print
 complete -c zkm -n "__fish_zkm_using_subcommand inspect" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
 complete -c zkm -n "__fish_zkm_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zkm -n "__fish_zkm_using_subcommand inspect" -s V -l version -d 'Print version'
+complete -c zkm -n "__fish_zkm_using_subcommand run" -s i -l input -d 'The private input, read by the guest from stdin; `-` reads zkm\'s own stdin [default: empty]' -r -F
+complete -c zkm -n "__fish_zkm_using_subcommand run" -l public-out -d 'Where to write what the guest writes to fd 3 [default: discarded]' -r -F
+complete -c zkm -n "__fish_zkm_using_subcommand run" -l max-cycles -d 'Stop after this many instructions (exit code 103)' -r
+complete -c zkm -n "__fish_zkm_using_subcommand run" -l env -d 'Add KEY=VALUE to the guest\'s environment (empty by default); repeatable' -r
+complete -c zkm -n "__fish_zkm_using_subcommand run" -l report -d 'Write a JSON report (exit code, cycles, public output, syscalls...) to FILE' -r -F
+complete -c zkm -n "__fish_zkm_using_subcommand run" -l json -d 'Print machine-readable JSON on stdout; human messages still go to stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand run" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand run" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c zkm -n "__fish_zkm_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zkm -n "__fish_zkm_using_subcommand run" -s V -l version -d 'Print version'
 complete -c zkm -n "__fish_zkm_using_subcommand completions" -l json -d 'Print machine-readable JSON on stdout; human messages still go to stderr'
 complete -c zkm -n "__fish_zkm_using_subcommand completions" -s q -l quiet -d 'Print nothing but errors on stderr'
 complete -c zkm -n "__fish_zkm_using_subcommand completions" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
 complete -c zkm -n "__fish_zkm_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zkm -n "__fish_zkm_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect completions help" -f -a "new" -d 'Create a new Go guest project'
-complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect completions help" -f -a "build" -d 'Cross-compile a Go guest to a MIPS ELF with your own Go toolchain'
-complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect completions help" -f -a "inspect" -d 'Show what a guest ELF contains: entry point, segments, symbols, Go build info, image id'
-complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect completions help" -f -a "completions" -d 'Print a shell completion script on stdout'
-complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions help" -f -a "new" -d 'Create a new Go guest project'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions help" -f -a "build" -d 'Cross-compile a Go guest to a MIPS ELF with your own Go toolchain'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions help" -f -a "inspect" -d 'Show what a guest ELF contains: entry point, segments, symbols, Go build info, image id'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions help" -f -a "run" -d 'Run a guest ELF in the zkm MIPS virtual machine'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions help" -f -a "completions" -d 'Print a shell completion script on stdout'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
