@@ -427,3 +427,58 @@ fn freshly_built_guests_match_qemu() {
         );
     }
 }
+
+/// Guests built with older Go releases (testdata/compat/goX.Y.Z/, see its regen.sh) match
+/// what qemu-mips did with them: the Go 1.21 runtime uses `futex` with 32-bit time and a
+/// pipe for its netpoller, Go 1.27 `futex_time64` and an eventfd.
+#[test]
+fn older_go_runtimes_match_qemu() {
+    let mut checked = Vec::new();
+    let mut dirs: Vec<_> = std::fs::read_dir(testdata("compat"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.path())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let mut elfs: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "elf"))
+            .collect();
+        elfs.sort();
+        for elf in elfs {
+            let name = elf.file_stem().unwrap().to_string_lossy().into_owned();
+            let read = |ext: &str| std::fs::read(elf.with_extension(ext)).unwrap();
+            let want = Outcome {
+                stdout: read("stdout"),
+                stderr: read("stderr"),
+                public: read("public"),
+                exit: String::from_utf8(read("exit"))
+                    .unwrap()
+                    .trim()
+                    .parse()
+                    .unwrap(),
+            };
+            let (got, _) = run_zkm(&elf, &input_of(&name), &[], &[]);
+            assert!(
+                got == want,
+                "{}\n{}\n=== qemu\n{}",
+                elf.display(),
+                show(&got),
+                show(&want)
+            );
+            checked.push(format!(
+                "{}/{name}",
+                dir.file_name().unwrap().to_string_lossy()
+            ));
+        }
+    }
+    assert!(checked.len() >= 5, "{checked:?}");
+    assert!(
+        checked.iter().any(|c| c.starts_with("go1.21")),
+        "{checked:?}"
+    );
+}
