@@ -41,9 +41,25 @@ pub fn getuid(_vm: &mut Vm, _a: &Args) -> Result<Ret, VmError> {
     ret(Ok(0))
 }
 
+/// The kernel release `uname` reports.
+///
+/// It is below 5.1 on purpose: Go 1.27 then uses `futex` with a 32-bit `timespec`. With
+/// 5.1 or later it uses `futex_time64`, but on big-endian MIPS it writes `tv_nsec` in the
+/// wrong half of the 64-bit field, so Linux (and the VM, which reads it as Linux does)
+/// sees sub-second timeouts as 0 and the runtime spins while idle: correct output, but up
+/// to 100 times more instructions for programs that sleep. Both calls are implemented.
+pub const KERNEL_RELEASE: &str = "5.0.0";
+
 /// `uname(buf)`: six 65-byte fields.
 pub fn uname(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
-    let fields = ["Linux", "zkm", "6.1.0", "#1 SMP zkm", "mips", "(none)"];
+    let fields = [
+        "Linux",
+        "zkm",
+        KERNEL_RELEASE,
+        "#1 SMP zkm",
+        "mips",
+        "(none)",
+    ];
     let mut b = vec![0u8; 65 * 6];
     for (i, f) in fields.iter().enumerate() {
         b[65 * i..65 * i + f.len()].copy_from_slice(f.as_bytes());

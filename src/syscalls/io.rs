@@ -1,7 +1,8 @@
 //! Files: fd 0 is the private input, 1 and 2 the host's stdout and stderr, 3 the public
 //! output; eventfds, pipes and epoll instances exist as the Go runtime's netpoller needs
-//! them. Nothing can be opened by path: `open`, `openat` and `readlink*` fail with
-//! `ENOENT`, and `ioctl` with `ENOTTY`.
+//! them. There is no file system: every path lookup (`open`, `openat`, `stat64`,
+//! `lstat64`, `fstatat64`, `access`, `faccessat`, `readlink*`) fails with `ENOENT`, and
+//! creating a directory with `EROFS`; `ioctl` fails with `ENOTTY`.
 
 use super::errno::*;
 use super::{ret, Args, Fd, File, Interest, Ret};
@@ -185,6 +186,30 @@ pub fn open(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
 pub fn openat(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     ret(match vm.mem.read_cstr(a[1], 4096) {
         Ok(_) => Err(ENOENT),
+        Err(_) => Err(EFAULT),
+    })
+}
+
+/// `getcwd(buf, size)`: the working directory is `/`, the root of the empty file system.
+pub fn getcwd(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    if a[1] < 2 {
+        return ret(Err(ERANGE));
+    }
+    ret(vm.user_write(a[0], b"/\0").map(|_| 2))
+}
+
+/// `mkdir(path, mode)`: the (empty) file system is read-only.
+pub fn mkdir(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    ret(match vm.mem.read_cstr(a[0], 4096) {
+        Ok(_) => Err(EROFS),
+        Err(_) => Err(EFAULT),
+    })
+}
+
+/// `mkdirat(dirfd, path, mode)`: the (empty) file system is read-only.
+pub fn mkdirat(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    ret(match vm.mem.read_cstr(a[1], 4096) {
+        Ok(_) => Err(EROFS),
         Err(_) => Err(EFAULT),
     })
 }

@@ -41,8 +41,10 @@ pub mod errno {
     pub const EINVAL: u32 = 22;
     pub const EMFILE: u32 = 24;
     pub const ENOTTY: u32 = 25;
+    pub const EROFS: u32 = 30;
     pub const ESPIPE: u32 = 29;
     pub const EPIPE: u32 = 32;
+    pub const ERANGE: u32 = 34;
     pub const ENOSYS: u32 = 89;
     pub const EAFNOSUPPORT: u32 = 124;
     pub const ETIMEDOUT: u32 = 145;
@@ -94,7 +96,9 @@ table! {
     4006 close => io::close,
     4020 getpid => info::getpid,
     4024 getuid => info::getuid,
+    4033 access => io::open,
     4037 kill => signal::kill,
+    4039 mkdir => io::mkdir,
     4045 brk => mem::brk,
     4047 getgid => info::getuid,
     4049 geteuid => info::getuid,
@@ -116,8 +120,11 @@ table! {
     4192 prctl => info::prctl,
     4194 rt_sigaction => signal::rt_sigaction,
     4195 rt_sigprocmask => signal::rt_sigprocmask,
+    4203 getcwd => io::getcwd,
     4206 sigaltstack => signal::sigaltstack,
     4210 mmap2 => mem::mmap2,
+    4213 stat64 => io::open,
+    4214 lstat64 => io::open,
     4215 fstat64 => io::fstat64,
     4217 mincore => mem::mincore,
     4218 madvise => mem::madvise,
@@ -134,6 +141,7 @@ table! {
     4266 tgkill => signal::tgkill,
     4283 set_thread_area => thread::set_thread_area,
     4288 openat => io::openat,
+    4289 mkdirat => io::mkdirat,
     4293 fstatat64 => io::fstatat64,
     4298 readlinkat => io::readlinkat,
     4300 faccessat => io::openat,
@@ -174,7 +182,6 @@ fn unimplemented_name(number: u32) -> &'static str {
         4146 => "writev",
         4200 => "pread64",
         4201 => "pwrite64",
-        4203 => "getcwd",
         4252 => "set_tid_address",
         4257 => "timer_create",
         4309 => "set_robust_list",
