@@ -508,9 +508,7 @@ impl<'a> Game<'a> {
     }
 
     fn tamper_suite(&mut self, name: &str, tx: &Transaction) -> Result<(), OcpError> {
-        let Some(prevouts) = self.prevouts_of(tx) else {
-            return Ok(());
-        };
+        let prevouts = self.g.get(name)?.prevouts.clone();
         if let Err(e) = verify_tx(tx, &prevouts) {
             self.failures.push(format!(
                 "tamper {name}: the untampered transaction is refused ({e})"
@@ -770,6 +768,14 @@ pub fn simulate(
                     game.try_disproves(&leaves)?;
                     if scenario == Scenario::Tamper {
                         tamper_leaves(&mut game)?;
+                        // The branches this game does not take, checked against their
+                        // spent outputs: the unchallenged payout and the timeouts.
+                        let mut names = vec!["payout-unchallenged".to_string()];
+                        names.extend((0..g.assert_count()).map(|i| format!("timeout-{i}")));
+                        for name in names.iter().take(3) {
+                            let tx = game.signed(name)?;
+                            game.tamper_suite(name, &tx)?;
+                        }
                     }
                     game.chain.mine(p.disprove_window as u32 - 1);
                     game.play(

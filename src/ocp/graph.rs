@@ -174,6 +174,15 @@ impl GraphTx {
         Witness::from_slice(&items)
     }
 
+    /// The transaction with witnesses of the final sizes (zeros), as it will weigh.
+    pub fn weighed(&self, nofn: &NofN) -> Transaction {
+        let mut tx = self.tx.clone();
+        for (i, s) in tx.input.iter_mut().zip(&self.spends) {
+            i.witness = GraphTx::dummy_witness(s, nofn);
+        }
+        tx
+    }
+
     /// The witness for input `i`: items (bottom first), then leaf script and control block.
     pub fn witness(&self, i: usize, items: Vec<Vec<u8>>) -> Witness {
         let mut w = Witness::from_slice(&items);
