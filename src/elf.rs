@@ -259,7 +259,7 @@ impl Program {
             }
         }
 
-        let (symbols, go) = read_sections(&header, data)?;
+        let (symbols, go) = read_sections(header, data)?;
         Ok(Program {
             entry,
             segments,

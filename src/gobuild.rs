@@ -10,7 +10,6 @@
 //! go build -trimpath -buildvcs=false -o OUT .
 //! ```
 
-use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -223,7 +222,7 @@ fn resolve(p: &Path) -> Option<PathBuf> {
 }
 
 fn search_path(name: &str) -> Option<PathBuf> {
-    let paths = std::env::var_os("PATH").unwrap_or_else(OsString::new);
+    let paths = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&paths)
         .map(|dir| dir.join(name))
         .find(|p| p.is_file())

@@ -240,7 +240,7 @@ fn setup(ctx: Ctx, a: SetupArgs) -> anyhow::Result<i32> {
 }
 
 fn load(dir: &Path) -> anyhow::Result<Graph> {
-    Ok(store::load(dir).with_context(|| format!("loading the game in {}", dir.display()))?)
+    store::load(dir).with_context(|| format!("loading the game in {}", dir.display()))
 }
 
 fn sign(ctx: Ctx, a: SignArgs) -> anyhow::Result<i32> {

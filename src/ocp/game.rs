@@ -442,9 +442,7 @@ impl<'a> Game<'a> {
         for (op, out) in self.chain.utxos() {
             let who = if out.script_pubkey == self.g.operator_spk {
                 "operator"
-            } else if out.script_pubkey == self.g.challenger_spk {
-                "challenger"
-            } else if *op == self.challenger_coin.0 {
+            } else if out.script_pubkey == self.g.challenger_spk || *op == self.challenger_coin.0 {
                 "challenger"
             } else if out.value.to_sat() <= super::graph::CONNECTOR_SATS {
                 "unspent connectors"

@@ -318,7 +318,7 @@ pub(crate) mod tests {
         let sighash = SighashCache::new(&tx)
             .taproot_script_spend_signature_hash(
                 0,
-                &Prevouts::All(&[prevout.clone()]),
+                &Prevouts::All(std::slice::from_ref(&prevout)),
                 tree.leaf_hash(0),
                 TapSighashType::Default,
             )
