@@ -185,6 +185,38 @@ fn checksigadd_n_of_n_plays_like_musig2() {
 }
 
 #[test]
+fn keys_file_gives_the_same_graph_as_its_seed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    setup(&a, "builtin:adder8", &["01", "02"], &[]);
+    let keys = tmp.path().join("keys.json");
+    std::fs::copy(a.join("secrets.json"), &keys).unwrap();
+    zkm()
+        .args([
+            "challenge",
+            "setup",
+            "--circuit",
+            "builtin:adder8",
+            "--input",
+            "01",
+            "--input",
+            "02",
+            "--keys",
+        ])
+        .arg(&keys)
+        .arg("-o")
+        .arg(&b)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(a.join("graph.json")).unwrap(),
+        std::fs::read(b.join("graph.json")).unwrap()
+    );
+    sign(&b, &[]);
+    assert_eq!(simulate(&b, "fraud:1")["winner"], "challenger");
+}
+
+#[test]
 fn setup_with_a_seed_is_reproducible() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));

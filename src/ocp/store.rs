@@ -244,8 +244,8 @@ fn write_psbts(dir: &Path, g: &Graph, sigs: Option<&Signatures>) -> Result<(), O
     Ok(())
 }
 
-/// Writes each accepted transaction of a report as hex, plus one JSON array for
-/// `bitcoin-cli testmempoolaccept`. Returns the folder.
+/// Writes each accepted transaction of a report as hex, numbered in mining order, for
+/// `bitcoin-cli testmempoolaccept` / `sendrawtransaction`. Returns the folder.
 pub fn write_raw(dir: &Path, report: &Report) -> Result<PathBuf, OcpError> {
     let rdir = dir.join("raw").join(report.scenario.replace(':', "-"));
     let _ = std::fs::remove_dir_all(&rdir);
