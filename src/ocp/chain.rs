@@ -173,3 +173,107 @@ impl Chain {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ocp::script::{key_after_leaf, tests::keypair};
+    use crate::ocp::sign::sign_single;
+    use crate::ocp::taptree::{nums_key, TapTree};
+    use bitcoin::hashes::Hash;
+    use bitcoin::secp256k1::Secp256k1;
+    use bitcoin::sighash::{Prevouts, SighashCache, TapSighashType};
+    use bitcoin::{absolute, transaction, Amount, Sequence, TxIn, Witness};
+
+    /// A coin locked by `<6> CSV DROP <key> CHECKSIG`, and a signed spend of it.
+    fn csv_coin_and_spend(sequence: u16) -> (OutPoint, TxOut, Transaction) {
+        let secp = Secp256k1::new();
+        let kp = keypair(3);
+        let leaf = key_after_leaf(&kp.x_only_public_key().0, 6);
+        let tree = TapTree::from_scripts(&secp, nums_key(), std::slice::from_ref(&leaf));
+        let coin = TxOut {
+            value: Amount::from_sat(50_000),
+            script_pubkey: tree.script_pubkey(),
+        };
+        let op = OutPoint {
+            txid: Txid::from_byte_array([9; 32]),
+            vout: 0,
+        };
+        let mut tx = Transaction {
+            version: transaction::Version::TWO,
+            lock_time: absolute::LockTime::ZERO,
+            input: vec![TxIn {
+                previous_output: op,
+                sequence: Sequence::from_height(sequence),
+                ..Default::default()
+            }],
+            output: vec![TxOut {
+                value: Amount::from_sat(49_000),
+                script_pubkey: tree.script_pubkey(),
+            }],
+        };
+        let h = SighashCache::new(&tx)
+            .taproot_script_spend_signature_hash(
+                0,
+                &Prevouts::All(std::slice::from_ref(&coin)),
+                tree.leaf_hash(0),
+                TapSighashType::Default,
+            )
+            .unwrap();
+        let sig = sign_single(
+            &kp.secret_key(),
+            &h.to_byte_array(),
+            TapSighashType::Default,
+            false,
+        );
+        let mut w = Witness::from_slice(&[sig]);
+        w.push(leaf.as_bytes());
+        w.push(tree.control_block(0).serialize());
+        tx.input[0].witness = w;
+        (op, coin, tx)
+    }
+
+    #[test]
+    fn enforces_relative_timelocks_by_height_and_refuses_double_spends() {
+        let (op, coin, tx) = csv_coin_and_spend(6);
+        let mut chain = Chain::new();
+        chain.fund(op, coin);
+        chain.mine(4);
+        assert!(matches!(
+            chain.broadcast(&tx),
+            Err(Reject::RelativeTimelock { height: 6, .. })
+        ));
+        chain.mine(1);
+        assert_eq!(chain.broadcast(&tx).unwrap().height, 6);
+        assert!(matches!(
+            chain.broadcast(&tx),
+            Err(Reject::DoubleSpend { .. })
+        ));
+        assert_eq!(chain.inputs_verified, 1);
+    }
+
+    #[test]
+    fn refuses_missing_inputs_script_failures_and_non_standard_transactions() {
+        let (op, coin, tx) = csv_coin_and_spend(6);
+        assert!(matches!(
+            Chain::new().broadcast(&tx),
+            Err(Reject::Missing { .. })
+        ));
+        // nSequence below the script's CSV: BIP68 passes, the interpreter refuses it.
+        let (op2, coin2, short) = csv_coin_and_spend(5);
+        let mut chain = Chain::new();
+        chain.fund(op2, coin2);
+        chain.mine(10);
+        assert!(matches!(chain.broadcast(&short), Err(Reject::Script(_))));
+        // A dust output is refused by policy before the script is run.
+        let mut dust = tx.clone();
+        dust.output[0].value = Amount::from_sat(100);
+        let mut chain = Chain::new();
+        chain.fund(op, coin);
+        chain.mine(10);
+        match chain.broadcast(&dust) {
+            Err(Reject::Policy(why)) => assert!(why[0].contains("dust"), "{why:?}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

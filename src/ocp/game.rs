@@ -420,12 +420,31 @@ impl<'a> Game<'a> {
                 continue;
             };
             self.disprove_attempts += 1;
-            if shown < 3 {
-                shown += 1;
-                self.submit("challenger tries a disprove leaf", &gtx.name, &tx, false);
-            } else {
-                let r = self.chain.broadcast(&tx);
-                if r.is_ok() {
+            // Each attempt must be refused by the script interpreter itself, not for
+            // some other reason (a missing input, the policy).
+            match self.chain.broadcast(&tx) {
+                Err(super::chain::Reject::Script(e)) if shown < 3 => {
+                    shown += 1;
+                    self.records.push(TxRecord {
+                        step: "challenger tries a disprove leaf".into(),
+                        tx: gtx.name.clone(),
+                        txid: tx.compute_txid().to_string(),
+                        weight: tx.weight().to_wu(),
+                        vsize: tx.weight().to_vbytes_ceil(),
+                        fee: 0,
+                        inputs: 1,
+                        result: format!("refused: {e}"),
+                        accepted: false,
+                        as_intended: true,
+                        hex: String::new(),
+                    });
+                }
+                Err(super::chain::Reject::Script(_)) => {}
+                Err(other) => self.failures.push(format!(
+                    "{}: refused, but not by the script ({other})",
+                    gtx.name
+                )),
+                Ok(_) => {
                     self.failures.push(format!(
                         "{}: accepted, but the operator computed this step correctly",
                         gtx.name
@@ -1064,6 +1083,57 @@ mod tests {
                 );
                 assert!(r.inputs_verified > 0);
             }
+        }
+    }
+
+    #[test]
+    fn tamper_covers_every_kind_of_transaction_and_every_mutation() {
+        let (g, keys, sigs) = game_for(
+            crate::ocp::builder::multiplier(3),
+            &["3", "5"],
+            NofNMode::Musig2,
+        );
+        let r = simulate(&g, &keys, &sigs, Scenario::Tamper).unwrap();
+        assert!(r.ok, "{:#?}", r.failures);
+        let tampered: Vec<&TxRecord> = r
+            .steps
+            .iter()
+            .filter(|s| s.step.starts_with("tampered"))
+            .collect();
+        assert!(tampered
+            .iter()
+            .all(|s| !s.accepted && s.result.contains("script interpreter refused")));
+        let has = |tx: &str, what: &str| {
+            tampered
+                .iter()
+                .any(|s| s.tx.starts_with(tx) && s.step.contains(what))
+        };
+        for (tx, what) in [
+            ("deposit", "corrupted signature"),
+            ("deposit", "redirected"),
+            ("kickoff", "corrupted signature"),
+            ("kickoff", "wrong control block"),
+            ("kickoff", "wrong leaf"),
+            ("kickoff", "redirected"),
+            ("challenge", "corrupted"),
+            ("challenge", "redirected"),
+            ("payout-unchallenged", "timelock bypass"),
+            ("payout-unchallenged", "redirected"),
+            ("assert-1", "wrong preimage"),
+            ("assert-1", "corrupted signature"),
+            ("assert-1", "wrong control block"),
+            ("assert-1", "redirected"),
+            ("timeout-0", "timelock bypass"),
+            ("timeout-0", "corrupted signature"),
+            ("payout", "timelock bypass"),
+            ("payout", "wrong leaf"),
+            ("payout", "redirected"),
+            ("disprove", "wrong preimage"),
+            ("disprove", "wrong control block"),
+            ("equivocation", "wrong preimage"),
+            ("equivocation", "corrupted signature"),
+        ] {
+            assert!(has(tx, what), "no tampering `{what}` of {tx}");
         }
     }
 

@@ -108,6 +108,46 @@ mod tests {
     use bitcoin::script::Builder;
 
     #[test]
+    fn flags_heavy_transactions_big_stack_items_and_low_fees() {
+        use bitcoin::{absolute, transaction, Amount, ScriptBuf, TxIn, Witness};
+        let spk = ScriptBuf::new_p2tr(
+            &bitcoin::key::Secp256k1::new(),
+            crate::ocp::taptree::nums_key(),
+            None,
+        );
+        let out = |v| TxOut {
+            value: Amount::from_sat(v),
+            script_pubkey: spk.clone(),
+        };
+        let leaf = Builder::new()
+            .push_opcode(bitcoin::opcodes::OP_TRUE)
+            .into_script();
+        let control = [0xc0u8; 33].to_vec();
+        let tx = |item: usize, outs: Vec<TxOut>| Transaction {
+            version: transaction::Version::TWO,
+            lock_time: absolute::LockTime::ZERO,
+            input: vec![TxIn {
+                witness: Witness::from_slice(&[vec![1u8; item], leaf.to_bytes(), control.clone()]),
+                ..Default::default()
+            }],
+            output: outs,
+        };
+        let ok = tx(80, vec![out(10_000)]);
+        assert_eq!(check_tx(&ok, &[out(20_000)]), Vec::<String>::new());
+        let cases: Vec<(Transaction, u64, &str)> = vec![
+            (tx(81, vec![out(10_000)]), 20_000, "stack item of 81 bytes"),
+            (tx(80, vec![out(10_000)]), 10_050, "min relay fee"),
+            (tx(80, vec![out(10_000)]), 9_000, "in-belowout"),
+            (tx(80, vec![out(329)]), 20_000, "dust"),
+            (tx(80, vec![out(10_000); 2400]), 50_000_000, "tx-size"),
+        ];
+        for (t, vin, want) in cases {
+            let why = check_tx(&t, &[out(vin)]);
+            assert!(why.iter().any(|w| w.contains(want)), "{want}: {why:?}");
+        }
+    }
+
+    #[test]
     fn lint_finds_op_success_but_not_inside_pushes() {
         let bad = Script::from_bytes(&[0x51, 0x50]); // OP_1 OP_RESERVED (OP_SUCCESS80 in tapscript)
         assert_eq!(lint_script(bad).len(), 1);
