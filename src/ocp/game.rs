@@ -227,6 +227,13 @@ impl<'a> Game<'a> {
                     .collect();
                 script::assert_witness(&self.g.nofn, &sigs, &pre)
             }
+            Signer::NofNAndOperator => {
+                // [operator signature, n-of-n signatures…]: the n-of-n is checked first.
+                let h = input_sighash(tx, &gtx.prevouts, i, spend)?;
+                let mut items = vec![sign_single(&self.keys.operator, &h, spend.sighash, false)];
+                items.extend(self.g.nofn.witness(&self.sigs.get(&gtx.name, i)?));
+                items
+            }
             Signer::Funder => {
                 let h = input_sighash(tx, &gtx.prevouts, i, spend)?;
                 vec![sign_single(&self.keys.funder, &h, spend.sighash, true)]
@@ -543,6 +550,14 @@ impl<'a> Game<'a> {
                 }
             }
             self.expect_refused(name, &what, &t, &prevouts);
+        }
+        if gtx.spends[0].signer == Signer::NofNAndOperator {
+            // The claim needs the operator: a forged operator signature is refused.
+            let mut t = tx.clone();
+            let mut items: Vec<Vec<u8>> = t.input[0].witness.iter().map(|i| i.to_vec()).collect();
+            items[0][10] ^= 0x01;
+            t.input[0].witness = Witness::from_slice(&items);
+            self.expect_refused(name, "corrupted operator signature", &t, &prevouts);
         }
         Ok(())
     }
@@ -1115,6 +1130,7 @@ mod tests {
             ("kickoff", "wrong control block"),
             ("kickoff", "wrong leaf"),
             ("kickoff", "redirected"),
+            ("kickoff", "operator signature"),
             ("challenge", "corrupted"),
             ("challenge", "redirected"),
             ("payout-unchallenged", "timelock bypass"),

@@ -91,6 +91,8 @@ pub struct Setup {
 pub enum Signer {
     /// Pre-signed by the n signers at `zkm challenge sign`.
     NofN,
+    /// Pre-signed by the n signers, and signed by the operator when it makes its claim.
+    NofNAndOperator,
     /// The challenger, when spending.
     Challenger,
     /// The depositor, key path.
@@ -122,6 +124,7 @@ impl Spend {
     pub fn signatures(&self, nofn: &NofN) -> usize {
         match self.signer {
             Signer::NofN => nofn.signatures(),
+            Signer::NofNAndOperator => nofn.signatures() + 1,
             _ => 1,
         }
     }
@@ -380,6 +383,7 @@ impl Graph {
             script::assert_leaf(&nofn, &wires.iter().map(|&w| comm(w)).collect::<Vec<_>>())
         };
 
+        let setup_operator = setup.keys.operator;
         let mut g = Graph {
             nofn: nofn.clone(),
             input_bits,
@@ -426,7 +430,11 @@ impl Graph {
         let all = TapSighashType::All;
 
         // Funding and deposit.
-        let deposit_scripts = vec![script::nofn_leaf(&nofn)];
+        // Only the operator can make the claim: the kickoff needs its signature too.
+        let deposit_scripts = vec![script::cat(&[
+            nofn.script(true),
+            script::checksig(&setup_operator, false),
+        ])];
         let deposit_tree = tree(&g, &deposit_scripts);
         let deposit_spend = Spend {
             leaf: None,
@@ -482,7 +490,7 @@ impl Graph {
                 None,
                 OutputRole {
                     role: "deposit".into(),
-                    leaves: vec!["n-of-n".into()],
+                    leaves: vec!["n-of-n and operator".into()],
                 },
             )],
         )?;
@@ -585,7 +593,15 @@ impl Graph {
                         vout: 0,
                     },
                     prevout: parent.1[0].clone(),
-                    spend: leaf_spend(t, s, 0, Signer::NofN, all, vec![], "n-of-n"),
+                    spend: leaf_spend(
+                        t,
+                        s,
+                        0,
+                        Signer::NofNAndOperator,
+                        all,
+                        vec![],
+                        "n-of-n and operator",
+                    ),
                     sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
                 }]
             } else {

@@ -185,7 +185,7 @@ pub fn sign_graph(
             tx.spends
                 .iter()
                 .enumerate()
-                .filter(|(_, s)| s.signer == Signer::NofN)
+                .filter(|(_, s)| matches!(s.signer, Signer::NofN | Signer::NofNAndOperator))
                 .map(move |(i, _)| (t, i))
         })
         .collect();

@@ -222,7 +222,9 @@ fn write_psbts(dir: &Path, g: &Graph, sigs: Option<&Signatures>) -> Result<(), O
                     input
                         .tap_scripts
                         .insert(cb.clone(), (script.clone(), LeafVersion::TapScript));
-                    if let (Some(sigs), Signer::NofN) = (sigs, spend.signer) {
+                    if let (Some(sigs), Signer::NofN | Signer::NofNAndOperator) =
+                        (sigs, spend.signer)
+                    {
                         let keys: Vec<_> = match &g.nofn {
                             super::script::NofN::Musig2(k) => vec![*k],
                             super::script::NofN::CheckSigAdd(ks) => ks.clone(),
