@@ -320,9 +320,9 @@ impl Graph {
                 p.signers
             )));
         }
-        if p.challenge_period == 0 || p.challenge_period > 32767 {
+        if p.challenge_period < 2 || p.challenge_period > 32767 {
             return Err(OcpError::Usage(
-                "--challenge-period must be 1 to 32767 blocks (half the BIP68 range, since the first Assert deadline is twice it)".into(),
+                "--challenge-period must be 2 to 32767 blocks: at least 2 so that a challenge fits between the kickoff and the payout, at most half the BIP68 range since the first Assert deadline is twice it".into(),
             ));
         }
         if p.fee_rate == 0 {
