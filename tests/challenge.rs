@@ -252,6 +252,20 @@ fn psbts_and_raw_transactions_are_exported() {
     let signed =
         bitcoin::Psbt::deserialize(&std::fs::read(dir.join("psbt/kickoff.psbt")).unwrap()).unwrap();
     assert_eq!(signed.inputs[0].tap_script_sigs.len(), 1);
+    // BIP371 outputs: each output's TapTree and internal key give its scriptPubKey.
+    let secp = bitcoin::secp256k1::Secp256k1::new();
+    for (out, txout) in signed.outputs.iter().zip(&signed.unsigned_tx.output) {
+        let tree = out.tap_tree.clone().expect("kickoff outputs have TapTrees");
+        use bitcoin::key::TapTweak;
+        let (key, _) = out
+            .tap_internal_key
+            .unwrap()
+            .tap_tweak(&secp, Some(tree.root_hash()));
+        assert_eq!(
+            bitcoin::ScriptBuf::new_p2tr_tweaked(key),
+            txout.script_pubkey
+        );
+    }
     let challenge =
         bitcoin::Psbt::deserialize(&std::fs::read(dir.join("psbt/challenge.psbt")).unwrap())
             .unwrap();

@@ -235,6 +235,8 @@ pub struct Graph {
     pub operator_spk: ScriptBuf,
     pub challenger_spk: ScriptBuf,
     pub funder_spk: ScriptBuf,
+    /// Leaf scripts of every small TapTree output, by scriptPubKey (for PSBT outputs).
+    pub output_scripts: HashMap<ScriptBuf, Vec<ScriptBuf>>,
     index: HashMap<String, usize>,
     secp: Secp256k1<All>,
 }
@@ -401,6 +403,7 @@ impl Graph {
             challenger_spk: challenger_spk.clone(),
             funder_spk: funder_spk.clone(),
             index: HashMap::new(),
+            output_scripts: HashMap::new(),
             setup,
             secp,
         };
@@ -436,6 +439,8 @@ impl Graph {
             script::checksig(&setup_operator, false),
         ])];
         let deposit_tree = tree(&g, &deposit_scripts);
+        g.output_scripts
+            .insert(deposit_tree.script_pubkey(), deposit_scripts.clone());
         let deposit_spend = Spend {
             leaf: None,
             leaf_index: 0,
@@ -636,6 +641,9 @@ impl Graph {
                 format!("assert-{i}")
             };
             let done = g.push_tx(&name, ins, outs)?;
+            for (t, s) in &trees {
+                g.output_scripts.insert(t.script_pubkey(), s.clone());
+            }
             // Side branches of this transaction's carrier.
             if i < k {
                 let (t, s) = &trees[0];

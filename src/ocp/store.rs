@@ -241,6 +241,19 @@ fn write_psbts(dir: &Path, g: &Graph, sigs: Option<&Signatures>) -> Result<(), O
                 None => input.tap_internal_key = Some(g.setup.keys.funder),
             }
         }
+        for (out, o) in psbt.outputs.iter_mut().zip(&gtx.tx.output) {
+            if let Some(scripts) = g.output_scripts.get(&o.script_pubkey) {
+                out.tap_internal_key = Some(super::taptree::nums_key());
+                out.tap_tree = super::taptree::psbt_tree(scripts);
+            } else if o.script_pubkey == g.final_tree.script_pubkey() {
+                // Hundreds of thousands of leaves: graph.json describes this tree.
+                out.tap_internal_key = Some(super::taptree::nums_key());
+            } else if o.script_pubkey == g.operator_spk {
+                out.tap_internal_key = Some(g.setup.keys.operator);
+            } else if o.script_pubkey == g.challenger_spk {
+                out.tap_internal_key = Some(g.setup.keys.challenger);
+            }
+        }
         write(&pdir.join(format!("{}.psbt", gtx.name)), psbt.serialize())?;
     }
     Ok(())

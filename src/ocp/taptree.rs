@@ -113,6 +113,34 @@ impl TapTree {
 
 use bitcoin::hashes::Hash;
 
+/// The depth of each of `n` leaves in the tree [`TapTree`] builds, in leaf order (which
+/// is depth-first order), as `TaprootBuilder::add_leaf` wants them.
+pub fn leaf_depths(n: usize) -> Vec<u8> {
+    let mut depth = vec![0u8; n];
+    let mut len = n;
+    let mut level = 0;
+    while len > 1 {
+        for (i, d) in depth.iter_mut().enumerate() {
+            let node = i >> level;
+            if (node ^ 1) < len {
+                *d += 1;
+            }
+        }
+        len = len.div_ceil(2);
+        level += 1;
+    }
+    depth
+}
+
+/// The same tree as a rust-bitcoin [`bitcoin::taproot::TapTree`] (for PSBT outputs).
+pub fn psbt_tree(scripts: &[ScriptBuf]) -> Option<bitcoin::taproot::TapTree> {
+    let mut b = bitcoin::taproot::TaprootBuilder::new();
+    for (s, d) in scripts.iter().zip(leaf_depths(scripts.len())) {
+        b = b.add_leaf(d, s.clone()).ok()?;
+    }
+    bitcoin::taproot::TapTree::try_from(b).ok()
+}
+
 pub fn leaf_hash(script: &Script) -> TapLeafHash {
     TapLeafHash::from_script(script, LeafVersion::TapScript)
 }
@@ -148,6 +176,8 @@ mod tests {
                     ) || n == 1
                 );
             }
+            let ptree = psbt_tree(&scripts).unwrap();
+            assert_eq!(ptree.root_hash(), tree.root(), "n={n}");
             if n.is_power_of_two() {
                 let depth = n.trailing_zeros() as u8;
                 let mut b = TaprootBuilder::new();
