@@ -146,10 +146,15 @@ fn load_circuit(spec: &str) -> Result<Circuit, OcpError> {
             ))
         });
     }
-    let text = std::fs::read_to_string(spec).map_err(|source| OcpError::Missing {
-        path: spec.to_string(),
-        source,
-        hint: "give a Bristol Fashion file or builtin:NAME".into(),
+    let text = std::fs::read_to_string(spec).map_err(|source| match source.kind() {
+        std::io::ErrorKind::InvalidData => OcpError::Data(format!(
+            "{spec} is not text: give a Bristol Fashion file or builtin:NAME"
+        )),
+        _ => OcpError::Missing {
+            path: spec.to_string(),
+            source,
+            hint: "give a Bristol Fashion file or builtin:NAME".into(),
+        },
     })?;
     Ok(Circuit::parse(&text)?)
 }

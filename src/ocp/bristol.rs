@@ -12,6 +12,9 @@
 
 use thiserror::Error;
 
+/// The most wires (and gates) a circuit may have: 16 M, over 100 times SHA-256.
+pub const MAX_WIRES: u32 = 1 << 24;
+
 /// A gate's operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum GateKind {
@@ -157,6 +160,12 @@ impl Circuit {
         };
         let inputs = widths("input")?;
         let outputs = widths("output")?;
+        if nwires > MAX_WIRES || ngates > MAX_WIRES as usize {
+            return Err(syntax(
+                l1,
+                &format!("{ngates} gates and {nwires} wires is over the limit of {MAX_WIRES}"),
+            ));
+        }
         let mut gates = Vec::with_capacity(ngates);
         for (l, t) in lines {
             if t.len() < 3 {
@@ -222,8 +231,14 @@ impl Circuit {
     /// Checks that every wire is in range, written once, and read only after it is written.
     pub fn validate(&self) -> Result<(), BristolError> {
         let bad = |m: String| Err(BristolError::Invalid(m));
-        let nin = self.input_bits() as u64;
-        let nout = self.output_bits() as u64;
+        if self.nwires > MAX_WIRES {
+            return bad(format!(
+                "{} wires is over the limit of {MAX_WIRES}",
+                self.nwires
+            ));
+        }
+        let nin: u64 = self.inputs.iter().map(|&w| w as u64).sum();
+        let nout: u64 = self.outputs.iter().map(|&w| w as u64).sum();
         if nin + nout > self.nwires as u64 {
             return bad(format!(
                 "{nin} input and {nout} output wires do not fit in {} wires",
@@ -421,6 +436,8 @@ mod tests {
             ("1 3\n1 2\n1 1\n\n2 1 0 1 1 XOR\n", "already written"),
             ("1 3\n1 2\n1 1\n\n2 1 0 x 2 XOR\n", "not a number"),
             ("1 3\n1 2\n1 1\n\n3 1 0 1 2 XOR\n", "expected 3 input"),
+            ("4000000000 4000000000\n1 2\n1 1\n", "over the limit"),
+            ("0 3\n2 4294967295 1\n1 1\n", "do not fit"),
         ] {
             let err = Circuit::parse(text).unwrap_err().to_string();
             assert!(err.contains(want), "{text:?}: {err}");

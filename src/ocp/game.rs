@@ -178,7 +178,9 @@ impl<'a> Game<'a> {
                 vout: 0,
             },
             TxOut {
-                value: Amount::from_sat(g.setup.params.challenge_fee + 1_000_000),
+                value: Amount::from_sat(
+                    g.setup.params.challenge_fee + 1_000_000 + 1_000 * g.setup.params.fee_rate,
+                ),
                 script_pubkey: g.challenger_spk.clone(),
             },
         );
@@ -314,7 +316,12 @@ impl<'a> Game<'a> {
         weighed.input[1].witness = Witness::from_slice(&[vec![0u8; 64]]);
         let fee = weighed.weight().to_vbytes_ceil() * self.g.setup.params.fee_rate;
         let total: u64 = prevouts.iter().map(|o| o.value.to_sat()).sum();
-        tx.output[1].value = Amount::from_sat(total - tx.output[0].value.to_sat() - fee);
+        let change = total
+            .checked_sub(tx.output[0].value.to_sat() + fee)
+            .ok_or_else(|| {
+                OcpError::Game("the challenger's coin cannot pay the challenge".into())
+            })?;
+        tx.output[1].value = Amount::from_sat(change);
         tx.input[0].witness = self.input_witness(gtx, &tx, 0)?;
         let spend = super::graph::Spend {
             leaf: None,

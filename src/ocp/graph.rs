@@ -327,6 +327,22 @@ impl Graph {
                 "--challenge-period must be 2 to 32767 blocks: at least 2 so that a challenge fits between the kickoff and the payout, at most half the BIP68 range since the first Assert deadline is twice it".into(),
             ));
         }
+        if c.gates.is_empty() {
+            return Err(OcpError::Usage(
+                "the circuit has no gates: there is no computation to challenge".into(),
+            ));
+        }
+        let max_money = Amount::MAX_MONEY.to_sat();
+        if p.amount > max_money || p.challenge_fee > max_money {
+            return Err(OcpError::Usage(format!(
+                "--amount and --challenge-fee must be at most {max_money} sats (21 M BTC)"
+            )));
+        }
+        if p.fee_rate > 100_000 {
+            return Err(OcpError::Usage(
+                "--fee-rate must be at most 100000 sat/vB".into(),
+            ));
+        }
         if p.fee_rate == 0 {
             return Err(OcpError::Usage(
                 "--fee-rate must be at least 1 sat/vB, Bitcoin Core's minimum relay fee".into(),

@@ -143,6 +143,10 @@ pub fn load(dir: &Path) -> Result<Graph, OcpError> {
         keys: header.keys,
         circuit,
         commitments,
+    })
+    .map_err(|e| match e {
+        OcpError::Usage(m) => bad(GRAPH, m),
+        e => e,
     })?;
     for t in &header.transactions {
         let ours = g.tx(&t.name).map(|x| x.txid().to_string());
