@@ -516,3 +516,65 @@ fn bad_input_fails_with_the_documented_exit_code() {
         .code(105)
         .stderr(contains("did not end as the protocol intends"));
 }
+
+#[test]
+fn exported_transactions_replay_on_a_fresh_chain() {
+    use bitcoin::consensus::encode::deserialize_hex;
+    use zkm::ocp::chain::{Chain, Reject};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("g");
+    setup(&dir, "builtin:comparator8", &["10", "20"], &[]);
+    sign(&dir, &[]);
+    for scenario in [
+        "honest",
+        "fraud:7",
+        "no-assert",
+        "equivocate",
+        "unchallenged",
+    ] {
+        let report = simulate(&dir, scenario);
+        // What a regtest node would do: the two synthetic coins first, then every exported
+        // transaction in order, mining blocks whenever a timelock asks for them.
+        let mut chain = Chain::new();
+        for c in report["synthetic_coins"].as_array().unwrap() {
+            let out = bitcoin::TxOut {
+                value: bitcoin::Amount::from_sat(c["amount"].as_u64().unwrap()),
+                script_pubkey: bitcoin::ScriptBuf::from_hex(c["script_pubkey"].as_str().unwrap())
+                    .unwrap(),
+            };
+            chain.fund(c["outpoint"].as_str().unwrap().parse().unwrap(), out);
+        }
+        let raw = dir.join("raw").join(scenario.replace(':', "-"));
+        let mut files: Vec<_> = std::fs::read_dir(&raw)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        assert!(!files.is_empty());
+        for f in &files {
+            let tx: bitcoin::Transaction =
+                deserialize_hex(std::fs::read_to_string(f).unwrap().trim()).unwrap();
+            match chain.broadcast(&tx) {
+                Ok(_) => {}
+                Err(Reject::RelativeTimelock { height, tip, .. }) => {
+                    chain.mine(height - tip - 1);
+                    chain
+                        .broadcast(&tx)
+                        .unwrap_or_else(|e| panic!("{scenario} {}: {e}", f.display()));
+                }
+                Err(e) => panic!("{scenario} {}: {e}", f.display()),
+            }
+        }
+        assert_eq!(
+            chain.inputs_verified,
+            files
+                .iter()
+                .map(|f| {
+                    let tx: bitcoin::Transaction =
+                        deserialize_hex(std::fs::read_to_string(f).unwrap().trim()).unwrap();
+                    tx.input.len()
+                })
+                .sum::<usize>()
+        );
+    }
+}

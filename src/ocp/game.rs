@@ -128,9 +128,19 @@ pub struct FraudGame {
     pub ok: bool,
 }
 
+/// A coin the simulation created out of nothing: the funding of the deposit and the
+/// challenger's coin. A regtest replay needs these to exist first.
+#[derive(Clone, Debug, Serialize)]
+pub struct SyntheticCoin {
+    pub outpoint: String,
+    pub amount: u64,
+    pub script_pubkey: String,
+}
+
 /// What `zkm challenge simulate` reports.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
+    pub synthetic_coins: Vec<SyntheticCoin>,
     pub scenario: String,
     pub circuit: String,
     pub gates: usize,
@@ -928,7 +938,13 @@ pub fn simulate(
             fg.lie_at_gate, fg.first_inconsistent_step
         ));
     }
+    let coin = |(o, t): &(OutPoint, TxOut)| SyntheticCoin {
+        outpoint: o.to_string(),
+        amount: t.value.to_sat(),
+        script_pubkey: t.script_pubkey.to_hex_string(),
+    };
     Ok(Report {
+        synthetic_coins: vec![coin(&g.funding), coin(&game.challenger_coin)],
         scenario: scenario.to_string(),
         circuit: g.setup.params.circuit.clone(),
         gates: g.setup.circuit.gates.len(),

@@ -87,15 +87,18 @@ pub struct Setup {
 
 /// Who signs an input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
 pub enum Signer {
     /// Pre-signed by the n signers at `zkm challenge sign`.
+    #[serde(rename = "n-of-n")]
     NofN,
     /// Pre-signed by the n signers, and signed by the operator when it makes its claim.
+    #[serde(rename = "n-of-n and operator")]
     NofNAndOperator,
     /// The challenger, when spending.
+    #[serde(rename = "challenger")]
     Challenger,
     /// The depositor, key path.
+    #[serde(rename = "depositor")]
     Funder,
 }
 

@@ -275,11 +275,6 @@ pub fn write_raw(dir: &Path, report: &Report) -> Result<PathBuf, OcpError> {
             format!("{hex}\n"),
         )?;
     }
-    let all: Vec<&String> = raw.iter().map(|(_, h)| h).collect();
-    write(
-        &rdir.join("all.json"),
-        serde_json::to_string(&all).map_err(|e| bad("raw", e))?,
-    )?;
     Ok(rdir)
 }
 
@@ -375,7 +370,7 @@ fn graph_json(g: &Graph) -> serde_json::Value {
             "depth": g.final_tree.depth(),
             "merkle_root": g.final_tree.root().to_string(),
             "output_key": g.final_tree.output_key.to_string(),
-            "layout": format!("leaf 0: payout after {} blocks; leaves 1..={}: one disprove leaf per gate; then {} per claimed output bit; then {} equivocation leaves, one per committed wire", g.timelocks.disprove_window, c.gates.len(), c.output_bits(), g.setup.commitments.len()),
+            "layout": format!("leaf 0: payout after {} blocks; leaves 1..={}: one disprove leaf per gate; then {} leaves, one per claimed output bit; then {} equivocation leaves, one per committed wire", g.timelocks.disprove_window, c.gates.len(), c.output_bits(), g.setup.commitments.len()),
         },
         "transactions": txs,
     })
