@@ -119,6 +119,10 @@ pub struct SimulateArgs {
     /// Write the JSON report here.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// The challenger's coin, paying to its regtest address in graph.json (for a regtest
+    /// replay); a synthetic coin otherwise.
+    #[arg(long, value_name = "TXID:VOUT:SATS")]
+    pub challenger_coin: Option<String>,
 }
 
 /// Report leaves, tree depth, script and witness sizes, worst-case weights, standardness.
@@ -350,8 +354,17 @@ fn simulate(ctx: Ctx, a: SimulateArgs) -> anyhow::Result<i32> {
     let g = load(&a.dir)?;
     let keys = store::load_keys(&a.dir)?;
     let sigs = store::load_signatures(&g, &a.dir)?;
+    let mut opts = zkm::ocp::game::Options::default();
+    if let Some(c) = &a.challenger_coin {
+        let bad = || OcpError::Data(format!("--challenger-coin {c}: give TXID:VOUT:SATS"));
+        let (op, sats) = c.rsplit_once(':').ok_or_else(bad)?;
+        opts.challenger_coin = Some((
+            op.parse().map_err(|_| bad())?,
+            sats.parse().map_err(|_| bad())?,
+        ));
+    }
     let pb = ctx.spinner(format!("playing {scenario}"));
-    let report = zkm::ocp::game::simulate(&g, &keys, &sigs, scenario);
+    let report = zkm::ocp::game::simulate(&g, &keys, &sigs, scenario, &opts);
     pb.finish_and_clear();
     let report = report?;
     let raw = store::write_raw(&a.dir, &report)?;

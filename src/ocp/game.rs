@@ -176,10 +176,16 @@ struct Game<'a> {
 }
 
 impl<'a> Game<'a> {
-    fn new(g: &'a Graph, keys: &'a Keys, sigs: &'a Signatures, values: Vec<bool>) -> Game<'a> {
+    fn new(
+        g: &'a Graph,
+        keys: &'a Keys,
+        sigs: &'a Signatures,
+        values: Vec<bool>,
+        opts: &Options,
+    ) -> Game<'a> {
         let mut chain = Chain::new();
         chain.fund(g.funding.0, g.funding.1.clone());
-        let coin = (
+        let (outpoint, value) = opts.challenger_coin.unwrap_or((
             OutPoint {
                 txid: Txid::from_byte_array(tagged(
                     "zkm/ocp/challenger-coin",
@@ -187,10 +193,12 @@ impl<'a> Game<'a> {
                 )),
                 vout: 0,
             },
+            g.setup.params.challenge_fee + 1_000_000 + 1_000 * g.setup.params.fee_rate,
+        ));
+        let coin = (
+            outpoint,
             TxOut {
-                value: Amount::from_sat(
-                    g.setup.params.challenge_fee + 1_000_000 + 1_000 * g.setup.params.fee_rate,
-                ),
+                value: Amount::from_sat(value),
                 script_pubkey: g.challenger_spk.clone(),
             },
         );
@@ -749,11 +757,20 @@ fn leaves_to_try(g: &Graph) -> (Vec<usize>, String) {
 }
 
 /// Runs one scenario. The report says whether the game ended as the protocol intends.
+/// Settings of a simulation beyond the scenario.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The challenger's coin (outpoint, sats), paying to its key path; a synthetic one if
+    /// `None`. Give a real one to replay the challenge on regtest.
+    pub challenger_coin: Option<(OutPoint, u64)>,
+}
+
 pub fn simulate(
     g: &Graph,
     keys: &Keys,
     sigs: &Signatures,
     scenario: Scenario,
+    opts: &Options,
 ) -> Result<Report, OcpError> {
     let start = std::time::Instant::now();
     if keys.public() != g.setup.keys {
@@ -776,7 +793,7 @@ pub fn simulate(
             };
             let mut last = None;
             for gate in gates {
-                let game = fraud_game(g, keys, sigs, gate)?;
+                let game = fraud_game(g, keys, sigs, gate, opts)?;
                 let (_, winner) = game.0.holdings();
                 fraud_games.push(FraudGame {
                     lie_at_gate: gate,
@@ -796,10 +813,10 @@ pub fn simulate(
                     g.setup.circuit.gates.len().saturating_sub(1)
                 )));
             }
-            fraud_game(g, keys, sigs, gate)?.0
+            fraud_game(g, keys, sigs, gate, opts)?.0
         }
         _ => {
-            let mut game = Game::new(g, keys, sigs, operator_values(g, None));
+            let mut game = Game::new(g, keys, sigs, operator_values(g, None), opts);
             game.tamper = scenario == Scenario::Tamper;
             let p = g.timelocks;
             game.start()?;
@@ -1015,8 +1032,9 @@ fn fraud_game<'a>(
     keys: &'a Keys,
     sigs: &'a Signatures,
     gate: usize,
+    opts: &Options,
 ) -> Result<(Game<'a>, Option<String>), OcpError> {
-    let mut game = Game::new(g, keys, sigs, operator_values(g, Some(gate)));
+    let mut game = Game::new(g, keys, sigs, operator_values(g, Some(gate)), opts);
     game.start()?;
     game.challenge()?;
     game.assert_all()?;
@@ -1112,7 +1130,8 @@ mod tests {
                 "unchallenged",
                 "tamper",
             ] {
-                let r = simulate(&g, &keys, &sigs, sc.parse().unwrap()).unwrap();
+                let r =
+                    simulate(&g, &keys, &sigs, sc.parse().unwrap(), &Options::default()).unwrap();
                 assert!(r.ok, "{mode:?} {sc}: {:#?}", r.failures);
                 assert_eq!(
                     r.winner,
@@ -1131,7 +1150,7 @@ mod tests {
             &["3", "5"],
             NofNMode::Musig2,
         );
-        let r = simulate(&g, &keys, &sigs, Scenario::Tamper).unwrap();
+        let r = simulate(&g, &keys, &sigs, Scenario::Tamper, &Options::default()).unwrap();
         assert!(r.ok, "{:#?}", r.failures);
         let tampered: Vec<&TxRecord> = r
             .steps
@@ -1183,7 +1202,7 @@ mod tests {
             &["5", "6"],
             NofNMode::Musig2,
         );
-        let r = simulate(&g, &keys, &sigs, Scenario::Fraud(None)).unwrap();
+        let r = simulate(&g, &keys, &sigs, Scenario::Fraud(None), &Options::default()).unwrap();
         assert_eq!(r.fraud_games.len(), g.setup.circuit.gates.len());
         assert!(r.ok, "{:#?}", r.failures);
         for f in &r.fraud_games {

@@ -331,6 +331,9 @@ fn graph_json(g: &Graph) -> serde_json::Value {
     let funder_addr = Address::from_script(&g.funder_spk, Network::Regtest)
         .map(|a| a.to_string())
         .unwrap_or_default();
+    let challenger_addr = Address::from_script(&g.challenger_spk, Network::Regtest)
+        .map(|a| a.to_string())
+        .unwrap_or_default();
     json!({
         "format": "zkm-ocp-graph/1",
         "params": g.setup.params,
@@ -359,6 +362,7 @@ fn graph_json(g: &Graph) -> serde_json::Value {
             "amount": g.funding.1.value.to_sat(),
             "address_regtest": funder_addr,
             "synthetic": g.setup.params.funding.is_none(),
+            "challenger_address_regtest": challenger_addr,
         },
         "assert": {
             "transactions": g.batches.len(),
