@@ -51,9 +51,12 @@ pub struct Accepted {
 pub struct Chain {
     height: u32,
     utxos: HashMap<OutPoint, Coin>,
-    spent: HashMap<OutPoint, Txid>,
+    spent: HashMap<OutPoint, (Txid, Coin)>,
     /// Inputs checked by libbitcoinconsensus so far, accepted or not.
     pub inputs_verified: usize,
+    /// The interpreter's verdict on the last transaction put to the chain, even when it
+    /// was refused for another reason (`None` if a spent output was unknown).
+    pub last_script_check: Option<Result<(), ScriptRejected>>,
 }
 
 impl Chain {
@@ -92,64 +95,74 @@ impl Chain {
     pub fn broadcast(&mut self, tx: &Transaction) -> Result<Accepted, Reject> {
         let block = self.height + 1;
         let mut prevouts = Vec::with_capacity(tx.input.len());
+        // The first reason to refuse that is not the scripts: scripts are still checked
+        // whenever every spent output is known, so the refusal can say whether they hold.
+        let mut refuse = None;
         for (i, input) in tx.input.iter().enumerate() {
             let op = input.previous_output;
-            let coin = match self.utxos.get(&op) {
-                Some(c) => c,
-                None => {
-                    return Err(match self.spent.get(&op) {
-                        Some(by) => Reject::DoubleSpend {
-                            input: i,
-                            outpoint: op,
-                            by: *by,
-                        },
-                        None => Reject::Missing {
-                            input: i,
-                            outpoint: op,
-                        },
-                    })
+            let coin = match (self.utxos.get(&op), self.spent.get(&op)) {
+                (Some(c), _) => c,
+                (None, Some((by, c))) => {
+                    refuse.get_or_insert(Reject::DoubleSpend {
+                        input: i,
+                        outpoint: op,
+                        by: *by,
+                    });
+                    c
+                }
+                (None, None) => {
+                    self.last_script_check = None;
+                    return Err(Reject::Missing {
+                        input: i,
+                        outpoint: op,
+                    });
                 }
             };
             if tx.version.0 >= 2 {
-                if let Some(rel) = input.sequence.to_relative_lock_time() {
-                    match rel {
-                        bitcoin::relative::LockTime::Blocks(h) => {
-                            let need = coin.height + h.value() as u32;
-                            if block < need {
-                                return Err(Reject::RelativeTimelock {
-                                    input: i,
-                                    height: need,
-                                    tip: self.height,
-                                });
-                            }
-                        }
-                        bitcoin::relative::LockTime::Time(_) => {
-                            return Err(Reject::Policy(vec![format!(
-                                "input {i}: time-based relative locks are not simulated"
-                            )]))
+                match input.sequence.to_relative_lock_time() {
+                    Some(bitcoin::relative::LockTime::Blocks(h)) => {
+                        let need = coin.height + h.value() as u32;
+                        if block < need {
+                            refuse.get_or_insert(Reject::RelativeTimelock {
+                                input: i,
+                                height: need,
+                                tip: self.height,
+                            });
                         }
                     }
+                    Some(bitcoin::relative::LockTime::Time(_)) => {
+                        refuse.get_or_insert(Reject::Policy(vec![format!(
+                            "input {i}: time-based relative locks are not simulated"
+                        )]));
+                    }
+                    None => {}
                 }
             }
             prevouts.push(coin.out.clone());
         }
         let lock = tx.lock_time.to_consensus_u32();
         if lock != 0 && tx.input.iter().any(|i| !i.sequence.is_final()) && lock >= block {
-            return Err(Reject::AbsoluteTimelock {
+            refuse.get_or_insert(Reject::AbsoluteTimelock {
                 lock,
                 tip: self.height,
             });
+        }
+        self.inputs_verified += tx.input.len();
+        let scripts = verify_tx(tx, &prevouts);
+        self.last_script_check = Some(scripts.clone().map(|_| ()));
+        if let Some(r) = refuse {
+            return Err(r);
         }
         let reasons = policy::check_tx(tx, &prevouts);
         if !reasons.is_empty() {
             return Err(Reject::Policy(reasons));
         }
-        self.inputs_verified += tx.input.len();
-        let verified = verify_tx(tx, &prevouts)?;
+        let verified = scripts?;
         let txid = tx.compute_txid();
         for input in &tx.input {
-            self.utxos.remove(&input.previous_output);
-            self.spent.insert(input.previous_output, txid);
+            if let Some(c) = self.utxos.remove(&input.previous_output) {
+                self.spent.insert(input.previous_output, (txid, c));
+            }
         }
         for (vout, out) in tx.output.iter().enumerate() {
             self.utxos.insert(
@@ -243,13 +256,15 @@ mod tests {
             chain.broadcast(&tx),
             Err(Reject::RelativeTimelock { height: 6, .. })
         ));
+        // Refused as too early, but the scripts were still checked, and hold.
+        assert_eq!(chain.last_script_check, Some(Ok(())));
         chain.mine(1);
         assert_eq!(chain.broadcast(&tx).unwrap().height, 6);
         assert!(matches!(
             chain.broadcast(&tx),
             Err(Reject::DoubleSpend { .. })
         ));
-        assert_eq!(chain.inputs_verified, 1);
+        assert_eq!(chain.inputs_verified, 3);
     }
 
     #[test]

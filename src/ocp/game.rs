@@ -272,7 +272,15 @@ impl<'a> Game<'a> {
         let accepted = result.is_ok();
         let (text, fee) = match &result {
             Ok(a) => (format!("accepted at block {}", a.height), a.fee),
-            Err(e) => (format!("refused: {e}"), 0),
+            Err(e @ super::chain::Reject::Script(_)) => (format!("refused: {e}"), 0),
+            Err(e) => {
+                let scripts = match &self.chain.last_script_check {
+                    Some(Ok(())) => "; its scripts are valid",
+                    Some(Err(_)) => "; its scripts are invalid too",
+                    None => "",
+                };
+                (format!("refused: {e}{scripts}"), 0)
+            }
         };
         if accepted != expect_accept {
             self.failures.push(format!(
