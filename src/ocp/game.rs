@@ -840,13 +840,18 @@ pub fn simulate(
                     };
                     leaves_tried = text;
                     game.try_disproves(&leaves)?;
+                    game.play(
+                        "challenger tries the timeout after the Asserts",
+                        "timeout-0",
+                        false,
+                    )?;
                     if scenario == Scenario::Tamper {
                         tamper_leaves(&mut game)?;
                         // The branches this game does not take, checked against their
                         // spent outputs: the unchallenged payout and the timeouts.
                         let mut names = vec!["payout-unchallenged".to_string()];
-                        names.extend((0..g.assert_count()).map(|i| format!("timeout-{i}")));
-                        for name in names.iter().take(3) {
+                        names.extend((1..g.assert_count()).map(|i| format!("timeout-{i}")));
+                        for name in names.iter().take(2) {
                             let tx = game.signed(name)?;
                             game.tamper_suite(name, &tx)?;
                         }

@@ -101,7 +101,9 @@ pub fn write_setup(dir: &Path, g: &Graph, keys: &Keys) -> Result<(), OcpError> {
         serde_json::to_string(&comm).map_err(|e| bad(COMMITMENTS, e))?,
     )?;
     write(&dir.join(SECRETS), keys.to_json())?;
+    // Nothing of an earlier game may survive: its signatures and exports are for other txids.
     let _ = std::fs::remove_file(dir.join(SIGNATURES));
+    let _ = std::fs::remove_dir_all(dir.join("raw"));
     write(
         &dir.join(GRAPH),
         serde_json::to_string_pretty(&graph_json(g)).map_err(|e| bad(GRAPH, e))?,
