@@ -278,10 +278,13 @@ fn sign(ctx: Ctx, a: SignArgs) -> anyhow::Result<i32> {
         ctx.print_json(&json!({"inputs_signed": sigs.sessions, "mode": g.setup.params.n_of_n, "seconds": started.elapsed().as_secs_f64()}))?;
     }
     ctx.info(format!(
-        "signed {} n-of-n inputs of {} transactions ({:?}, {} signers, fresh nonces per input) in {:.1}s; PSBTs updated in {}",
+        "signed {} n-of-n inputs of {} transactions ({}, {} signers) in {:.1}s; PSBTs updated in {}",
         sigs.sessions,
         g.txs.len(),
-        g.setup.params.n_of_n,
+        match g.setup.params.n_of_n {
+            NofNMode::Musig2 => "MuSig2, two nonce rounds with fresh nonces per input",
+            NofNMode::Checksigadd => "CHECKSIGADD, each signer signs alone",
+        },
         g.setup.params.signers,
         started.elapsed().as_secs_f64(),
         a.dir.join("psbt").display()
