@@ -5,8 +5,10 @@
 //! - [`gobuild`]: find the user's Go toolchain and cross-compile a guest to a MIPS ELF.
 //! - [`scaffold`]: write a new guest project from `templates/`.
 //! - [`elf`]: validate a guest ELF and compute its image id.
+//! - [`ocp`]: the Optimistic Challenge Process: a circuit's claim secured by pre-signed Bitcoin transactions.
 
 pub mod elf;
 pub mod exit;
 pub mod gobuild;
+pub mod ocp;
 pub mod scaffold;

@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 use clap::{Parser, Subcommand};
 
 mod build;
+mod challenge;
 mod completions;
 mod inspect;
 mod new;
@@ -41,6 +42,7 @@ pub enum Command {
     Build(build::Args),
     Inspect(inspect::Args),
     Completions(completions::Args),
+    Challenge(challenge::Args),
 }
 
 /// Output settings shared by every subcommand.
@@ -110,6 +112,7 @@ pub fn main() -> i32 {
         Command::Build(args) => build::run(ctx, args),
         Command::Inspect(args) => inspect::run(ctx, args),
         Command::Completions(args) => completions::run(args),
+        Command::Challenge(args) => challenge::run(ctx, args),
     };
     match result {
         Ok(code) => code,
@@ -145,6 +148,15 @@ fn exit_code(err: &anyhow::Error) -> i32 {
         }
         if let Some(e) = cause.downcast_ref::<zkm::scaffold::ScaffoldError>() {
             return e.exit_code();
+        }
+        if let Some(e) = cause.downcast_ref::<zkm::ocp::OcpError>() {
+            return e.exit_code();
+        }
+        if cause
+            .downcast_ref::<zkm::ocp::bristol::BristolError>()
+            .is_some()
+        {
+            return zkm::exit::BAD_DATA;
         }
     }
     zkm::exit::FAILURE
