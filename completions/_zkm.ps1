@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'zkm' -ScriptBlock {
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show what a guest ELF contains: entry point, segments, symbols, Go build info, image id')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a guest ELF in the zkm MIPS virtual machine')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script on stdout')
+            [CompletionResult]::new('challenge', 'challenge', [CompletionResultType]::ParameterValue, 'Play the Optimistic Challenge Process for a boolean circuit on a local Bitcoin chain')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -108,12 +109,118 @@ Register-ArgumentCompleter -Native -CommandName 'zkm' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'zkm;challenge' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout; human messages still go to stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Evaluate a circuit and build the unsigned transaction graph of its claim')
+            [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Pre-sign every n-of-n input of the graph with the local signers')
+            [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Play one branch of the game on a local chain')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Report leaves, tree depth, script and witness sizes, worst-case weights, standardness')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zkm;challenge;setup' {
+            [CompletionResult]::new('--circuit', '--circuit', [CompletionResultType]::ParameterName, 'A Bristol Fashion file, or builtin:NAME (adderN, comparatorN, multiplierN, sha256)')
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'One public input value per circuit input, hex, big-endian (bit 0 on the first wire)')
+            [CompletionResult]::new('--signers', '--signers', [CompletionResultType]::ParameterName, 'Number of n-of-n signers [default: 3, or as many as --keys has]')
+            [CompletionResult]::new('--amount', '--amount', [CompletionResultType]::ParameterName, 'Value of the deposit, in sats')
+            [CompletionResult]::new('--fee-rate', '--fee-rate', [CompletionResultType]::ParameterName, 'Fee rate of every transaction, in sat/vB')
+            [CompletionResult]::new('--challenge-period', '--challenge-period', [CompletionResultType]::ParameterName, 'Blocks to challenge, per Assert step, and to disprove')
+            [CompletionResult]::new('--challenge-fee', '--challenge-fee', [CompletionResultType]::ParameterName, 'What the challenger pays the operator to challenge, in sats')
+            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Derive every key from this seed (local testing: the seed gives away every key)')
+            [CompletionResult]::new('--keys', '--keys', [CompletionResultType]::ParameterName, 'Read the keys from a JSON file (see docs/ocp.md)')
+            [CompletionResult]::new('--n-of-n', '--n-of-n', [CompletionResultType]::ParameterName, 'How the n signers sign')
+            [CompletionResult]::new('--funding', '--funding', [CompletionResultType]::ParameterName, 'A real funding outpoint for regtest replay (pay the amount graph.json asks to the depositor''s address first)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The game directory to write')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'The game directory to write')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout; human messages still go to stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zkm;challenge;sign' {
+            [CompletionResult]::new('--n-of-n', '--n-of-n', [CompletionResultType]::ParameterName, 'Switch the n-of-n scheme (rebuilds the graph: txids change)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout; human messages still go to stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zkm;challenge;simulate' {
+            [CompletionResult]::new('--scenario', '--scenario', [CompletionResultType]::ParameterName, 'Which branch to play')
+            [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Write the JSON report here')
+            [CompletionResult]::new('--challenger-coin', '--challenger-coin', [CompletionResultType]::ParameterName, 'The challenger''s coin, paying to its regtest address in graph.json (for a regtest replay); a synthetic coin otherwise')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout; human messages still go to stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zkm;challenge;inspect' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout; human messages still go to stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zkm;challenge;help' {
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Evaluate a circuit and build the unsigned transaction graph of its claim')
+            [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Pre-sign every n-of-n input of the graph with the local signers')
+            [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Play one branch of the game on a local chain')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Report leaves, tree depth, script and witness sizes, worst-case weights, standardness')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zkm;challenge;help;setup' {
+            break
+        }
+        'zkm;challenge;help;sign' {
+            break
+        }
+        'zkm;challenge;help;simulate' {
+            break
+        }
+        'zkm;challenge;help;inspect' {
+            break
+        }
+        'zkm;challenge;help;help' {
+            break
+        }
         'zkm;help' {
             [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Create a new Go guest project')
             [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Cross-compile a Go guest to a MIPS ELF with your own Go toolchain')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show what a guest ELF contains: entry point, segments, symbols, Go build info, image id')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a guest ELF in the zkm MIPS virtual machine')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script on stdout')
+            [CompletionResult]::new('challenge', 'challenge', [CompletionResultType]::ParameterValue, 'Play the Optimistic Challenge Process for a boolean circuit on a local Bitcoin chain')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -130,6 +237,25 @@ Register-ArgumentCompleter -Native -CommandName 'zkm' -ScriptBlock {
             break
         }
         'zkm;help;completions' {
+            break
+        }
+        'zkm;help;challenge' {
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Evaluate a circuit and build the unsigned transaction graph of its claim')
+            [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Pre-sign every n-of-n input of the graph with the local signers')
+            [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Play one branch of the game on a local chain')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Report leaves, tree depth, script and witness sizes, worst-case weights, standardness')
+            break
+        }
+        'zkm;help;challenge;setup' {
+            break
+        }
+        'zkm;help;challenge;sign' {
+            break
+        }
+        'zkm;help;challenge;simulate' {
+            break
+        }
+        'zkm;help;challenge;inspect' {
             break
         }
         'zkm;help;help' {

@@ -19,6 +19,9 @@ _zkm() {
             zkm,build)
                 cmd="zkm__subcmd__build"
                 ;;
+            zkm,challenge)
+                cmd="zkm__subcmd__challenge"
+                ;;
             zkm,completions)
                 cmd="zkm__subcmd__completions"
                 ;;
@@ -34,8 +37,41 @@ _zkm() {
             zkm,run)
                 cmd="zkm__subcmd__run"
                 ;;
+            zkm__subcmd__challenge,help)
+                cmd="zkm__subcmd__challenge__subcmd__help"
+                ;;
+            zkm__subcmd__challenge,inspect)
+                cmd="zkm__subcmd__challenge__subcmd__inspect"
+                ;;
+            zkm__subcmd__challenge,setup)
+                cmd="zkm__subcmd__challenge__subcmd__setup"
+                ;;
+            zkm__subcmd__challenge,sign)
+                cmd="zkm__subcmd__challenge__subcmd__sign"
+                ;;
+            zkm__subcmd__challenge,simulate)
+                cmd="zkm__subcmd__challenge__subcmd__simulate"
+                ;;
+            zkm__subcmd__challenge__subcmd__help,help)
+                cmd="zkm__subcmd__challenge__subcmd__help__subcmd__help"
+                ;;
+            zkm__subcmd__challenge__subcmd__help,inspect)
+                cmd="zkm__subcmd__challenge__subcmd__help__subcmd__inspect"
+                ;;
+            zkm__subcmd__challenge__subcmd__help,setup)
+                cmd="zkm__subcmd__challenge__subcmd__help__subcmd__setup"
+                ;;
+            zkm__subcmd__challenge__subcmd__help,sign)
+                cmd="zkm__subcmd__challenge__subcmd__help__subcmd__sign"
+                ;;
+            zkm__subcmd__challenge__subcmd__help,simulate)
+                cmd="zkm__subcmd__challenge__subcmd__help__subcmd__simulate"
+                ;;
             zkm__subcmd__help,build)
                 cmd="zkm__subcmd__help__subcmd__build"
+                ;;
+            zkm__subcmd__help,challenge)
+                cmd="zkm__subcmd__help__subcmd__challenge"
                 ;;
             zkm__subcmd__help,completions)
                 cmd="zkm__subcmd__help__subcmd__completions"
@@ -52,6 +88,18 @@ _zkm() {
             zkm__subcmd__help,run)
                 cmd="zkm__subcmd__help__subcmd__run"
                 ;;
+            zkm__subcmd__help__subcmd__challenge,inspect)
+                cmd="zkm__subcmd__help__subcmd__challenge__subcmd__inspect"
+                ;;
+            zkm__subcmd__help__subcmd__challenge,setup)
+                cmd="zkm__subcmd__help__subcmd__challenge__subcmd__setup"
+                ;;
+            zkm__subcmd__help__subcmd__challenge,sign)
+                cmd="zkm__subcmd__help__subcmd__challenge__subcmd__sign"
+                ;;
+            zkm__subcmd__help__subcmd__challenge,simulate)
+                cmd="zkm__subcmd__help__subcmd__challenge__subcmd__simulate"
+                ;;
             *)
                 ;;
         esac
@@ -59,7 +107,7 @@ _zkm() {
 
     case "${cmd}" in
         zkm)
-            opts="-q -v -h -V --json --quiet --verbose --help --version new build inspect run completions help"
+            opts="-q -v -h -V --json --quiet --verbose --help --version new build inspect run completions challenge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -98,6 +146,228 @@ _zkm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        zkm__subcmd__challenge)
+            opts="-q -v -h -V --json --quiet --verbose --help --version setup sign simulate inspect help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zkm__subcmd__challenge__subcmd__help)
+            opts="setup sign simulate inspect help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zkm__subcmd__challenge__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zkm__subcmd__challenge__subcmd__help__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zkm__subcmd__challenge__subcmd__help__subcmd__setup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zkm__subcmd__challenge__subcmd__help__subcmd__sign)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zkm__subcmd__challenge__subcmd__help__subcmd__simulate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zkm__subcmd__challenge__subcmd__inspect)
+            opts="-q -v -h -V --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zkm__subcmd__challenge__subcmd__setup)
+            opts="-o -q -v -h -V --circuit --input --signers --amount --fee-rate --challenge-period --challenge-fee --seed --keys --n-of-n --funding --output --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --circuit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --amount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fee-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --challenge-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --challenge-fee)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --n-of-n)
+                    COMPREPLY=($(compgen -W "musig2 checksigadd" -- "${cur}"))
+                    return 0
+                    ;;
+                --funding)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zkm__subcmd__challenge__subcmd__sign)
+            opts="-q -v -h -V --n-of-n --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --n-of-n)
+                    COMPREPLY=($(compgen -W "musig2 checksigadd" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zkm__subcmd__challenge__subcmd__simulate)
+            opts="-q -v -h -V --scenario --report --challenger-coin --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --scenario)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --challenger-coin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         zkm__subcmd__completions)
             opts="-q -v -h -V --json --quiet --verbose --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -113,7 +383,7 @@ _zkm() {
             return 0
             ;;
         zkm__subcmd__help)
-            opts="new build inspect run completions help"
+            opts="new build inspect run completions challenge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -129,6 +399,76 @@ _zkm() {
         zkm__subcmd__help__subcmd__build)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zkm__subcmd__help__subcmd__challenge)
+            opts="setup sign simulate inspect"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zkm__subcmd__help__subcmd__challenge__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zkm__subcmd__help__subcmd__challenge__subcmd__setup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zkm__subcmd__help__subcmd__challenge__subcmd__sign)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zkm__subcmd__help__subcmd__challenge__subcmd__simulate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -32,6 +32,7 @@ set edit:completion:arg-completer[zkm] = {|@words|
             cand inspect 'Show what a guest ELF contains: entry point, segments, symbols, Go build info, image id'
             cand run 'Run a guest ELF in the zkm MIPS virtual machine'
             cand completions 'Print a shell completion script on stdout'
+            cand challenge 'Play the Optimistic Challenge Process for a boolean circuit on a local Bitcoin chain'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zkm;new'= {
@@ -99,12 +100,107 @@ set edit:completion:arg-completer[zkm] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'zkm;challenge'= {
+            cand --json 'Print machine-readable JSON on stdout; human messages still go to stderr'
+            cand -q 'Print nothing but errors on stderr'
+            cand --quiet 'Print nothing but errors on stderr'
+            cand -v 'Print more detail on stderr (repeat for more)'
+            cand --verbose 'Print more detail on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand setup 'Evaluate a circuit and build the unsigned transaction graph of its claim'
+            cand sign 'Pre-sign every n-of-n input of the graph with the local signers'
+            cand simulate 'Play one branch of the game on a local chain'
+            cand inspect 'Report leaves, tree depth, script and witness sizes, worst-case weights, standardness'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zkm;challenge;setup'= {
+            cand --circuit 'A Bristol Fashion file, or builtin:NAME (adderN, comparatorN, multiplierN, sha256)'
+            cand --input 'One public input value per circuit input, hex, big-endian (bit 0 on the first wire)'
+            cand --signers 'Number of n-of-n signers [default: 3, or as many as --keys has]'
+            cand --amount 'Value of the deposit, in sats'
+            cand --fee-rate 'Fee rate of every transaction, in sat/vB'
+            cand --challenge-period 'Blocks to challenge, per Assert step, and to disprove'
+            cand --challenge-fee 'What the challenger pays the operator to challenge, in sats'
+            cand --seed 'Derive every key from this seed (local testing: the seed gives away every key)'
+            cand --keys 'Read the keys from a JSON file (see docs/ocp.md)'
+            cand --n-of-n 'How the n signers sign'
+            cand --funding 'A real funding outpoint for regtest replay (pay the amount graph.json asks to the depositor''s address first)'
+            cand -o 'The game directory to write'
+            cand --output 'The game directory to write'
+            cand --json 'Print machine-readable JSON on stdout; human messages still go to stderr'
+            cand -q 'Print nothing but errors on stderr'
+            cand --quiet 'Print nothing but errors on stderr'
+            cand -v 'Print more detail on stderr (repeat for more)'
+            cand --verbose 'Print more detail on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zkm;challenge;sign'= {
+            cand --n-of-n 'Switch the n-of-n scheme (rebuilds the graph: txids change)'
+            cand --json 'Print machine-readable JSON on stdout; human messages still go to stderr'
+            cand -q 'Print nothing but errors on stderr'
+            cand --quiet 'Print nothing but errors on stderr'
+            cand -v 'Print more detail on stderr (repeat for more)'
+            cand --verbose 'Print more detail on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zkm;challenge;simulate'= {
+            cand --scenario 'Which branch to play'
+            cand --report 'Write the JSON report here'
+            cand --challenger-coin 'The challenger''s coin, paying to its regtest address in graph.json (for a regtest replay); a synthetic coin otherwise'
+            cand --json 'Print machine-readable JSON on stdout; human messages still go to stderr'
+            cand -q 'Print nothing but errors on stderr'
+            cand --quiet 'Print nothing but errors on stderr'
+            cand -v 'Print more detail on stderr (repeat for more)'
+            cand --verbose 'Print more detail on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zkm;challenge;inspect'= {
+            cand --json 'Print machine-readable JSON on stdout; human messages still go to stderr'
+            cand -q 'Print nothing but errors on stderr'
+            cand --quiet 'Print nothing but errors on stderr'
+            cand -v 'Print more detail on stderr (repeat for more)'
+            cand --verbose 'Print more detail on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zkm;challenge;help'= {
+            cand setup 'Evaluate a circuit and build the unsigned transaction graph of its claim'
+            cand sign 'Pre-sign every n-of-n input of the graph with the local signers'
+            cand simulate 'Play one branch of the game on a local chain'
+            cand inspect 'Report leaves, tree depth, script and witness sizes, worst-case weights, standardness'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zkm;challenge;help;setup'= {
+        }
+        &'zkm;challenge;help;sign'= {
+        }
+        &'zkm;challenge;help;simulate'= {
+        }
+        &'zkm;challenge;help;inspect'= {
+        }
+        &'zkm;challenge;help;help'= {
+        }
         &'zkm;help'= {
             cand new 'Create a new Go guest project'
             cand build 'Cross-compile a Go guest to a MIPS ELF with your own Go toolchain'
             cand inspect 'Show what a guest ELF contains: entry point, segments, symbols, Go build info, image id'
             cand run 'Run a guest ELF in the zkm MIPS virtual machine'
             cand completions 'Print a shell completion script on stdout'
+            cand challenge 'Play the Optimistic Challenge Process for a boolean circuit on a local Bitcoin chain'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zkm;help;new'= {
@@ -116,6 +212,20 @@ set edit:completion:arg-completer[zkm] = {|@words|
         &'zkm;help;run'= {
         }
         &'zkm;help;completions'= {
+        }
+        &'zkm;help;challenge'= {
+            cand setup 'Evaluate a circuit and build the unsigned transaction graph of its claim'
+            cand sign 'Pre-sign every n-of-n input of the graph with the local signers'
+            cand simulate 'Play one branch of the game on a local chain'
+            cand inspect 'Report leaves, tree depth, script and witness sizes, worst-case weights, standardness'
+        }
+        &'zkm;help;challenge;setup'= {
+        }
+        &'zkm;help;challenge;sign'= {
+        }
+        &'zkm;help;challenge;simulate'= {
+        }
+        &'zkm;help;challenge;inspect'= {
         }
         &'zkm;help;help'= {
         }

@@ -34,6 +34,7 @@ complete -c zkm -n "__fish_zkm_needs_command" -f -a "build" -d 'Cross-compile a 
 complete -c zkm -n "__fish_zkm_needs_command" -f -a "inspect" -d 'Show what a guest ELF contains: entry point, segments, symbols, Go build info, image id'
 complete -c zkm -n "__fish_zkm_needs_command" -f -a "run" -d 'Run a guest ELF in the zkm MIPS virtual machine'
 complete -c zkm -n "__fish_zkm_needs_command" -f -a "completions" -d 'Print a shell completion script on stdout'
+complete -c zkm -n "__fish_zkm_needs_command" -f -a "challenge" -d 'Play the Optimistic Challenge Process for a boolean circuit on a local Bitcoin chain'
 complete -c zkm -n "__fish_zkm_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c zkm -n "__fish_zkm_using_subcommand new" -l name -d 'Go module path [default: the directory\'s name]' -r
 complete -c zkm -n "__fish_zkm_using_subcommand new" -l json -d 'Print machine-readable JSON on stdout; human messages still go to stderr'
@@ -68,9 +69,67 @@ complete -c zkm -n "__fish_zkm_using_subcommand completions" -s q -l quiet -d 'P
 complete -c zkm -n "__fish_zkm_using_subcommand completions" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
 complete -c zkm -n "__fish_zkm_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zkm -n "__fish_zkm_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions help" -f -a "new" -d 'Create a new Go guest project'
-complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions help" -f -a "build" -d 'Cross-compile a Go guest to a MIPS ELF with your own Go toolchain'
-complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions help" -f -a "inspect" -d 'Show what a guest ELF contains: entry point, segments, symbols, Go build info, image id'
-complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions help" -f -a "run" -d 'Run a guest ELF in the zkm MIPS virtual machine'
-complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions help" -f -a "completions" -d 'Print a shell completion script on stdout'
-complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign simulate inspect help" -l json -d 'Print machine-readable JSON on stdout; human messages still go to stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign simulate inspect help" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign simulate inspect help" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign simulate inspect help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign simulate inspect help" -s V -l version -d 'Print version'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign simulate inspect help" -f -a "setup" -d 'Evaluate a circuit and build the unsigned transaction graph of its claim'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign simulate inspect help" -f -a "sign" -d 'Pre-sign every n-of-n input of the graph with the local signers'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign simulate inspect help" -f -a "simulate" -d 'Play one branch of the game on a local chain'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign simulate inspect help" -f -a "inspect" -d 'Report leaves, tree depth, script and witness sizes, worst-case weights, standardness'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign simulate inspect help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l circuit -d 'A Bristol Fashion file, or builtin:NAME (adderN, comparatorN, multiplierN, sha256)' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l input -d 'One public input value per circuit input, hex, big-endian (bit 0 on the first wire)' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l signers -d 'Number of n-of-n signers [default: 3, or as many as --keys has]' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l amount -d 'Value of the deposit, in sats' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l fee-rate -d 'Fee rate of every transaction, in sat/vB' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l challenge-period -d 'Blocks to challenge, per Assert step, and to disprove' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l challenge-fee -d 'What the challenger pays the operator to challenge, in sats' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l seed -d 'Derive every key from this seed (local testing: the seed gives away every key)' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l keys -d 'Read the keys from a JSON file (see docs/ocp.md)' -r -F
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l n-of-n -d 'How the n signers sign' -r -f -a "musig2\t'One MuSig2 (BIP327) aggregate key'
+checksigadd\t'`<k1> CHECKSIG <k2> CHECKSIGADD … <n> NUMEQUAL`'"
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l funding -d 'A real funding outpoint for regtest replay (pay the amount graph.json asks to the depositor\'s address first)' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -s o -l output -d 'The game directory to write' -r -F
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l json -d 'Print machine-readable JSON on stdout; human messages still go to stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -s V -l version -d 'Print version'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from sign" -l n-of-n -d 'Switch the n-of-n scheme (rebuilds the graph: txids change)' -r -f -a "musig2\t'One MuSig2 (BIP327) aggregate key'
+checksigadd\t'`<k1> CHECKSIG <k2> CHECKSIGADD … <n> NUMEQUAL`'"
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from sign" -l json -d 'Print machine-readable JSON on stdout; human messages still go to stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from sign" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from sign" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from sign" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from sign" -s V -l version -d 'Print version'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from simulate" -l scenario -d 'Which branch to play' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from simulate" -l report -d 'Write the JSON report here' -r -F
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from simulate" -l challenger-coin -d 'The challenger\'s coin, paying to its regtest address in graph.json (for a regtest replay); a synthetic coin otherwise' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from simulate" -l json -d 'Print machine-readable JSON on stdout; human messages still go to stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from simulate" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from simulate" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from simulate" -s h -l help -d 'Print help'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from simulate" -s V -l version -d 'Print version'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from inspect" -l json -d 'Print machine-readable JSON on stdout; human messages still go to stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from inspect" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from inspect" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from help" -f -a "setup" -d 'Evaluate a circuit and build the unsigned transaction graph of its claim'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from help" -f -a "sign" -d 'Pre-sign every n-of-n input of the graph with the local signers'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from help" -f -a "simulate" -d 'Play one branch of the game on a local chain'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Report leaves, tree depth, script and witness sizes, worst-case weights, standardness'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions challenge help" -f -a "new" -d 'Create a new Go guest project'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions challenge help" -f -a "build" -d 'Cross-compile a Go guest to a MIPS ELF with your own Go toolchain'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions challenge help" -f -a "inspect" -d 'Show what a guest ELF contains: entry point, segments, symbols, Go build info, image id'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions challenge help" -f -a "run" -d 'Run a guest ELF in the zkm MIPS virtual machine'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions challenge help" -f -a "completions" -d 'Print a shell completion script on stdout'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions challenge help" -f -a "challenge" -d 'Play the Optimistic Challenge Process for a boolean circuit on a local Bitcoin chain'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions challenge help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and __fish_seen_subcommand_from challenge" -f -a "setup" -d 'Evaluate a circuit and build the unsigned transaction graph of its claim'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and __fish_seen_subcommand_from challenge" -f -a "sign" -d 'Pre-sign every n-of-n input of the graph with the local signers'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and __fish_seen_subcommand_from challenge" -f -a "simulate" -d 'Play one branch of the game on a local chain'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and __fish_seen_subcommand_from challenge" -f -a "inspect" -d 'Report leaves, tree depth, script and witness sizes, worst-case weights, standardness'

@@ -7,10 +7,12 @@
 //! - [`elf`]: validate a guest ELF and compute its image id.
 //! - [`vm`]: the MIPS32 virtual machine that runs the guest (loader, interpreter, threads).
 //! - [`syscalls`]: the Linux o32 system-call layer the guest talks to.
+//! - [`ocp`]: the Optimistic Challenge Process: a circuit's claim secured by pre-signed Bitcoin transactions.
 
 pub mod elf;
 pub mod exit;
 pub mod gobuild;
+pub mod ocp;
 pub mod scaffold;
 pub mod syscalls;
 pub mod vm;

@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 use clap::{Parser, Subcommand};
 
 mod build;
+mod challenge;
 mod completions;
 mod inspect;
 mod new;
@@ -43,6 +44,7 @@ pub enum Command {
     Inspect(inspect::Args),
     Run(run::Args),
     Completions(completions::Args),
+    Challenge(challenge::Args),
 }
 
 /// Output settings shared by every subcommand.
@@ -113,6 +115,7 @@ pub fn main() -> i32 {
         Command::Inspect(args) => inspect::run(ctx, args),
         Command::Run(args) => run::run(ctx, args),
         Command::Completions(args) => completions::run(args),
+        Command::Challenge(args) => challenge::run(ctx, args),
     };
     match result {
         Ok(code) => code,
@@ -154,6 +157,15 @@ fn exit_code(err: &anyhow::Error) -> i32 {
         }
         if let Some(e) = cause.downcast_ref::<run::InputError>() {
             return e.0;
+        }
+        if let Some(e) = cause.downcast_ref::<zkm::ocp::OcpError>() {
+            return e.exit_code();
+        }
+        if cause
+            .downcast_ref::<zkm::ocp::bristol::BristolError>()
+            .is_some()
+        {
+            return zkm::exit::BAD_DATA;
         }
     }
     zkm::exit::FAILURE

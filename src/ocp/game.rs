@@ -1,0 +1,1228 @@
+//! Playing the game on the local chain: every branch of the protocol with real signed
+//! transactions, each input checked by libbitcoinconsensus and each transaction by the
+//! standardness policy. The challenger reads the operator's openings from the Assert
+//! witnesses on chain, as a real watcher would.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use bitcoin::{Amount, OutPoint, Sequence, Transaction, TxIn, TxOut, Txid, Witness};
+use serde::Serialize;
+
+use super::chain::Chain;
+use super::commit::{LamportSecret, Openings, Preimage};
+use super::graph::{Graph, GraphTx, LeafKind, Signer, Step};
+use super::keys::{tagged, Keys};
+use super::script;
+use super::sign::{input_sighash, sign_single, Signatures};
+use super::verify::verify_tx;
+use super::OcpError;
+
+/// Circuits with at most this many gates get every leaf and every fraud gate tried.
+pub const SMALL_CIRCUIT_GATES: usize = 1_000;
+/// Circuits with at most this many steps get every disprove leaf tried in `honest`.
+pub const ALL_LEAVES_UP_TO: usize = 20_000;
+/// Leaves tried in `honest` on larger circuits (spread evenly, plus the first and last).
+pub const SAMPLED_LEAVES: usize = 256;
+/// Gates tried by `fraud` without a gate on circuits over [`SMALL_CIRCUIT_GATES`].
+pub const SAMPLED_FRAUD_GATES: usize = 8;
+
+/// A branch of the game.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scenario {
+    Honest,
+    Fraud(Option<usize>),
+    NoAssert,
+    EarlyPayout,
+    Equivocate,
+    Unchallenged,
+    Tamper,
+}
+
+pub const SCENARIOS: &str =
+    "honest, fraud, fraud:GATE, no-assert, early-payout, equivocate, unchallenged, tamper";
+
+impl FromStr for Scenario {
+    type Err = OcpError;
+    fn from_str(s: &str) -> Result<Scenario, OcpError> {
+        Ok(match s {
+            "honest" => Scenario::Honest,
+            "fraud" => Scenario::Fraud(None),
+            "no-assert" => Scenario::NoAssert,
+            "early-payout" => Scenario::EarlyPayout,
+            "equivocate" => Scenario::Equivocate,
+            "unchallenged" => Scenario::Unchallenged,
+            "tamper" => Scenario::Tamper,
+            _ => match s.strip_prefix("fraud:").map(str::parse::<usize>) {
+                Some(Ok(g)) => Scenario::Fraud(Some(g)),
+                _ => {
+                    return Err(OcpError::Usage(format!(
+                        "unknown scenario `{s}`; use one of: {SCENARIOS}"
+                    )))
+                }
+            },
+        })
+    }
+}
+
+impl std::fmt::Display for Scenario {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scenario::Honest => write!(f, "honest"),
+            Scenario::Fraud(None) => write!(f, "fraud"),
+            Scenario::Fraud(Some(g)) => write!(f, "fraud:{g}"),
+            Scenario::NoAssert => write!(f, "no-assert"),
+            Scenario::EarlyPayout => write!(f, "early-payout"),
+            Scenario::Equivocate => write!(f, "equivocate"),
+            Scenario::Unchallenged => write!(f, "unchallenged"),
+            Scenario::Tamper => write!(f, "tamper"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Party {
+    Operator,
+    Challenger,
+}
+
+impl Scenario {
+    /// Who should hold the deposit at the end.
+    pub fn expected_winner(self) -> Party {
+        match self {
+            Scenario::Honest
+            | Scenario::EarlyPayout
+            | Scenario::Unchallenged
+            | Scenario::Tamper => Party::Operator,
+            Scenario::Fraud(_) | Scenario::NoAssert | Scenario::Equivocate => Party::Challenger,
+        }
+    }
+}
+
+/// One transaction put to the chain (or only to the interpreter, for tampered copies).
+#[derive(Clone, Debug, Serialize)]
+pub struct TxRecord {
+    pub step: String,
+    pub tx: String,
+    pub txid: String,
+    pub weight: u64,
+    pub vsize: u64,
+    pub fee: u64,
+    pub inputs: usize,
+    /// `accepted at block N` or why it was refused.
+    pub result: String,
+    pub accepted: bool,
+    /// Whether this is the outcome the protocol intends.
+    pub as_intended: bool,
+    #[serde(skip)]
+    pub hex: String,
+}
+
+/// One fraud game of `fraud` without a gate.
+#[derive(Clone, Debug, Serialize)]
+pub struct FraudGame {
+    pub lie_at_gate: usize,
+    pub first_inconsistent_step: Option<String>,
+    pub winner: Option<Party>,
+    pub ok: bool,
+}
+
+/// A coin the simulation created out of nothing: the funding of the deposit and the
+/// challenger's coin. A regtest replay needs these to exist first.
+#[derive(Clone, Debug, Serialize)]
+pub struct SyntheticCoin {
+    pub outpoint: String,
+    pub amount: u64,
+    pub script_pubkey: String,
+}
+
+/// What `zkm challenge simulate` reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub synthetic_coins: Vec<SyntheticCoin>,
+    pub scenario: String,
+    pub circuit: String,
+    pub gates: usize,
+    pub assert_transactions: usize,
+    pub steps: Vec<TxRecord>,
+    pub disprove_attempts: usize,
+    pub disprove_leaves_tried: String,
+    pub fraud_games: Vec<FraudGame>,
+    pub inputs_verified: usize,
+    pub block_height: u32,
+    pub holdings: BTreeMap<String, u64>,
+    pub winner: Option<Party>,
+    pub expected_winner: Party,
+    pub failures: Vec<String>,
+    pub ok: bool,
+    pub seconds: f64,
+}
+
+struct Game<'a> {
+    g: &'a Graph,
+    keys: &'a Keys,
+    sigs: &'a Signatures,
+    chain: Chain,
+    /// The operator's value of every wire (a liar's differ).
+    values: Vec<bool>,
+    lamport: LamportSecret,
+    records: Vec<TxRecord>,
+    failures: Vec<String>,
+    broadcast: BTreeMap<String, Transaction>,
+    challenger_coin: (OutPoint, TxOut),
+    tamper: bool,
+    disprove_attempts: usize,
+}
+
+impl<'a> Game<'a> {
+    fn new(
+        g: &'a Graph,
+        keys: &'a Keys,
+        sigs: &'a Signatures,
+        values: Vec<bool>,
+        opts: &Options,
+    ) -> Game<'a> {
+        let mut chain = Chain::new();
+        chain.fund(g.funding.0, g.funding.1.clone());
+        let (outpoint, value) = opts.challenger_coin.unwrap_or((
+            OutPoint {
+                txid: Txid::from_byte_array(tagged(
+                    "zkm/ocp/challenger-coin",
+                    &[&g.setup.keys.challenger.serialize()],
+                )),
+                vout: 0,
+            },
+            g.setup.params.challenge_fee + 1_000_000 + 1_000 * g.setup.params.fee_rate,
+        ));
+        let coin = (
+            outpoint,
+            TxOut {
+                value: Amount::from_sat(value),
+                script_pubkey: g.challenger_spk.clone(),
+            },
+        );
+        chain.fund(coin.0, coin.1.clone());
+        Game {
+            g,
+            keys,
+            sigs,
+            chain,
+            values,
+            lamport: LamportSecret::new(keys.lamport_seed),
+            records: Vec::new(),
+            failures: Vec::new(),
+            broadcast: BTreeMap::new(),
+            challenger_coin: coin,
+            tamper: false,
+            disprove_attempts: 0,
+        }
+    }
+
+    /// The signed transaction `name` of the graph: pre-signed inputs get their stored
+    /// signatures, Assert inputs the operator's openings, the rest are signed now.
+    fn signed(&self, name: &str) -> Result<Transaction, OcpError> {
+        let gtx = self.g.get(name)?;
+        let mut tx = gtx.tx.clone();
+        for i in 0..tx.input.len() {
+            tx.input[i].witness = self.input_witness(gtx, &tx, i)?;
+        }
+        Ok(tx)
+    }
+
+    fn input_witness(
+        &self,
+        gtx: &GraphTx,
+        tx: &Transaction,
+        i: usize,
+    ) -> Result<Witness, OcpError> {
+        let spend = &gtx.spends[i];
+        let items = match spend.signer {
+            Signer::NofN => {
+                let sigs = self.sigs.get(&gtx.name, i)?;
+                let pre: Vec<Preimage> = spend
+                    .opens
+                    .iter()
+                    .map(|&w| self.lamport.preimage(w, self.values[w as usize]))
+                    .collect();
+                script::assert_witness(&self.g.nofn, &sigs, &pre)
+            }
+            Signer::NofNAndOperator => {
+                // [operator signature, n-of-n signatures…]: the n-of-n is checked first.
+                let h = input_sighash(tx, &gtx.prevouts, i, spend)?;
+                let mut items = vec![sign_single(&self.keys.operator, &h, spend.sighash, false)];
+                items.extend(self.g.nofn.witness(&self.sigs.get(&gtx.name, i)?));
+                items
+            }
+            Signer::Funder => {
+                let h = input_sighash(tx, &gtx.prevouts, i, spend)?;
+                vec![sign_single(&self.keys.funder, &h, spend.sighash, true)]
+            }
+            Signer::Challenger => {
+                let h = input_sighash(tx, &gtx.prevouts, i, spend)?;
+                vec![sign_single(&self.keys.challenger, &h, spend.sighash, false)]
+            }
+        };
+        Ok(gtx.witness(i, items))
+    }
+
+    /// Puts `tx` to the chain; records it and whether the outcome is the intended one.
+    fn submit(&mut self, step: &str, name: &str, tx: &Transaction, expect_accept: bool) -> bool {
+        let result = self.chain.broadcast(tx);
+        let accepted = result.is_ok();
+        let (text, fee) = match &result {
+            Ok(a) => (format!("accepted at block {}", a.height), a.fee),
+            Err(e @ super::chain::Reject::Script(_)) => (format!("refused: {e}"), 0),
+            Err(e) => {
+                let scripts = match &self.chain.last_script_check {
+                    Some(Ok(())) => "; its scripts are valid",
+                    Some(Err(_)) => "; its scripts are invalid too",
+                    None => "",
+                };
+                (format!("refused: {e}{scripts}"), 0)
+            }
+        };
+        if accepted != expect_accept {
+            self.failures.push(format!(
+                "{step}: {name} was {text}, but the protocol expects it to be {}",
+                if expect_accept { "accepted" } else { "refused" }
+            ));
+        }
+        if accepted {
+            self.broadcast.insert(name.to_string(), tx.clone());
+        }
+        self.records.push(TxRecord {
+            step: step.to_string(),
+            tx: name.to_string(),
+            txid: tx.compute_txid().to_string(),
+            weight: tx.weight().to_wu(),
+            vsize: tx.weight().to_vbytes_ceil(),
+            fee,
+            inputs: tx.input.len(),
+            result: text,
+            accepted,
+            as_intended: accepted == expect_accept,
+            hex: bitcoin::consensus::encode::serialize_hex(tx),
+        });
+        accepted
+    }
+
+    /// Submits graph transaction `name`, signed.
+    fn play(&mut self, step: &str, name: &str, expect_accept: bool) -> Result<bool, OcpError> {
+        let tx = self.signed(name)?;
+        if self.tamper {
+            self.tamper_suite(name, &tx)?;
+        }
+        Ok(self.submit(step, name, &tx, expect_accept))
+    }
+
+    fn start(&mut self) -> Result<(), OcpError> {
+        self.play("deposit", "deposit", true)?;
+        self.play("operator claims the result", "kickoff", true)?;
+        Ok(())
+    }
+
+    /// The challenger completes the challenge template with its own coin and change.
+    fn challenge_tx(&self) -> Result<(Transaction, Vec<TxOut>), OcpError> {
+        let gtx = self.g.get("challenge")?;
+        let mut tx = gtx.tx.clone();
+        tx.input.push(TxIn {
+            previous_output: self.challenger_coin.0,
+            sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
+            ..Default::default()
+        });
+        tx.output.push(TxOut {
+            value: Amount::ZERO,
+            script_pubkey: self.g.challenger_spk.clone(),
+        });
+        let prevouts = vec![gtx.prevouts[0].clone(), self.challenger_coin.1.clone()];
+        // Weigh with a key-path signature, then pay the fee from the change.
+        let mut weighed = tx.clone();
+        weighed.input[0].witness = self.input_witness(gtx, &tx, 0)?;
+        weighed.input[1].witness = Witness::from_slice(&[vec![0u8; 64]]);
+        let fee = weighed.weight().to_vbytes_ceil() * self.g.setup.params.fee_rate;
+        let total: u64 = prevouts.iter().map(|o| o.value.to_sat()).sum();
+        let change = total
+            .checked_sub(tx.output[0].value.to_sat() + fee)
+            .ok_or_else(|| {
+                OcpError::Game("the challenger's coin cannot pay the challenge".into())
+            })?;
+        tx.output[1].value = Amount::from_sat(change);
+        tx.input[0].witness = self.input_witness(gtx, &tx, 0)?;
+        let spend = super::graph::Spend {
+            leaf: None,
+            leaf_index: 0,
+            signer: Signer::Challenger,
+            sighash: bitcoin::sighash::TapSighashType::Default,
+            opens: vec![],
+            what: "challenger key path".into(),
+        };
+        let h = input_sighash(&tx, &prevouts, 1, &spend)?;
+        tx.input[1].witness =
+            Witness::from_slice(&[sign_single(&self.keys.challenger, &h, spend.sighash, true)]);
+        Ok((tx, prevouts))
+    }
+
+    fn challenge(&mut self) -> Result<(), OcpError> {
+        let (tx, prevouts) = self.challenge_tx()?;
+        if self.tamper {
+            self.tamper_challenge(&tx, &prevouts);
+        }
+        self.submit("challenger pays to challenge", "challenge", &tx, true);
+        Ok(())
+    }
+
+    fn assert_all(&mut self) -> Result<(), OcpError> {
+        for i in 1..=self.g.assert_count() {
+            let ok = self.play(
+                "operator opens the commitments",
+                &format!("assert-{i}"),
+                true,
+            )?;
+            if !ok {
+                return Err(OcpError::Game(format!(
+                    "assert-{i} was refused; the operator cannot complete the Assert chain"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The openings the challenger reads from the Assert witnesses on chain.
+    fn read_openings(&self) -> Openings {
+        let mut o = Openings::default();
+        for (i, batch) in self.g.batches.iter().enumerate() {
+            let Some(tx) = self.broadcast.get(&format!("assert-{}", i + 1)) else {
+                continue;
+            };
+            for (input, wires) in tx.input.iter().zip(batch) {
+                let items: Vec<&[u8]> = input.witness.iter().collect();
+                // [p_last … p_first, signatures…, script, control]
+                for (k, &w) in wires.iter().enumerate() {
+                    let item = items[wires.len() - 1 - k];
+                    o.record(w, &self.g.commitment(w), item);
+                }
+            }
+        }
+        o
+    }
+
+    /// A transaction spending the final carrier through leaf `l` with the given openings.
+    fn leaf_tx(
+        &self,
+        l: usize,
+        open: &dyn Fn(u32, usize) -> Option<Preimage>,
+    ) -> Result<Option<(GraphTx, Transaction)>, OcpError> {
+        let gtx = self.g.leaf_spend_tx(l)?;
+        let mut tx = gtx.tx.clone();
+        let h = input_sighash(&tx, &gtx.prevouts, 0, &gtx.spends[0])?;
+        let sig = sign_single(&self.keys.challenger, &h, gtx.spends[0].sighash, false);
+        let items = match self.g.leaf_kind(l) {
+            LeafKind::Disprove(s) => {
+                let mut k = 0;
+                let checks = self.g.step_checks(s);
+                let wires = self.g.step_wires(s);
+                let w = script::disprove_witness(&sig, &checks, |_| {
+                    let p = open(wires[k], k);
+                    k += 1;
+                    p
+                });
+                match w {
+                    Some(w) => w,
+                    None => return Ok(None),
+                }
+            }
+            LeafKind::Equivocation(w) => match (open(w, 0), open(w, 1)) {
+                (Some(p0), Some(p1)) => script::equivocation_witness(&sig, &p0, &p1),
+                _ => return Ok(None),
+            },
+            LeafKind::Payout => vec![sig],
+        };
+        tx.input[0].witness = gtx.witness(0, items);
+        Ok(Some((gtx, tx)))
+    }
+
+    /// Tries disprove leaves with the on-chain openings; each must be refused.
+    fn try_disproves(&mut self, leaves: &[usize]) -> Result<(), OcpError> {
+        let o = self.read_openings();
+        let mut shown = 0;
+        for &l in leaves {
+            let open = |w: u32, k: usize| match self.g.leaf_kind(l) {
+                LeafKind::Equivocation(_) => {
+                    o.preimage(w, k == 1).or_else(|| o.preimage(w, k != 1))
+                }
+                _ => o.value(w).and_then(|v| o.preimage(w, v)),
+            };
+            let Some((gtx, tx)) = self.leaf_tx(l, &open)? else {
+                self.failures.push(format!(
+                    "leaf {l}: an opening is missing from the Assert witnesses"
+                ));
+                continue;
+            };
+            self.disprove_attempts += 1;
+            // Each attempt must be refused by the script interpreter itself, not for
+            // some other reason (a missing input, the policy).
+            match self.chain.broadcast(&tx) {
+                Err(super::chain::Reject::Script(e)) if shown < 3 => {
+                    shown += 1;
+                    self.records.push(TxRecord {
+                        step: "challenger tries a disprove leaf".into(),
+                        tx: gtx.name.clone(),
+                        txid: tx.compute_txid().to_string(),
+                        weight: tx.weight().to_wu(),
+                        vsize: tx.weight().to_vbytes_ceil(),
+                        fee: 0,
+                        inputs: 1,
+                        result: format!("refused: {e}"),
+                        accepted: false,
+                        as_intended: true,
+                        hex: String::new(),
+                    });
+                }
+                Err(super::chain::Reject::Script(_)) => {}
+                Err(other) => self.failures.push(format!(
+                    "{}: refused, but not by the script ({other})",
+                    gtx.name
+                )),
+                Ok(_) => {
+                    self.failures.push(format!(
+                        "{}: accepted, but the operator computed this step correctly",
+                        gtx.name
+                    ));
+                    self.broadcast.insert(gtx.name.clone(), tx);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn holdings(&self) -> (BTreeMap<String, u64>, Option<Party>) {
+        let mut h = BTreeMap::new();
+        for (op, out) in self.chain.utxos() {
+            let who = if out.script_pubkey == self.g.operator_spk {
+                "operator"
+            } else if out.script_pubkey == self.g.challenger_spk || *op == self.challenger_coin.0 {
+                "challenger"
+            } else if out.value.to_sat() <= super::graph::CONNECTOR_SATS {
+                "unspent connectors"
+            } else {
+                "locked in the graph"
+            };
+            *h.entry(who.to_string()).or_insert(0) += out.value.to_sat();
+        }
+        // The winner received the deposit: the last graph transaction that paid a party.
+        let mut winner = None;
+        for r in self.records.iter().filter(|r| r.accepted) {
+            if let Some(tx) = self.broadcast.get(&r.tx) {
+                let big = tx
+                    .output
+                    .iter()
+                    .find(|o| o.value.to_sat() * 2 > self.g.setup.params.amount);
+                winner = match big {
+                    Some(o) if o.script_pubkey == self.g.operator_spk => Some(Party::Operator),
+                    Some(o) if o.script_pubkey == self.g.challenger_spk => Some(Party::Challenger),
+                    _ => winner,
+                };
+            }
+        }
+        (h, winner)
+    }
+
+    // ---- Tampering: every mutation must be refused by libbitcoinconsensus ----
+
+    fn expect_refused(&mut self, name: &str, what: &str, tx: &Transaction, prevouts: &[TxOut]) {
+        self.chain.inputs_verified += tx.input.len();
+        let r = verify_tx(tx, prevouts);
+        let refused = r.is_err();
+        if !refused {
+            self.failures.push(format!(
+                "tamper {name}: {what} was accepted by libbitcoinconsensus"
+            ));
+        }
+        self.records.push(TxRecord {
+            step: format!("tampered: {what}"),
+            tx: name.to_string(),
+            txid: tx.compute_txid().to_string(),
+            weight: tx.weight().to_wu(),
+            vsize: tx.weight().to_vbytes_ceil(),
+            fee: 0,
+            inputs: tx.input.len(),
+            result: match r {
+                Ok(_) => "ACCEPTED".into(),
+                Err(e) => format!("refused: {e}"),
+            },
+            accepted: false,
+            as_intended: refused,
+            hex: String::new(),
+        });
+    }
+
+    fn prevouts_of(&self, tx: &Transaction) -> Option<Vec<TxOut>> {
+        tx.input
+            .iter()
+            .map(|i| self.chain.utxo(&i.previous_output).cloned())
+            .collect()
+    }
+
+    fn tamper_suite(&mut self, name: &str, tx: &Transaction) -> Result<(), OcpError> {
+        let prevouts = self.g.get(name)?.prevouts.clone();
+        if let Err(e) = verify_tx(tx, &prevouts) {
+            self.failures.push(format!(
+                "tamper {name}: the untampered transaction is refused ({e})"
+            ));
+            return Ok(());
+        }
+        let gtx = self.g.get(name)?.clone();
+        for m in mutations(&gtx, tx) {
+            let mut t = tx.clone();
+            let what = m.apply(&mut t, self.g);
+            if m == Mutation::TimelockBypass {
+                // Re-sign what the challenger signs, so only the timelock is wrong.
+                if gtx.spends[0].signer == Signer::Challenger {
+                    t.input[0].witness = self.input_witness(&gtx, &t, 0)?;
+                }
+            }
+            self.expect_refused(name, &what, &t, &prevouts);
+        }
+        if gtx.spends[0].signer == Signer::NofNAndOperator {
+            // The claim needs the operator: a forged operator signature is refused.
+            let mut t = tx.clone();
+            let mut items: Vec<Vec<u8>> = t.input[0].witness.iter().map(|i| i.to_vec()).collect();
+            items[0][10] ^= 0x01;
+            t.input[0].witness = Witness::from_slice(&items);
+            self.expect_refused(name, "corrupted operator signature", &t, &prevouts);
+        }
+        Ok(())
+    }
+
+    fn tamper_challenge(&mut self, tx: &Transaction, prevouts: &[TxOut]) {
+        // SINGLE|ANYONECANPAY: the challenger may add inputs and outputs, but not change
+        // the signed output or the signature.
+        let mut t = tx.clone();
+        t.output[0].script_pubkey = self.g.challenger_spk.clone();
+        self.expect_refused(
+            "challenge",
+            "signed output 0 redirected to the challenger",
+            &t,
+            prevouts,
+        );
+        let mut t = tx.clone();
+        corrupt_sig(&mut t.input[0].witness);
+        self.expect_refused("challenge", "corrupted n-of-n signature", &t, prevouts);
+    }
+}
+
+/// The kinds of tampering tried on each transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mutation {
+    CorruptSignature,
+    WrongControlBlock,
+    WrongLeaf,
+    WrongPreimage,
+    TimelockBypass,
+    AlteredOutputs,
+}
+
+fn mutations(gtx: &GraphTx, tx: &Transaction) -> Vec<Mutation> {
+    let s = &gtx.spends[0];
+    let mut m = vec![Mutation::CorruptSignature, Mutation::AlteredOutputs];
+    if s.leaf.is_some() {
+        m.push(Mutation::WrongControlBlock);
+        m.push(Mutation::WrongLeaf);
+    }
+    if !s.opens.is_empty() {
+        m.push(Mutation::WrongPreimage);
+    }
+    if tx.input[0].sequence.to_relative_lock_time().is_some() {
+        m.push(Mutation::TimelockBypass);
+    }
+    m
+}
+
+fn corrupt_sig(w: &mut Witness) {
+    let mut items: Vec<Vec<u8>> = w.iter().map(|i| i.to_vec()).collect();
+    let n = items.len();
+    // A key-path witness is just the signature; a script path ends with script, control.
+    let sig = if n == 1 {
+        Some(0)
+    } else {
+        (0..n - 2)
+            .rev()
+            .find(|&i| items[i].len() == 64 || items[i].len() == 65)
+    };
+    if let Some(i) = sig {
+        items[i][10] ^= 0x01;
+    }
+    *w = Witness::from_slice(&items);
+}
+
+impl Mutation {
+    fn apply(self, tx: &mut Transaction, g: &Graph) -> String {
+        let w = &mut tx.input[0].witness;
+        let mut items: Vec<Vec<u8>> = w.iter().map(|i| i.to_vec()).collect();
+        let n = items.len();
+        match self {
+            Mutation::CorruptSignature => {
+                corrupt_sig(w);
+                return "corrupted signature".into();
+            }
+            Mutation::WrongControlBlock => {
+                let last = items[n - 1].len() - 1;
+                items[n - 1][last] ^= 0x01;
+            }
+            Mutation::WrongLeaf => {
+                items[n - 2] = bitcoin::script::Builder::new()
+                    .push_opcode(bitcoin::opcodes::OP_TRUE)
+                    .into_script()
+                    .into_bytes();
+            }
+            Mutation::WrongPreimage => {
+                let first = items.iter().position(|i| i.len() == 20).unwrap_or(0);
+                items[first][0] ^= 0x01;
+            }
+            Mutation::TimelockBypass => {
+                let v = tx.input[0]
+                    .sequence
+                    .to_relative_lock_time()
+                    .map(|l| l.to_consensus_u32())
+                    .unwrap_or(1);
+                tx.input[0].sequence = Sequence::from_height(v.saturating_sub(1) as u16);
+                return format!(
+                    "timelock bypass (nSequence {} instead of {v})",
+                    v.saturating_sub(1)
+                );
+            }
+            Mutation::AlteredOutputs => {
+                let target = if tx.output[0].script_pubkey == g.challenger_spk {
+                    g.operator_spk.clone()
+                } else {
+                    g.challenger_spk.clone()
+                };
+                tx.output[0].script_pubkey = target;
+                return "output 0 redirected (SIGHASH_ALL/DEFAULT covers it)".into();
+            }
+        }
+        *w = Witness::from_slice(&items);
+        match self {
+            Mutation::WrongControlBlock => "wrong control block".into(),
+            Mutation::WrongLeaf => "wrong leaf script (OP_TRUE)".into(),
+            _ => "wrong preimage".into(),
+        }
+    }
+}
+
+use bitcoin::hashes::Hash;
+
+/// The operator's wire values: honest, or lying at `gate` (its outputs flipped, and the
+/// lie carried through the rest of the circuit).
+pub fn operator_values(g: &Graph, lie_at: Option<usize>) -> Vec<bool> {
+    let c = &g.setup.circuit;
+    let mut wires = vec![false; c.nwires as usize];
+    wires[..g.input_bits.len()].copy_from_slice(&g.input_bits);
+    for (i, gate) in c.gates.iter().enumerate() {
+        for (out, kind, ins) in gate.checks() {
+            let v = if kind == super::bristol::GateKind::Eq {
+                ins[0] == 1
+            } else {
+                super::bristol::apply(
+                    kind,
+                    &ins.iter().map(|&w| wires[w as usize]).collect::<Vec<_>>(),
+                )
+            };
+            wires[out as usize] = v ^ (lie_at == Some(i));
+        }
+    }
+    wires
+}
+
+/// Leaves the honest scenario tries: all of them on small circuits, else a spread sample.
+fn leaves_to_try(g: &Graph) -> (Vec<usize>, String) {
+    let n = g.leaf_count();
+    if g.step_count() <= ALL_LEAVES_UP_TO {
+        (
+            (1..n).collect(),
+            format!("all {} disprove and equivocation leaves", n - 1),
+        )
+    } else {
+        let mut v: Vec<usize> = (0..SAMPLED_LEAVES)
+            .map(|i| 1 + i * (n - 2) / (SAMPLED_LEAVES - 1))
+            .collect();
+        // Every output leaf too: the claim itself.
+        v.extend(
+            (0..g.setup.circuit.output_bits() as usize).map(|o| g.leaf_of_step(Step::Output(o))),
+        );
+        v.sort_unstable();
+        v.dedup();
+        let len = v.len();
+        (
+            v,
+            format!(
+                "{len} of {} leaves: {SAMPLED_LEAVES} spread over the tree plus every output leaf",
+                n - 1
+            ),
+        )
+    }
+}
+
+/// Runs one scenario. The report says whether the game ended as the protocol intends.
+/// Settings of a simulation beyond the scenario.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The challenger's coin (outpoint, sats), paying to its key path; a synthetic one if
+    /// `None`. Give a real one to replay the challenge on regtest.
+    pub challenger_coin: Option<(OutPoint, u64)>,
+}
+
+pub fn simulate(
+    g: &Graph,
+    keys: &Keys,
+    sigs: &Signatures,
+    scenario: Scenario,
+    opts: &Options,
+) -> Result<Report, OcpError> {
+    let start = std::time::Instant::now();
+    if keys.public() != g.setup.keys {
+        return Err(OcpError::Data(
+            "secrets.json does not match graph.json's public keys; re-run `zkm challenge setup`"
+                .into(),
+        ));
+    }
+    let mut fraud_games = Vec::new();
+    let mut leaves_tried = String::from("none");
+    let game = match scenario {
+        Scenario::Fraud(None) => {
+            let ng = g.setup.circuit.gates.len();
+            let gates: Vec<usize> = if ng <= SMALL_CIRCUIT_GATES {
+                (0..ng).collect()
+            } else {
+                (0..SAMPLED_FRAUD_GATES)
+                    .map(|i| i * (ng - 1) / (SAMPLED_FRAUD_GATES - 1))
+                    .collect()
+            };
+            let mut last = None;
+            for gate in gates {
+                let game = fraud_game(g, keys, sigs, gate, opts)?;
+                let (_, winner) = game.0.holdings();
+                fraud_games.push(FraudGame {
+                    lie_at_gate: gate,
+                    first_inconsistent_step: game.1.clone(),
+                    winner,
+                    ok: game.0.failures.is_empty() && winner == Some(Party::Challenger),
+                });
+                last = Some(game.0);
+            }
+            last.ok_or_else(|| OcpError::Usage("the circuit has no gates to lie at".into()))?
+        }
+        Scenario::Fraud(Some(gate)) => {
+            if gate >= g.setup.circuit.gates.len() {
+                return Err(OcpError::Usage(format!(
+                    "fraud:{gate}: the circuit has {} gates (0 to {})",
+                    g.setup.circuit.gates.len(),
+                    g.setup.circuit.gates.len().saturating_sub(1)
+                )));
+            }
+            fraud_game(g, keys, sigs, gate, opts)?.0
+        }
+        _ => {
+            let mut game = Game::new(g, keys, sigs, operator_values(g, None), opts);
+            game.tamper = scenario == Scenario::Tamper;
+            let p = g.timelocks;
+            game.start()?;
+            match scenario {
+                Scenario::Honest | Scenario::Tamper => {
+                    game.challenge()?;
+                    game.assert_all()?;
+                    let (leaves, text) = if scenario == Scenario::Tamper {
+                        let o = g.leaf_of_step(Step::Output(0));
+                        (vec![1, o, g.leaf_count() - 1], "3 leaves".to_string())
+                    } else {
+                        leaves_to_try(g)
+                    };
+                    leaves_tried = text;
+                    game.try_disproves(&leaves)?;
+                    game.play(
+                        "challenger tries the timeout after the Asserts",
+                        "timeout-0",
+                        false,
+                    )?;
+                    if scenario == Scenario::Tamper {
+                        tamper_leaves(&mut game)?;
+                        // The branches this game does not take, checked against their
+                        // spent outputs: the unchallenged payout and the timeouts.
+                        let mut names = vec!["payout-unchallenged".to_string()];
+                        names.extend((1..g.assert_count()).map(|i| format!("timeout-{i}")));
+                        for name in names.iter().take(2) {
+                            let tx = game.signed(name)?;
+                            game.tamper_suite(name, &tx)?;
+                        }
+                    }
+                    game.chain.mine(p.disprove_window as u32 - 1);
+                    game.play(
+                        "operator takes the payout after the disprove window",
+                        "payout",
+                        true,
+                    )?;
+                }
+                Scenario::NoAssert => {
+                    game.challenge()?;
+                    game.play("challenger tries the timeout too early", "timeout-0", false)?;
+                    game.chain.mine(p.unchallenged_payout as u32);
+                    game.play(
+                        "operator tries the unchallenged payout after a challenge",
+                        "payout-unchallenged",
+                        false,
+                    )?;
+                    game.chain
+                        .mine((p.first_assert_deadline - p.unchallenged_payout) as u32);
+                    game.play(
+                        "operator never asserted: challenger takes the timeout",
+                        "timeout-0",
+                        true,
+                    )?;
+                }
+                Scenario::EarlyPayout => {
+                    game.play(
+                        "operator tries the unchallenged payout at once",
+                        "payout-unchallenged",
+                        false,
+                    )?;
+                    game.challenge()?;
+                    game.assert_all()?;
+                    game.play(
+                        "operator tries the payout before the timelock",
+                        "payout",
+                        false,
+                    )?;
+                    let mut tx = game.signed("payout")?;
+                    tx.input[0].sequence = Sequence::ZERO;
+                    game.submit(
+                        "operator tries the payout with nSequence 0",
+                        "payout",
+                        &tx,
+                        false,
+                    );
+                    if p.disprove_window >= 2 {
+                        game.chain.mine(p.disprove_window as u32 - 2);
+                        game.play("operator tries the payout one block early", "payout", false)?;
+                        game.chain.mine(1);
+                    }
+                    game.play(
+                        "operator takes the payout after the timelock",
+                        "payout",
+                        true,
+                    )?;
+                }
+                Scenario::Equivocate => {
+                    game.challenge()?;
+                    game.assert_all()?;
+                    // The operator also signs the other value of one wire (say, to someone
+                    // else); anyone holding both openings can prove it on chain.
+                    let w = g.setup.circuit.input_bits();
+                    let leaked = game.lamport.preimage(w, !game.values[w as usize]);
+                    let mut o = game.read_openings();
+                    o.record(w, &g.commitment(w), &leaked);
+                    let Some((wire, p0, p1)) = o.equivocation() else {
+                        return Err(OcpError::Game("the equivocation was not detected".into()));
+                    };
+                    let l = g.leaf_of_equivocation(wire);
+                    let open = |_: u32, k: usize| Some(if k == 0 { p0 } else { p1 });
+                    if let Some((gtx, tx)) = game.leaf_tx(l, &open)? {
+                        game.submit(
+                            &format!("challenger proves two values for wire {wire}"),
+                            &gtx.name,
+                            &tx,
+                            true,
+                        );
+                    }
+                    game.chain.mine(p.disprove_window as u32);
+                    game.play(
+                        "operator tries the payout after the equivocation",
+                        "payout",
+                        false,
+                    )?;
+                }
+                Scenario::Unchallenged => {
+                    game.chain.mine(p.unchallenged_payout as u32 - 1);
+                    game.play(
+                        "nobody challenged: operator takes the payout",
+                        "payout-unchallenged",
+                        true,
+                    )?;
+                }
+                Scenario::Fraud(_) => unreachable!("handled above"),
+            }
+            game
+        }
+    };
+    let (holdings, winner) = game.holdings();
+    let expected = scenario.expected_winner();
+    let mut failures = game.failures.clone();
+    if winner != Some(expected) {
+        failures.push(format!(
+            "the deposit went to {winner:?}, but the protocol gives it to the {expected:?}"
+        ));
+    }
+    for fg in fraud_games.iter().filter(|f| !f.ok) {
+        failures.push(format!(
+            "fraud at gate {}: the challenger did not win ({:?})",
+            fg.lie_at_gate, fg.first_inconsistent_step
+        ));
+    }
+    let coin = |(o, t): &(OutPoint, TxOut)| SyntheticCoin {
+        outpoint: o.to_string(),
+        amount: t.value.to_sat(),
+        script_pubkey: t.script_pubkey.to_hex_string(),
+    };
+    Ok(Report {
+        synthetic_coins: vec![coin(&g.funding), coin(&game.challenger_coin)],
+        scenario: scenario.to_string(),
+        circuit: g.setup.params.circuit.clone(),
+        gates: g.setup.circuit.gates.len(),
+        assert_transactions: g.assert_count(),
+        steps: game.records.clone(),
+        disprove_attempts: game.disprove_attempts,
+        disprove_leaves_tried: leaves_tried,
+        fraud_games,
+        inputs_verified: game.chain.inputs_verified,
+        block_height: game.chain.height(),
+        holdings,
+        winner,
+        expected_winner: expected,
+        ok: failures.is_empty(),
+        failures,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Tampered disprove and equivocation spends, checked against the final carrier.
+fn tamper_leaves(game: &mut Game) -> Result<(), OcpError> {
+    let g = game.g;
+    let values = game.values.clone();
+    let lam = game.lamport.clone();
+    let honest = |w: u32, _: usize| Some(lam.preimage(w, values[w as usize]));
+    let both = |w: u32, k: usize| Some(lam.preimage(w, k == 1));
+    let step_leaf = g.leaf_of_step(Step::Gate(0));
+    let eq_leaf = g.leaf_of_equivocation(g.setup.circuit.input_bits());
+    for (l, open, what) in [
+        (
+            step_leaf,
+            &honest as &dyn Fn(u32, usize) -> Option<Preimage>,
+            "disprove leaf",
+        ),
+        (
+            eq_leaf,
+            &both as &dyn Fn(u32, usize) -> Option<Preimage>,
+            "equivocation leaf",
+        ),
+    ] {
+        let Some((gtx, tx)) = game.leaf_tx(l, open)? else {
+            continue;
+        };
+        let Some(prevouts) = game.prevouts_of(&tx) else {
+            continue;
+        };
+        // The equivocation spend with both openings is valid: a positive control.
+        if what == "equivocation leaf" && verify_tx(&tx, &prevouts).is_err() {
+            game.failures
+                .push("tamper: a valid equivocation proof was refused".into());
+        }
+        for m in [
+            Mutation::CorruptSignature,
+            Mutation::WrongPreimage,
+            Mutation::WrongControlBlock,
+            Mutation::WrongLeaf,
+        ] {
+            let mut t = tx.clone();
+            let text = m.apply(&mut t, g);
+            game.expect_refused(&gtx.name, &format!("{what}: {text}"), &t, &prevouts);
+        }
+    }
+    Ok(())
+}
+
+fn fraud_game<'a>(
+    g: &'a Graph,
+    keys: &'a Keys,
+    sigs: &'a Signatures,
+    gate: usize,
+    opts: &Options,
+) -> Result<(Game<'a>, Option<String>), OcpError> {
+    let mut game = Game::new(g, keys, sigs, operator_values(g, Some(gate)), opts);
+    game.start()?;
+    game.challenge()?;
+    game.assert_all()?;
+    // The challenger reads the openings and finds the first step computed wrongly.
+    let o = game.read_openings();
+    let value = |w: u32| o.value(w).unwrap_or(false);
+    let found = g.steps().find(|&s| g.step_is_wrong(s, &value));
+    let Some(step) = found else {
+        game.failures
+            .push(format!("the lie at gate {gate} left no inconsistent step"));
+        return Ok((game, None));
+    };
+    if step != Step::Gate(gate) {
+        game.failures.push(format!(
+            "the first inconsistent step is {step:?}, not the lie at gate {gate}"
+        ));
+    }
+    let l = g.leaf_of_step(step);
+    let open = |w: u32, _: usize| o.value(w).and_then(|v| o.preimage(w, v));
+    match game.leaf_tx(l, &open)? {
+        Some((gtx, tx)) => {
+            game.submit(
+                &format!("challenger disproves {}", g.leaf_kind(l)),
+                &gtx.name,
+                &tx,
+                true,
+            );
+        }
+        None => game
+            .failures
+            .push("an opening the disprove needs is missing".into()),
+    }
+    game.chain.mine(g.timelocks.disprove_window as u32);
+    game.play(
+        "operator tries the payout after being disproved",
+        "payout",
+        false,
+    )?;
+    Ok((game, Some(g.leaf_kind(l).to_string())))
+}
+
+/// Hex of every accepted transaction, in the order they were mined.
+pub fn raw_transactions(report: &Report) -> Vec<(String, String)> {
+    report
+        .steps
+        .iter()
+        .filter(|r| r.accepted)
+        .map(|r| (r.tx.clone(), r.hex.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ocp::graph::{NofNMode, Params};
+
+    pub fn game_for(
+        circuit: crate::ocp::bristol::Circuit,
+        inputs: &[&str],
+        mode: NofNMode,
+    ) -> (Graph, Keys, Signatures) {
+        let keys = Keys::from_seed([42; 32], 3);
+        let inputs: Vec<String> = inputs.iter().map(|s| s.to_string()).collect();
+        let w = circuit.evaluate(&circuit.input_bits_from_hex(&inputs).unwrap());
+        let params = Params {
+            circuit: "test".into(),
+            claimed_outputs: circuit.outputs_hex(&w),
+            inputs,
+            signers: 3,
+            amount: 10_000_000,
+            fee_rate: 2,
+            challenge_period: 6,
+            challenge_fee: 20_000,
+            n_of_n: mode,
+            funding: None,
+        };
+        let g = crate::ocp::store::new_setup(params, circuit, &keys).unwrap();
+        let sigs = crate::ocp::sign::sign_graph(&g, &keys, |_, _| {}).unwrap();
+        (g, keys, sigs)
+    }
+
+    #[test]
+    fn every_scenario_ends_as_intended_on_a_builtin_adder() {
+        for mode in [NofNMode::Musig2, NofNMode::Checksigadd] {
+            let (g, keys, sigs) = game_for(crate::ocp::builder::adder(4), &["7", "a"], mode);
+            for sc in [
+                "honest",
+                "fraud",
+                "fraud:3",
+                "no-assert",
+                "early-payout",
+                "equivocate",
+                "unchallenged",
+                "tamper",
+            ] {
+                let r =
+                    simulate(&g, &keys, &sigs, sc.parse().unwrap(), &Options::default()).unwrap();
+                assert!(r.ok, "{mode:?} {sc}: {:#?}", r.failures);
+                assert_eq!(
+                    r.winner,
+                    Some(sc.parse::<Scenario>().unwrap().expected_winner()),
+                    "{sc}"
+                );
+                assert!(r.inputs_verified > 0);
+            }
+        }
+    }
+
+    #[test]
+    fn tamper_covers_every_kind_of_transaction_and_every_mutation() {
+        let (g, keys, sigs) = game_for(
+            crate::ocp::builder::multiplier(3),
+            &["3", "5"],
+            NofNMode::Musig2,
+        );
+        let r = simulate(&g, &keys, &sigs, Scenario::Tamper, &Options::default()).unwrap();
+        assert!(r.ok, "{:#?}", r.failures);
+        let tampered: Vec<&TxRecord> = r
+            .steps
+            .iter()
+            .filter(|s| s.step.starts_with("tampered"))
+            .collect();
+        assert!(tampered
+            .iter()
+            .all(|s| !s.accepted && s.result.contains("script interpreter refused")));
+        let has = |tx: &str, what: &str| {
+            tampered
+                .iter()
+                .any(|s| s.tx.starts_with(tx) && s.step.contains(what))
+        };
+        for (tx, what) in [
+            ("deposit", "corrupted signature"),
+            ("deposit", "redirected"),
+            ("kickoff", "corrupted signature"),
+            ("kickoff", "wrong control block"),
+            ("kickoff", "wrong leaf"),
+            ("kickoff", "redirected"),
+            ("kickoff", "operator signature"),
+            ("challenge", "corrupted"),
+            ("challenge", "redirected"),
+            ("payout-unchallenged", "timelock bypass"),
+            ("payout-unchallenged", "redirected"),
+            ("assert-1", "wrong preimage"),
+            ("assert-1", "corrupted signature"),
+            ("assert-1", "wrong control block"),
+            ("assert-1", "redirected"),
+            ("timeout-0", "timelock bypass"),
+            ("timeout-0", "corrupted signature"),
+            ("payout", "timelock bypass"),
+            ("payout", "wrong leaf"),
+            ("payout", "redirected"),
+            ("disprove", "wrong preimage"),
+            ("disprove", "wrong control block"),
+            ("equivocation", "wrong preimage"),
+            ("equivocation", "corrupted signature"),
+        ] {
+            assert!(has(tx, what), "no tampering `{what}` of {tx}");
+        }
+    }
+
+    #[test]
+    fn a_lie_at_any_gate_is_found_at_that_gate() {
+        let (g, keys, sigs) = game_for(
+            crate::ocp::builder::comparator(3),
+            &["5", "6"],
+            NofNMode::Musig2,
+        );
+        let r = simulate(&g, &keys, &sigs, Scenario::Fraud(None), &Options::default()).unwrap();
+        assert_eq!(r.fraud_games.len(), g.setup.circuit.gates.len());
+        assert!(r.ok, "{:#?}", r.failures);
+        for f in &r.fraud_games {
+            assert_eq!(
+                f.first_inconsistent_step.as_deref(),
+                Some(format!("disprove gate {}", f.lie_at_gate).as_str())
+            );
+        }
+    }
+}
