@@ -82,26 +82,39 @@ fn do_mmap(
     } else {
         find_free(vm, len, MMAP_TOP).ok_or(ENOMEM)?
     };
+    if prot_bits(prot) & PROT_EXEC != 0 && !vm.in_text_range(start, len) {
+        return Err(EXEC_OUTSIDE_TEXT);
+    }
     vm.mem.map(start, len, prot_bits(prot));
     Ok(start)
 }
 
+/// Code is decoded from the ELF's executable segments; new executable memory elsewhere
+/// cannot run.
+fn exec_unsupported(vm: &Vm, name: &'static str) -> VmError {
+    vm.unsupported(
+        name,
+        "executable memory outside the program's text segments (JIT code) cannot run".into(),
+    )
+}
+
+/// `do_mmap`'s marker for a `PROT_EXEC` request outside the text range.
+const EXEC_OUTSIDE_TEXT: u32 = u32::MAX;
+
 /// `mmap(addr, len, prot, flags, fd, offset)`, offset in bytes.
 pub fn mmap(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
-    ret(do_mmap(vm, a[0], a[1], a[2], a[3], a[4], a[5] as u64))
+    match do_mmap(vm, a[0], a[1], a[2], a[3], a[4], a[5] as u64) {
+        Err(EXEC_OUTSIDE_TEXT) => Err(exec_unsupported(vm, "mmap")),
+        r => ret(r),
+    }
 }
 
 /// `mmap2(addr, len, prot, flags, fd, pgoffset)`, offset in 4096-byte units.
 pub fn mmap2(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
-    ret(do_mmap(
-        vm,
-        a[0],
-        a[1],
-        a[2],
-        a[3],
-        a[4],
-        a[5] as u64 * 4096,
-    ))
+    match do_mmap(vm, a[0], a[1], a[2], a[3], a[4], a[5] as u64 * 4096) {
+        Err(EXEC_OUTSIDE_TEXT) => Err(exec_unsupported(vm, "mmap2")),
+        r => ret(r),
+    }
 }
 
 /// `munmap(addr, len)`.
@@ -129,9 +142,8 @@ pub fn mprotect(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     let Some(len) = page_len(len) else {
         return ret(Err(ENOMEM));
     };
-    if prot_bits(a[2]) & PROT_EXEC != 0 && vm.mem.prot(addr) & PROT_EXEC == 0 {
-        // Code is decoded once at load time; new executable memory cannot run.
-        return Err(vm.unsupported("mprotect", "making memory executable".into()));
+    if prot_bits(a[2]) & PROT_EXEC != 0 && !vm.in_text_range(addr, len) {
+        return Err(exec_unsupported(vm, "mprotect"));
     }
     ret(if vm.mem.protect(addr, len, prot_bits(a[2])) {
         Ok(0)

@@ -94,8 +94,13 @@ impl Vm {
         Ok(())
     }
 
+    /// Called after every store: traces it and, if it hit a writable and executable page,
+    /// decodes that page again.
     #[inline(always)]
     fn store_traced<T: Tracer>(&mut self, t: &mut T, addr: u32) -> Result<(), Fault> {
+        if self.mem.code_dirty.is_some() {
+            self.sync_code();
+        }
         if T::ENABLED {
             let value = self.mem.load32(addr & !3)?;
             t.mem(&MemEvent {
@@ -724,6 +729,22 @@ mod tests {
         // tne with equal operands does not fire.
         let vm = run(&[r(54, 8, 8, 0, 0)], &[], 1);
         assert_eq!(vm.cpu.pc, BASE + 4);
+    }
+
+    #[test]
+    fn stores_into_writable_code_take_effect() {
+        // sw $9, 8($8) overwrites the third word with `addiu $10, $0, 7` before it runs.
+        let vm = run(
+            &[i(43, 8, 9, 8), 0, 0],
+            &[(8, BASE), (9, i(9, 0, 10, 7))],
+            3,
+        );
+        assert_eq!(vm.cpu.gpr[10], 7);
+        // Unmapping the code makes the next fetch fault.
+        let mut vm = vm_with(&[0, 0, 0]);
+        vm.mem.unmap(BASE, 0x1000);
+        let err = vm.run(1, &mut trace::NoTracer).unwrap_err();
+        assert!(err.to_string().contains("jump to non-executable"), "{err}");
     }
 
     #[test]

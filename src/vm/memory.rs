@@ -51,6 +51,10 @@ pub struct Memory {
     parked: BTreeMap<u32, Box<Page>>,
     /// Number of distinct data pages ever allocated.
     pub pages_touched: u64,
+    /// An address range `[lo, hi)` whose executable contents or protection changed since
+    /// the VM last decoded it (a write to a writable and executable page, or a mapping
+    /// change): the VM re-decodes it before running on.
+    pub code_dirty: Option<(u32, u64)>,
 }
 
 impl Default for Memory {
@@ -69,6 +73,7 @@ impl Memory {
             prot: vec![0; NUM_PAGES],
             parked: BTreeMap::new(),
             pages_touched: 0,
+            code_dirty: None,
         }
     }
 
@@ -137,9 +142,18 @@ impl Memory {
         self.pages[(addr >> PAGE_BITS) as usize].is_some()
     }
 
+    /// Records that `[lo, hi)` may hold changed code.
+    fn mark_code(&mut self, lo: u32, hi: u64) {
+        self.code_dirty = Some(match self.code_dirty {
+            Some((a, b)) => (a.min(lo), b.max(hi)),
+            None => (lo, hi),
+        });
+    }
+
     fn for_pages(&mut self, start: u32, len: u32, mut f: impl FnMut(&mut Memory, usize)) {
         let first = (start >> PAGE_BITS) as u64;
         let last = (start as u64 + len as u64).div_ceil(PAGE_SIZE as u64);
+        self.mark_code((first as u32) << PAGE_BITS, last << PAGE_BITS);
         for pn in first..last.min(NUM_PAGES as u64) {
             f(self, pn as usize);
         }
@@ -161,8 +175,13 @@ impl Memory {
     #[inline]
     fn page_mut(&mut self, addr: u32) -> Result<&mut Page, Fault> {
         let pn = (addr >> PAGE_BITS) as usize;
-        if self.prot[pn] & PROT_WRITE == 0 {
-            return Err(Fault::Unmapped(addr));
+        let prot = self.prot[pn];
+        if prot & (PROT_WRITE | PROT_EXEC) != PROT_WRITE {
+            if prot & PROT_WRITE == 0 {
+                return Err(Fault::Unmapped(addr));
+            }
+            let page = addr & !(PAGE_SIZE - 1);
+            self.mark_code(page, page as u64 + PAGE_SIZE as u64);
         }
         if self.pages[pn].is_none() {
             self.fill(pn, addr, true)?;

@@ -193,6 +193,7 @@ impl Vm {
                 addr += 4;
             }
         }
+        mem.code_dirty = None;
         let mut cpu = Cpu {
             pc: program.entry,
             next_pc: program.entry.wrapping_add(4),
@@ -229,6 +230,9 @@ impl Vm {
         loop {
             if let Some(exit) = self.exit {
                 return Ok(Some(exit));
+            }
+            if self.mem.code_dirty.is_some() {
+                self.sync_code();
             }
             if self.cycles >= self.max_cycles {
                 return Err(VmError::CycleLimit {
@@ -317,6 +321,35 @@ impl Vm {
             },
             Exception::Syscall => unreachable!("handled by run"),
         })
+    }
+
+    /// Whether `[start, start+len)` lies inside the decoded text range, where executable
+    /// memory can change (other memory cannot become executable).
+    pub(crate) fn in_text_range(&self, start: u32, len: u32) -> bool {
+        let end = self.text_base as u64 + 4 * self.text.len() as u64;
+        start >= self.text_base && start as u64 + len as u64 <= end
+    }
+
+    /// Re-decodes the part of the text range that [`Memory::code_dirty`] names: words of
+    /// executable pages from memory, others as not executable.
+    #[cold]
+    pub(crate) fn sync_code(&mut self) {
+        let Some((lo, hi)) = self.mem.code_dirty.take() else {
+            return;
+        };
+        let base = self.text_base as u64;
+        let end = base + 4 * self.text.len() as u64;
+        let mut addr = (lo as u64).max(base) & !3;
+        while addr < hi.min(end) {
+            let a = addr as u32;
+            let ins = if self.mem.prot(a) & memory::PROT_EXEC != 0 {
+                decode(self.mem.load32(a).unwrap_or(0))
+            } else {
+                Instr::NOT_EXECUTABLE
+            };
+            self.text[((addr - base) / 4) as usize] = ins;
+            addr += 4;
+        }
     }
 
     fn word_at(&self, pc: u32) -> u32 {
