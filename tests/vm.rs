@@ -521,3 +521,16 @@ fn older_go_runtimes_match_qemu() {
         "{checked:?}"
     );
 }
+
+/// With GOMAXPROCS=4 the runtime runs four Ps on more OS threads, all time-sliced on the
+/// VM's one CPU; the output stays what qemu-mips printed.
+#[test]
+fn gomaxprocs_4_runs_more_threads_with_the_same_output() {
+    for name in ["workerpool", "gcstress", "runtimefeatures"] {
+        let elf = testdata(&format!("elf/{name}.elf"));
+        let (got, report) = run_zkm(&elf, &[], &[], &["--env", "GOMAXPROCS=4"]);
+        let want = Outcome::expected(name);
+        assert!(got == want, "{name}\n{}", show(&got));
+        assert!(report["threads"].as_u64().unwrap() >= 5, "{name}: {report}");
+    }
+}
