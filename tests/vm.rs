@@ -113,6 +113,7 @@ fn two_runs_give_identical_reports_apart_from_timings() {
         let (b, rb) = run_zkm(&elf, &input_of(name), &[], &[]);
         assert_eq!(a, b, "{name}");
         assert!(ra["cycles"].as_u64().unwrap() > 0);
+        assert_eq!(ra["state_hash"].as_str().unwrap().len(), 64);
         assert_eq!(strip(ra), strip(rb), "{name}");
     }
 }
@@ -533,4 +534,43 @@ fn gomaxprocs_4_runs_more_threads_with_the_same_output() {
         assert!(got == want, "{name}\n{}", show(&got));
         assert!(report["threads"].as_u64().unwrap() >= 5, "{name}: {report}");
     }
+}
+
+/// The execution record a prover would consume: one step event per executed instruction,
+/// one event per system call, data accesses in cycle order, the same on every run.
+#[test]
+fn the_trace_covers_every_instruction_and_syscall() {
+    use zkm::vm::trace::Recorder;
+    let run = || {
+        let program = zkm::elf::Program::load(&testdata("elf/hello.elf")).unwrap();
+        let config = zkm::vm::Config {
+            argv: vec!["hello".into()],
+            env: vec![],
+            input: vec![],
+            max_cycles: None,
+            stdout: Box::new(std::io::sink()),
+            stderr: Box::new(std::io::sink()),
+        };
+        let mut vm = zkm::vm::Vm::new(program, config).unwrap();
+        let mut rec = Recorder::default();
+        let exit = vm.run(u64::MAX, &mut rec).unwrap().expect("hello exits");
+        (vm, rec, exit)
+    };
+    let (vm, rec, exit) = run();
+    assert_eq!(exit.code, 0);
+    assert_eq!(rec.steps.len() as u64, vm.cycles);
+    assert!(rec.steps.windows(2).all(|w| w[1].cycle == w[0].cycle + 1));
+    let sigreturns = vm.stats.syscalls.get("rt_sigreturn").copied().unwrap_or(0);
+    let calls: u64 = vm.stats.syscalls.values().sum();
+    assert_eq!(rec.syscalls.len() as u64, calls - sigreturns);
+    assert!(rec.mems.len() > 1000);
+    assert!(rec.mems.windows(2).all(|w| w[0].cycle <= w[1].cycle));
+    assert!(rec
+        .mems
+        .iter()
+        .all(|m| m.addr % 4 == 0 && m.cycle < vm.cycles));
+    let (vm2, rec2, _) = run();
+    assert_eq!(vm2.state_hash(), vm.state_hash());
+    assert_eq!(rec2.syscalls, rec.syscalls);
+    assert!(rec2.steps == rec.steps && rec2.mems == rec.mems);
 }

@@ -142,6 +142,23 @@ impl Memory {
         self.pages[(addr >> PAGE_BITS) as usize].is_some()
     }
 
+    /// Feeds every page that holds data, in address order (page number, protection,
+    /// contents), into `h`. Pages never touched read as zero and are not included.
+    pub fn hash_into(&self, h: &mut impl sha2::Digest) {
+        for (pn, page) in self.pages.iter().enumerate() {
+            if let Some(p) = page {
+                h.update((pn as u32).to_be_bytes());
+                h.update([self.prot[pn]]);
+                h.update(&p[..]);
+            }
+        }
+        for (pn, p) in &self.parked {
+            h.update(pn.to_be_bytes());
+            h.update([self.prot[*pn as usize]]);
+            h.update(&p[..]);
+        }
+    }
+
     /// Records that `[lo, hi)` may hold changed code.
     fn mark_code(&mut self, lo: u32, hi: u64) {
         self.code_dirty = Some(match self.code_dirty {

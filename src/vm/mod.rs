@@ -381,11 +381,44 @@ pub struct Report {
     pub pages_touched: u64,
     /// The virtual clock at exit, in nanoseconds.
     pub virtual_ns: u64,
+    /// SHA-256 of the final state ([`Vm::state_hash`]), as hex.
+    pub state_hash: String,
     pub wall_seconds: f64,
     pub instructions_per_second: f64,
 }
 
 impl Vm {
+    /// SHA-256 of the machine state: the tag `zkm-state-v1`, the cycle count, for each
+    /// thread in creation order its tid, state, registers (the running thread's from the
+    /// CPU), HI, LO, PC and next PC, then every memory page that holds data (see
+    /// [`Memory::hash_into`]) and the public output. Equal for two runs of the same
+    /// program and input.
+    pub fn state_hash(&self) -> [u8; 32] {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(b"zkm-state-v1");
+        h.update(self.cycles.to_be_bytes());
+        for (i, t) in self.threads.iter().enumerate() {
+            let cpu = if i == self.current && t.state == State::Running {
+                &self.cpu
+            } else {
+                &t.cpu
+            };
+            h.update(t.tid.to_be_bytes());
+            h.update(format!("{:?}", t.state).as_bytes());
+            for r in cpu
+                .gpr
+                .iter()
+                .chain([cpu.hi, cpu.lo, cpu.pc, cpu.next_pc].iter())
+            {
+                h.update(r.to_be_bytes());
+            }
+        }
+        self.mem.hash_into(&mut h);
+        h.update(&self.kernel.public);
+        h.finalize().into()
+    }
+
     /// The report for a run that ended with `exit` after `wall_seconds` of host time.
     pub fn report(&self, exit: Exit, wall_seconds: f64) -> Report {
         Report {
@@ -399,6 +432,7 @@ impl Vm {
             signals_delivered: self.stats.signals_delivered,
             pages_touched: self.mem.pages_touched,
             virtual_ns: self.now_ns(),
+            state_hash: hex::encode(self.state_hash()),
             wall_seconds,
             instructions_per_second: if wall_seconds > 0.0 {
                 self.cycles as f64 / wall_seconds
