@@ -74,7 +74,9 @@ fn testdata_expected_outputs_match_qemu() {
         return;
     }
     for name in guests() {
-        let got = run_qemu(&testdata(&format!("elf/{name}.elf")), &input_of(&name), &[]);
+        let args = args_of(&name);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let got = run_qemu(&testdata(&format!("elf/{name}.elf")), &input_of(&name), &args);
         assert_eq!(got, Outcome::expected(&name), "{name} under qemu-mips");
     }
 }

@@ -8,13 +8,6 @@ use std::path::Path;
 
 use common::*;
 
-/// The arguments of guest `name` (testdata/args/NAME), if any.
-fn args_of(name: &str) -> Vec<String> {
-    std::fs::read_to_string(testdata(&format!("args/{name}")))
-        .map(|s| s.split_whitespace().map(String::from).collect())
-        .unwrap_or_default()
-}
-
 /// Runs `elf` under `zkm run` with `input`, capturing fd 3 and the report.
 fn run_zkm(
     elf: &Path,

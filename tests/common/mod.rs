@@ -120,6 +120,13 @@ pub fn run_qemu(elf: &Path, input: &[u8], args: &[&str]) -> Outcome {
     }
 }
 
+/// The command-line arguments of guest `name` (`testdata/args/NAME`, as regen.sh reads it).
+pub fn args_of(name: &str) -> Vec<String> {
+    std::fs::read_to_string(testdata(&format!("args/{name}")))
+        .map(|s| s.split_whitespace().map(String::from).collect())
+        .unwrap_or_default()
+}
+
 /// The private input of guest `name`, or nothing.
 pub fn input_of(name: &str) -> Vec<u8> {
     std::fs::read(testdata(&format!("inputs/{name}.bin"))).unwrap_or_default()
