@@ -76,7 +76,11 @@ fn testdata_expected_outputs_match_qemu() {
     for name in guests() {
         let args = args_of(&name);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let got = run_qemu(&testdata(&format!("elf/{name}.elf")), &input_of(&name), &args);
+        let got = run_qemu(
+            &testdata(&format!("elf/{name}.elf")),
+            &input_of(&name),
+            &args,
+        );
         assert_eq!(got, Outcome::expected(&name), "{name} under qemu-mips");
     }
 }

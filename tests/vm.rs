@@ -252,7 +252,7 @@ fn failures_have_distinct_exit_codes_and_clear_messages() {
             vec![li(2, 4246), SYSCALL],
             vec!["--input", "/nonexistent/in.bin"],
             66,
-            "cannot read the input file",
+            "cannot read the --input file /nonexistent/in.bin",
         ),
         // kill(getpid(), SIGTERM) with the default action: killed, 128 + 15
         (

@@ -126,6 +126,35 @@ pub fn main() -> i32 {
     }
 }
 
+/// A file named on the command line could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the {what} {}: {source}\nCheck the path", path.display())]
+pub struct ReadError {
+    what: &'static str,
+    path: std::path::PathBuf,
+    #[source]
+    source: std::io::Error,
+}
+
+impl ReadError {
+    fn exit_code(&self) -> i32 {
+        if self.source.kind() == std::io::ErrorKind::NotFound {
+            zkm::exit::NO_INPUT
+        } else {
+            zkm::exit::FAILURE
+        }
+    }
+}
+
+/// Reads a whole file named on the command line (`what` says which, e.g. "--input file").
+pub fn read_file(what: &'static str, path: &std::path::Path) -> Result<Vec<u8>, ReadError> {
+    std::fs::read(path).map_err(|source| ReadError {
+        what,
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// Prints an error and its causes on stderr, skipping causes already in the message.
 fn report(err: &anyhow::Error) {
     let mut shown = format!("{err}");
@@ -155,8 +184,8 @@ fn exit_code(err: &anyhow::Error) -> i32 {
         if let Some(e) = cause.downcast_ref::<zkm::vm::VmError>() {
             return e.exit_code();
         }
-        if let Some(e) = cause.downcast_ref::<run::InputError>() {
-            return e.0;
+        if let Some(e) = cause.downcast_ref::<ReadError>() {
+            return e.exit_code();
         }
         if let Some(e) = cause.downcast_ref::<zkm::ocp::OcpError>() {
             return e.exit_code();

@@ -60,17 +60,7 @@ pub fn run(ctx: Ctx, args: Args) -> anyhow::Result<i32> {
                 .context("reading the input from stdin")?;
             v
         }
-        Some(p) => std::fs::read(p).map_err(|e| {
-            let code = if e.kind() == std::io::ErrorKind::NotFound {
-                zkm::exit::NO_INPUT
-            } else {
-                zkm::exit::FAILURE
-            };
-            anyhow::Error::new(InputError(code)).context(format!(
-                "cannot read the input file {}: {e}\ncheck the --input path",
-                p.display()
-            ))
-        })?,
+        Some(p) => super::read_file("--input file", p)?,
     };
     let name = args
         .elf
@@ -144,10 +134,14 @@ pub fn run(ctx: Ctx, args: Args) -> anyhow::Result<i32> {
         wall,
         report.instructions_per_second / 1e6
     ));
+    let public = vm.public_output();
+    const SHOWN: usize = 64;
+    ctx.detail(format!(
+        "public output: {} bytes{} {}{}",
+        public.len(),
+        if public.is_empty() { "" } else { ":" },
+        hex::encode(&public[..public.len().min(SHOWN)]),
+        if public.len() > SHOWN { "…" } else { "" }
+    ));
     Ok(exit.code)
 }
-
-/// The input file could not be read; carries the exit code.
-#[derive(Debug, thiserror::Error)]
-#[error("input file unreadable")]
-pub struct InputError(pub i32);
