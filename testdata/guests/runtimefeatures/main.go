@@ -12,7 +12,13 @@ import (
 	"time"
 )
 
-type resource struct{ id int }
+// resource is big enough (and holds a pointer) to stay out of the tiny allocator, whose
+// shared blocks can keep a finalizer from ever running.
+type resource struct {
+	id   int
+	name *string
+	pad  [48]byte
+}
 
 func main() {
 	var wg sync.WaitGroup
