@@ -5,7 +5,7 @@ use anyhow::Context;
 use serde_json::json;
 use zkm::ocp::bristol::Circuit;
 use zkm::ocp::game::{Report, Scenario};
-use zkm::ocp::graph::{Graph, LeafKind, NofNMode, Params};
+use zkm::ocp::graph::{Graph, LeafKind, NofNMode, Params, MAX_SIGNERS};
 use zkm::ocp::keys::Keys;
 use zkm::ocp::{builder, policy, store, OcpError};
 
@@ -189,8 +189,8 @@ fn setup(ctx: Ctx, a: SetupArgs) -> anyhow::Result<i32> {
         (Some(seed), None) => Keys::from_seed(Keys::parse_seed(seed)?, a.signers.unwrap_or(3)),
         (None, None) => Keys::random(a.signers.unwrap_or(3)),
     };
-    if keys.signers.is_empty() || keys.signers.len() > 100 {
-        return Err(OcpError::Usage("--signers must be 1 to 100".into()).into());
+    if keys.signers.is_empty() || keys.signers.len() > MAX_SIGNERS {
+        return Err(OcpError::Usage(format!("--signers must be 1 to {MAX_SIGNERS}")).into());
     }
     let input_bits = circuit.input_bits_from_hex(&a.inputs)?;
     let wires = circuit.evaluate(&input_bits);

@@ -1129,6 +1129,124 @@ mod tests {
         (g, keys, sigs)
     }
 
+    /// Two public input bits, copies of them, then one MAND of `ands` ANDs over the
+    /// copies, of which the last has `public` (0 to 2) operands read straight from the
+    /// inputs: its disprove leaf opens `3 * ands - public` committed wires.
+    fn wide_mand(ands: usize, public: usize) -> crate::ocp::bristol::Circuit {
+        let copies = 2 * (ands - 1) + (2 - public);
+        let mut lines = Vec::new();
+        for j in 0..copies {
+            lines.push(format!("1 1 {} {} EQW", j % 2, 2 + j));
+        }
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for i in 0..ands - 1 {
+            a.push(2 + 2 * i);
+            b.push(3 + 2 * i);
+        }
+        let last = 2 + 2 * (ands - 1);
+        a.push(if public >= 1 { 0 } else { last });
+        b.push(match public {
+            0 => last + 1,
+            1 => last,
+            _ => 1,
+        });
+        let first_out = 2 + copies;
+        let outs: Vec<usize> = (first_out..first_out + ands).collect();
+        let join = |v: &[usize]| {
+            v.iter()
+                .map(|w| w.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        lines.push(format!(
+            "{} {ands} {} {} {} MAND",
+            2 * ands,
+            join(&a),
+            join(&b),
+            join(&outs)
+        ));
+        let text = format!(
+            "{} {}\n1 2\n1 {ands}\n\n{}\n",
+            copies + 1,
+            first_out + ands,
+            lines.join("\n")
+        );
+        crate::ocp::bristol::Circuit::parse(&text).unwrap()
+    }
+
+    fn params_for(c: &crate::ocp::bristol::Circuit, inputs: &[&str], signers: usize) -> Params {
+        let inputs: Vec<String> = inputs.iter().map(|s| s.to_string()).collect();
+        let w = c.evaluate(&c.input_bits_from_hex(&inputs).unwrap());
+        Params {
+            circuit: "test".into(),
+            claimed_outputs: c.outputs_hex(&w),
+            inputs,
+            signers,
+            amount: 10_000_000,
+            fee_rate: 2,
+            challenge_period: 6,
+            challenge_fee: 20_000,
+            n_of_n: NofNMode::Musig2,
+            funding: None,
+        }
+    }
+
+    #[test]
+    fn a_mand_too_wide_to_disprove_is_refused_at_setup() {
+        use crate::ocp::graph::MAX_DISPROVE_OPENINGS;
+        // 998 openings: one more than the stack allows.
+        let c = wide_mand(333, 2);
+        let mand = c.gates.len() - 1;
+        let keys = Keys::from_seed([42; 32], 3);
+        let e = crate::ocp::store::new_setup(params_for(&c, &["3"], 3), c, &keys)
+            .err()
+            .expect("setup must refuse a MAND whose disprove cannot be spent");
+        assert!(
+            matches!(&e, OcpError::Usage(m) if m.contains(&format!("gate {mand} is a MAND"))
+                && m.contains(&format!("open {}", MAX_DISPROVE_OPENINGS + 1))),
+            "{e}"
+        );
+        // The reviewer's repro: a 400-AND MAND over committed wires.
+        let c = wide_mand(400, 0);
+        assert!(crate::ocp::store::new_setup(params_for(&c, &["3"], 3), c, &keys).is_err());
+    }
+
+    #[test]
+    fn the_widest_mand_allowed_is_disproved_on_chain() {
+        use crate::ocp::graph::MAX_DISPROVE_OPENINGS;
+        let c = wide_mand(333, 2);
+        let mand = c.gates.len() - 1;
+        let (g, keys, sigs) = game_for(c, &["3"], NofNMode::Musig2);
+        assert_eq!(g.step_wires(Step::Gate(mand)).len(), MAX_DISPROVE_OPENINGS);
+        let r = simulate(
+            &g,
+            &keys,
+            &sigs,
+            Scenario::Fraud(Some(mand)),
+            &Options::default(),
+        )
+        .unwrap();
+        assert!(r.ok, "{:#?}", r.failures);
+        assert_eq!(r.winner, Some(Party::Challenger));
+        assert!(r
+            .steps
+            .iter()
+            .any(|s| s.accepted && s.tx == format!("disprove-gate{mand}")));
+    }
+
+    #[test]
+    fn more_signers_than_the_assert_stack_allows_are_refused_by_the_graph() {
+        let c = crate::ocp::builder::adder(2);
+        let keys = Keys::from_seed([42; 32], 101);
+        let e = crate::ocp::store::new_setup(params_for(&c, &["1", "2"], 101), c, &keys)
+            .err()
+            .expect("101 signers must be refused");
+        assert!(
+            matches!(&e, OcpError::Data(m) if m.contains("1 to 100")),
+            "{e}"
+        );
+    }
+
     #[test]
     fn every_scenario_ends_as_intended_on_a_builtin_adder() {
         for mode in [NofNMode::Musig2, NofNMode::Checksigadd] {

@@ -39,6 +39,13 @@ pub const MAX_STANDARD_WEIGHT: u64 = 400_000;
 pub const ASSERT_WEIGHT_BUDGET: u64 = 396_000;
 /// Tapscript's limit on stack plus altstack items, which also bounds the initial stack.
 pub const MAX_STACK_ITEMS: usize = 1000;
+/// The most committed wires one disprove leaf may open. Its witness is the challenger's
+/// signature and one preimage per opened wire; the signature is consumed first, and
+/// checking an opening needs at most 3 more items, so `openings + 3` must fit in
+/// [`MAX_STACK_ITEMS`]. Only a MAND gate can open more than 3 wires.
+pub const MAX_DISPROVE_OPENINGS: usize = MAX_STACK_ITEMS - 3;
+/// The most n-of-n signers: each signature is one stack item of every Assert input.
+pub const MAX_SIGNERS: usize = 100;
 /// Weight of one wire opening in an Assert input: 49 script bytes and a 21-byte item.
 pub const ASSERT_WEIGHT_PER_WIRE: u64 = (script::COMMIT_CHECK_BYTES + 21) as u64;
 
@@ -318,7 +325,13 @@ impl Graph {
                 c.nwires - nin
             )));
         }
-        if p.signers == 0 || setup.keys.signers.len() != p.signers {
+        if p.signers == 0 || p.signers > MAX_SIGNERS {
+            return Err(OcpError::Data(format!(
+                "{} signers: there must be 1 to {MAX_SIGNERS} (each n-of-n signature is a stack item of every Assert input)",
+                p.signers
+            )));
+        }
+        if setup.keys.signers.len() != p.signers {
             return Err(OcpError::Data(format!(
                 "{} signer keys for {} signers",
                 setup.keys.signers.len(),
@@ -426,6 +439,20 @@ impl Graph {
             setup,
             secp,
         };
+        // Every disprove leaf must be spendable: a MAND gate's leaf opens all its wires.
+        for (i, gate) in g.setup.circuit.gates.iter().enumerate() {
+            if gate.kind != GateKind::Mand {
+                continue;
+            }
+            let n = g.step_wires(Step::Gate(i)).len();
+            if n > MAX_DISPROVE_OPENINGS {
+                return Err(OcpError::Usage(format!(
+                    "gate {i} is a MAND of {} ANDs whose disprove leaf would open {n} committed wires, over the {MAX_DISPROVE_OPENINGS} that fit in tapscript's {MAX_STACK_ITEMS}-item stack; split it into MAND gates of at most {} ANDs",
+                    gate.outs.len(),
+                    MAX_DISPROVE_OPENINGS / 3
+                )));
+            }
+        }
         // The final tree: built first, since the last Assert pays to it.
         let nleaves = g.leaf_count();
         let leaves: Vec<TapLeafHash> = (0..nleaves)
