@@ -1195,7 +1195,7 @@ mod tests {
     fn a_mand_too_wide_to_disprove_is_refused_at_setup() {
         use crate::ocp::graph::MAX_DISPROVE_OPENINGS;
         // 998 openings: one more than the stack allows.
-        let c = wide_mand(333, 2);
+        let c = wide_mand(333, 1);
         let mand = c.gates.len() - 1;
         let keys = Keys::from_seed([42; 32], 3);
         let e = crate::ocp::store::new_setup(params_for(&c, &["3"], 3), c, &keys)
