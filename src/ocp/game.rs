@@ -484,11 +484,24 @@ impl<'a> Game<'a> {
                     "{}: refused, but not by the script ({other})",
                     gtx.name
                 )),
-                Ok(_) => {
+                Ok(a) => {
                     self.failures.push(format!(
                         "{}: accepted, but the operator computed this step correctly",
                         gtx.name
                     ));
+                    self.records.push(TxRecord {
+                        step: "challenger tries a disprove leaf".into(),
+                        tx: gtx.name.clone(),
+                        txid: tx.compute_txid().to_string(),
+                        weight: tx.weight().to_wu(),
+                        vsize: tx.weight().to_vbytes_ceil(),
+                        fee: a.fee,
+                        inputs: 1,
+                        result: format!("accepted at block {}", a.height),
+                        accepted: true,
+                        as_intended: false,
+                        hex: bitcoin::consensus::encode::serialize_hex(&tx),
+                    });
                     self.broadcast.insert(gtx.name.clone(), tx);
                 }
             }
@@ -510,20 +523,34 @@ impl<'a> Game<'a> {
             };
             *h.entry(who.to_string()).or_insert(0) += out.value.to_sat();
         }
-        // The winner received the deposit: the last graph transaction that paid a party.
-        let mut winner = None;
-        for r in self.records.iter().filter(|r| r.accepted) {
-            if let Some(tx) = self.broadcast.get(&r.tx) {
-                let big = tx
-                    .output
-                    .iter()
-                    .find(|o| o.value.to_sat() * 2 > self.g.setup.params.amount);
-                winner = match big {
-                    Some(o) if o.script_pubkey == self.g.operator_spk => Some(Party::Operator),
-                    Some(o) if o.script_pubkey == self.g.challenger_spk => Some(Party::Challenger),
-                    _ => winner,
-                };
+        // The winner is whoever's key the deposit went to: follow the output that carries it
+        // (the deposit, the kickoff's and each Assert's output 0) to the transaction that
+        // took it out of the graph.
+        let mut spender: BTreeMap<OutPoint, &Transaction> = BTreeMap::new();
+        for tx in self.broadcast.values() {
+            for i in &tx.input {
+                spender.insert(i.previous_output, tx);
             }
+        }
+        let mut winner = None;
+        let mut carrier = self.g.tx("deposit").map(|d| OutPoint {
+            txid: d.txid(),
+            vout: 0,
+        });
+        while let Some(tx) = carrier.and_then(|op| spender.get(&op)) {
+            let out = &tx.output[0].script_pubkey;
+            if *out == self.g.operator_spk {
+                winner = Some(Party::Operator);
+            } else if *out == self.g.challenger_spk {
+                winner = Some(Party::Challenger);
+            } else {
+                carrier = Some(OutPoint {
+                    txid: tx.compute_txid(),
+                    vout: 0,
+                });
+                continue;
+            }
+            break;
         }
         (h, winner)
     }
@@ -1245,6 +1272,29 @@ mod tests {
             matches!(&e, OcpError::Data(m) if m.contains("1 to 100")),
             "{e}"
         );
+    }
+
+    #[test]
+    fn the_winner_is_who_took_the_deposit_even_when_it_is_small() {
+        // 25,000 sats at 20 sat/vB: the challenge fee the operator receives is worth more
+        // than half the deposit, the challenger's disprove output less.
+        let c = crate::ocp::builder::adder(4);
+        let keys = Keys::from_seed([42; 32], 3);
+        let mut p = params_for(&c, &["7", "a"], 3);
+        p.amount = 25_000;
+        p.fee_rate = 20;
+        let g = crate::ocp::store::new_setup(p, c, &keys).unwrap();
+        let sigs = crate::ocp::sign::sign_graph(&g, &keys, |_, _| {}).unwrap();
+        for (sc, winner) in [
+            (Scenario::Fraud(Some(3)), Party::Challenger),
+            (Scenario::Equivocate, Party::Challenger),
+            (Scenario::Honest, Party::Operator),
+            (Scenario::Unchallenged, Party::Operator),
+        ] {
+            let r = simulate(&g, &keys, &sigs, sc, &Options::default()).unwrap();
+            assert!(r.ok, "{sc}: {:#?}", r.failures);
+            assert_eq!(r.winner, Some(winner), "{sc}");
+        }
     }
 
     #[test]
