@@ -1275,6 +1275,46 @@ mod tests {
     }
 
     #[test]
+    fn setup_refuses_a_deposit_too_small_to_pay_for_a_disprove() {
+        let c = crate::ocp::builder::adder(4);
+        let keys = Keys::from_seed([42; 32], 3);
+        let with_amount = |amount: u64| {
+            let mut p = params_for(&c, &["7", "a"], 3);
+            p.amount = amount;
+            p.fee_rate = 20;
+            crate::ocp::store::new_setup(p, c.clone(), &keys)
+        };
+        // The reviewer's repro: every pre-signed transaction fits, the disprove does not.
+        let e = with_amount(18_500)
+            .err()
+            .expect("18,500 sats cannot pay a disprove");
+        let OcpError::Usage(m) = &e else {
+            panic!("{e}")
+        };
+        assert!(m.contains("disprove"), "{m}");
+        let min: u64 = m
+            .split("use --amount ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no minimum amount in: {m}"));
+        assert!(with_amount(min - 1).is_err());
+        // At the minimum, a lie is disproved and the disprove keeps a non-dust output.
+        let g = with_amount(min).unwrap();
+        let sigs = crate::ocp::sign::sign_graph(&g, &keys, |_, _| {}).unwrap();
+        let r = simulate(
+            &g,
+            &keys,
+            &sigs,
+            Scenario::Fraud(Some(3)),
+            &Options::default(),
+        )
+        .unwrap();
+        assert!(r.ok, "{:#?}", r.failures);
+        assert_eq!(r.winner, Some(Party::Challenger));
+    }
+
+    #[test]
     fn the_winner_is_who_took_the_deposit_even_when_it_is_small() {
         // 25,000 sats at 20 sat/vB: the challenge fee the operator receives is worth more
         // than half the deposit, the challenger's disprove output less.

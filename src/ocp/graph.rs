@@ -455,8 +455,21 @@ impl Graph {
         }
         // The final tree: built first, since the last Assert pays to it.
         let nleaves = g.leaf_count();
+        // The heaviest challenger spend (script and witness bytes), checked for its fee below.
+        let mut heaviest = (1usize, 0usize);
         let leaves: Vec<TapLeafHash> = (0..nleaves)
-            .map(|l| super::taptree::leaf_hash(&g.leaf_script(l)))
+            .map(|l| {
+                let script = g.leaf_script(l);
+                let witness = match g.leaf_kind(l) {
+                    LeafKind::Payout => 0,
+                    LeafKind::Disprove(s) => 21 * g.step_wires(s).len(),
+                    LeafKind::Equivocation(_) => 42,
+                };
+                if l > 0 && script.len() + witness > heaviest.1 {
+                    heaviest = (l, script.len() + witness);
+                }
+                super::taptree::leaf_hash(&script)
+            })
             .collect();
         g.final_tree = TapTree::from_leaf_hashes(&g.secp, nums_key(), leaves);
 
@@ -835,6 +848,9 @@ impl Graph {
                 },
             )],
         )?;
+        // Every disprove and equivocation spend must pay its fee and keep a non-dust
+        // output: the heaviest one, with the longest control block of the tree.
+        g.leaf_spend_tx(heaviest.0)?;
         Ok(g)
     }
 
@@ -871,10 +887,11 @@ impl Graph {
         let fixed: u64 = outs.iter().filter_map(|(_, v, _)| *v).sum();
         let rest = total_in.checked_sub(fixed + fee).filter(|r| *r >= CONNECTOR_SATS).ok_or_else(|| {
             OcpError::Usage(format!(
-                "--amount {} sats cannot pay for `{name}`: it has {total_in} sats in, needs {fixed} for connectors and {fee} in fees ({} vB at {} sat/vB); raise --amount or lower --fee-rate",
+                "--amount {} sats cannot pay for `{name}`: it has {total_in} sats in, needs {fixed} for connectors, {fee} in fees ({} vB at {} sat/vB) and {CONNECTOR_SATS} for a non-dust output; use --amount {} or more, or lower --fee-rate",
                 self.setup.params.amount,
                 weight.to_vbytes_ceil(),
-                self.setup.params.fee_rate
+                self.setup.params.fee_rate,
+                self.setup.params.amount + (fixed + fee + CONNECTOR_SATS).saturating_sub(total_in)
             ))
         })?;
         tx.output[0].value = Amount::from_sat(rest);
@@ -1125,7 +1142,22 @@ impl Graph {
         };
         let weight = tx.weight();
         let fee = weight.to_vbytes_ceil() * self.setup.params.fee_rate;
-        tx.output[0].value = Amount::from_sat(prevout.value.to_sat().saturating_sub(fee));
+        // A shallower leaf's control block is shorter: check the fee at the tree's depth,
+        // so one check of the heaviest leaf covers every leaf.
+        let cb_hashes = (tx.input[0].witness.last().map_or(33, <[u8]>::len) - 33) / 32;
+        let deepest = weight + Weight::from_wu(32 * (self.final_tree.depth() - cb_hashes) as u64);
+        let deepest_fee = deepest.to_vbytes_ceil() * self.setup.params.fee_rate;
+        let have = prevout.value.to_sat();
+        if have < deepest_fee + CONNECTOR_SATS {
+            return Err(OcpError::Usage(format!(
+                "--amount {} sats cannot pay for a challenger's spend of the final carrier (a disprove or equivocation): the carrier holds {have} sats, the heaviest spend needs {deepest_fee} in fees ({} vB at {} sat/vB) and {CONNECTOR_SATS} for a non-dust output; use --amount {} or more, or lower --fee-rate",
+                self.setup.params.amount,
+                deepest.to_vbytes_ceil(),
+                self.setup.params.fee_rate,
+                self.setup.params.amount + deepest_fee + CONNECTOR_SATS - have
+            )));
+        }
+        tx.output[0].value = Amount::from_sat(have - fee);
         tx.input[0].witness = Witness::new();
         let name = match self.leaf_kind(l) {
             LeafKind::Equivocation(w) => format!("equivocation-w{w}"),
