@@ -327,6 +327,42 @@ fn inspect_reports_sizes_and_standardness() {
         .stdout(contains("final TapTree"));
 }
 
+/// An edit of graph.json, and what it does.
+type GraphEdit = (&'static str, fn(&mut serde_json::Value));
+
+#[test]
+fn graph_json_with_its_transaction_list_edited_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("g");
+    setup(&dir, "builtin:adder8", &["01", "02"], &[]);
+    let path = dir.join("graph.json");
+    let original: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let edits: Vec<GraphEdit> = vec![
+        ("no transactions listed, claim changed", |g| {
+            g["transactions"] = serde_json::json!([]);
+            g["params"]["claimed_outputs"] = serde_json::json!(["ff"]);
+        }),
+        ("one transaction left off", |g| {
+            g["transactions"].as_array_mut().unwrap().pop();
+        }),
+    ];
+    for (what, edit) in edits {
+        let mut g = original.clone();
+        edit(&mut g);
+        std::fs::write(&path, serde_json::to_string(&g).unwrap()).unwrap();
+        for cmd in ["sign", "inspect"] {
+            zkm()
+                .args(["challenge", cmd])
+                .arg(&dir)
+                .assert()
+                .code(67)
+                .stderr(contains("graph.json lists"));
+        }
+        eprintln!("{what}: refused");
+    }
+}
+
 #[test]
 fn bad_input_fails_with_the_documented_exit_code() {
     let tmp = tempfile::tempdir().unwrap();

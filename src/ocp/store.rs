@@ -150,6 +150,22 @@ pub fn load(dir: &Path) -> Result<Graph, OcpError> {
         OcpError::Usage(m) => bad(GRAPH, m),
         e => e,
     })?;
+    // The listed names must be exactly the graph's: an edited list must not skip the check.
+    let listed: Vec<&str> = header
+        .transactions
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    let built: Vec<&str> = g.txs.iter().map(|t| t.name.as_str()).collect();
+    if listed != built {
+        return Err(OcpError::Data(format!(
+            "graph.json lists {} transactions ({}), but its parameters, circuit.txt and commitments.json give {} ({})\n  hint: a file was edited; re-run `zkm challenge setup`",
+            listed.len(),
+            listed.join(", "),
+            built.len(),
+            built.join(", ")
+        )));
+    }
     for t in &header.transactions {
         let ours = g.tx(&t.name).map(|x| x.txid().to_string());
         if ours.as_deref() != Some(t.txid.as_str()) {
