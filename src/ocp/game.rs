@@ -1021,19 +1021,22 @@ pub fn simulate(
     })
 }
 
-/// Tampered disprove and equivocation spends, checked against the final carrier.
+/// Tampered disprove and equivocation spends, checked against the final carrier. Each
+/// starts from a valid spend (a disprove of gate 0 with the openings of an operator lying
+/// there, and both openings of a wire), which must itself be accepted, so that every
+/// refusal is due to its mutation alone.
 fn tamper_leaves(game: &mut Game) -> Result<(), OcpError> {
     let g = game.g;
-    let values = game.values.clone();
+    let lie = operator_values(g, Some(0));
     let lam = game.lamport.clone();
-    let honest = |w: u32, _: usize| Some(lam.preimage(w, values[w as usize]));
+    let lying = |w: u32, _: usize| Some(lam.preimage(w, lie[w as usize]));
     let both = |w: u32, k: usize| Some(lam.preimage(w, k == 1));
     let step_leaf = g.leaf_of_step(Step::Gate(0));
     let eq_leaf = g.leaf_of_equivocation(g.setup.circuit.input_bits());
     for (l, open, what) in [
         (
             step_leaf,
-            &honest as &dyn Fn(u32, usize) -> Option<Preimage>,
+            &lying as &dyn Fn(u32, usize) -> Option<Preimage>,
             "disprove leaf",
         ),
         (
@@ -1042,17 +1045,35 @@ fn tamper_leaves(game: &mut Game) -> Result<(), OcpError> {
             "equivocation leaf",
         ),
     ] {
-        let Some((gtx, tx)) = game.leaf_tx(l, open)? else {
-            continue;
-        };
-        let Some(prevouts) = game.prevouts_of(&tx) else {
-            continue;
-        };
-        // The equivocation spend with both openings is valid: a positive control.
-        if what == "equivocation leaf" && verify_tx(&tx, &prevouts).is_err() {
+        let built = game.leaf_tx(l, open)?;
+        let Some(((gtx, tx), prevouts)) =
+            built.and_then(|(gtx, tx)| game.prevouts_of(&tx).map(|p| ((gtx, tx), p)))
+        else {
             game.failures
-                .push("tamper: a valid equivocation proof was refused".into());
+                .push(format!("tamper: cannot build a valid {what} spend"));
+            continue;
+        };
+        let valid = verify_tx(&tx, &prevouts);
+        if let Err(e) = &valid {
+            game.failures
+                .push(format!("tamper: a valid {what} spend was refused ({e})"));
         }
+        game.records.push(TxRecord {
+            step: format!("control (not broadcast): a valid {what} spend"),
+            tx: gtx.name.clone(),
+            txid: tx.compute_txid().to_string(),
+            weight: tx.weight().to_wu(),
+            vsize: tx.weight().to_vbytes_ceil(),
+            fee: 0,
+            inputs: 1,
+            result: match valid {
+                Ok(_) => "scripts valid".into(),
+                Err(e) => format!("refused: {e}"),
+            },
+            accepted: false,
+            as_intended: true,
+            hex: String::new(),
+        });
         for m in [
             Mutation::CorruptSignature,
             Mutation::WrongPreimage,
@@ -1386,6 +1407,15 @@ mod tests {
                 .iter()
                 .any(|s| s.tx.starts_with(tx) && s.step.contains(what))
         };
+        // The disprove and equivocation mutations start from spends that are valid.
+        for what in ["disprove leaf", "equivocation leaf"] {
+            assert!(
+                r.steps.iter().any(|s| s.step
+                    == format!("control (not broadcast): a valid {what} spend")
+                    && s.result == "scripts valid"),
+                "no valid {what} spend to tamper with"
+            );
+        }
         for (tx, what) in [
             ("deposit", "corrupted signature"),
             ("deposit", "redirected"),
