@@ -14,7 +14,7 @@ use super::commit::{LamportSecret, Openings, Preimage};
 use super::graph::{Graph, GraphTx, LeafKind, Signer, Step};
 use super::keys::{tagged, Keys};
 use super::script;
-use super::sign::{input_sighash, sign_single, Signatures};
+use super::sign::{input_sighash, sign_nofn, sign_single, Signatures};
 use super::verify::verify_tx;
 use super::OcpError;
 
@@ -239,7 +239,7 @@ impl<'a> Game<'a> {
         let spend = &gtx.spends[i];
         let items = match spend.signer {
             Signer::NofN => {
-                let sigs = self.sigs.get(&gtx.name, i)?;
+                let sigs = self.nofn_sigs(gtx, tx, i)?;
                 let pre: Vec<Preimage> = spend
                     .opens
                     .iter()
@@ -251,7 +251,7 @@ impl<'a> Game<'a> {
                 // [operator signature, n-of-n signatures…]: the n-of-n is checked first.
                 let h = input_sighash(tx, &gtx.prevouts, i, spend)?;
                 let mut items = vec![sign_single(&self.keys.operator, &h, spend.sighash, false)];
-                items.extend(self.g.nofn.witness(&self.sigs.get(&gtx.name, i)?));
+                items.extend(self.g.nofn.witness(&self.nofn_sigs(gtx, tx, i)?));
                 items
             }
             Signer::Funder => {
@@ -264,6 +264,50 @@ impl<'a> Game<'a> {
             }
         };
         Ok(gtx.witness(i, items))
+    }
+
+    /// The n-of-n signatures of input `i` of `tx`: the pre-signed ones when `tx` signs
+    /// the same message as the graph's template (the challenge's SINGLE|ANYONECANPAY input
+    /// stays valid as the challenger adds its coin), else fresh ones from the signers'
+    /// keys in secrets.json, so that a changed copy (another nSequence) is refused by
+    /// what consensus checks, not by a stale signature.
+    fn nofn_sigs(
+        &self,
+        gtx: &GraphTx,
+        tx: &Transaction,
+        i: usize,
+    ) -> Result<Vec<Vec<u8>>, OcpError> {
+        let spend = &gtx.spends[i];
+        if input_sighash(tx, &gtx.prevouts, i, spend)?
+            == input_sighash(&gtx.tx, &gtx.prevouts, i, spend)?
+        {
+            self.sigs.get(&gtx.name, i)
+        } else {
+            sign_nofn(
+                self.g,
+                self.keys,
+                tx,
+                &gtx.prevouts,
+                i,
+                spend,
+                &format!("{} changed", gtx.name),
+            )
+        }
+    }
+
+    /// Graph transaction `name`, changed by `change` and then signed.
+    fn signed_changed(
+        &self,
+        name: &str,
+        change: impl Fn(&mut Transaction),
+    ) -> Result<Transaction, OcpError> {
+        let gtx = self.g.get(name)?;
+        let mut tx = gtx.tx.clone();
+        change(&mut tx);
+        for i in 0..tx.input.len() {
+            tx.input[i].witness = self.input_witness(gtx, &tx, i)?;
+        }
+        Ok(tx)
     }
 
     /// Puts `tx` to the chain; records it and whether the outcome is the intended one.
@@ -604,10 +648,40 @@ impl<'a> Game<'a> {
             let mut t = tx.clone();
             let what = m.apply(&mut t, self.g);
             if m == Mutation::TimelockBypass {
-                // Re-sign what the challenger signs, so only the timelock is wrong.
-                if gtx.spends[0].signer == Signer::Challenger {
-                    t.input[0].witness = self.input_witness(&gtx, &t, 0)?;
+                // Re-sign every input (the n signers from secrets.json, or the
+                // challenger), so only the leaf's CHECKSEQUENCEVERIFY can refuse it.
+                for i in 0..t.input.len() {
+                    t.input[i].witness = self.input_witness(&gtx, &t, i)?;
                 }
+                // The control: re-signed with only nLockTime changed (no script reads it),
+                // the copy is valid, so the re-signing itself is sound.
+                let mut c = tx.clone();
+                c.lock_time = bitcoin::absolute::LockTime::from_consensus(1);
+                for i in 0..c.input.len() {
+                    c.input[i].witness = self.input_witness(&gtx, &c, i)?;
+                }
+                let valid = verify_tx(&c, &prevouts);
+                if let Err(e) = &valid {
+                    self.failures.push(format!(
+                        "tamper {name}: re-signed with another nLockTime, it is refused ({e})"
+                    ));
+                }
+                self.records.push(TxRecord {
+                    step: "control (not broadcast): re-signed with another nLockTime".into(),
+                    tx: name.to_string(),
+                    txid: c.compute_txid().to_string(),
+                    weight: c.weight().to_wu(),
+                    vsize: c.weight().to_vbytes_ceil(),
+                    fee: 0,
+                    inputs: c.input.len(),
+                    result: match valid {
+                        Ok(_) => "scripts valid".into(),
+                        Err(e) => format!("refused: {e}"),
+                    },
+                    accepted: false,
+                    as_intended: true,
+                    hex: String::new(),
+                });
             }
             self.expect_refused(name, &what, &t, &prevouts);
         }
@@ -715,7 +789,7 @@ impl Mutation {
                     .unwrap_or(1);
                 tx.input[0].sequence = Sequence::from_height(v.saturating_sub(1) as u16);
                 return format!(
-                    "timelock bypass (nSequence {} instead of {v})",
+                    "timelock bypass (nSequence {} instead of {v}, re-signed)",
                     v.saturating_sub(1)
                 );
             }
@@ -920,10 +994,12 @@ pub fn simulate(
                         "payout",
                         false,
                     )?;
-                    let mut tx = game.signed("payout")?;
-                    tx.input[0].sequence = Sequence::ZERO;
+                    // Re-signed by the n signers: only the leaf's CSV can refuse it.
+                    let tx = game.signed_changed("payout", |t| {
+                        t.input[0].sequence = Sequence::ZERO;
+                    })?;
                     game.submit(
-                        "operator tries the payout with nSequence 0",
+                        "operator tries the payout with nSequence 0, re-signed",
                         "payout",
                         &tx,
                         false,
@@ -1359,6 +1435,26 @@ mod tests {
     }
 
     #[test]
+    fn a_payout_re_signed_with_nsequence_0_is_refused_by_the_script() {
+        for mode in [NofNMode::Musig2, NofNMode::Checksigadd] {
+            let (g, keys, sigs) = game_for(crate::ocp::builder::adder(4), &["7", "a"], mode);
+            let r = simulate(&g, &keys, &sigs, Scenario::EarlyPayout, &Options::default()).unwrap();
+            assert!(r.ok, "{mode:?}: {:#?}", r.failures);
+            let s = r
+                .steps
+                .iter()
+                .find(|s| s.step.contains("nSequence 0, re-signed"))
+                .expect("the nSequence 0 payout is tried");
+            // BIP68 allows nSequence 0 at once: only the leaf's CSV refuses it.
+            assert!(
+                !s.accepted && s.result.contains("script interpreter refused"),
+                "{mode:?}: {}",
+                s.result
+            );
+        }
+    }
+
+    #[test]
     fn every_scenario_ends_as_intended_on_a_builtin_adder() {
         for mode in [NofNMode::Musig2, NofNMode::Checksigadd] {
             let (g, keys, sigs) = game_for(crate::ocp::builder::adder(4), &["7", "a"], mode);
@@ -1407,6 +1503,16 @@ mod tests {
                 .iter()
                 .any(|s| s.tx.starts_with(tx) && s.step.contains(what))
         };
+        // The timelock bypasses are re-signed: a copy re-signed with only nLockTime changed
+        // is valid, so the bypass is refused by the leaf's CSV, not by a stale signature.
+        for tx in ["payout", "payout-unchallenged", "timeout-0"] {
+            assert!(
+                r.steps.iter().any(|s| s.tx == tx
+                    && s.step == "control (not broadcast): re-signed with another nLockTime"
+                    && s.result == "scripts valid"),
+                "no re-signed control for {tx}"
+            );
+        }
         // The disprove and equivocation mutations start from spends that are valid.
         for what in ["disprove leaf", "equivocation leaf"] {
             assert!(

@@ -167,6 +167,45 @@ fn musig_sign(
     last.ok_or_else(|| OcpError::Data("no signers".into()))
 }
 
+/// The n-of-n's witness signatures for input `i` of `tx` (a graph transaction, or a copy
+/// the simulation changed), checked against the aggregate key for MuSig2. `session` names
+/// the signing session (the nonces of a seeded run depend on it).
+pub fn sign_nofn(
+    g: &Graph,
+    keys: &Keys,
+    tx: &Transaction,
+    prevouts: &[TxOut],
+    i: usize,
+    spend: &Spend,
+    session: &str,
+) -> Result<Vec<Vec<u8>>, OcpError> {
+    let msg = input_sighash(tx, prevouts, i, spend)?;
+    Ok(match g.setup.params.n_of_n {
+        NofNMode::Musig2 => {
+            let sig = musig_sign(g, keys, &msg, format!("{session}:{i}").as_bytes())?;
+            let xonly = match &g.nofn {
+                super::script::NofN::Musig2(k) => *k,
+                super::script::NofN::CheckSigAdd(_) => unreachable!("mode is musig2"),
+            };
+            let s = bitcoin::secp256k1::schnorr::Signature::from_slice(&sig)
+                .map_err(|e| OcpError::Data(e.to_string()))?;
+            bitcoin::key::Secp256k1::verification_only()
+                .verify_schnorr(&s, &Message::from_digest(msg), &xonly)
+                .map_err(|e| {
+                    OcpError::Data(format!(
+                        "MuSig2 signature for {session}:{i} does not verify: {e}"
+                    ))
+                })?;
+            vec![with_flag(sig, spend.sighash)]
+        }
+        NofNMode::Checksigadd => keys
+            .signers
+            .iter()
+            .map(|k| sign_single(k, &msg, spend.sighash, false))
+            .collect(),
+    })
+}
+
 /// Pre-signs every n-of-n input of the graph. `progress(done, total)` is called per input.
 pub fn sign_graph(
     g: &Graph,
@@ -176,7 +215,6 @@ pub fn sign_graph(
     if keys.public() != g.setup.keys {
         return Err(OcpError::Data("the secret keys do not match graph.json's public keys; sign with the keys the graph was set up with".into()));
     }
-    let secp = bitcoin::key::Secp256k1::verification_only();
     let todo: Vec<(usize, usize)> = g
         .txs
         .iter()
@@ -195,32 +233,15 @@ pub fn sign_graph(
     };
     for (n, &(t, i)) in todo.iter().enumerate() {
         let gtx = &g.txs[t];
-        let spend = &gtx.spends[i];
-        let msg = input_sighash(&gtx.tx, &gtx.prevouts, i, spend)?;
-        let sigs = match g.setup.params.n_of_n {
-            NofNMode::Musig2 => {
-                let sig = musig_sign(g, keys, &msg, format!("{}:{i}", gtx.name).as_bytes())?;
-                let xonly = match &g.nofn {
-                    super::script::NofN::Musig2(k) => *k,
-                    super::script::NofN::CheckSigAdd(_) => unreachable!("mode is musig2"),
-                };
-                let s = bitcoin::secp256k1::schnorr::Signature::from_slice(&sig)
-                    .map_err(|e| OcpError::Data(e.to_string()))?;
-                secp.verify_schnorr(&s, &Message::from_digest(msg), &xonly)
-                    .map_err(|e| {
-                        OcpError::Data(format!(
-                            "MuSig2 signature for {}:{i} does not verify: {e}",
-                            gtx.name
-                        ))
-                    })?;
-                vec![with_flag(sig, spend.sighash)]
-            }
-            NofNMode::Checksigadd => keys
-                .signers
-                .iter()
-                .map(|k| sign_single(k, &msg, spend.sighash, false))
-                .collect(),
-        };
+        let sigs = sign_nofn(
+            g,
+            keys,
+            &gtx.tx,
+            &gtx.prevouts,
+            i,
+            &gtx.spends[i],
+            &gtx.name,
+        )?;
         out.sessions += 1;
         out.signatures.insert(
             format!("{}:{i}", gtx.name),
