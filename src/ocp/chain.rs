@@ -147,8 +147,8 @@ impl Chain {
                 tip: self.height,
             });
         }
-        self.inputs_verified += tx.input.len();
         let scripts = verify_tx(tx, &prevouts);
+        self.inputs_verified += super::verify::inputs_checked(&scripts);
         self.last_script_check = Some(scripts.clone().map(|_| ()));
         if let Some(r) = refuse {
             return Err(r);
@@ -265,6 +265,29 @@ mod tests {
             Err(Reject::DoubleSpend { .. })
         ));
         assert_eq!(chain.inputs_verified, 3);
+    }
+
+    #[test]
+    fn counts_only_the_inputs_the_interpreter_ran() {
+        // Input 0 fails (nSequence below its CSV), so input 1 is never interpreted.
+        let (op, coin, mut tx) = csv_coin_and_spend(5);
+        let op2 = OutPoint {
+            txid: Txid::from_byte_array([8; 32]),
+            vout: 0,
+        };
+        tx.input.push(TxIn {
+            previous_output: op2,
+            ..Default::default()
+        });
+        let mut chain = Chain::new();
+        chain.fund(op, coin.clone());
+        chain.fund(op2, coin);
+        chain.mine(10);
+        match chain.broadcast(&tx) {
+            Err(Reject::Script(e)) => assert_eq!((e.input, e.checked), (0, 1)),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(chain.inputs_verified, 1);
     }
 
     #[test]

@@ -602,8 +602,8 @@ impl<'a> Game<'a> {
     // ---- Tampering: every mutation must be refused by libbitcoinconsensus ----
 
     fn expect_refused(&mut self, name: &str, what: &str, tx: &Transaction, prevouts: &[TxOut]) {
-        self.chain.inputs_verified += tx.input.len();
         let r = verify_tx(tx, prevouts);
+        self.chain.inputs_verified += super::verify::inputs_checked(&r);
         let refused = r.is_err();
         if !refused {
             self.failures.push(format!(
@@ -637,7 +637,9 @@ impl<'a> Game<'a> {
 
     fn tamper_suite(&mut self, name: &str, tx: &Transaction) -> Result<(), OcpError> {
         let prevouts = self.g.get(name)?.prevouts.clone();
-        if let Err(e) = verify_tx(tx, &prevouts) {
+        let untampered = verify_tx(tx, &prevouts);
+        self.chain.inputs_verified += super::verify::inputs_checked(&untampered);
+        if let Err(e) = untampered {
             self.failures.push(format!(
                 "tamper {name}: the untampered transaction is refused ({e})"
             ));
@@ -661,6 +663,7 @@ impl<'a> Game<'a> {
                     c.input[i].witness = self.input_witness(&gtx, &c, i)?;
                 }
                 let valid = verify_tx(&c, &prevouts);
+                self.chain.inputs_verified += super::verify::inputs_checked(&valid);
                 if let Err(e) = &valid {
                     self.failures.push(format!(
                         "tamper {name}: re-signed with another nLockTime, it is refused ({e})"
@@ -1130,6 +1133,7 @@ fn tamper_leaves(game: &mut Game) -> Result<(), OcpError> {
             continue;
         };
         let valid = verify_tx(&tx, &prevouts);
+        game.chain.inputs_verified += super::verify::inputs_checked(&valid);
         if let Err(e) = &valid {
             game.failures
                 .push(format!("tamper: a valid {what} spend was refused ({e})"));

@@ -12,6 +12,8 @@ pub const FLAGS: u32 = bitcoinconsensus::VERIFY_ALL_PRE_TAPROOT | bitcoinconsens
 pub struct ScriptRejected {
     pub input: usize,
     pub reason: String,
+    /// How many inputs the interpreter ran, the refused one included (it stops there).
+    pub checked: usize,
 }
 
 /// Verifies one input of `tx`, which spends `prevouts` (one per input, in order).
@@ -39,6 +41,7 @@ fn verify_input_bytes(
     let spent = prevouts.get(input).ok_or_else(|| ScriptRejected {
         input,
         reason: "no spent output given for this input".into(),
+        checked: 0,
     })?;
     bitcoinconsensus::verify_with_flags(
         spent.script_pubkey.as_bytes(),
@@ -51,6 +54,7 @@ fn verify_input_bytes(
     .map_err(|e| ScriptRejected {
         input,
         reason: format!("{e:?}"),
+        checked: 1,
     })
 }
 
@@ -64,11 +68,23 @@ pub fn verify_tx(tx: &Transaction, prevouts: &[TxOut]) -> Result<usize, ScriptRe
                 tx.input.len(),
                 prevouts.len()
             ),
+            checked: 0,
         });
     }
     let bytes = consensus::serialize(tx);
     for i in 0..tx.input.len() {
-        verify_input_bytes(&bytes, prevouts, i)?;
+        verify_input_bytes(&bytes, prevouts, i).map_err(|e| ScriptRejected {
+            checked: i + e.checked,
+            ..e
+        })?;
     }
     Ok(tx.input.len())
+}
+
+/// How many inputs a [`verify_tx`] call ran through the interpreter.
+pub fn inputs_checked(r: &Result<usize, ScriptRejected>) -> usize {
+    match r {
+        Ok(n) => *n,
+        Err(e) => e.checked,
+    }
 }
