@@ -646,9 +646,9 @@ impl<'a> Game<'a> {
             return Ok(());
         }
         let gtx = self.g.get(name)?.clone();
-        for m in mutations(&gtx, tx) {
+        for (input, m) in mutations(&gtx, tx) {
             let mut t = tx.clone();
-            let what = m.apply(&mut t, self.g);
+            let what = m.apply(&mut t, self.g, input);
             if m == Mutation::TimelockBypass {
                 // Re-sign every input (the n signers from secrets.json, or the
                 // challenger), so only the leaf's CHECKSEQUENCEVERIFY can refuse it.
@@ -727,18 +727,22 @@ enum Mutation {
     AlteredOutputs,
 }
 
-fn mutations(gtx: &GraphTx, tx: &Transaction) -> Vec<Mutation> {
-    let s = &gtx.spends[0];
-    let mut m = vec![Mutation::CorruptSignature, Mutation::AlteredOutputs];
-    if s.leaf.is_some() {
-        m.push(Mutation::WrongControlBlock);
-        m.push(Mutation::WrongLeaf);
-    }
-    if !s.opens.is_empty() {
-        m.push(Mutation::WrongPreimage);
-    }
-    if tx.input[0].sequence.to_relative_lock_time().is_some() {
-        m.push(Mutation::TimelockBypass);
+/// The mutations tried on a transaction, with the input each one changes: every input
+/// gets those its spend allows, the outputs are redirected once.
+fn mutations(gtx: &GraphTx, tx: &Transaction) -> Vec<(usize, Mutation)> {
+    let mut m = vec![(0, Mutation::AlteredOutputs)];
+    for (i, s) in gtx.spends.iter().enumerate() {
+        m.push((i, Mutation::CorruptSignature));
+        if s.leaf.is_some() {
+            m.push((i, Mutation::WrongControlBlock));
+            m.push((i, Mutation::WrongLeaf));
+        }
+        if !s.opens.is_empty() {
+            m.push((i, Mutation::WrongPreimage));
+        }
+        if tx.input[i].sequence.to_relative_lock_time().is_some() {
+            m.push((i, Mutation::TimelockBypass));
+        }
     }
     m
 }
@@ -761,8 +765,18 @@ fn corrupt_sig(w: &mut Witness) {
 }
 
 impl Mutation {
-    fn apply(self, tx: &mut Transaction, g: &Graph) -> String {
-        let w = &mut tx.input[0].witness;
+    /// Applies the mutation to input `input`; says what it did.
+    fn apply(self, tx: &mut Transaction, g: &Graph, input: usize) -> String {
+        let what = self.apply_to(tx, g, input);
+        if input == 0 {
+            what
+        } else {
+            format!("{what} on input {input}")
+        }
+    }
+
+    fn apply_to(self, tx: &mut Transaction, g: &Graph, input: usize) -> String {
+        let w = &mut tx.input[input].witness;
         let mut items: Vec<Vec<u8>> = w.iter().map(|i| i.to_vec()).collect();
         let n = items.len();
         match self {
@@ -785,12 +799,12 @@ impl Mutation {
                 items[first][0] ^= 0x01;
             }
             Mutation::TimelockBypass => {
-                let v = tx.input[0]
+                let v = tx.input[input]
                     .sequence
                     .to_relative_lock_time()
                     .map(|l| l.to_consensus_u32())
                     .unwrap_or(1);
-                tx.input[0].sequence = Sequence::from_height(v.saturating_sub(1) as u16);
+                tx.input[input].sequence = Sequence::from_height(v.saturating_sub(1) as u16);
                 return format!(
                     "timelock bypass (nSequence {} instead of {v}, re-signed)",
                     v.saturating_sub(1)
@@ -955,7 +969,7 @@ pub fn simulate(
                         // spent outputs: the unchallenged payout and the timeouts.
                         let mut names = vec!["payout-unchallenged".to_string()];
                         names.extend((1..g.assert_count()).map(|i| format!("timeout-{i}")));
-                        for name in names.iter().take(2) {
+                        for name in &names {
                             let tx = game.signed(name)?;
                             game.tamper_suite(name, &tx)?;
                         }
@@ -1161,7 +1175,7 @@ fn tamper_leaves(game: &mut Game) -> Result<(), OcpError> {
             Mutation::WrongLeaf,
         ] {
             let mut t = tx.clone();
-            let text = m.apply(&mut t, g);
+            let text = m.apply(&mut t, g, 0);
             game.expect_refused(&gtx.name, &format!("{what}: {text}"), &t, &prevouts);
         }
     }
@@ -1456,6 +1470,80 @@ mod tests {
                 s.result
             );
         }
+    }
+
+    /// One public input bit copied `n` times: `n` committed wires, the last one the output.
+    fn copies(n: usize) -> crate::ocp::bristol::Circuit {
+        let lines: Vec<String> = (0..n).map(|j| format!("1 1 {j} {} EQW", j + 1)).collect();
+        let text = format!("{n} {}\n1 1\n1 1\n\n{}\n", n + 1, lines.join("\n"));
+        crate::ocp::bristol::Circuit::parse(&text).unwrap()
+    }
+
+    #[test]
+    fn tamper_reaches_every_input_and_every_timeout() {
+        // 6,000 committed wires: two Assert transactions of several inputs each.
+        let (g, keys, sigs) = game_for(copies(6_000), &["1"], NofNMode::Musig2);
+        assert!(g.assert_count() >= 2);
+        assert!(g.batches.iter().all(|b| b.len() >= 2));
+        let r = simulate(&g, &keys, &sigs, Scenario::Tamper, &Options::default()).unwrap();
+        assert!(r.ok, "{:#?}", r.failures);
+        let has = |tx: &str, what: &str| {
+            r.steps
+                .iter()
+                .any(|s| s.tx == tx && s.step.starts_with("tampered") && s.step.contains(what))
+        };
+        for a in 1..=g.assert_count() {
+            let tx = format!("assert-{a}");
+            for i in 1..g.batches[a - 1].len() {
+                for what in [
+                    "corrupted signature",
+                    "wrong preimage",
+                    "wrong control block",
+                    "wrong leaf script (OP_TRUE)",
+                ] {
+                    assert!(
+                        has(&tx, &format!("{what} on input {i}")),
+                        "{tx}: {what} on input {i}"
+                    );
+                }
+            }
+        }
+        for what in [
+            "corrupted signature on input 1",
+            "wrong leaf script (OP_TRUE) on input 1",
+        ] {
+            assert!(
+                has("payout-unchallenged", what),
+                "payout-unchallenged: {what}"
+            );
+        }
+        for i in 0..g.assert_count() {
+            let tx = format!("timeout-{i}");
+            assert!(has(&tx, "timelock bypass"), "{tx}");
+            assert!(has(&tx, "corrupted signature"), "{tx}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_claim_with_every_gate_correct_is_disproved_at_its_output_bit() {
+        // The operator computes every gate honestly but claims another output.
+        let c = crate::ocp::builder::adder(4);
+        let keys = Keys::from_seed([42; 32], 3);
+        let mut p = params_for(&c, &["7", "a"], 3);
+        assert_eq!(p.claimed_outputs, ["1"]);
+        p.claimed_outputs = vec!["0".into()];
+        let g = crate::ocp::store::new_setup(p, c, &keys).unwrap();
+        let sigs = crate::ocp::sign::sign_graph(&g, &keys, |_, _| {}).unwrap();
+        // `honest` tries every disprove leaf: only output bit 0's is accepted.
+        let r = simulate(&g, &keys, &sigs, Scenario::Honest, &Options::default()).unwrap();
+        let accepted: Vec<&str> = r
+            .steps
+            .iter()
+            .filter(|s| s.accepted && s.tx.starts_with("disprove"))
+            .map(|s| s.tx.as_str())
+            .collect();
+        assert_eq!(accepted, ["disprove-output0"]);
+        assert_eq!(r.winner, Some(Party::Challenger));
     }
 
     #[test]
