@@ -108,7 +108,7 @@ pub struct SignArgs {
 /// Play one branch of the game on a local chain.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Scenarios: honest, fraud, fraud:GATE, no-assert, early-payout, equivocate, unchallenged, tamper.\nThe exit code is 0 when the game ends as the protocol intends, 105 otherwise."
+    after_help = "Scenarios: honest, fraud, fraud:GATE, no-assert, stall:I, early-payout, equivocate, unchallenged, tamper.\nThe exit code is 0 when the game ends as the protocol intends, 105 otherwise."
 )]
 pub struct SimulateArgs {
     /// The game directory (signed).

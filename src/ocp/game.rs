@@ -37,10 +37,12 @@ pub enum Scenario {
     Equivocate,
     Unchallenged,
     Tamper,
+    /// The operator stops after `assert-I` (1 ≤ I < K); the challenger takes timeout-I.
+    Stall(usize),
 }
 
 pub const SCENARIOS: &str =
-    "honest, fraud, fraud:GATE, no-assert, early-payout, equivocate, unchallenged, tamper";
+    "honest, fraud, fraud:GATE, no-assert, stall:I, early-payout, equivocate, unchallenged, tamper";
 
 impl FromStr for Scenario {
     type Err = OcpError;
@@ -55,6 +57,14 @@ impl FromStr for Scenario {
             "tamper" => Scenario::Tamper,
             _ => match s.strip_prefix("fraud:").map(str::parse::<usize>) {
                 Some(Ok(g)) => Scenario::Fraud(Some(g)),
+                _ if s.starts_with("stall:") => match s["stall:".len()..].parse::<usize>() {
+                    Ok(i) => Scenario::Stall(i),
+                    Err(_) => {
+                        return Err(OcpError::Usage(format!(
+                            "`{s}`: stall:I takes the number of the last Assert published"
+                        )))
+                    }
+                },
                 _ => {
                     return Err(OcpError::Usage(format!(
                         "unknown scenario `{s}`; use one of: {SCENARIOS}"
@@ -76,6 +86,7 @@ impl std::fmt::Display for Scenario {
             Scenario::Equivocate => write!(f, "equivocate"),
             Scenario::Unchallenged => write!(f, "unchallenged"),
             Scenario::Tamper => write!(f, "tamper"),
+            Scenario::Stall(i) => write!(f, "stall:{i}"),
         }
     }
 }
@@ -95,7 +106,9 @@ impl Scenario {
             | Scenario::EarlyPayout
             | Scenario::Unchallenged
             | Scenario::Tamper => Party::Operator,
-            Scenario::Fraud(_) | Scenario::NoAssert | Scenario::Equivocate => Party::Challenger,
+            Scenario::Fraud(_) | Scenario::NoAssert | Scenario::Stall(_) | Scenario::Equivocate => {
+                Party::Challenger
+            }
         }
     }
 }
@@ -998,6 +1011,39 @@ pub fn simulate(
                         true,
                     )?;
                 }
+                Scenario::Stall(i) => {
+                    let k = g.assert_count();
+                    if i == 0 || i >= k {
+                        return Err(OcpError::Usage(format!(
+                            "stall:{i}: the operator stops after assert-I, and this graph has {k} Assert transactions, so I must be 1 to {}{}",
+                            k - 1,
+                            if k < 2 { " (none here: use no-assert)" } else { "" }
+                        )));
+                    }
+                    game.challenge()?;
+                    for a in 1..=i {
+                        game.play(
+                            "operator opens the commitments",
+                            &format!("assert-{a}"),
+                            true,
+                        )?;
+                    }
+                    let t = format!("timeout-{i}");
+                    game.play("challenger tries the timeout at once", &t, false)?;
+                    game.chain.mine(p.next_assert_deadline as u32 - 2);
+                    game.play("challenger tries the timeout one block early", &t, false)?;
+                    game.chain.mine(1);
+                    game.play(
+                        &format!("operator stopped after assert-{i}: challenger takes the timeout"),
+                        &t,
+                        true,
+                    )?;
+                    game.play(
+                        "operator tries the next Assert after the timeout",
+                        &format!("assert-{}", i + 1),
+                        false,
+                    )?;
+                }
                 Scenario::EarlyPayout => {
                     game.play(
                         "operator tries the unchallenged payout at once",
@@ -1521,6 +1567,28 @@ mod tests {
             let tx = format!("timeout-{i}");
             assert!(has(&tx, "timelock bypass"), "{tx}");
             assert!(has(&tx, "corrupted signature"), "{tx}");
+        }
+    }
+
+    #[test]
+    fn an_operator_stalling_after_any_assert_loses_to_that_timeout() {
+        let (g, keys, sigs) = game_for(copies(13_000), &["1"], NofNMode::Musig2);
+        assert!(g.assert_count() >= 3);
+        for i in 1..g.assert_count() {
+            let r = simulate(&g, &keys, &sigs, Scenario::Stall(i), &Options::default()).unwrap();
+            assert!(r.ok, "stall:{i}: {:#?}", r.failures);
+            assert_eq!(r.winner, Some(Party::Challenger));
+            let t = format!("timeout-{i}");
+            let tries: Vec<bool> = r
+                .steps
+                .iter()
+                .filter(|s| s.tx == t)
+                .map(|s| s.accepted)
+                .collect();
+            assert_eq!(tries, [false, false, true], "stall:{i}");
+        }
+        for bad in [0, g.assert_count()] {
+            assert!(simulate(&g, &keys, &sigs, Scenario::Stall(bad), &Options::default()).is_err());
         }
     }
 
