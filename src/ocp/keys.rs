@@ -127,7 +127,7 @@ impl Keys {
                 "keys file: `signers` is empty; give at least one signer key".into(),
             ));
         }
-        Ok(Keys {
+        let keys = Keys {
             signers: f
                 .signers
                 .iter()
@@ -139,7 +139,18 @@ impl Keys {
             funder: secret("funder", &f.funder)?,
             lamport_seed: hex32("lamport_seed", &f.lamport_seed)?,
             seed: f.seed.as_deref().map(|s| hex32("seed", s)).transpose()?,
-        })
+        };
+        // A seed makes the MuSig2 nonces deterministic: accept it only in a test file
+        // whose every key it derives, never beside real keys.
+        if let Some(seed) = keys.seed {
+            let derived = Keys::from_seed(seed, keys.signers.len());
+            if derived.public() != keys.public() || derived.lamport_seed != keys.lamport_seed {
+                return Err(OcpError::Data(
+                    "keys file: `seed` does not derive these keys; a seed makes the MuSig2 nonces deterministic (for reproducible tests only), so remove the `seed` field from a file of real keys".into(),
+                ));
+            }
+        }
+        Ok(keys)
     }
 
     pub fn to_json(&self) -> String {
@@ -170,6 +181,28 @@ impl Keys {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_seed_beside_keys_it_does_not_derive_is_refused() {
+        let mut real = Keys::random(3);
+        // The seed's own keys load, with the seed (reproducible test nonces).
+        let seeded = Keys::from_seed([1; 32], 3);
+        assert_eq!(
+            Keys::from_json(&seeded.to_json()).unwrap().seed,
+            Some([1; 32])
+        );
+        // Real keys with a seed field would sign with nonces anyone holding it can derive.
+        real.seed = Some([1; 32]);
+        let Err(e) = Keys::from_json(&real.to_json()) else {
+            panic!("real keys with a seed were accepted")
+        };
+        assert!(
+            matches!(&e, OcpError::Data(m) if m.contains("`seed` does not derive")),
+            "{e}"
+        );
+        real.seed = None;
+        assert_eq!(Keys::from_json(&real.to_json()).unwrap().seed, None);
+    }
 
     #[test]
     fn seed_gives_the_same_keys_and_json_round_trips() {
