@@ -481,7 +481,7 @@ fn bad_input_fails_with_the_documented_exit_code() {
                 o,
             ],
             64,
-            "raise --amount",
+            "or more, or lower --fee-rate",
         ),
         (
             vec!["sign", broken.to_str().unwrap()],
