@@ -580,7 +580,7 @@ fn epoll_wait(
     if r != Ret::Ok(0) || timeout_ns == Some(0) {
         return Ok(r);
     }
-    let deadline = timeout_ns.map(|t| vm.now_ns() + t);
+    let deadline = timeout_ns.map(|t| vm.now_ns().saturating_add(t));
     vm.block_current(
         Wait::Epoll {
             epfd,
@@ -604,11 +604,8 @@ pub fn epoll_pwait2(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     let timeout = if a[3] == 0 {
         None
     } else {
-        match super::time::read_timespec(vm, a[3], true) {
-            Ok((s, ns)) if s >= 0 && (0..1_000_000_000).contains(&ns) => {
-                Some(s as u64 * 1_000_000_000 + ns as u64)
-            }
-            Ok(_) => return ret(Err(EINVAL)),
+        match super::time::read_timeout_ns(vm, a[3], true) {
+            Ok(ns) => Some(ns),
             Err(e) => return ret(Err(e)),
         }
     };

@@ -455,6 +455,60 @@ pub(crate) fn ret(r: Result<u32, u32>) -> Result<Ret, VmError> {
     })
 }
 
+/// A small VM and a direct way to call handlers, for the tests of every syscall module.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{lookup, Ret};
+    use crate::elf::{Program, Segment};
+    use crate::vm::{Config, Vm, VmError};
+
+    /// Where the test program starts: `syscall; beq $0,$0,-2; nop`.
+    pub const BASE: u32 = 0x0040_0000;
+    /// A read-write data area of two pages.
+    pub const DATA: u32 = BASE + 0x1000;
+
+    /// A VM with the test program and the data pages.
+    pub fn vm() -> Vm {
+        let mut text: Vec<u8> = [0x0000_000cu32, 0x1000_fffe, 0]
+            .iter()
+            .flat_map(|w| w.to_be_bytes())
+            .collect();
+        text.resize(0x1000, 0);
+        let segment = |vaddr, mem_size, flags, data| Segment {
+            vaddr,
+            mem_size,
+            flags,
+            data,
+        };
+        let program = Program {
+            entry: BASE,
+            segments: vec![
+                segment(BASE, 0x1000, 5, text),
+                segment(DATA, 0x2000, 6, vec![]),
+            ],
+            phdr_vaddr: None,
+            phnum: 0,
+            phentsize: 0,
+            symbols: vec![],
+            go: None,
+        };
+        let config = Config {
+            argv: vec!["t".into()],
+            env: vec![],
+            input: b"input".to_vec(),
+            max_cycles: None,
+            stdout: Box::new(std::io::sink()),
+            stderr: Box::new(std::io::sink()),
+        };
+        Vm::new(program, config).unwrap()
+    }
+
+    /// Calls the handler of o32 call `number` with `args`.
+    pub fn call(vm: &mut Vm, number: u32, args: [u32; 6]) -> Result<Ret, VmError> {
+        (lookup(number).expect("implemented").handler)(vm, &args)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
