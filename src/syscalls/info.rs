@@ -9,7 +9,7 @@ use crate::vm::{Vm, VmError, PID};
 
 const RLIM_INFINITY: u64 = u64::MAX;
 const RLIMIT_STACK: u32 = 3;
-const RLIMIT_NOFILE: u32 = 5;
+pub(crate) const RLIMIT_NOFILE: u32 = 5;
 
 /// Resource limits at start: 8 MiB stack, 1024/4096 open files, everything else unlimited.
 pub fn default_rlimits() -> BTreeMap<u32, (u64, u64)> {

@@ -287,26 +287,27 @@ pub fn fcntl(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
         F_DUPFD | F_DUPFD_CLOEXEC => {
             let mut new = f.clone();
             new.cloexec = cmd == F_DUPFD_CLOEXEC;
-            match &new.file {
+            if let File::Epoll(_) | File::EventFd { .. } = new.file {
+                return Err(vm.unsupported("fcntl", "duplicating an eventfd or epoll fd".into()));
+            }
+            let file = new.file.clone();
+            let n = match vm.kernel.alloc_fd_from(arg, new) {
+                Ok(n) => n,
+                Err(e) => return ret(Err(e)),
+            };
+            match file {
                 File::PipeRead(p) => {
-                    if let Some(pp) = vm.kernel.pipes.get_mut(p) {
+                    if let Some(pp) = vm.kernel.pipes.get_mut(&p) {
                         pp.readers += 1
                     }
                 }
                 File::PipeWrite(p) => {
-                    if let Some(pp) = vm.kernel.pipes.get_mut(p) {
+                    if let Some(pp) = vm.kernel.pipes.get_mut(&p) {
                         pp.writers += 1
                     }
                 }
-                File::Epoll(_) | File::EventFd { .. } => {
-                    return Err(vm.unsupported("fcntl", "duplicating an eventfd or epoll fd".into()))
-                }
                 _ => {}
             }
-            let n = (arg..)
-                .find(|n| !vm.kernel.fds.contains_key(n))
-                .unwrap_or(arg);
-            vm.kernel.fds.insert(n, new);
             Ok(n)
         }
         _ => Err(EINVAL),
@@ -362,7 +363,7 @@ pub fn eventfd2(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
         flags: O_RDWR | (flags & O_NONBLOCK),
         cloexec: flags & O_CLOEXEC != 0,
     });
-    ret(Ok(fd))
+    ret(fd)
 }
 
 /// `pipe2(fds, flags)`: writes the read and write descriptors to `fds[0]`, `fds[1]`.
@@ -377,8 +378,25 @@ pub fn pipe2(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
         flags: mode | (flags & O_NONBLOCK),
         cloexec: flags & O_CLOEXEC != 0,
     };
-    let r = vm.kernel.alloc_fd(mk(File::PipeRead(p), O_RDONLY));
-    let w = vm.kernel.alloc_fd(mk(File::PipeWrite(p), O_WRONLY));
+    let fds = vm
+        .kernel
+        .alloc_fd(mk(File::PipeRead(p), O_RDONLY))
+        .and_then(
+            |r| match vm.kernel.alloc_fd(mk(File::PipeWrite(p), O_WRONLY)) {
+                Ok(w) => Ok((r, w)),
+                Err(e) => {
+                    vm.kernel.fds.remove(&r);
+                    Err(e)
+                }
+            },
+        );
+    let (r, w) = match fds {
+        Ok(rw) => rw,
+        Err(e) => {
+            vm.kernel.pipes.remove(&p);
+            return ret(Err(e));
+        }
+    };
     let mut b = r.to_be_bytes().to_vec();
     b.extend(w.to_be_bytes());
     if let Err(e) = vm.user_write(out, &b) {
@@ -400,7 +418,7 @@ pub fn epoll_create1(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
         flags: O_RDWR,
         cloexec: a[0] & O_CLOEXEC != 0,
     });
-    ret(Ok(fd))
+    ret(fd)
 }
 
 /// `epoll_ctl(epfd, op, fd, event)`; `struct epoll_event` is `{u32 events; u32 pad;
@@ -610,4 +628,63 @@ pub fn epoll_pwait2(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
         }
     };
     epoll_wait(vm, a[0], a[1], a[2], timeout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{call, vm, DATA};
+    use super::*;
+
+    const FCNTL: u32 = 4055;
+    const EVENTFD2: u32 = 4325;
+    const PIPE2: u32 = 4328;
+
+    #[test]
+    fn fcntl_dupfd_respects_the_open_file_limit() {
+        // (scenario, minimum descriptor, expected result); the soft limit is 1024.
+        let cases: &[(&str, u32, Ret)] = &[
+            ("lowest free from 0", 0, Ret::Ok(4)),
+            ("lowest free from 100", 100, Ret::Ok(100)),
+            ("last below the limit", 1023, Ret::Ok(1023)),
+            ("at the limit", 1024, Ret::Err(EINVAL)),
+            ("u32::MAX", u32::MAX, Ret::Err(EINVAL)),
+        ];
+        for &(name, min, want) in cases {
+            let mut vm = vm();
+            let got = call(&mut vm, FCNTL, [1, F_DUPFD, min, 0, 0, 0]).unwrap();
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn running_out_of_descriptors_gives_emfile() {
+        let mut vm = vm();
+        // fds 0..=3 are open; 1020 eventfds fill the table up to the soft limit.
+        for n in 4..1024 {
+            assert_eq!(
+                call(&mut vm, EVENTFD2, [0; 6]).unwrap(),
+                Ret::Ok(n),
+                "eventfd {n}"
+            );
+        }
+        // (scenario, call, arguments)
+        let cases: &[(&str, u32, [u32; 6])] = &[
+            ("eventfd2", EVENTFD2, [0; 6]),
+            ("pipe2", PIPE2, [DATA, 0, 0, 0, 0, 0]),
+            ("fcntl F_DUPFD", FCNTL, [1, F_DUPFD, 0, 0, 0, 0]),
+        ];
+        for &(name, number, args) in cases {
+            let got = call(&mut vm, number, args).unwrap();
+            assert_eq!(got, Ret::Err(EMFILE), "{name}");
+        }
+        assert!(vm.kernel.pipes.is_empty(), "a failed pipe2 leaves no pipe");
+        // Closing one descriptor makes room for one, not two: pipe2 still fails whole.
+        assert_eq!(
+            call(&mut vm, 4006, [500, 0, 0, 0, 0, 0]).unwrap(),
+            Ret::Ok(0)
+        );
+        let got = call(&mut vm, PIPE2, [DATA, 0, 0, 0, 0, 0]).unwrap();
+        assert_eq!(got, Ret::Err(EMFILE));
+        assert!(!vm.kernel.fds.contains_key(&500));
+    }
 }

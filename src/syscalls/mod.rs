@@ -302,11 +302,26 @@ impl Kernel {
         }
     }
 
-    /// The lowest free descriptor number.
-    pub fn alloc_fd(&mut self, fd: Fd) -> u32 {
-        let n = (0..).find(|n| !self.fds.contains_key(n)).unwrap_or(0);
+    /// Installs `fd` at the lowest free descriptor number; `EMFILE` when every number
+    /// below the soft `RLIMIT_NOFILE` is taken.
+    pub fn alloc_fd(&mut self, fd: Fd) -> Result<u32, u32> {
+        self.alloc_fd_from(0, fd)
+    }
+
+    /// Installs `fd` at the lowest free descriptor number not below `min` (`F_DUPFD`):
+    /// `EINVAL` when `min` is not below the soft `RLIMIT_NOFILE`, `EMFILE` when no
+    /// number in between is free, as on Linux.
+    pub fn alloc_fd_from(&mut self, min: u32, fd: Fd) -> Result<u32, u32> {
+        let limit = self.rlimits.get(&info::RLIMIT_NOFILE).map_or(0, |l| l.0);
+        let limit = limit.min(u32::MAX as u64) as u32;
+        if min >= limit {
+            return Err(errno::EINVAL);
+        }
+        let n = (min..limit)
+            .find(|n| !self.fds.contains_key(n))
+            .ok_or(errno::EMFILE)?;
         self.fds.insert(n, fd);
-        n
+        Ok(n)
     }
 
     /// A new pipe id.
