@@ -259,7 +259,7 @@ impl Vm {
     pub(crate) fn deliver_fault(&mut self, e: Exception) -> Result<bool, VmError> {
         let pc = self.cpu.pc;
         if e == Exception::Fetch(SIGRETURN_ADDR) {
-            self.sigreturn();
+            self.sigreturn()?;
             return Ok(true);
         }
         let (sig, code, addr) = match e {
@@ -398,22 +398,36 @@ impl Vm {
         )
     }
 
-    /// `rt_sigreturn`: restores the registers and mask saved in the frame at `$sp`.
-    fn sigreturn(&mut self) {
+    /// `rt_sigreturn`: restores the registers and mask saved in the frame at `$sp`. A
+    /// frame that is not readable guest memory stops the run with a memory fault, where
+    /// Linux kills the process with `SIGSEGV`.
+    fn sigreturn(&mut self) -> Result<(), VmError> {
         *self.stats.syscalls.entry("rt_sigreturn").or_default() += 1;
         let frame = self.cpu.gpr[29];
-        let mc = frame + FRAME_UC + UC_MCONTEXT;
-        let rd = |vm: &mut Vm, addr: u32| vm.mem.load32(addr).unwrap_or(0);
-        let pc = rd(self, mc + SC_PC + 4);
+        let uc = frame
+            .checked_add(FRAME_UC)
+            .filter(|uc| uc.checked_add(UC_SIGMASK + SIGSET_SIZE).is_some())
+            .and_then(|uc| self.mem.read_bytes(uc, UC_SIGMASK + SIGSET_SIZE).ok());
+        let Some(uc) = uc else {
+            return Err(VmError::MemoryFault {
+                what: "rt_sigreturn with an unreadable signal frame (SIGSEGV)",
+                addr: frame,
+                pc: SIGRETURN_ADDR,
+                symbol: self.program.describe_addr(SIGRETURN_ADDR),
+            });
+        };
+        let rd = |off: u32| be_word(&uc, off as usize);
+        let mc = UC_MCONTEXT;
+        let pc = rd(mc + SC_PC + 4);
         let mut gpr = [0u32; 32];
         for (r, g) in gpr.iter_mut().enumerate().skip(1) {
-            *g = rd(self, mc + SC_REGS + 8 * r as u32 + 4);
+            *g = rd(mc + SC_REGS + 8 * r as u32 + 4);
         }
-        let hi = rd(self, mc + SC_MDHI + 4);
-        let lo = rd(self, mc + SC_MDLO + 4);
+        let hi = rd(mc + SC_MDHI + 4);
+        let lo = rd(mc + SC_MDLO + 4);
         let mut mask = [0u32; 4];
         for (i, m) in mask.iter_mut().enumerate() {
-            *m = rd(self, frame + FRAME_UC + UC_SIGMASK + 4 * i as u32);
+            *m = rd(UC_SIGMASK + 4 * i as u32);
         }
         for sig in [SIGKILL, SIGSTOP] {
             let (w, b) = sigbit(sig);
@@ -427,5 +441,54 @@ impl Vm {
         c.pc = pc;
         c.next_pc = pc.wrapping_add(4);
         c.llbit = false;
+        Ok(())
+    }
+}
+
+/// The big-endian word at byte `off` of `b` (which the caller has sized to hold it).
+pub(crate) fn be_word(b: &[u8], off: usize) -> u32 {
+    u32::from_be_bytes([b[off], b[off + 1], b[off + 2], b[off + 3]])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{vm, BASE, DATA};
+    use super::*;
+
+    #[test]
+    fn sigreturn_restores_a_readable_frame_and_faults_on_a_bad_one() {
+        // (scenario, $sp at rt_sigreturn, whether the frame is readable)
+        let cases: &[(&str, u32, bool)] = &[
+            ("frame in the data pages", DATA, true),
+            ("frame address wraps past 4 GiB", 0xffff_ff00, false),
+            ("frame in unmapped memory", 0x1000, false),
+            (
+                "frame runs off the end of the data pages",
+                DATA + 0x1f00,
+                false,
+            ),
+        ];
+        for &(name, sp, readable) in cases {
+            let mut vm = vm();
+            if readable {
+                let mc = sp + FRAME_UC + UC_MCONTEXT;
+                vm.user_write(mc + SC_PC + 4, &(BASE + 4).to_be_bytes())
+                    .unwrap();
+                vm.user_write(mc + SC_REGS + 8 * 2 + 4, &7u32.to_be_bytes())
+                    .unwrap();
+            }
+            vm.cpu.gpr[29] = sp;
+            let r = vm.deliver_fault(Exception::Fetch(SIGRETURN_ADDR));
+            match r {
+                Ok(true) if readable => {
+                    assert_eq!((vm.cpu.pc, vm.cpu.gpr[2]), (BASE + 4, 7), "{name}");
+                }
+                Err(VmError::MemoryFault { addr, what, .. }) if !readable => {
+                    assert_eq!(addr, sp, "{name}");
+                    assert!(what.contains("rt_sigreturn"), "{name}");
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
     }
 }
