@@ -180,6 +180,10 @@ pub fn mincore(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     let Some(len) = page_len(len) else {
         return ret(Err(ENOMEM));
     };
+    // A range past the end of the address space is not mapped memory (Linux: ENOMEM).
+    if addr as u64 + len as u64 > 1 << 32 {
+        return ret(Err(ENOMEM));
+    }
     let mut out = Vec::new();
     for k in 0..len >> PAGE_BITS {
         let p = addr + (k << PAGE_BITS);
@@ -211,4 +215,33 @@ pub fn brk(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     }
     vm.kernel.brk = want;
     ret(Ok(want))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{call, vm, DATA};
+    use super::*;
+
+    const MINCORE: u32 = 4217;
+
+    #[test]
+    fn mincore_reports_residency_and_rejects_ranges_past_the_address_space() {
+        // (scenario, addr, len, expected result)
+        let cases: &[(&str, u32, u32, Ret)] = &[
+            ("two data pages", DATA, 0x2000, Ret::Ok(0)),
+            ("misaligned", DATA + 1, 0x1000, Ret::Err(EINVAL)),
+            ("unmapped page", 0x1000, 0x1000, Ret::Err(ENOMEM)),
+            ("last page", 0xffff_f000, 0x1000, Ret::Ok(0)),
+            ("wraps past 4 GiB", 0xffff_f000, 0x2000, Ret::Err(ENOMEM)),
+        ];
+        for &(name, addr, len, want) in cases {
+            let mut vm = vm();
+            // The first and last pages are mapped, so only the range check can refuse
+            // a range that wraps from one to the other.
+            vm.mem.map(0, 0x1000, PROT_READ);
+            vm.mem.map(0xffff_f000, 0x1000, PROT_READ);
+            let got = call(&mut vm, MINCORE, [addr, len, DATA + 0x100, 0, 0, 0]).unwrap();
+            assert_eq!(got, want, "{name}");
+        }
+    }
 }
