@@ -167,7 +167,7 @@ impl Vm {
             }
             Op::Break => {
                 return Err(Exception::Trap {
-                    code: i.imm >> 10,
+                    code: i.imm,
                     is_break: true,
                 })
             }

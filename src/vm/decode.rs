@@ -185,7 +185,12 @@ pub fn decode(word: u32) -> Instr {
                     Syscall
                 }
                 13 => {
+                    // The code the kernel sees: the 20-bit field, or its upper ten bits
+                    // when they are used (as `break 7` encodes), like QEMU's linux-user.
                     imm = (word >> 6) & 0xfffff;
+                    if imm >= 1 << 10 {
+                        imm >>= 10;
+                    }
                     Break
                 }
                 15 if rs == 0 && rt == 0 && rd == 0 => Sync,
@@ -389,5 +394,22 @@ mod tests {
         assert_eq!(decode(0x1000_ffff).imm, (-4i32) as u32); // beq offset -1 words
         assert_eq!(decode(0x0c00_0010).imm, 0x40);
         assert_eq!(decode(0x3c01_1234).imm, 0x1234_0000);
+    }
+
+    #[test]
+    fn break_code_uses_the_low_bits_unless_the_upper_ten_are_set() {
+        // (scenario, word, code)
+        let cases: &[(&str, u32, u32)] = &[
+            ("break 7 in the upper ten bits", 0x0007_000d, 7),
+            ("code 7 in the low ten bits", 0x0000_01cd, 7),
+            ("code 6 in the low ten bits", 0x0000_018d, 6),
+            ("both halves: the upper wins", 0x0007_014d, 7),
+            ("largest low code", 0x0000_ffcd, 0x3ff),
+            ("zero", 0x0000_000d, 0),
+        ];
+        for &(name, word, code) in cases {
+            let ins = decode(word);
+            assert_eq!((ins.op, ins.imm), (Op::Break, code), "{name}");
+        }
     }
 }
