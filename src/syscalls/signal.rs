@@ -50,6 +50,29 @@ const SC_MDLO: u32 = 560;
 const UC_SIGMASK: u32 = UC_MCONTEXT + 592;
 const FRAME_SIZE: u32 = FRAME_UC + UC_SIGMASK + 16;
 
+/// The signal and `si_code` Linux raises for a `BREAK` or a fired trap with `code`: code 7
+/// is integer division by zero (`SIGFPE`/`FPE_INTDIV`), 6 overflow (`FPE_INTOVF`), the
+/// rest `SIGTRAP` (`TRAP_BRKPT` for `BREAK`).
+pub(crate) fn trap_signal(code: u32, is_break: bool) -> (u32, u32) {
+    match code {
+        7 => (SIGFPE, 1),
+        6 => (SIGFPE, 2),
+        _ => (SIGTRAP, is_break as u32),
+    }
+}
+
+/// The name of a synchronous-fault signal, for error messages.
+pub(crate) fn signal_name(sig: u32) -> &'static str {
+    match sig {
+        SIGILL => "SIGILL",
+        SIGTRAP => "SIGTRAP",
+        SIGFPE => "SIGFPE",
+        SIGBUS => "SIGBUS",
+        SIGSEGV => "SIGSEGV",
+        _ => "a signal",
+    }
+}
+
 /// Whether the default action of `sig` terminates the process (rather than ignoring the
 /// signal or stopping/continuing it).
 fn default_terminates(sig: u32) -> bool {
@@ -267,12 +290,8 @@ impl Vm {
             Exception::Fetch(a) if a % 4 == 0 => (SIGSEGV, self.segv_code(a), a),
             Exception::Mem(Fault::Misaligned(a)) | Exception::Fetch(a) => (SIGBUS, 1, a),
             Exception::Trap { code, is_break } => {
-                // Linux: break/trap code 7 is integer divide by zero, 6 overflow.
-                match code {
-                    7 => (SIGFPE, 1, pc),
-                    6 => (SIGFPE, 2, pc),
-                    _ => (SIGTRAP, if is_break { 1 } else { 0 }, pc),
-                }
+                let (sig, si_code) = trap_signal(code, is_break);
+                (sig, si_code, pc)
             }
             Exception::Overflow => (SIGFPE, 2, pc),
             Exception::Reserved => (SIGILL, 1, pc),

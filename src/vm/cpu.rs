@@ -706,25 +706,76 @@ mod tests {
     #[test]
     fn traps_and_reserved_words_stop_without_a_handler() {
         use crate::vm::VmError;
-        let cases: &[(&str, u32, &str)] = &[
-            ("teq fires", r(52, 0, 0, 0, 0), "trap instruction"),
-            ("break", 0x0000_000d, "BREAK"),
+        // (scenario, word, message, signal named, or None for an illegal instruction)
+        type Case = (&'static str, u32, &'static str, Option<&'static str>);
+        let cases: &[Case] = &[
+            (
+                "teq fires",
+                r(52, 0, 0, 0, 0),
+                "trap instruction fired with code 0",
+                Some("SIGTRAP"),
+            ),
+            (
+                "teq code 7",
+                r(52, 0, 0, 0, 0) | (7 << 6),
+                "code 7",
+                Some("SIGFPE"),
+            ),
+            (
+                "teq code 6",
+                r(52, 0, 0, 0, 0) | (6 << 6),
+                "code 6",
+                Some("SIGFPE"),
+            ),
+            (
+                "break",
+                0x0000_000d,
+                "BREAK instruction with code 0",
+                Some("SIGTRAP"),
+            ),
+            (
+                "break 7 high",
+                0x0007_000d,
+                "BREAK instruction with code 7",
+                Some("SIGFPE"),
+            ),
+            (
+                "break 7 low",
+                0x0000_01cd,
+                "BREAK instruction with code 7",
+                Some("SIGFPE"),
+            ),
             (
                 "reserved word",
                 0xffff_ffff,
                 "illegal instruction 0xffffffff",
+                None,
             ),
-            ("add overflow", r(32, 8, 8, 10, 0), "overflow"),
+            (
+                "add overflow",
+                r(32, 8, 8, 10, 0),
+                "integer overflow in ADD",
+                Some("SIGFPE"),
+            ),
         ];
-        for &(name, word, msg) in cases {
+        for &(name, word, msg, signal) in cases {
             let mut vm = vm_with(&[word]);
             vm.cpu.gpr[8] = 0x7fff_ffff;
             let err = vm.run(10, &mut trace::NoTracer).unwrap_err();
             assert!(err.to_string().contains(msg), "{name}: {err}");
-            assert!(matches!(
-                err,
-                VmError::MemoryFault { .. } | VmError::IllegalInstruction { .. }
-            ));
+            match (&err, signal) {
+                (
+                    VmError::Trap {
+                        signal: got, pc, ..
+                    },
+                    Some(want),
+                ) => {
+                    assert_eq!((*got, *pc), (want, BASE), "{name}");
+                }
+                (VmError::IllegalInstruction { pc, .. }, None) => assert_eq!(*pc, BASE),
+                _ => panic!("{name}: {err:?}"),
+            }
+            assert!(!err.to_string().contains("memory fault"), "{name}: {err}");
         }
         // tne with equal operands does not fire.
         let vm = run(&[r(54, 8, 8, 0, 0)], &[], 1);

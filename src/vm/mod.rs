@@ -100,6 +100,17 @@ pub enum VmError {
         symbol: String,
     },
     #[error(
+        "{what} at pc {pc:#010x} in {symbol}\n\
+         the guest has no handler for {signal}, which Linux raises for it"
+    )]
+    Trap {
+        what: String,
+        /// The signal Linux raises for it: `SIGTRAP` or `SIGFPE`.
+        signal: &'static str,
+        pc: u32,
+        symbol: String,
+    },
+    #[error(
         "cycle limit of {limit} instructions reached at pc {pc:#010x} in {symbol}\n\
          raise it with --max-cycles, or check the guest for an endless loop"
     )]
@@ -120,7 +131,7 @@ impl crate::exit::ExitCode for VmError {
             VmError::UnknownSyscall { .. } | VmError::UnsupportedSyscall { .. } => {
                 exit::UNKNOWN_SYSCALL
             }
-            VmError::MemoryFault { .. } => exit::MEMORY_FAULT,
+            VmError::MemoryFault { .. } | VmError::Trap { .. } => exit::MEMORY_FAULT,
             VmError::CycleLimit { .. } => exit::CYCLE_LIMIT,
             VmError::Deadlock { .. } => exit::DEADLOCK,
         }
@@ -303,19 +314,21 @@ impl Vm {
                 pc,
                 symbol,
             },
-            Exception::Trap { code, is_break } => VmError::MemoryFault {
+            Exception::Trap { code, is_break } => VmError::Trap {
                 what: if is_break {
-                    "BREAK instruction (SIGTRAP) with no handler"
+                    format!("BREAK instruction with code {code}")
                 } else {
-                    "trap instruction fired (SIGTRAP) with no handler"
+                    format!("trap instruction fired with code {code}")
                 },
-                addr: code,
+                signal: crate::syscalls::signal::signal_name(
+                    crate::syscalls::signal::trap_signal(code, is_break).0,
+                ),
                 pc,
                 symbol,
             },
-            Exception::Overflow => VmError::MemoryFault {
-                what: "integer overflow trap (SIGFPE) with no handler",
-                addr: 0,
+            Exception::Overflow => VmError::Trap {
+                what: "integer overflow in ADD, ADDI or SUB".into(),
+                signal: "SIGFPE",
                 pc,
                 symbol,
             },
