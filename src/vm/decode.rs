@@ -185,11 +185,11 @@ pub fn decode(word: u32) -> Instr {
                     Syscall
                 }
                 13 => {
-                    // The code the kernel sees: the 20-bit field, or its upper ten bits
-                    // when they are used (as `break 7` encodes), like QEMU's linux-user.
+                    // The code Linux's `do_bp` sees: the 20-bit field, with its halves
+                    // swapped when the upper one is used (assemblers put `break 7` there).
                     imm = (word >> 6) & 0xfffff;
                     if imm >= 1 << 10 {
-                        imm >>= 10;
+                        imm = ((imm & 0x3ff) << 10) | (imm >> 10);
                     }
                     Break
                 }
@@ -403,7 +403,7 @@ mod tests {
             ("break 7 in the upper ten bits", 0x0007_000d, 7),
             ("code 7 in the low ten bits", 0x0000_01cd, 7),
             ("code 6 in the low ten bits", 0x0000_018d, 6),
-            ("both halves: the upper wins", 0x0007_014d, 7),
+            ("both halves are swapped", 0x0007_014d, (5 << 10) | 7),
             ("largest low code", 0x0000_ffcd, 0x3ff),
             ("zero", 0x0000_000d, 0),
         ];
