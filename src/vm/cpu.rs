@@ -171,7 +171,9 @@ impl Vm {
                     is_break: true,
                 })
             }
-            Op::Sync | Op::Synci | Op::Pref | Op::Cache => {}
+            Op::Sync | Op::Synci | Op::Pref => {}
+            // Privileged: user mode gets a coprocessor-unusable exception, SIGILL.
+            Op::Cache => return Err(Exception::Reserved),
             Op::Mfhi => c.gpr[rd] = c.hi,
             Op::Mthi => c.hi = rs,
             Op::Mflo => c.gpr[rd] = c.lo,
@@ -749,6 +751,12 @@ mod tests {
                 "reserved word",
                 0xffff_ffff,
                 "illegal instruction 0xffffffff",
+                None,
+            ),
+            (
+                "cache is privileged",
+                0xbc00_0000,
+                "illegal instruction 0xbc000000",
                 None,
             ),
             (
