@@ -17,6 +17,7 @@
 pub mod info;
 pub mod io;
 pub mod mem;
+pub mod names;
 pub mod signal;
 pub mod thread;
 pub mod time;
@@ -167,28 +168,9 @@ pub fn lookup(number: u32) -> Option<&'static Syscall> {
         .map(|i| &TABLE[i])
 }
 
-/// Names of o32 calls zkm does not implement, for error messages.
+/// The name of an o32 call zkm does not implement, for error messages.
 fn unimplemented_name(number: u32) -> &'static str {
-    match number {
-        4002 => "fork",
-        4011 => "execve",
-        4019 => "lseek",
-        4041 => "dup",
-        4042 => "pipe",
-        4063 => "dup2",
-        4104 => "setitimer",
-        4114 => "wait4",
-        4140 => "_llseek",
-        4146 => "writev",
-        4200 => "pread64",
-        4201 => "pwrite64",
-        4252 => "set_tid_address",
-        4257 => "timer_create",
-        4309 => "set_robust_list",
-        4327 => "dup3",
-        4366 => "statx",
-        _ => "not in zkm's table",
-    }
+    names::name(number).unwrap_or("not a Linux o32 system call")
 }
 
 /// An open file description.
@@ -390,9 +372,9 @@ impl Vm {
         Ok(())
     }
 
-    /// The address of the `SYSCALL` instruction being handled.
+    /// The address of the `SYSCALL` instruction being handled (in a delay slot too).
     pub(crate) fn syscall_pc(&self) -> u32 {
-        self.cpu.pc.wrapping_sub(4)
+        self.syscall_pc
     }
 
     /// An [`VmError::UnsupportedSyscall`] for the call being handled.
@@ -540,6 +522,33 @@ mod tests {
         }
         assert_eq!(lookup(4004).map(|s| s.name), Some("write"));
         assert!(lookup(4002).is_none());
+    }
+
+    #[test]
+    fn every_o32_call_has_its_linux_name() {
+        for entry in TABLE {
+            assert_eq!(
+                names::name(entry.number),
+                Some(entry.name),
+                "{}",
+                entry.number
+            );
+        }
+        // (number, name) of calls zkm does not implement
+        let cases: &[(u32, &str)] = &[
+            (4002, "fork"),
+            (4012, "chdir"),
+            (4077, "getrusage"),
+            (4116, "sysinfo"),
+            (4188, "poll"),
+            (4219, "getdents64"),
+            (4435, "clone3"),
+            (3999, "not a Linux o32 system call"),
+            (4999, "not a Linux o32 system call"),
+        ];
+        for &(number, name) in cases {
+            assert_eq!(unimplemented_name(number), name, "{number}");
+        }
     }
 
     #[test]

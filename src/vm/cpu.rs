@@ -163,6 +163,7 @@ impl Vm {
             Op::Syscall => {
                 c.pc = new_pc;
                 c.next_pc = new_next;
+                self.syscall_pc = pc;
                 return Err(Exception::Syscall);
             }
             Op::Break => {
@@ -788,6 +789,34 @@ mod tests {
         // tne with equal operands does not fire.
         let vm = run(&[r(54, 8, 8, 0, 0)], &[], 1);
         assert_eq!(vm.cpu.pc, BASE + 4);
+    }
+
+    #[test]
+    fn unknown_syscall_is_named_at_its_own_address_even_in_a_delay_slot() {
+        use crate::vm::VmError;
+        let jump = (2 << 26) | ((BASE + 0x100) >> 2 & 0x03ff_ffff);
+        // (scenario, code, address of the SYSCALL)
+        let cases: &[(&str, Vec<u32>, u32)] = &[
+            (
+                "straight line",
+                vec![i(9, 0, 2, 4012), 0x0000_000c],
+                BASE + 4,
+            ),
+            (
+                "in a jump's delay slot",
+                vec![i(9, 0, 2, 4012), jump, 0x0000_000c],
+                BASE + 8,
+            ),
+        ];
+        for (name, code, at) in cases {
+            let mut vm = vm_with(code);
+            match vm.run(10, &mut trace::NoTracer) {
+                Err(VmError::UnknownSyscall { name: call, pc, .. }) => {
+                    assert_eq!((call, pc), ("chdir", *at), "{name}");
+                }
+                other => panic!("{name}: {:?}", other.err()),
+            }
+        }
     }
 
     #[test]

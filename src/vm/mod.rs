@@ -169,6 +169,8 @@ pub struct Vm {
     pub(crate) slice_end: u64,
     pub(crate) idle_ns: u64,
     pub(crate) wait_seq: u64,
+    /// The address of the last `SYSCALL` executed, for error messages.
+    pub(crate) syscall_pc: u32,
     pub(crate) exit: Option<Exit>,
     max_cycles: u64,
 }
@@ -231,6 +233,7 @@ impl Vm {
             slice_end: sched::QUANTUM,
             idle_ns: 0,
             wait_seq: 0,
+            syscall_pc: 0,
             exit: None,
             max_cycles: config.max_cycles.unwrap_or(u64::MAX),
         })
