@@ -126,10 +126,9 @@ pub fn write(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
             } else {
                 &mut k.stderr
             };
-            // A host that stopped reading (a closed pipe) looks like EPIPE to the guest.
-            if out.write_all(&data).and_then(|_| out.flush()).is_err() {
-                return ret(Err(EPIPE));
-            }
+            // The guest's view must not depend on the host: when the host stopped reading
+            // (`zkm run x | head -1`), the write still succeeds and the bytes are dropped.
+            let _ = out.write_all(&data).and_then(|_| out.flush());
             ret(Ok(count))
         }
         File::Public => {
@@ -653,6 +652,31 @@ mod tests {
             let mut vm = vm();
             let got = call(&mut vm, FCNTL, [1, F_DUPFD, min, 0, 0, 0]).unwrap();
             assert_eq!(got, want, "{name}");
+        }
+    }
+
+    /// A host stream whose reader has gone away.
+    struct ClosedPipe;
+
+    impl std::io::Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    #[test]
+    fn host_write_failures_do_not_reach_the_guest() {
+        // (scenario, fd)
+        let cases: &[(&str, u32)] = &[("stdout", 1), ("stderr", 2)];
+        for &(name, fd) in cases {
+            let mut vm = vm();
+            vm.kernel.stdout = Box::new(ClosedPipe);
+            vm.kernel.stderr = Box::new(ClosedPipe);
+            let got = call(&mut vm, 4004, [fd, DATA, 5, 0, 0, 0]).unwrap();
+            assert_eq!(got, Ret::Ok(5), "{name}");
         }
     }
 
