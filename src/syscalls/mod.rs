@@ -9,7 +9,8 @@
 //! Signals: `rt_sigaction`, `rt_sigprocmask` and `sigaltstack` are recorded per process and
 //! thread. Signals sent with `kill`/`tkill`/`tgkill` are recorded and not delivered, except
 //! that a signal whose action is the default "terminate" kills the process like Linux
-//! (exit status 128 + N). Go sends `SIGURG` for asynchronous preemption; it still
+//! (exit status 128 + N), and one whose default terminates but that has a guest handler
+//! stops the run with [`VmError::UnsupportedSyscall`]. Go sends `SIGURG` for asynchronous preemption; it still
 //! preempts cooperatively without it. Synchronous faults (SIGSEGV, SIGBUS, SIGTRAP, SIGFPE,
 //! SIGILL) are delivered to the guest's handler with a Linux-compatible signal frame, so Go
 //! turns a nil dereference into its usual panic.

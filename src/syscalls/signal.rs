@@ -24,6 +24,7 @@ pub const SIGFPE: u32 = 8;
 pub const SIGKILL: u32 = 9;
 pub const SIGBUS: u32 = 10;
 pub const SIGSEGV: u32 = 11;
+pub const SIGURG: u32 = 21;
 pub const SIGSTOP: u32 = 23;
 
 const SIG_DFL: u32 = 0;
@@ -225,16 +226,30 @@ pub fn sigaltstack(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
 }
 
 /// Records a signal sent to the process or a thread; kills the process if the signal's
-/// action is the default and that default terminates.
-fn send(vm: &mut Vm, sig: u32) -> Result<Ret, VmError> {
+/// action is the default and that default terminates. A signal for a handler the guest
+/// installed cannot be delivered, so it stops the run rather than being lost while the
+/// call reports success. Only signals whose default is to be ignored (`SIGCHLD, SIGPWR,
+/// SIGWINCH, SIGURG`) are recorded even with a handler: Go's handler does nothing for them
+/// unless `signal.Notify` asked for them, and `SIGURG` is Go's preemption request.
+fn send(vm: &mut Vm, sig: u32, name: &'static str) -> Result<Ret, VmError> {
     if sig == 0 {
         return ret(Ok(0));
     }
     if sig > 128 {
         return ret(Err(EINVAL));
     }
-    vm.stats.signals_recorded += 1;
     let act = vm.kernel.sigactions[sig as usize];
+    let handled = act.handler != SIG_DFL && act.handler != SIG_IGN;
+    if handled && default_terminates(sig) && sig != SIGKILL {
+        return Err(vm.unsupported(
+            name,
+            format!(
+                "signal {sig} has a handler the guest installed; zkm delivers only \
+                 synchronous faults to handlers"
+            ),
+        ));
+    }
+    vm.stats.signals_recorded += 1;
     if sig == SIGKILL || (act.handler == SIG_DFL && default_terminates(sig)) {
         vm.exit = Some(Exit {
             code: 128 + sig as i32,
@@ -251,7 +266,7 @@ pub fn kill(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     if pid != crate::vm::PID as i32 && pid != 0 && pid != -1 {
         return ret(Err(ESRCH));
     }
-    send(vm, a[1])
+    send(vm, a[1], "kill")
 }
 
 fn thread_exists(vm: &Vm, tid: u32) -> bool {
@@ -265,7 +280,7 @@ pub fn tkill(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     if !thread_exists(vm, a[0]) {
         return ret(Err(ESRCH));
     }
-    send(vm, a[1])
+    send(vm, a[1], "tkill")
 }
 
 /// `tgkill(tgid, tid, sig)`.
@@ -273,7 +288,7 @@ pub fn tgkill(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     if a[0] != crate::vm::PID || !thread_exists(vm, a[1]) {
         return ret(Err(ESRCH));
     }
-    send(vm, a[2])
+    send(vm, a[2], "tgkill")
 }
 
 impl Vm {
@@ -473,6 +488,57 @@ pub(crate) fn be_word(b: &[u8], off: usize) -> u32 {
 mod tests {
     use super::super::testing::{vm, BASE, DATA};
     use super::*;
+
+    #[test]
+    fn sent_signals_are_recorded_kill_or_stop_the_run_when_a_handler_would_miss_them() {
+        const SIGUSR1: u32 = 16;
+        const SIGCHLD: u32 = 18;
+        let handler = BASE;
+        // (scenario, signal, its handler, expected outcome: Some(result) or None for an
+        // unsupported-call error)
+        let cases: &[(&str, u32, u32, Option<Ret>)] = &[
+            (
+                "SIGURG to Go's handler is recorded",
+                SIGURG,
+                handler,
+                Some(Ret::Ok(0)),
+            ),
+            (
+                "SIGCHLD to a handler is recorded",
+                SIGCHLD,
+                handler,
+                Some(Ret::Ok(0)),
+            ),
+            ("ignored signal", SIGUSR1, SIG_IGN, Some(Ret::Ok(0))),
+            ("default ignore", SIGCHLD, SIG_DFL, Some(Ret::Ok(0))),
+            ("default terminate", SIGUSR1, SIG_DFL, Some(Ret::NoReturn)),
+            ("SIGKILL", SIGKILL, SIG_DFL, Some(Ret::NoReturn)),
+            ("SIGUSR1 to a handler", SIGUSR1, handler, None),
+            ("SIGSEGV to a handler", SIGSEGV, handler, None),
+        ];
+        // (call, arguments before the signal)
+        let calls: &[(&str, u32, &[u32])] = &[
+            ("kill", 4037, &[crate::vm::PID]),
+            ("tkill", 4236, &[crate::vm::PID]),
+            ("tgkill", 4266, &[crate::vm::PID, crate::vm::PID]),
+        ];
+        for &(call_name, number, pre) in calls {
+            for &(name, sig, h, want) in cases {
+                let mut vm = vm();
+                vm.kernel.sigactions[sig as usize].handler = h;
+                let mut args = [0u32; 6];
+                args[..pre.len()].copy_from_slice(pre);
+                args[pre.len()] = sig;
+                match (super::super::testing::call(&mut vm, number, args), want) {
+                    (Ok(got), Some(want)) => assert_eq!(got, want, "{call_name}: {name}"),
+                    (Err(VmError::UnsupportedSyscall { name: n, .. }), None) => {
+                        assert_eq!(n, call_name, "{name}")
+                    }
+                    (other, _) => panic!("{call_name}: {name}: {other:?}"),
+                }
+            }
+        }
+    }
 
     #[test]
     fn sigreturn_restores_a_readable_frame_and_faults_on_a_bad_one() {
