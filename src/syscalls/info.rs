@@ -113,12 +113,16 @@ pub fn prlimit64(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     ret(Ok(0))
 }
 
-/// `getrlimit(resource, rlim)` with 32-bit fields (infinity reads as `0xffffffff`).
+/// The o32 `RLIM_INFINITY` of the 32-bit `getrlimit` (MIPS's `asm/resource.h`).
+const RLIM32_INFINITY: u32 = 0x7fff_ffff;
+
+/// `getrlimit(resource, rlim)` with 32-bit fields: a limit of `RLIM32_INFINITY` or more
+/// (unlimited included) reads as `RLIM32_INFINITY`, as Linux's `rlim64_to_rlim` does.
 pub fn getrlimit(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     let Some(&(cur, max)) = vm.kernel.rlimits.get(&a[0]) else {
         return ret(Err(EINVAL));
     };
-    let clamp = |v: u64| v.min(u32::MAX as u64) as u32;
+    let clamp = |v: u64| v.min(RLIM32_INFINITY as u64) as u32;
     let mut b = clamp(cur).to_be_bytes().to_vec();
     b.extend(clamp(max).to_be_bytes());
     ret(vm.user_write(a[1], &b).map(|_| 0))
@@ -173,5 +177,35 @@ pub fn prctl(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
             ret(Ok(0))
         }
         _ => ret(Err(EINVAL)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{call, vm, DATA};
+    use super::*;
+
+    #[test]
+    fn getrlimit_reports_unlimited_as_the_o32_infinity() {
+        const INF: u32 = RLIM32_INFINITY;
+        // (scenario, resource, soft, hard)
+        let cases: &[(&str, u32, u32, u32)] = &[
+            ("cpu time unlimited", 0, INF, INF),
+            ("stack 8 MiB, hard unlimited", RLIMIT_STACK, 8 << 20, INF),
+            ("open files", RLIMIT_NOFILE, 1024, 4096),
+        ];
+        for &(name, res, soft, hard) in cases {
+            let mut vm = vm();
+            assert_eq!(
+                call(&mut vm, 4076, [res, DATA, 0, 0, 0, 0]).unwrap(),
+                Ret::Ok(0)
+            );
+            let b = vm.user_read(DATA, 8).unwrap();
+            let got = (
+                super::super::signal::be_word(&b, 0),
+                super::super::signal::be_word(&b, 4),
+            );
+            assert_eq!(got, (soft, hard), "{name}");
+        }
     }
 }
