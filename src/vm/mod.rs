@@ -404,7 +404,7 @@ pub struct Report {
     pub signals_recorded: u64,
     /// Fault signals delivered to guest handlers.
     pub signals_delivered: u64,
-    /// Distinct 4 KiB pages that were ever allocated.
+    /// Distinct 4 KiB pages that were ever allocated (each page counts once).
     pub pages_touched: u64,
     /// The virtual clock at exit, in nanoseconds.
     pub virtual_ns: u64,
