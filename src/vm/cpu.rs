@@ -707,6 +707,194 @@ mod tests {
     }
 
     #[test]
+    fn taken_branch_likely_and_jalr_link_and_run_their_delay_slot() {
+        let jalr = |rd| r(9, 9, 0, rd, 0);
+        // Each program: control transfer; addiu $10,$0,1 (slot); addiu $11,$0,1 (skipped
+        // when taken); addiu $12,$0,1 (the target, BASE + 12).
+        let body = [i(9, 0, 10, 1), i(9, 0, 11, 1), i(9, 0, 12, 1)];
+        // (scenario, first word, registers, expected ($10, $11, $12, $31), $5)
+        type Case = (
+            &'static str,
+            u32,
+            Vec<(usize, u32)>,
+            (u32, u32, u32, u32),
+            u32,
+        );
+        let cases: Vec<Case> = vec![
+            ("beql taken", i(20, 0, 0, 2), vec![], (1, 0, 1, 0), 0),
+            ("bnel taken", i(21, 8, 0, 2), vec![(8, 1)], (1, 0, 1, 0), 0),
+            ("blezl taken", i(22, 8, 0, 2), vec![(8, 0)], (1, 0, 1, 0), 0),
+            ("bgtzl taken", i(23, 8, 0, 2), vec![(8, 1)], (1, 0, 1, 0), 0),
+            (
+                "bltzl taken",
+                i(1, 8, 2, 2),
+                vec![(8, u32::MAX)],
+                (1, 0, 1, 0),
+                0,
+            ),
+            ("bgezl taken", i(1, 0, 3, 2), vec![], (1, 0, 1, 0), 0),
+            (
+                "bltzall taken links",
+                i(1, 8, 18, 2),
+                vec![(8, u32::MAX)],
+                (1, 0, 1, BASE + 8),
+                0,
+            ),
+            (
+                "bgezall taken links",
+                i(1, 0, 19, 2),
+                vec![],
+                (1, 0, 1, BASE + 8),
+                0,
+            ),
+            (
+                "jalr links $31",
+                jalr(31),
+                vec![(9, BASE + 12)],
+                (1, 0, 1, BASE + 8),
+                0,
+            ),
+            (
+                "jalr links rd",
+                jalr(5),
+                vec![(9, BASE + 12)],
+                (1, 0, 1, 0),
+                BASE + 8,
+            ),
+        ];
+        for (name, first, regs, want, r5) in cases {
+            let mut words = vec![first];
+            words.extend(body);
+            let vm = run(&words, &regs, 3);
+            let g = &vm.cpu.gpr;
+            assert_eq!((g[10], g[11], g[12], g[31]), want, "{name}");
+            assert_eq!((g[5], vm.cpu.pc), (r5, BASE + 16), "{name}");
+        }
+    }
+
+    #[test]
+    fn overflow_and_immediate_traps_fire_exactly_when_the_manual_says() {
+        use crate::vm::VmError;
+        let regimm = |rt, imm| i(1, 8, rt, imm);
+        // (scenario, word, $8, $9, fires, $10 when it does not)
+        let cases: &[(&str, u32, u32, u32, bool, u32)] = &[
+            ("addi overflows", i(8, 8, 10, 1), 0x7fff_ffff, 0, true, 0),
+            (
+                "addi negative overflows",
+                i(8, 8, 10, 0xffff),
+                0x8000_0000,
+                0,
+                true,
+                0,
+            ),
+            ("addi in range", i(8, 8, 10, 0xffff), 5, 0, false, 4),
+            ("sub overflows", r(34, 8, 9, 10, 0), 0x8000_0000, 1, true, 0),
+            (
+                "sub in range",
+                r(34, 8, 9, 10, 0),
+                5,
+                7,
+                false,
+                (-2i32) as u32,
+            ),
+            (
+                "tgei fires on equal",
+                regimm(8, 0xffff),
+                u32::MAX,
+                0,
+                true,
+                0,
+            ),
+            (
+                "tgei quiet below",
+                regimm(8, 0xffff),
+                (-2i32) as u32,
+                0,
+                false,
+                0,
+            ),
+            (
+                "tgeiu sign-extends",
+                regimm(9, 0xffff),
+                u32::MAX,
+                0,
+                true,
+                0,
+            ),
+            ("tgeiu quiet below", regimm(9, 0xffff), 5, 0, false, 0),
+            (
+                "tlti fires below",
+                regimm(10, 0xffff),
+                (-2i32) as u32,
+                0,
+                true,
+                0,
+            ),
+            ("tlti quiet on equal", regimm(10, 5), 5, 0, false, 0),
+            ("tltiu fires below", regimm(11, 0xffff), 1, 0, true, 0),
+            ("tltiu quiet above", regimm(11, 1), u32::MAX, 0, false, 0),
+            ("teqi fires", regimm(12, 5), 5, 0, true, 0),
+            ("teqi quiet", regimm(12, 5), 6, 0, false, 0),
+            ("tnei fires", regimm(14, 5), 6, 0, true, 0),
+            ("tnei quiet", regimm(14, 5), 5, 0, false, 0),
+        ];
+        for &(name, word, a, b, fires, r10) in cases {
+            let mut vm = vm_with(&[word]);
+            vm.cpu.gpr[8] = a;
+            vm.cpu.gpr[9] = b;
+            let r = vm.run(1, &mut trace::NoTracer);
+            if fires {
+                match r {
+                    Err(VmError::Trap { pc, .. }) => assert_eq!(pc, BASE, "{name}"),
+                    other => panic!("{name}: {:?}", other.err()),
+                }
+                // A precise exception: the destination is untouched.
+                assert_eq!((vm.cpu.gpr[10], vm.cpu.pc), (0, BASE), "{name}");
+            } else {
+                assert!(r.is_ok(), "{name}: {:?}", r.err());
+                assert_eq!((vm.cpu.gpr[10], vm.cpu.pc), (r10, BASE + 4), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn unaligned_word_instructions_at_every_offset() {
+        let data = BASE + 0x1000; // holds 11 22 33 44
+        let (lwl, lwr, swl, swr) = (34, 38, 42, 46);
+        // (instruction, byte offset, result: $10 for loads, the word at data for stores);
+        // loads start from $10 = aabbccdd, stores write $9 = deadbeef.
+        let cases: &[(u32, u16, u32)] = &[
+            (lwl, 0, 0x1122_3344),
+            (lwl, 1, 0x2233_44dd),
+            (lwl, 2, 0x3344_ccdd),
+            (lwl, 3, 0x44bb_ccdd),
+            (lwr, 0, 0xaabb_cc11),
+            (lwr, 1, 0xaabb_1122),
+            (lwr, 2, 0xaa11_2233),
+            (lwr, 3, 0x1122_3344),
+            (swl, 0, 0xdead_beef),
+            (swl, 1, 0x11de_adbe),
+            (swl, 2, 0x1122_dead),
+            (swl, 3, 0x1122_33de),
+            (swr, 0, 0xef22_3344),
+            (swr, 1, 0xbeef_3344),
+            (swr, 2, 0xadbe_ef44),
+            (swr, 3, 0xdead_beef),
+        ];
+        for &(op, off, want) in cases {
+            let regs = [(8, data), (9, 0xdead_beef), (10, 0xaabb_ccdd)];
+            let rt = if op < 40 { 10 } else { 9 };
+            let mut vm = run(&[i(op, 8, rt, off)], &regs, 1);
+            let got = if op < 40 {
+                vm.cpu.gpr[10]
+            } else {
+                vm.mem.load32(data).unwrap()
+            };
+            assert_eq!(got, want, "op {op} offset {off}: {got:#010x}");
+        }
+    }
+
+    #[test]
     fn traps_and_reserved_words_stop_without_a_handler() {
         use crate::vm::VmError;
         // (scenario, word, message, signal named, or None for an illegal instruction)
