@@ -31,6 +31,11 @@ const F_GETFL: u32 = 3;
 const F_SETFL: u32 = 4;
 const F_DUPFD_CLOEXEC: u32 = 1030;
 
+/// A pipe's capacity in bytes (Linux's default of 16 pages).
+pub const PIPE_CAPACITY: usize = 65536;
+/// Writes up to this size to a pipe are atomic: all or nothing (`PIPE_BUF`).
+const PIPE_BUF: usize = 4096;
+
 /// Largest single read or write handled at once.
 const MAX_IO: u32 = 1 << 24;
 
@@ -98,7 +103,9 @@ pub fn read(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
             if let Some(pp) = vm.kernel.pipes.get_mut(&p) {
                 pp.buf.drain(..n);
             }
+            // Room for a writer waiting on EPOLLOUT.
             vm.kernel.generation += 1;
+            wake_epoll_waiters(vm);
             ret(Ok(n as u32))
         }
         File::Stdout | File::Stderr | File::Public | File::PipeWrite(_) | File::Epoll(_) => {
@@ -114,6 +121,7 @@ pub fn write(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
         return ret(Err(EBADF));
     };
     let file = f.file.clone();
+    let nonblock = f.flags & O_NONBLOCK != 0;
     let data = match vm.user_read(buf, count) {
         Ok(d) => d,
         Err(e) => return ret(Err(e)),
@@ -164,10 +172,23 @@ pub fn write(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
             if pipe.readers == 0 {
                 return ret(Err(EPIPE));
             }
-            pipe.buf.extend(data);
+            // Linux: a write of at most PIPE_BUF bytes goes in whole or not at all; a
+            // larger one takes what fits.
+            let room = PIPE_CAPACITY - pipe.buf.len();
+            let n = match data.len() {
+                len if len <= PIPE_BUF && len > room => 0,
+                len => len.min(room),
+            };
+            if n == 0 && !data.is_empty() {
+                if nonblock {
+                    return ret(Err(EAGAIN));
+                }
+                return Err(vm.unsupported("write", "blocking write to a full pipe".into()));
+            }
+            pipe.buf.extend(&data[..n]);
             k.generation += 1;
             wake_epoll_waiters(vm);
-            ret(Ok(count))
+            ret(Ok(n as u32))
         }
         File::Input | File::PipeRead(_) | File::Epoll(_) => ret(Err(EBADF)),
     }
@@ -239,6 +260,9 @@ pub fn close(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
             if let Some(pp) = vm.kernel.pipes.get_mut(&p) {
                 pp.readers -= 1;
             }
+            // The write end now reports EPOLLERR.
+            vm.kernel.generation += 1;
+            wake_epoll_waiters(vm);
         }
         File::PipeWrite(p) => {
             if let Some(pp) = vm.kernel.pipes.get_mut(&p) {
@@ -504,6 +528,7 @@ fn readiness(vm: &Vm, fd: u32) -> u32 {
         },
         File::PipeWrite(p) => match vm.kernel.pipes.get(p) {
             Some(pp) if pp.readers == 0 => EPOLLOUT | EPOLLERR,
+            Some(pp) if PIPE_CAPACITY - pp.buf.len() < PIPE_BUF => 0,
             _ => EPOLLOUT,
         },
         File::Stdout | File::Stderr => EPOLLOUT,
@@ -633,6 +658,7 @@ pub fn epoll_pwait2(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
 mod tests {
     use super::super::testing::{call, vm, DATA};
     use super::*;
+    use crate::vm::memory::{PROT_READ, PROT_WRITE};
 
     const FCNTL: u32 = 4055;
     const EVENTFD2: u32 = 4325;
@@ -678,6 +704,53 @@ mod tests {
             let got = call(&mut vm, 4004, [fd, DATA, 5, 0, 0, 0]).unwrap();
             assert_eq!(got, Ret::Ok(5), "{name}");
         }
+    }
+
+    #[test]
+    fn pipes_hold_64_kib_and_small_writes_are_atomic() {
+        const BUF: u32 = 0x1000_0000;
+        let mut vm = vm();
+        vm.mem.map(BUF, 0x2_0000, PROT_READ | PROT_WRITE);
+        assert_eq!(
+            call(&mut vm, PIPE2, [DATA, O_NONBLOCK, 0, 0, 0, 0]).unwrap(),
+            Ret::Ok(0)
+        );
+        let (r, w) = (4, 5);
+        // (step, call, fd, byte count, expected result), in order on one pipe
+        let steps: &[(&str, u32, u32, u32, Ret)] = &[
+            ("fill but 1000 bytes", 4004, w, 64536, Ret::Ok(64536)),
+            (
+                "small write that does not fit",
+                4004,
+                w,
+                2000,
+                Ret::Err(EAGAIN),
+            ),
+            ("large write takes what fits", 4004, w, 5000, Ret::Ok(1000)),
+            ("full", 4004, w, 1, Ret::Err(EAGAIN)),
+            ("drain a page", 4003, r, 4096, Ret::Ok(4096)),
+            ("room again", 4004, w, 4096, Ret::Ok(4096)),
+            ("read end closed", 4006, r, 0, Ret::Ok(0)),
+            ("no reader", 4004, w, 1, Ret::Err(EPIPE)),
+        ];
+        for &(name, number, fd, len, want) in steps {
+            let generation = vm.kernel.generation;
+            let got = call(&mut vm, number, [fd, BUF, len, 0, 0, 0]).unwrap();
+            assert_eq!(got, want, "{name}");
+            if matches!(got, Ret::Ok(_)) {
+                assert!(vm.kernel.generation > generation, "{name}: epoll is told");
+            }
+        }
+        // A blocking write to a full pipe cannot wait in zkm: a clear error.
+        let mut vm = super::super::testing::vm();
+        vm.mem.map(BUF, 0x2_0000, PROT_READ | PROT_WRITE);
+        call(&mut vm, PIPE2, [DATA, 0, 0, 0, 0, 0]).unwrap();
+        assert_eq!(
+            call(&mut vm, 4004, [5, BUF, 0x1_0000, 0, 0, 0]).unwrap(),
+            Ret::Ok(0x1_0000)
+        );
+        let err = call(&mut vm, 4004, [5, BUF, 1, 0, 0, 0]).unwrap_err();
+        assert!(err.to_string().contains("full pipe"), "{err}");
     }
 
     #[test]
