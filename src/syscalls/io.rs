@@ -122,6 +122,10 @@ pub fn write(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     };
     let file = f.file.clone();
     let nonblock = f.flags & O_NONBLOCK != 0;
+    // A descriptor not open for writing is EBADF before the buffer is looked at.
+    if let File::Input | File::PipeRead(_) | File::Epoll(_) = file {
+        return ret(Err(EBADF));
+    }
     let data = match vm.user_read(buf, count) {
         Ok(d) => d,
         Err(e) => return ret(Err(e)),
@@ -690,6 +694,22 @@ mod tests {
         }
         fn flush(&mut self) -> std::io::Result<()> {
             Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    #[test]
+    fn write_checks_the_descriptor_before_the_buffer() {
+        // (scenario, fd, buffer, expected result); 0x10 is unmapped
+        let cases: &[(&str, u32, u32, Ret)] = &[
+            ("input fd, bad buffer", 0, 0x10, Ret::Err(EBADF)),
+            ("closed fd, bad buffer", 9, 0x10, Ret::Err(EBADF)),
+            ("public output, bad buffer", 3, 0x10, Ret::Err(EFAULT)),
+            ("public output", 3, DATA, Ret::Ok(4)),
+        ];
+        for &(name, fd, buf, want) in cases {
+            let mut vm = vm();
+            let got = call(&mut vm, 4004, [fd, buf, 4, 0, 0, 0]).unwrap();
+            assert_eq!(got, want, "{name}");
         }
     }
 
