@@ -198,20 +198,23 @@ pub fn write(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     }
 }
 
-/// `open(path, flags, mode)`: there is no file system.
-pub fn open(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
-    ret(match vm.mem.read_cstr(a[0], 4096) {
-        Ok(_) => Err(ENOENT),
+/// The result of a call on the path at `path` in the empty, read-only file system:
+/// `errno`, or `EFAULT` when the path is not readable.
+fn path_call(vm: &mut Vm, path: u32, errno: u32) -> Result<Ret, VmError> {
+    ret(match vm.mem.read_cstr(path, 4096) {
+        Ok(_) => Err(errno),
         Err(_) => Err(EFAULT),
     })
 }
 
+/// `open(path, flags, mode)`: there is no file system.
+pub fn open(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    path_call(vm, a[0], ENOENT)
+}
+
 /// `openat(dirfd, path, flags, mode)` (and `faccessat`): there is no file system.
 pub fn openat(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
-    ret(match vm.mem.read_cstr(a[1], 4096) {
-        Ok(_) => Err(ENOENT),
-        Err(_) => Err(EFAULT),
-    })
+    path_call(vm, a[1], ENOENT)
 }
 
 /// `getcwd(buf, size)`: the working directory is `/`, the root of the empty file system.
@@ -224,18 +227,12 @@ pub fn getcwd(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
 
 /// `mkdir(path, mode)`: the (empty) file system is read-only.
 pub fn mkdir(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
-    ret(match vm.mem.read_cstr(a[0], 4096) {
-        Ok(_) => Err(EROFS),
-        Err(_) => Err(EFAULT),
-    })
+    path_call(vm, a[0], EROFS)
 }
 
 /// `mkdirat(dirfd, path, mode)`: the (empty) file system is read-only.
 pub fn mkdirat(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
-    ret(match vm.mem.read_cstr(a[1], 4096) {
-        Ok(_) => Err(EROFS),
-        Err(_) => Err(EFAULT),
-    })
+    path_call(vm, a[1], EROFS)
 }
 
 /// `readlink(path, buf, size)`: there is no file system.

@@ -354,21 +354,10 @@ impl Vm {
             });
         };
         *self.stats.syscalls.entry(entry.name).or_default() += 1;
-        match (entry.handler)(self, &args)? {
-            Ret::Ok(v) => {
-                self.cpu.gpr[2] = v;
-                self.cpu.gpr[7] = 0;
-            }
-            Ret::Err(e) => {
-                self.cpu.gpr[2] = e;
-                self.cpu.gpr[7] = 1;
-            }
-            Ret::Blocked | Ret::NoReturn => {}
-            Ret::Yield => {
-                self.cpu.gpr[2] = 0;
-                self.cpu.gpr[7] = 0;
-                self.schedule()?;
-            }
+        let r = (entry.handler)(self, &args)?;
+        set_result(&mut self.cpu, r);
+        if r == Ret::Yield {
+            self.schedule()?;
         }
         Ok(())
     }
@@ -415,17 +404,7 @@ impl Vm {
             }
         };
         let t = &mut self.threads[i];
-        match result {
-            Ret::Ok(v) => {
-                t.cpu.gpr[2] = v;
-                t.cpu.gpr[7] = 0;
-            }
-            Ret::Err(e) => {
-                t.cpu.gpr[2] = e;
-                t.cpu.gpr[7] = 1;
-            }
-            _ => {}
-        }
+        set_result(&mut t.cpu, result);
         t.state = crate::vm::sched::State::Runnable;
     }
 
@@ -443,6 +422,19 @@ impl Vm {
     pub(crate) fn user_read(&mut self, addr: u32, len: u32) -> Result<Vec<u8>, u32> {
         self.mem.read_bytes(addr, len).map_err(|_| errno::EFAULT)
     }
+}
+
+/// Applies the o32 convention for a call's result: the value or errno in `$v0`, and 0 or
+/// 1 in `$a3`; a yield returns 0. A blocked or ended call leaves the registers alone.
+fn set_result(cpu: &mut crate::vm::cpu::Cpu, r: Ret) {
+    let (v0, a3) = match r {
+        Ret::Ok(v) => (v, 0),
+        Ret::Yield => (0, 0),
+        Ret::Err(e) => (e, 1),
+        Ret::Blocked | Ret::NoReturn => return,
+    };
+    cpu.gpr[2] = v0;
+    cpu.gpr[7] = a3;
 }
 
 /// Turns a `Result<u32, errno>` into a [`Ret`].

@@ -403,33 +403,8 @@ impl Vm {
 
     /// Whether the instruction at `pc` sits in the delay slot of a branch or jump.
     fn in_delay_slot(&self, pc: u32) -> bool {
-        use crate::vm::decode::Op::*;
         let idx = (pc.wrapping_sub(self.text_base) >> 2) as usize;
-        if idx == 0 || idx > self.text.len() {
-            return false;
-        }
-        matches!(
-            self.text[idx - 1].op,
-            Jr | Jalr
-                | Bltz
-                | Bgez
-                | Bltzl
-                | Bgezl
-                | Bltzal
-                | Bgezal
-                | Bltzall
-                | Bgezall
-                | J
-                | Jal
-                | Beq
-                | Bne
-                | Blez
-                | Bgtz
-                | Beql
-                | Bnel
-                | Blezl
-                | Bgtzl
-        )
+        idx != 0 && idx <= self.text.len() && self.text[idx - 1].op.has_delay_slot()
     }
 
     /// `rt_sigreturn`: restores the registers and mask saved in the frame at `$sp`. A

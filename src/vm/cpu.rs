@@ -126,16 +126,9 @@ impl Vm {
         let mut new_next = c.next_pc.wrapping_add(4);
         let target = pc.wrapping_add(4).wrapping_add(i.imm);
         let addr = rs.wrapping_add(i.imm);
-        let trap = |cond: bool| {
-            if cond {
-                Err(Exception::Trap {
-                    code: i.imm,
-                    is_break: false,
-                })
-            } else {
-                Ok(())
-            }
-        };
+        // Register traps carry the code field; immediate traps have none.
+        let trap = |cond: bool| trap_if(cond, i.imm);
+        let trap_imm = |cond: bool| trap_if(cond, 0);
         match i.op {
             Op::Sll => c.gpr[rd] = rt << i.sa,
             Op::Srl => c.gpr[rd] = rt >> i.sa,
@@ -456,11 +449,12 @@ impl Vm {
     }
 }
 
+/// A conditional trap with `code` that fires when `cond` holds.
 #[inline(always)]
-fn trap_imm(cond: bool) -> Result<(), Exception> {
+fn trap_if(cond: bool, code: u32) -> Result<(), Exception> {
     if cond {
         Err(Exception::Trap {
-            code: 0,
+            code,
             is_break: false,
         })
     } else {
