@@ -96,8 +96,7 @@ pub fn prlimit64(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     let update = if new != 0 {
         match vm.user_read(new, 16) {
             Ok(b) => {
-                let c = u64::from_be_bytes(b[0..8].try_into().unwrap_or_default());
-                let m = u64::from_be_bytes(b[8..16].try_into().unwrap_or_default());
+                let (c, m) = (super::be_u64(&b, 0), super::be_u64(&b, 8));
                 // The guest runs as root (CAP_SYS_RESOURCE), so it may raise hard limits;
                 // the open-file limit stops at Linux's default `nr_open`.
                 if c > m {
@@ -272,10 +271,7 @@ mod tests {
                 Ret::Ok(0)
             );
             let b = vm.user_read(DATA, 8).unwrap();
-            let got = (
-                super::super::signal::be_word(&b, 0),
-                super::super::signal::be_word(&b, 4),
-            );
+            let got = (super::super::be_u32(&b, 0), super::super::be_u32(&b, 4));
             assert_eq!(got, (soft, hard), "{name}");
         }
     }

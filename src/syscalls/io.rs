@@ -151,7 +151,7 @@ pub fn write(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
             if count < 8 {
                 return ret(Err(EINVAL));
             }
-            let add = u64::from_be_bytes(data[..8].try_into().unwrap_or_default());
+            let add = super::be_u64(&data, 0);
             if add == u64::MAX {
                 return ret(Err(EINVAL));
             }
@@ -474,8 +474,8 @@ pub fn epoll_ctl(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     } else {
         match vm.user_read(ev, 16) {
             Ok(b) => Some(Interest {
-                events: u32::from_be_bytes(b[0..4].try_into().unwrap_or_default()),
-                data: u64::from_be_bytes(b[8..16].try_into().unwrap_or_default()),
+                events: super::be_u32(&b, 0),
+                data: super::be_u64(&b, 8),
                 seen: u64::MAX,
             }),
             Err(e) => return ret(Err(e)),

@@ -437,6 +437,17 @@ fn set_result(cpu: &mut crate::vm::cpu::Cpu, r: Ret) {
     cpu.gpr[7] = a3;
 }
 
+/// The big-endian word at byte `off` of `b`, which the caller read from the guest large
+/// enough to hold it.
+pub(crate) fn be_u32(b: &[u8], off: usize) -> u32 {
+    u32::from_be_bytes([b[off], b[off + 1], b[off + 2], b[off + 3]])
+}
+
+/// The big-endian doubleword at byte `off` of `b` (see [`be_u32`]).
+pub(crate) fn be_u64(b: &[u8], off: usize) -> u64 {
+    (be_u32(b, off) as u64) << 32 | be_u32(b, off + 4) as u64
+}
+
 /// Turns a `Result<u32, errno>` into a [`Ret`].
 pub(crate) fn ret(r: Result<u32, u32>) -> Result<Ret, VmError> {
     Ok(match r {

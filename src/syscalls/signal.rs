@@ -10,7 +10,7 @@
 //! [`VmError`] instead (Linux would kill the process).
 
 use super::errno::*;
-use super::{ret, Args, Ret, SigAction};
+use super::{be_u32, ret, Args, Ret, SigAction};
 use crate::vm::cpu::Exception;
 use crate::vm::memory::{Fault, MAPPED};
 use crate::vm::{Exit, Vm, VmError};
@@ -88,8 +88,7 @@ fn sigbit(sig: u32) -> (usize, u32) {
 
 fn read_set(vm: &mut Vm, addr: u32) -> Result<[u32; 4], u32> {
     let b = vm.user_read(addr, 16)?;
-    let w = |i: usize| u32::from_be_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]);
-    Ok([w(0), w(1), w(2), w(3)])
+    Ok([be_u32(&b, 0), be_u32(&b, 4), be_u32(&b, 8), be_u32(&b, 12)])
 }
 
 fn set_bytes(set: &[u32; 4]) -> Vec<u8> {
@@ -109,9 +108,7 @@ pub fn rt_sigaction(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     let new = if act != 0 {
         match vm.user_read(act, 24) {
             Ok(b) => {
-                let w = |i: usize| {
-                    u32::from_be_bytes(b[4 * i..4 * i + 4].try_into().unwrap_or_default())
-                };
+                let w = |i: usize| be_u32(&b, 4 * i);
                 Some(SigAction {
                     flags: w(0),
                     handler: w(1),
@@ -205,8 +202,7 @@ pub fn sigaltstack(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
             Ok(b) => b,
             Err(e) => return ret(Err(e)),
         };
-        let w = |i: usize| u32::from_be_bytes(b[4 * i..4 * i + 4].try_into().unwrap_or_default());
-        let (nsp, nsize, nflags) = (w(0), w(1), w(2));
+        let (nsp, nsize, nflags) = (be_u32(&b, 0), be_u32(&b, 4), be_u32(&b, 8));
         if on {
             return ret(Err(EPERM));
         }
@@ -425,7 +421,7 @@ impl Vm {
                 symbol: self.program.describe_addr(SIGRETURN_ADDR),
             });
         };
-        let rd = |off: u32| be_word(&uc, off as usize);
+        let rd = |off: u32| be_u32(&uc, off as usize);
         let mc = UC_MCONTEXT;
         let pc = rd(mc + SC_PC + 4);
         let mut gpr = [0u32; 32];
@@ -452,11 +448,6 @@ impl Vm {
         c.llbit = false;
         Ok(())
     }
-}
-
-/// The big-endian word at byte `off` of `b` (which the caller has sized to hold it).
-pub(crate) fn be_word(b: &[u8], off: usize) -> u32 {
-    u32::from_be_bytes([b[off], b[off + 1], b[off + 2], b[off + 3]])
 }
 
 #[cfg(test)]

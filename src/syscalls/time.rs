@@ -39,14 +39,14 @@ fn clock_ns(vm: &Vm, clock: u32) -> Result<u64, u32> {
 pub(crate) fn read_timespec(vm: &mut Vm, addr: u32, wide: bool) -> Result<(i64, i64), u32> {
     if wide {
         let b = vm.user_read(addr, 16)?;
-        let sec = i64::from_be_bytes(b[0..8].try_into().unwrap_or_default());
+        let sec = super::be_u64(&b, 0) as i64;
         // The kernel ignores the upper half of tv_nsec for 32-bit callers.
-        let nsec = i32::from_be_bytes(b[12..16].try_into().unwrap_or_default()) as i64;
+        let nsec = super::be_u32(&b, 12) as i32 as i64;
         Ok((sec, nsec))
     } else {
         let b = vm.user_read(addr, 8)?;
-        let sec = i32::from_be_bytes(b[0..4].try_into().unwrap_or_default()) as i64;
-        let nsec = i32::from_be_bytes(b[4..8].try_into().unwrap_or_default()) as i64;
+        let sec = super::be_u32(&b, 0) as i32 as i64;
+        let nsec = super::be_u32(&b, 4) as i32 as i64;
         Ok((sec, nsec))
     }
 }
