@@ -202,7 +202,13 @@ impl Vm {
         for &(start, end) in &exec {
             let mut addr = start as u64;
             while addr < end {
-                text[((addr - text_base as u64) / 4) as usize] = decode_at(&mut mem, addr as u32);
+                let a = addr as u32;
+                text[((addr - text_base as u64) / 4) as usize] =
+                    if mem.prot(a) & memory::PROT_EXEC != 0 {
+                        decode_at(&mut mem, a)
+                    } else {
+                        Instr::NOT_EXECUTABLE
+                    };
                 addr += 4;
             }
         }
@@ -515,6 +521,30 @@ mod tests {
         assert_eq!(vm.text[1].op, decode::Op::Syscall);
         assert_eq!(vm.text[(16 << 20) / 4].word, 0);
         assert_ne!(vm.text[(16 << 20) / 4].op, decode::Op::NotExecutable);
+    }
+
+    #[test]
+    fn segments_sharing_a_page_keep_each_others_bytes() {
+        let seg = |vaddr, flags, byte| Segment {
+            vaddr,
+            mem_size: 0x800,
+            flags,
+            data: vec![byte; 0x800],
+        };
+        let text = rwx(0x0040_0000, 0x800);
+        let data = seg(0x0040_0800, 6, 0xbb);
+        let mut vm = Vm::new(program(vec![text, data]), config()).unwrap();
+        // (address, byte)
+        let cases: &[(u32, u8)] = &[
+            (0x0040_0000, 0x24),
+            (0x0040_0800, 0xbb),
+            (0x0040_0fff, 0xbb),
+        ];
+        for &(addr, byte) in cases {
+            assert_eq!(vm.mem.load8(addr), Ok(byte), "{addr:#x}");
+        }
+        // The shared page takes the later segment's protection: no longer executable.
+        assert_eq!(vm.text[0].op, decode::Op::NotExecutable);
     }
 
     #[test]
