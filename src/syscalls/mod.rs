@@ -325,6 +325,10 @@ impl Kernel {
 impl Vm {
     /// Handles the `SYSCALL` just executed by the running thread.
     pub(crate) fn syscall<T: Tracer>(&mut self, t: &mut T) -> Result<(), VmError> {
+        // Step past the SYSCALL (which is no branch, so this is where it continues).
+        self.syscall_pc = self.cpu.pc;
+        self.cpu.pc = self.cpu.next_pc;
+        self.cpu.next_pc = self.cpu.next_pc.wrapping_add(4);
         let number = self.cpu.gpr[2];
         let sp = self.cpu.gpr[29];
         let stack_arg = |vm: &mut Vm, off: u32| vm.mem.load32(sp.wrapping_add(off)).unwrap_or(0);

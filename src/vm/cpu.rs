@@ -30,7 +30,7 @@ pub struct Cpu {
 /// Why a step stopped before completing normally.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exception {
-    /// `SYSCALL`: `pc` has already moved past it.
+    /// `SYSCALL`: `pc` is still the instruction; the handler moves past it.
     Syscall,
     /// `BREAK` (`is_break`) or a conditional trap that fired, with its code field.
     Trap { code: u32, is_break: bool },
@@ -153,12 +153,8 @@ impl Vm {
                     c.gpr[rd] = rs
                 }
             }
-            Op::Syscall => {
-                c.pc = new_pc;
-                c.next_pc = new_next;
-                self.syscall_pc = pc;
-                return Err(Exception::Syscall);
-            }
+            // `pc` stays at the SYSCALL; `Vm::syscall` moves past it.
+            Op::Syscall => return Err(Exception::Syscall),
             Op::Break => {
                 return Err(Exception::Trap {
                     code: i.imm,
