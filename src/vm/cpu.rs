@@ -3,9 +3,9 @@
 //! Delay slots follow the architecture: `pc` is the instruction being executed and
 //! `next_pc` the one after it, so a taken branch only changes the instruction after its
 //! delay slot. Anything that needs the kernel (a `SYSCALL`, a trap, a fault, a reserved
-//! instruction) ends the step with an [`Exception`]; for everything but `SYSCALL` the
-//! registers and `pc` are left as they were before the instruction, like a precise
-//! exception on real hardware.
+//! instruction) ends the step with an [`Exception`]; the registers and `pc` are left as
+//! they were before the instruction, like a precise exception on real hardware (the
+//! system-call layer steps past a `SYSCALL` itself).
 
 use super::decode::{Instr, Op};
 use super::memory::Fault;
