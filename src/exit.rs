@@ -25,7 +25,8 @@ pub const CANT_CREATE: i32 = 73;
 pub const ILLEGAL_INSTRUCTION: i32 = 100;
 /// The guest made a system call that zkm does not implement.
 pub const UNKNOWN_SYSCALL: i32 = 101;
-/// The guest touched unmapped memory or made a misaligned access.
+/// The guest touched unmapped memory, made a misaligned access, or fired a trap, `BREAK`
+/// or overflow, with no handler for the signal.
 pub const MEMORY_FAULT: i32 = 102;
 /// The guest ran past `--max-cycles`.
 pub const CYCLE_LIMIT: i32 = 103;

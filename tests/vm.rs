@@ -552,7 +552,19 @@ fn the_trace_covers_every_instruction_and_syscall() {
     let (vm, rec, exit) = run();
     assert_eq!(exit.code, 0);
     assert_eq!(rec.steps.len() as u64, vm.cycles);
+    assert_eq!(rec.steps[0].cycle, 0);
     assert!(rec.steps.windows(2).all(|w| w[1].cycle == w[0].cycle + 1));
+    // Within a thread, each instruction runs where the previous one said it would.
+    for w in rec.steps.windows(2) {
+        if w[0].tid == w[1].tid {
+            assert_eq!(w[1].pc, w[0].next_pc, "after {:?}", w[0]);
+        }
+    }
+    // Every syscall event belongs to a SYSCALL instruction of the same thread.
+    for s in &rec.syscalls {
+        let step = &rec.steps[s.cycle as usize];
+        assert_eq!((step.word & 0xfc00_003f, step.tid), (0xc, s.tid), "{s:?}");
+    }
     let sigreturns = vm.stats.syscalls.get("rt_sigreturn").copied().unwrap_or(0);
     let calls: u64 = vm.stats.syscalls.values().sum();
     assert_eq!(rec.syscalls.len() as u64, calls - sigreturns);

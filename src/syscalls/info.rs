@@ -9,7 +9,9 @@ use crate::vm::{Vm, VmError, PID};
 
 const RLIM_INFINITY: u64 = u64::MAX;
 const RLIMIT_STACK: u32 = 3;
-const RLIMIT_NOFILE: u32 = 5;
+pub(crate) const RLIMIT_NOFILE: u32 = 5;
+/// Linux's default `fs.nr_open`: the highest open-file limit even root can set.
+const NR_OPEN: u64 = 1 << 20;
 
 /// Resource limits at start: 8 MiB stack, 1024/4096 open files, everything else unlimited.
 pub fn default_rlimits() -> BTreeMap<u32, (u64, u64)> {
@@ -67,9 +69,15 @@ pub fn uname(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     ret(vm.user_write(a[0], &b).map(|_| 0))
 }
 
-/// `sched_getaffinity(pid, len, mask)`: one CPU (CPU 0); returns the mask size, 4.
+/// `sched_getaffinity(pid, len, mask)`: one CPU (CPU 0); returns the mask size, 4. `pid`
+/// is 0 or a live thread of the process, otherwise `ESRCH`.
 pub fn sched_getaffinity(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
-    let (len, mask) = (a[1], a[2]);
+    let (pid, len, mask) = (a[0], a[1], a[2]);
+    let alive =
+        |t: &crate::vm::sched::Thread| t.tid == pid && t.state != crate::vm::sched::State::Exited;
+    if pid != 0 && !vm.threads.iter().any(alive) {
+        return ret(Err(ESRCH));
+    }
     if len < 4 || len % 4 != 0 {
         return ret(Err(EINVAL));
     }
@@ -88,10 +96,14 @@ pub fn prlimit64(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     let update = if new != 0 {
         match vm.user_read(new, 16) {
             Ok(b) => {
-                let c = u64::from_be_bytes(b[0..8].try_into().unwrap_or_default());
-                let m = u64::from_be_bytes(b[8..16].try_into().unwrap_or_default());
-                if c > m || m > max {
-                    return ret(Err(if c > m { EINVAL } else { EPERM }));
+                let (c, m) = (super::be_u64(&b, 0), super::be_u64(&b, 8));
+                // The guest runs as root (CAP_SYS_RESOURCE), so it may raise hard limits;
+                // the open-file limit stops at Linux's default `nr_open`.
+                if c > m {
+                    return ret(Err(EINVAL));
+                }
+                if res == RLIMIT_NOFILE && m > NR_OPEN {
+                    return ret(Err(EPERM));
                 }
                 Some((c, m))
             }
@@ -113,12 +125,16 @@ pub fn prlimit64(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     ret(Ok(0))
 }
 
-/// `getrlimit(resource, rlim)` with 32-bit fields (infinity reads as `0xffffffff`).
+/// The o32 `RLIM_INFINITY` of the 32-bit `getrlimit` (MIPS's `asm/resource.h`).
+const RLIM32_INFINITY: u32 = 0x7fff_ffff;
+
+/// `getrlimit(resource, rlim)` with 32-bit fields: a limit of `RLIM32_INFINITY` or more
+/// (unlimited included) reads as `RLIM32_INFINITY`, as Linux's `rlim64_to_rlim` does.
 pub fn getrlimit(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     let Some(&(cur, max)) = vm.kernel.rlimits.get(&a[0]) else {
         return ret(Err(EINVAL));
     };
-    let clamp = |v: u64| v.min(u32::MAX as u64) as u32;
+    let clamp = |v: u64| v.min(RLIM32_INFINITY as u64) as u32;
     let mut b = clamp(cur).to_be_bytes().to_vec();
     b.extend(clamp(max).to_be_bytes());
     ret(vm.user_write(a[1], &b).map(|_| 0))
@@ -173,5 +189,90 @@ pub fn prctl(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
             ret(Ok(0))
         }
         _ => ret(Err(EINVAL)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{call, vm, DATA};
+    use super::*;
+
+    #[test]
+    fn prlimit64_lets_root_raise_hard_limits_up_to_nr_open() {
+        let rl = |cur: u64, max: u64| -> Vec<u8> {
+            cur.to_be_bytes()
+                .into_iter()
+                .chain(max.to_be_bytes())
+                .collect()
+        };
+        // (scenario, resource, new limits, expected result)
+        let cases: &[(&str, u32, (u64, u64), Ret)] = &[
+            ("raise nofile hard", RLIMIT_NOFILE, (8192, 8192), Ret::Ok(0)),
+            (
+                "nofile up to nr_open",
+                RLIMIT_NOFILE,
+                (NR_OPEN, NR_OPEN),
+                Ret::Ok(0),
+            ),
+            (
+                "nofile past nr_open",
+                RLIMIT_NOFILE,
+                (1, NR_OPEN + 1),
+                Ret::Err(EPERM),
+            ),
+            ("soft above hard", RLIMIT_NOFILE, (10, 5), Ret::Err(EINVAL)),
+            (
+                "stack hard from unlimited",
+                RLIMIT_STACK,
+                (1 << 20, 1 << 30),
+                Ret::Ok(0),
+            ),
+        ];
+        for &(name, res, (cur, max), want) in cases {
+            let mut vm = vm();
+            vm.user_write(DATA, &rl(cur, max)).unwrap();
+            let got = call(&mut vm, 4338, [0, res, DATA, 0, 0, 0]).unwrap();
+            assert_eq!(got, want, "{name}");
+            if want == Ret::Ok(0) {
+                assert_eq!(vm.kernel.rlimits[&res], (cur, max), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn sched_getaffinity_answers_for_live_threads_only() {
+        // (scenario, pid, expected result)
+        let cases: &[(&str, u32, Ret)] = &[
+            ("calling thread", 0, Ret::Ok(4)),
+            ("the main thread by id", PID, Ret::Ok(4)),
+            ("no such thread", PID + 77, Ret::Err(ESRCH)),
+            ("init", 1, Ret::Err(ESRCH)),
+        ];
+        for &(name, pid, want) in cases {
+            let mut vm = vm();
+            let got = call(&mut vm, 4240, [pid, 4, DATA, 0, 0, 0]).unwrap();
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn getrlimit_reports_unlimited_as_the_o32_infinity() {
+        const INF: u32 = RLIM32_INFINITY;
+        // (scenario, resource, soft, hard)
+        let cases: &[(&str, u32, u32, u32)] = &[
+            ("cpu time unlimited", 0, INF, INF),
+            ("stack 8 MiB, hard unlimited", RLIMIT_STACK, 8 << 20, INF),
+            ("open files", RLIMIT_NOFILE, 1024, 4096),
+        ];
+        for &(name, res, soft, hard) in cases {
+            let mut vm = vm();
+            assert_eq!(
+                call(&mut vm, 4076, [res, DATA, 0, 0, 0, 0]).unwrap(),
+                Ret::Ok(0)
+            );
+            let b = vm.user_read(DATA, 8).unwrap();
+            let got = (super::super::be_u32(&b, 0), super::super::be_u32(&b, 4));
+            assert_eq!(got, (soft, hard), "{name}");
+        }
     }
 }

@@ -31,6 +31,11 @@ const F_GETFL: u32 = 3;
 const F_SETFL: u32 = 4;
 const F_DUPFD_CLOEXEC: u32 = 1030;
 
+/// A pipe's capacity in bytes (Linux's default of 16 pages).
+pub const PIPE_CAPACITY: usize = 65536;
+/// Writes up to this size to a pipe are atomic: all or nothing (`PIPE_BUF`).
+const PIPE_BUF: usize = 4096;
+
 /// Largest single read or write handled at once.
 const MAX_IO: u32 = 1 << 24;
 
@@ -98,7 +103,9 @@ pub fn read(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
             if let Some(pp) = vm.kernel.pipes.get_mut(&p) {
                 pp.buf.drain(..n);
             }
+            // Room for a writer waiting on EPOLLOUT.
             vm.kernel.generation += 1;
+            wake_epoll_waiters(vm);
             ret(Ok(n as u32))
         }
         File::Stdout | File::Stderr | File::Public | File::PipeWrite(_) | File::Epoll(_) => {
@@ -114,6 +121,11 @@ pub fn write(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
         return ret(Err(EBADF));
     };
     let file = f.file.clone();
+    let nonblock = f.flags & O_NONBLOCK != 0;
+    // A descriptor not open for writing is EBADF before the buffer is looked at.
+    if let File::Input | File::PipeRead(_) | File::Epoll(_) = file {
+        return ret(Err(EBADF));
+    }
     let data = match vm.user_read(buf, count) {
         Ok(d) => d,
         Err(e) => return ret(Err(e)),
@@ -126,10 +138,9 @@ pub fn write(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
             } else {
                 &mut k.stderr
             };
-            // A host that stopped reading (a closed pipe) looks like EPIPE to the guest.
-            if out.write_all(&data).and_then(|_| out.flush()).is_err() {
-                return ret(Err(EPIPE));
-            }
+            // The guest's view must not depend on the host: when the host stopped reading
+            // (`zkm run x | head -1`), the write still succeeds and the bytes are dropped.
+            let _ = out.write_all(&data).and_then(|_| out.flush());
             ret(Ok(count))
         }
         File::Public => {
@@ -140,7 +151,7 @@ pub fn write(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
             if count < 8 {
                 return ret(Err(EINVAL));
             }
-            let add = u64::from_be_bytes(data[..8].try_into().unwrap_or_default());
+            let add = super::be_u64(&data, 0);
             if add == u64::MAX {
                 return ret(Err(EINVAL));
             }
@@ -165,29 +176,45 @@ pub fn write(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
             if pipe.readers == 0 {
                 return ret(Err(EPIPE));
             }
-            pipe.buf.extend(data);
+            // Linux: a write of at most PIPE_BUF bytes goes in whole or not at all; a
+            // larger one takes what fits.
+            let room = PIPE_CAPACITY - pipe.buf.len();
+            let n = match data.len() {
+                len if len <= PIPE_BUF && len > room => 0,
+                len => len.min(room),
+            };
+            if n == 0 && !data.is_empty() {
+                if nonblock {
+                    return ret(Err(EAGAIN));
+                }
+                return Err(vm.unsupported("write", "blocking write to a full pipe".into()));
+            }
+            pipe.buf.extend(&data[..n]);
             k.generation += 1;
             wake_epoll_waiters(vm);
-            ret(Ok(count))
+            ret(Ok(n as u32))
         }
         File::Input | File::PipeRead(_) | File::Epoll(_) => ret(Err(EBADF)),
     }
 }
 
-/// `open(path, flags, mode)`: there is no file system.
-pub fn open(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
-    ret(match vm.mem.read_cstr(a[0], 4096) {
-        Ok(_) => Err(ENOENT),
+/// The result of a call on the path at `path` in the empty, read-only file system:
+/// `errno`, or `EFAULT` when the path is not readable.
+fn path_call(vm: &mut Vm, path: u32, errno: u32) -> Result<Ret, VmError> {
+    ret(match vm.mem.read_cstr(path, 4096) {
+        Ok(_) => Err(errno),
         Err(_) => Err(EFAULT),
     })
 }
 
+/// `open(path, flags, mode)`: there is no file system.
+pub fn open(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    path_call(vm, a[0], ENOENT)
+}
+
 /// `openat(dirfd, path, flags, mode)` (and `faccessat`): there is no file system.
 pub fn openat(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
-    ret(match vm.mem.read_cstr(a[1], 4096) {
-        Ok(_) => Err(ENOENT),
-        Err(_) => Err(EFAULT),
-    })
+    path_call(vm, a[1], ENOENT)
 }
 
 /// `getcwd(buf, size)`: the working directory is `/`, the root of the empty file system.
@@ -200,18 +227,12 @@ pub fn getcwd(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
 
 /// `mkdir(path, mode)`: the (empty) file system is read-only.
 pub fn mkdir(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
-    ret(match vm.mem.read_cstr(a[0], 4096) {
-        Ok(_) => Err(EROFS),
-        Err(_) => Err(EFAULT),
-    })
+    path_call(vm, a[0], EROFS)
 }
 
 /// `mkdirat(dirfd, path, mode)`: the (empty) file system is read-only.
 pub fn mkdirat(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
-    ret(match vm.mem.read_cstr(a[1], 4096) {
-        Ok(_) => Err(EROFS),
-        Err(_) => Err(EFAULT),
-    })
+    path_call(vm, a[1], EROFS)
 }
 
 /// `readlink(path, buf, size)`: there is no file system.
@@ -240,6 +261,9 @@ pub fn close(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
             if let Some(pp) = vm.kernel.pipes.get_mut(&p) {
                 pp.readers -= 1;
             }
+            // The write end now reports EPOLLERR.
+            vm.kernel.generation += 1;
+            wake_epoll_waiters(vm);
         }
         File::PipeWrite(p) => {
             if let Some(pp) = vm.kernel.pipes.get_mut(&p) {
@@ -287,26 +311,27 @@ pub fn fcntl(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
         F_DUPFD | F_DUPFD_CLOEXEC => {
             let mut new = f.clone();
             new.cloexec = cmd == F_DUPFD_CLOEXEC;
-            match &new.file {
+            if let File::Epoll(_) | File::EventFd { .. } = new.file {
+                return Err(vm.unsupported("fcntl", "duplicating an eventfd or epoll fd".into()));
+            }
+            let file = new.file.clone();
+            let n = match vm.kernel.alloc_fd_from(arg, new) {
+                Ok(n) => n,
+                Err(e) => return ret(Err(e)),
+            };
+            match file {
                 File::PipeRead(p) => {
-                    if let Some(pp) = vm.kernel.pipes.get_mut(p) {
+                    if let Some(pp) = vm.kernel.pipes.get_mut(&p) {
                         pp.readers += 1
                     }
                 }
                 File::PipeWrite(p) => {
-                    if let Some(pp) = vm.kernel.pipes.get_mut(p) {
+                    if let Some(pp) = vm.kernel.pipes.get_mut(&p) {
                         pp.writers += 1
                     }
                 }
-                File::Epoll(_) | File::EventFd { .. } => {
-                    return Err(vm.unsupported("fcntl", "duplicating an eventfd or epoll fd".into()))
-                }
                 _ => {}
             }
-            let n = (arg..)
-                .find(|n| !vm.kernel.fds.contains_key(n))
-                .unwrap_or(arg);
-            vm.kernel.fds.insert(n, new);
             Ok(n)
         }
         _ => Err(EINVAL),
@@ -362,7 +387,7 @@ pub fn eventfd2(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
         flags: O_RDWR | (flags & O_NONBLOCK),
         cloexec: flags & O_CLOEXEC != 0,
     });
-    ret(Ok(fd))
+    ret(fd)
 }
 
 /// `pipe2(fds, flags)`: writes the read and write descriptors to `fds[0]`, `fds[1]`.
@@ -377,8 +402,25 @@ pub fn pipe2(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
         flags: mode | (flags & O_NONBLOCK),
         cloexec: flags & O_CLOEXEC != 0,
     };
-    let r = vm.kernel.alloc_fd(mk(File::PipeRead(p), O_RDONLY));
-    let w = vm.kernel.alloc_fd(mk(File::PipeWrite(p), O_WRONLY));
+    let fds = vm
+        .kernel
+        .alloc_fd(mk(File::PipeRead(p), O_RDONLY))
+        .and_then(
+            |r| match vm.kernel.alloc_fd(mk(File::PipeWrite(p), O_WRONLY)) {
+                Ok(w) => Ok((r, w)),
+                Err(e) => {
+                    vm.kernel.fds.remove(&r);
+                    Err(e)
+                }
+            },
+        );
+    let (r, w) = match fds {
+        Ok(rw) => rw,
+        Err(e) => {
+            vm.kernel.pipes.remove(&p);
+            return ret(Err(e));
+        }
+    };
     let mut b = r.to_be_bytes().to_vec();
     b.extend(w.to_be_bytes());
     if let Err(e) = vm.user_write(out, &b) {
@@ -400,7 +442,7 @@ pub fn epoll_create1(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
         flags: O_RDWR,
         cloexec: a[0] & O_CLOEXEC != 0,
     });
-    ret(Ok(fd))
+    ret(fd)
 }
 
 /// `epoll_ctl(epfd, op, fd, event)`; `struct epoll_event` is `{u32 events; u32 pad;
@@ -432,8 +474,8 @@ pub fn epoll_ctl(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     } else {
         match vm.user_read(ev, 16) {
             Ok(b) => Some(Interest {
-                events: u32::from_be_bytes(b[0..4].try_into().unwrap_or_default()),
-                data: u64::from_be_bytes(b[8..16].try_into().unwrap_or_default()),
+                events: super::be_u32(&b, 0),
+                data: super::be_u64(&b, 8),
                 seen: u64::MAX,
             }),
             Err(e) => return ret(Err(e)),
@@ -487,6 +529,7 @@ fn readiness(vm: &Vm, fd: u32) -> u32 {
         },
         File::PipeWrite(p) => match vm.kernel.pipes.get(p) {
             Some(pp) if pp.readers == 0 => EPOLLOUT | EPOLLERR,
+            Some(pp) if PIPE_CAPACITY - pp.buf.len() < PIPE_BUF => 0,
             _ => EPOLLOUT,
         },
         File::Stdout | File::Stderr => EPOLLOUT,
@@ -580,7 +623,7 @@ fn epoll_wait(
     if r != Ret::Ok(0) || timeout_ns == Some(0) {
         return Ok(r);
     }
-    let deadline = timeout_ns.map(|t| vm.now_ns() + t);
+    let deadline = timeout_ns.map(|t| vm.now_ns().saturating_add(t));
     vm.block_current(
         Wait::Epoll {
             epfd,
@@ -604,13 +647,158 @@ pub fn epoll_pwait2(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     let timeout = if a[3] == 0 {
         None
     } else {
-        match super::time::read_timespec(vm, a[3], true) {
-            Ok((s, ns)) if s >= 0 && (0..1_000_000_000).contains(&ns) => {
-                Some(s as u64 * 1_000_000_000 + ns as u64)
-            }
-            Ok(_) => return ret(Err(EINVAL)),
+        match super::time::read_timeout_ns(vm, a[3], true) {
+            Ok(ns) => Some(ns),
             Err(e) => return ret(Err(e)),
         }
     };
     epoll_wait(vm, a[0], a[1], a[2], timeout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{call, vm, DATA};
+    use super::*;
+    use crate::vm::memory::{PROT_READ, PROT_WRITE};
+
+    const FCNTL: u32 = 4055;
+    const EVENTFD2: u32 = 4325;
+    const PIPE2: u32 = 4328;
+
+    #[test]
+    fn fcntl_dupfd_respects_the_open_file_limit() {
+        // (scenario, minimum descriptor, expected result); the soft limit is 1024.
+        let cases: &[(&str, u32, Ret)] = &[
+            ("lowest free from 0", 0, Ret::Ok(4)),
+            ("lowest free from 100", 100, Ret::Ok(100)),
+            ("last below the limit", 1023, Ret::Ok(1023)),
+            ("at the limit", 1024, Ret::Err(EINVAL)),
+            ("u32::MAX", u32::MAX, Ret::Err(EINVAL)),
+        ];
+        for &(name, min, want) in cases {
+            let mut vm = vm();
+            let got = call(&mut vm, FCNTL, [1, F_DUPFD, min, 0, 0, 0]).unwrap();
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    /// A host stream whose reader has gone away.
+    struct ClosedPipe;
+
+    impl std::io::Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    #[test]
+    fn write_checks_the_descriptor_before_the_buffer() {
+        // (scenario, fd, buffer, expected result); 0x10 is unmapped
+        let cases: &[(&str, u32, u32, Ret)] = &[
+            ("input fd, bad buffer", 0, 0x10, Ret::Err(EBADF)),
+            ("closed fd, bad buffer", 9, 0x10, Ret::Err(EBADF)),
+            ("public output, bad buffer", 3, 0x10, Ret::Err(EFAULT)),
+            ("public output", 3, DATA, Ret::Ok(4)),
+        ];
+        for &(name, fd, buf, want) in cases {
+            let mut vm = vm();
+            let got = call(&mut vm, 4004, [fd, buf, 4, 0, 0, 0]).unwrap();
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn host_write_failures_do_not_reach_the_guest() {
+        // (scenario, fd)
+        let cases: &[(&str, u32)] = &[("stdout", 1), ("stderr", 2)];
+        for &(name, fd) in cases {
+            let mut vm = vm();
+            vm.kernel.stdout = Box::new(ClosedPipe);
+            vm.kernel.stderr = Box::new(ClosedPipe);
+            let got = call(&mut vm, 4004, [fd, DATA, 5, 0, 0, 0]).unwrap();
+            assert_eq!(got, Ret::Ok(5), "{name}");
+        }
+    }
+
+    #[test]
+    fn pipes_hold_64_kib_and_small_writes_are_atomic() {
+        const BUF: u32 = 0x1000_0000;
+        let mut vm = vm();
+        vm.mem.map(BUF, 0x2_0000, PROT_READ | PROT_WRITE);
+        assert_eq!(
+            call(&mut vm, PIPE2, [DATA, O_NONBLOCK, 0, 0, 0, 0]).unwrap(),
+            Ret::Ok(0)
+        );
+        let (r, w) = (4, 5);
+        // (step, call, fd, byte count, expected result), in order on one pipe
+        let steps: &[(&str, u32, u32, u32, Ret)] = &[
+            ("fill but 1000 bytes", 4004, w, 64536, Ret::Ok(64536)),
+            (
+                "small write that does not fit",
+                4004,
+                w,
+                2000,
+                Ret::Err(EAGAIN),
+            ),
+            ("large write takes what fits", 4004, w, 5000, Ret::Ok(1000)),
+            ("full", 4004, w, 1, Ret::Err(EAGAIN)),
+            ("drain a page", 4003, r, 4096, Ret::Ok(4096)),
+            ("room again", 4004, w, 4096, Ret::Ok(4096)),
+            ("read end closed", 4006, r, 0, Ret::Ok(0)),
+            ("no reader", 4004, w, 1, Ret::Err(EPIPE)),
+        ];
+        for &(name, number, fd, len, want) in steps {
+            let generation = vm.kernel.generation;
+            let got = call(&mut vm, number, [fd, BUF, len, 0, 0, 0]).unwrap();
+            assert_eq!(got, want, "{name}");
+            if matches!(got, Ret::Ok(_)) {
+                assert!(vm.kernel.generation > generation, "{name}: epoll is told");
+            }
+        }
+        // A blocking write to a full pipe cannot wait in zkm: a clear error.
+        let mut vm = super::super::testing::vm();
+        vm.mem.map(BUF, 0x2_0000, PROT_READ | PROT_WRITE);
+        call(&mut vm, PIPE2, [DATA, 0, 0, 0, 0, 0]).unwrap();
+        assert_eq!(
+            call(&mut vm, 4004, [5, BUF, 0x1_0000, 0, 0, 0]).unwrap(),
+            Ret::Ok(0x1_0000)
+        );
+        let err = call(&mut vm, 4004, [5, BUF, 1, 0, 0, 0]).unwrap_err();
+        assert!(err.to_string().contains("full pipe"), "{err}");
+    }
+
+    #[test]
+    fn running_out_of_descriptors_gives_emfile() {
+        let mut vm = vm();
+        // fds 0..=3 are open; 1020 eventfds fill the table up to the soft limit.
+        for n in 4..1024 {
+            assert_eq!(
+                call(&mut vm, EVENTFD2, [0; 6]).unwrap(),
+                Ret::Ok(n),
+                "eventfd {n}"
+            );
+        }
+        // (scenario, call, arguments)
+        let cases: &[(&str, u32, [u32; 6])] = &[
+            ("eventfd2", EVENTFD2, [0; 6]),
+            ("pipe2", PIPE2, [DATA, 0, 0, 0, 0, 0]),
+            ("fcntl F_DUPFD", FCNTL, [1, F_DUPFD, 0, 0, 0, 0]),
+        ];
+        for &(name, number, args) in cases {
+            let got = call(&mut vm, number, args).unwrap();
+            assert_eq!(got, Ret::Err(EMFILE), "{name}");
+        }
+        assert!(vm.kernel.pipes.is_empty(), "a failed pipe2 leaves no pipe");
+        // Closing one descriptor makes room for one, not two: pipe2 still fails whole.
+        assert_eq!(
+            call(&mut vm, 4006, [500, 0, 0, 0, 0, 0]).unwrap(),
+            Ret::Ok(0)
+        );
+        let got = call(&mut vm, PIPE2, [DATA, 0, 0, 0, 0, 0]).unwrap();
+        assert_eq!(got, Ret::Err(EMFILE));
+        assert!(!vm.kernel.fds.contains_key(&500));
+    }
 }

@@ -165,10 +165,16 @@ pub fn madvise(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     let Some(len) = page_len(len) else {
         return ret(Err(EINVAL));
     };
+    if addr as u64 + len as u64 > 1 << 32 {
+        return ret(Err(EINVAL));
+    }
     if advice == MADV_DONTNEED {
         vm.mem.discard(addr, len);
     }
-    ret(Ok(0))
+    // Linux applies the advice to the mapped pages and reports a hole with ENOMEM.
+    let mapped = (0..len >> PAGE_BITS)
+        .all(|k| vm.mem.prot(addr + (k << PAGE_BITS)) & crate::vm::memory::MAPPED != 0);
+    ret(if mapped { Ok(0) } else { Err(ENOMEM) })
 }
 
 /// `mincore(addr, len, vec)`: 1 for pages that hold data.
@@ -180,6 +186,10 @@ pub fn mincore(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     let Some(len) = page_len(len) else {
         return ret(Err(ENOMEM));
     };
+    // A range past the end of the address space is not mapped memory (Linux: ENOMEM).
+    if addr as u64 + len as u64 > 1 << 32 {
+        return ret(Err(ENOMEM));
+    }
     let mut out = Vec::new();
     for k in 0..len >> PAGE_BITS {
         let p = addr + (k << PAGE_BITS);
@@ -211,4 +221,57 @@ pub fn brk(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     }
     vm.kernel.brk = want;
     ret(Ok(want))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{call, vm, DATA};
+    use super::*;
+
+    const MINCORE: u32 = 4217;
+
+    #[test]
+    fn madvise_reports_unmapped_ranges() {
+        // (scenario, addr, len, advice, expected result)
+        let cases: &[(&str, u32, u32, u32, Ret)] = &[
+            ("mapped, DONTNEED", DATA, 0x2000, MADV_DONTNEED, Ret::Ok(0)),
+            ("mapped, a hint", DATA, 0x1000, 8, Ret::Ok(0)),
+            (
+                "unmapped",
+                0x1000_0000,
+                0x1000,
+                MADV_DONTNEED,
+                Ret::Err(ENOMEM),
+            ),
+            ("runs past the mapping", DATA, 0x3000, 8, Ret::Err(ENOMEM)),
+            ("wraps past 4 GiB", 0xffff_f000, 0x2000, 8, Ret::Err(EINVAL)),
+            ("empty", 0x1000_0000, 0, 8, Ret::Ok(0)),
+        ];
+        for &(name, addr, len, advice, want) in cases {
+            let mut vm = vm();
+            let got = call(&mut vm, 4218, [addr, len, advice, 0, 0, 0]).unwrap();
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn mincore_reports_residency_and_rejects_ranges_past_the_address_space() {
+        // (scenario, addr, len, expected result)
+        let cases: &[(&str, u32, u32, Ret)] = &[
+            ("two data pages", DATA, 0x2000, Ret::Ok(0)),
+            ("misaligned", DATA + 1, 0x1000, Ret::Err(EINVAL)),
+            ("unmapped page", 0x1000, 0x1000, Ret::Err(ENOMEM)),
+            ("last page", 0xffff_f000, 0x1000, Ret::Ok(0)),
+            ("wraps past 4 GiB", 0xffff_f000, 0x2000, Ret::Err(ENOMEM)),
+        ];
+        for &(name, addr, len, want) in cases {
+            let mut vm = vm();
+            // The first and last pages are mapped, so only the range check can refuse
+            // a range that wraps from one to the other.
+            vm.mem.map(0, 0x1000, PROT_READ);
+            vm.mem.map(0xffff_f000, 0x1000, PROT_READ);
+            let got = call(&mut vm, MINCORE, [addr, len, DATA + 0x100, 0, 0, 0]).unwrap();
+            assert_eq!(got, want, "{name}");
+        }
+    }
 }

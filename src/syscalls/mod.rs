@@ -9,7 +9,8 @@
 //! Signals: `rt_sigaction`, `rt_sigprocmask` and `sigaltstack` are recorded per process and
 //! thread. Signals sent with `kill`/`tkill`/`tgkill` are recorded and not delivered, except
 //! that a signal whose action is the default "terminate" kills the process like Linux
-//! (exit status 128 + N). Go sends `SIGURG` for asynchronous preemption; it still
+//! (exit status 128 + N), and one whose default terminates but that has a guest handler
+//! stops the run with [`VmError::UnsupportedSyscall`]. Go sends `SIGURG` for asynchronous preemption; it still
 //! preempts cooperatively without it. Synchronous faults (SIGSEGV, SIGBUS, SIGTRAP, SIGFPE,
 //! SIGILL) are delivered to the guest's handler with a Linux-compatible signal frame, so Go
 //! turns a nil dereference into its usual panic.
@@ -17,6 +18,7 @@
 pub mod info;
 pub mod io;
 pub mod mem;
+pub mod names;
 pub mod signal;
 pub mod thread;
 pub mod time;
@@ -167,28 +169,9 @@ pub fn lookup(number: u32) -> Option<&'static Syscall> {
         .map(|i| &TABLE[i])
 }
 
-/// Names of o32 calls zkm does not implement, for error messages.
+/// The name of an o32 call zkm does not implement, for error messages.
 fn unimplemented_name(number: u32) -> &'static str {
-    match number {
-        4002 => "fork",
-        4011 => "execve",
-        4019 => "lseek",
-        4041 => "dup",
-        4042 => "pipe",
-        4063 => "dup2",
-        4104 => "setitimer",
-        4114 => "wait4",
-        4140 => "_llseek",
-        4146 => "writev",
-        4200 => "pread64",
-        4201 => "pwrite64",
-        4252 => "set_tid_address",
-        4257 => "timer_create",
-        4309 => "set_robust_list",
-        4327 => "dup3",
-        4366 => "statx",
-        _ => "not in zkm's table",
-    }
+    names::name(number).unwrap_or("not a Linux o32 system call")
 }
 
 /// An open file description.
@@ -302,11 +285,26 @@ impl Kernel {
         }
     }
 
-    /// The lowest free descriptor number.
-    pub fn alloc_fd(&mut self, fd: Fd) -> u32 {
-        let n = (0..).find(|n| !self.fds.contains_key(n)).unwrap_or(0);
+    /// Installs `fd` at the lowest free descriptor number; `EMFILE` when every number
+    /// below the soft `RLIMIT_NOFILE` is taken.
+    pub fn alloc_fd(&mut self, fd: Fd) -> Result<u32, u32> {
+        self.alloc_fd_from(0, fd)
+    }
+
+    /// Installs `fd` at the lowest free descriptor number not below `min` (`F_DUPFD`):
+    /// `EINVAL` when `min` is not below the soft `RLIMIT_NOFILE`, `EMFILE` when no
+    /// number in between is free, as on Linux.
+    pub fn alloc_fd_from(&mut self, min: u32, fd: Fd) -> Result<u32, u32> {
+        let limit = self.rlimits.get(&info::RLIMIT_NOFILE).map_or(0, |l| l.0);
+        let limit = limit.min(u32::MAX as u64) as u32;
+        if min >= limit {
+            return Err(errno::EINVAL);
+        }
+        let n = (min..limit)
+            .find(|n| !self.fds.contains_key(n))
+            .ok_or(errno::EMFILE)?;
         self.fds.insert(n, fd);
-        n
+        Ok(n)
     }
 
     /// A new pipe id.
@@ -327,6 +325,10 @@ impl Kernel {
 impl Vm {
     /// Handles the `SYSCALL` just executed by the running thread.
     pub(crate) fn syscall<T: Tracer>(&mut self, t: &mut T) -> Result<(), VmError> {
+        // Step past the SYSCALL (which is no branch, so this is where it continues).
+        self.syscall_pc = self.cpu.pc;
+        self.cpu.pc = self.cpu.next_pc;
+        self.cpu.next_pc = self.cpu.next_pc.wrapping_add(4);
         let number = self.cpu.gpr[2];
         let sp = self.cpu.gpr[29];
         let stack_arg = |vm: &mut Vm, off: u32| vm.mem.load32(sp.wrapping_add(off)).unwrap_or(0);
@@ -356,28 +358,17 @@ impl Vm {
             });
         };
         *self.stats.syscalls.entry(entry.name).or_default() += 1;
-        match (entry.handler)(self, &args)? {
-            Ret::Ok(v) => {
-                self.cpu.gpr[2] = v;
-                self.cpu.gpr[7] = 0;
-            }
-            Ret::Err(e) => {
-                self.cpu.gpr[2] = e;
-                self.cpu.gpr[7] = 1;
-            }
-            Ret::Blocked | Ret::NoReturn => {}
-            Ret::Yield => {
-                self.cpu.gpr[2] = 0;
-                self.cpu.gpr[7] = 0;
-                self.schedule()?;
-            }
+        let r = (entry.handler)(self, &args)?;
+        set_result(&mut self.cpu, r);
+        if r == Ret::Yield {
+            self.schedule()?;
         }
         Ok(())
     }
 
-    /// The address of the `SYSCALL` instruction being handled.
+    /// The address of the `SYSCALL` instruction being handled (in a delay slot too).
     pub(crate) fn syscall_pc(&self) -> u32 {
-        self.cpu.pc.wrapping_sub(4)
+        self.syscall_pc
     }
 
     /// An [`VmError::UnsupportedSyscall`] for the call being handled.
@@ -417,17 +408,7 @@ impl Vm {
             }
         };
         let t = &mut self.threads[i];
-        match result {
-            Ret::Ok(v) => {
-                t.cpu.gpr[2] = v;
-                t.cpu.gpr[7] = 0;
-            }
-            Ret::Err(e) => {
-                t.cpu.gpr[2] = e;
-                t.cpu.gpr[7] = 1;
-            }
-            _ => {}
-        }
+        set_result(&mut t.cpu, result);
         t.state = crate::vm::sched::State::Runnable;
     }
 
@@ -447,12 +428,90 @@ impl Vm {
     }
 }
 
+/// Applies the o32 convention for a call's result: the value or errno in `$v0`, and 0 or
+/// 1 in `$a3`; a yield returns 0. A blocked or ended call leaves the registers alone.
+fn set_result(cpu: &mut crate::vm::cpu::Cpu, r: Ret) {
+    let (v0, a3) = match r {
+        Ret::Ok(v) => (v, 0),
+        Ret::Yield => (0, 0),
+        Ret::Err(e) => (e, 1),
+        Ret::Blocked | Ret::NoReturn => return,
+    };
+    cpu.gpr[2] = v0;
+    cpu.gpr[7] = a3;
+}
+
+/// The big-endian word at byte `off` of `b`, which the caller read from the guest large
+/// enough to hold it.
+pub(crate) fn be_u32(b: &[u8], off: usize) -> u32 {
+    u32::from_be_bytes([b[off], b[off + 1], b[off + 2], b[off + 3]])
+}
+
+/// The big-endian doubleword at byte `off` of `b` (see [`be_u32`]).
+pub(crate) fn be_u64(b: &[u8], off: usize) -> u64 {
+    (be_u32(b, off) as u64) << 32 | be_u32(b, off + 4) as u64
+}
+
 /// Turns a `Result<u32, errno>` into a [`Ret`].
 pub(crate) fn ret(r: Result<u32, u32>) -> Result<Ret, VmError> {
     Ok(match r {
         Ok(v) => Ret::Ok(v),
         Err(e) => Ret::Err(e),
     })
+}
+
+/// A small VM and a direct way to call handlers, for the tests of every syscall module.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{lookup, Ret};
+    use crate::elf::{Program, Segment};
+    use crate::vm::{Config, Vm, VmError};
+
+    /// Where the test program starts: `syscall; beq $0,$0,-2; nop`.
+    pub const BASE: u32 = 0x0040_0000;
+    /// A read-write data area of two pages.
+    pub const DATA: u32 = BASE + 0x1000;
+
+    /// A VM with the test program and the data pages.
+    pub fn vm() -> Vm {
+        let mut text: Vec<u8> = [0x0000_000cu32, 0x1000_fffe, 0]
+            .iter()
+            .flat_map(|w| w.to_be_bytes())
+            .collect();
+        text.resize(0x1000, 0);
+        let segment = |vaddr, mem_size, flags, data| Segment {
+            vaddr,
+            mem_size,
+            flags,
+            data,
+        };
+        let program = Program {
+            entry: BASE,
+            segments: vec![
+                segment(BASE, 0x1000, 5, text),
+                segment(DATA, 0x2000, 6, vec![]),
+            ],
+            phdr_vaddr: None,
+            phnum: 0,
+            phentsize: 0,
+            symbols: vec![],
+            go: None,
+        };
+        let config = Config {
+            argv: vec!["t".into()],
+            env: vec![],
+            input: b"input".to_vec(),
+            max_cycles: None,
+            stdout: Box::new(std::io::sink()),
+            stderr: Box::new(std::io::sink()),
+        };
+        Vm::new(program, config).unwrap()
+    }
+
+    /// Calls the handler of o32 call `number` with `args`.
+    pub fn call(vm: &mut Vm, number: u32, args: [u32; 6]) -> Result<Ret, VmError> {
+        (lookup(number).expect("implemented").handler)(vm, &args)
+    }
 }
 
 #[cfg(test)]
@@ -471,6 +530,33 @@ mod tests {
         }
         assert_eq!(lookup(4004).map(|s| s.name), Some("write"));
         assert!(lookup(4002).is_none());
+    }
+
+    #[test]
+    fn every_o32_call_has_its_linux_name() {
+        for entry in TABLE {
+            assert_eq!(
+                names::name(entry.number),
+                Some(entry.name),
+                "{}",
+                entry.number
+            );
+        }
+        // (number, name) of calls zkm does not implement
+        let cases: &[(u32, &str)] = &[
+            (4002, "fork"),
+            (4012, "chdir"),
+            (4077, "getrusage"),
+            (4116, "sysinfo"),
+            (4188, "poll"),
+            (4219, "getdents64"),
+            (4435, "clone3"),
+            (3999, "not a Linux o32 system call"),
+            (4999, "not a Linux o32 system call"),
+        ];
+        for &(number, name) in cases {
+            assert_eq!(unimplemented_name(number), name, "{number}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! [`VmError`] instead (Linux would kill the process).
 
 use super::errno::*;
-use super::{ret, Args, Ret, SigAction};
+use super::{be_u32, ret, Args, Ret, SigAction};
 use crate::vm::cpu::Exception;
 use crate::vm::memory::{Fault, MAPPED};
 use crate::vm::{Exit, Vm, VmError};
@@ -24,6 +24,7 @@ pub const SIGFPE: u32 = 8;
 pub const SIGKILL: u32 = 9;
 pub const SIGBUS: u32 = 10;
 pub const SIGSEGV: u32 = 11;
+pub const SIGURG: u32 = 21;
 pub const SIGSTOP: u32 = 23;
 
 const SIG_DFL: u32 = 0;
@@ -50,6 +51,29 @@ const SC_MDLO: u32 = 560;
 const UC_SIGMASK: u32 = UC_MCONTEXT + 592;
 const FRAME_SIZE: u32 = FRAME_UC + UC_SIGMASK + 16;
 
+/// The signal and `si_code` Linux raises for a `BREAK` or a fired trap with `code`: code 7
+/// is integer division by zero (`SIGFPE`/`FPE_INTDIV`), 6 overflow (`FPE_INTOVF`), the
+/// rest `SIGTRAP` (`TRAP_BRKPT` for `BREAK`).
+pub(crate) fn trap_signal(code: u32, is_break: bool) -> (u32, u32) {
+    match code {
+        7 => (SIGFPE, 1),
+        6 => (SIGFPE, 2),
+        _ => (SIGTRAP, is_break as u32),
+    }
+}
+
+/// The name of a synchronous-fault signal, for error messages.
+pub(crate) fn signal_name(sig: u32) -> &'static str {
+    match sig {
+        SIGILL => "SIGILL",
+        SIGTRAP => "SIGTRAP",
+        SIGFPE => "SIGFPE",
+        SIGBUS => "SIGBUS",
+        SIGSEGV => "SIGSEGV",
+        _ => "a signal",
+    }
+}
+
 /// Whether the default action of `sig` terminates the process (rather than ignoring the
 /// signal or stopping/continuing it).
 fn default_terminates(sig: u32) -> bool {
@@ -64,8 +88,7 @@ fn sigbit(sig: u32) -> (usize, u32) {
 
 fn read_set(vm: &mut Vm, addr: u32) -> Result<[u32; 4], u32> {
     let b = vm.user_read(addr, 16)?;
-    let w = |i: usize| u32::from_be_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]);
-    Ok([w(0), w(1), w(2), w(3)])
+    Ok([be_u32(&b, 0), be_u32(&b, 4), be_u32(&b, 8), be_u32(&b, 12)])
 }
 
 fn set_bytes(set: &[u32; 4]) -> Vec<u8> {
@@ -85,9 +108,7 @@ pub fn rt_sigaction(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     let new = if act != 0 {
         match vm.user_read(act, 24) {
             Ok(b) => {
-                let w = |i: usize| {
-                    u32::from_be_bytes(b[4 * i..4 * i + 4].try_into().unwrap_or_default())
-                };
+                let w = |i: usize| be_u32(&b, 4 * i);
                 Some(SigAction {
                     flags: w(0),
                     handler: w(1),
@@ -181,8 +202,7 @@ pub fn sigaltstack(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
             Ok(b) => b,
             Err(e) => return ret(Err(e)),
         };
-        let w = |i: usize| u32::from_be_bytes(b[4 * i..4 * i + 4].try_into().unwrap_or_default());
-        let (nsp, nsize, nflags) = (w(0), w(1), w(2));
+        let (nsp, nsize, nflags) = (be_u32(&b, 0), be_u32(&b, 4), be_u32(&b, 8));
         if on {
             return ret(Err(EPERM));
         }
@@ -202,16 +222,30 @@ pub fn sigaltstack(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
 }
 
 /// Records a signal sent to the process or a thread; kills the process if the signal's
-/// action is the default and that default terminates.
-fn send(vm: &mut Vm, sig: u32) -> Result<Ret, VmError> {
+/// action is the default and that default terminates. A signal for a handler the guest
+/// installed cannot be delivered, so it stops the run rather than being lost while the
+/// call reports success. Only signals whose default is to be ignored (`SIGCHLD, SIGPWR,
+/// SIGWINCH, SIGURG`) are recorded even with a handler: Go's handler does nothing for them
+/// unless `signal.Notify` asked for them, and `SIGURG` is Go's preemption request.
+fn send(vm: &mut Vm, sig: u32, name: &'static str) -> Result<Ret, VmError> {
     if sig == 0 {
         return ret(Ok(0));
     }
     if sig > 128 {
         return ret(Err(EINVAL));
     }
-    vm.stats.signals_recorded += 1;
     let act = vm.kernel.sigactions[sig as usize];
+    let handled = act.handler != SIG_DFL && act.handler != SIG_IGN;
+    if handled && default_terminates(sig) && sig != SIGKILL {
+        return Err(vm.unsupported(
+            name,
+            format!(
+                "signal {sig} has a handler the guest installed; zkm delivers only \
+                 synchronous faults to handlers"
+            ),
+        ));
+    }
+    vm.stats.signals_recorded += 1;
     if sig == SIGKILL || (act.handler == SIG_DFL && default_terminates(sig)) {
         vm.exit = Some(Exit {
             code: 128 + sig as i32,
@@ -228,7 +262,7 @@ pub fn kill(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     if pid != crate::vm::PID as i32 && pid != 0 && pid != -1 {
         return ret(Err(ESRCH));
     }
-    send(vm, a[1])
+    send(vm, a[1], "kill")
 }
 
 fn thread_exists(vm: &Vm, tid: u32) -> bool {
@@ -242,7 +276,7 @@ pub fn tkill(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     if !thread_exists(vm, a[0]) {
         return ret(Err(ESRCH));
     }
-    send(vm, a[1])
+    send(vm, a[1], "tkill")
 }
 
 /// `tgkill(tgid, tid, sig)`.
@@ -250,7 +284,7 @@ pub fn tgkill(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     if a[0] != crate::vm::PID || !thread_exists(vm, a[1]) {
         return ret(Err(ESRCH));
     }
-    send(vm, a[2])
+    send(vm, a[2], "tgkill")
 }
 
 impl Vm {
@@ -259,7 +293,7 @@ impl Vm {
     pub(crate) fn deliver_fault(&mut self, e: Exception) -> Result<bool, VmError> {
         let pc = self.cpu.pc;
         if e == Exception::Fetch(SIGRETURN_ADDR) {
-            self.sigreturn();
+            self.sigreturn()?;
             return Ok(true);
         }
         let (sig, code, addr) = match e {
@@ -267,12 +301,8 @@ impl Vm {
             Exception::Fetch(a) if a % 4 == 0 => (SIGSEGV, self.segv_code(a), a),
             Exception::Mem(Fault::Misaligned(a)) | Exception::Fetch(a) => (SIGBUS, 1, a),
             Exception::Trap { code, is_break } => {
-                // Linux: break/trap code 7 is integer divide by zero, 6 overflow.
-                match code {
-                    7 => (SIGFPE, 1, pc),
-                    6 => (SIGFPE, 2, pc),
-                    _ => (SIGTRAP, if is_break { 1 } else { 0 }, pc),
-                }
+                let (sig, si_code) = trap_signal(code, is_break);
+                (sig, si_code, pc)
             }
             Exception::Overflow => (SIGFPE, 2, pc),
             Exception::Reserved => (SIGILL, 1, pc),
@@ -369,51 +399,40 @@ impl Vm {
 
     /// Whether the instruction at `pc` sits in the delay slot of a branch or jump.
     fn in_delay_slot(&self, pc: u32) -> bool {
-        use crate::vm::decode::Op::*;
         let idx = (pc.wrapping_sub(self.text_base) >> 2) as usize;
-        if idx == 0 || idx > self.text.len() {
-            return false;
-        }
-        matches!(
-            self.text[idx - 1].op,
-            Jr | Jalr
-                | Bltz
-                | Bgez
-                | Bltzl
-                | Bgezl
-                | Bltzal
-                | Bgezal
-                | Bltzall
-                | Bgezall
-                | J
-                | Jal
-                | Beq
-                | Bne
-                | Blez
-                | Bgtz
-                | Beql
-                | Bnel
-                | Blezl
-                | Bgtzl
-        )
+        idx != 0 && idx <= self.text.len() && self.text[idx - 1].op.has_delay_slot()
     }
 
-    /// `rt_sigreturn`: restores the registers and mask saved in the frame at `$sp`.
-    fn sigreturn(&mut self) {
+    /// `rt_sigreturn`: restores the registers and mask saved in the frame at `$sp`. A
+    /// frame that is not readable guest memory stops the run with a memory fault, where
+    /// Linux kills the process with `SIGSEGV`.
+    fn sigreturn(&mut self) -> Result<(), VmError> {
         *self.stats.syscalls.entry("rt_sigreturn").or_default() += 1;
         let frame = self.cpu.gpr[29];
-        let mc = frame + FRAME_UC + UC_MCONTEXT;
-        let rd = |vm: &mut Vm, addr: u32| vm.mem.load32(addr).unwrap_or(0);
-        let pc = rd(self, mc + SC_PC + 4);
+        let uc = frame
+            .checked_add(FRAME_UC)
+            .filter(|uc| uc.checked_add(UC_SIGMASK + SIGSET_SIZE).is_some())
+            .and_then(|uc| self.mem.read_bytes(uc, UC_SIGMASK + SIGSET_SIZE).ok());
+        let Some(uc) = uc else {
+            return Err(VmError::MemoryFault {
+                what: "rt_sigreturn with an unreadable signal frame (SIGSEGV)",
+                addr: frame,
+                pc: SIGRETURN_ADDR,
+                symbol: self.program.describe_addr(SIGRETURN_ADDR),
+            });
+        };
+        let rd = |off: u32| be_u32(&uc, off as usize);
+        let mc = UC_MCONTEXT;
+        let pc = rd(mc + SC_PC + 4);
         let mut gpr = [0u32; 32];
         for (r, g) in gpr.iter_mut().enumerate().skip(1) {
-            *g = rd(self, mc + SC_REGS + 8 * r as u32 + 4);
+            *g = rd(mc + SC_REGS + 8 * r as u32 + 4);
         }
-        let hi = rd(self, mc + SC_MDHI + 4);
-        let lo = rd(self, mc + SC_MDLO + 4);
+        let hi = rd(mc + SC_MDHI + 4);
+        let lo = rd(mc + SC_MDLO + 4);
         let mut mask = [0u32; 4];
         for (i, m) in mask.iter_mut().enumerate() {
-            *m = rd(self, frame + FRAME_UC + UC_SIGMASK + 4 * i as u32);
+            *m = rd(UC_SIGMASK + 4 * i as u32);
         }
         for sig in [SIGKILL, SIGSTOP] {
             let (w, b) = sigbit(sig);
@@ -427,5 +446,100 @@ impl Vm {
         c.pc = pc;
         c.next_pc = pc.wrapping_add(4);
         c.llbit = false;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{vm, BASE, DATA};
+    use super::*;
+
+    #[test]
+    fn sent_signals_are_recorded_kill_or_stop_the_run_when_a_handler_would_miss_them() {
+        const SIGUSR1: u32 = 16;
+        const SIGCHLD: u32 = 18;
+        let handler = BASE;
+        // (scenario, signal, its handler, expected outcome: Some(result) or None for an
+        // unsupported-call error)
+        let cases: &[(&str, u32, u32, Option<Ret>)] = &[
+            (
+                "SIGURG to Go's handler is recorded",
+                SIGURG,
+                handler,
+                Some(Ret::Ok(0)),
+            ),
+            (
+                "SIGCHLD to a handler is recorded",
+                SIGCHLD,
+                handler,
+                Some(Ret::Ok(0)),
+            ),
+            ("ignored signal", SIGUSR1, SIG_IGN, Some(Ret::Ok(0))),
+            ("default ignore", SIGCHLD, SIG_DFL, Some(Ret::Ok(0))),
+            ("default terminate", SIGUSR1, SIG_DFL, Some(Ret::NoReturn)),
+            ("SIGKILL", SIGKILL, SIG_DFL, Some(Ret::NoReturn)),
+            ("SIGUSR1 to a handler", SIGUSR1, handler, None),
+            ("SIGSEGV to a handler", SIGSEGV, handler, None),
+        ];
+        // (call, arguments before the signal)
+        let calls: &[(&str, u32, &[u32])] = &[
+            ("kill", 4037, &[crate::vm::PID]),
+            ("tkill", 4236, &[crate::vm::PID]),
+            ("tgkill", 4266, &[crate::vm::PID, crate::vm::PID]),
+        ];
+        for &(call_name, number, pre) in calls {
+            for &(name, sig, h, want) in cases {
+                let mut vm = vm();
+                vm.kernel.sigactions[sig as usize].handler = h;
+                let mut args = [0u32; 6];
+                args[..pre.len()].copy_from_slice(pre);
+                args[pre.len()] = sig;
+                match (super::super::testing::call(&mut vm, number, args), want) {
+                    (Ok(got), Some(want)) => assert_eq!(got, want, "{call_name}: {name}"),
+                    (Err(VmError::UnsupportedSyscall { name: n, .. }), None) => {
+                        assert_eq!(n, call_name, "{name}")
+                    }
+                    (other, _) => panic!("{call_name}: {name}: {other:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sigreturn_restores_a_readable_frame_and_faults_on_a_bad_one() {
+        // (scenario, $sp at rt_sigreturn, whether the frame is readable)
+        let cases: &[(&str, u32, bool)] = &[
+            ("frame in the data pages", DATA, true),
+            ("frame address wraps past 4 GiB", 0xffff_ff00, false),
+            ("frame in unmapped memory", 0x1000, false),
+            (
+                "frame runs off the end of the data pages",
+                DATA + 0x1f00,
+                false,
+            ),
+        ];
+        for &(name, sp, readable) in cases {
+            let mut vm = vm();
+            if readable {
+                let mc = sp + FRAME_UC + UC_MCONTEXT;
+                vm.user_write(mc + SC_PC + 4, &(BASE + 4).to_be_bytes())
+                    .unwrap();
+                vm.user_write(mc + SC_REGS + 8 * 2 + 4, &7u32.to_be_bytes())
+                    .unwrap();
+            }
+            vm.cpu.gpr[29] = sp;
+            let r = vm.deliver_fault(Exception::Fetch(SIGRETURN_ADDR));
+            match r {
+                Ok(true) if readable => {
+                    assert_eq!((vm.cpu.pc, vm.cpu.gpr[2]), (BASE + 4, 7), "{name}");
+                }
+                Err(VmError::MemoryFault { addr, what, .. }) if !readable => {
+                    assert_eq!(addr, sp, "{name}");
+                    assert!(what.contains("rt_sigreturn"), "{name}");
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
     }
 }

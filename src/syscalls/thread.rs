@@ -134,11 +134,7 @@ fn read_timeout(vm: &mut Vm, ts: u32, wide: bool) -> Result<Option<u64>, u32> {
     if ts == 0 {
         return Ok(None);
     }
-    let (sec, nsec) = super::time::read_timespec(vm, ts, wide)?;
-    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
-        return Err(EINVAL);
-    }
-    Ok(Some(sec as u64 * 1_000_000_000 + nsec as u64))
+    super::time::read_timeout_ns(vm, ts, wide).map(Some)
 }
 
 fn futex(vm: &mut Vm, a: &Args, wide: bool) -> Result<Ret, VmError> {
@@ -162,7 +158,7 @@ fn futex(vm: &mut Vm, a: &Args, wide: bool) -> Result<Ret, VmError> {
             }
             let tid = vm.current_tid();
             vm.kernel.futexes.entry(addr).or_default().push_back(tid);
-            let deadline = timeout.map(|t| vm.now_ns() + t);
+            let deadline = timeout.map(|t| vm.now_ns().saturating_add(t));
             vm.block_current(Wait::Futex(addr), deadline)?;
             Ok(Ret::Blocked)
         }

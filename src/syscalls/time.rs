@@ -19,12 +19,17 @@ const CLOCK_REALTIME_COARSE: u32 = 5;
 const CLOCK_TAI: u32 = 11;
 const TIMER_ABSTIME: u32 = 1;
 
+/// Linux's largest time, `KTIME_MAX` (about 292 years): longer timeouts are clamped to it.
+pub(crate) const KTIME_MAX: u64 = i64::MAX as u64;
+
 /// The time of `clock` in nanoseconds, or `EINVAL`.
 fn clock_ns(vm: &Vm, clock: u32) -> Result<u64, u32> {
     let now = vm.now_ns();
     match clock {
-        CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_TAI => Ok(REALTIME_EPOCH * NS + now),
-        1 | 4 | 6 | 7 => Ok(now + BOOT_OFFSET_NS),
+        CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_TAI => {
+            Ok((REALTIME_EPOCH * NS).saturating_add(now))
+        }
+        1 | 4 | 6 | 7 => Ok(now.saturating_add(BOOT_OFFSET_NS)),
         2 | 3 => Ok(now),
         _ => Err(EINVAL),
     }
@@ -34,16 +39,30 @@ fn clock_ns(vm: &Vm, clock: u32) -> Result<u64, u32> {
 pub(crate) fn read_timespec(vm: &mut Vm, addr: u32, wide: bool) -> Result<(i64, i64), u32> {
     if wide {
         let b = vm.user_read(addr, 16)?;
-        let sec = i64::from_be_bytes(b[0..8].try_into().unwrap_or_default());
+        let sec = super::be_u64(&b, 0) as i64;
         // The kernel ignores the upper half of tv_nsec for 32-bit callers.
-        let nsec = i32::from_be_bytes(b[12..16].try_into().unwrap_or_default()) as i64;
+        let nsec = super::be_u32(&b, 12) as i32 as i64;
         Ok((sec, nsec))
     } else {
         let b = vm.user_read(addr, 8)?;
-        let sec = i32::from_be_bytes(b[0..4].try_into().unwrap_or_default()) as i64;
-        let nsec = i32::from_be_bytes(b[4..8].try_into().unwrap_or_default()) as i64;
+        let sec = super::be_u32(&b, 0) as i32 as i64;
+        let nsec = super::be_u32(&b, 4) as i32 as i64;
         Ok((sec, nsec))
     }
+}
+
+/// Reads a timespec holding a duration or an absolute time as nanoseconds, saturated at
+/// [`KTIME_MAX`] as Linux's `timespec64_to_ktime` does; `EINVAL` for a negative one or
+/// one whose `tv_nsec` is not below one second.
+pub(crate) fn read_timeout_ns(vm: &mut Vm, addr: u32, wide: bool) -> Result<u64, u32> {
+    let (sec, nsec) = read_timespec(vm, addr, wide)?;
+    if sec < 0 || !(0..NS as i64).contains(&nsec) {
+        return Err(EINVAL);
+    }
+    Ok((sec as u64)
+        .saturating_mul(NS)
+        .saturating_add(nsec as u64)
+        .min(KTIME_MAX))
 }
 
 fn write_timespec(vm: &mut Vm, addr: u32, ns: u64, wide: bool) -> Result<u32, u32> {
@@ -96,7 +115,7 @@ pub fn clock_getres64(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
 
 /// `gettimeofday(tv, tz)`.
 pub fn gettimeofday(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
-    let ns = REALTIME_EPOCH * NS + vm.now_ns();
+    let ns = (REALTIME_EPOCH * NS).saturating_add(vm.now_ns());
     if a[0] != 0 {
         let mut b = ((ns / NS) as u32).to_be_bytes().to_vec();
         b.extend((((ns % NS) / 1000) as u32).to_be_bytes());
@@ -121,25 +140,17 @@ fn sleep_until(vm: &mut Vm, clock: u32, deadline_clock_ns: u64) -> Result<Ret, V
     if deadline_clock_ns <= now_clock {
         return ret(Ok(0));
     }
-    let deadline = vm.now_ns() + (deadline_clock_ns - now_clock);
+    let deadline = vm.now_ns().saturating_add(deadline_clock_ns - now_clock);
     vm.block_current(Wait::Sleep, Some(deadline))?;
     Ok(Ret::Blocked)
 }
 
-fn relative(vm: &mut Vm, ts: u32, wide: bool) -> Result<u64, u32> {
-    let (sec, nsec) = read_timespec(vm, ts, wide)?;
-    if sec < 0 || !(0..NS as i64).contains(&nsec) {
-        return Err(EINVAL);
-    }
-    Ok(sec as u64 * NS + nsec as u64)
-}
-
 /// `nanosleep(req32, rem)`.
 pub fn nanosleep(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
-    match relative(vm, a[0], false) {
+    match read_timeout_ns(vm, a[0], false) {
         Ok(d) => {
-            let now = vm.now_ns() + BOOT_OFFSET_NS;
-            sleep_until(vm, 1, now + d)
+            let now = vm.now_ns().saturating_add(BOOT_OFFSET_NS);
+            sleep_until(vm, 1, now.saturating_add(d))
         }
         Err(e) => ret(Err(e)),
     }
@@ -151,14 +162,14 @@ fn clock_nanosleep(vm: &mut Vm, a: &Args, wide: bool) -> Result<Ret, VmError> {
         Ok(n) => n,
         Err(e) => return ret(Err(e)),
     };
-    let d = match relative(vm, req, wide) {
+    let d = match read_timeout_ns(vm, req, wide) {
         Ok(d) => d,
         Err(e) => return ret(Err(e)),
     };
     let deadline = if flags & TIMER_ABSTIME != 0 {
         d
     } else {
-        now + d
+        now.saturating_add(d)
     };
     sleep_until(vm, clock, deadline)
 }
@@ -171,4 +182,40 @@ pub fn clock_nanosleep32(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
 /// `clock_nanosleep_time64(clock, flags, req64, rem)`.
 pub fn clock_nanosleep64(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     clock_nanosleep(vm, a, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{call, vm, DATA};
+    use super::*;
+
+    #[test]
+    fn huge_timeouts_saturate_at_ktime_max_instead_of_wrapping() {
+        let sec_max = i64::MAX.to_be_bytes();
+        let nsec = 999_999_999i64.to_be_bytes();
+        let ts64: Vec<u8> = sec_max.iter().chain(&nsec).copied().collect();
+        // (scenario, o32 number, arguments; DATA holds the futex word 0 and the epoll fd
+        // table, DATA + 0x100 the timespec)
+        let cases: &[(&str, u32, [u32; 6])] = &[
+            (
+                "clock_nanosleep_time64 relative",
+                4407,
+                [1, 0, DATA + 0x100, 0, 0, 0],
+            ),
+            (
+                "futex_time64 FUTEX_WAIT_PRIVATE",
+                4422,
+                [DATA, 128, 0, DATA + 0x100, 0, 0],
+            ),
+        ];
+        for &(name, number, args) in cases {
+            let mut vm = vm();
+            vm.user_write(DATA + 0x100, &ts64).unwrap();
+            let r = call(&mut vm, number, args).unwrap();
+            assert_eq!(r, Ret::Blocked, "{name}");
+            // Nothing else runs, so the clock jumped to the clamped deadline.
+            assert!(vm.now_ns() >= KTIME_MAX - NS, "{name}: {}", vm.now_ns());
+            assert!(vm.now_ns() <= KTIME_MAX + 2 * NS, "{name}: {}", vm.now_ns());
+        }
+    }
 }

@@ -3,9 +3,9 @@
 //! Delay slots follow the architecture: `pc` is the instruction being executed and
 //! `next_pc` the one after it, so a taken branch only changes the instruction after its
 //! delay slot. Anything that needs the kernel (a `SYSCALL`, a trap, a fault, a reserved
-//! instruction) ends the step with an [`Exception`]; for everything but `SYSCALL` the
-//! registers and `pc` are left as they were before the instruction, like a precise
-//! exception on real hardware.
+//! instruction) ends the step with an [`Exception`]; the registers and `pc` are left as
+//! they were before the instruction, like a precise exception on real hardware (the
+//! system-call layer steps past a `SYSCALL` itself).
 
 use super::decode::{Instr, Op};
 use super::memory::Fault;
@@ -30,7 +30,7 @@ pub struct Cpu {
 /// Why a step stopped before completing normally.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exception {
-    /// `SYSCALL`: `pc` has already moved past it.
+    /// `SYSCALL`: `pc` is still the instruction; the handler moves past it.
     Syscall,
     /// `BREAK` (`is_break`) or a conditional trap that fired, with its code field.
     Trap { code: u32, is_break: bool },
@@ -126,16 +126,9 @@ impl Vm {
         let mut new_next = c.next_pc.wrapping_add(4);
         let target = pc.wrapping_add(4).wrapping_add(i.imm);
         let addr = rs.wrapping_add(i.imm);
-        let trap = |cond: bool| {
-            if cond {
-                Err(Exception::Trap {
-                    code: i.imm,
-                    is_break: false,
-                })
-            } else {
-                Ok(())
-            }
-        };
+        // Register traps carry the code field; immediate traps have none.
+        let trap = |cond: bool| trap_if(cond, i.imm);
+        let trap_imm = |cond: bool| trap_if(cond, 0);
         match i.op {
             Op::Sll => c.gpr[rd] = rt << i.sa,
             Op::Srl => c.gpr[rd] = rt >> i.sa,
@@ -160,18 +153,17 @@ impl Vm {
                     c.gpr[rd] = rs
                 }
             }
-            Op::Syscall => {
-                c.pc = new_pc;
-                c.next_pc = new_next;
-                return Err(Exception::Syscall);
-            }
+            // `pc` stays at the SYSCALL; `Vm::syscall` moves past it.
+            Op::Syscall => return Err(Exception::Syscall),
             Op::Break => {
                 return Err(Exception::Trap {
-                    code: i.imm >> 10,
+                    code: i.imm,
                     is_break: true,
                 })
             }
-            Op::Sync | Op::Synci | Op::Pref | Op::Cache => {}
+            Op::Sync | Op::Synci | Op::Pref => {}
+            // Privileged: user mode gets a coprocessor-unusable exception, SIGILL.
+            Op::Cache => return Err(Exception::Reserved),
             Op::Mfhi => c.gpr[rd] = c.hi,
             Op::Mthi => c.hi = rs,
             Op::Mflo => c.gpr[rd] = c.lo,
@@ -453,11 +445,12 @@ impl Vm {
     }
 }
 
+/// A conditional trap with `code` that fires when `cond` holds.
 #[inline(always)]
-fn trap_imm(cond: bool) -> Result<(), Exception> {
+fn trap_if(cond: bool, code: u32) -> Result<(), Exception> {
     if cond {
         Err(Exception::Trap {
-            code: 0,
+            code,
             is_break: false,
         })
     } else {
@@ -704,31 +697,304 @@ mod tests {
     }
 
     #[test]
+    fn taken_branch_likely_and_jalr_link_and_run_their_delay_slot() {
+        let jalr = |rd| r(9, 9, 0, rd, 0);
+        // Each program: control transfer; addiu $10,$0,1 (slot); addiu $11,$0,1 (skipped
+        // when taken); addiu $12,$0,1 (the target, BASE + 12).
+        let body = [i(9, 0, 10, 1), i(9, 0, 11, 1), i(9, 0, 12, 1)];
+        // (scenario, first word, registers, expected ($10, $11, $12, $31), $5)
+        type Case = (
+            &'static str,
+            u32,
+            Vec<(usize, u32)>,
+            (u32, u32, u32, u32),
+            u32,
+        );
+        let cases: Vec<Case> = vec![
+            ("beql taken", i(20, 0, 0, 2), vec![], (1, 0, 1, 0), 0),
+            ("bnel taken", i(21, 8, 0, 2), vec![(8, 1)], (1, 0, 1, 0), 0),
+            ("blezl taken", i(22, 8, 0, 2), vec![(8, 0)], (1, 0, 1, 0), 0),
+            ("bgtzl taken", i(23, 8, 0, 2), vec![(8, 1)], (1, 0, 1, 0), 0),
+            (
+                "bltzl taken",
+                i(1, 8, 2, 2),
+                vec![(8, u32::MAX)],
+                (1, 0, 1, 0),
+                0,
+            ),
+            ("bgezl taken", i(1, 0, 3, 2), vec![], (1, 0, 1, 0), 0),
+            (
+                "bltzall taken links",
+                i(1, 8, 18, 2),
+                vec![(8, u32::MAX)],
+                (1, 0, 1, BASE + 8),
+                0,
+            ),
+            (
+                "bgezall taken links",
+                i(1, 0, 19, 2),
+                vec![],
+                (1, 0, 1, BASE + 8),
+                0,
+            ),
+            (
+                "jalr links $31",
+                jalr(31),
+                vec![(9, BASE + 12)],
+                (1, 0, 1, BASE + 8),
+                0,
+            ),
+            (
+                "jalr links rd",
+                jalr(5),
+                vec![(9, BASE + 12)],
+                (1, 0, 1, 0),
+                BASE + 8,
+            ),
+        ];
+        for (name, first, regs, want, r5) in cases {
+            let mut words = vec![first];
+            words.extend(body);
+            let vm = run(&words, &regs, 3);
+            let g = &vm.cpu.gpr;
+            assert_eq!((g[10], g[11], g[12], g[31]), want, "{name}");
+            assert_eq!((g[5], vm.cpu.pc), (r5, BASE + 16), "{name}");
+        }
+    }
+
+    #[test]
+    fn overflow_and_immediate_traps_fire_exactly_when_the_manual_says() {
+        use crate::vm::VmError;
+        let regimm = |rt, imm| i(1, 8, rt, imm);
+        // (scenario, word, $8, $9, fires, $10 when it does not)
+        let cases: &[(&str, u32, u32, u32, bool, u32)] = &[
+            ("addi overflows", i(8, 8, 10, 1), 0x7fff_ffff, 0, true, 0),
+            (
+                "addi negative overflows",
+                i(8, 8, 10, 0xffff),
+                0x8000_0000,
+                0,
+                true,
+                0,
+            ),
+            ("addi in range", i(8, 8, 10, 0xffff), 5, 0, false, 4),
+            ("sub overflows", r(34, 8, 9, 10, 0), 0x8000_0000, 1, true, 0),
+            (
+                "sub in range",
+                r(34, 8, 9, 10, 0),
+                5,
+                7,
+                false,
+                (-2i32) as u32,
+            ),
+            (
+                "tgei fires on equal",
+                regimm(8, 0xffff),
+                u32::MAX,
+                0,
+                true,
+                0,
+            ),
+            (
+                "tgei quiet below",
+                regimm(8, 0xffff),
+                (-2i32) as u32,
+                0,
+                false,
+                0,
+            ),
+            (
+                "tgeiu sign-extends",
+                regimm(9, 0xffff),
+                u32::MAX,
+                0,
+                true,
+                0,
+            ),
+            ("tgeiu quiet below", regimm(9, 0xffff), 5, 0, false, 0),
+            (
+                "tlti fires below",
+                regimm(10, 0xffff),
+                (-2i32) as u32,
+                0,
+                true,
+                0,
+            ),
+            ("tlti quiet on equal", regimm(10, 5), 5, 0, false, 0),
+            ("tltiu fires below", regimm(11, 0xffff), 1, 0, true, 0),
+            ("tltiu quiet above", regimm(11, 1), u32::MAX, 0, false, 0),
+            ("teqi fires", regimm(12, 5), 5, 0, true, 0),
+            ("teqi quiet", regimm(12, 5), 6, 0, false, 0),
+            ("tnei fires", regimm(14, 5), 6, 0, true, 0),
+            ("tnei quiet", regimm(14, 5), 5, 0, false, 0),
+        ];
+        for &(name, word, a, b, fires, r10) in cases {
+            let mut vm = vm_with(&[word]);
+            vm.cpu.gpr[8] = a;
+            vm.cpu.gpr[9] = b;
+            let r = vm.run(1, &mut trace::NoTracer);
+            if fires {
+                match r {
+                    Err(VmError::Trap { pc, .. }) => assert_eq!(pc, BASE, "{name}"),
+                    other => panic!("{name}: {:?}", other.err()),
+                }
+                // A precise exception: the destination is untouched.
+                assert_eq!((vm.cpu.gpr[10], vm.cpu.pc), (0, BASE), "{name}");
+            } else {
+                assert!(r.is_ok(), "{name}: {:?}", r.err());
+                assert_eq!((vm.cpu.gpr[10], vm.cpu.pc), (r10, BASE + 4), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn unaligned_word_instructions_at_every_offset() {
+        let data = BASE + 0x1000; // holds 11 22 33 44
+        let (lwl, lwr, swl, swr) = (34, 38, 42, 46);
+        // (instruction, byte offset, result: $10 for loads, the word at data for stores);
+        // loads start from $10 = aabbccdd, stores write $9 = deadbeef.
+        let cases: &[(u32, u16, u32)] = &[
+            (lwl, 0, 0x1122_3344),
+            (lwl, 1, 0x2233_44dd),
+            (lwl, 2, 0x3344_ccdd),
+            (lwl, 3, 0x44bb_ccdd),
+            (lwr, 0, 0xaabb_cc11),
+            (lwr, 1, 0xaabb_1122),
+            (lwr, 2, 0xaa11_2233),
+            (lwr, 3, 0x1122_3344),
+            (swl, 0, 0xdead_beef),
+            (swl, 1, 0x11de_adbe),
+            (swl, 2, 0x1122_dead),
+            (swl, 3, 0x1122_33de),
+            (swr, 0, 0xef22_3344),
+            (swr, 1, 0xbeef_3344),
+            (swr, 2, 0xadbe_ef44),
+            (swr, 3, 0xdead_beef),
+        ];
+        for &(op, off, want) in cases {
+            let regs = [(8, data), (9, 0xdead_beef), (10, 0xaabb_ccdd)];
+            let rt = if op < 40 { 10 } else { 9 };
+            let mut vm = run(&[i(op, 8, rt, off)], &regs, 1);
+            let got = if op < 40 {
+                vm.cpu.gpr[10]
+            } else {
+                vm.mem.load32(data).unwrap()
+            };
+            assert_eq!(got, want, "op {op} offset {off}: {got:#010x}");
+        }
+    }
+
+    #[test]
     fn traps_and_reserved_words_stop_without_a_handler() {
         use crate::vm::VmError;
-        let cases: &[(&str, u32, &str)] = &[
-            ("teq fires", r(52, 0, 0, 0, 0), "trap instruction"),
-            ("break", 0x0000_000d, "BREAK"),
+        // (scenario, word, message, signal named, or None for an illegal instruction)
+        type Case = (&'static str, u32, &'static str, Option<&'static str>);
+        let cases: &[Case] = &[
+            (
+                "teq fires",
+                r(52, 0, 0, 0, 0),
+                "trap instruction fired with code 0",
+                Some("SIGTRAP"),
+            ),
+            (
+                "teq code 7",
+                r(52, 0, 0, 0, 0) | (7 << 6),
+                "code 7",
+                Some("SIGFPE"),
+            ),
+            (
+                "teq code 6",
+                r(52, 0, 0, 0, 0) | (6 << 6),
+                "code 6",
+                Some("SIGFPE"),
+            ),
+            (
+                "break",
+                0x0000_000d,
+                "BREAK instruction with code 0",
+                Some("SIGTRAP"),
+            ),
+            (
+                "break 7 high",
+                0x0007_000d,
+                "BREAK instruction with code 7",
+                Some("SIGFPE"),
+            ),
+            (
+                "break 7 low",
+                0x0000_01cd,
+                "BREAK instruction with code 7",
+                Some("SIGFPE"),
+            ),
             (
                 "reserved word",
                 0xffff_ffff,
                 "illegal instruction 0xffffffff",
+                None,
             ),
-            ("add overflow", r(32, 8, 8, 10, 0), "overflow"),
+            (
+                "cache is privileged",
+                0xbc00_0000,
+                "illegal instruction 0xbc000000",
+                None,
+            ),
+            (
+                "add overflow",
+                r(32, 8, 8, 10, 0),
+                "integer overflow in ADD",
+                Some("SIGFPE"),
+            ),
         ];
-        for &(name, word, msg) in cases {
+        for &(name, word, msg, signal) in cases {
             let mut vm = vm_with(&[word]);
             vm.cpu.gpr[8] = 0x7fff_ffff;
             let err = vm.run(10, &mut trace::NoTracer).unwrap_err();
             assert!(err.to_string().contains(msg), "{name}: {err}");
-            assert!(matches!(
-                err,
-                VmError::MemoryFault { .. } | VmError::IllegalInstruction { .. }
-            ));
+            match (&err, signal) {
+                (
+                    VmError::Trap {
+                        signal: got, pc, ..
+                    },
+                    Some(want),
+                ) => {
+                    assert_eq!((*got, *pc), (want, BASE), "{name}");
+                }
+                (VmError::IllegalInstruction { pc, .. }, None) => assert_eq!(*pc, BASE),
+                _ => panic!("{name}: {err:?}"),
+            }
+            assert!(!err.to_string().contains("memory fault"), "{name}: {err}");
         }
         // tne with equal operands does not fire.
         let vm = run(&[r(54, 8, 8, 0, 0)], &[], 1);
         assert_eq!(vm.cpu.pc, BASE + 4);
+    }
+
+    #[test]
+    fn unknown_syscall_is_named_at_its_own_address_even_in_a_delay_slot() {
+        use crate::vm::VmError;
+        let jump = (2 << 26) | ((BASE + 0x100) >> 2 & 0x03ff_ffff);
+        // (scenario, code, address of the SYSCALL)
+        let cases: &[(&str, Vec<u32>, u32)] = &[
+            (
+                "straight line",
+                vec![i(9, 0, 2, 4012), 0x0000_000c],
+                BASE + 4,
+            ),
+            (
+                "in a jump's delay slot",
+                vec![i(9, 0, 2, 4012), jump, 0x0000_000c],
+                BASE + 8,
+            ),
+        ];
+        for (name, code, at) in cases {
+            let mut vm = vm_with(code);
+            match vm.run(10, &mut trace::NoTracer) {
+                Err(VmError::UnknownSyscall { name: call, pc, .. }) => {
+                    assert_eq!((call, pc), ("chdir", *at), "{name}");
+                }
+                other => panic!("{name}: {:?}", other.err()),
+            }
+        }
     }
 
     #[test]

@@ -139,6 +139,35 @@ pub struct Instr {
     pub word: u32,
 }
 
+impl Op {
+    /// Whether the instruction is a branch or jump, whose next instruction is its delay slot.
+    pub fn has_delay_slot(self) -> bool {
+        use Op::*;
+        matches!(
+            self,
+            Jr | Jalr
+                | Bltz
+                | Bgez
+                | Bltzl
+                | Bgezl
+                | Bltzal
+                | Bgezal
+                | Bltzall
+                | Bgezall
+                | J
+                | Jal
+                | Beq
+                | Bne
+                | Blez
+                | Bgtz
+                | Beql
+                | Bnel
+                | Blezl
+                | Bgtzl
+        )
+    }
+}
+
 impl Instr {
     /// The instruction standing for a word outside executable memory.
     pub const NOT_EXECUTABLE: Instr = Instr {
@@ -185,7 +214,12 @@ pub fn decode(word: u32) -> Instr {
                     Syscall
                 }
                 13 => {
+                    // The code Linux's `do_bp` sees: the 20-bit field, with its halves
+                    // swapped when the upper one is used (assemblers put `break 7` there).
                     imm = (word >> 6) & 0xfffff;
+                    if imm >= 1 << 10 {
+                        imm = ((imm & 0x3ff) << 10) | (imm >> 10);
+                    }
                     Break
                 }
                 15 if rs == 0 && rt == 0 && rd == 0 => Sync,
@@ -389,5 +423,41 @@ mod tests {
         assert_eq!(decode(0x1000_ffff).imm, (-4i32) as u32); // beq offset -1 words
         assert_eq!(decode(0x0c00_0010).imm, 0x40);
         assert_eq!(decode(0x3c01_1234).imm, 0x1234_0000);
+    }
+
+    #[test]
+    fn branches_and_jumps_have_a_delay_slot_and_nothing_else_does() {
+        // (word, has a delay slot)
+        let cases: &[(u32, bool)] = &[
+            (0x1000_ffff, true),  // beq
+            (0x5000_0001, true),  // beql
+            (0x0411_0001, true),  // bal (bgezal)
+            (0x0800_0000, true),  // j
+            (0x0320_f809, true),  // jalr $25
+            (0x03e0_0008, true),  // jr $31
+            (0x0000_000c, false), // syscall
+            (0x2402_0001, false), // addiu
+            (0x8c82_0000, false), // lw
+        ];
+        for &(word, slot) in cases {
+            assert_eq!(decode(word).op.has_delay_slot(), slot, "{word:#010x}");
+        }
+    }
+
+    #[test]
+    fn break_code_uses_the_low_bits_unless_the_upper_ten_are_set() {
+        // (scenario, word, code)
+        let cases: &[(&str, u32, u32)] = &[
+            ("break 7 in the upper ten bits", 0x0007_000d, 7),
+            ("code 7 in the low ten bits", 0x0000_01cd, 7),
+            ("code 6 in the low ten bits", 0x0000_018d, 6),
+            ("both halves are swapped", 0x0007_014d, (5 << 10) | 7),
+            ("largest low code", 0x0000_ffcd, 0x3ff),
+            ("zero", 0x0000_000d, 0),
+        ];
+        for &(name, word, code) in cases {
+            let ins = decode(word);
+            assert_eq!((ins.op, ins.imm), (Op::Break, code), "{name}");
+        }
     }
 }

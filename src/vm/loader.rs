@@ -52,6 +52,9 @@ pub fn load(
     argv: &[String],
     envp: &[String],
 ) -> Result<Image, String> {
+    // Map every segment first, then copy the file bytes: two segments may share a page
+    // (their bytes never overlap), and mapping the second must not wipe the first's data.
+    // On a shared page the later segment's protection wins, as with Linux's MAP_FIXED.
     let mut brk = 0u32;
     for seg in &program.segments {
         let start = seg.vaddr & !(PAGE_SIZE - 1);
@@ -71,10 +74,12 @@ pub fn load(
             prot |= PROT_EXEC;
         }
         mem.map(start, (end - start as u64) as u32, prot);
+        brk = brk.max(end as u32);
+    }
+    for seg in &program.segments {
         // The BSS (mem_size beyond the file bytes) is already zero.
         mem.poke_bytes(seg.vaddr, &seg.data)
             .map_err(|f| format!("cannot fill segment at {:#x}: {f:?}", seg.vaddr))?;
-        brk = brk.max(end as u32);
     }
 
     mem.map(STACK_TOP - STACK_SIZE, STACK_SIZE, PROT_READ | PROT_WRITE);

@@ -49,8 +49,11 @@ pub struct Memory {
     pages: Vec<Option<Box<Page>>>,
     prot: Vec<u8>,
     parked: BTreeMap<u32, Box<Page>>,
-    /// Number of distinct data pages ever allocated.
+    /// Number of distinct data pages ever allocated (a page dropped and allocated again
+    /// counts once).
     pub pages_touched: u64,
+    /// One bit per page: whether it was ever allocated.
+    ever_touched: Vec<u64>,
     /// An address range `[lo, hi)` whose executable contents or protection changed since
     /// the VM last decoded it (a write to a writable and executable page, or a mapping
     /// change): the VM re-decodes it before running on.
@@ -73,6 +76,7 @@ impl Memory {
             prot: vec![0; NUM_PAGES],
             parked: BTreeMap::new(),
             pages_touched: 0,
+            ever_touched: vec![0; NUM_PAGES / 64],
             code_dirty: None,
         }
     }
@@ -221,7 +225,11 @@ impl Memory {
             return Err(Fault::Unmapped(addr));
         }
         self.pages[pn] = Some(Box::new([0; PAGE_SIZE as usize]));
-        self.pages_touched += 1;
+        let (word, bit) = (pn / 64, 1u64 << (pn % 64));
+        if self.ever_touched[word] & bit == 0 {
+            self.ever_touched[word] |= bit;
+            self.pages_touched += 1;
+        }
         Ok(())
     }
 
@@ -384,6 +392,23 @@ mod tests {
         assert_eq!(m.store32(0x4000, 1), Err(Fault::Unmapped(0x4000)));
         m.discard(0x4000, 0x1000);
         assert_eq!(m.load32(0x4000), Ok(0));
+    }
+
+    #[test]
+    fn pages_touched_counts_each_page_once() {
+        let mut m = Memory::new();
+        m.map(0x1000, 0x2000, PROT_READ | PROT_WRITE);
+        m.store32(0x1000, 1).unwrap();
+        m.store32(0x2000, 1).unwrap();
+        m.store32(0x2004, 1).unwrap();
+        assert_eq!(m.pages_touched, 2);
+        // Refills after a discard and after unmap + map count no more.
+        m.discard(0x1000, 0x1000);
+        m.store32(0x1000, 1).unwrap();
+        m.unmap(0x2000, 0x1000);
+        m.map(0x2000, 0x1000, PROT_READ);
+        assert_eq!(m.load32(0x2000), Ok(0));
+        assert_eq!(m.pages_touched, 2, "refilled pages count once");
     }
 
     #[test]

@@ -25,8 +25,9 @@ use memory::{Fault, Memory};
 use sched::{State, Thread};
 use trace::Tracer;
 
-/// The largest address range of executable segments that is decoded (256 MiB).
-pub const MAX_TEXT_BYTES: u64 = 256 << 20;
+/// The largest address range of executable segments that is decoded (64 MiB). The
+/// decoded table costs 16 host bytes per guest word of this range (at most 256 MiB).
+pub const MAX_TEXT_BYTES: u64 = 64 << 20;
 
 /// The process id the guest sees; the main thread's tid is the same.
 pub const PID: u32 = 1000;
@@ -99,6 +100,17 @@ pub enum VmError {
         symbol: String,
     },
     #[error(
+        "{what} at pc {pc:#010x} in {symbol}\n\
+         the guest has no handler for {signal}, which Linux raises for it"
+    )]
+    Trap {
+        what: String,
+        /// The signal Linux raises for it: `SIGTRAP` or `SIGFPE`.
+        signal: &'static str,
+        pc: u32,
+        symbol: String,
+    },
+    #[error(
         "cycle limit of {limit} instructions reached at pc {pc:#010x} in {symbol}\n\
          raise it with --max-cycles, or check the guest for an endless loop"
     )]
@@ -119,7 +131,7 @@ impl crate::exit::ExitCode for VmError {
             VmError::UnknownSyscall { .. } | VmError::UnsupportedSyscall { .. } => {
                 exit::UNKNOWN_SYSCALL
             }
-            VmError::MemoryFault { .. } => exit::MEMORY_FAULT,
+            VmError::MemoryFault { .. } | VmError::Trap { .. } => exit::MEMORY_FAULT,
             VmError::CycleLimit { .. } => exit::CYCLE_LIMIT,
             VmError::Deadlock { .. } => exit::DEADLOCK,
         }
@@ -157,6 +169,8 @@ pub struct Vm {
     pub(crate) slice_end: u64,
     pub(crate) idle_ns: u64,
     pub(crate) wait_seq: u64,
+    /// The address of the last `SYSCALL` executed, for error messages.
+    pub(crate) syscall_pc: u32,
     pub(crate) exit: Option<Exit>,
     max_cycles: u64,
 }
@@ -188,8 +202,13 @@ impl Vm {
         for &(start, end) in &exec {
             let mut addr = start as u64;
             while addr < end {
-                let word = mem.load32(addr as u32).unwrap_or(0);
-                text[((addr - text_base as u64) / 4) as usize] = decode(word);
+                let a = addr as u32;
+                text[((addr - text_base as u64) / 4) as usize] =
+                    if mem.prot(a) & memory::PROT_EXEC != 0 {
+                        decode_at(&mut mem, a)
+                    } else {
+                        Instr::NOT_EXECUTABLE
+                    };
                 addr += 4;
             }
         }
@@ -220,6 +239,7 @@ impl Vm {
             slice_end: sched::QUANTUM,
             idle_ns: 0,
             wait_seq: 0,
+            syscall_pc: 0,
             exit: None,
             max_cycles: config.max_cycles.unwrap_or(u64::MAX),
         })
@@ -303,19 +323,21 @@ impl Vm {
                 pc,
                 symbol,
             },
-            Exception::Trap { code, is_break } => VmError::MemoryFault {
+            Exception::Trap { code, is_break } => VmError::Trap {
                 what: if is_break {
-                    "BREAK instruction (SIGTRAP) with no handler"
+                    format!("BREAK instruction with code {code}")
                 } else {
-                    "trap instruction fired (SIGTRAP) with no handler"
+                    format!("trap instruction fired with code {code}")
                 },
-                addr: code,
+                signal: crate::syscalls::signal::signal_name(
+                    crate::syscalls::signal::trap_signal(code, is_break).0,
+                ),
                 pc,
                 symbol,
             },
-            Exception::Overflow => VmError::MemoryFault {
-                what: "integer overflow trap (SIGFPE) with no handler",
-                addr: 0,
+            Exception::Overflow => VmError::Trap {
+                what: "integer overflow in ADD, ADDI or SUB".into(),
+                signal: "SIGFPE",
                 pc,
                 symbol,
             },
@@ -343,7 +365,7 @@ impl Vm {
         while addr < hi.min(end) {
             let a = addr as u32;
             let ins = if self.mem.prot(a) & memory::PROT_EXEC != 0 {
-                decode(self.mem.load32(a).unwrap_or(0))
+                decode_at(&mut self.mem, a)
             } else {
                 Instr::NOT_EXECUTABLE
             };
@@ -355,6 +377,17 @@ impl Vm {
     fn word_at(&self, pc: u32) -> u32 {
         let idx = (pc.wrapping_sub(self.text_base) >> 2) as usize;
         self.text.get(idx).map(|i| i.word).unwrap_or(0)
+    }
+}
+
+/// Decodes the word at `addr` of an executable page. A page that holds no data reads as
+/// zero (a `NOP`); it is not allocated, so a large zero-filled executable segment costs no
+/// guest pages.
+fn decode_at(mem: &mut Memory, addr: u32) -> Instr {
+    if mem.is_resident(addr) {
+        decode(mem.load32(addr).unwrap_or(0))
+    } else {
+        decode(0)
     }
 }
 
@@ -377,7 +410,7 @@ pub struct Report {
     pub signals_recorded: u64,
     /// Fault signals delivered to guest handlers.
     pub signals_delivered: u64,
-    /// Distinct 4 KiB pages that were ever allocated.
+    /// Distinct 4 KiB pages that were ever allocated (each page counts once).
     pub pages_touched: u64,
     /// The virtual clock at exit, in nanoseconds.
     pub virtual_ns: u64,
@@ -439,6 +472,99 @@ impl Vm {
             } else {
                 0.0
             },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::elf::Segment;
+
+    fn program(segments: Vec<Segment>) -> Program {
+        Program {
+            entry: 0x0040_0000,
+            segments,
+            phdr_vaddr: None,
+            phnum: 0,
+            phentsize: 0,
+            symbols: vec![],
+            go: None,
+        }
+    }
+
+    fn config() -> Config {
+        Config {
+            argv: vec!["t".into()],
+            env: vec![],
+            input: vec![],
+            max_cycles: None,
+            stdout: Box::new(std::io::sink()),
+            stderr: Box::new(std::io::sink()),
+        }
+    }
+
+    fn rwx(vaddr: u32, mem_size: u32) -> Segment {
+        Segment {
+            vaddr,
+            mem_size,
+            flags: 7,
+            data: vec![0x24, 0x02, 0x0f, 0xa6, 0, 0, 0, 0x0c], // li $v0, exit_group; syscall
+        }
+    }
+
+    #[test]
+    fn zero_filled_executable_tail_allocates_no_pages() {
+        let vm = Vm::new(program(vec![rwx(0x0040_0000, 32 << 20)]), config()).unwrap();
+        // The one text page with file bytes and the few stack pages the loader wrote.
+        assert!(vm.mem.pages_touched < 8, "{}", vm.mem.pages_touched);
+        assert_eq!(vm.text[1].op, decode::Op::Syscall);
+        assert_eq!(vm.text[(16 << 20) / 4].word, 0);
+        assert_ne!(vm.text[(16 << 20) / 4].op, decode::Op::NotExecutable);
+    }
+
+    #[test]
+    fn segments_sharing_a_page_keep_each_others_bytes() {
+        let seg = |vaddr, flags, byte| Segment {
+            vaddr,
+            mem_size: 0x800,
+            flags,
+            data: vec![byte; 0x800],
+        };
+        let text = rwx(0x0040_0000, 0x800);
+        let data = seg(0x0040_0800, 6, 0xbb);
+        let mut vm = Vm::new(program(vec![text, data]), config()).unwrap();
+        // (address, byte)
+        let cases: &[(u32, u8)] = &[
+            (0x0040_0000, 0x24),
+            (0x0040_0800, 0xbb),
+            (0x0040_0fff, 0xbb),
+        ];
+        for &(addr, byte) in cases {
+            assert_eq!(vm.mem.load8(addr), Ok(byte), "{addr:#x}");
+        }
+        // The shared page takes the later segment's protection: no longer executable.
+        assert_eq!(vm.text[0].op, decode::Op::NotExecutable);
+    }
+
+    #[test]
+    fn executable_segments_spanning_more_than_the_cap_are_refused() {
+        // (scenario, segments)
+        let cases: Vec<(&str, Vec<Segment>)> = vec![
+            (
+                "one huge zero-filled segment",
+                vec![rwx(0x0040_0000, 0x0ff0_0000)],
+            ),
+            (
+                "two small segments far apart",
+                vec![rwx(0x0040_0000, 0x1000), rwx(0x1000_0000, 0x1000)],
+            ),
+        ];
+        for (name, segments) in cases {
+            match Vm::new(program(segments), config()) {
+                Err(VmError::Load(msg)) => assert!(msg.contains("zkm decodes at most"), "{name}"),
+                other => panic!("{name}: {:?}", other.err()),
+            }
         }
     }
 }

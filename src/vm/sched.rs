@@ -88,7 +88,7 @@ impl Thread {
 impl Vm {
     /// The virtual time in nanoseconds since boot.
     pub fn now_ns(&self) -> u64 {
-        self.cycles * NS_PER_CYCLE + self.idle_ns
+        (self.cycles * NS_PER_CYCLE).saturating_add(self.idle_ns)
     }
 
     /// The tid of the running thread.
@@ -138,7 +138,7 @@ impl Vm {
                 Some(d) => {
                     let now = self.now_ns();
                     if d > now {
-                        self.idle_ns += d - now;
+                        self.idle_ns = self.idle_ns.saturating_add(d - now);
                     }
                 }
                 None => return Err(self.deadlock()),

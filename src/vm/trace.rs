@@ -5,6 +5,9 @@
 //! [`Tracer`] to receive one [`StepEvent`] per executed instruction, one [`MemEvent`] per
 //! data-memory access made by an instruction, and one [`SyscallEvent`] per system call.
 //! The VM knows nothing else about who consumes them.
+//!
+//! The record covers what instructions do, not what the kernel does: syscall results,
+//! memory written by syscalls, signal delivery and `rt_sigreturn` are not in it.
 
 /// One executed instruction, before its effects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,7 +33,8 @@ pub struct MemEvent {
     pub is_write: bool,
 }
 
-/// A system call and its result.
+/// A system call as made: its number and arguments. The result and any memory the
+/// kernel reads or writes are not recorded (see "The execution record" in docs/vm.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SyscallEvent {
     pub cycle: u64,
