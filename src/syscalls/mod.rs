@@ -472,25 +472,21 @@ pub(crate) mod testing {
     /// A read-write data area of two pages.
     pub const DATA: u32 = BASE + 0x1000;
 
-    /// A VM with the test program and the data pages.
-    pub fn vm() -> Vm {
+    /// The test program's code, zero-padded to `len` bytes.
+    pub fn program_text(len: usize) -> Vec<u8> {
         let mut text: Vec<u8> = [0x0000_000cu32, 0x1000_fffe, 0]
             .iter()
             .flat_map(|w| w.to_be_bytes())
             .collect();
-        text.resize(0x1000, 0);
-        let segment = |vaddr, mem_size, flags, data| Segment {
-            vaddr,
-            mem_size,
-            flags,
-            data,
-        };
+        text.resize(len, 0);
+        text
+    }
+
+    /// A VM over `segments`, starting at [`BASE`], with a small input and no output.
+    pub fn vm_with(segments: Vec<Segment>) -> Vm {
         let program = Program {
             entry: BASE,
-            segments: vec![
-                segment(BASE, 0x1000, 5, text),
-                segment(DATA, 0x2000, 6, vec![]),
-            ],
+            segments,
             phdr_vaddr: None,
             phnum: 0,
             phentsize: 0,
@@ -506,6 +502,20 @@ pub(crate) mod testing {
             stderr: Box::new(std::io::sink()),
         };
         Vm::new(program, config).unwrap()
+    }
+
+    /// A VM with the test program and the data pages.
+    pub fn vm() -> Vm {
+        let segment = |vaddr, mem_size, flags, data| Segment {
+            vaddr,
+            mem_size,
+            flags,
+            data,
+        };
+        vm_with(vec![
+            segment(BASE, 0x1000, 5, program_text(0x1000)),
+            segment(DATA, 0x2000, 6, vec![]),
+        ])
     }
 
     /// Calls the handler of o32 call `number` with `args`.
@@ -561,39 +571,18 @@ mod tests {
 
     #[test]
     fn every_syscall_survives_arbitrary_arguments() {
-        use crate::elf::{Program, Segment};
-        use crate::vm::{trace::NoTracer, Config, Vm};
-        const BASE: u32 = 0x0040_0000;
+        use crate::elf::Segment;
+        use crate::vm::trace::NoTracer;
+        use testing::{program_text, vm_with, BASE};
+        // One read-write-execute segment: the program loops over its syscall, and
+        // arguments may point into (and overwrite) the code.
         let new_vm = || {
-            // syscall; beq $0,$0,-2; nop  (loops over the syscall)
-            let mut data: Vec<u8> = [0x0000_000cu32, 0x1000_fffe, 0]
-                .iter()
-                .flat_map(|w| w.to_be_bytes())
-                .collect();
-            data.resize(0x3000, 0);
-            let program = Program {
-                entry: BASE,
-                segments: vec![Segment {
-                    vaddr: BASE,
-                    mem_size: 0x3000,
-                    flags: 7,
-                    data,
-                }],
-                phdr_vaddr: None,
-                phnum: 0,
-                phentsize: 0,
-                symbols: vec![],
-                go: None,
-            };
-            let config = Config {
-                argv: vec!["t".into()],
-                env: vec![],
-                input: b"input".to_vec(),
-                max_cycles: None,
-                stdout: Box::new(std::io::sink()),
-                stderr: Box::new(std::io::sink()),
-            };
-            Vm::new(program, config).unwrap()
+            vm_with(vec![Segment {
+                vaddr: BASE,
+                mem_size: 0x3000,
+                flags: 7,
+                data: program_text(0x3000),
+            }])
         };
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut next = move || {
