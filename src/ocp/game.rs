@@ -132,6 +132,52 @@ pub struct TxRecord {
     pub hex: String,
 }
 
+impl TxRecord {
+    /// A record of `tx` (graph transaction `name`); `hex` keeps its serialization for the
+    /// raw export.
+    fn new(step: String, name: &str, tx: &Transaction, fee: u64, result: String) -> TxRecord {
+        TxRecord {
+            step,
+            tx: name.to_string(),
+            txid: tx.compute_txid().to_string(),
+            weight: tx.weight().to_wu(),
+            vsize: tx.weight().to_vbytes_ceil(),
+            fee,
+            inputs: tx.input.len(),
+            result,
+            accepted: false,
+            as_intended: true,
+            hex: String::new(),
+        }
+    }
+
+    /// A copy that is only checked by the interpreter, never broadcast, to show that a
+    /// tampered twin is refused for the tampering alone.
+    fn control(
+        step: String,
+        name: &str,
+        tx: &Transaction,
+        valid: &Result<usize, super::verify::ScriptRejected>,
+    ) -> TxRecord {
+        let result = match valid {
+            Ok(_) => "scripts valid".into(),
+            Err(e) => format!("refused: {e}"),
+        };
+        TxRecord::new(step, name, tx, 0, result)
+    }
+
+    fn outcome(mut self, accepted: bool, as_intended: bool) -> TxRecord {
+        self.accepted = accepted;
+        self.as_intended = as_intended;
+        self
+    }
+
+    fn with_hex(mut self, tx: &Transaction) -> TxRecord {
+        self.hex = bitcoin::consensus::encode::serialize_hex(tx);
+        self
+    }
+}
+
 /// One fraud game of `fraud` without a gate.
 #[derive(Clone, Debug, Serialize)]
 pub struct FraudGame {
@@ -348,19 +394,11 @@ impl<'a> Game<'a> {
         if accepted {
             self.broadcast.insert(name.to_string(), tx.clone());
         }
-        self.records.push(TxRecord {
-            step: step.to_string(),
-            tx: name.to_string(),
-            txid: tx.compute_txid().to_string(),
-            weight: tx.weight().to_wu(),
-            vsize: tx.weight().to_vbytes_ceil(),
-            fee,
-            inputs: tx.input.len(),
-            result: text,
-            accepted,
-            as_intended: accepted == expect_accept,
-            hex: bitcoin::consensus::encode::serialize_hex(tx),
-        });
+        self.records.push(
+            TxRecord::new(step.to_string(), name, tx, fee, text)
+                .outcome(accepted, accepted == expect_accept)
+                .with_hex(tx),
+        );
         accepted
     }
 
@@ -522,19 +560,13 @@ impl<'a> Game<'a> {
             match self.chain.broadcast(&tx) {
                 Err(super::chain::Reject::Script(e)) if shown < 3 => {
                     shown += 1;
-                    self.records.push(TxRecord {
-                        step: "challenger tries a disprove leaf".into(),
-                        tx: gtx.name.clone(),
-                        txid: tx.compute_txid().to_string(),
-                        weight: tx.weight().to_wu(),
-                        vsize: tx.weight().to_vbytes_ceil(),
-                        fee: 0,
-                        inputs: 1,
-                        result: format!("refused: {e}"),
-                        accepted: false,
-                        as_intended: true,
-                        hex: String::new(),
-                    });
+                    self.records.push(TxRecord::new(
+                        "challenger tries a disprove leaf".into(),
+                        &gtx.name,
+                        &tx,
+                        0,
+                        format!("refused: {e}"),
+                    ));
                 }
                 Err(super::chain::Reject::Script(_)) => {}
                 Err(other) => self.failures.push(format!(
@@ -546,19 +578,17 @@ impl<'a> Game<'a> {
                         "{}: accepted, but the operator computed this step correctly",
                         gtx.name
                     ));
-                    self.records.push(TxRecord {
-                        step: "challenger tries a disprove leaf".into(),
-                        tx: gtx.name.clone(),
-                        txid: tx.compute_txid().to_string(),
-                        weight: tx.weight().to_wu(),
-                        vsize: tx.weight().to_vbytes_ceil(),
-                        fee: a.fee,
-                        inputs: 1,
-                        result: format!("accepted at block {}", a.height),
-                        accepted: true,
-                        as_intended: false,
-                        hex: bitcoin::consensus::encode::serialize_hex(&tx),
-                    });
+                    self.records.push(
+                        TxRecord::new(
+                            "challenger tries a disprove leaf".into(),
+                            &gtx.name,
+                            &tx,
+                            a.fee,
+                            format!("accepted at block {}", a.height),
+                        )
+                        .outcome(true, false)
+                        .with_hex(&tx),
+                    );
                     self.broadcast.insert(gtx.name.clone(), tx);
                 }
             }
@@ -623,22 +653,13 @@ impl<'a> Game<'a> {
                 "tamper {name}: {what} was accepted by libbitcoinconsensus"
             ));
         }
-        self.records.push(TxRecord {
-            step: format!("tampered: {what}"),
-            tx: name.to_string(),
-            txid: tx.compute_txid().to_string(),
-            weight: tx.weight().to_wu(),
-            vsize: tx.weight().to_vbytes_ceil(),
-            fee: 0,
-            inputs: tx.input.len(),
-            result: match r {
-                Ok(_) => "ACCEPTED".into(),
-                Err(e) => format!("refused: {e}"),
-            },
-            accepted: false,
-            as_intended: refused,
-            hex: String::new(),
-        });
+        let result = match r {
+            Ok(_) => "ACCEPTED".into(),
+            Err(e) => format!("refused: {e}"),
+        };
+        self.records.push(
+            TxRecord::new(format!("tampered: {what}"), name, tx, 0, result).outcome(false, refused),
+        );
     }
 
     fn prevouts_of(&self, tx: &Transaction) -> Option<Vec<TxOut>> {
@@ -682,22 +703,12 @@ impl<'a> Game<'a> {
                         "tamper {name}: re-signed with another nLockTime, it is refused ({e})"
                     ));
                 }
-                self.records.push(TxRecord {
-                    step: "control (not broadcast): re-signed with another nLockTime".into(),
-                    tx: name.to_string(),
-                    txid: c.compute_txid().to_string(),
-                    weight: c.weight().to_wu(),
-                    vsize: c.weight().to_vbytes_ceil(),
-                    fee: 0,
-                    inputs: c.input.len(),
-                    result: match valid {
-                        Ok(_) => "scripts valid".into(),
-                        Err(e) => format!("refused: {e}"),
-                    },
-                    accepted: false,
-                    as_intended: true,
-                    hex: String::new(),
-                });
+                self.records.push(TxRecord::control(
+                    "control (not broadcast): re-signed with another nLockTime".into(),
+                    name,
+                    &c,
+                    &valid,
+                ));
             }
             self.expect_refused(name, &what, &t, &prevouts);
         }
@@ -1198,22 +1209,12 @@ fn tamper_leaves(game: &mut Game) -> Result<(), OcpError> {
             game.failures
                 .push(format!("tamper: a valid {what} spend was refused ({e})"));
         }
-        game.records.push(TxRecord {
-            step: format!("control (not broadcast): a valid {what} spend"),
-            tx: gtx.name.clone(),
-            txid: tx.compute_txid().to_string(),
-            weight: tx.weight().to_wu(),
-            vsize: tx.weight().to_vbytes_ceil(),
-            fee: 0,
-            inputs: 1,
-            result: match valid {
-                Ok(_) => "scripts valid".into(),
-                Err(e) => format!("refused: {e}"),
-            },
-            accepted: false,
-            as_intended: true,
-            hex: String::new(),
-        });
+        game.records.push(TxRecord::control(
+            format!("control (not broadcast): a valid {what} spend"),
+            &gtx.name,
+            &tx,
+            &valid,
+        ));
         for m in [
             Mutation::CorruptSignature,
             Mutation::WrongPreimage,
