@@ -375,7 +375,9 @@ fn stdlib_tests_pass_tags(pkg: &str, tags: &str, flags: &[&str]) {
 
 #[test]
 fn go_stdlib_tests_pass_strconv() {
-    stdlib_tests_pass("strconv", &[]);
+    // On older releases (Go 1.21 for one) TestFp reads testdata/testfp.txt from disk,
+    // and the VM has no file system.
+    stdlib_tests_pass("strconv", &["-test.skip", "^TestFp$"]);
 }
 
 #[test]
