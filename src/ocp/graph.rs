@@ -156,6 +156,16 @@ pub struct OutputRole {
     pub leaves: Vec<String>,
 }
 
+impl OutputRole {
+    /// A plain key-path output held by `role`.
+    fn key_path(role: &str) -> OutputRole {
+        OutputRole {
+            role: role.into(),
+            leaves: vec![],
+        }
+    }
+}
+
 /// A transaction of the graph with what it spends.
 #[derive(Clone, Debug)]
 pub struct GraphTx {
@@ -733,10 +743,7 @@ impl Graph {
                     vec![(
                         challenger_spk.clone(),
                         None,
-                        OutputRole {
-                            role: "challenger".into(),
-                            leaves: vec![],
-                        },
+                        OutputRole::key_path("challenger"),
                     )],
                 )?;
             }
@@ -767,10 +774,7 @@ impl Graph {
                     vec![(
                         operator_spk.clone(),
                         p.challenge_fee,
-                        OutputRole {
-                            role: "operator (challenge fee)".into(),
-                            leaves: vec![],
-                        },
+                        OutputRole::key_path("operator (challenge fee)"),
                     )],
                 );
                 let (t, s) = &trees[0];
@@ -806,14 +810,7 @@ impl Graph {
                         },
                         conn_all,
                     ],
-                    vec![(
-                        operator_spk.clone(),
-                        None,
-                        OutputRole {
-                            role: "operator".into(),
-                            leaves: vec![],
-                        },
-                    )],
+                    vec![(operator_spk.clone(), None, OutputRole::key_path("operator"))],
                 )?;
             }
             parent = done;
@@ -839,14 +836,7 @@ impl Graph {
                 },
                 sequence: Sequence::from_height(timelocks.disprove_window),
             }],
-            vec![(
-                operator_spk.clone(),
-                None,
-                OutputRole {
-                    role: "operator".into(),
-                    leaves: vec![],
-                },
-            )],
+            vec![(operator_spk.clone(), None, OutputRole::key_path("operator"))],
         )?;
         // Every disprove and equivocation spend must pay its fee and keep a non-dust
         // output: the heaviest one, with the longest control block of the tree.
@@ -1170,10 +1160,7 @@ impl Graph {
             tx,
             prevouts: vec![prevout],
             spends: vec![spend],
-            outputs: vec![OutputRole {
-                role: "challenger".into(),
-                leaves: vec![],
-            }],
+            outputs: vec![OutputRole::key_path("challenger")],
             weight,
             fee,
         })
