@@ -440,3 +440,27 @@ fn completions_are_generated_for_every_shell_and_checked_in_fresh() {
         .assert()
         .code(exit::USAGE);
 }
+
+#[test]
+fn a_closed_stdout_ends_the_command_quietly_not_with_a_panic() {
+    use std::io::Read;
+    use std::process::{Command as Std, Stdio};
+    // `zkm completions bash | true`: the reader is gone before zkm writes.
+    let mut child = Std::new(assert_cmd::cargo::cargo_bin("zkm"))
+        .args(["completions", "bash"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
