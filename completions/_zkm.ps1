@@ -119,8 +119,9 @@ Register-ArgumentCompleter -Native -CommandName 'zkm' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Evaluate a circuit and build the unsigned transaction graph of its claim')
-            [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Pre-sign every n-of-n input of the graph with the local signers')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Build the unsigned transaction graph of a deposit, before any claim is made')
+            [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Pre-sign every n-of-n input of the graph: all signers at once (local testing), or one signer''s round with only its own key, then `--aggregate`')
+            [CompletionResult]::new('claim', 'claim', [CompletionResultType]::ParameterValue, 'Make the operator''s one claim on a signed graph: evaluate, commit, write the kickoff')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Play one branch of the game on a local chain')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Report leaves, tree depth, script and witness sizes, worst-case weights, standardness')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -128,16 +129,20 @@ Register-ArgumentCompleter -Native -CommandName 'zkm' -ScriptBlock {
         }
         'zkm;challenge;setup' {
             [CompletionResult]::new('--circuit', '--circuit', [CompletionResultType]::ParameterName, 'A Bristol Fashion file, or builtin:NAME (adderN, comparatorN, multiplierN, sha256)')
-            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'One public input value per circuit input, hex, big-endian (bit 0 on the first wire)')
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'One per circuit input: a hex constant fixed now (big-endian, bit 0 on the first wire), or `_` for an input the operator commits when it claims')
             [CompletionResult]::new('--signers', '--signers', [CompletionResultType]::ParameterName, 'Number of n-of-n signers [default: 3, or as many as --keys has]')
-            [CompletionResult]::new('--amount', '--amount', [CompletionResultType]::ParameterName, 'Value of the deposit, in sats')
-            [CompletionResult]::new('--fee-rate', '--fee-rate', [CompletionResultType]::ParameterName, 'Fee rate of every transaction, in sat/vB')
-            [CompletionResult]::new('--challenge-period', '--challenge-period', [CompletionResultType]::ParameterName, 'Blocks to challenge, per Assert step, and to disprove')
-            [CompletionResult]::new('--challenge-fee', '--challenge-fee', [CompletionResultType]::ParameterName, 'What the challenger pays the operator to challenge, in sats')
+            [CompletionResult]::new('--amount', '--amount', [CompletionResultType]::ParameterName, 'Value of the deposit, in sats: what a true claim is paid')
+            [CompletionResult]::new('--stake', '--stake', [CompletionResultType]::ParameterName, 'The operator''s collateral, posted with the kickoff [default: a tenth of --amount]')
+            [CompletionResult]::new('--reward', '--reward', [CompletionResultType]::ParameterName, 'What a disprove leaves whoever publishes it, out of the stake [default: half the stake]')
+            [CompletionResult]::new('--fee-rate', '--fee-rate', [CompletionResultType]::ParameterName, 'Fee rate of every pre-signed transaction, in sat/vB')
+            [CompletionResult]::new('--challenge-period', '--challenge-period', [CompletionResultType]::ParameterName, 'P: blocks to challenge, per Assert step, and to disprove')
+            [CompletionResult]::new('--refund-after', '--refund-after', [CompletionResultType]::ParameterName, 'Blocks after which the depositor may take back an unclaimed deposit [default: 4320, or 4P if more]')
+            [CompletionResult]::new('--challenge-fee', '--challenge-fee', [CompletionResultType]::ParameterName, 'What the challenger pays the operator to challenge [default: what the Asserts cost]')
             [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Derive every key from this seed (local testing: the seed gives away every key)')
             [CompletionResult]::new('--keys', '--keys', [CompletionResultType]::ParameterName, 'Read the keys from a JSON file (see docs/ocp.md)')
             [CompletionResult]::new('--n-of-n', '--n-of-n', [CompletionResultType]::ParameterName, 'How the n signers sign')
             [CompletionResult]::new('--funding', '--funding', [CompletionResultType]::ParameterName, 'A real funding outpoint for regtest replay (pay the amount graph.json asks to the depositor''s address first)')
+            [CompletionResult]::new('--stake-coin', '--stake-coin', [CompletionResultType]::ParameterName, 'The operator''s real stake coin for regtest replay (exactly --stake sats to its address)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The game directory to write')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'The game directory to write')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout; human messages still go to stderr')
@@ -153,6 +158,10 @@ Register-ArgumentCompleter -Native -CommandName 'zkm' -ScriptBlock {
         }
         'zkm;challenge;sign' {
             [CompletionResult]::new('--n-of-n', '--n-of-n', [CompletionResultType]::ParameterName, 'Switch the n-of-n scheme (rebuilds the graph: txids change)')
+            [CompletionResult]::new('--signer', '--signer', [CompletionResultType]::ParameterName, 'Sign as this one signer (its index in graph.json''s signers), with --round')
+            [CompletionResult]::new('--round', '--round', [CompletionResultType]::ParameterName, 'Which round this signer runs')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The signer''s own key file [default: DIR/secrets/signer-I.json]')
+            [CompletionResult]::new('--aggregate', '--aggregate', [CompletionResultType]::ParameterName, 'Aggregate every signer''s round files into the graph''s signatures')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout; human messages still go to stderr')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
@@ -160,6 +169,20 @@ Register-ArgumentCompleter -Native -CommandName 'zkm' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (repeat for more)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zkm;challenge;claim' {
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'One hex value per input left to the claim (`_` at setup), in order')
+            [CompletionResult]::new('--lie', '--lie', [CompletionResultType]::ParameterName, 'Play a dishonest operator: flip gate GATE''s output, or compute as if claimed input bit B were flipped (`input:B`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout; human messages still go to stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -192,8 +215,9 @@ Register-ArgumentCompleter -Native -CommandName 'zkm' -ScriptBlock {
             break
         }
         'zkm;challenge;help' {
-            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Evaluate a circuit and build the unsigned transaction graph of its claim')
-            [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Pre-sign every n-of-n input of the graph with the local signers')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Build the unsigned transaction graph of a deposit, before any claim is made')
+            [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Pre-sign every n-of-n input of the graph: all signers at once (local testing), or one signer''s round with only its own key, then `--aggregate`')
+            [CompletionResult]::new('claim', 'claim', [CompletionResultType]::ParameterValue, 'Make the operator''s one claim on a signed graph: evaluate, commit, write the kickoff')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Play one branch of the game on a local chain')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Report leaves, tree depth, script and witness sizes, worst-case weights, standardness')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -203,6 +227,9 @@ Register-ArgumentCompleter -Native -CommandName 'zkm' -ScriptBlock {
             break
         }
         'zkm;challenge;help;sign' {
+            break
+        }
+        'zkm;challenge;help;claim' {
             break
         }
         'zkm;challenge;help;simulate' {
@@ -240,8 +267,9 @@ Register-ArgumentCompleter -Native -CommandName 'zkm' -ScriptBlock {
             break
         }
         'zkm;help;challenge' {
-            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Evaluate a circuit and build the unsigned transaction graph of its claim')
-            [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Pre-sign every n-of-n input of the graph with the local signers')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Build the unsigned transaction graph of a deposit, before any claim is made')
+            [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Pre-sign every n-of-n input of the graph: all signers at once (local testing), or one signer''s round with only its own key, then `--aggregate`')
+            [CompletionResult]::new('claim', 'claim', [CompletionResultType]::ParameterValue, 'Make the operator''s one claim on a signed graph: evaluate, commit, write the kickoff')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Play one branch of the game on a local chain')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Report leaves, tree depth, script and witness sizes, worst-case weights, standardness')
             break
@@ -250,6 +278,9 @@ Register-ArgumentCompleter -Native -CommandName 'zkm' -ScriptBlock {
             break
         }
         'zkm;help;challenge;sign' {
+            break
+        }
+        'zkm;help;challenge;claim' {
             break
         }
         'zkm;help;challenge;simulate' {

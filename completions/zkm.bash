@@ -37,6 +37,9 @@ _zkm() {
             zkm,run)
                 cmd="zkm__subcmd__run"
                 ;;
+            zkm__subcmd__challenge,claim)
+                cmd="zkm__subcmd__challenge__subcmd__claim"
+                ;;
             zkm__subcmd__challenge,help)
                 cmd="zkm__subcmd__challenge__subcmd__help"
                 ;;
@@ -51,6 +54,9 @@ _zkm() {
                 ;;
             zkm__subcmd__challenge,simulate)
                 cmd="zkm__subcmd__challenge__subcmd__simulate"
+                ;;
+            zkm__subcmd__challenge__subcmd__help,claim)
+                cmd="zkm__subcmd__challenge__subcmd__help__subcmd__claim"
                 ;;
             zkm__subcmd__challenge__subcmd__help,help)
                 cmd="zkm__subcmd__challenge__subcmd__help__subcmd__help"
@@ -87,6 +93,9 @@ _zkm() {
                 ;;
             zkm__subcmd__help,run)
                 cmd="zkm__subcmd__help__subcmd__run"
+                ;;
+            zkm__subcmd__help__subcmd__challenge,claim)
+                cmd="zkm__subcmd__help__subcmd__challenge__subcmd__claim"
                 ;;
             zkm__subcmd__help__subcmd__challenge,inspect)
                 cmd="zkm__subcmd__help__subcmd__challenge__subcmd__inspect"
@@ -147,7 +156,7 @@ _zkm() {
             return 0
             ;;
         zkm__subcmd__challenge)
-            opts="-q -v -h -V --json --quiet --verbose --help --version setup sign simulate inspect help"
+            opts="-q -v -h -V --json --quiet --verbose --help --version setup sign claim simulate inspect help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -160,9 +169,45 @@ _zkm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        zkm__subcmd__challenge__subcmd__help)
-            opts="setup sign simulate inspect help"
+        zkm__subcmd__challenge__subcmd__claim)
+            opts="-q -v -h -V --input --lie --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lie)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zkm__subcmd__challenge__subcmd__help)
+            opts="setup sign claim simulate inspect help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zkm__subcmd__challenge__subcmd__help__subcmd__claim)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -259,7 +304,7 @@ _zkm() {
             return 0
             ;;
         zkm__subcmd__challenge__subcmd__setup)
-            opts="-o -q -v -h -V --circuit --input --signers --amount --fee-rate --challenge-period --challenge-fee --seed --keys --n-of-n --funding --output --json --quiet --verbose --help --version"
+            opts="-o -q -v -h -V --circuit --input --signers --amount --stake --reward --fee-rate --challenge-period --refund-after --challenge-fee --seed --keys --n-of-n --funding --stake-coin --output --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -281,11 +326,23 @@ _zkm() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --stake)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reward)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --fee-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --challenge-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --refund-after)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -309,6 +366,10 @@ _zkm() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --stake-coin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -325,7 +386,7 @@ _zkm() {
             return 0
             ;;
         zkm__subcmd__challenge__subcmd__sign)
-            opts="-q -v -h -V --n-of-n --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --n-of-n --signer --round --key --aggregate --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -333,6 +394,18 @@ _zkm() {
             case "${prev}" in
                 --n-of-n)
                     COMPREPLY=($(compgen -W "musig2 checksigadd" -- "${cur}"))
+                    return 0
+                    ;;
+                --signer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --round)
+                    COMPREPLY=($(compgen -W "nonces partial" -- "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -411,8 +484,22 @@ _zkm() {
             return 0
             ;;
         zkm__subcmd__help__subcmd__challenge)
-            opts="setup sign simulate inspect"
+            opts="setup sign claim simulate inspect"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zkm__subcmd__help__subcmd__challenge__subcmd__claim)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -110,24 +110,29 @@ set edit:completion:arg-completer[zkm] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand setup 'Evaluate a circuit and build the unsigned transaction graph of its claim'
-            cand sign 'Pre-sign every n-of-n input of the graph with the local signers'
+            cand setup 'Build the unsigned transaction graph of a deposit, before any claim is made'
+            cand sign 'Pre-sign every n-of-n input of the graph: all signers at once (local testing), or one signer''s round with only its own key, then `--aggregate`'
+            cand claim 'Make the operator''s one claim on a signed graph: evaluate, commit, write the kickoff'
             cand simulate 'Play one branch of the game on a local chain'
             cand inspect 'Report leaves, tree depth, script and witness sizes, worst-case weights, standardness'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zkm;challenge;setup'= {
             cand --circuit 'A Bristol Fashion file, or builtin:NAME (adderN, comparatorN, multiplierN, sha256)'
-            cand --input 'One public input value per circuit input, hex, big-endian (bit 0 on the first wire)'
+            cand --input 'One per circuit input: a hex constant fixed now (big-endian, bit 0 on the first wire), or `_` for an input the operator commits when it claims'
             cand --signers 'Number of n-of-n signers [default: 3, or as many as --keys has]'
-            cand --amount 'Value of the deposit, in sats'
-            cand --fee-rate 'Fee rate of every transaction, in sat/vB'
-            cand --challenge-period 'Blocks to challenge, per Assert step, and to disprove'
-            cand --challenge-fee 'What the challenger pays the operator to challenge, in sats'
+            cand --amount 'Value of the deposit, in sats: what a true claim is paid'
+            cand --stake 'The operator''s collateral, posted with the kickoff [default: a tenth of --amount]'
+            cand --reward 'What a disprove leaves whoever publishes it, out of the stake [default: half the stake]'
+            cand --fee-rate 'Fee rate of every pre-signed transaction, in sat/vB'
+            cand --challenge-period 'P: blocks to challenge, per Assert step, and to disprove'
+            cand --refund-after 'Blocks after which the depositor may take back an unclaimed deposit [default: 4320, or 4P if more]'
+            cand --challenge-fee 'What the challenger pays the operator to challenge [default: what the Asserts cost]'
             cand --seed 'Derive every key from this seed (local testing: the seed gives away every key)'
             cand --keys 'Read the keys from a JSON file (see docs/ocp.md)'
             cand --n-of-n 'How the n signers sign'
             cand --funding 'A real funding outpoint for regtest replay (pay the amount graph.json asks to the depositor''s address first)'
+            cand --stake-coin 'The operator''s real stake coin for regtest replay (exactly --stake sats to its address)'
             cand -o 'The game directory to write'
             cand --output 'The game directory to write'
             cand --json 'Print machine-readable JSON on stdout; human messages still go to stderr'
@@ -142,6 +147,10 @@ set edit:completion:arg-completer[zkm] = {|@words|
         }
         &'zkm;challenge;sign'= {
             cand --n-of-n 'Switch the n-of-n scheme (rebuilds the graph: txids change)'
+            cand --signer 'Sign as this one signer (its index in graph.json''s signers), with --round'
+            cand --round 'Which round this signer runs'
+            cand --key 'The signer''s own key file [default: DIR/secrets/signer-I.json]'
+            cand --aggregate 'Aggregate every signer''s round files into the graph''s signatures'
             cand --json 'Print machine-readable JSON on stdout; human messages still go to stderr'
             cand -q 'Print nothing but errors on stderr'
             cand --quiet 'Print nothing but errors on stderr'
@@ -149,6 +158,19 @@ set edit:completion:arg-completer[zkm] = {|@words|
             cand --verbose 'Print more detail on stderr (repeat for more)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zkm;challenge;claim'= {
+            cand --input 'One hex value per input left to the claim (`_` at setup), in order'
+            cand --lie 'Play a dishonest operator: flip gate GATE''s output, or compute as if claimed input bit B were flipped (`input:B`)'
+            cand --json 'Print machine-readable JSON on stdout; human messages still go to stderr'
+            cand -q 'Print nothing but errors on stderr'
+            cand --quiet 'Print nothing but errors on stderr'
+            cand -v 'Print more detail on stderr (repeat for more)'
+            cand --verbose 'Print more detail on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -178,8 +200,9 @@ set edit:completion:arg-completer[zkm] = {|@words|
             cand --version 'Print version'
         }
         &'zkm;challenge;help'= {
-            cand setup 'Evaluate a circuit and build the unsigned transaction graph of its claim'
-            cand sign 'Pre-sign every n-of-n input of the graph with the local signers'
+            cand setup 'Build the unsigned transaction graph of a deposit, before any claim is made'
+            cand sign 'Pre-sign every n-of-n input of the graph: all signers at once (local testing), or one signer''s round with only its own key, then `--aggregate`'
+            cand claim 'Make the operator''s one claim on a signed graph: evaluate, commit, write the kickoff'
             cand simulate 'Play one branch of the game on a local chain'
             cand inspect 'Report leaves, tree depth, script and witness sizes, worst-case weights, standardness'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -187,6 +210,8 @@ set edit:completion:arg-completer[zkm] = {|@words|
         &'zkm;challenge;help;setup'= {
         }
         &'zkm;challenge;help;sign'= {
+        }
+        &'zkm;challenge;help;claim'= {
         }
         &'zkm;challenge;help;simulate'= {
         }
@@ -214,14 +239,17 @@ set edit:completion:arg-completer[zkm] = {|@words|
         &'zkm;help;completions'= {
         }
         &'zkm;help;challenge'= {
-            cand setup 'Evaluate a circuit and build the unsigned transaction graph of its claim'
-            cand sign 'Pre-sign every n-of-n input of the graph with the local signers'
+            cand setup 'Build the unsigned transaction graph of a deposit, before any claim is made'
+            cand sign 'Pre-sign every n-of-n input of the graph: all signers at once (local testing), or one signer''s round with only its own key, then `--aggregate`'
+            cand claim 'Make the operator''s one claim on a signed graph: evaluate, commit, write the kickoff'
             cand simulate 'Play one branch of the game on a local chain'
             cand inspect 'Report leaves, tree depth, script and witness sizes, worst-case weights, standardness'
         }
         &'zkm;help;challenge;setup'= {
         }
         &'zkm;help;challenge;sign'= {
+        }
+        &'zkm;help;challenge;claim'= {
         }
         &'zkm;help;challenge;simulate'= {
         }

@@ -69,28 +69,33 @@ complete -c zkm -n "__fish_zkm_using_subcommand completions" -s q -l quiet -d 'P
 complete -c zkm -n "__fish_zkm_using_subcommand completions" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
 complete -c zkm -n "__fish_zkm_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zkm -n "__fish_zkm_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign simulate inspect help" -l json -d 'Print machine-readable JSON on stdout; human messages still go to stderr'
-complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign simulate inspect help" -s q -l quiet -d 'Print nothing but errors on stderr'
-complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign simulate inspect help" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
-complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign simulate inspect help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign simulate inspect help" -s V -l version -d 'Print version'
-complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign simulate inspect help" -f -a "setup" -d 'Evaluate a circuit and build the unsigned transaction graph of its claim'
-complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign simulate inspect help" -f -a "sign" -d 'Pre-sign every n-of-n input of the graph with the local signers'
-complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign simulate inspect help" -f -a "simulate" -d 'Play one branch of the game on a local chain'
-complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign simulate inspect help" -f -a "inspect" -d 'Report leaves, tree depth, script and witness sizes, worst-case weights, standardness'
-complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign simulate inspect help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign claim simulate inspect help" -l json -d 'Print machine-readable JSON on stdout; human messages still go to stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign claim simulate inspect help" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign claim simulate inspect help" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign claim simulate inspect help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign claim simulate inspect help" -s V -l version -d 'Print version'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign claim simulate inspect help" -f -a "setup" -d 'Build the unsigned transaction graph of a deposit, before any claim is made'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign claim simulate inspect help" -f -a "sign" -d 'Pre-sign every n-of-n input of the graph: all signers at once (local testing), or one signer\'s round with only its own key, then `--aggregate`'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign claim simulate inspect help" -f -a "claim" -d 'Make the operator\'s one claim on a signed graph: evaluate, commit, write the kickoff'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign claim simulate inspect help" -f -a "simulate" -d 'Play one branch of the game on a local chain'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign claim simulate inspect help" -f -a "inspect" -d 'Report leaves, tree depth, script and witness sizes, worst-case weights, standardness'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and not __fish_seen_subcommand_from setup sign claim simulate inspect help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l circuit -d 'A Bristol Fashion file, or builtin:NAME (adderN, comparatorN, multiplierN, sha256)' -r
-complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l input -d 'One public input value per circuit input, hex, big-endian (bit 0 on the first wire)' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l input -d 'One per circuit input: a hex constant fixed now (big-endian, bit 0 on the first wire), or `_` for an input the operator commits when it claims' -r
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l signers -d 'Number of n-of-n signers [default: 3, or as many as --keys has]' -r
-complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l amount -d 'Value of the deposit, in sats' -r
-complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l fee-rate -d 'Fee rate of every transaction, in sat/vB' -r
-complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l challenge-period -d 'Blocks to challenge, per Assert step, and to disprove' -r
-complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l challenge-fee -d 'What the challenger pays the operator to challenge, in sats' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l amount -d 'Value of the deposit, in sats: what a true claim is paid' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l stake -d 'The operator\'s collateral, posted with the kickoff [default: a tenth of --amount]' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l reward -d 'What a disprove leaves whoever publishes it, out of the stake [default: half the stake]' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l fee-rate -d 'Fee rate of every pre-signed transaction, in sat/vB' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l challenge-period -d 'P: blocks to challenge, per Assert step, and to disprove' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l refund-after -d 'Blocks after which the depositor may take back an unclaimed deposit [default: 4320, or 4P if more]' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l challenge-fee -d 'What the challenger pays the operator to challenge [default: what the Asserts cost]' -r
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l seed -d 'Derive every key from this seed (local testing: the seed gives away every key)' -r
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l keys -d 'Read the keys from a JSON file (see docs/ocp.md)' -r -F
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l n-of-n -d 'How the n signers sign' -r -f -a "musig2\t'One MuSig2 (BIP327) aggregate key'
 checksigadd\t'`<k1> CHECKSIG <k2> CHECKSIGADD … <n> NUMEQUAL`'"
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l funding -d 'A real funding outpoint for regtest replay (pay the amount graph.json asks to the depositor\'s address first)' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l stake-coin -d 'The operator\'s real stake coin for regtest replay (exactly --stake sats to its address)' -r
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -s o -l output -d 'The game directory to write' -r -F
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l json -d 'Print machine-readable JSON on stdout; human messages still go to stderr'
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -s q -l quiet -d 'Print nothing but errors on stderr'
@@ -99,11 +104,23 @@ complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subco
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -s V -l version -d 'Print version'
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from sign" -l n-of-n -d 'Switch the n-of-n scheme (rebuilds the graph: txids change)' -r -f -a "musig2\t'One MuSig2 (BIP327) aggregate key'
 checksigadd\t'`<k1> CHECKSIG <k2> CHECKSIGADD … <n> NUMEQUAL`'"
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from sign" -l signer -d 'Sign as this one signer (its index in graph.json\'s signers), with --round' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from sign" -l round -d 'Which round this signer runs' -r -f -a "nonces\t'Round 1: fresh public nonces for every pre-signed input'
+partial\t'Round 2: partial signatures over everyone\'s nonces (with checksigadd, signatures)'"
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from sign" -l key -d 'The signer\'s own key file [default: DIR/secrets/signer-I.json]' -r -F
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from sign" -l aggregate -d 'Aggregate every signer\'s round files into the graph\'s signatures'
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from sign" -l json -d 'Print machine-readable JSON on stdout; human messages still go to stderr'
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from sign" -s q -l quiet -d 'Print nothing but errors on stderr'
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from sign" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from sign" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from sign" -s V -l version -d 'Print version'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from claim" -l input -d 'One hex value per input left to the claim (`_` at setup), in order' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from claim" -l lie -d 'Play a dishonest operator: flip gate GATE\'s output, or compute as if claimed input bit B were flipped (`input:B`)' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from claim" -l json -d 'Print machine-readable JSON on stdout; human messages still go to stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from claim" -s q -l quiet -d 'Print nothing but errors on stderr'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from claim" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from claim" -s h -l help -d 'Print help'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from claim" -s V -l version -d 'Print version'
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from simulate" -l scenario -d 'Which branch to play' -r
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from simulate" -l report -d 'Write the JSON report here' -r -F
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from simulate" -l challenger-coin -d 'The challenger\'s coin, paying to its regtest address in graph.json (for a regtest replay); a synthetic coin otherwise' -r
@@ -117,8 +134,9 @@ complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subco
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from inspect" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
-complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from help" -f -a "setup" -d 'Evaluate a circuit and build the unsigned transaction graph of its claim'
-complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from help" -f -a "sign" -d 'Pre-sign every n-of-n input of the graph with the local signers'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from help" -f -a "setup" -d 'Build the unsigned transaction graph of a deposit, before any claim is made'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from help" -f -a "sign" -d 'Pre-sign every n-of-n input of the graph: all signers at once (local testing), or one signer\'s round with only its own key, then `--aggregate`'
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from help" -f -a "claim" -d 'Make the operator\'s one claim on a signed graph: evaluate, commit, write the kickoff'
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from help" -f -a "simulate" -d 'Play one branch of the game on a local chain'
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Report leaves, tree depth, script and witness sizes, worst-case weights, standardness'
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -129,7 +147,8 @@ complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcom
 complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions challenge help" -f -a "completions" -d 'Print a shell completion script on stdout'
 complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions challenge help" -f -a "challenge" -d 'Play the Optimistic Challenge Process for a boolean circuit on a local Bitcoin chain'
 complete -c zkm -n "__fish_zkm_using_subcommand help; and not __fish_seen_subcommand_from new build inspect run completions challenge help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c zkm -n "__fish_zkm_using_subcommand help; and __fish_seen_subcommand_from challenge" -f -a "setup" -d 'Evaluate a circuit and build the unsigned transaction graph of its claim'
-complete -c zkm -n "__fish_zkm_using_subcommand help; and __fish_seen_subcommand_from challenge" -f -a "sign" -d 'Pre-sign every n-of-n input of the graph with the local signers'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and __fish_seen_subcommand_from challenge" -f -a "setup" -d 'Build the unsigned transaction graph of a deposit, before any claim is made'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and __fish_seen_subcommand_from challenge" -f -a "sign" -d 'Pre-sign every n-of-n input of the graph: all signers at once (local testing), or one signer\'s round with only its own key, then `--aggregate`'
+complete -c zkm -n "__fish_zkm_using_subcommand help; and __fish_seen_subcommand_from challenge" -f -a "claim" -d 'Make the operator\'s one claim on a signed graph: evaluate, commit, write the kickoff'
 complete -c zkm -n "__fish_zkm_using_subcommand help; and __fish_seen_subcommand_from challenge" -f -a "simulate" -d 'Play one branch of the game on a local chain'
 complete -c zkm -n "__fish_zkm_using_subcommand help; and __fish_seen_subcommand_from challenge" -f -a "inspect" -d 'Report leaves, tree depth, script and witness sizes, worst-case weights, standardness'

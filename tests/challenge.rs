@@ -1,18 +1,22 @@
-//! `zkm challenge` end to end: the real binary, every scenario, on builtin circuits and on
-//! the shared Bristol files (`../shared/circuits`, skipped with a message when absent).
+//! `zkm challenge` end to end: the real binary, every scenario, on claims made after the
+//! graph is signed, on builtin circuits and on the shared Bristol files
+//! (`../shared/circuits`, skipped with a message when absent).
 
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use predicates::str::contains;
 
-const SCENARIOS: &[(&str, &str)] = &[
+/// The scenarios an honest claim plays, with who ends up with the deposit.
+const HONEST: &[(&str, &str)] = &[
     ("honest", "operator"),
-    ("fraud", "challenger"),
-    ("no-assert", "challenger"),
+    ("no-assert", "depositor"),
+    ("late-challenge", "operator"),
     ("early-payout", "operator"),
-    ("equivocate", "challenger"),
+    ("equivocate", "depositor"),
     ("unchallenged", "operator"),
+    ("refund", "depositor"),
+    ("fee-bump", "operator"),
     ("tamper", "operator"),
 ];
 
@@ -65,6 +69,22 @@ fn sign(dir: &Path, extra: &[&str]) {
         .success();
 }
 
+fn claim(dir: &Path, inputs: &[&str], lie: Option<&str>) {
+    let mut cmd = zkm();
+    cmd.args(["challenge", "claim"]).arg(dir);
+    for i in inputs {
+        cmd.args(["--input", i]);
+    }
+    if let Some(l) = lie {
+        cmd.args(["--lie", l]);
+    }
+    cmd.assert().success();
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
 /// Plays a scenario and returns its JSON report.
 fn simulate(dir: &Path, scenario: &str) -> serde_json::Value {
     let report = dir.join(format!("{}.json", scenario.replace(':', "-")));
@@ -75,38 +95,59 @@ fn simulate(dir: &Path, scenario: &str) -> serde_json::Value {
         .arg(&report)
         .assert()
         .success();
-    serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap()
+    json(&report)
 }
 
-fn play_all(circuit: &str, inputs: &[&str], claim: &str, extra_scenarios: &[(&str, &str)]) {
+fn check(r: &serde_json::Value, winner: &str, what: &str) {
+    assert_eq!(r["winner"], winner, "{what}");
+    assert_eq!(r["ok"], true, "{what}: {}", r["failures"]);
+    assert!(r["inputs_verified"].as_u64().unwrap() > 0);
+    for s in r["steps"].as_array().unwrap() {
+        assert_eq!(s["as_intended"], true, "{what}: {s}");
+    }
+}
+
+/// A funding outpoint of its own for each graph: one keys file, distinct deposits.
+fn funding(n: u8) -> String {
+    format!("{}:0", hex::encode([n; 32]))
+}
+
+/// Every scenario of an honest claim, then a lie at `lie_gate` and one at a claimed input
+/// bit, each on a graph of its own (a graph carries one claim).
+fn play_all(circuit: &str, inputs: &[&str], claimed: &[&str], outputs: &str, lie_gate: usize) {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("game");
+    let dir = tmp.path().join("honest");
     setup(&dir, circuit, inputs, &[]);
-    let graph: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("graph.json")).unwrap()).unwrap();
-    assert_eq!(graph["claim"]["outputs"][0], claim, "{circuit}");
     sign(&dir, &[]);
-    for (scenario, winner) in SCENARIOS.iter().chain(extra_scenarios) {
-        let r = simulate(&dir, scenario);
-        assert_eq!(r["winner"], *winner, "{circuit} {scenario}");
-        assert_eq!(r["ok"], true, "{circuit} {scenario}: {}", r["failures"]);
-        assert!(r["inputs_verified"].as_u64().unwrap() > 0);
-        for s in r["steps"].as_array().unwrap() {
-            assert_eq!(s["as_intended"], true, "{circuit} {scenario}: {s}");
-        }
+    claim(&dir, claimed, None);
+    assert_eq!(
+        json(&dir.join("claim.json"))["outputs"][0],
+        outputs,
+        "{circuit}"
+    );
+    for (scenario, winner) in HONEST {
+        check(
+            &simulate(&dir, scenario),
+            winner,
+            &format!("{circuit} {scenario}"),
+        );
+    }
+    for (n, lie) in [(1, lie_gate.to_string()), (2, "input:0".to_string())] {
+        let d = tmp.path().join(format!("lie{n}"));
+        setup(&d, circuit, inputs, &["--funding", &funding(n)]);
+        sign(&d, &[]);
+        claim(&d, claimed, Some(&lie));
+        let r = simulate(&d, "fraud");
+        check(&r, "depositor", &format!("{circuit} --lie {lie}"));
+        assert!(r["holdings"]["watcher (disprove reward)"].as_u64().unwrap() > 0);
     }
 }
 
 #[test]
 fn every_scenario_gives_the_expected_winner_on_builtin_circuits() {
-    play_all(
-        "builtin:adder8",
-        &["7f", "81"],
-        "00",
-        &[("fraud:5", "challenger")],
-    );
-    play_all("builtin:multiplier4", &["7", "b"], "d", &[]);
-    play_all("builtin:comparator8", &["10", "20"], "1", &[]);
+    play_all("builtin:adder8", &["_", "81"], &["7f"], "00", 5);
+    play_all("builtin:multiplier4", &["_", "_"], &["7", "b"], "d", 3);
+    play_all("builtin:comparator8", &["10", "_"], &["20"], "1", 7);
 }
 
 #[test]
@@ -116,9 +157,10 @@ fn every_scenario_gives_the_expected_winner_on_adder64() {
     };
     play_all(
         c.to_str().unwrap(),
+        &["_", "_"],
         &["0123456789abcdef", "1111111111111111"],
         "123456789abcdf00",
-        &[("fraud:375", "challenger")],
+        375,
     );
 }
 
@@ -129,9 +171,10 @@ fn every_scenario_gives_the_expected_winner_on_mult64() {
     };
     play_all(
         c.to_str().unwrap(),
-        &["0123456789abcdef", "fedcba9876543210"],
+        &["_", "fedcba9876543210"],
+        &["0123456789abcdef"],
         "2236d88fe5618cf0",
-        &[("fraud:13000", "challenger")],
+        13000,
     );
 }
 
@@ -142,9 +185,10 @@ fn every_scenario_gives_the_expected_winner_on_sha256() {
     };
     play_all(
         c.to_str().unwrap(),
-        &[SHA_ABC, SHA_IV],
+        &["_", SHA_IV],
+        &[SHA_ABC],
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-        &[("fraud:0", "challenger"), ("fraud:135072", "challenger")],
+        70000,
     );
 }
 
@@ -152,10 +196,11 @@ fn every_scenario_gives_the_expected_winner_on_sha256() {
 fn builtin_sha256_plays_a_fraud_end_to_end() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("sha");
-    setup(&dir, "builtin:sha256", &[SHA_ABC, SHA_IV], &[]);
+    setup(&dir, "builtin:sha256", &["_", "_"], &[]);
     sign(&dir, &[]);
-    let r = simulate(&dir, "fraud:70000");
-    assert_eq!(r["winner"], "challenger");
+    claim(&dir, &[SHA_ABC, SHA_IV], Some("135000"));
+    let r = simulate(&dir, "fraud");
+    check(&r, "depositor", "builtin:sha256 --lie 135000");
     assert!(
         r["assert_transactions"].as_u64().unwrap() > 1,
         "the commitments are split over several Assert transactions"
@@ -163,24 +208,186 @@ fn builtin_sha256_plays_a_fraud_end_to_end() {
 }
 
 #[test]
-fn checksigadd_n_of_n_plays_like_musig2() {
+fn a_graph_carries_one_claim() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("g");
-    setup(&dir, "builtin:adder8", &["01", "02"], &["--signers", "4"]);
-    let before = std::fs::read_to_string(dir.join("graph.json")).unwrap();
-    sign(&dir, &["--n-of-n", "checksigadd"]);
-    let after = std::fs::read_to_string(dir.join("graph.json")).unwrap();
-    assert_ne!(
-        before, after,
-        "switching the n-of-n changes the scripts and txids"
+    setup(&dir, "builtin:adder8", &["_", "_"], &[]);
+    zkm()
+        .args(["challenge", "claim"])
+        .arg(&dir)
+        .args(["--input", "01", "--input", "02"])
+        .assert()
+        .code(66)
+        .stderr(contains("zkm challenge sign"));
+    sign(&dir, &[]);
+    let signatures = std::fs::read(dir.join("signatures.json")).unwrap();
+    claim(&dir, &["01", "02"], None);
+    // The claim is made on the signed graph and changes none of it.
+    assert_eq!(
+        std::fs::read(dir.join("signatures.json")).unwrap(),
+        signatures
     );
-    assert!(after.contains("checksigadd"));
-    for (scenario, winner) in [
-        ("honest", "operator"),
-        ("fraud:3", "challenger"),
-        ("tamper", "operator"),
-    ] {
-        assert_eq!(simulate(&dir, scenario)["winner"], winner, "{scenario}");
+    let kickoff: bitcoin::Transaction = bitcoin::consensus::encode::deserialize_hex(
+        std::fs::read_to_string(dir.join("raw/kickoff.hex"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap();
+    let graph = json(&dir.join("graph.json"));
+    let listed = graph["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "kickoff")
+        .unwrap()["txid"]
+        .clone();
+    assert_eq!(listed, kickoff.compute_txid().to_string());
+    // A second claim would open some wires to both values: refused.
+    zkm()
+        .args(["challenge", "claim"])
+        .arg(&dir)
+        .args(["--input", "03", "--input", "04"])
+        .assert()
+        .code(64)
+        .stderr(contains("already carries a claim"));
+    assert_eq!(json(&dir.join("claim.json"))["inputs"][0], "01");
+}
+
+#[test]
+fn three_signers_with_only_their_own_keys_sign_the_same_graph_as_one_process() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (one, three) = (tmp.path().join("one"), tmp.path().join("three"));
+    for d in [&one, &three] {
+        setup(d, "builtin:adder8", &["_", "81"], &[]);
+    }
+    sign(&one, &[]);
+    // Each signer keeps only its own key file, outside the shared directory.
+    let keys: Vec<PathBuf> = (0..3)
+        .map(|i| {
+            let k = tmp.path().join(format!("signer-{i}.json"));
+            std::fs::rename(three.join(format!("secrets/signer-{i}.json")), &k).unwrap();
+            k
+        })
+        .collect();
+    let all_keys = tmp.path().join("secrets.json");
+    std::fs::rename(three.join("secrets.json"), &all_keys).unwrap();
+    let round = |i: usize, r: &str| {
+        zkm()
+            .args(["challenge", "sign"])
+            .arg(&three)
+            .args(["--signer", &i.to_string(), "--round", r, "--key"])
+            .arg(&keys[i])
+            .assert()
+    };
+    // Partial signatures before every nonce is in are refused.
+    round(0, "nonces").success();
+    round(0, "partial")
+        .code(66)
+        .stderr(contains("signer 1 has not"));
+    for i in 0..3 {
+        round(i, "nonces").success();
+    }
+    // Signer 1 with signer 0's key is refused, before its nonces are touched.
+    zkm()
+        .args(["challenge", "sign"])
+        .arg(&three)
+        .args(["--signer", "1", "--round", "partial", "--key"])
+        .arg(&keys[0])
+        .assert()
+        .code(64)
+        .stderr(contains("is signer 0's key"));
+    for (i, k) in keys.iter().enumerate() {
+        let nonces = k.with_extension("nonces.json");
+        assert!(nonces.exists(), "secret nonces are kept beside the key");
+        round(i, "partial")
+            .success()
+            .stderr(contains("delete your key"));
+        assert!(!nonces.exists(), "secret nonces are deleted once used");
+    }
+    // The secret nonces are gone: a second partial round is refused.
+    round(2, "partial")
+        .code(66)
+        .stderr(contains("--round nonces"));
+    zkm()
+        .args(["challenge", "sign"])
+        .arg(&three)
+        .arg("--aggregate")
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(one.join("signatures.json")).unwrap(),
+        std::fs::read(three.join("signatures.json")).unwrap()
+    );
+    assert_eq!(
+        std::fs::read(one.join("psbt/kickoff.psbt")).unwrap(),
+        std::fs::read(three.join("psbt/kickoff.psbt")).unwrap()
+    );
+    // The operator claims with its key, and the game plays.
+    std::fs::rename(&all_keys, three.join("secrets.json")).unwrap();
+    claim(&three, &["7f"], None);
+    check(&simulate(&three, "honest"), "operator", "three signers");
+}
+
+#[test]
+fn a_signer_refuses_a_graph_it_should_not_sign() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("g");
+    setup(&dir, "builtin:adder8", &["_", "81"], &[]);
+    // The audit passes and is listed with -v.
+    zkm()
+        .args(["-v", "challenge", "sign"])
+        .arg(&dir)
+        .args(["--signer", "0", "--round", "nonces"])
+        .assert()
+        .success()
+        .stderr(contains("[ok] every one of the"))
+        .stderr(contains("[ok] every pre-signed transaction relays"));
+    // An edited graph is rebuilt from its parameters and refused before any round.
+    let path = dir.join("graph.json");
+    let mut g = json(&path);
+    g["params"]["challenge_fee"] = 100.into();
+    std::fs::write(&path, g.to_string()).unwrap();
+    zkm()
+        .args(["challenge", "sign"])
+        .arg(&dir)
+        .args(["--signer", "0", "--round", "nonces"])
+        .assert()
+        .code(67)
+        .stderr(contains("dust"));
+}
+
+#[test]
+fn checksigadd_n_of_n_plays_like_musig2() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (n, lie) in [(1u8, None), (2, Some("3"))] {
+        let dir = tmp.path().join(format!("g{n}"));
+        setup(
+            &dir,
+            "builtin:adder8",
+            &["_", "02"],
+            &["--signers", "4", "--funding", &funding(n)],
+        );
+        let before = std::fs::read_to_string(dir.join("graph.json")).unwrap();
+        sign(&dir, &["--n-of-n", "checksigadd"]);
+        let after = std::fs::read_to_string(dir.join("graph.json")).unwrap();
+        assert_ne!(
+            before, after,
+            "switching the n-of-n changes the scripts and txids"
+        );
+        assert!(after.contains("checksigadd"));
+        claim(&dir, &["01"], lie);
+        let scenarios: &[(&str, &str)] = if lie.is_some() {
+            &[("fraud", "depositor")]
+        } else {
+            &[
+                ("honest", "operator"),
+                ("tamper", "operator"),
+                ("fee-bump", "operator"),
+            ]
+        };
+        for (scenario, winner) in scenarios {
+            check(&simulate(&dir, scenario), winner, scenario);
+        }
     }
 }
 
@@ -188,7 +395,7 @@ fn checksigadd_n_of_n_plays_like_musig2() {
 fn keys_file_gives_the_same_graph_as_its_seed() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
-    setup(&a, "builtin:adder8", &["01", "02"], &[]);
+    setup(&a, "builtin:adder8", &["_", "02"], &[]);
     let keys = tmp.path().join("keys.json");
     std::fs::copy(a.join("secrets.json"), &keys).unwrap();
     zkm()
@@ -198,7 +405,7 @@ fn keys_file_gives_the_same_graph_as_its_seed() {
             "--circuit",
             "builtin:adder8",
             "--input",
-            "01",
+            "_",
             "--input",
             "02",
             "--keys",
@@ -212,8 +419,32 @@ fn keys_file_gives_the_same_graph_as_its_seed() {
         std::fs::read(a.join("graph.json")).unwrap(),
         std::fs::read(b.join("graph.json")).unwrap()
     );
+    // The same keys file for another deposit: another graph id, no shared commitment.
+    let c = tmp.path().join("c");
+    zkm()
+        .args(["challenge", "setup", "--circuit", "builtin:adder8"])
+        .args(["--input", "_", "--input", "02", "--keys"])
+        .arg(&keys)
+        .args(["--funding", &funding(9), "-o"])
+        .arg(&c)
+        .assert()
+        .success();
+    assert_ne!(
+        json(&a.join("graph.json"))["graph_id"],
+        json(&c.join("graph.json"))["graph_id"]
+    );
+    let pairs = |d: &Path| -> std::collections::HashSet<String> {
+        json(&d.join("commitments.json"))
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
+    };
+    assert!(pairs(&a).is_disjoint(&pairs(&c)));
     sign(&b, &[]);
-    assert_eq!(simulate(&b, "fraud:1")["winner"], "challenger");
+    claim(&b, &["01"], Some("1"));
+    check(&simulate(&b, "fraud"), "depositor", "keys file");
 }
 
 #[test]
@@ -221,13 +452,16 @@ fn setup_with_a_seed_is_reproducible() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     for d in [&a, &b] {
-        setup(d, "builtin:multiplier8", &["0f", "11"], &[]);
+        setup(d, "builtin:multiplier8", &["0f", "_"], &[]);
         sign(d, &[]);
+        claim(d, &["11"], None);
     }
     for f in [
         "graph.json",
         "commitments.json",
         "signatures.json",
+        "claim.json",
+        "raw/kickoff.hex",
         "psbt/kickoff.psbt",
     ] {
         assert_eq!(
@@ -243,7 +477,7 @@ fn psbts_and_raw_transactions_are_exported() {
     use bitcoin::consensus::encode::deserialize_hex;
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("g");
-    setup(&dir, "builtin:adder8", &["01", "02"], &[]);
+    setup(&dir, "builtin:adder8", &["_", "02"], &[]);
     let unsigned =
         bitcoin::Psbt::deserialize(&std::fs::read(dir.join("psbt/kickoff.psbt")).unwrap()).unwrap();
     assert!(unsigned.inputs[0].tap_script_sigs.is_empty());
@@ -252,10 +486,25 @@ fn psbts_and_raw_transactions_are_exported() {
     let signed =
         bitcoin::Psbt::deserialize(&std::fs::read(dir.join("psbt/kickoff.psbt")).unwrap()).unwrap();
     assert_eq!(signed.inputs[0].tap_script_sigs.len(), 1);
-    // BIP371 outputs: each output's TapTree and internal key give its scriptPubKey.
+    // The stake is the operator's own key-path input, signed when it claims.
+    assert_eq!(
+        signed
+            .inputs
+            .last()
+            .unwrap()
+            .tap_internal_key
+            .unwrap()
+            .to_string(),
+        json(&dir.join("graph.json"))["keys"]["operator"]
+            .as_str()
+            .unwrap()
+    );
+    // BIP371 outputs: each TapTree output's internal key and tree give its scriptPubKey.
     let secp = bitcoin::secp256k1::Secp256k1::new();
     for (out, txout) in signed.outputs.iter().zip(&signed.unsigned_tx.output) {
-        let tree = out.tap_tree.clone().expect("kickoff outputs have TapTrees");
+        let Some(tree) = out.tap_tree.clone() else {
+            continue; // the anchor: a key-path output
+        };
         use bitcoin::key::TapTweak;
         let (key, _) = out
             .tap_internal_key
@@ -266,15 +515,25 @@ fn psbts_and_raw_transactions_are_exported() {
             txout.script_pubkey
         );
     }
-    let challenge =
-        bitcoin::Psbt::deserialize(&std::fs::read(dir.join("psbt/challenge.psbt")).unwrap())
-            .unwrap();
+    let psbt = |n: &str| {
+        bitcoin::Psbt::deserialize(&std::fs::read(dir.join(format!("psbt/{n}.psbt"))).unwrap())
+            .unwrap()
+    };
     assert_eq!(
-        challenge.inputs[0].sighash_type.unwrap().to_string(),
+        psbt("challenge").inputs[0]
+            .sighash_type
+            .unwrap()
+            .to_string(),
         "SIGHASH_SINGLE|SIGHASH_ANYONECANPAY"
     );
-    simulate(&dir, "fraud:2");
-    let raw = dir.join("raw/fraud-2");
+    assert_eq!(
+        psbt("disprove").inputs[0].sighash_type.unwrap().to_string(),
+        "SIGHASH_SINGLE"
+    );
+    assert_eq!(psbt("challenge").unsigned_tx.version.0, 3);
+    claim(&dir, &["01"], Some("2"));
+    simulate(&dir, "fraud");
+    let raw = dir.join("raw/fraud");
     let mut names: Vec<_> = std::fs::read_dir(&raw)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -299,7 +558,7 @@ fn psbts_and_raw_transactions_are_exported() {
 fn inspect_reports_sizes_and_standardness() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("g");
-    setup(&dir, "builtin:adder8", &["01", "02"], &[]);
+    setup(&dir, "builtin:adder8", &["_", "02"], &[]);
     let out = zkm()
         .args(["challenge", "inspect", "--json"])
         .arg(&dir)
@@ -310,21 +569,29 @@ fn inspect_reports_sizes_and_standardness() {
         .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(
-        v["final_taptree"]["leaves"],
-        1 + (v["gates"].as_u64().unwrap() + 8) + v["committed_wires"].as_u64().unwrap()
+        v["disprove_connector"]["leaves"],
+        1 + v["gates"].as_u64().unwrap() + v["committed_wires"].as_u64().unwrap()
     );
+    assert_eq!(v["claimed_wires"], 16);
     assert!(v["op_success"].as_array().unwrap().is_empty());
-    assert!(v["transactions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|t| t["standard"] == true));
-    zkm()
+    for t in v["transactions"].as_array().unwrap() {
+        assert_eq!(t["standard"], true, "{t}");
+        assert_eq!(t["version"], 3, "{t}: small graphs are TRUC throughout");
+    }
+    let text = zkm()
         .args(["challenge", "inspect"])
         .arg(&dir)
         .assert()
         .success()
-        .stdout(contains("final TapTree"));
+        .stdout(contains("disprove connector"))
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.ends_with("no leaf has an OP_SUCCESS opcode\n"),
+        "{text}"
+    );
 }
 
 /// An edit of graph.json, and what it does.
@@ -334,14 +601,12 @@ type GraphEdit = (&'static str, fn(&mut serde_json::Value));
 fn graph_json_with_its_transaction_list_edited_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("g");
-    setup(&dir, "builtin:adder8", &["01", "02"], &[]);
+    setup(&dir, "builtin:adder8", &["_", "02"], &[]);
     let path = dir.join("graph.json");
-    let original: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let original = json(&path);
     let edits: Vec<GraphEdit> = vec![
-        ("no transactions listed, claim changed", |g| {
+        ("no transactions listed", |g| {
             g["transactions"] = serde_json::json!([]);
-            g["params"]["claimed_outputs"] = serde_json::json!(["ff"]);
         }),
         ("one transaction left off", |g| {
             g["transactions"].as_array_mut().unwrap().pop();
@@ -367,14 +632,14 @@ fn graph_json_with_its_transaction_list_edited_is_refused() {
 fn bad_input_fails_with_the_documented_exit_code() {
     let tmp = tempfile::tempdir().unwrap();
     let good = tmp.path().join("good");
-    setup(&good, "builtin:adder8", &["01", "02"], &[]);
+    setup(&good, "builtin:adder8", &["_", "02"], &[]);
     let keys = tmp.path().join("keys.json");
     std::fs::write(&keys, r#"{"signers": ["zz"], "operator": "", "challenger": "", "funder": "", "lamport_seed": ""}"#).unwrap();
     let broken = tmp.path().join("broken");
     std::fs::create_dir_all(&broken).unwrap();
     std::fs::write(broken.join("graph.json"), "{ not json").unwrap();
     let edited = tmp.path().join("edited");
-    setup(&edited, "builtin:adder8", &["01", "02"], &[]);
+    setup(&edited, "builtin:adder8", &["_", "02"], &[]);
     let comm = std::fs::read_to_string(edited.join("commitments.json")).unwrap();
     let first = &comm[3..43];
     std::fs::write(
@@ -385,6 +650,19 @@ fn bad_input_fails_with_the_documented_exit_code() {
     let out = tmp.path().join("out");
     let o = out.to_str().unwrap();
     let g = good.to_str().unwrap();
+    let setup_with = |extra: &[&'static str]| -> Vec<&str> {
+        let mut v = vec![
+            "setup",
+            "--circuit",
+            "builtin:adder8",
+            "--seed",
+            "01",
+            "-o",
+            o,
+        ];
+        v.extend(extra);
+        v
+    };
     let cases: Vec<(Vec<&str>, i32, &str)> = vec![
         (
             vec![
@@ -405,45 +683,17 @@ fn bad_input_fails_with_the_documented_exit_code() {
             "unknown builtin circuit",
         ),
         (
-            vec![
-                "setup",
-                "--circuit",
-                "builtin:adder8",
-                "--input",
-                "xyz",
-                "--input",
-                "1",
-                "-o",
-                o,
-            ],
+            setup_with(&["--input", "xyz", "--input", "1"]),
             67,
             "not a hex number",
         ),
         (
-            vec![
-                "setup",
-                "--circuit",
-                "builtin:adder8",
-                "--input",
-                "1",
-                "-o",
-                o,
-            ],
+            setup_with(&["--input", "1"]),
             67,
-            "takes 2 inputs",
+            "pass one --input per input",
         ),
         (
-            vec![
-                "setup",
-                "--circuit",
-                "builtin:adder8",
-                "--input",
-                "100",
-                "--input",
-                "1",
-                "-o",
-                o,
-            ],
+            setup_with(&["--input", "100", "--input", "_"]),
             67,
             "does not fit",
         ),
@@ -453,7 +703,7 @@ fn bad_input_fails_with_the_documented_exit_code() {
                 "--circuit",
                 "builtin:adder8",
                 "--input",
-                "1",
+                "_",
                 "--input",
                 "1",
                 "--keys",
@@ -465,23 +715,31 @@ fn bad_input_fails_with_the_documented_exit_code() {
             "not hex",
         ),
         (
-            vec![
-                "setup",
-                "--circuit",
-                "builtin:adder8",
-                "--input",
-                "1",
-                "--input",
-                "1",
-                "--amount",
-                "1000",
-                "--seed",
-                "01",
-                "-o",
-                o,
-            ],
+            setup_with(&["--input", "_", "--input", "1", "--challenge-fee", "100"]),
+            64,
+            "below the 330-sat P2TR dust limit",
+        ),
+        (
+            setup_with(&["--input", "_", "--input", "1", "--challenge-fee", "0"]),
+            64,
+            "--challenge-fee 330 or more",
+        ),
+        (
+            setup_with(&[
+                "--input", "_", "--input", "1", "--stake", "1000", "--reward", "500",
+            ]),
             64,
             "or more, or lower --fee-rate",
+        ),
+        (
+            setup_with(&["--input", "_", "--input", "1", "--reward", "10"]),
+            64,
+            "does not repay whoever proves a lie",
+        ),
+        (
+            setup_with(&["--input", "_", "--input", "1", "--refund-after", "10"]),
+            64,
+            "--refund-after 10 must be more than",
         ),
         (
             vec!["sign", broken.to_str().unwrap()],
@@ -494,6 +752,11 @@ fn bad_input_fails_with_the_documented_exit_code() {
             vec!["simulate", g, "--scenario", "bribe"],
             64,
             "unknown scenario",
+        ),
+        (
+            vec!["simulate", g, "--scenario", "fraud:3"],
+            64,
+            "--lie GATE",
         ),
         (
             vec!["inspect", edited.to_str().unwrap()],
@@ -518,7 +781,7 @@ fn bad_input_fails_with_the_documented_exit_code() {
             "--circuit",
             bad_circuit.to_str().unwrap(),
             "--input",
-            "1",
+            "_",
             "-o",
             o,
         ])
@@ -526,15 +789,41 @@ fn bad_input_fails_with_the_documented_exit_code() {
         .code(67)
         .stderr(contains("before it is written"));
     sign(&good, &[]);
+    for (args, msg) in [
+        (vec!["simulate", g, "--scenario", "honest"], "has none yet"),
+        (
+            vec!["claim", g, "--input", "01", "--input", "02"],
+            "leaves 1 of its 2 inputs",
+        ),
+        (
+            vec!["claim", g, "--input", "01", "--lie", "99999"],
+            "the circuit has 44 gates",
+        ),
+        (
+            vec!["claim", g, "--input", "01", "--lie", "input:8"],
+            "has 8 input bits",
+        ),
+        (
+            vec!["claim", g, "--input", "01", "--lie", "most"],
+            "give a gate number",
+        ),
+    ] {
+        zkm()
+            .arg("challenge")
+            .args(&args)
+            .assert()
+            .code(64)
+            .stderr(contains(msg));
+    }
+    claim(&good, &["01"], None);
     zkm()
-        .args(["challenge", "simulate", g, "--scenario", "fraud:99999"])
+        .args(["challenge", "simulate", g, "--scenario", "fraud"])
         .assert()
         .code(64)
-        .stderr(contains("gates"));
+        .stderr(contains("needs a lying claim"));
     // A forged pre-signature: the kickoff is refused, so the game cannot end as intended.
     let path = good.join("signatures.json");
-    let mut sigs: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut sigs = json(&path);
     let kick = sigs["signatures"]["kickoff:0"][0]
         .as_str()
         .unwrap()
@@ -551,6 +840,16 @@ fn bad_input_fails_with_the_documented_exit_code() {
         .assert()
         .code(105)
         .stderr(contains("did not end as the protocol intends"));
+    // An edited claim is refused.
+    let cpath = good.join("claim.json");
+    let mut c = json(&cpath);
+    c["outputs"][0] = "ff".into();
+    std::fs::write(&cpath, c.to_string()).unwrap();
+    zkm()
+        .args(["challenge", "simulate", g, "--scenario", "honest"])
+        .assert()
+        .code(67)
+        .stderr(contains("it was edited"));
 }
 
 #[test]
@@ -558,60 +857,70 @@ fn exported_transactions_replay_on_a_fresh_chain() {
     use bitcoin::consensus::encode::deserialize_hex;
     use zkm::ocp::chain::{Chain, Reject};
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("g");
-    setup(&dir, "builtin:comparator8", &["10", "20"], &[]);
-    sign(&dir, &[]);
-    for scenario in [
-        "honest",
-        "fraud:7",
-        "no-assert",
-        "equivocate",
-        "unchallenged",
+    for (n, lie, scenarios) in [
+        (
+            1u8,
+            None,
+            &[
+                "honest",
+                "no-assert",
+                "equivocate",
+                "unchallenged",
+                "refund",
+                "late-challenge",
+            ][..],
+        ),
+        (2, Some("7"), &["fraud"][..]),
     ] {
-        let report = simulate(&dir, scenario);
-        // What a regtest node would do: the two synthetic coins first, then every exported
-        // transaction in order, mining blocks whenever a timelock asks for them.
-        let mut chain = Chain::new();
-        for c in report["synthetic_coins"].as_array().unwrap() {
-            let out = bitcoin::TxOut {
-                value: bitcoin::Amount::from_sat(c["amount"].as_u64().unwrap()),
-                script_pubkey: bitcoin::ScriptBuf::from_hex(c["script_pubkey"].as_str().unwrap())
-                    .unwrap(),
-            };
-            chain.fund(c["outpoint"].as_str().unwrap().parse().unwrap(), out);
-        }
-        let raw = dir.join("raw").join(scenario.replace(':', "-"));
-        let mut files: Vec<_> = std::fs::read_dir(&raw)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
-        assert!(!files.is_empty());
-        for f in &files {
-            let tx: bitcoin::Transaction =
-                deserialize_hex(std::fs::read_to_string(f).unwrap().trim()).unwrap();
-            match chain.broadcast(&tx) {
-                Ok(_) => {}
-                Err(Reject::RelativeTimelock { height, tip, .. }) => {
-                    chain.mine(height - tip - 1);
-                    chain
-                        .broadcast(&tx)
-                        .unwrap_or_else(|e| panic!("{scenario} {}: {e}", f.display()));
-                }
-                Err(e) => panic!("{scenario} {}: {e}", f.display()),
-            }
-        }
-        // Every input was checked by libbitcoinconsensus (some twice, when first too early).
-        assert!(
-            chain.inputs_verified
-                >= files
-                    .iter()
-                    .map(|f| {
-                        let tx: bitcoin::Transaction =
-                            deserialize_hex(std::fs::read_to_string(f).unwrap().trim()).unwrap();
-                        tx.input.len()
-                    })
-                    .sum::<usize>()
+        let dir = tmp.path().join(format!("g{n}"));
+        setup(
+            &dir,
+            "builtin:comparator8",
+            &["10", "_"],
+            &["--funding", &funding(n)],
         );
+        sign(&dir, &[]);
+        claim(&dir, &["20"], lie);
+        for scenario in scenarios {
+            let report = simulate(&dir, scenario);
+            // What a regtest node would do: the synthetic coins first, then every exported
+            // transaction in order, mining blocks whenever a timelock asks for them.
+            let mut chain = Chain::new();
+            for c in report["synthetic_coins"].as_array().unwrap() {
+                let out = bitcoin::TxOut {
+                    value: bitcoin::Amount::from_sat(c["amount"].as_u64().unwrap()),
+                    script_pubkey: bitcoin::ScriptBuf::from_hex(
+                        c["script_pubkey"].as_str().unwrap(),
+                    )
+                    .unwrap(),
+                };
+                chain.fund(c["outpoint"].as_str().unwrap().parse().unwrap(), out);
+            }
+            let raw = dir.join("raw").join(scenario.replace(':', "-"));
+            let mut files: Vec<_> = std::fs::read_dir(&raw)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            files.sort();
+            assert!(!files.is_empty());
+            let mut inputs = 0;
+            for f in &files {
+                let tx: bitcoin::Transaction =
+                    deserialize_hex(std::fs::read_to_string(f).unwrap().trim()).unwrap();
+                inputs += tx.input.len();
+                match chain.broadcast(&tx) {
+                    Ok(_) => {}
+                    Err(Reject::RelativeTimelock { height, tip, .. }) => {
+                        chain.mine(height - tip - 1);
+                        chain
+                            .broadcast(&tx)
+                            .unwrap_or_else(|e| panic!("{scenario} {}: {e}", f.display()));
+                    }
+                    Err(e) => panic!("{scenario} {}: {e}", f.display()),
+                }
+            }
+            // Every input was checked by libbitcoinconsensus (some twice, when first too early).
+            assert!(chain.inputs_verified >= inputs, "{scenario}");
+        }
     }
 }

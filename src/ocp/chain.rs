@@ -1,7 +1,9 @@
-//! A local chain: a UTXO set and a block height. Each accepted transaction is mined in a
-//! new block; more blocks are mined on demand. It refuses double spends, missing inputs,
-//! relative (BIP68) and absolute timelocks not yet reached, non-standard transactions, and
-//! any input that Bitcoin Core's interpreter refuses.
+//! A local chain: a UTXO set, a block height and a market fee rate. Each accepted
+//! transaction (or parent with its CPFP child) is mined in a new block; more blocks are
+//! mined on demand. It refuses double spends, missing inputs, relative (BIP68) and
+//! absolute timelocks not yet reached, non-standard transactions, packages that break
+//! BIP431's TRUC topology, anything paying less than the market fee rate (it would wait in
+//! the mempool), and any input that Bitcoin Core's interpreter refuses.
 
 use std::collections::HashMap;
 
@@ -29,6 +31,10 @@ pub enum Reject {
     AbsoluteTimelock { lock: u32, tip: u32 },
     #[error("non-standard: {}", .0.join("; "))]
     Policy(Vec<String>),
+    #[error("TRUC (BIP431): {0}")]
+    Truc(String),
+    #[error("pays {fee} sats for {vsize} vB, below the market's {market} sat/vB: it would wait in the mempool; bump it with a CPFP child")]
+    BelowMarket { fee: u64, vsize: u64, market: u64 },
     #[error(transparent)]
     Script(#[from] ScriptRejected),
 }
@@ -37,6 +43,8 @@ pub enum Reject {
 struct Coin {
     out: TxOut,
     height: u32,
+    /// The version of the transaction that made it (3 for TRUC).
+    version: i32,
 }
 
 /// What an accepted transaction cost.
@@ -52,11 +60,21 @@ pub struct Chain {
     height: u32,
     utxos: HashMap<OutPoint, Coin>,
     spent: HashMap<OutPoint, (Txid, Coin)>,
+    /// The lowest fee rate miners take, in sat/vB; 0 takes anything that relays.
+    pub market_fee_rate: u64,
     /// Inputs checked by libbitcoinconsensus so far, accepted or not.
     pub inputs_verified: usize,
     /// The interpreter's verdict on the last transaction put to the chain, even when it
     /// was refused for another reason (`None` if a spent output was unknown).
     pub last_script_check: Option<Result<(), ScriptRejected>>,
+}
+
+/// A transaction checked for the next block, not yet mined.
+struct Checked {
+    txid: Txid,
+    fee: u64,
+    vsize: u64,
+    inputs_verified: usize,
 }
 
 impl Chain {
@@ -75,6 +93,7 @@ impl Chain {
             Coin {
                 out,
                 height: self.height,
+                version: 2,
             },
         );
     }
@@ -93,14 +112,98 @@ impl Chain {
 
     /// Checks `tx` for the next block; on success mines it in that block.
     pub fn broadcast(&mut self, tx: &Transaction) -> Result<Accepted, Reject> {
+        self.submit(&[tx]).map(|a| a[0]).map_err(|(_, e)| e)
+    }
+
+    /// Checks a parent and its CPFP child as one package for the next block (Bitcoin
+    /// Core's 1-parent-1-child package relay): the child may spend the parent's outputs,
+    /// the TRUC rules apply, and the package's fee rate must reach the market's. On
+    /// success mines both; on failure says which one was refused (0 or 1).
+    pub fn broadcast_package(
+        &mut self,
+        parent: &Transaction,
+        child: &Transaction,
+    ) -> Result<[Accepted; 2], (usize, Reject)> {
+        self.submit(&[parent, child]).map(|a| [a[0], a[1]])
+    }
+
+    fn submit(&mut self, txs: &[&Transaction]) -> Result<Vec<Accepted>, (usize, Reject)> {
         let block = self.height + 1;
+        // Outputs of the package's earlier transactions: unconfirmed, mined in `block`.
+        let mut pending: HashMap<OutPoint, Coin> = HashMap::new();
+        let mut checked = Vec::new();
+        for (k, tx) in txs.iter().enumerate() {
+            let c = self.check(tx, &pending, block).map_err(|e| (k, e))?;
+            for (vout, out) in tx.output.iter().enumerate() {
+                pending.insert(
+                    OutPoint {
+                        txid: c.txid,
+                        vout: vout as u32,
+                    },
+                    Coin {
+                        out: out.clone(),
+                        height: block,
+                        version: tx.version.0,
+                    },
+                );
+            }
+            checked.push(c);
+        }
+        let fee: u64 = checked.iter().map(|c| c.fee).sum();
+        let vsize: u64 = checked.iter().map(|c| c.vsize).sum();
+        if fee < vsize * self.market_fee_rate {
+            return Err((
+                0,
+                Reject::BelowMarket {
+                    fee,
+                    vsize,
+                    market: self.market_fee_rate,
+                },
+            ));
+        }
+        // Mine the package.
+        for (tx, c) in txs.iter().zip(&checked) {
+            for input in &tx.input {
+                if let Some(coin) = self.utxos.remove(&input.previous_output) {
+                    self.spent.insert(input.previous_output, (c.txid, coin));
+                } else if let Some(coin) = pending.remove(&input.previous_output) {
+                    self.spent.insert(input.previous_output, (c.txid, coin));
+                }
+            }
+        }
+        for (o, coin) in pending {
+            self.utxos.insert(o, coin);
+        }
+        self.height = block;
+        Ok(checked
+            .iter()
+            .map(|c| Accepted {
+                height: block,
+                fee: c.fee,
+                inputs_verified: c.inputs_verified,
+            })
+            .collect())
+    }
+
+    /// Checks one transaction of a package; `pending` holds the outputs of the
+    /// package's earlier, unconfirmed transactions.
+    fn check(
+        &mut self,
+        tx: &Transaction,
+        pending: &HashMap<OutPoint, Coin>,
+        block: u32,
+    ) -> Result<Checked, Reject> {
         let mut prevouts = Vec::with_capacity(tx.input.len());
         // The first reason to refuse that is not the scripts: scripts are still checked
         // whenever every spent output is known, so the refusal can say whether they hold.
         let mut refuse = None;
+        let mut unconfirmed_parents: Vec<(Txid, i32)> = Vec::new();
         for (i, input) in tx.input.iter().enumerate() {
             let op = input.previous_output;
-            let coin = match (self.utxos.get(&op), self.spent.get(&op)) {
+            let coin = match (
+                self.utxos.get(&op).or_else(|| pending.get(&op)),
+                self.spent.get(&op),
+            ) {
                 (Some(c), _) => c,
                 (None, Some((by, c))) => {
                     refuse.get_or_insert(Reject::DoubleSpend {
@@ -118,6 +221,10 @@ impl Chain {
                     });
                 }
             };
+            if pending.contains_key(&op) && !unconfirmed_parents.iter().any(|(t, _)| *t == op.txid)
+            {
+                unconfirmed_parents.push((op.txid, coin.version));
+            }
             if tx.version.0 >= 2 {
                 match input.sequence.to_relative_lock_time() {
                     Some(bitcoin::relative::LockTime::Blocks(h)) => {
@@ -147,6 +254,10 @@ impl Chain {
                 tip: self.height,
             });
         }
+        let vsize = tx.weight().to_vbytes_ceil();
+        if let Some(why) = truc_topology(tx.version.0, vsize, &unconfirmed_parents) {
+            refuse.get_or_insert(Reject::Truc(why));
+        }
         let scripts = verify_tx(tx, &prevouts);
         self.inputs_verified += super::verify::inputs_checked(&scripts);
         self.last_script_check = Some(scripts.clone().map(|_| ()));
@@ -158,33 +269,45 @@ impl Chain {
             return Err(Reject::Policy(reasons));
         }
         let verified = scripts?;
-        let txid = tx.compute_txid();
-        for input in &tx.input {
-            if let Some(c) = self.utxos.remove(&input.previous_output) {
-                self.spent.insert(input.previous_output, (txid, c));
-            }
-        }
-        for (vout, out) in tx.output.iter().enumerate() {
-            self.utxos.insert(
-                OutPoint {
-                    txid,
-                    vout: vout as u32,
-                },
-                Coin {
-                    out: out.clone(),
-                    height: block,
-                },
-            );
-        }
-        self.height = block;
         let vin: u64 = prevouts.iter().map(|o| o.value.to_sat()).sum();
         let vout: u64 = tx.output.iter().map(|o| o.value.to_sat()).sum();
-        Ok(Accepted {
-            height: block,
+        Ok(Checked {
+            txid: tx.compute_txid(),
             fee: vin - vout,
+            vsize,
             inputs_verified: verified,
         })
     }
+}
+
+/// BIP431's topology rules for a transaction of `version` and `vsize` whose unconfirmed
+/// parents (txid, version) are given; `None` if it keeps them.
+pub fn truc_topology(version: i32, vsize: u64, parents: &[(Txid, i32)]) -> Option<String> {
+    let truc_parent = parents.iter().any(|(_, v)| *v == 3);
+    if version == 3 {
+        if parents.iter().any(|(_, v)| *v != 3) {
+            return Some(
+                "a version 3 transaction cannot spend an unconfirmed non-TRUC transaction".into(),
+            );
+        }
+        if parents.len() > 1 {
+            return Some(format!(
+                "a version 3 transaction may have one unconfirmed parent, this one has {}",
+                parents.len()
+            ));
+        }
+        if !parents.is_empty() && vsize > policy::TRUC_CHILD_MAX_VSIZE {
+            return Some(format!(
+                "a version 3 child of an unconfirmed version 3 transaction may be {} vB at most, this one is {vsize} vB",
+                policy::TRUC_CHILD_MAX_VSIZE
+            ));
+        }
+    } else if truc_parent {
+        return Some(
+            "a non-TRUC transaction cannot spend an unconfirmed version 3 transaction".into(),
+        );
+    }
+    None
 }
 
 #[cfg(test)]

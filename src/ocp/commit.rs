@@ -5,11 +5,18 @@
 //! preimage of `v`; revealing both is an equivocation that anyone can prove on chain.
 //!
 //! Sizes per wire: public key 40 bytes (two HASH160s), opening 20 bytes in the witness
-//! (21 with its length byte), and 49 bytes of tapscript to check an opening in an Assert
-//! (50 when the bit is kept for a gate check). A bit needs no checksum, which is why
-//! Lamport is used rather than Winternitz: a Winternitz digit of d bits costs 20 bytes of
-//! witness plus about 12 script bytes per hash step and needs checksum digits, which only
-//! pays off for words of several bits, and every gate of a Bristol circuit reads bits.
+//! (21 with its length byte), and 53 bytes of tapscript to check an opening in an Assert
+//! (54 when the bit is kept for a gate check), 4 of them for `OP_SIZE 20 OP_EQUALVERIFY`:
+//! every opening is checked to be exactly 20 bytes, so an operator cannot hide a value
+//! behind a longer, non-standard preimage. A bit needs no checksum, which is why Lamport is
+//! used rather than Winternitz: a Winternitz digit of d bits costs 20 bytes of witness plus
+//! about 12 script bytes per hash step and needs checksum digits, which only pays off for
+//! words of several bits, and every gate of a Bristol circuit reads bits.
+//!
+//! The secrets are one-time: [`LamportSecret::for_graph`] derives them from the operator's
+//! seed *and the graph's id*, which covers the circuit, the parameters, every public key
+//! and the deposit's funding outpoint. Two graphs made from one keys file therefore share
+//! no commitment, and openings published in one game are useless in any other.
 
 use bitcoin::hashes::{hash160, sha256, Hash, HashEngine};
 
@@ -48,6 +55,14 @@ pub struct LamportSecret {
 impl LamportSecret {
     pub fn new(seed: [u8; 32]) -> LamportSecret {
         LamportSecret { seed }
+    }
+
+    /// The one-time secret of one graph: the operator's Lamport seed bound to the graph id.
+    pub fn for_graph(lamport_seed: &[u8; 32], graph_id: &[u8; 32]) -> LamportSecret {
+        LamportSecret::new(super::keys::tagged(
+            "zkm/ocp/lamport-graph",
+            &[lamport_seed, graph_id],
+        ))
     }
 
     /// The preimage that opens `wire` to `bit`: SHA-256("zkm/ocp/lamport" | seed | wire | bit),
@@ -139,6 +154,20 @@ mod tests {
         assert_eq!(c.open(&s.preimage(43, true)), None);
         assert_ne!(s.commitment(43), c);
         assert_ne!(LamportSecret::new([8; 32]).commitment(42), c);
+    }
+
+    #[test]
+    fn graphs_with_different_ids_share_no_preimage() {
+        let (a, b) = (
+            LamportSecret::for_graph(&[1; 32], &[2; 32]),
+            LamportSecret::for_graph(&[1; 32], &[3; 32]),
+        );
+        for w in 0..64 {
+            for v in [false, true] {
+                assert_ne!(a.preimage(w, v), b.preimage(w, v));
+                assert_eq!(b.commitment(w).open(&a.preimage(w, v)), None);
+            }
+        }
     }
 
     #[test]

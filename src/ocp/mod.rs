@@ -8,6 +8,7 @@
 pub mod bristol;
 pub mod builder;
 pub mod chain;
+pub mod claim;
 pub mod commit;
 pub mod game;
 pub mod graph;

@@ -1,5 +1,6 @@
-//! Bitcoin Core 26's standardness policy, as far as this graph meets it, and a lint for
-//! OP_SUCCESS opcodes, which make a tapscript leaf spendable by anyone.
+//! Bitcoin Core's standardness policy, as far as this graph meets it (Core 26's rules, plus
+//! BIP431's TRUC limits from Core 28 for version-3 transactions), and a lint for OP_SUCCESS
+//! opcodes, which make a tapscript leaf spendable by anyone.
 
 use bitcoin::opcodes::{Class, ClassifyContext};
 use bitcoin::script::Instruction;
@@ -13,6 +14,12 @@ pub const MAX_STANDARD_TAPSCRIPT_STACK_ITEM_SIZE: usize = 80;
 pub const MAX_STACK_SIZE: usize = 1000;
 /// Bitcoin Core's default minimum relay fee, sat/vB.
 pub const MIN_RELAY_FEE_RATE: u64 = 1;
+/// BIP431: the largest TRUC (version 3) transaction, in vB.
+pub const TRUC_MAX_VSIZE: u64 = 10_000;
+/// BIP431: the largest TRUC transaction with an unconfirmed TRUC parent, in vB.
+pub const TRUC_CHILD_MAX_VSIZE: u64 = 1_000;
+/// Largest standard OP_RETURN output script (Core's default `-datacarriersize` plus 3).
+pub const MAX_OP_RETURN_RELAY: usize = 83;
 
 /// Why a leaf script is dangerous or unparseable; empty if fine.
 pub fn lint_script(script: &Script) -> Vec<String> {
@@ -45,12 +52,30 @@ pub fn check_tx(tx: &Transaction, prevouts: &[TxOut]) -> Vec<String> {
             "tx-size: weight {weight} WU is over {MAX_STANDARD_TX_WEIGHT}"
         ));
     }
-    if !(1..=2).contains(&tx.version.0) {
-        why.push(format!("version: {} is not 1 or 2", tx.version.0));
+    if !(1..=3).contains(&tx.version.0) {
+        why.push(format!("version: {} is not 1, 2 or 3", tx.version.0));
     }
+    if tx.version.0 == 3 && tx.weight().to_vbytes_ceil() > TRUC_MAX_VSIZE {
+        why.push(format!(
+            "TRUC-violation: version 3 transaction of {} vB is over {TRUC_MAX_VSIZE}",
+            tx.weight().to_vbytes_ceil()
+        ));
+    }
+    let mut data_outputs = 0;
     for (i, o) in tx.output.iter().enumerate() {
-        if !(o.script_pubkey.is_p2tr() || o.script_pubkey.is_p2wpkh() || o.script_pubkey.is_p2wsh())
-        {
+        let spk = &o.script_pubkey;
+        if spk.is_op_return() {
+            data_outputs += 1;
+            if spk.len() > MAX_OP_RETURN_RELAY {
+                why.push(format!(
+                    "output {i}: OP_RETURN of {} bytes is over {MAX_OP_RETURN_RELAY}",
+                    spk.len()
+                ));
+            }
+            if data_outputs > 1 {
+                why.push("multi-op-return: more than one OP_RETURN output".into());
+            }
+        } else if !(spk.is_p2tr() || spk.is_p2wpkh() || spk.is_p2wsh()) {
             why.push(format!("output {i}: not a standard script type"));
         } else if o.value < o.script_pubkey.minimal_non_dust() {
             why.push(format!(
@@ -141,6 +166,22 @@ mod tests {
             (tx(80, vec![out(329)]), 20_000, "dust"),
             (tx(80, vec![out(10_000); 2400]), 50_000_000, "tx-size"),
         ];
+        let mut truc = tx(80, vec![out(10_000); 240]);
+        truc.version = transaction::Version(3);
+        let mut cases = cases;
+        cases.push((truc.clone(), 50_000_000, "TRUC-violation"));
+        truc.output.truncate(200);
+        assert_eq!(check_tx(&truc, &[out(50_000_000)]), Vec::<String>::new());
+        let burn = |v| TxOut {
+            value: Amount::from_sat(v),
+            script_pubkey: ScriptBuf::new_op_return([0u8; 4]),
+        };
+        // A burn is standard at any value, but only once.
+        assert_eq!(
+            check_tx(&tx(80, vec![burn(0)]), &[out(20_000)]),
+            Vec::<String>::new()
+        );
+        cases.push((tx(80, vec![burn(1), burn(1)]), 20_000, "multi-op-return"));
         for (t, vin, want) in cases {
             let why = check_tx(&t, &[out(vin)]);
             assert!(why.iter().any(|w| w.contains(want)), "{want}: {why:?}");

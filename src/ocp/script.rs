@@ -10,7 +10,7 @@ use bitcoin::script::Builder;
 use bitcoin::{ScriptBuf, XOnlyPublicKey};
 
 use super::bristol::GateKind;
-use super::commit::{Preimage, WireCommitment};
+use super::commit::{Preimage, WireCommitment, PREIMAGE_LEN};
 
 /// Joins script fragments.
 pub fn cat(parts: &[ScriptBuf]) -> ScriptBuf {
@@ -91,37 +91,56 @@ pub fn csv(blocks: u16) -> ScriptBuf {
         .into_script()
 }
 
-/// Checks one Lamport opening and leaves the bit (1 or empty): 50 bytes.
-/// `HASH160 DUP <H1> EQUAL DUP ROT <H0> EQUAL BOOLOR VERIFY`. Witness: [`commit_bit_witness`].
-pub fn commit_bit(c: &WireCommitment) -> ScriptBuf {
+/// `OP_SIZE 20 OP_EQUALVERIFY`: the item on top of the stack is exactly 20 bytes long,
+/// and stays there. 4 bytes. Every opening goes through it first, so a commitment that is
+/// the HASH160 of a longer (non-standard, over 80 bytes) preimage can never be opened.
+pub fn size_is_20() -> ScriptBuf {
     Builder::new()
-        .push_opcode(OP_HASH160)
-        .push_opcode(OP_DUP)
-        .push_slice(c.hashes[1].to_byte_array())
-        .push_opcode(OP_EQUAL)
-        .push_opcode(OP_DUP)
-        .push_opcode(OP_ROT)
-        .push_slice(c.hashes[0].to_byte_array())
-        .push_opcode(OP_EQUAL)
-        .push_opcode(OP_BOOLOR)
-        .push_opcode(OP_VERIFY)
+        .push_opcode(OP_SIZE)
+        .push_int(PREIMAGE_LEN as i64)
+        .push_opcode(OP_EQUALVERIFY)
         .into_script()
 }
 
-/// Checks one Lamport opening and keeps nothing: 49 bytes, used by Assert.
-/// `HASH160 DUP <H1> EQUAL SWAP <H0> EQUAL BOOLOR VERIFY`. Witness: [`commit_bit_witness`].
+/// Checks one Lamport opening and leaves the bit (1 or empty): 54 bytes.
+/// `SIZE 20 EQUALVERIFY HASH160 DUP <H1> EQUAL DUP ROT <H0> EQUAL BOOLOR VERIFY`.
+/// Witness: [`commit_bit_witness`].
+pub fn commit_bit(c: &WireCommitment) -> ScriptBuf {
+    cat(&[
+        size_is_20(),
+        Builder::new()
+            .push_opcode(OP_HASH160)
+            .push_opcode(OP_DUP)
+            .push_slice(c.hashes[1].to_byte_array())
+            .push_opcode(OP_EQUAL)
+            .push_opcode(OP_DUP)
+            .push_opcode(OP_ROT)
+            .push_slice(c.hashes[0].to_byte_array())
+            .push_opcode(OP_EQUAL)
+            .push_opcode(OP_BOOLOR)
+            .push_opcode(OP_VERIFY)
+            .into_script(),
+    ])
+}
+
+/// Checks one Lamport opening and keeps nothing: 53 bytes, used by the claim and Assert.
+/// `SIZE 20 EQUALVERIFY HASH160 DUP <H1> EQUAL SWAP <H0> EQUAL BOOLOR VERIFY`.
+/// Witness: [`commit_bit_witness`].
 pub fn commit_check(c: &WireCommitment) -> ScriptBuf {
-    Builder::new()
-        .push_opcode(OP_HASH160)
-        .push_opcode(OP_DUP)
-        .push_slice(c.hashes[1].to_byte_array())
-        .push_opcode(OP_EQUAL)
-        .push_opcode(OP_SWAP)
-        .push_slice(c.hashes[0].to_byte_array())
-        .push_opcode(OP_EQUAL)
-        .push_opcode(OP_BOOLOR)
-        .push_opcode(OP_VERIFY)
-        .into_script()
+    cat(&[
+        size_is_20(),
+        Builder::new()
+            .push_opcode(OP_HASH160)
+            .push_opcode(OP_DUP)
+            .push_slice(c.hashes[1].to_byte_array())
+            .push_opcode(OP_EQUAL)
+            .push_opcode(OP_SWAP)
+            .push_slice(c.hashes[0].to_byte_array())
+            .push_opcode(OP_EQUAL)
+            .push_opcode(OP_BOOLOR)
+            .push_opcode(OP_VERIFY)
+            .into_script(),
+    ])
 }
 
 /// The witness of [`commit_bit`] and [`commit_check`]: the preimage.
@@ -132,7 +151,9 @@ pub fn commit_bit_witness(p: &Preimage) -> Vec<Vec<u8>> {
 use bitcoin::hashes::Hash;
 
 /// Bytes of [`commit_check`] per wire.
-pub const COMMIT_CHECK_BYTES: usize = 49;
+pub const COMMIT_CHECK_BYTES: usize = 53;
+/// Of which the length check [`size_is_20`] takes.
+pub const SIZE_CHECK_BYTES: usize = 4;
 
 /// Leaf `<n-of-n> CHECKSIG`.
 pub fn nofn_leaf(nofn: &NofN) -> ScriptBuf {
@@ -162,6 +183,31 @@ pub fn assert_leaf(nofn: &NofN, wires: &[WireCommitment]) -> ScriptBuf {
 /// Witness of [`assert_leaf`]: n-of-n signatures and the preimages in wire order.
 pub fn assert_witness(nofn: &NofN, sigs: &[Vec<u8>], preimages: &[Preimage]) -> Vec<Vec<u8>> {
     let mut w: Vec<Vec<u8>> = preimages.iter().rev().map(|p| p.to_vec()).collect();
+    w.extend(nofn.witness(sigs));
+    w
+}
+
+/// The claim leaf of the deposit: the n-of-n signature, the operator's signature (only
+/// the operator can claim), then one opening per claimed wire, then `OP_TRUE`.
+pub fn claim_leaf(nofn: &NofN, operator: &XOnlyPublicKey, wires: &[WireCommitment]) -> ScriptBuf {
+    let mut parts = Vec::with_capacity(wires.len() + 3);
+    parts.push(nofn.script(true));
+    parts.push(checksig(operator, true));
+    parts.extend(wires.iter().map(commit_check));
+    parts.push(Builder::new().push_opcode(OP_PUSHNUM_1).into_script());
+    cat(&parts)
+}
+
+/// Witness of [`claim_leaf`]: the openings in wire order, the operator's signature, then
+/// the n-of-n signatures (consumed first).
+pub fn claim_witness(
+    nofn: &NofN,
+    sigs: &[Vec<u8>],
+    operator_sig: Vec<u8>,
+    preimages: &[Preimage],
+) -> Vec<Vec<u8>> {
+    let mut w: Vec<Vec<u8>> = preimages.iter().rev().map(|p| p.to_vec()).collect();
+    w.push(operator_sig);
     w.extend(nofn.witness(sigs));
     w
 }
@@ -213,10 +259,12 @@ fn check_fragment(check: &Check) -> ScriptBuf {
     cat(&parts)
 }
 
-/// A disprove leaf: `<challenger> CHECKSIGVERIFY`, then every check of the step; it leaves
-/// true only if some output bit is not what its gate computes from the opened inputs.
-pub fn disprove_leaf(challenger: &XOnlyPublicKey, checks: &[Check]) -> ScriptBuf {
-    let mut parts = vec![checksig(challenger, true)];
+/// A disprove leaf: every check of the step; it leaves true only if some output bit is
+/// not what its gate computes from the opened inputs. It takes no signature: anyone who
+/// reads the openings off the chain can spend it (in the pre-signed disprove transaction,
+/// whose n-of-n input fixes where the forfeited funds go).
+pub fn disprove_leaf(checks: &[Check]) -> ScriptBuf {
+    let mut parts = Vec::new();
     for c in checks {
         parts.push(check_fragment(c));
         if checks.len() > 1 {
@@ -233,14 +281,13 @@ pub fn disprove_leaf(challenger: &XOnlyPublicKey, checks: &[Check]) -> ScriptBuf
     cat(&parts)
 }
 
-/// Witness of [`disprove_leaf`]: the challenger's signature and one preimage per committed
-/// operand, in check order (inputs, then output). `open(c)` gives a wire's preimage.
+/// Witness of [`disprove_leaf`]: one preimage per committed operand, in check order
+/// (inputs, then output). `open(c)` gives a wire's preimage.
 pub fn disprove_witness(
-    sig: &[u8],
     checks: &[Check],
     mut open: impl FnMut(&WireCommitment) -> Option<Preimage>,
 ) -> Option<Vec<Vec<u8>>> {
-    let mut consumed = vec![sig.to_vec()];
+    let mut consumed = Vec::new();
     for c in checks {
         for op in c.operands() {
             if let Operand::Wire(w) = op {
@@ -252,25 +299,27 @@ pub fn disprove_witness(
     Some(consumed)
 }
 
-/// An equivocation leaf: `<challenger> CHECKSIGVERIFY HASH160 <H0> EQUALVERIFY HASH160 <H1>
-/// EQUAL`: spendable with both openings of one wire.
-pub fn equivocation_leaf(challenger: &XOnlyPublicKey, c: &WireCommitment) -> ScriptBuf {
-    cat(&[
-        checksig(challenger, true),
+/// An equivocation leaf: `SIZE 20 EQUALVERIFY HASH160 <H0> EQUALVERIFY SIZE 20
+/// EQUALVERIFY HASH160 <H1> EQUAL`: spendable by anyone with both openings of one wire.
+pub fn equivocation_leaf(c: &WireCommitment) -> ScriptBuf {
+    let hash_is = |h: &bitcoin::hashes::hash160::Hash, verify: bool| {
         Builder::new()
             .push_opcode(OP_HASH160)
-            .push_slice(c.hashes[0].to_byte_array())
-            .push_opcode(OP_EQUALVERIFY)
-            .push_opcode(OP_HASH160)
-            .push_slice(c.hashes[1].to_byte_array())
-            .push_opcode(OP_EQUAL)
-            .into_script(),
+            .push_slice(h.to_byte_array())
+            .push_opcode(if verify { OP_EQUALVERIFY } else { OP_EQUAL })
+            .into_script()
+    };
+    cat(&[
+        size_is_20(),
+        hash_is(&c.hashes[0], true),
+        size_is_20(),
+        hash_is(&c.hashes[1], false),
     ])
 }
 
 /// Witness of [`equivocation_leaf`].
-pub fn equivocation_witness(sig: &[u8], p0: &Preimage, p1: &Preimage) -> Vec<Vec<u8>> {
-    vec![p1.to_vec(), p0.to_vec(), sig.to_vec()]
+pub fn equivocation_witness(p0: &Preimage, p1: &Preimage) -> Vec<Vec<u8>> {
+    vec![p1.to_vec(), p0.to_vec()]
 }
 
 #[cfg(test)]
@@ -420,8 +469,6 @@ pub(crate) mod tests {
     #[test]
     fn disprove_leaf_spends_only_when_the_gate_is_wrong() {
         let s = LamportSecret::new([5; 32]);
-        let kp = keypair(7);
-        let ch = kp.x_only_public_key().0;
         let cases: &[(GateKind, usize)] = &[
             (GateKind::Xor, 2),
             (GateKind::And, 2),
@@ -451,9 +498,9 @@ pub(crate) mod tests {
                         ins: ops,
                         out: Operand::Wire(s.commitment(99)),
                     };
-                    let script = disprove_leaf(&ch, std::slice::from_ref(&check));
-                    let got = run_leaf(&script, 0, |h| {
-                        disprove_witness(&sign(&kp, h), std::slice::from_ref(&check), |c| {
+                    let script = disprove_leaf(std::slice::from_ref(&check));
+                    let got = run_leaf(&script, 0, |_| {
+                        disprove_witness(std::slice::from_ref(&check), |c| {
                             opened.iter().find(|(cc, _)| cc == c).map(|(_, p)| *p)
                         })
                         .unwrap()
@@ -471,8 +518,6 @@ pub(crate) mod tests {
     #[test]
     fn multi_output_step_is_disproved_by_any_wrong_bit() {
         let s = LamportSecret::new([6; 32]);
-        let kp = keypair(7);
-        let ch = kp.x_only_public_key().0;
         // Two ANDs (a MAND gate) and an EQ constant check against a claimed output.
         for wrong_at in [None, Some(0), Some(1), Some(2)] {
             let mut checks = Vec::new();
@@ -498,9 +543,9 @@ pub(crate) mod tests {
                 ins: vec![Operand::Const(true)],
                 out: Operand::Const(wrong_at != Some(2)),
             });
-            let script = disprove_leaf(&ch, &checks);
-            let got = run_leaf(&script, 0, |h| {
-                disprove_witness(&sign(&kp, h), &checks, |c| {
+            let script = disprove_leaf(&checks);
+            let got = run_leaf(&script, 0, |_| {
+                disprove_witness(&checks, |c| {
                     opened.iter().find(|(cc, _)| cc == c).map(|(_, p)| *p)
                 })
                 .unwrap()
@@ -512,26 +557,79 @@ pub(crate) mod tests {
     #[test]
     fn equivocation_leaf_needs_both_openings() {
         let s = LamportSecret::new([8; 32]);
-        let kp = keypair(7);
-        let script = equivocation_leaf(&kp.x_only_public_key().0, &s.commitment(3));
+        let script = equivocation_leaf(&s.commitment(3));
         let (p0, p1) = (s.preimage(3, false), s.preimage(3, true));
-        assert!(run_leaf(&script, 0, |h| equivocation_witness(
-            &sign(&kp, h),
-            &p0,
-            &p1
-        ))
-        .is_ok());
-        assert!(run_leaf(&script, 0, |h| equivocation_witness(
-            &sign(&kp, h),
-            &p0,
-            &p0
-        ))
+        assert!(run_leaf(&script, 0, |_| equivocation_witness(&p0, &p1)).is_ok());
+        assert!(run_leaf(&script, 0, |_| equivocation_witness(&p0, &p0)).is_err());
+        assert!(run_leaf(&script, 0, |_| equivocation_witness(&p1, &p0)).is_err());
+    }
+
+    /// The check before the length check was added: HASH160 of whatever item is given.
+    fn unchecked_length(c: &WireCommitment) -> ScriptBuf {
+        ScriptBuf::from_bytes(commit_check(c).as_bytes()[SIZE_CHECK_BYTES..].to_vec())
+    }
+
+    #[test]
+    fn an_opening_behind_a_long_preimage_is_refused() {
+        // A dishonest operator commits value 1 of a wire behind a 100-byte preimage: the
+        // Assert and the only disprove that reads it would be consensus-valid but
+        // non-standard (stack items over 80 bytes), so nobody could relay the dispute.
+        let long = [7u8; 100];
+        let c = WireCommitment {
+            hashes: [
+                bitcoin::hashes::hash160::Hash::hash(&[1u8; 20]),
+                bitcoin::hashes::hash160::Hash::hash(&long),
+            ],
+        };
+        let with_true = |check: ScriptBuf| {
+            cat(&[
+                check,
+                Builder::new().push_opcode(OP_PUSHNUM_1).into_script(),
+            ])
+        };
+        // Before: accepted by consensus.
+        assert!(run_leaf(&with_true(unchecked_length(&c)), 0, |_| vec![long.to_vec()]).is_ok());
+        // Now: every opening must be exactly 20 bytes, in the Assert, the claim, the
+        // disprove and the equivocation leaves alike.
+        assert!(run_leaf(&with_true(commit_check(&c)), 0, |_| vec![long.to_vec()]).is_err());
+        assert!(run_leaf(&with_true(commit_check(&c)), 0, |_| vec![vec![1u8; 20]]).is_ok());
+        let bit = cat(&[
+            commit_bit(&c),
+            Builder::new().push_opcode(OP_DROP).into_script(),
+        ]);
+        assert!(run_leaf(&with_true(bit.clone()), 0, |_| vec![long.to_vec()]).is_err());
+        assert!(run_leaf(&with_true(bit), 0, |_| vec![vec![1u8; 20]]).is_ok());
+        assert!(run_leaf(&equivocation_leaf(&c), 0, |_| vec![
+            long.to_vec(),
+            vec![1u8; 20]
+        ])
         .is_err());
-        assert!(run_leaf(&script, 0, |h| equivocation_witness(
-            &sign(&kp, h),
-            &p1,
-            &p0
-        ))
-        .is_err());
+        // A 21-byte item is refused too, whatever it hashes to.
+        let c21 = WireCommitment {
+            hashes: [bitcoin::hashes::hash160::Hash::hash(&[2u8; 21]); 2],
+        };
+        assert!(run_leaf(&with_true(commit_check(&c21)), 0, |_| vec![vec![2u8; 21]]).is_err());
+    }
+
+    #[test]
+    fn claim_leaf_needs_the_operator_and_every_opening() {
+        let s = LamportSecret::new([4; 32]);
+        let (nk, ok) = (keypair(9), keypair(10));
+        let nofn = NofN::Musig2(nk.x_only_public_key().0);
+        let wires: Vec<u32> = (0..12).collect();
+        let cs: Vec<_> = wires.iter().map(|&w| s.commitment(w)).collect();
+        let script = claim_leaf(&nofn, &ok.x_only_public_key().0, &cs);
+        let pre: Vec<_> = wires.iter().map(|&w| s.preimage(w, w % 2 == 0)).collect();
+        let run = |op: &Keypair, pre: &[Preimage]| {
+            run_leaf(&script, 0, |h| {
+                claim_witness(&nofn, &[sign(&nk, h)], sign(op, h), pre)
+            })
+        };
+        assert!(run(&ok, &pre).is_ok());
+        assert!(run(&keypair(11), &pre).is_err(), "another operator key");
+        assert!(run(&ok, &pre[1..]).is_err(), "an opening missing");
+        let mut bad = pre.clone();
+        bad[5][3] ^= 1;
+        assert!(run(&ok, &bad).is_err(), "a wrong preimage");
     }
 }

@@ -4,11 +4,15 @@
 //!   leaf and sighash, outputs with amounts and TapTree leaves), the final TapTree.
 //! - `circuit.txt`: the circuit in Bristol Fashion; `commitments.json`: the wire commitments.
 //! - `psbt/NAME.psbt`: one BIP174/BIP371 PSBT per transaction, with signatures after `sign`.
-//! - `secrets.json`: every secret key (local testing only); `signatures.json` after `sign`.
+//! - `secrets.json`: every secret key (local testing only), and `secrets/signer-I.json`, each
+//!   signer's own key, for the per-signer flow; `signatures.json` after `sign`.
+//! - `rounds/nonces-I.json`, `rounds/partial-I.json`: the per-signer signing rounds.
+//! - `claim.json` and `raw/kickoff.hex` after `claim`: the one claim this graph carries.
 //! - `raw/SCENARIO/NN-NAME.hex` after `simulate`: each mined transaction, signed.
 
 use std::path::{Path, PathBuf};
 
+use bitcoin::hashes::Hash;
 use bitcoin::psbt::{Psbt, PsbtSighashType};
 use bitcoin::taproot::LeafVersion;
 use bitcoin::{Address, Network};
@@ -16,11 +20,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::bristol::Circuit;
+use super::claim::{Claim, ClaimFile};
 use super::commit::{LamportSecret, WireCommitment};
 use super::game::Report;
-use super::graph::{Graph, NofNMode, Params, Setup, Signer};
+use super::graph::{self, Graph, NofNMode, Params, Setup, Signer};
 use super::keys::{Keys, PublicKeys};
-use super::sign::Signatures;
+use super::sign::{NonceRound, PartialRound, SecretNonces, Signatures};
 use super::OcpError;
 
 pub const GRAPH: &str = "graph.json";
@@ -28,6 +33,8 @@ pub const CIRCUIT: &str = "circuit.txt";
 pub const COMMITMENTS: &str = "commitments.json";
 pub const SECRETS: &str = "secrets.json";
 pub const SIGNATURES: &str = "signatures.json";
+pub const CLAIM: &str = "claim.json";
+pub const FORMAT: &str = "zkm-ocp-graph/2";
 /// Scripts longer than this are left out of graph.json (they are in the PSBTs).
 const INLINE_SCRIPT_MAX: usize = 2_000;
 
@@ -73,10 +80,42 @@ fn bad(file: &str, e: impl std::fmt::Display) -> OcpError {
     ))
 }
 
-/// Evaluates the circuit, derives the commitments and builds the graph.
-pub fn new_setup(params: Params, circuit: Circuit, keys: &Keys) -> Result<Graph, OcpError> {
-    let lamport = LamportSecret::new(keys.lamport_seed);
-    let commitments = (circuit.input_bits()..circuit.nwires)
+/// Derives the operator's one-time commitments for this graph and builds it. With
+/// `auto_challenge_fee`, the challenge fee is set to what a challenge costs an honest
+/// operator (the Assert and payout fees), whatever `params.challenge_fee` says.
+pub fn new_setup(
+    mut params: Params,
+    circuit: Circuit,
+    keys: &Keys,
+    auto_challenge_fee: bool,
+) -> Result<Graph, OcpError> {
+    let wires = |params: &Params| -> Result<Vec<u32>, OcpError> {
+        Ok(graph::committed_wires(
+            &graph::constant_bits(params, &circuit)?,
+            &circuit,
+        ))
+    };
+    if auto_challenge_fee {
+        // Sizes, and so fees, do not depend on the commitments' values.
+        params.challenge_fee = graph::CONNECTOR_SATS;
+        let dummy = vec![
+            WireCommitment {
+                hashes: [bitcoin::hashes::hash160::Hash::all_zeros(); 2]
+            };
+            wires(&params)?.len()
+        ];
+        let sized = Graph::build_for_sizes(Setup {
+            params: params.clone(),
+            keys: keys.public(),
+            circuit: circuit.clone(),
+            commitments: dummy,
+        })?;
+        params.challenge_fee = sized.assert_cost().max(graph::CONNECTOR_SATS);
+    }
+    let id = graph::graph_id(&params, &circuit, &keys.public());
+    let lamport = LamportSecret::for_graph(&keys.lamport_seed, &id);
+    let commitments = wires(&params)?
+        .into_iter()
         .map(|w| lamport.commitment(w))
         .collect();
     Graph::build(Setup {
@@ -101,9 +140,19 @@ pub fn write_setup(dir: &Path, g: &Graph, keys: &Keys) -> Result<(), OcpError> {
         serde_json::to_string(&comm).map_err(|e| bad(COMMITMENTS, e))?,
     )?;
     write(&dir.join(SECRETS), keys.to_json())?;
-    // Nothing of an earlier game may survive: its signatures and exports are for other txids.
+    for i in 0..keys.signers.len() {
+        write(
+            &signer_key_path(dir, i),
+            serde_json::to_string_pretty(&SignerKeyFile::of(keys, i))
+                .map_err(|e| bad(SECRETS, e))?,
+        )?;
+    }
+    // Nothing of an earlier game may survive: its signatures, rounds, claim and exports
+    // are for other txids.
     let _ = std::fs::remove_file(dir.join(SIGNATURES));
+    let _ = std::fs::remove_file(dir.join(CLAIM));
     let _ = std::fs::remove_dir_all(dir.join("raw"));
+    let _ = std::fs::remove_dir_all(dir.join("rounds"));
     write(
         &dir.join(GRAPH),
         serde_json::to_string_pretty(&graph_json(g)).map_err(|e| bad(GRAPH, e))?,
@@ -123,7 +172,7 @@ pub fn load(dir: &Path) -> Result<Graph, OcpError> {
     let hint = "run `zkm challenge setup -o DIR` first";
     let header: GraphHeader =
         serde_json::from_str(&read(dir, GRAPH, hint)?).map_err(|e| bad(GRAPH, e))?;
-    if header.format != "zkm-ocp-graph/1" {
+    if header.format != FORMAT {
         return Err(bad(GRAPH, format!("unknown format `{}`", header.format)));
     }
     let circuit = Circuit::parse(&read(dir, CIRCUIT, hint)?)?;
@@ -260,7 +309,13 @@ fn write_psbts(dir: &Path, g: &Graph, sigs: Option<&Signatures>) -> Result<(), O
                         }
                     }
                 }
-                None => input.tap_internal_key = Some(g.setup.keys.funder),
+                None => {
+                    input.tap_internal_key = Some(if spend.signer == Signer::Operator {
+                        g.setup.keys.operator
+                    } else {
+                        g.setup.keys.funder
+                    })
+                }
             }
         }
         for (out, o) in psbt.outputs.iter_mut().zip(&gtx.tx.output) {
@@ -274,6 +329,8 @@ fn write_psbts(dir: &Path, g: &Graph, sigs: Option<&Signatures>) -> Result<(), O
                 out.tap_internal_key = Some(g.setup.keys.operator);
             } else if o.script_pubkey == g.challenger_spk {
                 out.tap_internal_key = Some(g.setup.keys.challenger);
+            } else if o.script_pubkey == g.funder_spk {
+                out.tap_internal_key = Some(g.setup.keys.funder);
             }
         }
         write(&pdir.join(format!("{}.psbt", gtx.name)), psbt.serialize())?;
@@ -308,6 +365,8 @@ fn graph_json(g: &Graph) -> serde_json::Value {
                 "weight": t.weight.to_wu(),
                 "vsize": t.weight.to_vbytes_ceil(),
                 "fee": t.fee,
+                "version": t.tx.version.0,
+                "completed_by": t.completion,
                 "inputs": t.tx.input.iter().zip(&t.spends).zip(&t.prevouts).map(|((i, s), p)| {
                     let (script, leaf_hash, control) = match &s.leaf {
                         Some((sc, cb)) => (
@@ -353,7 +412,7 @@ fn graph_json(g: &Graph) -> serde_json::Value {
         .map(|a| a.to_string())
         .unwrap_or_default();
     json!({
-        "format": "zkm-ocp-graph/1",
+        "format": FORMAT,
         "params": g.setup.params,
         "keys": g.setup.keys,
         "n_of_n": nofn,
@@ -365,9 +424,15 @@ fn graph_json(g: &Graph) -> serde_json::Value {
             "outputs": c.outputs,
             "gate_counts": c.gate_counts().into_iter().collect::<std::collections::BTreeMap<_, _>>(),
         },
-        "claim": { "inputs": g.setup.params.inputs, "outputs": g.setup.params.claimed_outputs },
+        "graph_id": hex::encode(g.id),
+        "claim": {
+            "claimed_input_bits": g.claimed_inputs().len(),
+            "output_bits": c.output_bits(),
+            "kickoff_inputs": g.claim_batches.len(),
+            "made_by": "zkm challenge claim DIR --input HEX… (after sign); one claim per graph",
+        },
         "commitments": {
-            "scheme": "Lamport on single bits, HASH160 of 20-byte preimages",
+            "scheme": "Lamport on single bits, HASH160 of 20-byte preimages, each opening checked to be 20 bytes; one-time secrets bound to graph_id",
             "file": COMMITMENTS,
             "wires": g.setup.commitments.len(),
             "public_bytes_per_wire": 40,
@@ -382,28 +447,241 @@ fn graph_json(g: &Graph) -> serde_json::Value {
             "synthetic": g.setup.params.funding.is_none(),
             "challenger_address_regtest": challenger_addr,
         },
+        "stake": {
+            "outpoint": g.stake_coin.0.to_string(),
+            "amount": g.stake_coin.1.value.to_sat(),
+            "address_regtest": Address::from_script(&g.operator_spk, Network::Regtest).map(|a| a.to_string()).unwrap_or_default(),
+            "synthetic": g.setup.params.stake_coin.is_none(),
+        },
+        "incentives": {
+            "challenge_fee": g.setup.params.challenge_fee,
+            "assert_cost": g.assert_cost(),
+            "reward": g.setup.params.reward,
+            "heaviest_disprove_fee": g.tx("disprove").map(|t| t.fee),
+        },
         "assert": {
             "transactions": g.batches.len(),
             "inputs": g.batches.iter().map(|b| b.len()).sum::<usize>(),
             "wires_per_transaction": g.batches.iter().map(|b| b.iter().map(|i| i.len()).sum::<usize>()).collect::<Vec<_>>(),
         },
-        "final_taptree": {
+        "disprove_connector": {
             "leaves": g.leaf_count(),
             "depth": g.final_tree.depth(),
             "merkle_root": g.final_tree.root().to_string(),
             "output_key": g.final_tree.output_key.to_string(),
-            "layout": format!("leaf 0: payout after {} blocks; leaves 1..={}: one disprove leaf per gate; then {} leaves, one per claimed output bit; then {} equivocation leaves, one per committed wire", g.timelocks.disprove_window, c.gates.len(), c.output_bits(), g.setup.commitments.len()),
+            "layout": format!("leaf 0: n-of-n (the payout); leaves 1..={}: one disprove leaf per gate; then {} equivocation leaves, one per committed wire; no leaf but the first takes a key", c.gates.len(), g.setup.commitments.len()),
         },
         "transactions": txs,
     })
 }
 
-/// Whether `mode` differs from the graph's; used by `sign --n-of-n`.
-pub fn with_mode(g: Graph, mode: NofNMode) -> Result<Graph, OcpError> {
+/// The graph rebuilt with another n-of-n mode (`sign --n-of-n`): its id changes, so the
+/// operator's commitments are derived again. If the challenge fee no longer covers the
+/// Asserts (checksigadd makes them heavier), it is raised to their cost.
+pub fn with_mode(g: Graph, mode: NofNMode, keys: &Keys) -> Result<Graph, OcpError> {
     if g.setup.params.n_of_n == mode {
         return Ok(g);
     }
-    let mut setup = g.setup;
-    setup.params.n_of_n = mode;
-    Graph::build(setup)
+    let mut params = g.setup.params.clone();
+    params.n_of_n = mode;
+    match new_setup(params.clone(), g.setup.circuit.clone(), keys, false) {
+        Err(OcpError::Usage(m)) if m.starts_with("--challenge-fee") => {
+            new_setup(params, g.setup.circuit.clone(), keys, true)
+        }
+        r => r,
+    }
+}
+
+// ---- The claim ----
+
+/// The claim on this graph, if the operator has made it.
+pub fn load_claim(g: &Graph, dir: &Path) -> Result<Option<Claim>, OcpError> {
+    let path = dir.join(CLAIM);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let f: ClaimFile = serde_json::from_str(&read(dir, CLAIM, "run `zkm challenge claim DIR`")?)
+        .map_err(|e| bad(CLAIM, e))?;
+    Claim::from_file(g, &f).map(Some)
+}
+
+/// Records the graph's one claim and the signed kickoff that makes it. Refuses a second
+/// claim: two claims on one graph open some wires to both values, which anyone could then
+/// use against the operator with an equivocation leaf.
+pub fn write_claim(
+    dir: &Path,
+    g: &Graph,
+    claim: &Claim,
+    kickoff: &bitcoin::Transaction,
+) -> Result<(), OcpError> {
+    if let Some(old) = load_claim(g, dir)? {
+        return Err(OcpError::Usage(format!(
+            "this graph already carries a claim (inputs {}, outputs {}); a graph carries one claim: a second one would open some wires to both values, which anyone could use against you with an equivocation leaf; set up a new graph (another deposit) for another claim",
+            old.inputs.join(","),
+            old.outputs.join(",")
+        )));
+    }
+    write(
+        &dir.join(CLAIM),
+        serde_json::to_string_pretty(&claim.to_file(g)).map_err(|e| bad(CLAIM, e))?,
+    )?;
+    write(
+        &dir.join("raw").join("kickoff.hex"),
+        format!("{}\n", bitcoin::consensus::encode::serialize_hex(kickoff)),
+    )
+}
+
+// ---- The per-signer flow ----
+
+/// One signer's own secret key (`secrets/signer-I.json`).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignerKeyFile {
+    pub signer: usize,
+    pub secret: String,
+    /// Only in test files made with `--seed`: it makes the nonces reproducible, and must
+    /// derive `secret`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<String>,
+}
+
+impl SignerKeyFile {
+    fn of(keys: &Keys, i: usize) -> SignerKeyFile {
+        SignerKeyFile {
+            signer: i,
+            secret: hex::encode(keys.signers[i].secret_bytes()),
+            seed: keys.seed.map(hex::encode),
+        }
+    }
+}
+
+pub fn signer_key_path(dir: &Path, i: usize) -> PathBuf {
+    dir.join("secrets").join(format!("signer-{i}.json"))
+}
+
+/// Where a signer keeps its secret nonces between its rounds: beside its key file.
+pub fn secret_nonces_path(key: &Path) -> PathBuf {
+    key.with_extension("nonces.json")
+}
+
+fn round_path(dir: &Path, round: &str, i: usize) -> PathBuf {
+    dir.join("rounds").join(format!("{round}-{i}.json"))
+}
+
+/// Reads a signer's key file: (index, secret, test seed).
+pub fn load_signer_key(
+    path: &Path,
+) -> Result<(usize, bitcoin::secp256k1::SecretKey, Option<[u8; 32]>), OcpError> {
+    let text = std::fs::read_to_string(path).map_err(|source| OcpError::Missing {
+        path: path.display().to_string(),
+        source,
+        hint: "give your own key file with --key FILE: {\"signer\": I, \"secret\": hex32}".into(),
+    })?;
+    let f: SignerKeyFile = serde_json::from_str(&text).map_err(|e| {
+        OcpError::Data(format!(
+            "{}: {e}; expected {{\"signer\": I, \"secret\": hex32}}",
+            path.display()
+        ))
+    })?;
+    let bytes = hex::decode(&f.secret)
+        .map_err(|e| OcpError::Data(format!("{}: secret is not hex ({e})", path.display())))?;
+    let sk = bitcoin::secp256k1::SecretKey::from_slice(&bytes).map_err(|_| {
+        OcpError::Data(format!(
+            "{}: not a valid secp256k1 secret key",
+            path.display()
+        ))
+    })?;
+    let seed = match &f.seed {
+        None => None,
+        Some(h) => {
+            let s: [u8; 32] = hex::decode(h)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| {
+                    OcpError::Data(format!("{}: seed is not 32 hex bytes", path.display()))
+                })?;
+            if Keys::from_seed(s, f.signer + 1).signers[f.signer] != sk {
+                return Err(OcpError::Data(format!(
+                    "{}: `seed` does not derive this key; a seed makes nonces predictable (tests only), so remove it from a real key file",
+                    path.display()
+                )));
+            }
+            Some(s)
+        }
+    };
+    Ok((f.signer, sk, seed))
+}
+
+fn write_json(path: &Path, v: &impl Serialize) -> Result<(), OcpError> {
+    write(
+        path,
+        serde_json::to_string_pretty(v).map_err(|e| OcpError::Data(e.to_string()))?,
+    )
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path, hint: &str) -> Result<T, OcpError> {
+    let text = std::fs::read_to_string(path).map_err(|source| OcpError::Missing {
+        path: path.display().to_string(),
+        source,
+        hint: hint.into(),
+    })?;
+    serde_json::from_str(&text)
+        .map_err(|e| OcpError::Data(format!("{} is malformed: {e}", path.display())))
+}
+
+/// Writes a signer's round 1: public nonces for everyone in `dir/rounds`, secret nonces
+/// beside its key file `key`.
+pub fn write_nonces(
+    dir: &Path,
+    key: &Path,
+    public: &NonceRound,
+    secret: &SecretNonces,
+) -> Result<PathBuf, OcpError> {
+    let sp = secret_nonces_path(key);
+    write_json(&sp, secret)?;
+    let pp = round_path(dir, "nonces", public.signer);
+    write_json(&pp, public)?;
+    Ok(pp)
+}
+
+/// Every round file of one kind present in `dir/rounds`.
+fn rounds<T: for<'de> Deserialize<'de>>(
+    dir: &Path,
+    round: &str,
+    n: usize,
+) -> Result<Vec<T>, OcpError> {
+    (0..n)
+        .map(|i| round_path(dir, round, i))
+        .filter(|p| p.exists())
+        .map(|p| read_json(&p, "a round file"))
+        .collect()
+}
+
+pub fn load_nonce_rounds(dir: &Path, g: &Graph) -> Result<Vec<NonceRound>, OcpError> {
+    rounds(dir, "nonces", g.setup.params.signers)
+}
+
+pub fn load_partial_rounds(dir: &Path, g: &Graph) -> Result<Vec<PartialRound>, OcpError> {
+    rounds(dir, "partial", g.setup.params.signers)
+}
+
+/// A signer's secret nonces (beside its key file `key`), taken: the file is removed
+/// before they are used, so that no nonce can sign twice even if this round fails halfway.
+pub fn take_secret_nonces(key: &Path) -> Result<Option<SecretNonces>, OcpError> {
+    let p = secret_nonces_path(key);
+    if !p.exists() {
+        return Ok(None);
+    }
+    let s: SecretNonces = read_json(&p, "secret nonces")?;
+    std::fs::remove_file(&p).map_err(|source| OcpError::Write {
+        path: p.display().to_string(),
+        source,
+    })?;
+    Ok(Some(s))
+}
+
+pub fn write_partial(dir: &Path, r: &PartialRound) -> Result<PathBuf, OcpError> {
+    let p = round_path(dir, "partial", r.signer);
+    write_json(&p, r)?;
+    Ok(p)
 }
