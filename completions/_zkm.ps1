@@ -133,7 +133,7 @@ Register-ArgumentCompleter -Native -CommandName 'zkm' -ScriptBlock {
             [CompletionResult]::new('--signers', '--signers', [CompletionResultType]::ParameterName, 'Number of n-of-n signers [default: 3, or as many as --keys has]')
             [CompletionResult]::new('--amount', '--amount', [CompletionResultType]::ParameterName, 'Value of the deposit, in sats: what a true claim is paid')
             [CompletionResult]::new('--stake', '--stake', [CompletionResultType]::ParameterName, 'The operator''s collateral, posted with the kickoff [default: a tenth of --amount]')
-            [CompletionResult]::new('--reward', '--reward', [CompletionResultType]::ParameterName, 'What a disprove leaves whoever publishes it, out of the stake [default: half the stake]')
+            [CompletionResult]::new('--reward', '--reward', [CompletionResultType]::ParameterName, 'What a disprove leaves whoever publishes it, out of the stake [default: a tenth of the stake]')
             [CompletionResult]::new('--fee-rate', '--fee-rate', [CompletionResultType]::ParameterName, 'Fee rate of every pre-signed transaction, in sat/vB')
             [CompletionResult]::new('--challenge-period', '--challenge-period', [CompletionResultType]::ParameterName, 'P: blocks to challenge, per Assert step, and to disprove')
             [CompletionResult]::new('--refund-after', '--refund-after', [CompletionResultType]::ParameterName, 'Blocks after which the depositor may take back an unclaimed deposit [default: 4320, or 4P if more]')

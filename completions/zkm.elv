@@ -123,7 +123,7 @@ set edit:completion:arg-completer[zkm] = {|@words|
             cand --signers 'Number of n-of-n signers [default: 3, or as many as --keys has]'
             cand --amount 'Value of the deposit, in sats: what a true claim is paid'
             cand --stake 'The operator''s collateral, posted with the kickoff [default: a tenth of --amount]'
-            cand --reward 'What a disprove leaves whoever publishes it, out of the stake [default: half the stake]'
+            cand --reward 'What a disprove leaves whoever publishes it, out of the stake [default: a tenth of the stake]'
             cand --fee-rate 'Fee rate of every pre-signed transaction, in sat/vB'
             cand --challenge-period 'P: blocks to challenge, per Assert step, and to disprove'
             cand --refund-after 'Blocks after which the depositor may take back an unclaimed deposit [default: 4320, or 4P if more]'

@@ -85,7 +85,7 @@ complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subco
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l signers -d 'Number of n-of-n signers [default: 3, or as many as --keys has]' -r
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l amount -d 'Value of the deposit, in sats: what a true claim is paid' -r
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l stake -d 'The operator\'s collateral, posted with the kickoff [default: a tenth of --amount]' -r
-complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l reward -d 'What a disprove leaves whoever publishes it, out of the stake [default: half the stake]' -r
+complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l reward -d 'What a disprove leaves whoever publishes it, out of the stake [default: a tenth of the stake]' -r
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l fee-rate -d 'Fee rate of every pre-signed transaction, in sat/vB' -r
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l challenge-period -d 'P: blocks to challenge, per Assert step, and to disprove' -r
 complete -c zkm -n "__fish_zkm_using_subcommand challenge; and __fish_seen_subcommand_from setup" -l refund-after -d 'Blocks after which the depositor may take back an unclaimed deposit [default: 4320, or 4P if more]' -r

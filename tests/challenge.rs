@@ -12,6 +12,7 @@ const HONEST: &[(&str, &str)] = &[
     ("honest", "operator"),
     ("no-assert", "depositor"),
     ("late-challenge", "operator"),
+    ("unclosed-window", "operator"),
     ("early-payout", "operator"),
     ("equivocate", "depositor"),
     ("unchallenged", "operator"),
@@ -734,7 +735,7 @@ fn bad_input_fails_with_the_documented_exit_code() {
         (
             setup_with(&["--input", "_", "--input", "1", "--reward", "10"]),
             64,
-            "does not repay whoever proves a lie",
+            "cannot pay for the heaviest disprove",
         ),
         (
             setup_with(&["--input", "_", "--input", "1", "--refund-after", "10"]),

@@ -75,7 +75,7 @@ pub struct SetupArgs {
     /// The operator's collateral, posted with the kickoff [default: a tenth of --amount].
     #[arg(long, value_name = "SATS")]
     pub stake: Option<u64>,
-    /// What a disprove leaves whoever publishes it, out of the stake [default: half the stake].
+    /// What a disprove leaves whoever publishes it, out of the stake [default: a tenth of the stake].
     #[arg(long, value_name = "SATS")]
     pub reward: Option<u64>,
     /// Fee rate of every pre-signed transaction, in sat/vB.
@@ -165,7 +165,7 @@ pub struct ClaimArgs {
 /// Play one branch of the game on a local chain.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Scenarios: honest, fraud, no-assert, stall:I, late-challenge, early-payout, equivocate, unchallenged, refund, fee-bump, tamper.\nEvery scenario but refund plays the claim `zkm challenge claim` made; fraud needs a claim made with --lie.\nThe exit code is 0 when the game ends as the protocol intends, 105 otherwise."
+    after_help = "Scenarios: honest, fraud, no-assert, stall:I, late-challenge, unclosed-window, early-payout, equivocate, unchallenged, refund, fee-bump, tamper.\nEvery scenario but refund plays the claim `zkm challenge claim` made; fraud needs a claim made with --lie.\nThe exit code is 0 when the game ends as the protocol intends, 105 otherwise."
 )]
 pub struct SimulateArgs {
     /// The game directory (signed).
@@ -266,7 +266,7 @@ fn setup(ctx: Ctx, a: SetupArgs) -> anyhow::Result<i32> {
         signers: keys.signers.len(),
         amount: a.amount,
         stake,
-        reward: a.reward.unwrap_or(stake / 2),
+        reward: a.reward.unwrap_or(stake / 10),
         fee_rate: a.fee_rate,
         challenge_period: a.challenge_period,
         refund_after: a

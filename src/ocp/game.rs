@@ -36,6 +36,10 @@ pub enum Scenario {
     /// The operator stops after `assert-I` (1 ≤ I < K); anyone publishes timeout-I.
     Stall(usize),
     LateChallenge,
+    /// The operator's close of the window never confirms (a challenger keeps outbidding
+    /// it); at kickoff + 2P − 1 the operator asserts on its own, and the challenge only
+    /// confirms at kickoff + 3P − 1.
+    UnclosedWindow,
     EarlyPayout,
     Equivocate,
     Unchallenged,
@@ -44,7 +48,7 @@ pub enum Scenario {
     Tamper,
 }
 
-pub const SCENARIOS: &str = "honest, fraud, no-assert, stall:I, late-challenge, early-payout, equivocate, unchallenged, refund, fee-bump, tamper";
+pub const SCENARIOS: &str = "honest, fraud, no-assert, stall:I, late-challenge, unclosed-window, early-payout, equivocate, unchallenged, refund, fee-bump, tamper";
 
 impl FromStr for Scenario {
     type Err = OcpError;
@@ -54,6 +58,7 @@ impl FromStr for Scenario {
             "fraud" => Scenario::Fraud,
             "no-assert" => Scenario::NoAssert,
             "late-challenge" => Scenario::LateChallenge,
+            "unclosed-window" => Scenario::UnclosedWindow,
             "early-payout" => Scenario::EarlyPayout,
             "equivocate" => Scenario::Equivocate,
             "unchallenged" => Scenario::Unchallenged,
@@ -90,6 +95,7 @@ impl std::fmt::Display for Scenario {
             Scenario::NoAssert => write!(f, "no-assert"),
             Scenario::Stall(i) => write!(f, "stall:{i}"),
             Scenario::LateChallenge => write!(f, "late-challenge"),
+            Scenario::UnclosedWindow => write!(f, "unclosed-window"),
             Scenario::EarlyPayout => write!(f, "early-payout"),
             Scenario::Equivocate => write!(f, "equivocate"),
             Scenario::Unchallenged => write!(f, "unchallenged"),
@@ -114,6 +120,7 @@ impl Scenario {
         match self {
             Scenario::Honest
             | Scenario::LateChallenge
+            | Scenario::UnclosedWindow
             | Scenario::EarlyPayout
             | Scenario::Unchallenged
             | Scenario::FeeBump
@@ -287,6 +294,10 @@ struct Game<'a> {
     first_inconsistent: Option<String>,
     /// Every coin the game made out of nothing.
     synthetic: Vec<SyntheticCoin>,
+    /// Whether a transaction that signs another message than its template may be signed
+    /// afresh with the signers' keys (only tampered copies); otherwise it is an error, so
+    /// a broken template cannot pass the simulation.
+    resign: bool,
 }
 
 /// The scriptPubKey of a watcher that is none of the parties: it holds no key of the
@@ -369,6 +380,7 @@ impl<'a> Game<'a> {
             disprove_attempts: 0,
             first_inconsistent: None,
             synthetic,
+            resign: false,
         }
     }
 
@@ -451,6 +463,11 @@ impl<'a> Game<'a> {
             == input_sighash(&gtx.tx, &gtx.prevouts, i, spend)?
         {
             self.sigs.get(&gtx.name, i)
+        } else if !self.resign {
+            Err(OcpError::Game(format!(
+                "{}:{i} signs another message than its pre-signed template; the pre-signatures cannot spend it",
+                gtx.name
+            )))
         } else {
             sign_nofn(
                 self.g,
@@ -632,12 +649,12 @@ impl<'a> Game<'a> {
     }
 
     fn assert_all(&mut self) -> Result<(), OcpError> {
+        self.assert_all_as("operator opens its commitments")
+    }
+
+    fn assert_all_as(&mut self, step: &str) -> Result<(), OcpError> {
         for i in 1..=self.g.assert_count() {
-            let ok = self.play(
-                "operator opens its commitments",
-                &format!("assert-{i}"),
-                true,
-            )?;
+            let ok = self.play(step, &format!("assert-{i}"), true)?;
             if !ok {
                 return Err(OcpError::Game(format!(
                     "assert-{i} was refused; the operator cannot complete the Assert chain"
@@ -1042,6 +1059,7 @@ impl<'a> Game<'a> {
             if m == Mutation::TimelockBypass {
                 // Re-sign every input (the n signers from secrets.json, or the owner), so
                 // only the leaf's CHECKSEQUENCEVERIFY can refuse it.
+                self.resign = true;
                 for i in 0..t.input.len() {
                     t.input[i].witness = self.input_witness(&gtx, &t, i)?;
                 }
@@ -1052,6 +1070,7 @@ impl<'a> Game<'a> {
                 for i in 0..c.input.len() {
                     c.input[i].witness = self.input_witness(&gtx, &c, i)?;
                 }
+                self.resign = false;
                 self.expect_valid(name, "re-signed with another nLockTime", &c, &prevouts);
             }
             self.expect_refused(name, &what, &t, &prevouts);
@@ -1615,6 +1634,32 @@ pub fn simulate(
             game.chain.mine(p.disprove_window as u32 - 1);
             game.play("operator takes the payout", "payout", true)?;
         }
+        Scenario::UnclosedWindow => {
+            game.start()?;
+            let k = game.chain.height();
+            // The close is valid from kickoff + P but never confirms; by the protocol, an
+            // operator whose window is still open at kickoff + 2P − 1 starts asserting.
+            game.mine_to(k + 2 * p.unchallenged_payout as u32 - 2);
+            game.assert_all_as(
+                "the window is still open at kickoff + 2P − 1: the operator asserts unchallenged",
+            )?;
+            game.mine_to(k + p.first_assert_deadline as u32 - 2);
+            game.challenge("the held-back challenge confirms at kickoff + 3P − 1", true)?;
+            game.play(
+                "anyone tries timeout-0 once it is valid",
+                "timeout-0",
+                false,
+            )?;
+            let (leaves, text) = leaves_to_try(g);
+            leaves_tried = text;
+            game.try_disproves(&leaves)?;
+            game.mine_to(
+                k + 2 * p.unchallenged_payout as u32 - 2
+                    + g.assert_count() as u32
+                    + p.disprove_window as u32,
+            );
+            game.play("operator takes the payout", "payout", true)?;
+        }
         Scenario::EarlyPayout => {
             game.start()?;
             game.play(
@@ -1630,9 +1675,11 @@ pub fn simulate(
                 false,
             )?;
             // Re-signed by the n signers: only the leaf's CSV can refuse it.
+            game.resign = true;
             let tx = game.signed_changed("payout", |t| {
                 t.input[0].sequence = Sequence::ZERO;
             })?;
+            game.resign = false;
             game.submit(
                 "operator tries the payout with nSequence 0, re-signed",
                 "payout",
@@ -1786,12 +1833,25 @@ pub fn raw_transactions(report: &Report) -> Vec<(String, String)> {
 
 /// The signed kickoff that makes `claim` on `g`: the n-of-n's pre-signatures, the
 /// operator's signature and openings, and its stake. What `zkm challenge claim` writes.
+/// Before it opens anything, the operator checks that every commitment in the graph is
+/// the one its own seed derives for this graph: an edited commitments.json could make a
+/// value impossible to open, or both values openable with one preimage.
 pub fn signed_kickoff(
     g: &Graph,
     keys: &Keys,
     sigs: &Signatures,
     claim: &Claim,
 ) -> Result<Transaction, OcpError> {
+    let lamport = LamportSecret::for_graph(&keys.lamport_seed, &g.id);
+    if let Some(&w) = g
+        .committed
+        .iter()
+        .find(|&&w| lamport.commitment(w) != g.commitment(w))
+    {
+        return Err(OcpError::Data(format!(
+            "the commitment of wire {w} in commitments.json is not the one your Lamport seed derives for this graph; do not claim on it (someone edited the file before it was signed)"
+        )));
+    }
     Game::new(g, keys, sigs, claim.values.clone(), &Options::default()).signed("kickoff")
 }
 
@@ -1811,7 +1871,7 @@ mod tests {
             signers: 3,
             amount: 10_000_000,
             stake: 2_000_000,
-            reward: 1_000_000,
+            reward: 200_000,
             fee_rate: 2,
             challenge_period: 6,
             refund_after: 100,
@@ -1863,6 +1923,7 @@ mod tests {
                 "honest",
                 "no-assert",
                 "late-challenge",
+                "unclosed-window",
                 "early-payout",
                 "equivocate",
                 "unchallenged",
@@ -1963,6 +2024,10 @@ mod tests {
             // more; the watcher has the reward less the disprove's fee.
             assert!(r.holdings["depositor"] > g.setup.params.amount);
             assert!(r.holdings["watcher (disprove reward)"] > g.setup.params.reward - 2_000);
+            // Whoever takes the reward, the depositor has its deposit and a challenge fee.
+            assert!(
+                r.holdings["depositor"] >= g.setup.params.amount + g.setup.params.challenge_fee
+            );
         }
     }
 
@@ -2172,6 +2237,61 @@ mod tests {
         assert!(r.steps.iter().any(|s| s.tx == "timeout-0"
             && !s.accepted
             && s.result.contains("timelocked until block")));
+    }
+
+    #[test]
+    fn a_challenge_held_back_to_kickoff_plus_3p_minus_1_finds_the_operator_asserting() {
+        // The reviewer's attack: a challenger keeps outbidding the operator's close, then
+        // lets its challenge confirm at kickoff + 3P − 1, one block before timeout-0. An
+        // operator following the protocol asserted at kickoff + 2P − 1 on its own, so
+        // timeout-0 is a double spend and the operator is paid.
+        let (g, keys, sigs) = game_for(copies(40), &["_"], NofNMode::Musig2);
+        let c = claim(&g, &["1"], None);
+        let r = play(&g, &keys, &sigs, &c, Scenario::UnclosedWindow);
+        let height = |tx: &str| -> u32 {
+            let s = r.steps.iter().find(|s| s.accepted && s.tx == tx).unwrap();
+            s.result.rsplit(' ').next().unwrap().parse().unwrap()
+        };
+        let (k, p) = (height("kickoff"), g.timelocks.unchallenged_payout as u32);
+        assert_eq!(height("assert-1"), k + 2 * p - 1);
+        assert_eq!(height("challenge"), k + 3 * p - 1);
+        let t0 = r.steps.iter().find(|s| s.tx == "timeout-0").unwrap();
+        assert!(
+            !t0.accepted && t0.result.contains("double-spends"),
+            "{}",
+            t0.result
+        );
+    }
+
+    #[test]
+    fn the_operator_refuses_to_claim_on_commitments_it_did_not_make() {
+        let (g, keys, sigs) =
+            game_for(crate::ocp::builder::adder(4), &["_", "a"], NofNMode::Musig2);
+        let c = claim(&g, &["7"], None);
+        assert!(signed_kickoff(&g, &keys, &sigs, &c).is_ok());
+        // commitments.json edited before signing: one wire's two values share a hash.
+        let mut setup = g.setup.clone();
+        setup.commitments[3].hashes[1] = setup.commitments[3].hashes[0];
+        let bad = Graph::build(setup).unwrap();
+        let sigs = sign_graph(&bad, &keys, |_, _| {}).unwrap();
+        let e = signed_kickoff(&bad, &keys, &sigs, &claim(&bad, &["7"], None)).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("not the one your Lamport seed derives"),
+            "{e}"
+        );
+        // And a signer's audit flags it before signing.
+        let failed: Vec<String> = bad
+            .audit()
+            .into_iter()
+            .filter(|(_, ok)| !ok)
+            .map(|(w, _)| w)
+            .collect();
+        assert!(
+            failed.len() == 1 && failed[0].contains("all distinct"),
+            "{failed:?}"
+        );
+        assert!(g.audit().iter().all(|(_, ok)| *ok));
     }
 
     #[test]
@@ -2592,11 +2712,15 @@ mod tests {
             p.reward = 500
         })
         .is_err());
-        // A reward that does not repay the challenge fee and the disprove.
+        // A reward that cannot pay for the heaviest disprove.
         let e = try_with(&|p| p.reward = 10).err().unwrap();
         let need = min_of(e, "--reward");
         assert!(try_with(&|p| p.reward = need).is_ok());
         assert!(try_with(&|p| p.reward = need - 1).is_err());
+        // A stake that a self-disproving liar would get back more than half of.
+        let e = try_with(&|p| p.reward = 999_000).err().unwrap();
+        assert!(e.to_string().contains("less than half its stake"), "{e}");
+        assert!(try_with(&|p| p.reward = 900_000).is_ok());
         // The refund must come after every deadline.
         assert!(try_with(&|p| p.refund_after = 18)
             .err()

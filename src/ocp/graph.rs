@@ -85,7 +85,8 @@ pub struct Params {
     /// The operator's collateral, posted with the kickoff: it pays the graph's fees, and a
     /// proven lie or a missed deadline forfeits it.
     pub stake: u64,
-    /// What a disprove leaves to whoever publishes it (its fee included), out of the stake.
+    /// What a disprove leaves to whoever publishes it (its fee included), out of the stake;
+    /// the rest of the stake goes to the depositor.
     pub reward: u64,
     /// Fee rate of every pre-signed transaction, in sat/vB.
     pub fee_rate: u64,
@@ -1415,8 +1416,10 @@ impl Graph {
     fn push_disprove(&mut self, forfeit: In, any_leaf: In) -> Result<(), OcpError> {
         let p = self.setup.params.clone();
         let carrier = forfeit.prevout.value.to_sat();
-        // The depositor must get at least its deposit back from a disprove.
-        let slack = carrier as i128 - (p.reward + p.amount) as i128;
+        // A disprove returns the deposit and the challenge fee to the depositor, so that the
+        // party with the most reason to challenge a lie is repaid even if someone else
+        // takes the reward.
+        let slack = carrier as i128 - (p.reward + p.amount + p.challenge_fee) as i128;
         self.note_slack(slack, "disprove");
         let refund = carrier.saturating_sub(p.reward).max(p.amount);
         let tx = Transaction {
@@ -1538,12 +1541,21 @@ impl Graph {
             )));
         }
         let disprove = self.get("disprove")?.fee;
-        if p.reward < p.challenge_fee + disprove {
+        if p.reward < disprove {
             return Err(OcpError::Usage(format!(
-                "--reward {} sats does not repay whoever proves a lie: the challenge fee is {} sats and the heaviest disprove costs {disprove} sats in fees; use --reward {} or more (and a --stake that covers it)",
+                "--reward {} sats cannot pay for the heaviest disprove ({disprove} sats of fees at {} sat/vB): nobody could afford to publish the proof of a lie; use --reward {disprove} or more",
+                p.reward, p.fee_rate
+            )));
+        }
+        // A liar who is challenged by someone else and publishes the disprove itself keeps
+        // the challenge fee and the reward: a proven lie must still cost it half its stake.
+        if 2 * (p.reward + p.challenge_fee) > p.stake {
+            return Err(OcpError::Usage(format!(
+                "--reward {} plus the challenge fee {} is more than half the stake of {} sats: a lying operator who is challenged and publishes the disprove itself gets both back, so a proven lie would cost it less than half its stake; use --stake {} or more, or a smaller --reward",
                 p.reward,
                 p.challenge_fee,
-                p.challenge_fee + disprove
+                p.stake,
+                2 * (p.reward + p.challenge_fee)
             )));
         }
         Ok(())
@@ -1701,6 +1713,24 @@ impl Graph {
                 t.unchallenged_payout, t.first_assert_deadline, t.refund, t.next_assert_deadline, t.disprove_window
             ),
             t.unchallenged_payout < t.first_assert_deadline && t.first_assert_deadline < t.refund,
+        ));
+        // Two equal hashes would let anyone open a wire "both ways" with one preimage (an
+        // equivocation leaf spendable against an honest operator), or make a value
+        // impossible to open.
+        let mut hashes: Vec<_> = self
+            .setup
+            .commitments
+            .iter()
+            .flat_map(|c| c.hashes)
+            .collect();
+        hashes.sort_unstable();
+        let distinct = hashes.windows(2).all(|w| w[0] != w[1]);
+        out.push((
+            format!(
+                "the {} commitment hashes are all distinct (no wire's two values, and no two wires, share one)",
+                hashes.len()
+            ),
+            distinct,
         ));
         let mut opened: Vec<u32> = self.claim_batches.iter().flatten().copied().collect();
         opened.extend(self.batches.iter().flatten().flatten());

@@ -688,7 +688,7 @@ mod tests {
             signers: 3,
             amount: 10_000_000,
             stake: 2_000_000,
-            reward: 1_000_000,
+            reward: 200_000,
             fee_rate: 2,
             challenge_period: 6,
             refund_after: 100,
