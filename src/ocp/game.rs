@@ -1190,24 +1190,45 @@ impl<'a> Game<'a> {
                 &t,
                 &prevouts,
             );
-            // SIGHASH_SINGLE without ANYONECANPAY covers every input: no extra input.
-            let mut t = tx.clone();
-            t.input.push(TxIn {
-                previous_output: self.challenger_coin.0,
-                ..Default::default()
-            });
-            let mut p = prevouts.clone();
-            p.push(self.challenger_coin.1.clone());
+            // SIGHASH_SINGLE without ANYONECANPAY covers every input. Each copy below has
+            // its own extra coin validly signed by its owner, so only the forfeit's
+            // signature can refuse it.
+            let coin = self.challenger_coin.clone();
+            let with_coin = |mut t: Transaction,
+                             mut p: Vec<TxOut>,
+                             at: usize|
+             -> Result<(Transaction, Vec<TxOut>), OcpError> {
+                let input = TxIn {
+                    previous_output: coin.0,
+                    sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
+                    ..Default::default()
+                };
+                if at < t.input.len() {
+                    t.input[at] = input;
+                    p[at] = coin.1.clone();
+                } else {
+                    t.input.push(input);
+                    p.push(coin.1.clone());
+                }
+                let h = key_path_sighash(&t, &p, at)?;
+                t.input[at].witness = Witness::from_slice(&[sign_single(
+                    &self.keys.challenger,
+                    &h,
+                    bitcoin::sighash::TapSighashType::Default,
+                    true,
+                )]);
+                Ok((t, p))
+            };
+            let (t, p) = with_coin(tx.clone(), prevouts.clone(), 2)?;
             self.expect_refused(&name, &format!("{what}: an input added"), &t, &p);
-            let mut t = tx.clone();
-            let mut items: Vec<Vec<u8>> = t.input[1].witness.iter().map(|i| i.to_vec()).collect();
-            items[0] = [items[0].clone(), vec![0u8; 80]].concat();
-            t.input[1].witness = Witness::from_slice(&items);
+            // The attack the forfeit's SIGHASH_SINGLE rules out: the disprove connector
+            // swapped for one's own coin, to forfeit an honest operator with no proof.
+            let (t, p) = with_coin(tx.clone(), prevouts.clone(), 1)?;
             self.expect_refused(
                 &name,
-                &format!("{what}: an opening 100 bytes long"),
+                &format!("{what}: the disprove connector swapped for another coin"),
                 &t,
-                &prevouts,
+                &p,
             );
         }
         Ok(())
@@ -2264,6 +2285,28 @@ mod tests {
     }
 
     #[test]
+    fn the_simulation_never_re_signs_a_transaction_it_is_meant_to_accept() {
+        // A copy whose sighash left its template cannot use the pre-signatures; outside
+        // the tamper copies, the game refuses to paper over that with fresh signatures.
+        let (g, keys, sigs) =
+            game_for(crate::ocp::builder::adder(4), &["_", "a"], NofNMode::Musig2);
+        let c = claim(&g, &["7"], None);
+        let mut game = Game::new(&g, &keys, &sigs, c.values.clone(), &Options::default());
+        let e = game
+            .signed_changed("payout", |t| t.input[0].sequence = Sequence::ZERO)
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("another message than its pre-signed template"),
+            "{e}"
+        );
+        game.resign = true;
+        assert!(game
+            .signed_changed("payout", |t| t.input[0].sequence = Sequence::ZERO)
+            .is_ok());
+    }
+
+    #[test]
     fn the_operator_refuses_to_claim_on_commitments_it_did_not_make() {
         let (g, keys, sigs) =
             game_for(crate::ocp::builder::adder(4), &["_", "a"], NofNMode::Musig2);
@@ -2534,7 +2577,7 @@ mod tests {
             ("disprove-gate0", "refund redirected"),
             ("disprove-gate0", "refund lowered"),
             ("disprove-gate0", "an input added"),
-            ("disprove-gate0", "100 bytes"),
+            ("disprove-gate0", "swapped for another coin"),
             ("disprove-equivocation", "equivocation leaf: wrong preimage"),
             (
                 "disprove-equivocation",
