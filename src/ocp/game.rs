@@ -1877,7 +1877,7 @@ pub fn signed_kickoff(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::ocp::bristol::Circuit;
     use crate::ocp::claim::Lie;
@@ -1885,7 +1885,8 @@ mod tests {
     use crate::ocp::sign::sign_graph;
     use crate::ocp::store::new_setup;
 
-    fn params_for(_: &Circuit, inputs: &[&str], mode: NofNMode) -> Params {
+    /// The parameters of the unit tests' graphs: small amounts, P = 6, R = 100.
+    pub(crate) fn params_for(inputs: &[&str], mode: NofNMode) -> Params {
         Params {
             circuit: "test".into(),
             inputs: inputs.iter().map(|s| s.to_string()).collect(),
@@ -1905,7 +1906,7 @@ mod tests {
 
     pub fn game_for(c: Circuit, inputs: &[&str], mode: NofNMode) -> (Graph, Keys, Signatures) {
         let keys = Keys::from_seed([42; 32], 3);
-        let g = new_setup(params_for(&c, inputs, mode), c, &keys, true).unwrap();
+        let g = new_setup(params_for(inputs, mode), c, &keys, true).unwrap();
         let sigs = sign_graph(&g, &keys, |_, _| {}).unwrap();
         (g, keys, sigs)
     }
@@ -2060,7 +2061,7 @@ mod tests {
         // such wire's equivocation leaf took the honest operator's deposit.
         let c = crate::ocp::builder::adder(8);
         let keys = Keys::from_seed([42; 32], 3);
-        let mut p = params_for(&c, &["_", "_"], NofNMode::Musig2);
+        let mut p = params_for(&["_", "_"], NofNMode::Musig2);
         let g1 = new_setup(p.clone(), c.clone(), &keys, true).unwrap();
         p.funding = Some(OutPoint {
             txid: Txid::from_byte_array([7; 32]),
@@ -2159,7 +2160,7 @@ mod tests {
         let c = crate::ocp::builder::adder(4);
         let keys = Keys::from_seed([42; 32], 3);
         for fee in [0, 100, 329] {
-            let mut p = params_for(&c, &["_", "a"], NofNMode::Musig2);
+            let mut p = params_for(&["_", "a"], NofNMode::Musig2);
             p.challenge_fee = fee;
             let e = new_setup(p, c.clone(), &keys, false)
                 .err()
@@ -2170,7 +2171,7 @@ mod tests {
             );
         }
         // And any fee below what the Asserts cost the operator.
-        let mut p = params_for(&c, &["_", "a"], NofNMode::Musig2);
+        let mut p = params_for(&["_", "a"], NofNMode::Musig2);
         p.challenge_fee = 330;
         let e = new_setup(p, c.clone(), &keys, false).err().unwrap();
         assert!(e.to_string().contains("does not cover"), "{e}");
@@ -2189,7 +2190,7 @@ mod tests {
         ))
         .unwrap();
         let keys = Keys::from_seed([42; 32], 3);
-        let e = new_setup(params_for(&c, &["_"], NofNMode::Musig2), c, &keys, true)
+        let e = new_setup(params_for(&["_"], NofNMode::Musig2), c, &keys, true)
             .err()
             .expect("a kickoff over 400 kWU");
         assert!(
@@ -2205,7 +2206,7 @@ mod tests {
         // interpreter (the length check), not merely by policy.
         let c = copies(20);
         let keys = Keys::from_seed([42; 32], 3);
-        let g0 = new_setup(params_for(&c, &["_"], NofNMode::Musig2), c, &keys, true).unwrap();
+        let g0 = new_setup(params_for(&["_"], NofNMode::Musig2), c, &keys, true).unwrap();
         let w = 5u32;
         let long = vec![9u8; 100];
         let mut setup = g0.setup.clone();
@@ -2683,7 +2684,7 @@ mod tests {
         // A disprove is TRUC: at most 10,000 vB, so a MAND's one leaf holds so many ANDs.
         let c = wide_mand(300, 1);
         let mand = c.gates.len() - 1;
-        let e = new_setup(params_for(&c, &["3"], NofNMode::Musig2), c, &keys, true)
+        let e = new_setup(params_for(&["3"], NofNMode::Musig2), c, &keys, true)
             .err()
             .unwrap();
         let m = e.to_string();
@@ -2730,7 +2731,7 @@ mod tests {
         let c = crate::ocp::builder::adder(4);
         let keys = Keys::from_seed([42; 32], 3);
         let try_with = |f: &dyn Fn(&mut Params)| {
-            let mut p = params_for(&c, &["_", "a"], NofNMode::Musig2);
+            let mut p = params_for(&["_", "a"], NofNMode::Musig2);
             f(&mut p);
             new_setup(p, c.clone(), &keys, true)
         };

@@ -102,45 +102,38 @@ pub fn size_is_20() -> ScriptBuf {
         .into_script()
 }
 
-/// Checks one Lamport opening and leaves the bit (1 or empty): 54 bytes.
-/// `SIZE 20 EQUALVERIFY HASH160 DUP <H1> EQUAL DUP ROT <H0> EQUAL BOOLOR VERIFY`.
-/// Witness: [`commit_bit_witness`].
-pub fn commit_bit(c: &WireCommitment) -> ScriptBuf {
-    cat(&[
-        size_is_20(),
-        Builder::new()
-            .push_opcode(OP_HASH160)
-            .push_opcode(OP_DUP)
-            .push_slice(c.hashes[1].to_byte_array())
-            .push_opcode(OP_EQUAL)
-            .push_opcode(OP_DUP)
-            .push_opcode(OP_ROT)
-            .push_slice(c.hashes[0].to_byte_array())
-            .push_opcode(OP_EQUAL)
-            .push_opcode(OP_BOOLOR)
-            .push_opcode(OP_VERIFY)
-            .into_script(),
-    ])
+/// Checks one Lamport opening: `SIZE 20 EQUALVERIFY HASH160 DUP <H1> EQUAL`, then
+/// `DUP ROT` to keep the bit or `SWAP` to drop it, then `<H0> EQUAL BOOLOR VERIFY`.
+fn opening(c: &WireCommitment, keep: bool) -> ScriptBuf {
+    let b = Builder::new()
+        .push_opcode(OP_HASH160)
+        .push_opcode(OP_DUP)
+        .push_slice(c.hashes[1].to_byte_array())
+        .push_opcode(OP_EQUAL);
+    let b = if keep {
+        b.push_opcode(OP_DUP).push_opcode(OP_ROT)
+    } else {
+        b.push_opcode(OP_SWAP)
+    };
+    let check = b
+        .push_slice(c.hashes[0].to_byte_array())
+        .push_opcode(OP_EQUAL)
+        .push_opcode(OP_BOOLOR)
+        .push_opcode(OP_VERIFY)
+        .into_script();
+    cat(&[size_is_20(), check])
 }
 
-/// Checks one Lamport opening and keeps nothing: 53 bytes, used by the claim and Assert.
-/// `SIZE 20 EQUALVERIFY HASH160 DUP <H1> EQUAL SWAP <H0> EQUAL BOOLOR VERIFY`.
-/// Witness: [`commit_bit_witness`].
+/// Checks one Lamport opening and leaves the bit (1 or empty): 54 bytes, used by the
+/// disprove leaves. Witness: [`commit_bit_witness`].
+pub fn commit_bit(c: &WireCommitment) -> ScriptBuf {
+    opening(c, true)
+}
+
+/// Checks one Lamport opening and keeps nothing: 53 bytes, used by the claim and the
+/// Asserts. Witness: [`commit_bit_witness`].
 pub fn commit_check(c: &WireCommitment) -> ScriptBuf {
-    cat(&[
-        size_is_20(),
-        Builder::new()
-            .push_opcode(OP_HASH160)
-            .push_opcode(OP_DUP)
-            .push_slice(c.hashes[1].to_byte_array())
-            .push_opcode(OP_EQUAL)
-            .push_opcode(OP_SWAP)
-            .push_slice(c.hashes[0].to_byte_array())
-            .push_opcode(OP_EQUAL)
-            .push_opcode(OP_BOOLOR)
-            .push_opcode(OP_VERIFY)
-            .into_script(),
-    ])
+    opening(c, false)
 }
 
 /// The witness of [`commit_bit`] and [`commit_check`]: the preimage.

@@ -420,47 +420,60 @@ fn decode<T: BinaryEncoding>(what: &str, key: &str, hexs: &str) -> Result<T, Ocp
     T::from_bytes(&bytes).map_err(|e| OcpError::Data(format!("{what} {key}: {e}")))
 }
 
-/// The aggregate nonce of every input, from every signer's round-1 file.
-fn agg_nonces(g: &Graph, nonces: &[NonceRound]) -> Result<BTreeMap<String, AggNonce>, OcpError> {
+/// One round file per signer, in signer order: refuses a duplicate, an out-of-range
+/// signer, a file of another graph, and a missing signer (naming the command it owes).
+fn by_signer<'r, T>(
+    g: &Graph,
+    rounds: &'r [T],
+    what: &str,
+    round: &str,
+    meta: impl Fn(&T) -> (usize, &str, &str),
+) -> Result<Vec<&'r T>, OcpError> {
     let n = g.setup.keys.signers.len();
-    let mut by_signer: Vec<Option<&NonceRound>> = vec![None; n];
-    for r in nonces {
+    let mut slots: Vec<Option<&T>> = vec![None; n];
+    for r in rounds {
+        let (signer, graph_id, format) = meta(r);
         check_round(
             g,
-            &format!("nonces of signer {}", r.signer),
-            &r.graph_id,
-            Some(&r.format),
+            &format!("{what} of signer {signer}"),
+            graph_id,
+            Some(format),
         )?;
-        match by_signer.get_mut(r.signer) {
+        match slots.get_mut(signer) {
             Some(slot @ None) => *slot = Some(r),
             Some(Some(_)) => {
                 return Err(OcpError::Data(format!(
-                    "two nonce files for signer {}",
-                    r.signer
+                    "two {what} files for signer {signer}"
                 )))
             }
             None => {
                 return Err(OcpError::Data(format!(
-                    "a nonce file for signer {}, but the graph has {n} signers",
-                    r.signer
+                    "{what} for signer {signer}, but the graph has {n} signers"
                 )))
             }
         }
     }
-    if let Some(missing) = by_signer.iter().position(Option::is_none) {
+    if let Some(missing) = slots.iter().position(Option::is_none) {
         return Err(OcpError::Missing {
-            path: format!("rounds/nonces-{missing}.json"),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no nonces"),
+            path: format!("rounds/{round}-{missing}.json"),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, format!("no {what}")),
             hint: format!(
-                "every signer runs `zkm challenge sign DIR --signer I --round nonces` first; signer {missing} has not"
+                "every signer runs `zkm challenge sign DIR --signer I --round {round}`; signer {missing} has not"
             ),
         });
     }
+    Ok(slots.into_iter().flatten().collect())
+}
+
+/// The aggregate nonce of every input, from every signer's round-1 file.
+fn agg_nonces(g: &Graph, nonces: &[NonceRound]) -> Result<BTreeMap<String, AggNonce>, OcpError> {
+    let by_signer = by_signer(g, nonces, "nonces", "nonces", |r| {
+        (r.signer, &r.graph_id, &r.format)
+    })?;
     let mut out = BTreeMap::new();
     for job in jobs(g)? {
         let ns = by_signer
             .iter()
-            .flatten()
             .map(|r| {
                 let h = r.nonces.get(&job.key).ok_or_else(|| {
                     OcpError::Data(format!("signer {} gave no nonce for {}", r.signer, job.key))
@@ -556,35 +569,9 @@ pub fn aggregate(
     nonces: &[NonceRound],
     partials: &[PartialRound],
 ) -> Result<Signatures, OcpError> {
-    let n = g.setup.keys.signers.len();
-    let mut by_signer: Vec<Option<&PartialRound>> = vec![None; n];
-    for r in partials {
-        check_round(
-            g,
-            &format!("partial signatures of signer {}", r.signer),
-            &r.graph_id,
-            Some(&r.format),
-        )?;
-        match by_signer.get_mut(r.signer) {
-            Some(slot @ None) => *slot = Some(r),
-            _ => {
-                return Err(OcpError::Data(format!(
-                    "a second or out-of-range partial-signature file for signer {}",
-                    r.signer
-                )))
-            }
-        }
-    }
-    if let Some(missing) = by_signer.iter().position(Option::is_none) {
-        return Err(OcpError::Missing {
-            path: format!("rounds/partial-{missing}.json"),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no partial signatures"),
-            hint: format!(
-                "every signer runs `zkm challenge sign DIR --signer I --round partial`; signer {missing} has not"
-            ),
-        });
-    }
-    let rounds: Vec<&PartialRound> = by_signer.into_iter().flatten().collect();
+    let rounds = by_signer(g, partials, "partial signatures", "partial", |r| {
+        (r.signer, &r.graph_id, &r.format)
+    })?;
     let todo = jobs(g)?;
     let mut out = Signatures {
         mode: Some(g.setup.params.n_of_n),
@@ -678,25 +665,10 @@ pub fn aggregate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ocp::graph::Params;
 
     fn graph(mode: NofNMode) -> (Graph, Keys) {
         let keys = Keys::from_seed([9; 32], 3);
-        let p = Params {
-            circuit: "test".into(),
-            inputs: vec!["_".into(), "5".into()],
-            signers: 3,
-            amount: 10_000_000,
-            stake: 2_000_000,
-            reward: 200_000,
-            fee_rate: 2,
-            challenge_period: 6,
-            refund_after: 100,
-            challenge_fee: 0,
-            n_of_n: mode,
-            funding: None,
-            stake_coin: None,
-        };
+        let p = crate::ocp::game::tests::params_for(&["_", "5"], mode);
         let g =
             crate::ocp::store::new_setup(p, crate::ocp::builder::adder(4), &keys, true).unwrap();
         (g, keys)
