@@ -93,8 +93,48 @@ fn gc_and_threads_really_run() {
 }
 
 #[test]
+fn sent_signals_are_delivered_and_counted() {
+    // (guest, signals sent, at least this many delivered to a handler)
+    let cases: &[(&str, u64, u64)] = &[
+        ("signotify", 3, 3),
+        ("sigmask", 1, 1),
+        // Ignored, then notified, then the reset one kills: Go's handler re-raises it.
+        ("sigignore", 5, 3),
+    ];
+    for &(name, sent, delivered) in cases {
+        let (_, report) = run_zkm(&testdata(&format!("elf/{name}.elf")), &[], &[], &[]);
+        assert_eq!(report["signals_sent"], sent, "{name}");
+        assert_eq!(report["signals_delivered"], delivered, "{name}");
+    }
+    // sysmon preempts the spinner with SIGURG (tgkill), which Go's handler turns into a
+    // call to asyncPreempt.
+    let (_, report) = run_zkm(&testdata("elf/spinpreempt.elf"), &[], &[], &[]);
+    assert!(
+        report["syscalls"]["tgkill"].as_u64().unwrap() >= 1,
+        "{report}"
+    );
+    assert!(
+        report["signals_delivered"].as_u64().unwrap() >= 1,
+        "{report}"
+    );
+    assert!(
+        report["syscalls"]["rt_sigreturn"].as_u64().unwrap() >= 1,
+        "{report}"
+    );
+}
+
+#[test]
 fn two_runs_give_identical_reports_apart_from_timings() {
-    for name in ["workers", "timers", "sha256chain"] {
+    // spinpreempt and timerspin: asynchronous preemption delivers at the same instruction
+    // every run.
+    for name in [
+        "workers",
+        "timers",
+        "sha256chain",
+        "spinpreempt",
+        "timerspin",
+        "signotify",
+    ] {
         let elf = testdata(&format!("elf/{name}.elf"));
         let strip = |mut r: serde_json::Value| {
             let o = r.as_object_mut().unwrap();

@@ -5,7 +5,7 @@
 //! creating a directory with `EROFS`; `ioctl` fails with `ENOTTY`.
 
 use super::errno::*;
-use super::{ret, Args, Fd, File, Interest, Ret};
+use super::{ret, Args, Fd, File, FileKey, Interest, Ret};
 use crate::vm::sched::{State, Wait};
 use crate::vm::{Vm, VmError};
 
@@ -274,9 +274,17 @@ pub fn close(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
         }
         _ => {}
     }
-    for f in vm.kernel.fds.values_mut() {
-        if let File::Epoll(set) = &mut f.file {
-            set.remove(&a[0]);
+    // Linux drops a file's epoll registrations when its last descriptor closes, not
+    // before: a registration made through a descriptor since closed still reports events
+    // while a duplicate keeps the file open.
+    let key = fd.file.key();
+    let last = key == FileKey::Own || !vm.kernel.fds.values().any(|f| f.file.key() == key);
+    if last {
+        let closed = a[0];
+        for f in vm.kernel.fds.values_mut() {
+            if let File::Epoll(set) = &mut f.file {
+                set.retain(|&(n, k), _| k != key || (k == FileKey::Own && n != closed));
+            }
         }
     }
     ret(Ok(0))
@@ -488,22 +496,23 @@ pub fn epoll_ctl(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     else {
         return ret(Err(EBADF));
     };
+    let at = (fd, target.key());
     let r = match (op, interest) {
-        (EPOLL_CTL_ADD, Some(i)) => match set.entry(fd) {
+        (EPOLL_CTL_ADD, Some(i)) => match set.entry(at) {
             std::collections::btree_map::Entry::Occupied(_) => Err(EEXIST),
             std::collections::btree_map::Entry::Vacant(slot) => {
                 slot.insert(i);
                 Ok(0)
             }
         },
-        (EPOLL_CTL_MOD, Some(i)) => match set.get_mut(&fd) {
+        (EPOLL_CTL_MOD, Some(i)) => match set.get_mut(&at) {
             Some(slot) => {
                 *slot = i;
                 Ok(0)
             }
             None => Err(ENOENT),
         },
-        (EPOLL_CTL_DEL, _) => match set.remove(&fd) {
+        (EPOLL_CTL_DEL, _) => match set.remove(&at) {
             Some(_) => Ok(0),
             None => Err(ENOENT),
         },
@@ -515,25 +524,26 @@ pub fn epoll_ctl(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     ret(r)
 }
 
-/// The readiness bits of descriptor `fd` now.
-fn readiness(vm: &Vm, fd: u32) -> u32 {
-    let Some(f) = vm.kernel.fds.get(&fd) else {
-        return 0;
-    };
-    match &f.file {
-        File::EventFd { count, .. } => EPOLLOUT | if *count > 0 { EPOLLIN } else { 0 },
-        File::PipeRead(p) => match vm.kernel.pipes.get(p) {
+/// The readiness bits now of the file registered as (`fd`, `key`): a file's own state, or
+/// for an eventfd the descriptor's.
+fn readiness(vm: &Vm, (fd, key): (u32, FileKey)) -> u32 {
+    match key {
+        FileKey::PipeRead(p) => match vm.kernel.pipes.get(&p) {
             Some(pp) if !pp.buf.is_empty() => EPOLLIN,
             Some(pp) if pp.writers == 0 => EPOLLIN | EPOLLHUP,
             _ => 0,
         },
-        File::PipeWrite(p) => match vm.kernel.pipes.get(p) {
+        FileKey::PipeWrite(p) => match vm.kernel.pipes.get(&p) {
             Some(pp) if pp.readers == 0 => EPOLLOUT | EPOLLERR,
             Some(pp) if PIPE_CAPACITY - pp.buf.len() < PIPE_BUF => 0,
             _ => EPOLLOUT,
         },
-        File::Stdout | File::Stderr => EPOLLOUT,
-        File::Input | File::Public | File::Epoll(_) => 0,
+        FileKey::Stdout | FileKey::Stderr => EPOLLOUT,
+        FileKey::Input | FileKey::Public => 0,
+        FileKey::Own => match vm.kernel.fds.get(&fd).map(|f| &f.file) {
+            Some(File::EventFd { count, .. }) => EPOLLOUT | if *count > 0 { EPOLLIN } else { 0 },
+            _ => 0,
+        },
     }
 }
 
@@ -549,18 +559,18 @@ pub(crate) fn collect_epoll(vm: &mut Vm, epfd: u32, buf: u32, max: u32) -> Ret {
     let generation = vm.kernel.generation;
     let mut out = Vec::new();
     let mut reported = Vec::new();
-    for (&fd, i) in set {
+    for (&at, i) in set {
         if out.len() as u32 / 16 >= max {
             break;
         }
-        let ready = readiness(vm, fd) & (i.events | EPOLLERR | EPOLLHUP);
+        let ready = readiness(vm, at) & (i.events | EPOLLERR | EPOLLHUP);
         if ready == 0 || (i.events & EPOLLET != 0 && i.seen == generation) {
             continue;
         }
         out.extend(ready.to_be_bytes());
         out.extend([0; 4]);
         out.extend(i.data.to_be_bytes());
-        reported.push(fd);
+        reported.push(at);
     }
     if let Err(e) = vm.user_write(buf, &out) {
         return Ret::Err(e);
@@ -570,8 +580,8 @@ pub(crate) fn collect_epoll(vm: &mut Vm, epfd: u32, buf: u32, max: u32) -> Ret {
         ..
     }) = vm.kernel.fds.get_mut(&epfd)
     {
-        for fd in reported {
-            if let Some(i) = set.get_mut(&fd) {
+        for at in reported {
+            if let Some(i) = set.get_mut(&at) {
                 i.seen = generation;
             }
         }
@@ -603,8 +613,8 @@ fn has_events(vm: &Vm, epfd: u32) -> bool {
         return true;
     };
     let generation = vm.kernel.generation;
-    set.iter().any(|(&fd, i)| {
-        readiness(vm, fd) & (i.events | EPOLLERR | EPOLLHUP) != 0
+    set.iter().any(|(&at, i)| {
+        readiness(vm, at) & (i.events | EPOLLERR | EPOLLHUP) != 0
             && !(i.events & EPOLLET != 0 && i.seen == generation)
     })
 }
@@ -664,6 +674,56 @@ mod tests {
     const FCNTL: u32 = 4055;
     const EVENTFD2: u32 = 4325;
     const PIPE2: u32 = 4328;
+
+    const CLOSE: u32 = 4006;
+    const WRITE: u32 = 4004;
+    const EPOLL_CTL: u32 = 4249;
+    const EPOLL_PWAIT: u32 = 4313;
+    const EPOLL_CREATE1: u32 = 4326;
+
+    #[test]
+    fn an_epoll_registration_lives_until_the_last_duplicate_is_closed() {
+        let mut vm = vm();
+        call(&mut vm, PIPE2, [DATA, O_NONBLOCK, 0, 0, 0, 0]).unwrap();
+        let (r, w) = (vm.user_u32(DATA).unwrap(), vm.user_u32(DATA + 4).unwrap());
+        let Ret::Ok(ep) = call(&mut vm, EPOLL_CREATE1, [0; 6]).unwrap() else {
+            panic!("epoll_create1")
+        };
+        // Register the read end with data 0x77, duplicate it, close the original.
+        let ev: Vec<u8> = [EPOLLIN, 0, 0, 0x77]
+            .iter()
+            .flat_map(|w| w.to_be_bytes())
+            .collect();
+        vm.user_write(DATA + 0x100, &ev).unwrap();
+        call(
+            &mut vm,
+            EPOLL_CTL,
+            [ep, EPOLL_CTL_ADD, r, DATA + 0x100, 0, 0],
+        )
+        .unwrap();
+        let Ret::Ok(dup) = call(&mut vm, FCNTL, [r, F_DUPFD, 0, 0, 0, 0]).unwrap() else {
+            panic!("dup")
+        };
+        call(&mut vm, CLOSE, [r, 0, 0, 0, 0, 0]).unwrap();
+        vm.user_write(DATA + 0x200, b"x").unwrap();
+        call(&mut vm, WRITE, [w, DATA + 0x200, 1, 0, 0, 0]).unwrap();
+        let wait = |vm: &mut Vm| call(vm, EPOLL_PWAIT, [ep, DATA + 0x300, 4, 0, 0, 0]).unwrap();
+        // Still registered, through the closed number: one event with its data.
+        assert_eq!(wait(&mut vm), Ret::Ok(1));
+        let got = vm.user_read(DATA + 0x300, 16).unwrap();
+        assert_eq!(
+            (super::super::be_u32(&got, 0), super::super::be_u64(&got, 8)),
+            (EPOLLIN, 0x77)
+        );
+        // The number closed, the registration cannot be changed through it (EBADF).
+        assert_eq!(
+            call(&mut vm, EPOLL_CTL, [ep, EPOLL_CTL_DEL, r, 0, 0, 0]).unwrap(),
+            Ret::Err(EBADF)
+        );
+        // The last descriptor closed: the registration goes.
+        call(&mut vm, CLOSE, [dup, 0, 0, 0, 0, 0]).unwrap();
+        assert_eq!(wait(&mut vm), Ret::Ok(0));
+    }
 
     #[test]
     fn fcntl_dupfd_respects_the_open_file_limit() {

@@ -6,14 +6,11 @@
 //! ([`Vm::syscall`]). Handlers return a [`Ret`]; the o32 convention is applied here:
 //! success puts the value in `$v0` and 0 in `$a3`, failure the errno in `$v0` and 1 in `$a3`.
 //!
-//! Signals: `rt_sigaction`, `rt_sigprocmask` and `sigaltstack` are recorded per process and
-//! thread. Signals sent with `kill`/`tkill`/`tgkill` are recorded and not delivered, except
-//! that a signal whose action is the default "terminate" kills the process like Linux
-//! (exit status 128 + N), and one whose default terminates but that has a guest handler
-//! stops the run with [`VmError::UnsupportedSyscall`]. Go sends `SIGURG` for asynchronous preemption; it still
-//! preempts cooperatively without it. Synchronous faults (SIGSEGV, SIGBUS, SIGTRAP, SIGFPE,
-//! SIGILL) are delivered to the guest's handler with a Linux-compatible signal frame, so Go
-//! turns a nil dereference into its usual panic.
+//! Signals ([`signal`]): actions, masks and alternate stacks per process and thread;
+//! synchronous faults and signals sent with `kill`/`tkill`/`tgkill` are delivered to the
+//! guest's handlers with Linux's o32 frames, so Go turns a nil dereference into its panic,
+//! preempts goroutines with `SIGURG`, and `signal.Notify` works. Default actions are
+//! Linux's: terminate (exit status 128 + N) or ignore.
 
 pub mod info;
 pub mod io;
@@ -34,6 +31,7 @@ pub mod errno {
     pub const EPERM: u32 = 1;
     pub const ENOENT: u32 = 2;
     pub const ESRCH: u32 = 3;
+    pub const EINTR: u32 = 4;
     pub const EBADF: u32 = 9;
     pub const EAGAIN: u32 = 11;
     pub const ENOMEM: u32 = 12;
@@ -190,7 +188,37 @@ pub enum File {
     },
     PipeRead(u32),
     PipeWrite(u32),
-    Epoll(BTreeMap<u32, Interest>),
+    /// An epoll instance's registrations, keyed like Linux's: by descriptor number and
+    /// the open file it referred to when registered.
+    Epoll(BTreeMap<(u32, FileKey), Interest>),
+}
+
+/// Which open file a descriptor refers to, as epoll needs it: a duplicate (`F_DUPFD`)
+/// refers to the same file as its original. Eventfds and epoll instances cannot be
+/// duplicated, so each is its own (`Own`, found by its descriptor).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileKey {
+    Input,
+    Stdout,
+    Stderr,
+    Public,
+    PipeRead(u32),
+    PipeWrite(u32),
+    Own,
+}
+
+impl File {
+    pub fn key(&self) -> FileKey {
+        match self {
+            File::Input => FileKey::Input,
+            File::Stdout => FileKey::Stdout,
+            File::Stderr => FileKey::Stderr,
+            File::Public => FileKey::Public,
+            File::PipeRead(p) => FileKey::PipeRead(*p),
+            File::PipeWrite(p) => FileKey::PipeWrite(*p),
+            File::EventFd { .. } | File::Epoll(_) => FileKey::Own,
+        }
+    }
 }
 
 /// One `epoll_ctl` registration.
@@ -242,6 +270,9 @@ pub struct Kernel {
     pub generation: u64,
     /// Signal actions, indexed by signal number (1..=128).
     pub sigactions: Vec<SigAction>,
+    /// Signals sent to the process that every thread blocked, by number, with their
+    /// `si_code`: the first thread to unblock one takes it.
+    pub pending: BTreeMap<u32, i32>,
     /// Futex wait queues: address → tids in arrival order.
     pub futexes: BTreeMap<u32, VecDeque<u32>>,
     pub brk_start: u32,
@@ -276,6 +307,7 @@ impl Kernel {
             next_pipe: 0,
             generation: 0,
             sigactions: vec![SigAction::default(); 129],
+            pending: BTreeMap::new(),
             futexes: BTreeMap::new(),
             brk_start: brk,
             brk,
@@ -327,6 +359,8 @@ impl Vm {
     pub(crate) fn syscall<T: Tracer>(&mut self, t: &mut T) -> Result<(), VmError> {
         // Step past the SYSCALL (which is no branch, so this is where it continues).
         self.syscall_pc = self.cpu.pc;
+        let cur = self.current;
+        self.threads[cur].syscall_resume = (self.cpu.pc, self.cpu.next_pc);
         self.cpu.pc = self.cpu.next_pc;
         self.cpu.next_pc = self.cpu.next_pc.wrapping_add(4);
         let number = self.cpu.gpr[2];
@@ -382,27 +416,37 @@ impl Vm {
         }
     }
 
+    /// Takes blocked thread `i` off the queue it waits in (a futex's), leaving its state.
+    pub(crate) fn end_wait(&mut self, i: usize) {
+        let crate::vm::sched::State::Blocked { wait, .. } = self.threads[i].state else {
+            return;
+        };
+        if let crate::vm::sched::Wait::Futex(addr) = wait {
+            let tid = self.threads[i].tid;
+            if let Some(q) = self.kernel.futexes.get_mut(&addr) {
+                q.retain(|&t| t != tid);
+                if q.is_empty() {
+                    self.kernel.futexes.remove(&addr);
+                }
+            }
+        }
+    }
+
     /// Ends the wait of blocked thread `i`, writing its syscall result.
     pub(crate) fn finish_wait(&mut self, i: usize, timed_out: bool) {
         let crate::vm::sched::State::Blocked { wait, .. } = self.threads[i].state else {
             return;
         };
-        let tid = self.threads[i].tid;
+        self.end_wait(i);
         let result = match wait {
-            crate::vm::sched::Wait::Futex(addr) => {
-                if let Some(q) = self.kernel.futexes.get_mut(&addr) {
-                    q.retain(|&t| t != tid);
-                    if q.is_empty() {
-                        self.kernel.futexes.remove(&addr);
-                    }
-                }
+            crate::vm::sched::Wait::Futex(_) => {
                 if timed_out {
                     Ret::Err(errno::ETIMEDOUT)
                 } else {
                     Ret::Ok(0)
                 }
             }
-            crate::vm::sched::Wait::Sleep => Ret::Ok(0),
+            crate::vm::sched::Wait::Sleep { .. } => Ret::Ok(0),
             crate::vm::sched::Wait::Epoll { epfd, events, max } => {
                 io::collect_epoll(self, epfd, events, max)
             }
@@ -430,7 +474,7 @@ impl Vm {
 
 /// Applies the o32 convention for a call's result: the value or errno in `$v0`, and 0 or
 /// 1 in `$a3`; a yield returns 0. A blocked or ended call leaves the registers alone.
-fn set_result(cpu: &mut crate::vm::cpu::Cpu, r: Ret) {
+pub(crate) fn set_result(cpu: &mut crate::vm::cpu::Cpu, r: Ret) {
     let (v0, a3) = match r {
         Ret::Ok(v) => (v, 0),
         Ret::Yield => (0, 0),

@@ -1,22 +1,40 @@
 //! Signals: `rt_sigaction`, `rt_sigprocmask`, `sigaltstack`, `kill`/`tkill`/`tgkill`,
-//! `rt_sigreturn`, and delivery of synchronous faults to the guest's handler.
+//! `rt_sigreturn`/`sigreturn`, and delivery to the guest's handlers, of synchronous faults
+//! and of asynchronous signals alike.
 //!
 //! A fault (SIGSEGV, SIGBUS, SIGTRAP, SIGFPE, SIGILL) raised by an instruction is
-//! delivered the way Linux does on o32: an `rt_sigframe` (argument save area, `siginfo`,
-//! `ucontext` with the registers) is pushed on the alternate stack when `SA_ONSTACK` asks
-//! for it, the handler runs with `$a0..$a2` = signal, `&info`, `&uc`, and returns to
-//! [`SIGRETURN_ADDR`], an address the VM treats as the `rt_sigreturn` trampoline (Linux
-//! keeps it in the vDSO). A fault with no handler, or blocked, stops the run with a
-//! [`VmError`] instead (Linux would kill the process).
+//! delivered at once. A signal sent with `kill`, `tkill` or `tgkill` becomes pending for
+//! one thread (the one named, or for the process the sender if it does not block the
+//! signal, else the first thread in creation order that does not) and is delivered when
+//! that thread next runs, before its next instruction: right after the sending system
+//! call when the sender is the target, at the next switch to the target otherwise (one
+//! instruction later if the thread stands in a delay slot). A signal every thread blocks
+//! waits on the process until one unblocks it. A waiting thread that gets a signal is
+//! woken: `FUTEX_WAIT` without a timeout restarts under `SA_RESTART`; a timed futex wait,
+//! `nanosleep`, `clock_nanosleep` and `epoll_pwait` fail with `EINTR`, as on Linux MIPS.
+//! These are pure functions of the run, so two runs deliver at the same instruction.
+//!
+//! A handler with `SA_SIGINFO` gets Linux's o32 `rt_sigframe` (argument save area,
+//! `siginfo`, `ucontext` with every register), one without it the legacy `sigframe`
+//! (argument save area, `sigcontext`, mask); on the alternate stack when `SA_ONSTACK` asks
+//! for it. The handler runs with `$a0..$a2` = signal, `&info`, `&uc` (`0`, `&sc` for the
+//! legacy frame), and returns to [`SIGRETURN_ADDR`] (or [`SIGRETURN_LEGACY_ADDR`]), which the
+//! VM treats as the `rt_sigreturn` (`sigreturn`) trampoline Linux keeps in the vDSO. A
+//! fault with no handler, or blocked, stops the run with a [`VmError`] instead (Linux would
+//! kill the process).
 
 use super::errno::*;
 use super::{be_u32, ret, Args, Ret, SigAction};
 use crate::vm::cpu::Exception;
 use crate::vm::memory::{Fault, MAPPED};
+use crate::vm::sched::{State, Wait};
+use crate::vm::trace::{SignalEvent, SigreturnEvent, Tracer};
 use crate::vm::{Exit, Vm, VmError};
 
-/// Where a signal handler returns to; executing here performs `rt_sigreturn`.
+/// Where a handler with `SA_SIGINFO` returns to; executing here performs `rt_sigreturn`.
 pub const SIGRETURN_ADDR: u32 = 0x7fff_f000;
+/// Where a handler without `SA_SIGINFO` returns to; executing here performs `sigreturn`.
+pub const SIGRETURN_LEGACY_ADDR: u32 = 0x7fff_f008;
 
 pub const SIGILL: u32 = 4;
 pub const SIGTRAP: u32 = 5;
@@ -29,6 +47,8 @@ pub const SIGSTOP: u32 = 23;
 
 const SIG_DFL: u32 = 0;
 const SIG_IGN: u32 = 1;
+const SA_SIGINFO: u32 = 0x0000_0008;
+const SA_RESTART: u32 = 0x1000_0000;
 const SA_ONSTACK: u32 = 0x0800_0000;
 const SA_NODEFER: u32 = 0x4000_0000;
 const SA_RESETHAND: u32 = 0x8000_0000;
@@ -38,6 +58,10 @@ const SIG_BLOCK: u32 = 1;
 const SIG_UNBLOCK: u32 = 2;
 const SIG_SETMASK: u32 = 3;
 const SIGSET_SIZE: u32 = 16;
+/// `si_code` of a signal sent with `kill`.
+const SI_USER: i32 = 0;
+/// `si_code` of a signal sent with `tkill` or `tgkill`.
+const SI_TKILL: i32 = -6;
 
 // Layout of the o32 rt_sigframe.
 const FRAME_INFO: u32 = 24;
@@ -48,8 +72,14 @@ const SC_PC: u32 = 8;
 const SC_REGS: u32 = 16;
 const SC_MDHI: u32 = 552;
 const SC_MDLO: u32 = 560;
-const UC_SIGMASK: u32 = UC_MCONTEXT + 592;
+/// Bytes of `struct sigcontext`, which the legacy frame's mask follows.
+const SC_SIZE: u32 = 592;
+const UC_SIGMASK: u32 = UC_MCONTEXT + SC_SIZE;
 const FRAME_SIZE: u32 = FRAME_UC + UC_SIGMASK + 16;
+// Layout of the o32 (legacy) sigframe: argument save area, sigcontext, mask.
+const LEGACY_SC: u32 = 24;
+const LEGACY_MASK: u32 = LEGACY_SC + SC_SIZE;
+const LEGACY_FRAME_SIZE: u32 = LEGACY_MASK + 16;
 
 /// The signal and `si_code` Linux raises for a `BREAK` or a fired trap with `code`: code 7
 /// is integer division by zero (`SIGFPE`/`FPE_INTDIV`), 6 overflow (`FPE_INTOVF`), the
@@ -78,12 +108,23 @@ pub(crate) fn signal_name(sig: u32) -> &'static str {
 /// signal or stopping/continuing it).
 fn default_terminates(sig: u32) -> bool {
     // SIGCHLD 18, SIGPWR 19, SIGWINCH 20, SIGURG 21 are ignored; SIGSTOP 23, SIGTSTP 24,
-    // SIGCONT 25, SIGTTIN 26, SIGTTOU 27 stop or continue.
+    // SIGCONT 25, SIGTTIN 26, SIGTTOU 27 stop or continue (not modelled: ignored).
     !matches!(sig, 18..=21 | 23..=27)
+}
+
+/// Whether a signal with this action is dropped when sent: ignored, explicitly or by its
+/// default.
+fn ignored(act: &SigAction, sig: u32) -> bool {
+    act.handler == SIG_IGN || (act.handler == SIG_DFL && !default_terminates(sig))
 }
 
 fn sigbit(sig: u32) -> (usize, u32) {
     (((sig - 1) / 32) as usize, 1 << ((sig - 1) % 32))
+}
+
+fn blocks(mask: &[u32; 4], sig: u32) -> bool {
+    let (w, b) = sigbit(sig);
+    mask[w] & b != 0
 }
 
 fn read_set(vm: &mut Vm, addr: u32) -> Result<[u32; 4], u32> {
@@ -95,7 +136,8 @@ fn set_bytes(set: &[u32; 4]) -> Vec<u8> {
     set.iter().flat_map(|w| w.to_be_bytes()).collect()
 }
 
-/// `rt_sigaction(sig, act, oact, sigsetsize)`: records the action.
+/// `rt_sigaction(sig, act, oact, sigsetsize)`: records the action. An action that ignores
+/// the signal discards its pending instances, as Linux does.
 pub fn rt_sigaction(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     let (sig, act, oact, size) = (a[0], a[1], a[2], a[3]);
     if size != SIGSET_SIZE || sig == 0 || sig > 128 {
@@ -130,11 +172,18 @@ pub fn rt_sigaction(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     }
     if let Some(n) = new {
         vm.kernel.sigactions[sig as usize] = n;
+        if ignored(&n, sig) {
+            vm.kernel.pending.remove(&sig);
+            for t in &mut vm.threads {
+                t.pending.remove(&sig);
+            }
+        }
     }
     ret(Ok(0))
 }
 
-/// `rt_sigprocmask(how, set, oset, sigsetsize)`: the calling thread's mask.
+/// `rt_sigprocmask(how, set, oset, sigsetsize)`: the calling thread's mask. Unblocking a
+/// pending signal delivers it on the way back from the call.
 pub fn rt_sigprocmask(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     let (how, set, oset, size) = (a[0], a[1], a[2], a[3]);
     if size != SIGSET_SIZE {
@@ -171,7 +220,7 @@ pub fn rt_sigprocmask(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
         }
     }
     if let Some(m) = new {
-        vm.threads[cur].sigmask = m;
+        vm.set_mask(cur, m);
     }
     ret(Ok(0))
 }
@@ -221,39 +270,78 @@ pub fn sigaltstack(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     ret(Ok(0))
 }
 
-/// Records a signal sent to the process or a thread; kills the process if the signal's
-/// action is the default and that default terminates. A signal for a handler the guest
-/// installed cannot be delivered, so it stops the run rather than being lost while the
-/// call reports success. Only signals whose default is to be ignored (`SIGCHLD, SIGPWR,
-/// SIGWINCH, SIGURG`) are recorded even with a handler: Go's handler does nothing for them
-/// unless `signal.Notify` asked for them, and `SIGURG` is Go's preemption request.
-fn send(vm: &mut Vm, sig: u32, name: &'static str) -> Result<Ret, VmError> {
-    if sig == 0 {
-        return ret(Ok(0));
-    }
-    if sig > 128 {
-        return ret(Err(EINVAL));
-    }
+/// Whom a signal is sent to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    /// `kill`: the process; one thread that does not block it receives it.
+    Process,
+    /// `tkill`/`tgkill`: this thread (an index in `vm.threads`).
+    Thread(usize),
+}
+
+/// Sends `sig` (already range-checked, not 0) the way Linux's `send_signal` and
+/// `complete_signal` do: dropped if ignored; `SIGKILL`, or a default action that
+/// terminates on a thread that does not block it, ends the process (status 128 + N) at
+/// once; otherwise it becomes pending for one thread (see the module comment), which is
+/// woken if it waits.
+fn send(vm: &mut Vm, sig: u32, target: Target) -> Result<Ret, VmError> {
+    vm.stats.signals_sent += 1;
     let act = vm.kernel.sigactions[sig as usize];
-    let handled = act.handler != SIG_DFL && act.handler != SIG_IGN;
-    if handled && default_terminates(sig) && sig != SIGKILL {
-        return Err(vm.unsupported(
-            name,
-            format!(
-                "signal {sig} has a handler the guest installed; zkm delivers only \
-                 synchronous faults to handlers"
-            ),
-        ));
-    }
-    vm.stats.signals_recorded += 1;
-    if sig == SIGKILL || (act.handler == SIG_DFL && default_terminates(sig)) {
+    let live = |t: &crate::vm::sched::Thread| t.state != State::Exited;
+    // The thread that takes it, if any thread does not block it.
+    let taker = match target {
+        Target::Thread(i) => (!blocks(&vm.threads[i].sigmask, sig)).then_some(i),
+        Target::Process => {
+            let cur = vm.current;
+            if !blocks(&vm.threads[cur].sigmask, sig) {
+                Some(cur)
+            } else {
+                vm.threads
+                    .iter()
+                    .position(|t| live(t) && !blocks(&t.sigmask, sig))
+            }
+        }
+    };
+    let fatal = sig == SIGKILL || (act.handler == SIG_DFL && default_terminates(sig));
+    if fatal && (taker.is_some() || sig == SIGKILL) {
         vm.exit = Some(Exit {
             code: 128 + sig as i32,
             signal: Some(sig),
         });
         return Ok(Ret::NoReturn);
     }
+    if ignored(&act, sig) && taker.is_some() {
+        return ret(Ok(0));
+    }
+    let code = if target == Target::Process {
+        SI_USER
+    } else {
+        SI_TKILL
+    };
+    match (target, taker) {
+        (_, Some(i)) => {
+            vm.threads[i].pending.insert(sig, code);
+            vm.interrupt_wait(i);
+        }
+        (Target::Thread(i), None) => {
+            vm.threads[i].pending.insert(sig, code);
+        }
+        (Target::Process, None) => {
+            vm.kernel.pending.insert(sig, code);
+        }
+    }
+    vm.sig_check = true;
     ret(Ok(0))
+}
+
+/// Checks a signal number for `kill`/`tkill`/`tgkill`: `Ok(None)` for 0, which only
+/// checks the target.
+fn signal_arg(sig: u32) -> Result<Option<u32>, u32> {
+    match sig {
+        0 => Ok(None),
+        1..=128 => Ok(Some(sig)),
+        _ => Err(EINVAL),
+    }
 }
 
 /// `kill(pid, sig)`: only this process exists.
@@ -262,38 +350,179 @@ pub fn kill(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     if pid != crate::vm::PID as i32 && pid != 0 && pid != -1 {
         return ret(Err(ESRCH));
     }
-    send(vm, a[1], "kill")
+    match signal_arg(a[1]) {
+        Ok(Some(sig)) => send(vm, sig, Target::Process),
+        Ok(None) => ret(Ok(0)),
+        Err(e) => ret(Err(e)),
+    }
 }
 
-fn thread_exists(vm: &Vm, tid: u32) -> bool {
+/// The index of live thread `tid`.
+fn thread_index(vm: &Vm, tid: u32) -> Option<usize> {
     vm.threads
         .iter()
-        .any(|t| t.tid == tid && t.state != crate::vm::sched::State::Exited)
+        .position(|t| t.tid == tid && t.state != State::Exited)
+}
+
+fn send_to_thread(vm: &mut Vm, tid: u32, sig: u32) -> Result<Ret, VmError> {
+    let Some(i) = thread_index(vm, tid) else {
+        return ret(Err(ESRCH));
+    };
+    match signal_arg(sig) {
+        Ok(Some(sig)) => send(vm, sig, Target::Thread(i)),
+        Ok(None) => ret(Ok(0)),
+        Err(e) => ret(Err(e)),
+    }
 }
 
 /// `tkill(tid, sig)`.
 pub fn tkill(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
-    if !thread_exists(vm, a[0]) {
-        return ret(Err(ESRCH));
-    }
-    send(vm, a[1], "tkill")
+    send_to_thread(vm, a[0], a[1])
 }
 
 /// `tgkill(tgid, tid, sig)`.
 pub fn tgkill(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
-    if a[0] != crate::vm::PID || !thread_exists(vm, a[1]) {
+    if a[0] != crate::vm::PID {
         return ret(Err(ESRCH));
     }
-    send(vm, a[2], "tgkill")
+    send_to_thread(vm, a[1], a[2])
+}
+
+/// The `siginfo` fields after `si_signo`: `si_code`, then the two union words (the
+/// faulting address for a fault; the sender's pid and uid for kill/tkill/tgkill).
+#[derive(Clone, Copy, Debug)]
+struct Info {
+    code: u32,
+    words: [u32; 2],
 }
 
 impl Vm {
+    /// Sets thread `i`'s blocked mask; a signal it unblocks is then delivered at its next
+    /// delivery point.
+    pub(crate) fn set_mask(&mut self, i: usize, mask: [u32; 4]) {
+        let unblocked = (0..4).any(|w| self.threads[i].sigmask[w] & !mask[w] != 0);
+        self.threads[i].sigmask = mask;
+        if unblocked && (!self.threads[i].pending.is_empty() || !self.kernel.pending.is_empty()) {
+            self.sig_check = true;
+        }
+    }
+
+    /// The lowest signal pending for thread `i` (its own first, then the process's) that
+    /// it does not block, and whether it is the thread's own.
+    fn next_signal(&self, i: usize) -> Option<(u32, bool)> {
+        let t = &self.threads[i];
+        let own = t.pending.keys().find(|&&s| !blocks(&t.sigmask, s)).copied();
+        let shared = self
+            .kernel
+            .pending
+            .keys()
+            .find(|&&s| !blocks(&t.sigmask, s))
+            .copied();
+        match (own, shared) {
+            (Some(a), Some(b)) if b < a => Some((b, false)),
+            (Some(a), _) => Some((a, true)),
+            (None, Some(b)) => Some((b, false)),
+            (None, None) => None,
+        }
+    }
+
+    /// Wakes thread `i` if it waits in a call that a signal interrupts and it has a
+    /// signal to take: `FUTEX_WAIT` without a timeout is restarted when the signal's
+    /// handler has `SA_RESTART` (Linux's `ERESTARTSYS`); a timed futex wait, a sleep and
+    /// an epoll wait fail with `EINTR` (`ERESTART_RESTARTBLOCK`, `ERESTARTNOHAND`), a
+    /// relative sleep writing the time left to its `rem`.
+    pub(crate) fn interrupt_wait(&mut self, i: usize) {
+        let State::Blocked { wait, deadline } = self.threads[i].state else {
+            return;
+        };
+        let Some((sig, _)) = self.next_signal(i) else {
+            return;
+        };
+        let act = self.kernel.sigactions[sig as usize];
+        let restart =
+            matches!(wait, Wait::Futex(_)) && deadline.is_none() && act.flags & SA_RESTART != 0;
+        if let Wait::Sleep { rem, wide } = wait {
+            if rem != 0 {
+                let left = deadline.map_or(0, |d| d.saturating_sub(self.now_ns()));
+                // Linux returns EFAULT for an unwritable rem; the sleep ends either way.
+                let _ = super::time::write_timespec(self, rem, left, wide);
+            }
+        }
+        self.end_wait(i);
+        let t = &mut self.threads[i];
+        if restart {
+            // Back to the SYSCALL, with its number and arguments still in place.
+            (t.cpu.pc, t.cpu.next_pc) = t.syscall_resume;
+        } else {
+            super::set_result(&mut t.cpu, Ret::Err(EINTR));
+        }
+        t.state = State::Runnable;
+    }
+
+    /// Delivers what is pending for the running thread at its delivery point, before its
+    /// next instruction. Returns false when it must wait one instruction (the thread is in
+    /// a delay slot, whose branch Linux would have to replay).
+    pub(crate) fn deliver_pending<T: Tracer>(&mut self, t: &mut T) -> Result<bool, VmError> {
+        let cur = self.current;
+        if self.threads[cur].state != State::Running {
+            return Ok(true);
+        }
+        let Some((sig, own)) = self.next_signal(cur) else {
+            return Ok(true);
+        };
+        if self.cpu.next_pc != self.cpu.pc.wrapping_add(4) {
+            return Ok(false);
+        }
+        let code = if own {
+            self.threads[cur].pending.remove(&sig)
+        } else {
+            self.kernel.pending.remove(&sig)
+        }
+        .unwrap_or(SI_USER);
+        let act = self.kernel.sigactions[sig as usize];
+        match act.handler {
+            SIG_IGN => {}
+            SIG_DFL if default_terminates(sig) => {
+                self.exit = Some(Exit {
+                    code: 128 + sig as i32,
+                    signal: Some(sig),
+                });
+                return Ok(true);
+            }
+            SIG_DFL => {}
+            _ => {
+                let info = Info {
+                    code: code as u32,
+                    words: [crate::vm::PID, 0],
+                };
+                let pc = self.cpu.pc;
+                if !self.push_frame(sig, info, pc, false, t) {
+                    return Err(VmError::MemoryFault {
+                        what:
+                            "cannot write the signal frame (Linux kills the process with SIGSEGV)",
+                        addr: self.cpu.gpr[29],
+                        pc,
+                        symbol: self.program.describe_addr(pc),
+                    });
+                }
+            }
+        }
+        // More may be pending: the next one goes on top, before the handler runs.
+        self.sig_check = true;
+        Ok(true)
+    }
+
     /// Delivers the signal for a fault to the guest's handler. Returns false when the
-    /// guest has no handler for it (or blocks it): the caller then reports an error.
-    pub(crate) fn deliver_fault(&mut self, e: Exception) -> Result<bool, VmError> {
+    /// guest has no handler for it (or blocks it): the caller then reports an error. A
+    /// fetch from a return trampoline is the handler returning: `rt_sigreturn`.
+    pub(crate) fn deliver_fault<T: Tracer>(
+        &mut self,
+        e: Exception,
+        t: &mut T,
+    ) -> Result<bool, VmError> {
         let pc = self.cpu.pc;
-        if e == Exception::Fetch(SIGRETURN_ADDR) {
-            self.sigreturn()?;
+        if e == Exception::Fetch(SIGRETURN_ADDR) || e == Exception::Fetch(SIGRETURN_LEGACY_ADDR) {
+            self.sigreturn(e == Exception::Fetch(SIGRETURN_LEGACY_ADDR), t)?;
             return Ok(true);
         }
         let (sig, code, addr) = match e {
@@ -309,83 +538,128 @@ impl Vm {
             Exception::Syscall => return Ok(false),
         };
         let act = self.kernel.sigactions[sig as usize];
-        let (w, b) = sigbit(sig);
-        let cur = self.current;
-        if act.handler == SIG_DFL || act.handler == SIG_IGN || self.threads[cur].sigmask[w] & b != 0
+        if act.handler == SIG_DFL
+            || act.handler == SIG_IGN
+            || blocks(&self.threads[self.current].sigmask, sig)
         {
             return Ok(false);
         }
         // A fault in a delay slot restarts at the branch, as Linux reports it (Cause.BD).
         let epc = if self.in_delay_slot(pc) { pc - 4 } else { pc };
+        let info = Info {
+            code,
+            words: [addr, 0],
+        };
+        // Linux kills the process with SIGSEGV when the frame cannot be written.
+        Ok(self.push_frame(sig, info, epc, true, t))
+    }
+
+    /// Pushes the frame for `sig` (rt or legacy, by `SA_SIGINFO`) on the running thread's
+    /// stack or alternate stack, saving its registers with `resume_pc` as the PC to
+    /// return to, and enters the handler. False if the frame cannot be written.
+    fn push_frame<T: Tracer>(
+        &mut self,
+        sig: u32,
+        info: Info,
+        resume_pc: u32,
+        synchronous: bool,
+        t: &mut T,
+    ) -> bool {
+        let act = self.kernel.sigactions[sig as usize];
+        let cur = self.current;
+        let rt = act.flags & SA_SIGINFO != 0;
         let (ss_sp, ss_size, ss_flags) = self.threads[cur].altstack;
         let mut sp = self.cpu.gpr[29].wrapping_sub(32);
         let on_alt = ss_flags != SS_DISABLE && self.cpu.gpr[29].wrapping_sub(ss_sp) < ss_size;
         if act.flags & SA_ONSTACK != 0 && ss_flags != SS_DISABLE && !on_alt {
             sp = ss_sp.wrapping_add(ss_size);
         }
-        let frame = sp.wrapping_sub(FRAME_SIZE) & !7;
-        let mut f = vec![0u8; FRAME_SIZE as usize];
+        let size = if rt { FRAME_SIZE } else { LEGACY_FRAME_SIZE };
+        let frame = sp.wrapping_sub(size) & !7;
+        let mut f = vec![0u8; size as usize];
         let put = |f: &mut Vec<u8>, off: u32, v: &[u8]| {
             f[off as usize..off as usize + v.len()].copy_from_slice(v)
         };
-        // siginfo: o32 order is signo, code, errno, then the union (si_addr).
-        put(&mut f, FRAME_INFO, &sig.to_be_bytes());
-        put(&mut f, FRAME_INFO + 4, &code.to_be_bytes());
-        put(&mut f, FRAME_INFO + 12, &addr.to_be_bytes());
-        let uc = FRAME_UC;
-        put(&mut f, uc + UC_STACK, &ss_sp.to_be_bytes());
-        put(&mut f, uc + UC_STACK + 4, &ss_size.to_be_bytes());
-        put(
-            &mut f,
-            uc + UC_STACK + 8,
-            &(if on_alt {
+        let (sc, mask_at) = if rt {
+            // siginfo: o32 order is signo, code, errno, then the union.
+            put(&mut f, FRAME_INFO, &sig.to_be_bytes());
+            put(&mut f, FRAME_INFO + 4, &info.code.to_be_bytes());
+            put(&mut f, FRAME_INFO + 12, &info.words[0].to_be_bytes());
+            put(&mut f, FRAME_INFO + 16, &info.words[1].to_be_bytes());
+            let uc = FRAME_UC;
+            put(&mut f, uc + UC_STACK, &ss_sp.to_be_bytes());
+            put(&mut f, uc + UC_STACK + 4, &ss_size.to_be_bytes());
+            let stack_flags = if on_alt {
                 SS_ONSTACK
             } else {
                 ss_flags & SS_DISABLE
-            })
-            .to_be_bytes(),
-        );
-        let mc = uc + UC_MCONTEXT;
-        put(&mut f, mc + SC_PC, &(epc as u64).to_be_bytes());
+            };
+            put(&mut f, uc + UC_STACK + 8, &stack_flags.to_be_bytes());
+            (uc + UC_MCONTEXT, uc + UC_SIGMASK)
+        } else {
+            (LEGACY_SC, LEGACY_MASK)
+        };
+        put(&mut f, sc + SC_PC, &(resume_pc as u64).to_be_bytes());
         for r in 0..32 {
-            put(
-                &mut f,
-                mc + SC_REGS + 8 * r,
-                &(self.cpu.gpr[r as usize] as u64).to_be_bytes(),
-            );
+            let v = self.cpu.gpr[r as usize] as u64;
+            put(&mut f, sc + SC_REGS + 8 * r, &v.to_be_bytes());
         }
-        put(&mut f, mc + SC_MDHI, &(self.cpu.hi as u64).to_be_bytes());
-        put(&mut f, mc + SC_MDLO, &(self.cpu.lo as u64).to_be_bytes());
-        put(
-            &mut f,
-            uc + UC_SIGMASK,
-            &set_bytes(&self.threads[cur].sigmask),
-        );
+        put(&mut f, sc + SC_MDHI, &(self.cpu.hi as u64).to_be_bytes());
+        put(&mut f, sc + SC_MDLO, &(self.cpu.lo as u64).to_be_bytes());
+        put(&mut f, mask_at, &set_bytes(&self.threads[cur].sigmask));
         if self.mem.write_bytes(frame, &f).is_err() {
-            // Linux kills the process with SIGSEGV when the frame cannot be written.
-            return Ok(false);
+            return false;
         }
-        let t = &mut self.threads[cur];
+        let th = &mut self.threads[cur];
         for i in 0..4 {
-            t.sigmask[i] |= act.mask[i];
+            th.sigmask[i] |= act.mask[i];
         }
         if act.flags & SA_NODEFER == 0 {
-            t.sigmask[w] |= b;
+            let (w, b) = sigbit(sig);
+            th.sigmask[w] |= b;
         }
+        let mask = th.sigmask;
         if act.flags & SA_RESETHAND != 0 {
             self.kernel.sigactions[sig as usize] = SigAction::default();
         }
+        let (a1, a2) = if rt {
+            (frame + FRAME_INFO, frame + FRAME_UC)
+        } else {
+            (0, frame + LEGACY_SC)
+        };
+        let ra = if rt {
+            SIGRETURN_ADDR
+        } else {
+            SIGRETURN_LEGACY_ADDR
+        };
         let c = &mut self.cpu;
         c.gpr[4] = sig;
-        c.gpr[5] = frame + FRAME_INFO;
-        c.gpr[6] = frame + FRAME_UC;
+        c.gpr[5] = a1;
+        c.gpr[6] = a2;
         c.gpr[29] = frame;
-        c.gpr[31] = SIGRETURN_ADDR;
+        c.gpr[31] = ra;
         c.gpr[25] = act.handler;
         c.pc = act.handler;
         c.next_pc = act.handler.wrapping_add(4);
+        c.llbit = false;
         self.stats.signals_delivered += 1;
-        Ok(true)
+        if T::ENABLED {
+            t.signal(&SignalEvent {
+                cycle: self.cycles,
+                tid: self.current_tid(),
+                signal: sig,
+                synchronous,
+                frame_addr: frame,
+                frame: f,
+                pc: act.handler,
+                a: [sig, a1, a2],
+                sp: frame,
+                ra,
+                t9: act.handler,
+                mask,
+            });
+        }
+        true
     }
 
     /// `SEGV_MAPERR` (1) for an unmapped address, `SEGV_ACCERR` (2) for a protected one.
@@ -403,42 +677,53 @@ impl Vm {
         idx != 0 && idx <= self.text.len() && self.text[idx - 1].op.has_delay_slot()
     }
 
-    /// `rt_sigreturn`: restores the registers and mask saved in the frame at `$sp`. A
-    /// frame that is not readable guest memory stops the run with a memory fault, where
-    /// Linux kills the process with `SIGSEGV`.
-    fn sigreturn(&mut self) -> Result<(), VmError> {
-        *self.stats.syscalls.entry("rt_sigreturn").or_default() += 1;
+    /// `rt_sigreturn` (`sigreturn` for a legacy frame): restores the registers and mask
+    /// saved in the frame at `$sp`. A frame that is not readable guest memory stops the
+    /// run with a memory fault, where Linux kills the process with `SIGSEGV`.
+    pub(crate) fn sigreturn<T: Tracer>(&mut self, legacy: bool, t: &mut T) -> Result<(), VmError> {
+        let name = if legacy { "sigreturn" } else { "rt_sigreturn" };
+        *self.stats.syscalls.entry(name).or_default() += 1;
+        let trampoline = if legacy {
+            SIGRETURN_LEGACY_ADDR
+        } else {
+            SIGRETURN_ADDR
+        };
         let frame = self.cpu.gpr[29];
-        let uc = frame
-            .checked_add(FRAME_UC)
-            .filter(|uc| uc.checked_add(UC_SIGMASK + SIGSET_SIZE).is_some())
-            .and_then(|uc| self.mem.read_bytes(uc, UC_SIGMASK + SIGSET_SIZE).ok());
-        let Some(uc) = uc else {
+        let (sc_at, mask_at) = if legacy {
+            (LEGACY_SC, LEGACY_MASK)
+        } else {
+            (FRAME_UC + UC_MCONTEXT, FRAME_UC + UC_SIGMASK)
+        };
+        let len = mask_at + SIGSET_SIZE;
+        let bytes = frame
+            .checked_add(len)
+            .and_then(|_| self.mem.read_bytes(frame, len).ok());
+        let Some(bytes) = bytes else {
             return Err(VmError::MemoryFault {
                 what: "rt_sigreturn with an unreadable signal frame (SIGSEGV)",
                 addr: frame,
-                pc: SIGRETURN_ADDR,
-                symbol: self.program.describe_addr(SIGRETURN_ADDR),
+                pc: trampoline,
+                symbol: self.program.describe_addr(trampoline),
             });
         };
-        let rd = |off: u32| be_u32(&uc, off as usize);
-        let mc = UC_MCONTEXT;
-        let pc = rd(mc + SC_PC + 4);
+        let rd = |off: u32| be_u32(&bytes, off as usize);
+        let pc = rd(sc_at + SC_PC + 4);
         let mut gpr = [0u32; 32];
         for (r, g) in gpr.iter_mut().enumerate().skip(1) {
-            *g = rd(mc + SC_REGS + 8 * r as u32 + 4);
+            *g = rd(sc_at + SC_REGS + 8 * r as u32 + 4);
         }
-        let hi = rd(mc + SC_MDHI + 4);
-        let lo = rd(mc + SC_MDLO + 4);
+        let hi = rd(sc_at + SC_MDHI + 4);
+        let lo = rd(sc_at + SC_MDLO + 4);
         let mut mask = [0u32; 4];
         for (i, m) in mask.iter_mut().enumerate() {
-            *m = rd(UC_SIGMASK + 4 * i as u32);
+            *m = rd(mask_at + 4 * i as u32);
         }
         for sig in [SIGKILL, SIGSTOP] {
             let (w, b) = sigbit(sig);
             mask[w] &= !b;
         }
-        self.threads[self.current].sigmask = mask;
+        let cur = self.current;
+        self.set_mask(cur, mask);
         let c = &mut self.cpu;
         c.gpr = gpr;
         c.hi = hi;
@@ -446,64 +731,478 @@ impl Vm {
         c.pc = pc;
         c.next_pc = pc.wrapping_add(4);
         c.llbit = false;
+        if T::ENABLED {
+            t.sigreturn(&SigreturnEvent {
+                cycle: self.cycles,
+                tid: self.current_tid(),
+                frame_addr: frame,
+                frame: bytes,
+                gpr,
+                hi,
+                lo,
+                pc,
+                mask,
+            });
+        }
         Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{vm, BASE, DATA};
+    use super::super::testing::{call, vm, BASE, DATA};
     use super::*;
+    use crate::vm::sched::Thread;
+    use crate::vm::trace::{NoTracer, Recorder};
+
+    const SIGUSR1: u32 = 16;
+    const SIGUSR2: u32 = 17;
+    const SIGCHLD: u32 = 18;
+    const HANDLER: u32 = BASE + 0x100;
+    const KILL: u32 = 4037;
+    const TGKILL: u32 = 4266;
+
+    fn handle(vm: &mut Vm, sig: u32, flags: u32) {
+        vm.kernel.sigactions[sig as usize] = SigAction {
+            flags,
+            handler: HANDLER,
+            mask: [0; 4],
+        };
+    }
+
+    fn mask_of(sig: u32) -> [u32; 4] {
+        let mut m = [0; 4];
+        let (w, b) = sigbit(sig);
+        m[w] = b;
+        m
+    }
+
+    /// A VM with `n` more threads (tids 1001…), all runnable; the main thread runs.
+    fn vm_with_threads(n: usize) -> Vm {
+        let mut vm = vm();
+        for k in 0..n {
+            vm.threads
+                .push(Thread::new(1001 + k as u32, vm.cpu.clone()));
+        }
+        vm
+    }
 
     #[test]
-    fn sent_signals_are_recorded_kill_or_stop_the_run_when_a_handler_would_miss_them() {
-        const SIGUSR1: u32 = 16;
-        const SIGCHLD: u32 = 18;
-        let handler = BASE;
-        // (scenario, signal, its handler, expected outcome: Some(result) or None for an
-        // unsupported-call error)
-        let cases: &[(&str, u32, u32, Option<Ret>)] = &[
+    fn sent_signals_take_linux_default_actions_or_become_pending_for_a_handler() {
+        // (scenario, signal, handler, outcome of kill: result, exit status, pending?)
+        type Case = (&'static str, u32, u32, Ret, Option<i32>, bool);
+        let cases: &[Case] = &[
             (
-                "SIGURG to Go's handler is recorded",
+                "SIGURG to Go's handler",
                 SIGURG,
-                handler,
-                Some(Ret::Ok(0)),
+                HANDLER,
+                Ret::Ok(0),
+                None,
+                true,
             ),
             (
-                "SIGCHLD to a handler is recorded",
-                SIGCHLD,
-                handler,
-                Some(Ret::Ok(0)),
+                "SIGUSR1 to a handler",
+                SIGUSR1,
+                HANDLER,
+                Ret::Ok(0),
+                None,
+                true,
             ),
-            ("ignored signal", SIGUSR1, SIG_IGN, Some(Ret::Ok(0))),
-            ("default ignore", SIGCHLD, SIG_DFL, Some(Ret::Ok(0))),
-            ("default terminate", SIGUSR1, SIG_DFL, Some(Ret::NoReturn)),
-            ("SIGKILL", SIGKILL, SIG_DFL, Some(Ret::NoReturn)),
-            ("SIGUSR1 to a handler", SIGUSR1, handler, None),
-            ("SIGSEGV to a handler", SIGSEGV, handler, None),
+            (
+                "SIGCHLD to a handler",
+                SIGCHLD,
+                HANDLER,
+                Ret::Ok(0),
+                None,
+                true,
+            ),
+            ("ignored", SIGUSR1, SIG_IGN, Ret::Ok(0), None, false),
+            ("default ignore", SIGCHLD, SIG_DFL, Ret::Ok(0), None, false),
+            (
+                "default terminate",
+                SIGUSR1,
+                SIG_DFL,
+                Ret::NoReturn,
+                Some(144),
+                false,
+            ),
+            ("SIGKILL", SIGKILL, SIG_DFL, Ret::NoReturn, Some(137), false),
         ];
-        // (call, arguments before the signal)
-        let calls: &[(&str, u32, &[u32])] = &[
-            ("kill", 4037, &[crate::vm::PID]),
-            ("tkill", 4236, &[crate::vm::PID]),
-            ("tgkill", 4266, &[crate::vm::PID, crate::vm::PID]),
-        ];
-        for &(call_name, number, pre) in calls {
-            for &(name, sig, h, want) in cases {
+        for &(name, sig, h, want, exit, pending) in cases {
+            for (number, pre) in [
+                (KILL, vec![crate::vm::PID]),
+                (TGKILL, vec![crate::vm::PID; 2]),
+            ] {
                 let mut vm = vm();
                 vm.kernel.sigactions[sig as usize].handler = h;
                 let mut args = [0u32; 6];
-                args[..pre.len()].copy_from_slice(pre);
+                args[..pre.len()].copy_from_slice(&pre);
                 args[pre.len()] = sig;
-                match (super::super::testing::call(&mut vm, number, args), want) {
-                    (Ok(got), Some(want)) => assert_eq!(got, want, "{call_name}: {name}"),
-                    (Err(VmError::UnsupportedSyscall { name: n, .. }), None) => {
-                        assert_eq!(n, call_name, "{name}")
-                    }
-                    (other, _) => panic!("{call_name}: {name}: {other:?}"),
+                assert_eq!(
+                    call(&mut vm, number, args).unwrap(),
+                    want,
+                    "{number} {name}"
+                );
+                assert_eq!(vm.exit.map(|e| e.code), exit, "{number} {name}");
+                assert_eq!(
+                    vm.threads[0].pending.contains_key(&sig),
+                    pending,
+                    "{number} {name}"
+                );
+                let code = if number == KILL { SI_USER } else { SI_TKILL };
+                if pending {
+                    assert_eq!(vm.threads[0].pending[&sig], code, "{name}");
                 }
+                assert_eq!(vm.stats.signals_sent, 1);
             }
         }
+        // Bad arguments.
+        let mut vm = vm();
+        assert_eq!(
+            call(&mut vm, KILL, [crate::vm::PID, 129, 0, 0, 0, 0]).unwrap(),
+            Ret::Err(EINVAL)
+        );
+        assert_eq!(
+            call(&mut vm, KILL, [7, SIGUSR1, 0, 0, 0, 0]).unwrap(),
+            Ret::Err(ESRCH)
+        );
+        assert_eq!(
+            call(&mut vm, TGKILL, [crate::vm::PID, 4242, SIGUSR1, 0, 0, 0]).unwrap(),
+            Ret::Err(ESRCH)
+        );
+        assert_eq!(
+            call(&mut vm, KILL, [crate::vm::PID, 0, 0, 0, 0, 0]).unwrap(),
+            Ret::Ok(0)
+        );
+        assert_eq!(vm.stats.signals_sent, 0);
+    }
+
+    #[test]
+    fn a_process_signal_goes_to_the_first_thread_that_does_not_block_it() {
+        let mut vm = vm_with_threads(3);
+        handle(&mut vm, SIGUSR1, SA_SIGINFO);
+        let send = |vm: &mut Vm| call(vm, KILL, [crate::vm::PID, SIGUSR1, 0, 0, 0, 0]).unwrap();
+        // The sender takes it when it does not block it.
+        send(&mut vm);
+        assert!(vm.threads[0].pending.contains_key(&SIGUSR1));
+        vm.threads[0].pending.clear();
+        // Else the first thread in creation order that does not.
+        vm.threads[0].sigmask = mask_of(SIGUSR1);
+        vm.threads[1].sigmask = mask_of(SIGUSR1);
+        send(&mut vm);
+        assert_eq!(
+            vm.threads
+                .iter()
+                .map(|t| t.pending.contains_key(&SIGUSR1))
+                .collect::<Vec<_>>(),
+            [false, false, true, false]
+        );
+        vm.threads[2].pending.clear();
+        // Every thread blocks it: it waits on the process, for the first to unblock it.
+        for t in &mut vm.threads {
+            t.sigmask = mask_of(SIGUSR1);
+        }
+        send(&mut vm);
+        assert!(vm.kernel.pending.contains_key(&SIGUSR1));
+        vm.sig_check = false;
+        vm.set_mask(0, [0; 4]);
+        assert!(vm.sig_check, "unblocking asks for a delivery check");
+        assert!(vm.deliver_pending(&mut NoTracer).unwrap());
+        assert_eq!(vm.cpu.pc, HANDLER);
+        assert!(vm.kernel.pending.is_empty());
+    }
+
+    #[test]
+    fn a_standard_signal_is_pending_once_and_blocked_ones_wait() {
+        let mut vm = vm();
+        handle(&mut vm, SIGUSR1, SA_SIGINFO);
+        handle(&mut vm, SIGUSR2, SA_SIGINFO);
+        vm.threads[0].sigmask = mask_of(SIGUSR1);
+        for sig in [SIGUSR1, SIGUSR1, SIGUSR1] {
+            call(
+                &mut vm,
+                TGKILL,
+                [crate::vm::PID, crate::vm::PID, sig, 0, 0, 0],
+            )
+            .unwrap();
+        }
+        // Blocked: nothing to deliver yet.
+        assert!(vm.deliver_pending(&mut NoTracer).unwrap());
+        assert_eq!((vm.cpu.pc, vm.stats.signals_delivered), (BASE, 0));
+        vm.set_mask(0, [0; 4]);
+        assert!(vm.deliver_pending(&mut NoTracer).unwrap());
+        assert_eq!(vm.stats.signals_delivered, 1);
+        // The handler blocks its own signal (no SA_NODEFER), and no second instance waits.
+        assert!(blocks(&vm.threads[0].sigmask, SIGUSR1));
+        assert!(vm.threads[0].pending.is_empty());
+        // An action set to ignore discards what is pending.
+        vm.threads[0].sigmask = mask_of(SIGUSR2);
+        call(
+            &mut vm,
+            TGKILL,
+            [crate::vm::PID, crate::vm::PID, SIGUSR2, 0, 0, 0],
+        )
+        .unwrap();
+        vm.kernel.sigactions[SIGUSR2 as usize].handler = SIG_IGN;
+        let act = [0u32, SIG_IGN, 0, 0, 0, 0]
+            .iter()
+            .flat_map(|w| w.to_be_bytes())
+            .collect::<Vec<_>>();
+        vm.user_write(DATA, &act).unwrap();
+        call(&mut vm, 4194, [SIGUSR2, DATA, 0, 16, 0, 0]).unwrap();
+        assert!(vm.threads[0].pending.is_empty());
+    }
+
+    #[test]
+    fn delivery_writes_the_frame_and_sigreturn_restores_every_register() {
+        // (scenario, SA_ flags, alternate stack)
+        let cases: &[(&str, u32, bool)] = &[
+            ("rt frame", SA_SIGINFO, false),
+            (
+                "rt frame on the alternate stack",
+                SA_SIGINFO | SA_ONSTACK,
+                true,
+            ),
+            ("legacy frame (no SA_SIGINFO)", 0, false),
+            ("SA_NODEFER", SA_SIGINFO | SA_NODEFER, false),
+        ];
+        for &(name, flags, alt) in cases {
+            let mut vm = vm();
+            handle(&mut vm, SIGUSR1, flags);
+            vm.kernel.sigactions[SIGUSR1 as usize].mask = mask_of(SIGUSR2);
+            for r in 1..32 {
+                vm.cpu.gpr[r] = 0x1000 * r as u32;
+            }
+            vm.cpu.gpr[29] = DATA + 0x1800;
+            (vm.cpu.hi, vm.cpu.lo) = (0x1111, 0x2222);
+            if alt {
+                vm.threads[0].altstack = (DATA, 0x1000, 0);
+            }
+            let before = vm.cpu.clone();
+            call(
+                &mut vm,
+                TGKILL,
+                [crate::vm::PID, crate::vm::PID, SIGUSR1, 0, 0, 0],
+            )
+            .unwrap();
+            let mut rec = Recorder::default();
+            assert!(vm.deliver_pending(&mut rec).unwrap(), "{name}");
+            let ev = &rec.signals[0];
+            let rt = flags & SA_SIGINFO != 0;
+            let frame = vm.cpu.gpr[29];
+            assert_eq!(
+                (vm.cpu.pc, vm.cpu.gpr[25], vm.cpu.gpr[4]),
+                (HANDLER, HANDLER, SIGUSR1),
+                "{name}"
+            );
+            if alt {
+                assert!((DATA..DATA + 0x1000).contains(&frame), "{name}: {frame:#x}");
+            } else {
+                assert!(frame < before.gpr[29] - 32, "{name}");
+            }
+            if rt {
+                assert_eq!(
+                    (vm.cpu.gpr[5], vm.cpu.gpr[6], vm.cpu.gpr[31]),
+                    (frame + FRAME_INFO, frame + FRAME_UC, SIGRETURN_ADDR),
+                    "{name}"
+                );
+                // siginfo: signo, SI_TKILL, errno 0, the sender's pid.
+                let info = vm.user_read(frame + FRAME_INFO, 16).unwrap();
+                assert_eq!(
+                    [be_u32(&info, 0), be_u32(&info, 4), be_u32(&info, 12)],
+                    [SIGUSR1, SI_TKILL as u32, crate::vm::PID],
+                    "{name}"
+                );
+            } else {
+                assert_eq!(
+                    (vm.cpu.gpr[5], vm.cpu.gpr[6], vm.cpu.gpr[31]),
+                    (0, frame + LEGACY_SC, SIGRETURN_LEGACY_ADDR),
+                    "{name}"
+                );
+            }
+            // The handler's mask: sa_mask, and the signal itself unless SA_NODEFER.
+            assert!(blocks(&vm.threads[0].sigmask, SIGUSR2), "{name}");
+            assert_eq!(
+                blocks(&vm.threads[0].sigmask, SIGUSR1),
+                flags & SA_NODEFER == 0,
+                "{name}"
+            );
+            assert_eq!(
+                (ev.frame_addr, ev.signal, ev.synchronous),
+                (frame, SIGUSR1, false),
+                "{name}"
+            );
+            assert_eq!(
+                vm.mem.read_bytes(frame, ev.frame.len() as u32).unwrap(),
+                ev.frame,
+                "{name}"
+            );
+            // The handler clobbers registers, then returns through its trampoline.
+            for r in 1..32 {
+                vm.cpu.gpr[r] ^= 0xdead;
+            }
+            vm.cpu.gpr[29] = frame;
+            let tramp = if rt {
+                SIGRETURN_ADDR
+            } else {
+                SIGRETURN_LEGACY_ADDR
+            };
+            assert!(
+                vm.deliver_fault(Exception::Fetch(tramp), &mut rec).unwrap(),
+                "{name}"
+            );
+            assert_eq!(vm.cpu.gpr, before.gpr, "{name}");
+            assert_eq!(
+                (vm.cpu.hi, vm.cpu.lo, vm.cpu.pc, vm.cpu.next_pc),
+                (0x1111, 0x2222, BASE, BASE + 4),
+                "{name}"
+            );
+            assert_eq!(vm.threads[0].sigmask, [0; 4], "{name}");
+            assert_eq!(rec.sigreturns[0].gpr, before.gpr, "{name}");
+            assert_eq!(
+                vm.stats.syscalls[if rt { "rt_sigreturn" } else { "sigreturn" }],
+                1
+            );
+        }
+    }
+
+    #[test]
+    fn a_waiting_thread_is_woken_with_eintr_or_restarted_under_sa_restart() {
+        // (scenario, wait, deadline, SA_RESTART, expected: restarted, or v0 after EINTR)
+        let cases: &[(&str, Wait, Option<u64>, bool, bool)] = &[
+            ("futex, SA_RESTART", Wait::Futex(DATA), None, true, true),
+            (
+                "futex without SA_RESTART",
+                Wait::Futex(DATA),
+                None,
+                false,
+                false,
+            ),
+            (
+                "timed futex, SA_RESTART",
+                Wait::Futex(DATA),
+                Some(1_000_000),
+                true,
+                false,
+            ),
+            (
+                "nanosleep, SA_RESTART",
+                Wait::Sleep {
+                    rem: DATA + 0x40,
+                    wide: false,
+                },
+                Some(5_000_000),
+                true,
+                false,
+            ),
+            (
+                "epoll_pwait, SA_RESTART",
+                Wait::Epoll {
+                    epfd: 9,
+                    events: DATA,
+                    max: 1,
+                },
+                None,
+                true,
+                false,
+            ),
+        ];
+        for &(name, wait, deadline, restart, restarted) in cases {
+            let mut vm = vm_with_threads(1);
+            handle(
+                &mut vm,
+                SIGUSR1,
+                SA_SIGINFO | if restart { SA_RESTART } else { 0 },
+            );
+            let t = &mut vm.threads[1];
+            t.state = State::Blocked {
+                wait,
+                deadline: deadline.map(|d| d + 1_000),
+            };
+            t.syscall_resume = (BASE, BASE + 4);
+            t.cpu.pc = BASE + 4;
+            t.cpu.gpr[2] = 4238;
+            if let Wait::Futex(addr) = wait {
+                vm.kernel.futexes.entry(addr).or_default().push_back(1001);
+            }
+            call(&mut vm, TGKILL, [crate::vm::PID, 1001, SIGUSR1, 0, 0, 0]).unwrap();
+            let t = &vm.threads[1];
+            assert_eq!(t.state, State::Runnable, "{name}");
+            assert!(
+                !vm.kernel
+                    .futexes
+                    .get(&DATA)
+                    .is_some_and(|q| q.contains(&1001)),
+                "{name}"
+            );
+            if restarted {
+                assert_eq!(
+                    (t.cpu.pc, t.cpu.gpr[2]),
+                    (BASE, 4238),
+                    "{name}: back at the SYSCALL"
+                );
+            } else {
+                assert_eq!(
+                    (t.cpu.pc, t.cpu.gpr[2], t.cpu.gpr[7]),
+                    (BASE + 4, EINTR, 1),
+                    "{name}"
+                );
+            }
+            if let Wait::Sleep { rem, .. } = wait {
+                // The time left: its deadline less the (virtual) time now.
+                let left = vm.user_read(rem, 8).unwrap();
+                let ns = be_u32(&left, 0) as u64 * 1_000_000_000 + be_u32(&left, 4) as u64;
+                assert_eq!(ns, deadline.unwrap() + 1_000 - vm.now_ns(), "{name}");
+            }
+            // The signal is taken when the thread runs.
+            assert!(vm.threads[1].pending.contains_key(&SIGUSR1));
+        }
+        // A blocked signal does not wake the waiter.
+        let mut vm = vm_with_threads(1);
+        handle(&mut vm, SIGUSR1, SA_SIGINFO);
+        vm.threads[1].state = State::Blocked {
+            wait: Wait::Futex(DATA),
+            deadline: None,
+        };
+        vm.threads[1].sigmask = mask_of(SIGUSR1);
+        call(&mut vm, TGKILL, [crate::vm::PID, 1001, SIGUSR1, 0, 0, 0]).unwrap();
+        assert!(matches!(vm.threads[1].state, State::Blocked { .. }));
+    }
+
+    #[test]
+    fn delivery_waits_for_a_delay_slot_to_finish() {
+        let mut vm = vm();
+        handle(&mut vm, SIGUSR1, SA_SIGINFO);
+        call(
+            &mut vm,
+            TGKILL,
+            [crate::vm::PID, crate::vm::PID, SIGUSR1, 0, 0, 0],
+        )
+        .unwrap();
+        // In a delay slot: the next PC is a branch target, not pc + 4.
+        (vm.cpu.pc, vm.cpu.next_pc) = (BASE + 8, BASE);
+        assert!(!vm.deliver_pending(&mut NoTracer).unwrap());
+        assert_eq!(vm.cpu.pc, BASE + 8);
+        (vm.cpu.pc, vm.cpu.next_pc) = (BASE, BASE + 4);
+        assert!(vm.deliver_pending(&mut NoTracer).unwrap());
+        assert_eq!(vm.cpu.pc, HANDLER);
+        // The saved PC is where the thread goes on after the handler.
+        let sc = vm.cpu.gpr[29] + FRAME_UC + UC_MCONTEXT;
+        assert_eq!(vm.user_u32(sc + SC_PC + 4).unwrap(), BASE);
+    }
+
+    #[test]
+    fn a_pending_signal_with_a_default_action_of_terminate_ends_the_run_when_unblocked() {
+        let mut vm = vm();
+        vm.threads[0].sigmask = mask_of(SIGUSR1);
+        call(&mut vm, KILL, [crate::vm::PID, SIGUSR1, 0, 0, 0, 0]).unwrap();
+        assert_eq!(vm.exit, None);
+        vm.set_mask(0, [0; 4]);
+        vm.deliver_pending(&mut NoTracer).unwrap();
+        assert_eq!(
+            vm.exit.map(|e| (e.code, e.signal)),
+            Some((128 + SIGUSR1 as i32, Some(SIGUSR1)))
+        );
     }
 
     #[test]
@@ -529,7 +1228,7 @@ mod tests {
                     .unwrap();
             }
             vm.cpu.gpr[29] = sp;
-            let r = vm.deliver_fault(Exception::Fetch(SIGRETURN_ADDR));
+            let r = vm.deliver_fault(Exception::Fetch(SIGRETURN_ADDR), &mut NoTracer);
             match r {
                 Ok(true) if readable => {
                     assert_eq!((vm.cpu.pc, vm.cpu.gpr[2]), (BASE + 4, 7), "{name}");

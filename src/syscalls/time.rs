@@ -65,7 +65,7 @@ pub(crate) fn read_timeout_ns(vm: &mut Vm, addr: u32, wide: bool) -> Result<u64,
         .min(KTIME_MAX))
 }
 
-fn write_timespec(vm: &mut Vm, addr: u32, ns: u64, wide: bool) -> Result<u32, u32> {
+pub(crate) fn write_timespec(vm: &mut Vm, addr: u32, ns: u64, wide: bool) -> Result<u32, u32> {
     let (sec, nsec) = (ns / NS, ns % NS);
     let mut b = Vec::with_capacity(16);
     if wide {
@@ -132,7 +132,15 @@ pub fn gettimeofday(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
 }
 
 /// Blocks the thread until the clock's time `deadline_clock_ns` (same clock as `clock`).
-fn sleep_until(vm: &mut Vm, clock: u32, deadline_clock_ns: u64) -> Result<Ret, VmError> {
+/// `rem` (0 for none, or an absolute sleep) receives the time left if a signal
+/// interrupts the sleep; `wide` says whether it is a 64-bit timespec.
+fn sleep_until(
+    vm: &mut Vm,
+    clock: u32,
+    deadline_clock_ns: u64,
+    rem: u32,
+    wide: bool,
+) -> Result<Ret, VmError> {
     let now_clock = match clock_ns(vm, clock) {
         Ok(n) => n,
         Err(e) => return ret(Err(e)),
@@ -141,7 +149,7 @@ fn sleep_until(vm: &mut Vm, clock: u32, deadline_clock_ns: u64) -> Result<Ret, V
         return ret(Ok(0));
     }
     let deadline = vm.now_ns().saturating_add(deadline_clock_ns - now_clock);
-    vm.block_current(Wait::Sleep, Some(deadline))?;
+    vm.block_current(Wait::Sleep { rem, wide }, Some(deadline))?;
     Ok(Ret::Blocked)
 }
 
@@ -150,7 +158,7 @@ pub fn nanosleep(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     match read_timeout_ns(vm, a[0], false) {
         Ok(d) => {
             let now = vm.now_ns().saturating_add(BOOT_OFFSET_NS);
-            sleep_until(vm, 1, now.saturating_add(d))
+            sleep_until(vm, 1, now.saturating_add(d), a[1], false)
         }
         Err(e) => ret(Err(e)),
     }
@@ -166,12 +174,12 @@ fn clock_nanosleep(vm: &mut Vm, a: &Args, wide: bool) -> Result<Ret, VmError> {
         Ok(d) => d,
         Err(e) => return ret(Err(e)),
     };
-    let deadline = if flags & TIMER_ABSTIME != 0 {
-        d
+    let (deadline, rem) = if flags & TIMER_ABSTIME != 0 {
+        (d, 0)
     } else {
-        now.saturating_add(d)
+        (now.saturating_add(d), a[3])
     };
-    sleep_until(vm, clock, deadline)
+    sleep_until(vm, clock, deadline, rem, wide)
 }
 
 /// `clock_nanosleep(clock, flags, req32, rem)`.

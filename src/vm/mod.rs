@@ -145,9 +145,9 @@ pub struct Stats {
     pub syscalls: BTreeMap<&'static str, u64>,
     /// Threads ever created, the main thread included.
     pub threads: u32,
-    /// Signals sent with kill/tkill/tgkill and recorded (see [`crate::syscalls`]).
-    pub signals_recorded: u64,
-    /// Signals delivered to guest handlers (synchronous faults).
+    /// Signals sent with kill/tkill/tgkill (delivered, ignored or fatal).
+    pub signals_sent: u64,
+    /// Signals delivered to guest handlers: faults and sent signals.
     pub signals_delivered: u64,
 }
 
@@ -171,6 +171,10 @@ pub struct Vm {
     pub(crate) wait_seq: u64,
     /// The address of the last `SYSCALL` executed, for error messages.
     pub(crate) syscall_pc: u32,
+    /// Whether the running thread may have a signal to take before its next instruction;
+    /// set when one is sent, unblocked or switched in with one pending. Checked once per
+    /// slice or system call, so a run with nothing pending pays nothing.
+    pub(crate) sig_check: bool,
     pub(crate) exit: Option<Exit>,
     max_cycles: u64,
 }
@@ -240,6 +244,7 @@ impl Vm {
             idle_ns: 0,
             wait_seq: 0,
             syscall_pc: 0,
+            sig_check: false,
             exit: None,
             max_cycles: config.max_cycles.unwrap_or(u64::MAX),
         })
@@ -264,7 +269,18 @@ impl Vm {
             if self.cycles >= until {
                 return Ok(None);
             }
-            let limit = self.slice_end.min(until).min(self.max_cycles);
+            let mut limit = self.slice_end.min(until).min(self.max_cycles);
+            if self.sig_check {
+                self.sig_check = false;
+                if !self.deliver_pending(t)? {
+                    // In a delay slot: one instruction, then try again.
+                    self.sig_check = true;
+                    limit = limit.min(self.cycles + 1);
+                }
+                if self.exit.is_some() {
+                    continue;
+                }
+            }
             match self.run_slice(limit, t) {
                 None => {
                     if self.cycles >= self.slice_end {
@@ -272,7 +288,7 @@ impl Vm {
                     }
                 }
                 Some(Exception::Syscall) => self.syscall(t)?,
-                Some(e) => self.exception(e)?,
+                Some(e) => self.exception(e, t)?,
             }
         }
     }
@@ -293,9 +309,9 @@ impl Vm {
 
     /// Handles an exception other than `SYSCALL`: a signal for the guest's handler if it
     /// has one (see [`crate::syscalls::signal`]), otherwise an error.
-    fn exception(&mut self, e: Exception) -> Result<(), VmError> {
+    fn exception<T: Tracer>(&mut self, e: Exception, t: &mut T) -> Result<(), VmError> {
         let pc = self.cpu.pc;
-        if self.deliver_fault(e)? {
+        if self.deliver_fault(e, t)? {
             return Ok(());
         }
         let symbol = self.program.describe_addr(pc);
@@ -406,9 +422,9 @@ pub struct Report {
     pub threads: u32,
     /// System calls by name.
     pub syscalls: BTreeMap<&'static str, u64>,
-    /// Signals sent by the guest with kill/tkill/tgkill (recorded, not delivered).
-    pub signals_recorded: u64,
-    /// Fault signals delivered to guest handlers.
+    /// Signals sent by the guest with kill/tkill/tgkill.
+    pub signals_sent: u64,
+    /// Signals delivered to guest handlers: faults and sent signals.
     pub signals_delivered: u64,
     /// Distinct 4 KiB pages that were ever allocated (each page counts once).
     pub pages_touched: u64,
@@ -461,7 +477,7 @@ impl Vm {
             public_output: hex::encode(&self.kernel.public),
             threads: self.stats.threads,
             syscalls: self.stats.syscalls.clone(),
-            signals_recorded: self.stats.signals_recorded,
+            signals_sent: self.stats.signals_sent,
             signals_delivered: self.stats.signals_delivered,
             pages_touched: self.mem.pages_touched,
             virtual_ns: self.now_ns(),

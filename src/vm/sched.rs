@@ -9,7 +9,9 @@
 //!   thread at once.
 //! - At every switch, sleepers whose deadline has passed on the virtual clock wake up.
 //! - When nothing is runnable, the virtual clock jumps to the earliest deadline (idle time)
-//!   and those threads wake. When nothing is runnable and no deadline is pending, the run
+//!   and those threads wake.
+//! - A signal sent to a thread is delivered when that thread next runs, before its next
+//!   instruction (see [`crate::syscalls::signal`]). When nothing is runnable and no deadline is pending, the run
 //!   stops with [`VmError::Deadlock`].
 //!
 //! The virtual clock is `cycles * NS_PER_CYCLE + idle_ns`: a pure function of the
@@ -28,8 +30,9 @@ pub const NS_PER_CYCLE: u64 = 1;
 pub enum Wait {
     /// `FUTEX_WAIT` on this address.
     Futex(u32),
-    /// `nanosleep`/`clock_nanosleep`: only the deadline ends it.
-    Sleep,
+    /// `nanosleep`/`clock_nanosleep`: the deadline ends it, or a signal; then the time
+    /// left goes to `rem` (0: nowhere), a 64-bit timespec if `wide`.
+    Sleep { rem: u32, wide: bool },
     /// `epoll_pwait` on `epfd`, writing at most `max` events to `events`.
     Epoll { epfd: u32, events: u32, max: u32 },
 }
@@ -67,6 +70,10 @@ pub struct Thread {
     pub name: [u8; 16],
     /// Order in which the thread started waiting, for FIFO futex wake-ups.
     pub wait_seq: u64,
+    /// Signals pending for this thread, by number, with their `si_code`.
+    pub pending: std::collections::BTreeMap<u32, i32>,
+    /// `pc` and `next_pc` at its last `SYSCALL`: where a restarted call starts again.
+    pub syscall_resume: (u32, u32),
 }
 
 impl Thread {
@@ -81,6 +88,8 @@ impl Thread {
             clear_tid: 0,
             name: [0; 16],
             wait_seq: 0,
+            pending: Default::default(),
+            syscall_resume: (0, 0),
         }
     }
 }
@@ -158,6 +167,10 @@ impl Vm {
         self.threads[i].state = State::Running;
         self.current = i;
         self.slice_end = self.cycles + QUANTUM;
+        // Its pending signals are delivered before it runs on.
+        if !self.threads[i].pending.is_empty() || !self.kernel.pending.is_empty() {
+            self.sig_check = true;
+        }
     }
 
     /// Wakes every blocked thread whose deadline has passed, in creation order.
@@ -185,7 +198,7 @@ impl Vm {
                     t.tid,
                     match wait {
                         Wait::Futex(a) => format!("futex wait on {a:#010x}"),
-                        Wait::Sleep => "sleep".into(),
+                        Wait::Sleep { .. } => "sleep".into(),
                         Wait::Epoll { .. } => "epoll wait".into(),
                     },
                     self.program.describe_addr(t.cpu.pc)

@@ -6,8 +6,9 @@
 //! data-memory access made by an instruction, and one [`SyscallEvent`] per system call.
 //! The VM knows nothing else about who consumes them.
 //!
-//! The record covers what instructions do, not what the kernel does: syscall results,
-//! memory written by syscalls, signal delivery and `rt_sigreturn` are not in it.
+//! The record covers what instructions do, and the kernel's signal work: each delivery
+//! ([`SignalEvent`]) and each `rt_sigreturn` ([`SigreturnEvent`]). Syscall results and
+//! memory written by other syscalls are not in it yet.
 
 /// One executed instruction, before its effects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +46,45 @@ pub struct SyscallEvent {
     pub args: [u32; 6],
 }
 
+/// A signal delivered to a handler: the frame the kernel wrote and the registers it set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignalEvent {
+    /// Instructions executed before the handler's first one.
+    pub cycle: u64,
+    pub tid: u32,
+    pub signal: u32,
+    /// Whether it came from an instruction (a fault) rather than kill/tkill/tgkill.
+    pub synchronous: bool,
+    /// Where the frame starts (the handler's `$sp`) and its bytes, as written.
+    pub frame_addr: u32,
+    pub frame: Vec<u8>,
+    /// The registers set for the handler: `pc`, `$a0`, `$a1`, `$a2`, `$sp`, `$ra`, `$t9`.
+    pub pc: u32,
+    pub a: [u32; 3],
+    pub sp: u32,
+    pub ra: u32,
+    pub t9: u32,
+    /// The thread's blocked mask while the handler runs.
+    pub mask: [u32; 4],
+}
+
+/// An `rt_sigreturn` (or legacy `sigreturn`): the frame the kernel read and the state it
+/// restored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SigreturnEvent {
+    pub cycle: u64,
+    pub tid: u32,
+    /// Where the frame was read (`$sp`) and the bytes read.
+    pub frame_addr: u32,
+    pub frame: Vec<u8>,
+    /// The restored registers, HI, LO, PC and blocked mask.
+    pub gpr: [u32; 32],
+    pub hi: u32,
+    pub lo: u32,
+    pub pc: u32,
+    pub mask: [u32; 4],
+}
+
 /// Receives the execution record.
 pub trait Tracer {
     /// False for a tracer that ignores everything; the hooks are then compiled out.
@@ -52,6 +92,8 @@ pub trait Tracer {
     fn step(&mut self, _ev: &StepEvent) {}
     fn mem(&mut self, _ev: &MemEvent) {}
     fn syscall(&mut self, _ev: &SyscallEvent) {}
+    fn signal(&mut self, _ev: &SignalEvent) {}
+    fn sigreturn(&mut self, _ev: &SigreturnEvent) {}
 }
 
 /// The tracer of an ordinary run: records nothing, costs nothing.
@@ -68,6 +110,8 @@ pub struct Recorder {
     pub steps: Vec<StepEvent>,
     pub mems: Vec<MemEvent>,
     pub syscalls: Vec<SyscallEvent>,
+    pub signals: Vec<SignalEvent>,
+    pub sigreturns: Vec<SigreturnEvent>,
 }
 
 impl Tracer for Recorder {
@@ -79,5 +123,11 @@ impl Tracer for Recorder {
     }
     fn syscall(&mut self, ev: &SyscallEvent) {
         self.syscalls.push(*ev);
+    }
+    fn signal(&mut self, ev: &SignalEvent) {
+        self.signals.push(ev.clone());
+    }
+    fn sigreturn(&mut self, ev: &SigreturnEvent) {
+        self.sigreturns.push(ev.clone());
     }
 }

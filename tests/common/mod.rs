@@ -116,8 +116,18 @@ pub fn run_qemu(elf: &Path, input: &[u8], args: &[&str]) -> Outcome {
         stdout: out.stdout,
         stderr: out.stderr,
         public: std::fs::read(&public).unwrap(),
-        exit: out.status.code().unwrap_or(-1),
+        exit: shell_status(&out.status),
     }
+}
+
+/// The status a shell reports: the exit code, or 128 + N for a process killed by signal
+/// N (qemu-mips kills itself with the host's number for the guest's fatal signal).
+pub fn shell_status(status: &std::process::ExitStatus) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    status
+        .code()
+        .or_else(|| status.signal().map(|s| 128 + s))
+        .unwrap_or(-1)
 }
 
 /// The command-line arguments of guest `name` (`testdata/args/NAME`, as regen.sh reads it).
