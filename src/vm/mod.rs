@@ -271,12 +271,7 @@ impl Vm {
             }
             let mut limit = self.slice_end.min(until).min(self.max_cycles);
             if self.sig_check {
-                self.sig_check = false;
-                if !self.deliver_pending(t)? {
-                    // In a delay slot: one instruction, then try again.
-                    self.sig_check = true;
-                    limit = limit.min(self.cycles + 1);
-                }
+                limit = self.check_signals(limit, t)?;
                 if self.exit.is_some() {
                     continue;
                 }
@@ -291,6 +286,21 @@ impl Vm {
                 Some(e) => self.exception(e, t)?,
             }
         }
+    }
+
+    /// Delivers the running thread's pending signals; returns the slice limit, cut to one
+    /// instruction when delivery must wait for a delay slot. Out of line and cold, so
+    /// that the interpreter loop is the same as with no signals at all.
+    #[cold]
+    #[inline(never)]
+    fn check_signals<T: Tracer>(&mut self, limit: u64, t: &mut T) -> Result<u64, VmError> {
+        self.sig_check = false;
+        if self.deliver_pending(t)? {
+            return Ok(limit);
+        }
+        // In a delay slot: one instruction, then try again.
+        self.sig_check = true;
+        Ok(limit.min(self.cycles + 1))
     }
 
     /// Runs to completion without tracing.
@@ -309,6 +319,8 @@ impl Vm {
 
     /// Handles an exception other than `SYSCALL`: a signal for the guest's handler if it
     /// has one (see [`crate::syscalls::signal`]), otherwise an error.
+    #[cold]
+    #[inline(never)]
     fn exception<T: Tracer>(&mut self, e: Exception, t: &mut T) -> Result<(), VmError> {
         let pc = self.cpu.pc;
         if self.deliver_fault(e, t)? {
