@@ -107,9 +107,16 @@ pub(crate) fn signal_name(sig: u32) -> &'static str {
 /// Whether the default action of `sig` terminates the process (rather than ignoring the
 /// signal or stopping/continuing it).
 fn default_terminates(sig: u32) -> bool {
-    // SIGCHLD 18, SIGPWR 19, SIGWINCH 20, SIGURG 21 are ignored; SIGSTOP 23, SIGTSTP 24,
-    // SIGCONT 25, SIGTTIN 26, SIGTTOU 27 stop or continue (not modelled: ignored).
-    !matches!(sig, 18..=21 | 23..=27)
+    // SIGCHLD 18, SIGWINCH 20, SIGURG 21 are ignored; SIGSTOP 23, SIGTSTP 24, SIGCONT 25,
+    // SIGTTIN 26, SIGTTOU 27 stop or continue (not modelled: ignored). SIGPWR 19
+    // terminates, as on Linux and qemu.
+    !matches!(sig, 18 | 20 | 21 | 23..=27)
+}
+
+/// Linux's `on_sig_stack`: whether `sp` lies on the alternate stack `(ss_sp, size, flags)`,
+/// which grows down from `ss_sp + size` (both ends as Linux counts them).
+fn on_sig_stack((ss_sp, size, flags): (u32, u32, u32), sp: u32) -> bool {
+    flags != SS_DISABLE && sp > ss_sp && sp - ss_sp <= size
 }
 
 /// Whether a signal with this action is dropped when sent: ignored, explicitly or by its
@@ -170,7 +177,12 @@ pub fn rt_sigaction(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
             return ret(Err(e));
         }
     }
-    if let Some(n) = new {
+    if let Some(mut n) = new {
+        // A handler can never block SIGKILL or SIGSTOP.
+        for s in [SIGKILL, SIGSTOP] {
+            let (w, b) = sigbit(s);
+            n.mask[w] &= !b;
+        }
         vm.kernel.sigactions[sig as usize] = n;
         if ignored(&n, sig) {
             vm.kernel.pending.remove(&sig);
@@ -230,7 +242,7 @@ pub fn sigaltstack(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     let (ss, oss) = (a[0], a[1]);
     let cur = vm.current;
     let (sp, size, flags) = vm.threads[cur].altstack;
-    let on = flags != SS_DISABLE && vm.cpu.gpr[29].wrapping_sub(sp) < size;
+    let on = on_sig_stack(vm.threads[cur].altstack, vm.cpu.gpr[29]);
     if oss != 0 {
         let f = if flags == SS_DISABLE {
             SS_DISABLE
@@ -318,16 +330,17 @@ fn send(vm: &mut Vm, sig: u32, target: Target) -> Result<Ret, VmError> {
     } else {
         SI_TKILL
     };
+    // A second instance while one is pending merges into it (the first one's si_code).
     match (target, taker) {
         (_, Some(i)) => {
-            vm.threads[i].pending.insert(sig, code);
+            vm.threads[i].pending.entry(sig).or_insert(code);
             vm.interrupt_wait(i);
         }
         (Target::Thread(i), None) => {
-            vm.threads[i].pending.insert(sig, code);
+            vm.threads[i].pending.entry(sig).or_insert(code);
         }
         (Target::Process, None) => {
-            vm.kernel.pending.insert(sig, code);
+            vm.kernel.pending.entry(sig).or_insert(code);
         }
     }
     vm.sig_check = true;
@@ -344,10 +357,11 @@ fn signal_arg(sig: u32) -> Result<Option<u32>, u32> {
     }
 }
 
-/// `kill(pid, sig)`: only this process exists.
+/// `kill(pid, sig)`: only this process exists; `-1` (every process but the caller's)
+/// reaches none.
 pub fn kill(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     let pid = a[0] as i32;
-    if pid != crate::vm::PID as i32 && pid != 0 && pid != -1 {
+    if pid != crate::vm::PID as i32 && pid != 0 {
         return ret(Err(ESRCH));
     }
     match signal_arg(a[1]) {
@@ -386,6 +400,17 @@ pub fn tgkill(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
         return ret(Err(ESRCH));
     }
     send_to_thread(vm, a[1], a[2])
+}
+
+/// What [`Vm::deliver_pending`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    /// Nothing to deliver (or a fatal default action ended the process).
+    Nothing,
+    /// One signal delivered or discarded; more may follow before the thread runs.
+    One,
+    /// The thread stands in a delay slot: try again after one instruction.
+    Deferred,
 }
 
 /// The `siginfo` fields after `si_signo`: `si_code`, then the two union words (the
@@ -459,19 +484,18 @@ impl Vm {
         t.state = State::Runnable;
     }
 
-    /// Delivers what is pending for the running thread at its delivery point, before its
-    /// next instruction. Returns false when it must wait one instruction (the thread is in
-    /// a delay slot, whose branch Linux would have to replay).
-    pub(crate) fn deliver_pending<T: Tracer>(&mut self, t: &mut T) -> Result<bool, VmError> {
+    /// Delivers the next signal pending for the running thread at its delivery point,
+    /// before its next instruction.
+    pub(crate) fn deliver_pending<T: Tracer>(&mut self, t: &mut T) -> Result<Delivery, VmError> {
         let cur = self.current;
         if self.threads[cur].state != State::Running {
-            return Ok(true);
+            return Ok(Delivery::Nothing);
         }
         let Some((sig, own)) = self.next_signal(cur) else {
-            return Ok(true);
+            return Ok(Delivery::Nothing);
         };
         if self.cpu.next_pc != self.cpu.pc.wrapping_add(4) {
-            return Ok(false);
+            return Ok(Delivery::Deferred);
         }
         let code = if own {
             self.threads[cur].pending.remove(&sig)
@@ -487,7 +511,7 @@ impl Vm {
                     code: 128 + sig as i32,
                     signal: Some(sig),
                 });
-                return Ok(true);
+                return Ok(Delivery::Nothing);
             }
             SIG_DFL => {}
             _ => {
@@ -507,9 +531,7 @@ impl Vm {
                 }
             }
         }
-        // More may be pending: the next one goes on top, before the handler runs.
-        self.sig_check = true;
-        Ok(true)
+        Ok(Delivery::One)
     }
 
     /// Delivers the signal for a fault to the guest's handler. Returns false when the
@@ -570,8 +592,12 @@ impl Vm {
         let rt = act.flags & SA_SIGINFO != 0;
         let (ss_sp, ss_size, ss_flags) = self.threads[cur].altstack;
         let mut sp = self.cpu.gpr[29].wrapping_sub(32);
-        let on_alt = ss_flags != SS_DISABLE && self.cpu.gpr[29].wrapping_sub(ss_sp) < ss_size;
-        if act.flags & SA_ONSTACK != 0 && ss_flags != SS_DISABLE && !on_alt {
+        // Linux's get_sigframe asks about sp - 32; the saved uc_stack about sp.
+        let on_alt = on_sig_stack(self.threads[cur].altstack, self.cpu.gpr[29]);
+        if act.flags & SA_ONSTACK != 0
+            && ss_flags != SS_DISABLE
+            && !on_sig_stack(self.threads[cur].altstack, sp)
+        {
             sp = ss_sp.wrapping_add(ss_size);
         }
         let size = if rt { FRAME_SIZE } else { LEGACY_FRAME_SIZE };
@@ -620,7 +646,8 @@ impl Vm {
         }
         let mask = th.sigmask;
         if act.flags & SA_RESETHAND != 0 {
-            self.kernel.sigactions[sig as usize] = SigAction::default();
+            // Linux resets only the handler, keeping flags and mask.
+            self.kernel.sigactions[sig as usize].handler = SIG_DFL;
         }
         let (a1, a2) = if rt {
             (frame + FRAME_INFO, frame + FRAME_UC)
@@ -724,6 +751,21 @@ impl Vm {
         }
         let cur = self.current;
         self.set_mask(cur, mask);
+        if !legacy {
+            // restore_altstack: the handler may have changed uc_stack; like sigaltstack it
+            // takes effect only off the alternate stack and with sane values.
+            let st = FRAME_UC + UC_STACK;
+            let (nsp, nsize, nflags) = (rd(st), rd(st + 4), rd(st + 8) & SS_DISABLE);
+            let t = &mut self.threads[cur];
+            let valid = nflags == SS_DISABLE || nsize >= 2048;
+            if valid && !on_sig_stack(t.altstack, frame) {
+                t.altstack = if nflags == SS_DISABLE {
+                    (0, 0, SS_DISABLE)
+                } else {
+                    (nsp, nsize, 0)
+                };
+            }
+        }
         let c = &mut self.cpu;
         c.gpr = gpr;
         c.hi = hi;
@@ -827,6 +869,14 @@ mod tests {
                 false,
             ),
             ("SIGKILL", SIGKILL, SIG_DFL, Ret::NoReturn, Some(137), false),
+            (
+                "SIGPWR terminates by default",
+                19,
+                SIG_DFL,
+                Ret::NoReturn,
+                Some(147),
+                false,
+            ),
         ];
         for &(name, sig, h, want, exit, pending) in cases {
             for (number, pre) in [
@@ -907,7 +957,7 @@ mod tests {
         vm.sig_check = false;
         vm.set_mask(0, [0; 4]);
         assert!(vm.sig_check, "unblocking asks for a delivery check");
-        assert!(vm.deliver_pending(&mut NoTracer).unwrap());
+        assert_eq!(vm.deliver_pending(&mut NoTracer).unwrap(), Delivery::One);
         assert_eq!(vm.cpu.pc, HANDLER);
         assert!(vm.kernel.pending.is_empty());
     }
@@ -927,10 +977,13 @@ mod tests {
             .unwrap();
         }
         // Blocked: nothing to deliver yet.
-        assert!(vm.deliver_pending(&mut NoTracer).unwrap());
+        assert_eq!(
+            vm.deliver_pending(&mut NoTracer).unwrap(),
+            Delivery::Nothing
+        );
         assert_eq!((vm.cpu.pc, vm.stats.signals_delivered), (BASE, 0));
         vm.set_mask(0, [0; 4]);
-        assert!(vm.deliver_pending(&mut NoTracer).unwrap());
+        assert_eq!(vm.deliver_pending(&mut NoTracer).unwrap(), Delivery::One);
         assert_eq!(vm.stats.signals_delivered, 1);
         // The handler blocks its own signal (no SA_NODEFER), and no second instance waits.
         assert!(blocks(&vm.threads[0].sigmask, SIGUSR1));
@@ -986,7 +1039,11 @@ mod tests {
             )
             .unwrap();
             let mut rec = Recorder::default();
-            assert!(vm.deliver_pending(&mut rec).unwrap(), "{name}");
+            assert_eq!(
+                vm.deliver_pending(&mut rec).unwrap(),
+                Delivery::One,
+                "{name}"
+            );
             let ev = &rec.signals[0];
             let rt = flags & SA_SIGINFO != 0;
             let frame = vm.cpu.gpr[29];
@@ -1037,6 +1094,25 @@ mod tests {
                 ev.frame,
                 "{name}"
             );
+            // Literal o32 offsets, not the constants the code uses: sc_pc, $a0 in sc_regs,
+            // sc_mdhi, and the mask.
+            let (sc, mask) = if rt { (176, 768) } else { (24, 616) };
+            let word = |vm: &mut Vm, off: u32| vm.user_u32(frame + off).unwrap();
+            assert_eq!(word(&mut vm, sc + 8 + 4), BASE, "{name}: sc_pc");
+            assert_eq!(
+                word(&mut vm, sc + 16 + 8 * 4 + 4),
+                before.gpr[4],
+                "{name}: $a0"
+            );
+            assert_eq!(word(&mut vm, sc + 552 + 4), 0x1111, "{name}: sc_mdhi");
+            assert_eq!(word(&mut vm, mask), 0, "{name}: the mask before");
+            if rt {
+                assert_eq!(
+                    word(&mut vm, 152 + 8),
+                    if alt { DATA } else { 0 },
+                    "{name}: uc_stack"
+                );
+            }
             // The handler clobbers registers, then returns through its trampoline.
             for r in 1..32 {
                 vm.cpu.gpr[r] ^= 0xdead;
@@ -1120,8 +1196,9 @@ mod tests {
                 deadline: deadline.map(|d| d + 1_000),
             };
             t.syscall_resume = (BASE, BASE + 4);
-            t.cpu.pc = BASE + 4;
+            (t.cpu.pc, t.cpu.next_pc) = (BASE + 4, BASE + 0x40);
             t.cpu.gpr[2] = 4238;
+            t.cpu.gpr[7] = 0x5555;
             if let Wait::Futex(addr) = wait {
                 vm.kernel.futexes.entry(addr).or_default().push_back(1001);
             }
@@ -1170,6 +1247,97 @@ mod tests {
     }
 
     #[test]
+    fn every_pending_signal_is_delivered_before_the_thread_runs_on() {
+        // Two handlers with empty sa_mask, a default-ignored signal between them: all are
+        // taken at one delivery point, lowest first, the later frame on top.
+        let mut vm = vm();
+        handle(&mut vm, SIGUSR1, SA_SIGINFO);
+        handle(&mut vm, 22, SA_SIGINFO); // SIGIO
+        vm.threads[0].sigmask = [0xffff_ffff; 4];
+        for sig in [22, SIGCHLD, SIGUSR1] {
+            call(
+                &mut vm,
+                TGKILL,
+                [crate::vm::PID, crate::vm::PID, sig, 0, 0, 0],
+            )
+            .unwrap();
+        }
+        vm.set_mask(0, [0; 4]);
+        let mut rec = Recorder::default();
+        assert_eq!(vm.check_signals(1000, &mut rec).unwrap(), 1000);
+        let got: Vec<u32> = rec.signals.iter().map(|e| e.signal).collect();
+        assert_eq!(got, [SIGUSR1, 22]);
+        assert!(rec.signals[1].frame_addr < rec.signals[0].frame_addr);
+        assert!(vm.threads[0].pending.is_empty() && !vm.sig_check);
+    }
+
+    #[test]
+    fn a_thread_that_would_block_with_a_signal_to_take_is_interrupted_at_once() {
+        let mut vm = vm_with_threads(1);
+        handle(&mut vm, SIGUSR1, SA_SIGINFO);
+        vm.threads[0].pending.insert(SIGUSR1, SI_TKILL);
+        // nanosleep: EINTR at once, and the thread keeps the CPU.
+        vm.user_write(DATA, &[0, 0, 0, 1, 0, 0, 0, 0]).unwrap();
+        assert_eq!(
+            call(&mut vm, 4166, [DATA, 0, 0, 0, 0, 0]).unwrap(),
+            Ret::Blocked
+        );
+        assert_eq!((vm.current, vm.threads[0].state), (0, State::Running));
+        assert_eq!((vm.cpu.gpr[2], vm.cpu.gpr[7]), (EINTR, 1));
+        assert!(vm.sig_check);
+        // A restarted futex in a delay slot would loop: it gets EINTR instead.
+        vm.kernel.sigactions[SIGUSR1 as usize].flags |= SA_RESTART;
+        vm.threads[0].syscall_resume = (BASE + 8, BASE + 0x80);
+        assert_eq!(
+            call(&mut vm, 4238, [DATA + 0x100, 0, 0, 0, 0, 0]).unwrap(),
+            Ret::Blocked
+        );
+        assert_eq!(
+            (vm.cpu.gpr[2], vm.threads[0].state),
+            (EINTR, State::Running)
+        );
+        assert!(vm.kernel.futexes.is_empty());
+    }
+
+    #[test]
+    fn actions_keep_linux_s_details() {
+        let mut vm = vm();
+        // sa_mask never holds SIGKILL or SIGSTOP.
+        let act: Vec<u8> = [
+            SA_SIGINFO | SA_RESETHAND,
+            HANDLER,
+            u32::MAX,
+            u32::MAX,
+            u32::MAX,
+            u32::MAX,
+        ]
+        .iter()
+        .flat_map(|w| w.to_be_bytes())
+        .collect();
+        vm.user_write(DATA, &act).unwrap();
+        assert_eq!(
+            call(&mut vm, 4194, [SIGUSR1, DATA, 0, 16, 0, 0]).unwrap(),
+            Ret::Ok(0)
+        );
+        let m = vm.kernel.sigactions[SIGUSR1 as usize].mask;
+        assert!(!blocks(&m, SIGKILL) && !blocks(&m, SIGSTOP) && blocks(&m, SIGUSR2));
+        // SA_RESETHAND resets the handler only; a second send keeps the first si_code.
+        call(
+            &mut vm,
+            TGKILL,
+            [crate::vm::PID, crate::vm::PID, SIGUSR1, 0, 0, 0],
+        )
+        .unwrap();
+        vm.threads[0].sigmask = mask_of(SIGUSR1);
+        call(&mut vm, KILL, [crate::vm::PID, SIGUSR1, 0, 0, 0, 0]).unwrap();
+        assert_eq!(vm.threads[0].pending[&SIGUSR1], SI_TKILL);
+        vm.set_mask(0, [0; 4]);
+        assert_eq!(vm.deliver_pending(&mut NoTracer).unwrap(), Delivery::One);
+        let a = vm.kernel.sigactions[SIGUSR1 as usize];
+        assert_eq!((a.handler, a.flags), (SIG_DFL, SA_SIGINFO | SA_RESETHAND));
+    }
+
+    #[test]
     fn delivery_waits_for_a_delay_slot_to_finish() {
         let mut vm = vm();
         handle(&mut vm, SIGUSR1, SA_SIGINFO);
@@ -1181,10 +1349,13 @@ mod tests {
         .unwrap();
         // In a delay slot: the next PC is a branch target, not pc + 4.
         (vm.cpu.pc, vm.cpu.next_pc) = (BASE + 8, BASE);
-        assert!(!vm.deliver_pending(&mut NoTracer).unwrap());
+        assert_eq!(
+            vm.deliver_pending(&mut NoTracer).unwrap(),
+            Delivery::Deferred
+        );
         assert_eq!(vm.cpu.pc, BASE + 8);
         (vm.cpu.pc, vm.cpu.next_pc) = (BASE, BASE + 4);
-        assert!(vm.deliver_pending(&mut NoTracer).unwrap());
+        assert_eq!(vm.deliver_pending(&mut NoTracer).unwrap(), Delivery::One);
         assert_eq!(vm.cpu.pc, HANDLER);
         // The saved PC is where the thread goes on after the handler.
         let sc = vm.cpu.gpr[29] + FRAME_UC + UC_MCONTEXT;

@@ -293,14 +293,25 @@ impl Vm {
     /// that the interpreter loop is the same as with no signals at all.
     #[cold]
     #[inline(never)]
-    fn check_signals<T: Tracer>(&mut self, limit: u64, t: &mut T) -> Result<u64, VmError> {
+    pub(crate) fn check_signals<T: Tracer>(
+        &mut self,
+        limit: u64,
+        t: &mut T,
+    ) -> Result<u64, VmError> {
+        use crate::syscalls::signal::Delivery;
         self.sig_check = false;
-        if self.deliver_pending(t)? {
-            return Ok(limit);
+        // Every pending signal, each frame on top of the last, before the thread runs on.
+        loop {
+            match self.deliver_pending(t)? {
+                Delivery::One if self.exit.is_none() => {}
+                Delivery::One | Delivery::Nothing => return Ok(limit),
+                Delivery::Deferred => {
+                    // In a delay slot: one instruction, then try again.
+                    self.sig_check = true;
+                    return Ok(limit.min(self.cycles + 1));
+                }
+            }
         }
-        // In a delay slot: one instruction, then try again.
-        self.sig_check = true;
-        Ok(limit.min(self.cycles + 1))
     }
 
     /// Runs to completion without tracing.

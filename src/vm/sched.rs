@@ -112,10 +112,22 @@ impl Vm {
         deadline: Option<u64>,
     ) -> Result<(), VmError> {
         self.wait_seq += 1;
-        let t = &mut self.threads[self.current];
+        let cur = self.current;
+        let t = &mut self.threads[cur];
         t.cpu = self.cpu.clone();
         t.state = State::Blocked { wait, deadline };
         t.wait_seq = self.wait_seq;
+        if !t.pending.is_empty() || !self.kernel.pending.is_empty() {
+            // Linux checks for a signal before it sleeps: with one to take, the call is
+            // interrupted (or restarted) at once and the thread runs on.
+            self.interrupt_wait(cur);
+            if self.threads[cur].state == State::Runnable {
+                self.cpu = self.threads[cur].cpu.clone();
+                self.threads[cur].state = State::Running;
+                self.sig_check = true;
+                return Ok(());
+            }
+        }
         self.schedule()
     }
 
