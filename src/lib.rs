@@ -9,10 +9,12 @@
 //! - [`syscalls`]: the Linux o32 system-call layer the guest talks to.
 //! - [`ocp`]: the Optimistic Challenge Process: a circuit's claim secured by pre-signed Bitcoin transactions.
 
+pub mod asm;
 pub mod elf;
 pub mod exit;
 pub mod gobuild;
 pub mod ocp;
+pub mod prover;
 pub mod scaffold;
 pub mod syscalls;
 pub mod vm;

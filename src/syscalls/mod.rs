@@ -394,6 +394,9 @@ impl Vm {
         *self.stats.syscalls.entry(entry.name).or_default() += 1;
         let r = (entry.handler)(self, &args)?;
         set_result(&mut self.cpu, r);
+        if T::ENABLED && self.current == cur && self.exit.is_none() {
+            t.syscall_done(&self.cpu);
+        }
         if r == Ret::Yield {
             self.schedule()?;
         }

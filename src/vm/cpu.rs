@@ -64,17 +64,23 @@ impl Vm {
                 _ => return Some(Exception::Fetch(pc)),
             };
             if T::ENABLED {
-                t.step(&StepEvent {
-                    cycle: self.cycles,
-                    tid: self.current_tid(),
-                    pc,
-                    next_pc: self.cpu.next_pc,
-                    word: ins.word,
-                });
+                t.step(
+                    &StepEvent {
+                        cycle: self.cycles,
+                        tid: self.current_tid(),
+                        pc,
+                        next_pc: self.cpu.next_pc,
+                        word: ins.word,
+                    },
+                    &self.cpu,
+                );
             }
             self.cycles += 1;
             if let Err(e) = self.exec(ins, t) {
                 return Some(e);
+            }
+            if T::ENABLED {
+                t.retired(&self.cpu);
             }
         }
         None

@@ -83,11 +83,57 @@ pub fn load(
     }
 
     mem.map(STACK_TOP - STACK_SIZE, STACK_SIZE, PROT_READ | PROT_WRITE);
+    let stack = initial_stack(&AuxFacts::of(program), argv, envp)?;
+    mem.write_bytes(stack.sp, &stack.bytes)
+        .map_err(|f| format!("stack overflow while building the initial stack: {f:?}"))?;
+    let sp = stack.sp;
+    Ok(Image { sp, brk })
+}
+
+/// What the initial stack's auxiliary vector says about the program, besides constants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuxFacts {
+    pub entry: u32,
+    /// `AT_PHDR` (0 when the program headers are not loaded).
+    pub phdr: u32,
+    pub phent: u32,
+    pub phnum: u32,
+}
+
+impl AuxFacts {
+    pub fn of(program: &Program) -> AuxFacts {
+        AuxFacts {
+            entry: program.entry,
+            phdr: program.phdr_vaddr.unwrap_or(0),
+            phent: program.phentsize as u32,
+            phnum: program.phnum as u32,
+        }
+    }
+}
+
+/// The initial stack: `bytes` are its contents from `sp` up to [`STACK_TOP`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InitialStack {
+    pub sp: u32,
+    pub bytes: Vec<u8>,
+}
+
+/// Lays out the initial stack for `argv` and `envp`; a pure function of its arguments, so
+/// that a verifier rebuilds exactly what the VM starts with.
+pub fn initial_stack(
+    facts: &AuxFacts,
+    argv: &[String],
+    envp: &[String],
+) -> Result<InitialStack, String> {
+    // Built downwards from STACK_TOP: `pieces` in push order, the last one lowest.
+    let mut pieces: Vec<Vec<u8>> = Vec::new();
     let mut sp = STACK_TOP;
-    let mut push_bytes = |mem: &mut Memory, bytes: &[u8]| -> Result<u32, String> {
+    let mut push_bytes = |pieces: &mut Vec<Vec<u8>>, bytes: &[u8]| -> Result<u32, String> {
+        if (STACK_TOP - sp) as usize + bytes.len() > (STACK_SIZE / 2) as usize {
+            return Err("the arguments and environment do not fit in the stack".into());
+        }
         sp -= bytes.len() as u32;
-        mem.write_bytes(sp, bytes)
-            .map_err(|f| format!("stack overflow while building the initial stack: {f:?}"))?;
+        pieces.push(bytes.to_vec());
         Ok(sp)
     };
     // Strings: the exec file name, environment and arguments.
@@ -96,31 +142,34 @@ pub fn load(
         v.push(0);
         v
     };
-    let execfn = push_bytes(mem, &cstr(argv.first().map(String::as_str).unwrap_or("")))?;
+    let execfn = push_bytes(
+        &mut pieces,
+        &cstr(argv.first().map(String::as_str).unwrap_or("")),
+    )?;
     let mut env_ptrs = Vec::new();
     for e in envp.iter().rev() {
-        env_ptrs.push(push_bytes(mem, &cstr(e))?);
+        env_ptrs.push(push_bytes(&mut pieces, &cstr(e))?);
     }
     env_ptrs.reverse();
     let mut arg_ptrs = Vec::new();
     for a in argv.iter().rev() {
-        arg_ptrs.push(push_bytes(mem, &cstr(a))?);
+        arg_ptrs.push(push_bytes(&mut pieces, &cstr(a))?);
     }
     arg_ptrs.reverse();
-    let platform = push_bytes(mem, b"mips\0")?;
-    let random = push_bytes(mem, &AT_RANDOM_BYTES)?;
+    let platform = push_bytes(&mut pieces, b"mips\0")?;
+    let random = push_bytes(&mut pieces, &AT_RANDOM_BYTES)?;
 
     let auxv: Vec<(u32, u32)> = vec![
         (AT_HWCAP, 0),
         (AT_HWCAP2, 0),
         (AT_PAGESZ, PAGE_SIZE),
         (AT_CLKTCK, 100),
-        (AT_PHDR, program.phdr_vaddr.unwrap_or(0)),
-        (AT_PHENT, program.phentsize as u32),
-        (AT_PHNUM, program.phnum as u32),
+        (AT_PHDR, facts.phdr),
+        (AT_PHENT, facts.phent),
+        (AT_PHNUM, facts.phnum),
         (AT_BASE, 0),
         (AT_FLAGS, 0),
-        (AT_ENTRY, program.entry),
+        (AT_ENTRY, facts.entry),
         (AT_UID, 0),
         (AT_EUID, 0),
         (AT_GID, 0),
@@ -140,9 +189,13 @@ pub fn load(
         words.push(k);
         words.push(v);
     }
-    sp = (sp - 4 * words.len() as u32) & !15;
-    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_be_bytes()).collect();
-    mem.write_bytes(sp, &bytes)
-        .map_err(|f| format!("stack overflow while building the initial stack: {f:?}"))?;
-    Ok(Image { sp, brk })
+    let top = sp;
+    let sp = (top - 4 * words.len() as u32) & !15;
+    let mut bytes: Vec<u8> = words.iter().flat_map(|w| w.to_be_bytes()).collect();
+    // The alignment gap between the vector and the strings is zero.
+    bytes.resize((top - sp) as usize, 0);
+    for p in pieces.iter().rev() {
+        bytes.extend_from_slice(p);
+    }
+    Ok(InitialStack { sp, bytes })
 }

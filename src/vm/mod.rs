@@ -323,6 +323,12 @@ impl Vm {
         }
     }
 
+    /// The decoded executable range: its first address and one instruction per word
+    /// ([`Instr::NOT_EXECUTABLE`] for words outside executable segments).
+    pub fn decoded_text(&self) -> (u32, &[Instr]) {
+        (self.text_base, &self.text)
+    }
+
     /// The public output written to fd 3 so far.
     pub fn public_output(&self) -> &[u8] {
         &self.kernel.public

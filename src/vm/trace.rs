@@ -10,6 +10,8 @@
 //! ([`SignalEvent`]) and each `rt_sigreturn` ([`SigreturnEvent`]). Syscall results and
 //! memory written by other syscalls are not in it yet.
 
+use super::cpu::Cpu;
+
 /// One executed instruction, before its effects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StepEvent {
@@ -89,7 +91,15 @@ pub struct SigreturnEvent {
 pub trait Tracer {
     /// False for a tracer that ignores everything; the hooks are then compiled out.
     const ENABLED: bool = true;
-    fn step(&mut self, _ev: &StepEvent) {}
+    /// An instruction is about to execute, with the running thread's registers as they
+    /// are before it (the operands it reads).
+    fn step(&mut self, _ev: &StepEvent, _before: &Cpu) {}
+    /// The instruction of the last [`Tracer::step`] completed; `after` holds the registers
+    /// it left. Not called for one that raised an exception (a `SYSCALL` included).
+    fn retired(&mut self, _after: &Cpu) {}
+    /// The system call of the last [`Tracer::syscall`] returned to the same thread, with
+    /// its registers as the kernel left them (`$v0`, `$a3`).
+    fn syscall_done(&mut self, _after: &Cpu) {}
     fn mem(&mut self, _ev: &MemEvent) {}
     fn syscall(&mut self, _ev: &SyscallEvent) {}
     fn signal(&mut self, _ev: &SignalEvent) {}
@@ -115,7 +125,7 @@ pub struct Recorder {
 }
 
 impl Tracer for Recorder {
-    fn step(&mut self, ev: &StepEvent) {
+    fn step(&mut self, ev: &StepEvent, _before: &Cpu) {
         self.steps.push(*ev);
     }
     fn mem(&mut self, ev: &MemEvent) {

@@ -1,0 +1,226 @@
+//! The memory boundary: one row per memory word the run touches, sorted by address, with
+//! its initial value (sent into the memory argument at timestamp 0) and its final value
+//! and timestamp (taken out at the end).
+//!
+//! Addresses strictly increase, so no word is initialised twice. A word's initial value
+//! is either its ELF image value, looked up in the image table, or zero, and then the word
+//! must lie in a mapped region of the region table: `lo <= addr <= hi`. A word of the
+//! image is in no region, so it cannot be started at zero instead of its value; a word of
+//! no mapping cannot be touched at all (the VM would fault). A read-only word (code, read-
+//! only data) ends with its initial value.
+//!
+//! Differences of word addresses (below 2^29) are proved non-negative and below 2^29
+//! with a 16-bit and a 13-bit limb. A "negative" difference is at least `p - 2^29`, far
+//! outside that range.
+
+use std::borrow::{Borrow, BorrowMut};
+
+use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
+use p3_field::PrimeCharacteristicRing;
+use p3_lookup::{Count, InteractionBuilder};
+use p3_matrix::dense::RowMajorMatrix;
+
+use super::bus::{memory_receive, memory_send, range16, Expr, Word, IMAGE, REGION, SPACE_MEM};
+use super::bytes::ByteCounts;
+use super::cols::columns;
+use super::config::Val;
+use super::image::RegionChip;
+use super::record::Region;
+use super::witness::WordState;
+
+/// A 29-bit value as `lo + 2^16 hi`.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct Limbs<T> {
+    pub lo: T,
+    pub hi: T,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct BoundaryCols<T> {
+    pub is_real: T,
+    /// Word address.
+    pub addr: T,
+    pub init: Word<T>,
+    pub final_value: Word<T>,
+    pub final_ts: T,
+    /// The initial value is the image's; else zero, in the region `[lo, hi]`.
+    pub in_image: T,
+    pub writable: T,
+    pub region_lo: T,
+    pub region_hi: T,
+    /// `addr - region_lo` and `region_hi - addr`.
+    pub above_lo: Limbs<T>,
+    pub below_hi: Limbs<T>,
+    /// `addr - previous row's addr - 1` (unchecked on the first row).
+    pub gap: Limbs<T>,
+}
+columns!(BoundaryCols);
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BoundaryChip;
+
+fn limbs(v: u32, bytes: &mut ByteCounts) -> Limbs<Val> {
+    debug_assert!(v < 1 << 29);
+    let (lo, hi) = (v & 0xffff, v >> 16);
+    bytes.range16(lo);
+    bytes.range16(hi);
+    bytes.range16(hi << 3);
+    Limbs {
+        lo: Val::from_u32(lo),
+        hi: Val::from_u32(hi),
+    }
+}
+
+/// Proves `v = lo + 2^16 hi < 2^29` where `count` is 1.
+fn eval_limbs<AB: InteractionBuilder>(
+    b: &mut AB,
+    v: Expr<AB>,
+    l: &Limbs<AB::Var>,
+    count: Expr<AB>,
+) {
+    b.assert_zero(count.clone() * (v - l.lo.into() - l.hi.into() * Expr::<AB>::from_u32(1 << 16)));
+    range16(b, l.lo, count.clone());
+    range16(b, l.hi, count.clone());
+    range16(b, l.hi.into() * Expr::<AB>::from_u32(8), count);
+}
+
+impl BoundaryChip {
+    /// The trace for the touched words (sorted), with their image/region rows counted in
+    /// `image_counts` and `region_counts`.
+    pub fn generate_trace(
+        &self,
+        words: &[WordState],
+        image_row: impl Fn(u32) -> Option<(usize, bool)>,
+        regions: &RegionChip,
+        image_counts: &mut [u32],
+        region_counts: &mut [u32],
+        bytes: &mut ByteCounts,
+    ) -> Result<RowMajorMatrix<Val>, String> {
+        let height = words.len().next_power_of_two().max(4);
+        let w = BoundaryCols::<u8>::WIDTH;
+        let mut values = Val::zero_vec(height * w);
+        let mut prev: Option<u32> = None;
+        for (i, s) in words.iter().enumerate() {
+            let r: &mut BoundaryCols<Val> = values[i * w..(i + 1) * w].borrow_mut();
+            r.is_real = Val::ONE;
+            r.addr = Val::from_u32(s.addr);
+            r.init = super::word(s.init);
+            r.final_value = super::word(s.value);
+            r.final_ts = Val::from_u32(s.ts);
+            if let Some((row, writable)) = image_row(s.addr) {
+                image_counts[row] += 1;
+                r.in_image = Val::ONE;
+                r.writable = Val::from_bool(writable);
+            } else {
+                let row = regions
+                    .row_of(s.addr)
+                    .ok_or_else(|| format!("word {:#010x} is in no mapped region", s.addr * 4))?;
+                region_counts[row] += 1;
+                let Region { lo, hi, writable } = regions.regions[row];
+                r.writable = Val::from_bool(writable);
+                r.region_lo = Val::from_u32(lo);
+                r.region_hi = Val::from_u32(hi);
+                r.above_lo = limbs(s.addr - lo, bytes);
+                r.below_hi = limbs(hi - s.addr, bytes);
+            }
+            let gap = match prev {
+                Some(p) => s.addr - p - 1,
+                None => 0,
+            };
+            r.gap = limbs(gap, bytes);
+            prev = Some(s.addr);
+        }
+        Ok(RowMajorMatrix::new(values, w))
+    }
+}
+
+impl BaseAir<Val> for BoundaryChip {
+    fn width(&self) -> usize {
+        BoundaryCols::<u8>::WIDTH
+    }
+}
+
+impl<AB: InteractionBuilder<F = Val>> Air<AB> for BoundaryChip {
+    fn eval(&self, b: &mut AB) {
+        let main = b.main();
+        let l: &BoundaryCols<AB::Var> = main.current_slice().borrow();
+        let n: &BoundaryCols<AB::Var> = main.next_slice().borrow();
+        let (l, n) = (*l, *n);
+        let e = |v: AB::Var| -> Expr<AB> { v.into() };
+        let is_real = e(l.is_real);
+        b.assert_bool(l.is_real);
+        b.assert_zero(e(l.in_image) * (is_real.clone() - e(l.in_image)));
+        b.assert_zero(e(l.writable) * (is_real.clone() - e(l.writable)));
+        let zero_init = is_real.clone() - e(l.in_image);
+
+        // Into the memory argument at timestamp 0, out at the end.
+        let space = || Expr::<AB>::from_u32(SPACE_MEM);
+        memory_send(
+            b,
+            space(),
+            e(l.addr),
+            l.init.map(Into::into),
+            Expr::<AB>::ZERO,
+            is_real.clone(),
+        );
+        memory_receive(
+            b,
+            space(),
+            e(l.addr),
+            l.final_value.map(Into::into),
+            e(l.final_ts),
+            is_real.clone(),
+        );
+
+        // The initial value: the image's, or zero inside a mapped region.
+        let mut key: Vec<Expr<AB>> = vec![e(l.addr)];
+        key.extend(l.init.map(Into::into));
+        key.push(e(l.writable));
+        b.push_interaction(IMAGE, key, Count::bounded(e(l.in_image), 1));
+        b.push_interaction(
+            REGION,
+            [e(l.region_lo), e(l.region_hi), e(l.writable)],
+            Count::bounded(zero_init.clone(), 1),
+        );
+        for k in 0..4 {
+            b.assert_zero(zero_init.clone() * e(l.init[k]));
+        }
+        eval_limbs(
+            b,
+            e(l.addr) - e(l.region_lo),
+            &l.above_lo,
+            zero_init.clone(),
+        );
+        eval_limbs(b, e(l.region_hi) - e(l.addr), &l.below_hi, zero_init);
+        // On image rows the region columns are in no message and no constraint but these:
+        // kept zero. (The limbs, checked only with a zero count, are inert there.)
+        b.assert_zero(e(l.in_image) * e(l.region_lo));
+        b.assert_zero(e(l.in_image) * e(l.region_hi));
+
+        // A read-only word keeps its value.
+        for k in 0..4 {
+            b.assert_zero((is_real.clone() - e(l.writable)) * (e(l.final_value[k]) - e(l.init[k])));
+        }
+
+        // Strictly increasing addresses over the real rows; padding after them.
+        range16(b, l.gap.lo, is_real.clone());
+        range16(b, l.gap.hi, is_real.clone());
+        range16(
+            b,
+            l.gap.hi.into() * Expr::<AB>::from_u32(8),
+            is_real.clone(),
+        );
+        let mut t = b.when_transition();
+        t.assert_zero(e(n.is_real) * (Expr::<AB>::ONE - is_real.clone()));
+        t.assert_zero(
+            e(n.is_real)
+                * (e(n.addr)
+                    - e(l.addr)
+                    - Expr::<AB>::ONE
+                    - e(n.gap.lo)
+                    - e(n.gap.hi) * Expr::<AB>::from_u32(1 << 16)),
+        );
+    }
+}

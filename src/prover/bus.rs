@@ -1,0 +1,239 @@
+//! The buses that connect the chips: one name and one message layout each, defined here
+//! once.
+//!
+//! Every bus is a LogUp argument: the messages sent with positive counts and those
+//! received with negative counts must cancel over all chips. Plonky3 separates buses by
+//! name (each name gets its own offset in the fingerprint), so a message on one bus can
+//! never balance a message on another, whatever its fields; within a bus every message has
+//! the same width, so a short message cannot alias a long one.
+//!
+//! | bus | message | sent by | received by |
+//! |---|---|---|---|
+//! | `program` | `pc, op, ra, rb, rw, flags, target, imm[4], aux` | CPU (one per instruction) | program ROM (multiplicity) |
+//! | `instr` | `op, clk, thread, a[4], b[4], c[4], aux` | CPU (dispatch) | the opcode chips |
+//! | `memory` | `space, addr, value[4], ts` | every access: the old value is received, the new one sent | boundary chips: initial values sent, final values received |
+//! | `byte` | `tag, x, y, z` | any chip | the byte table (multiplicity) |
+//! | `image` | `addr, value[4], writable` | memory boundary (image words) | the ELF image table |
+//! | `region` | `lo, hi, writable` | memory boundary (zero-initialised words) | the region table |
+//!
+//! Words travel as four bytes, least significant first (`value[0]` is bits 0..8), whatever
+//! the guest's big-endian byte order in memory.
+
+use p3_air::AirBuilder;
+use p3_field::PrimeCharacteristicRing;
+use p3_lookup::{Count, InteractionBuilder};
+
+/// A 32-bit word as four bytes, least significant first.
+pub type Word<T> = [T; 4];
+
+pub const PROGRAM: &str = "program";
+pub const INSTR: &str = "instr";
+pub const MEMORY: &str = "memory";
+pub const BYTE: &str = "byte";
+pub const IMAGE: &str = "image";
+pub const REGION: &str = "region";
+
+/// The address spaces of the memory argument. Registers live apart from memory, so no
+/// load or store can reach one, and each thread has its own block of [`REG_STRIDE`].
+pub const SPACE_MEM: u32 = 0;
+pub const SPACE_REG: u32 = 1;
+/// Registers per thread in the register space: 32 GPRs, HI, LO, the LLbit, room to grow.
+pub const REG_STRIDE: u32 = 64;
+pub const REG_HI: u8 = 32;
+pub const REG_LO: u8 = 33;
+pub const REG_LLBIT: u8 = 34;
+/// Registers a thread has (the rows of the register file).
+pub const NUM_REGS: usize = 35;
+
+/// Timestamps: instruction `clk` accesses memory at `4 * (clk + 1) + slot`. Slot 0 reads
+/// `ra`, 1 reads `rb`, 2 writes `rw`, 3 is the opcode chip's own (data memory, HI/LO, the
+/// system-call registers). Timestamp 0 is the initial value and 1 the loader's writes.
+pub const TS_SLOTS: u32 = 4;
+pub const SLOT_A: u32 = 0;
+pub const SLOT_B: u32 = 1;
+pub const SLOT_C: u32 = 2;
+pub const SLOT_CHIP: u32 = 3;
+pub const TS_LOADER: u32 = 1;
+/// A timestamp difference is range-checked as 16 + 8 bits, so one shard spans fewer than
+/// `2^24 / 4` instructions.
+pub const TS_DIFF_BITS: u32 = 24;
+pub const MAX_SHARD_CYCLES: u64 = (1 << (TS_DIFF_BITS - 2)) - 2;
+
+/// The byte table's lookups (the `tag` of a `byte` message).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum ByteOp {
+    /// `z = x & y`.
+    And = 0,
+    /// `z = x | y`.
+    Or = 1,
+    /// `z = x ^ y`.
+    Xor = 2,
+    /// `x` and `y` are bytes (`z = 0`).
+    Range8x2 = 3,
+    /// `x < 2^16` (`y = z = 0`).
+    Range16 = 4,
+    /// `z = (x < y)` for bytes `x`, `y`.
+    Ltu = 5,
+    /// `y` is the top bit of byte `x` (`z = 0`).
+    Msb = 6,
+}
+
+impl ByteOp {
+    pub const ALL: [ByteOp; 7] = [
+        ByteOp::And,
+        ByteOp::Or,
+        ByteOp::Xor,
+        ByteOp::Range8x2,
+        ByteOp::Range16,
+        ByteOp::Ltu,
+        ByteOp::Msb,
+    ];
+}
+
+/// The expression type of a builder.
+pub type Expr<AB> = <AB as AirBuilder>::Expr;
+
+/// Sends a byte-table lookup with `count` (0 or 1, as the caller's AIR enforces).
+pub fn byte<AB: InteractionBuilder>(
+    b: &mut AB,
+    op: ByteOp,
+    x: impl Into<Expr<AB>>,
+    y: impl Into<Expr<AB>>,
+    z: impl Into<Expr<AB>>,
+    count: impl Into<Expr<AB>>,
+) {
+    b.push_interaction(
+        BYTE,
+        [Expr::<AB>::from_u8(op as u8), x.into(), y.into(), z.into()],
+        Count::bounded(count.into(), 1),
+    );
+}
+
+/// Checks that `x < 2^16`.
+pub fn range16<AB: InteractionBuilder>(
+    b: &mut AB,
+    x: impl Into<Expr<AB>>,
+    count: impl Into<Expr<AB>>,
+) {
+    byte(
+        b,
+        ByteOp::Range16,
+        x,
+        Expr::<AB>::ZERO,
+        Expr::<AB>::ZERO,
+        count,
+    );
+}
+
+/// Checks that `x` and `y` are bytes.
+pub fn range8x2<AB: InteractionBuilder>(
+    b: &mut AB,
+    x: impl Into<Expr<AB>>,
+    y: impl Into<Expr<AB>>,
+    count: impl Into<Expr<AB>>,
+) {
+    byte(b, ByteOp::Range8x2, x, y, Expr::<AB>::ZERO, count);
+}
+
+/// The word `w` as a field element: `w[0] + 2^8 w[1] + 2^16 w[2] + 2^24 w[3]`. Only
+/// canonical (no reduction modulo p) when the top byte is below `0x7f`.
+pub fn word_value<AB: AirBuilder>(w: &Word<impl Into<Expr<AB>> + Clone>) -> Expr<AB> {
+    let mut acc = Expr::<AB>::ZERO;
+    for (i, x) in w.iter().enumerate() {
+        acc += x.clone().into() * Expr::<AB>::from_u32(1 << (8 * i));
+    }
+    acc
+}
+
+/// A memory-argument message.
+fn memory_msg<AB: AirBuilder>(
+    space: Expr<AB>,
+    addr: Expr<AB>,
+    value: [Expr<AB>; 4],
+    ts: Expr<AB>,
+) -> [Expr<AB>; 7] {
+    let [v0, v1, v2, v3] = value;
+    [space, addr, v0, v1, v2, v3, ts]
+}
+
+/// Puts `(space, addr, value, ts)` into the memory argument (a write, or an initial value).
+pub fn memory_send<AB: InteractionBuilder>(
+    b: &mut AB,
+    space: Expr<AB>,
+    addr: Expr<AB>,
+    value: [Expr<AB>; 4],
+    ts: Expr<AB>,
+    count: Expr<AB>,
+) {
+    b.push_interaction(
+        MEMORY,
+        memory_msg::<AB>(space, addr, value, ts),
+        Count::bounded(count, 1),
+    );
+}
+
+/// Takes `(space, addr, value, ts)` out of the memory argument (the previous value of an
+/// access, or a final value).
+pub fn memory_receive<AB: InteractionBuilder>(
+    b: &mut AB,
+    space: Expr<AB>,
+    addr: Expr<AB>,
+    value: [Expr<AB>; 4],
+    ts: Expr<AB>,
+    count: Expr<AB>,
+) {
+    b.push_interaction(
+        MEMORY,
+        memory_msg::<AB>(space, addr, value, ts),
+        Count::bounded(-count, 1),
+    );
+}
+
+/// The columns of one access to the memory argument, beyond its address and values: the
+/// timestamp of the previous access and the limbs proving that it is earlier.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct AccessCols<T> {
+    /// The timestamp of the previous access to the same address.
+    pub prev_ts: T,
+    /// `ts - prev_ts - 1 = diff_lo + 2^16 diff_hi`, with `diff_lo < 2^16`, `diff_hi < 2^8`.
+    pub diff_lo: T,
+    pub diff_hi: T,
+}
+
+/// One access: the previous `(prev, prev_ts)` is taken out, `(value, ts)` is put in, and
+/// `prev_ts < ts` is proved. With `count = 0` it does nothing. For a read, pass the same
+/// value twice.
+#[allow(clippy::too_many_arguments)]
+pub fn access<AB: InteractionBuilder>(
+    b: &mut AB,
+    count: Expr<AB>,
+    space: Expr<AB>,
+    addr: Expr<AB>,
+    prev: [Expr<AB>; 4],
+    value: [Expr<AB>; 4],
+    ts: Expr<AB>,
+    cols: &AccessCols<AB::Var>,
+) where
+    AB::Var: Copy,
+{
+    let prev_ts: Expr<AB> = cols.prev_ts.into();
+    let diff_lo: Expr<AB> = cols.diff_lo.into();
+    let diff_hi: Expr<AB> = cols.diff_hi.into();
+    // Checked only where the access happens. Where it does not (count 0), the three
+    // columns appear in no constraint and in no message with a non-zero count: their
+    // values cannot affect anything, and the trace generator leaves them zero.
+    b.assert_zero(
+        count.clone()
+            * (ts.clone()
+                - prev_ts.clone()
+                - Expr::<AB>::ONE
+                - diff_lo.clone()
+                - diff_hi.clone() * Expr::<AB>::from_u32(1 << 16)),
+    );
+    range16(b, diff_lo, count.clone());
+    range8x2(b, diff_hi, Expr::<AB>::ZERO, count.clone());
+    memory_receive(b, space.clone(), addr.clone(), prev, prev_ts, count.clone());
+    memory_send(b, space, addr, value, ts, count);
+}

@@ -1,0 +1,192 @@
+//! The initial state chip: what the run starts with besides the ELF image, from public
+//! data the verifier rebuilds from `argv`.
+//!
+//! Its rows are periodic columns, fixed by the statement rather than committed by the
+//! prover: first the main thread's registers (all zero but `$sp`), each put into the
+//! memory argument at timestamp 0 and taken out at the end with its final value; then the
+//! non-zero words of the initial stack (argv, the auxiliary vector), each written by the
+//! loader at timestamp 1 over the zero that the memory boundary starts it with.
+//!
+//! Plonky3 does not put periodic columns into the transcript, so the chip's public values
+//! are a SHA-256 digest of them ([`digest`]), which is. The verifier computes both from the
+//! statement.
+
+use std::borrow::{Borrow, Cow};
+
+use p3_air::{Air, BaseAir, WindowAccess};
+use p3_field::PrimeCharacteristicRing;
+use p3_lookup::InteractionBuilder;
+use p3_matrix::dense::RowMajorMatrix;
+use sha2::{Digest, Sha256};
+
+use super::bus::{
+    memory_receive, memory_send, Expr, Word, NUM_REGS, SPACE_MEM, SPACE_REG, TS_LOADER,
+};
+use super::cols::columns;
+use super::config::Val;
+use super::record::Start;
+
+/// Public values: the digest, as sixteen 16-bit halves.
+pub const PV_COUNT: usize = 16;
+
+/// The periodic columns, in order.
+const P_IS_REG: usize = 0;
+const P_IS_STACK: usize = 1;
+const P_ADDR: usize = 2;
+const P_VALUE: usize = 3;
+const P_COUNT: usize = 7;
+
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct InitCols<T> {
+    /// Copies of the periodic columns, each constrained equal to its periodic value
+    /// (Plonky3's lookups read main columns only).
+    pub is_reg: T,
+    pub is_stack: T,
+    pub addr: T,
+    pub value: Word<T>,
+    /// A register's value and timestamp at the end of the run (zero on stack rows).
+    pub final_value: Word<T>,
+    pub final_ts: T,
+}
+columns!(InitCols);
+
+/// The initial state chip for one start.
+#[derive(Clone, Debug)]
+pub struct InitChip {
+    periodic: Vec<Vec<Val>>,
+    pub height: usize,
+}
+
+impl InitChip {
+    pub fn new(start: &Start) -> InitChip {
+        let rows = NUM_REGS + start.stack.len();
+        let height = rows.next_power_of_two().max(4);
+        let mut periodic = vec![Val::zero_vec(height); P_COUNT];
+        for (r, &v) in start.regs.iter().enumerate() {
+            periodic[P_IS_REG][r] = Val::ONE;
+            periodic[P_ADDR][r] = Val::from_u32(r as u32);
+            for (k, byte) in v.to_le_bytes().into_iter().enumerate() {
+                periodic[P_VALUE + k][r] = Val::from_u8(byte);
+            }
+        }
+        for (i, &(addr, v)) in start.stack.iter().enumerate() {
+            let r = NUM_REGS + i;
+            periodic[P_IS_STACK][r] = Val::ONE;
+            periodic[P_ADDR][r] = Val::from_u32(addr);
+            for (k, byte) in v.to_le_bytes().into_iter().enumerate() {
+                periodic[P_VALUE + k][r] = Val::from_u8(byte);
+            }
+        }
+        InitChip { periodic, height }
+    }
+
+    /// The trace: the final registers (value, timestamp), in register order.
+    pub fn generate_trace(&self, regs: &[(u32, u32)]) -> RowMajorMatrix<Val> {
+        let w = InitCols::<u8>::WIDTH;
+        let mut values = Val::zero_vec(self.height * w);
+        for r in 0..self.height {
+            let row: &mut InitCols<Val> =
+                std::borrow::BorrowMut::borrow_mut(&mut values[r * w..(r + 1) * w]);
+            row.is_reg = self.periodic[P_IS_REG][r];
+            row.is_stack = self.periodic[P_IS_STACK][r];
+            row.addr = self.periodic[P_ADDR][r];
+            row.value = std::array::from_fn(|k| self.periodic[P_VALUE + k][r]);
+            if let Some(&(v, ts)) = regs.get(r) {
+                row.final_value = super::word(v);
+                row.final_ts = Val::from_u32(ts);
+            }
+        }
+        RowMajorMatrix::new(values, w)
+    }
+}
+
+/// The digest that binds the initial state into the transcript.
+pub fn digest(start: &Start) -> Vec<Val> {
+    let mut h = Sha256::new();
+    h.update(b"zkm-init-v1");
+    for v in start.regs {
+        h.update(v.to_be_bytes());
+    }
+    h.update((start.stack.len() as u32).to_be_bytes());
+    for &(a, v) in &start.stack {
+        h.update(a.to_be_bytes());
+        h.update(v.to_be_bytes());
+    }
+    let d: [u8; 32] = h.finalize().into();
+    d.chunks(2)
+        .map(|c| Val::from_u32(u16::from_be_bytes([c[0], c[1]]) as u32))
+        .collect()
+}
+
+impl BaseAir<Val> for InitChip {
+    fn width(&self) -> usize {
+        InitCols::<u8>::WIDTH
+    }
+    fn num_public_values(&self) -> usize {
+        PV_COUNT
+    }
+    fn num_periodic_columns(&self) -> usize {
+        P_COUNT
+    }
+    fn periodic_columns(&self) -> Cow<'_, [Vec<Val>]> {
+        Cow::Borrowed(&self.periodic)
+    }
+    fn main_next_row_columns(&self) -> Vec<usize> {
+        Vec::new()
+    }
+}
+
+impl<AB: InteractionBuilder<F = Val>> Air<AB> for InitChip {
+    fn eval(&self, b: &mut AB) {
+        let main = b.main();
+        let l: &InitCols<AB::Var> = main.current_slice().borrow();
+        let l = *l;
+        let p: Vec<Expr<AB>> = b.periodic_values().iter().map(|&v| v.into()).collect();
+        let copies = [
+            l.is_reg, l.is_stack, l.addr, l.value[0], l.value[1], l.value[2], l.value[3],
+        ];
+        for (i, col) in copies.iter().enumerate() {
+            b.assert_eq(*col, p[i].clone());
+        }
+        let is_reg: Expr<AB> = l.is_reg.into();
+        let is_stack: Expr<AB> = l.is_stack.into();
+        let addr: Expr<AB> = l.addr.into();
+        let value: [Expr<AB>; 4] = l.value.map(Into::into);
+        let zero = || Expr::<AB>::ZERO;
+        let c = |n: u32| Expr::<AB>::from_u32(n);
+
+        // Registers: the initial value in at timestamp 0, the final value out.
+        memory_send(
+            b,
+            c(SPACE_REG),
+            addr.clone(),
+            value.clone(),
+            zero(),
+            is_reg.clone(),
+        );
+        memory_receive(
+            b,
+            c(SPACE_REG),
+            addr.clone(),
+            l.final_value.map(Into::into),
+            l.final_ts.into(),
+            is_reg.clone(),
+        );
+        // Off the register rows the final columns are in no message: kept zero.
+        let not_reg = Expr::<AB>::ONE - is_reg;
+        for v in l.final_value.iter().chain([&l.final_ts]) {
+            b.assert_zero(not_reg.clone() * (*v).into());
+        }
+        // The stack: the loader writes each word over its initial zero.
+        memory_receive(
+            b,
+            c(SPACE_MEM),
+            addr.clone(),
+            [zero(), zero(), zero(), zero()],
+            zero(),
+            is_stack.clone(),
+        );
+        memory_send(b, c(SPACE_MEM), addr, value, c(TS_LOADER), is_stack);
+    }
+}

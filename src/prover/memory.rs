@@ -1,0 +1,325 @@
+//! The load/store chip: `LW`, `LH`, `LHU`, `LB`, `LBU`, `SW`, `SH`, `SB`.
+//!
+//! The effective address is `a + sext(offset)`, added byte by byte; its low byte splits as
+//! `4 q + offset-in-word`, with the offset one-hot in `sel`, and its top bit must be 0
+//! (user space), so the word address `(addr - offset) / 4` is below 2^29 and exact as a
+//! field element. Alignment is constrained: a word access has offset 0, a halfword access
+//! an even one. The word is accessed once, at the chip's timestamp slot, through the
+//! memory argument: a load leaves it unchanged, a store replaces the bytes it writes.
+//!
+//! Memory is big-endian: byte offset `o` of a word is its byte `3 - o` in the
+//! least-significant-first order words travel in.
+
+use std::borrow::Borrow;
+
+use p3_air::{Air, BaseAir, WindowAccess};
+use p3_field::PrimeCharacteristicRing;
+use p3_lookup::InteractionBuilder;
+use p3_matrix::dense::RowMajorMatrix;
+
+use super::bus::{self, access, AccessCols, ByteOp, Expr, Word, SLOT_CHIP, SPACE_MEM, TS_SLOTS};
+use super::bytes::ByteCounts;
+use super::cols::columns;
+use super::config::Val;
+use super::program::Opcode;
+use super::witness::MemEvent;
+
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct MemoryCols<T> {
+    pub is_lw: T,
+    pub is_lh: T,
+    pub is_lhu: T,
+    pub is_lb: T,
+    pub is_lbu: T,
+    pub is_sw: T,
+    pub is_sh: T,
+    pub is_sb: T,
+    pub clk: T,
+    pub thread: T,
+    /// The base register.
+    pub a: Word<T>,
+    /// Register rt: the value a store writes.
+    pub b: Word<T>,
+    /// The value a load returns (0 for a store).
+    pub c: Word<T>,
+    /// The instruction's 16-bit offset, from the ROM, as two bytes and its sign.
+    pub aux: T,
+    pub off: [T; 2],
+    pub off_sign: T,
+    /// The effective address, and the carries of `a + sext(offset)`.
+    pub addr: Word<T>,
+    pub carry: Word<T>,
+    /// `addr[0] = 4 q + (sel[1] + 2 sel[2] + 3 sel[3])`.
+    pub q: T,
+    pub sel: [T; 4],
+    /// The word before and after the access.
+    pub prev: Word<T>,
+    pub new: Word<T>,
+    /// The sign bit of a signed load's value.
+    pub sign: T,
+    pub acc: AccessCols<T>,
+}
+columns!(MemoryCols);
+
+const OPS: [Opcode; 8] = [
+    Opcode::Lw,
+    Opcode::Lh,
+    Opcode::Lhu,
+    Opcode::Lb,
+    Opcode::Lbu,
+    Opcode::Sw,
+    Opcode::Sh,
+    Opcode::Sb,
+];
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MemoryChip;
+
+impl MemoryChip {
+    pub fn generate_trace(
+        &self,
+        events: &[MemEvent],
+        bytes: &mut ByteCounts,
+    ) -> RowMajorMatrix<Val> {
+        super::fill_rows::<MemoryCols<Val>, _>(events, MemoryCols::<Val>::WIDTH, bytes, fill_row)
+    }
+}
+
+fn fill_row(r: &mut MemoryCols<Val>, ev: &MemEvent, bytes: &mut ByteCounts) {
+    let i = &ev.instr;
+    let flags = [
+        &mut r.is_lw,
+        &mut r.is_lh,
+        &mut r.is_lhu,
+        &mut r.is_lb,
+        &mut r.is_lbu,
+        &mut r.is_sw,
+        &mut r.is_sh,
+        &mut r.is_sb,
+    ];
+    for (f, op) in flags.into_iter().zip(OPS) {
+        *f = Val::from_bool(i.op == op);
+    }
+    r.clk = Val::from_u32(i.clk);
+    r.a = super::word(i.a);
+    r.b = super::word(i.b);
+    r.c = super::word(i.c);
+    r.aux = Val::from_u32(i.aux);
+    let (lo, hi) = (i.aux & 0xff, i.aux >> 8);
+    r.off = [Val::from_u32(lo), Val::from_u32(hi)];
+    r.off_sign = Val::from_u32(hi >> 7);
+    bytes.range8x2(lo, hi);
+    bytes.add(ByteOp::Msb, hi, 0);
+    let offset = i.aux as u16 as i16 as i32 as u32;
+    let addr = i.a.wrapping_add(offset);
+    r.addr = super::word(addr);
+    let (ab, ob) = (i.a.to_le_bytes(), offset.to_le_bytes());
+    let mut carry = 0u32;
+    for k in 0..4 {
+        carry = (ab[k] as u32 + ob[k] as u32 + carry) >> 8;
+        r.carry[k] = Val::from_u32(carry);
+    }
+    let q = (addr & 0xff) >> 2;
+    r.q = Val::from_u32(q);
+    bytes.range8x2(q, 4 * q);
+    r.sel = std::array::from_fn(|k| Val::from_bool(addr & 3 == k as u32));
+    let ab = addr.to_le_bytes();
+    bytes.range8x2(ab[1] as u32, ab[2] as u32);
+    bytes.add(ByteOp::Msb, ab[3] as u32, 0);
+    r.prev = super::word(ev.acc.prev);
+    r.new = super::word(ev.new);
+    let signed = match i.op {
+        Opcode::Lb => Some(i.c & 0xff),
+        Opcode::Lh => Some((i.c >> 8) & 0xff),
+        _ => None,
+    };
+    if let Some(byte) = signed {
+        r.sign = Val::from_u32(byte >> 7);
+        bytes.add(ByteOp::Msb, byte, 0);
+    }
+    r.acc.prev_ts = Val::from_u32(ev.acc.prev_ts);
+    let d = ev.acc.diff();
+    r.acc.diff_lo = Val::from_u32(d & 0xffff);
+    r.acc.diff_hi = Val::from_u32(d >> 16);
+    bytes.ts_diff(d);
+}
+
+impl BaseAir<Val> for MemoryChip {
+    fn width(&self) -> usize {
+        MemoryCols::<u8>::WIDTH
+    }
+    fn main_next_row_columns(&self) -> Vec<usize> {
+        Vec::new()
+    }
+}
+
+impl<AB: InteractionBuilder<F = Val>> Air<AB> for MemoryChip {
+    fn eval(&self, b: &mut AB) {
+        let main = b.main();
+        let l: &MemoryCols<AB::Var> = main.current_slice().borrow();
+        let l = *l;
+        let flags = [
+            l.is_lw, l.is_lh, l.is_lhu, l.is_lb, l.is_lbu, l.is_sw, l.is_sh, l.is_sb,
+        ];
+        let is_real = super::assert_flags(b, &flags);
+        let e = |v: AB::Var| -> Expr<AB> { v.into() };
+        let c = |n: u32| Expr::<AB>::from_u32(n);
+        let is_load = e(l.is_lw) + e(l.is_lh) + e(l.is_lhu) + e(l.is_lb) + e(l.is_lbu);
+        let is_store = e(l.is_sw) + e(l.is_sh) + e(l.is_sb);
+        let is_half = e(l.is_lh) + e(l.is_lhu) + e(l.is_sh);
+        let is_word = e(l.is_lw) + e(l.is_sw);
+
+        // The offset: aux = off[0] + 256 off[1], sign-extended.
+        b.assert_zero(e(l.aux) - e(l.off[0]) - e(l.off[1]) * c(256));
+        bus::range8x2(b, l.off[0], l.off[1], is_real.clone());
+        bus::byte(
+            b,
+            ByteOp::Msb,
+            l.off[1],
+            l.off_sign,
+            Expr::<AB>::ZERO,
+            is_real.clone(),
+        );
+        let ext = e(l.off_sign) * c(255);
+        let off = [e(l.off[0]), e(l.off[1]), ext.clone(), ext];
+
+        // addr = a + sext(offset) modulo 2^32.
+        for k in 0..4 {
+            let carry_in = if k == 0 {
+                Expr::<AB>::ZERO
+            } else {
+                e(l.carry[k - 1])
+            };
+            b.assert_zero(
+                e(l.a[k]) + off[k].clone() + carry_in - e(l.addr[k]) - e(l.carry[k]) * c(256),
+            );
+            b.assert_bool(l.carry[k]);
+        }
+        // addr[0] = 4 q + o with q < 64 and o one-hot; addr[1..3] bytes; addr[3] < 128.
+        let mut sel_sum = Expr::<AB>::ZERO;
+        let mut o = Expr::<AB>::ZERO;
+        for (k, s) in l.sel.iter().enumerate() {
+            b.assert_bool(*s);
+            sel_sum += e(*s);
+            o += e(*s) * c(k as u32);
+        }
+        b.assert_zero(sel_sum - is_real.clone());
+        b.assert_zero(e(l.addr[0]) - e(l.q) * c(4) - o);
+        bus::range8x2(b, l.q, e(l.q) * c(4), is_real.clone());
+        bus::range8x2(b, l.addr[1], l.addr[2], is_real.clone());
+        bus::byte(
+            b,
+            ByteOp::Msb,
+            l.addr[3],
+            Expr::<AB>::ZERO,
+            Expr::<AB>::ZERO,
+            is_real.clone(),
+        );
+        // Alignment.
+        b.assert_zero(is_word * (e(l.sel[1]) + e(l.sel[2]) + e(l.sel[3])));
+        b.assert_zero(is_half * (e(l.sel[1]) + e(l.sel[3])));
+
+        // The word: one access at the chip's slot.
+        let word_addr = e(l.q)
+            + e(l.addr[1]) * c(1 << 6)
+            + e(l.addr[2]) * c(1 << 14)
+            + e(l.addr[3]) * c(1 << 22);
+        let ts = (e(l.clk) + Expr::<AB>::ONE) * c(TS_SLOTS) + c(SLOT_CHIP);
+        access(
+            b,
+            is_real.clone(),
+            c(SPACE_MEM),
+            word_addr,
+            l.prev.map(Into::into),
+            l.new.map(Into::into),
+            ts,
+            &l.acc,
+        );
+
+        // Loads leave the word as it was; stores replace the bytes they write.
+        // The byte at offset o is prev[3 - o].
+        let byte_at = |w: &Word<AB::Var>| -> Expr<AB> {
+            (0..4)
+                .map(|o| e(l.sel[o]) * e(w[3 - o]))
+                .fold(Expr::<AB>::ZERO, |x, y| x + y)
+        };
+        for k in 0..4 {
+            let (p, n) = (e(l.prev[k]), e(l.new[k]));
+            b.assert_zero(is_load.clone() * (n.clone() - p.clone()));
+            b.assert_zero(e(l.is_sw) * (n.clone() - e(l.b[k])));
+            // SB: new[k] = b[0] where 3 - k is the offset, prev[k] elsewhere.
+            b.assert_zero(
+                e(l.is_sb) * (n.clone() - p.clone() - e(l.sel[3 - k]) * (e(l.b[0]) - p.clone())),
+            );
+            // SH: offset 0 writes bytes 3, 2; offset 2 writes bytes 1, 0.
+            let (s, src) = if k >= 2 {
+                (l.sel[0], l.b[k - 2])
+            } else {
+                (l.sel[2], l.b[k])
+            };
+            b.assert_zero(e(l.is_sh) * (n - p.clone() - e(s) * (e(src) - p)));
+        }
+        // The loaded value.
+        let byte = byte_at(&l.prev);
+        // The halfword at offset 0 is (prev[3], prev[2]), at offset 2 (prev[1], prev[0]).
+        let half_hi = e(l.sel[0]) * e(l.prev[3]) + e(l.sel[2]) * e(l.prev[1]);
+        let half_lo = e(l.sel[0]) * e(l.prev[2]) + e(l.sel[2]) * e(l.prev[0]);
+        let ext = e(l.sign) * c(255);
+        for k in 0..4 {
+            let ck = e(l.c[k]);
+            b.assert_zero(e(l.is_lw) * (ck.clone() - e(l.prev[k])));
+            let byte_k = if k == 0 {
+                byte.clone()
+            } else {
+                Expr::<AB>::ZERO
+            };
+            b.assert_zero(e(l.is_lbu) * (ck.clone() - byte_k.clone()));
+            let sext_k = if k == 0 { byte.clone() } else { ext.clone() };
+            b.assert_zero(e(l.is_lb) * (ck.clone() - sext_k));
+            let half_k = match k {
+                0 => half_lo.clone(),
+                1 => half_hi.clone(),
+                _ => Expr::<AB>::ZERO,
+            };
+            b.assert_zero(e(l.is_lhu) * (ck.clone() - half_k.clone()));
+            let shalf_k = if k < 2 { half_k } else { ext.clone() };
+            b.assert_zero(e(l.is_lh) * (ck.clone() - shalf_k));
+            b.assert_zero(is_store.clone() * ck);
+        }
+        // The sign of a signed load: of c[0] for LB, of c[1] for LH.
+        let signed = e(l.is_lb) + e(l.is_lh);
+        let top = e(l.is_lb) * e(l.c[0]) + e(l.is_lh) * e(l.c[1]);
+        bus::byte(
+            b,
+            ByteOp::Msb,
+            top,
+            l.sign,
+            Expr::<AB>::ZERO,
+            signed.clone(),
+        );
+        b.assert_zero((Expr::<AB>::ONE - signed) * e(l.sign));
+
+        let op = super::op_of::<AB>(&[
+            (l.is_lw, Opcode::Lw),
+            (l.is_lh, Opcode::Lh),
+            (l.is_lhu, Opcode::Lhu),
+            (l.is_lb, Opcode::Lb),
+            (l.is_lbu, Opcode::Lbu),
+            (l.is_sw, Opcode::Sw),
+            (l.is_sh, Opcode::Sh),
+            (l.is_sb, Opcode::Sb),
+        ]);
+        super::receive_instr(
+            b,
+            op,
+            &l.clk,
+            &l.thread,
+            &l.a,
+            &l.b,
+            l.c.map(Into::into),
+            e(l.aux),
+            is_real,
+        );
+    }
+}

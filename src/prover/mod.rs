@@ -1,0 +1,538 @@
+//! The proving machine: chips, buses and the STARK that ties them together.
+//!
+//! Data flows: the VM's run ([`record::execute`]) → the chips' events
+//! ([`witness::Witness`]) → one trace per chip → a batch STARK over all of them
+//! (Plonky3's `p3-batch-stark`, with LogUp buses between chips). The statement and every
+//! constraint are described in `docs/proof-system.md`.
+//!
+//! The chips, in batch order ([`ChipKind::ALL`]):
+//! - preprocessed, part of the verifying key: [`program`] (the ROM), [`bytes`] (the byte
+//!   table), [`image`] (the ELF image and the zero regions);
+//! - per run: [`cpu`], the opcode chips ([`add_sub`], [`bitwise`], [`branch`],
+//!   [`memory`], [`syscall`]), the initial state ([`init`]) and the memory boundary
+//!   ([`boundary`]).
+
+// Constraints over the four bytes of a word read best with the byte index.
+#![allow(clippy::needless_range_loop)]
+
+pub mod add_sub;
+pub mod bitwise;
+pub mod boundary;
+pub mod branch;
+pub mod bus;
+pub mod bytes;
+pub mod check;
+pub(crate) mod cols;
+pub mod config;
+pub mod cpu;
+pub mod image;
+pub mod init;
+pub mod memory;
+pub mod program;
+pub mod record;
+pub mod syscall;
+pub mod witness;
+
+use std::collections::HashMap;
+
+use p3_air::{Air, AirBuilder, BaseAir};
+use p3_batch_stark::{
+    prove_batch, verify_batch, BatchProof, CommonData, ProverData, StarkInstance,
+};
+use p3_field::PrimeCharacteristicRing;
+use p3_lookup::{Count, InteractionBuilder};
+use p3_matrix::dense::RowMajorMatrix;
+use p3_maybe_rayon::prelude::*;
+
+use bus::{Expr, Word, INSTR};
+use bytes::ByteCounts;
+use config::{Config, Val};
+use record::{ProveError, Setup, Start};
+
+use crate::elf::Program;
+
+/// Every chip of the machine.
+#[derive(Clone, Debug)]
+pub enum Chip {
+    Program(program::ProgramChip),
+    Bytes(bytes::ByteChip),
+    Image(image::ImageChip),
+    Region(image::RegionChip),
+    Cpu(cpu::CpuChip),
+    AddSub(add_sub::AddSubChip),
+    Bitwise(bitwise::BitwiseChip),
+    Branch(branch::BranchChip),
+    Memory(memory::MemoryChip),
+    Syscall(syscall::SyscallChip),
+    Init(init::InitChip),
+    Boundary(boundary::BoundaryChip),
+}
+
+/// The chips by name, in batch order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChipKind {
+    Program,
+    Bytes,
+    Image,
+    Region,
+    Cpu,
+    AddSub,
+    Bitwise,
+    Branch,
+    Memory,
+    Syscall,
+    Init,
+    Boundary,
+}
+
+impl ChipKind {
+    pub const ALL: [ChipKind; 12] = [
+        ChipKind::Program,
+        ChipKind::Bytes,
+        ChipKind::Image,
+        ChipKind::Region,
+        ChipKind::Cpu,
+        ChipKind::AddSub,
+        ChipKind::Bitwise,
+        ChipKind::Branch,
+        ChipKind::Memory,
+        ChipKind::Syscall,
+        ChipKind::Init,
+        ChipKind::Boundary,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ChipKind::Program => "program",
+            ChipKind::Bytes => "bytes",
+            ChipKind::Image => "image",
+            ChipKind::Region => "region",
+            ChipKind::Cpu => "cpu",
+            ChipKind::AddSub => "add_sub",
+            ChipKind::Bitwise => "bitwise",
+            ChipKind::Branch => "branch",
+            ChipKind::Memory => "memory",
+            ChipKind::Syscall => "syscall",
+            ChipKind::Init => "init",
+            ChipKind::Boundary => "boundary",
+        }
+    }
+
+    /// Whether the chip's table is preprocessed (part of the verifying key).
+    pub fn preprocessed(self) -> bool {
+        matches!(
+            self,
+            ChipKind::Program | ChipKind::Bytes | ChipKind::Image | ChipKind::Region
+        )
+    }
+}
+
+macro_rules! for_each_chip {
+    ($self:expr, $c:ident => $body:expr) => {
+        match $self {
+            Chip::Program($c) => $body,
+            Chip::Bytes($c) => $body,
+            Chip::Image($c) => $body,
+            Chip::Region($c) => $body,
+            Chip::Cpu($c) => $body,
+            Chip::AddSub($c) => $body,
+            Chip::Bitwise($c) => $body,
+            Chip::Branch($c) => $body,
+            Chip::Memory($c) => $body,
+            Chip::Syscall($c) => $body,
+            Chip::Init($c) => $body,
+            Chip::Boundary($c) => $body,
+        }
+    };
+}
+
+impl Chip {
+    pub fn kind(&self) -> ChipKind {
+        match self {
+            Chip::Program(_) => ChipKind::Program,
+            Chip::Bytes(_) => ChipKind::Bytes,
+            Chip::Image(_) => ChipKind::Image,
+            Chip::Region(_) => ChipKind::Region,
+            Chip::Cpu(_) => ChipKind::Cpu,
+            Chip::AddSub(_) => ChipKind::AddSub,
+            Chip::Bitwise(_) => ChipKind::Bitwise,
+            Chip::Branch(_) => ChipKind::Branch,
+            Chip::Memory(_) => ChipKind::Memory,
+            Chip::Syscall(_) => ChipKind::Syscall,
+            Chip::Init(_) => ChipKind::Init,
+            Chip::Boundary(_) => ChipKind::Boundary,
+        }
+    }
+}
+
+impl BaseAir<Val> for Chip {
+    fn width(&self) -> usize {
+        for_each_chip!(self, c => BaseAir::<Val>::width(c))
+    }
+    fn preprocessed_trace(&self) -> Option<RowMajorMatrix<Val>> {
+        for_each_chip!(self, c => c.preprocessed_trace())
+    }
+    fn preprocessed_width(&self) -> usize {
+        for_each_chip!(self, c => c.preprocessed_width())
+    }
+    fn num_periodic_columns(&self) -> usize {
+        for_each_chip!(self, c => c.num_periodic_columns())
+    }
+    fn periodic_columns(&self) -> std::borrow::Cow<'_, [Vec<Val>]> {
+        for_each_chip!(self, c => c.periodic_columns())
+    }
+    fn main_next_row_columns(&self) -> Vec<usize> {
+        for_each_chip!(self, c => c.main_next_row_columns())
+    }
+    fn preprocessed_next_row_columns(&self) -> Vec<usize> {
+        for_each_chip!(self, c => c.preprocessed_next_row_columns())
+    }
+    fn num_public_values(&self) -> usize {
+        for_each_chip!(self, c => c.num_public_values())
+    }
+}
+
+impl<AB: InteractionBuilder<F = Val>> Air<AB> for Chip {
+    fn eval(&self, b: &mut AB) {
+        for_each_chip!(self, c => c.eval(b))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers shared by the chips.
+
+/// A word as four field bytes, least significant first.
+pub(crate) fn word(v: u32) -> [Val; 4] {
+    v.to_le_bytes().map(Val::from_u8)
+}
+
+/// Fills one row per event in parallel, with per-chunk byte counts merged into `bytes`.
+pub(crate) fn fill_rows<C, E: Sync>(
+    events: &[E],
+    width: usize,
+    bytes: &mut ByteCounts,
+    fill: fn(&mut C, &E, &mut ByteCounts),
+) -> RowMajorMatrix<Val>
+where
+    [Val]: std::borrow::BorrowMut<C>,
+{
+    let height = events.len().next_power_of_two().max(4);
+    let mut values = Val::zero_vec(height * width);
+    let chunk = 1 << 12;
+    let counts: Vec<ByteCounts> = values[..events.len() * width]
+        .par_chunks_mut(chunk * width)
+        .zip(events.par_chunks(chunk))
+        .map(|(rows, evs)| {
+            let mut bc = ByteCounts::default();
+            for (row, ev) in rows.chunks_mut(width).zip(evs) {
+                fill(std::borrow::BorrowMut::borrow_mut(row), ev, &mut bc);
+            }
+            bc
+        })
+        .collect();
+    for c in &counts {
+        bytes.merge(c);
+    }
+    RowMajorMatrix::new(values, width)
+}
+
+/// Asserts that each selector is boolean and that at most one is set; returns their sum,
+/// the row's `is_real`. Padding rows (all selectors zero) then send nothing.
+pub(crate) fn assert_flags<AB: AirBuilder>(b: &mut AB, flags: &[AB::Var]) -> Expr<AB> {
+    let mut sum = Expr::<AB>::ZERO;
+    for &f in flags {
+        b.assert_bool(f);
+        sum += f.into();
+    }
+    b.assert_bool(sum.clone());
+    sum
+}
+
+/// `Σ flag · opcode`: the opcode of the row's selected operation.
+pub(crate) fn op_of<AB: AirBuilder>(ops: &[(AB::Var, program::Opcode)]) -> Expr<AB> {
+    ops.iter().fold(Expr::<AB>::ZERO, |acc, &(f, op)| {
+        acc + f.into() * Expr::<AB>::from_u8(op as u8)
+    })
+}
+
+/// Receives the CPU's `instr` message.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn receive_instr<AB: InteractionBuilder>(
+    b: &mut AB,
+    op: Expr<AB>,
+    clk: &AB::Var,
+    thread: &AB::Var,
+    a: &Word<AB::Var>,
+    bw: &Word<AB::Var>,
+    c: [Expr<AB>; 4],
+    aux: Expr<AB>,
+    count: Expr<AB>,
+) {
+    receive_instr_exprs(
+        b,
+        op,
+        (*clk).into(),
+        (*thread).into(),
+        a.map(Into::into),
+        bw.map(Into::into),
+        c,
+        aux,
+        count,
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn receive_instr_exprs<AB: InteractionBuilder>(
+    b: &mut AB,
+    op: Expr<AB>,
+    clk: Expr<AB>,
+    thread: Expr<AB>,
+    a: [Expr<AB>; 4],
+    bw: [Expr<AB>; 4],
+    c: [Expr<AB>; 4],
+    aux: Expr<AB>,
+    count: Expr<AB>,
+) {
+    let mut msg = vec![op, clk, thread];
+    msg.extend(a);
+    msg.extend(bw);
+    msg.extend(c);
+    msg.push(aux);
+    b.push_interaction(INSTR, msg, Count::bounded(-count, 1));
+}
+
+// ---------------------------------------------------------------------------------------
+// The machine.
+
+/// What a proof states: the program (by its verifying key), argv, the public output,
+/// the exit status and the number of instructions.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Statement {
+    pub argv: Vec<String>,
+    pub output: Vec<u8>,
+    pub exit_code: u32,
+    pub cycles: u64,
+}
+
+/// The machine for one ELF: its setup and preprocessed chips.
+#[derive(Clone, Debug)]
+pub struct Machine {
+    pub setup: Setup,
+    pub program: program::ProgramChip,
+    pub image: image::ImageChip,
+    pub regions: image::RegionChip,
+}
+
+/// The chips, traces and public values of one run, in batch order.
+pub struct Instances {
+    pub airs: Vec<Chip>,
+    pub traces: Vec<RowMajorMatrix<Val>>,
+    pub public_values: Vec<Vec<Val>>,
+}
+
+impl Instances {
+    /// Checks every constraint and bus directly (see [`check`]).
+    pub fn check(&self) -> Result<(), check::CheckError> {
+        let insts: Vec<check::CheckInstance<'_, Chip>> = self
+            .airs
+            .iter()
+            .zip(&self.traces)
+            .zip(&self.public_values)
+            .map(|((air, main), pv)| check::CheckInstance {
+                name: air.kind().name().to_string(),
+                air,
+                main,
+                public_values: pv,
+            })
+            .collect();
+        check::check(&insts)
+    }
+
+    /// The trace of `kind`, to corrupt in tests.
+    pub fn trace_mut(&mut self, kind: ChipKind) -> &mut RowMajorMatrix<Val> {
+        let i = ChipKind::ALL.iter().position(|&k| k == kind).unwrap_or(0);
+        &mut self.traces[i]
+    }
+}
+
+/// The public values of each chip for `statement`, in batch order.
+pub fn public_values(machine: &Machine, statement: &Statement, start: &Start) -> Vec<Vec<Val>> {
+    ChipKind::ALL
+        .iter()
+        .map(|k| match k {
+            ChipKind::Cpu => {
+                let mut v = vec![Val::ZERO; cpu::pv::COUNT];
+                v[cpu::pv::PC] = Val::from_u32(machine.setup.facts.entry);
+                v[cpu::pv::NEXT_PC] = Val::from_u32(machine.setup.facts.entry.wrapping_add(4));
+                v[cpu::pv::CLK] = Val::ZERO;
+                v[cpu::pv::CYCLES] = Val::from_u64(statement.cycles);
+                v
+            }
+            ChipKind::Syscall => vec![Val::from_u32(statement.exit_code)],
+            ChipKind::Init => init::digest(start),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+impl Machine {
+    /// Derives the machine for `program` from the VM's loaded image of it.
+    pub fn new(program: &Program) -> Result<Machine, ProveError> {
+        let setup = Setup::new(program)?;
+        Ok(Machine {
+            program: program::ProgramChip::new(setup.rom.clone()),
+            image: image::ImageChip::new(setup.image.clone()),
+            regions: image::RegionChip::new(setup.regions.clone()),
+            setup,
+        })
+    }
+
+    /// Runs `program` and builds every chip's trace.
+    pub fn trace(
+        &self,
+        program: &Program,
+        argv: &[String],
+        input: Vec<u8>,
+        max_cycles: u64,
+    ) -> Result<(Statement, Instances), ProveError> {
+        let record = record::execute(program, &self.setup, argv, input, max_cycles)?;
+        if record.steps.len() as u64 > bus::MAX_SHARD_CYCLES {
+            return Err(ProveError::TooLong {
+                cycles: record.steps.len() as u64,
+                max: bus::MAX_SHARD_CYCLES,
+            });
+        }
+        let start = Start::new(&self.setup.facts, argv).map_err(ProveError::Image)?;
+        let image: HashMap<u32, u32> = self.setup.image.iter().map(|w| (w.addr, w.value)).collect();
+        let stack: HashMap<u32, u32> = start.stack.iter().copied().collect();
+        let w = witness::Witness::new(&record, &self.setup, &start, &image, &stack)?;
+        let statement = Statement {
+            argv: argv.to_vec(),
+            output: record.output.clone(),
+            exit_code: w.exit_code,
+            cycles: w.cycles,
+        };
+        let instances = self.traces_from(&w, &start, &statement)?;
+        Ok((statement, instances))
+    }
+
+    fn traces_from(
+        &self,
+        w: &witness::Witness,
+        start: &Start,
+        statement: &Statement,
+    ) -> Result<Instances, ProveError> {
+        let mut bytes = ByteCounts::default();
+        let cpu_height = w.cpu.len().next_power_of_two().max(4);
+        let cpu = cpu::CpuChip.generate_trace(&w.cpu, cpu_height, &mut bytes);
+        let add_sub = add_sub::AddSubChip.generate_trace(&w.add_sub, &mut bytes);
+        let bitwise = bitwise::BitwiseChip.generate_trace(&w.bitwise, &mut bytes);
+        let branch = branch::BranchChip.generate_trace(&w.branch, &mut bytes);
+        let memory = memory::MemoryChip.generate_trace(&w.memory, &mut bytes);
+        let syscall = syscall::SyscallChip.generate_trace(&w.syscall, &mut bytes);
+        let init_chip = init::InitChip::new(start);
+        let init = init_chip.generate_trace(&w.regs);
+        let image_index: HashMap<u32, (usize, bool)> = self
+            .setup
+            .image
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.addr, (i, w.writable)))
+            .collect();
+        let mut image_counts = vec![0u32; self.setup.image.len()];
+        let mut region_counts = vec![0u32; self.setup.regions.len()];
+        let boundary = boundary::BoundaryChip
+            .generate_trace(
+                &w.words,
+                |a| image_index.get(&a).copied(),
+                &self.regions,
+                &mut image_counts,
+                &mut region_counts,
+                &mut bytes,
+            )
+            .map_err(ProveError::Image)?;
+        let program = self.program.generate_trace(&w.rom_counts);
+        let image = image::mult_trace(&image_counts, self.image.height);
+        let region = image::mult_trace(&region_counts, self.regions.height);
+        let bytes_trace = bytes::ByteChip.generate_trace(&bytes);
+        let airs = self.airs(init_chip);
+        let traces = vec![
+            program,
+            bytes_trace,
+            image,
+            region,
+            cpu,
+            add_sub,
+            bitwise,
+            branch,
+            memory,
+            syscall,
+            init,
+            boundary,
+        ];
+        Ok(Instances {
+            airs,
+            traces,
+            public_values: public_values(self, statement, start),
+        })
+    }
+
+    /// The chips in batch order.
+    pub fn airs(&self, init: init::InitChip) -> Vec<Chip> {
+        vec![
+            Chip::Program(self.program.clone()),
+            Chip::Bytes(bytes::ByteChip),
+            Chip::Image(self.image.clone()),
+            Chip::Region(self.regions.clone()),
+            Chip::Cpu(cpu::CpuChip),
+            Chip::AddSub(add_sub::AddSubChip),
+            Chip::Bitwise(bitwise::BitwiseChip),
+            Chip::Branch(branch::BranchChip),
+            Chip::Memory(memory::MemoryChip),
+            Chip::Syscall(syscall::SyscallChip),
+            Chip::Init(init),
+            Chip::Boundary(boundary::BoundaryChip),
+        ]
+    }
+}
+
+/// Proves `instances`.
+pub fn prove(instances: &Instances) -> Result<BatchProof<Config>, String> {
+    let config = config::config();
+    let stark: Vec<StarkInstance<'_, Config, Chip>> = instances
+        .airs
+        .iter()
+        .zip(&instances.traces)
+        .zip(&instances.public_values)
+        .map(|((air, trace), pv)| StarkInstance {
+            air,
+            trace,
+            public_values: pv.clone(),
+        })
+        .collect();
+    let data = ProverData::from_instances(&config, &stark).map_err(|e| format!("setup: {e:?}"))?;
+    prove_batch(&config, &stark, &data).map_err(|e| format!("proving: {e:?}"))
+}
+
+/// The verifier's common data for `airs` at the heights `degree_bits` (log2, as in the
+/// proof): the preprocessed commitment and the lookup layout.
+pub fn common_data(airs: &[Chip], degree_bits: &[usize]) -> Result<CommonData<Config>, String> {
+    let config = config::config();
+    let data = ProverData::from_airs_and_degrees(&config, airs, degree_bits)
+        .map_err(|e| format!("setup: {e:?}"))?;
+    Ok(data.common)
+}
+
+/// Verifies `proof` for `airs` and `public_values`.
+pub fn verify(
+    airs: &[Chip],
+    proof: &BatchProof<Config>,
+    public_values: &[Vec<Val>],
+    common: &CommonData<Config>,
+) -> Result<(), String> {
+    let config = config::config();
+    verify_batch(&config, airs, proof, public_values, common).map_err(|e| format!("{e:?}"))
+}
+
+#[cfg(test)]
+mod tests;

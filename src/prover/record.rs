@@ -1,0 +1,491 @@
+//! The execution record: what the VM did, as the trace generators read it.
+//!
+//! The prover runs the VM with [`ProveTracer`], which keeps, per instruction, the values
+//! the VM read and produced: the operands before it ran, the register it wrote after, the
+//! word a load read or a store left. The trace generators only fill in helper columns
+//! (carries, flags, timestamps); every architectural value comes from the VM's own run, so
+//! the prover and the VM agree by construction.
+//!
+//! [`Setup`] is what the ELF determines (the ROM, the image, the memory regions): the
+//! verifying key. [`Start`] is what `argv` adds (the initial stack and `$sp`): public data
+//! that the verifier rebuilds from the statement.
+
+use std::collections::BTreeMap;
+
+use super::bus::{NUM_REGS, REG_HI, REG_LLBIT, REG_LO};
+use super::program::{translate, RomEntry};
+use crate::elf::Program;
+use crate::vm::cpu::Cpu;
+use crate::vm::loader::{initial_stack, AuxFacts};
+use crate::vm::memory::{MAPPED, PAGE_BITS, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE};
+use crate::vm::trace::{MemEvent, SignalEvent, SigreturnEvent, StepEvent, SyscallEvent, Tracer};
+use crate::vm::{Config, Vm, VmError};
+
+/// o32 system-call numbers the prover handles.
+pub const SYS_WRITE: u32 = 4004;
+pub const SYS_EXIT_GROUP: u32 = 4246;
+
+/// Why a program cannot be proved (yet).
+#[derive(Debug, thiserror::Error)]
+pub enum ProveError {
+    #[error(transparent)]
+    Vm(#[from] VmError),
+    #[error(
+        "{what} at pc {pc:#010x} in {symbol}\n\
+         zkm prove supports programs whose only system calls are write (to fds 1, 2) and \
+         exit_group, with no signal or second thread, for now; `zkm run` runs this program"
+    )]
+    Unsupported {
+        what: String,
+        pc: u32,
+        symbol: String,
+    },
+    #[error("the program cannot be proved: {0}")]
+    Image(String),
+    #[error(
+        "the program ran {cycles} instructions; one proof covers at most {max} for now\n\
+         prove a shorter run (continuations will lift this limit)"
+    )]
+    TooLong { cycles: u64, max: u64 },
+    #[error("the program did not exit within {0} instructions; raise --max-cycles")]
+    NoExit(u64),
+}
+
+/// A word of the ELF image, as loaded: `addr` is a word address (byte address / 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ImageWord {
+    pub addr: u32,
+    pub value: u32,
+    pub writable: bool,
+}
+
+/// A run of mapped, zero-initialised words `lo..=hi` (word addresses).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Region {
+    pub lo: u32,
+    pub hi: u32,
+    pub writable: bool,
+}
+
+/// Everything the ELF determines.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    pub facts: AuxFacts,
+    pub rom: Vec<RomEntry>,
+    pub image: Vec<ImageWord>,
+    pub regions: Vec<Region>,
+}
+
+/// Word addresses are below 2^29: all of user space (below 2 GiB).
+pub const ADDR_WORDS: u32 = 1 << 29;
+
+impl Setup {
+    /// Derives the setup from the VM's own loaded image of `program`.
+    pub fn new(program: &Program) -> Result<Setup, ProveError> {
+        let vm = Vm::new(
+            program.clone(),
+            quiet_config(Vec::new(), vec!["zkm".into()]),
+        )?;
+        Setup::from_vm(program, vm)
+    }
+
+    fn from_vm(program: &Program, mut vm: Vm) -> Result<Setup, ProveError> {
+        for s in &program.segments {
+            if s.is_writable() && s.is_executable() {
+                return Err(ProveError::Image(format!(
+                    "the segment at {:#010x} is both writable and executable; zkm proves \
+                     programs whose code is read-only (as Go's linker makes it)",
+                    s.vaddr
+                )));
+            }
+            if s.end() > 0x8000_0000 {
+                return Err(ProveError::Image(format!(
+                    "the segment at {:#010x} ends above 2 GiB",
+                    s.vaddr
+                )));
+            }
+        }
+        let (base, text) = vm.decoded_text();
+        let rom: Vec<RomEntry> = text
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.op != crate::vm::decode::Op::NotExecutable)
+            .map(|(k, i)| translate(base + 4 * k as u32, i))
+            .collect();
+        if let Some(e) = rom.iter().find(|e| e.pc >= 0x7f00_0000 - 8) {
+            return Err(ProveError::Image(format!(
+                "code at {:#010x} lies above 0x7f000000, where addresses no longer fit the field",
+                e.pc
+            )));
+        }
+        // The image: every word holding file bytes, with its value as loaded.
+        let mut words: BTreeMap<u32, ()> = BTreeMap::new();
+        for s in &program.segments {
+            if s.data.is_empty() {
+                continue;
+            }
+            let first = s.vaddr / 4;
+            let last = (s.vaddr + s.data.len() as u32 - 1) / 4;
+            for w in first..=last {
+                words.insert(w, ());
+            }
+        }
+        let mut image = Vec::with_capacity(words.len());
+        for &w in words.keys() {
+            let value = vm.mem.load32(w * 4).map_err(|f| {
+                ProveError::Image(format!("image word {:#010x} unreadable: {f:?}", w * 4))
+            })?;
+            let prot = vm.mem.prot(w * 4);
+            image.push(ImageWord {
+                addr: w,
+                value,
+                writable: prot & PROT_WRITE != 0 && prot & PROT_EXEC == 0,
+            });
+        }
+        // Regions: mapped, readable pages (the segments' and the stack's), minus the image.
+        let mut regions: Vec<Region> = Vec::new();
+        let mut push = |lo: u32, hi: u32, writable: bool| {
+            if lo > hi {
+                return;
+            }
+            match regions.last_mut() {
+                Some(r) if r.hi + 1 == lo && r.writable == writable => r.hi = hi,
+                _ => regions.push(Region { lo, hi, writable }),
+            }
+        };
+        let words_per_page = PAGE_SIZE / 4;
+        let mut img = image.iter().map(|w| w.addr).peekable();
+        for page in 0..(0x8000_0000u32 >> PAGE_BITS) {
+            let prot = vm.mem.prot(page << PAGE_BITS);
+            if prot & MAPPED == 0 || prot & PROT_READ == 0 {
+                continue;
+            }
+            let writable = prot & PROT_WRITE != 0 && prot & PROT_EXEC == 0;
+            let (lo, hi) = (page * words_per_page, (page + 1) * words_per_page - 1);
+            let mut cur = lo;
+            while let Some(&a) = img.peek() {
+                if a > hi {
+                    break;
+                }
+                if a > cur {
+                    push(cur, a - 1, writable);
+                }
+                cur = cur.max(a + 1);
+                img.next();
+            }
+            if cur <= hi {
+                push(cur, hi, writable);
+            }
+        }
+        Ok(Setup {
+            facts: AuxFacts::of(program),
+            rom,
+            image,
+            regions,
+        })
+    }
+}
+
+/// The argv-dependent start of a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Start {
+    pub sp: u32,
+    /// Non-zero words of the initial stack: (word address, value).
+    pub stack: Vec<(u32, u32)>,
+    /// Initial values of the main thread's registers (index = register number).
+    pub regs: [u32; NUM_REGS],
+}
+
+impl Start {
+    pub fn new(facts: &AuxFacts, argv: &[String]) -> Result<Start, String> {
+        let st = initial_stack(facts, argv, &[])?;
+        let mut stack = Vec::new();
+        for (i, chunk) in st.bytes.chunks(4).enumerate() {
+            let mut w = [0u8; 4];
+            w[..chunk.len()].copy_from_slice(chunk);
+            let v = u32::from_be_bytes(w);
+            if v != 0 {
+                stack.push(((st.sp / 4) + i as u32, v));
+            }
+        }
+        let mut regs = [0u32; NUM_REGS];
+        regs[29] = st.sp;
+        Ok(Start {
+            sp: st.sp,
+            stack,
+            regs,
+        })
+    }
+}
+
+fn quiet_config(input: Vec<u8>, argv: Vec<String>) -> Config {
+    Config {
+        argv,
+        env: Vec::new(),
+        input,
+        max_cycles: None,
+        stdout: Box::new(std::io::sink()),
+        stderr: Box::new(std::io::sink()),
+    }
+}
+
+/// One executed instruction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Step {
+    pub pc: u32,
+    pub next_pc: u32,
+    /// Its row in the ROM.
+    pub rom: u32,
+    /// The operands: registers `ra` and `rb` (or the immediate) before it ran.
+    pub a: u32,
+    pub b: u32,
+    /// HI and LO before it ran.
+    pub hi: u32,
+    pub lo: u32,
+    /// Register `rw` after it ran (for a `SYSCALL`: `$v0` after the call).
+    pub out: u32,
+    /// HI and LO after it ran (for a `SYSCALL`: `$a3` in `out_lo`).
+    pub out_hi: u32,
+    pub out_lo: u32,
+    /// A load or store: the word address and the word's value after the access.
+    pub mem_addr: u32,
+    pub mem_value: u32,
+    pub llbit: bool,
+    pub out_llbit: bool,
+}
+
+/// A system call as the prover sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SyscallRec {
+    /// Index of its step.
+    pub step: usize,
+    pub number: u32,
+    pub args: [u32; 4],
+    /// `$v0` and `$a3` after it returned (none for `exit_group`).
+    pub result: Option<(u32, u32)>,
+}
+
+/// The record of a whole run.
+#[derive(Clone, Debug)]
+pub struct Record {
+    pub steps: Vec<Step>,
+    pub syscalls: Vec<SyscallRec>,
+    pub exit_code: u32,
+    pub output: Vec<u8>,
+}
+
+/// Collects the [`Record`] and notices what the prover cannot handle yet.
+pub struct ProveTracer<'a> {
+    rom: &'a [RomEntry],
+    rom_base: u32,
+    rom_index: Vec<u32>,
+    main_tid: u32,
+    pub steps: Vec<Step>,
+    pub syscalls: Vec<SyscallRec>,
+    /// The first thing that cannot be proved: what, and the pc.
+    pub unsupported: Option<(String, u32)>,
+    /// Where the next instruction must start, if nothing else intervenes.
+    expect: Option<(u32, u32)>,
+    pending_mem: bool,
+}
+
+impl<'a> ProveTracer<'a> {
+    pub fn new(rom: &'a [RomEntry]) -> ProveTracer<'a> {
+        let rom_base = rom.first().map_or(0, |e| e.pc);
+        let span = rom.last().map_or(0, |e| (e.pc - rom_base) / 4 + 1) as usize;
+        let mut rom_index = vec![u32::MAX; span];
+        for (i, e) in rom.iter().enumerate() {
+            rom_index[((e.pc - rom_base) / 4) as usize] = i as u32;
+        }
+        ProveTracer {
+            rom,
+            rom_base,
+            rom_index,
+            main_tid: crate::vm::PID,
+            steps: Vec::new(),
+            syscalls: Vec::new(),
+            unsupported: None,
+            expect: None,
+            pending_mem: false,
+        }
+    }
+
+    fn refuse(&mut self, what: String, pc: u32) {
+        if self.unsupported.is_none() {
+            self.unsupported = Some((what, pc));
+        }
+    }
+}
+
+fn reg(cpu: &Cpu, r: u8) -> u32 {
+    match r {
+        0..=31 => cpu.gpr[r as usize],
+        REG_HI => cpu.hi,
+        REG_LO => cpu.lo,
+        REG_LLBIT => cpu.llbit as u32,
+        _ => 0,
+    }
+}
+
+impl Tracer for ProveTracer<'_> {
+    fn step(&mut self, ev: &StepEvent, before: &Cpu) {
+        if ev.tid != self.main_tid {
+            self.refuse(format!("a second thread (tid {}) runs", ev.tid), ev.pc);
+        }
+        if let Some((pc, next)) = self.expect.take() {
+            if (pc, next) != (ev.pc, ev.next_pc) {
+                self.refuse(
+                    "the kernel changed the program counter (a signal was delivered)".into(),
+                    ev.pc,
+                );
+            }
+        } else if !self.steps.is_empty() {
+            self.refuse("execution resumed after an unproved event".into(), ev.pc);
+        }
+        let rom = ev
+            .pc
+            .checked_sub(self.rom_base)
+            .map(|d| d / 4)
+            .and_then(|i| self.rom_index.get(i as usize).copied())
+            .filter(|&i| i != u32::MAX);
+        let Some(rom) = rom else {
+            self.refuse("an instruction outside the ROM runs".into(), ev.pc);
+            return;
+        };
+        let e = &self.rom[rom as usize];
+        let b = if e.flags & super::program::flag::B_IMM != 0 {
+            e.imm
+        } else {
+            reg(before, e.rb)
+        };
+        self.steps.push(Step {
+            pc: ev.pc,
+            next_pc: ev.next_pc,
+            rom,
+            a: reg(before, e.ra),
+            b,
+            hi: before.hi,
+            lo: before.lo,
+            llbit: before.llbit,
+            ..Step::default()
+        });
+        self.pending_mem = true;
+    }
+
+    fn retired(&mut self, after: &Cpu) {
+        let Some(s) = self.steps.last_mut() else {
+            return;
+        };
+        let e = &self.rom[s.rom as usize];
+        s.out = reg(after, e.rw);
+        s.out_hi = after.hi;
+        s.out_lo = after.lo;
+        s.out_llbit = after.llbit;
+        self.expect = Some((after.pc, after.next_pc));
+    }
+
+    fn mem(&mut self, ev: &MemEvent) {
+        if let Some(s) = self.steps.last_mut() {
+            if self.pending_mem {
+                s.mem_addr = ev.addr / 4;
+                s.mem_value = ev.value;
+                self.pending_mem = false;
+                return;
+            }
+        }
+        self.refuse("an instruction made two memory accesses".into(), 0);
+    }
+
+    fn syscall(&mut self, ev: &SyscallEvent) {
+        let pc = self.steps.last().map_or(0, |s| s.pc);
+        let name = crate::syscalls::names::name(ev.number).unwrap_or("unknown");
+        let supported = match ev.number {
+            SYS_EXIT_GROUP => true,
+            SYS_WRITE => matches!(ev.args[0], 1 | 2),
+            _ => false,
+        };
+        if !supported {
+            let what = if ev.number == SYS_WRITE {
+                format!(
+                    "write to fd {} (only fds 1 and 2 can be proved yet)",
+                    ev.args[0]
+                )
+            } else {
+                format!("system call {name} ({})", ev.number)
+            };
+            self.refuse(what, pc);
+        }
+        self.syscalls.push(SyscallRec {
+            step: self.steps.len().saturating_sub(1),
+            number: ev.number,
+            args: [ev.args[0], ev.args[1], ev.args[2], ev.args[3]],
+            result: None,
+        });
+    }
+
+    fn syscall_done(&mut self, after: &Cpu) {
+        if let Some(sc) = self.syscalls.last_mut() {
+            sc.result = Some((after.gpr[2], after.gpr[7]));
+        }
+        if let Some(s) = self.steps.last_mut() {
+            s.out = after.gpr[2];
+            s.out_lo = after.gpr[7];
+        }
+        self.expect = Some((after.pc, after.next_pc));
+    }
+
+    fn signal(&mut self, ev: &SignalEvent) {
+        self.refuse(format!("signal {} is delivered", ev.signal), ev.pc);
+    }
+
+    fn sigreturn(&mut self, ev: &SigreturnEvent) {
+        self.refuse("rt_sigreturn".into(), ev.pc);
+    }
+}
+
+/// Runs `program` and records everything the trace generators need.
+pub fn execute(
+    program: &Program,
+    setup: &Setup,
+    argv: &[String],
+    input: Vec<u8>,
+    max_cycles: u64,
+) -> Result<Record, ProveError> {
+    let mut config = quiet_config(input, argv.to_vec());
+    config.max_cycles = Some(max_cycles);
+    let mut vm = Vm::new(program.clone(), config)?;
+    let mut t = ProveTracer::new(&setup.rom);
+    let exit = loop {
+        match vm.run(u64::MAX, &mut t) {
+            Ok(Some(exit)) => break exit,
+            Ok(None) => continue,
+            Err(VmError::CycleLimit { .. }) => return Err(ProveError::NoExit(max_cycles)),
+            Err(e) => {
+                // A fault the program has no handler for: name it as the VM does.
+                return Err(e.into());
+            }
+        }
+    };
+    if let Some((what, pc)) = t.unsupported {
+        return Err(ProveError::Unsupported {
+            what,
+            pc,
+            symbol: program.describe_addr(pc),
+        });
+    }
+    if exit.signal.is_some() {
+        let pc = t.steps.last().map_or(0, |s| s.pc);
+        return Err(ProveError::Unsupported {
+            what: "the program was killed by a signal".into(),
+            pc,
+            symbol: program.describe_addr(pc),
+        });
+    }
+    let output = vm.public_output().to_vec();
+    Ok(Record {
+        steps: t.steps,
+        syscalls: t.syscalls,
+        exit_code: exit.code as u32,
+        output,
+    })
+}

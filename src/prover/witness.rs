@@ -1,0 +1,407 @@
+//! From the [`Record`] to each chip's events: one pass over the run in order, which assigns
+//! every access to the memory argument its timestamp and finds the previous access's value
+//! and timestamp.
+//!
+//! Registers and memory words are tracked as the memory argument sees them: a register
+//! starts at timestamp 0 with its initial value; a memory word at timestamp 0 with its
+//! image value (zero outside the image), or at timestamp 1 with its value from the initial
+//! stack, which the loader chip writes.
+
+use std::collections::HashMap;
+
+use super::bus::{NUM_REGS, SLOT_A, SLOT_B, SLOT_C, SLOT_CHIP, TS_LOADER, TS_SLOTS};
+use super::program::{flag, Opcode, RomEntry};
+use super::record::{ProveError, Record, Setup, Start, Step};
+
+/// Where one access found its address: the previous value and timestamp, and its own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Access {
+    pub prev: u32,
+    pub prev_ts: u32,
+    pub ts: u32,
+}
+
+impl Access {
+    /// `ts - prev_ts - 1`, which the range check covers.
+    pub fn diff(&self) -> u32 {
+        self.ts - self.prev_ts - 1
+    }
+}
+
+/// A CPU row.
+#[derive(Clone, Copy, Debug)]
+pub struct CpuEvent {
+    pub clk: u32,
+    pub step: Step,
+    pub entry: RomEntry,
+    /// The chip's answer (`c` of the `instr` message).
+    pub c: u32,
+    pub a_acc: Access,
+    pub b_acc: Option<Access>,
+    /// The write to `rw`, if any: the value written and the access.
+    pub w_acc: Option<(u32, Access)>,
+    pub taken: bool,
+    pub new_pc: u32,
+    pub new_next_pc: u32,
+}
+
+/// A dispatched instruction, as an opcode chip receives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InstrEvent {
+    pub op: Opcode,
+    pub clk: u32,
+    pub a: u32,
+    pub b: u32,
+    pub c: u32,
+    pub aux: u32,
+}
+
+/// A load or store.
+#[derive(Clone, Copy, Debug)]
+pub struct MemEvent {
+    pub instr: InstrEvent,
+    /// The word accessed (word address), its value before and after.
+    pub word_addr: u32,
+    pub acc: Access,
+    pub new: u32,
+}
+
+/// A system call, with its register accesses (`$v0`, `$a0`, `$a2`, `$a3`).
+#[derive(Clone, Copy, Debug)]
+pub struct SyscallEvent {
+    pub instr: InstrEvent,
+    pub number: u32,
+    pub args: [u32; 4],
+    /// `$v0` and `$a3` after the call (unused for `exit_group`).
+    pub result: (u32, u32),
+    pub regs: [Access; 4],
+}
+
+/// The final state of one touched memory word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WordState {
+    pub addr: u32,
+    pub init: u32,
+    pub value: u32,
+    pub ts: u32,
+}
+
+/// Every chip's events.
+#[derive(Debug, Default)]
+pub struct Witness {
+    pub cpu: Vec<CpuEvent>,
+    pub add_sub: Vec<InstrEvent>,
+    pub bitwise: Vec<InstrEvent>,
+    pub branch: Vec<InstrEvent>,
+    pub memory: Vec<MemEvent>,
+    pub syscall: Vec<SyscallEvent>,
+    pub rom_counts: Vec<u32>,
+    /// Touched memory words, sorted by address.
+    pub words: Vec<WordState>,
+    /// Final (value, timestamp) of each register of the main thread.
+    pub regs: Vec<(u32, u32)>,
+    pub cycles: u64,
+    pub exit_code: u32,
+}
+
+/// The shadow state of the memory argument.
+struct Shadow<'a> {
+    regs: [(u32, u32); NUM_REGS],
+    mem: HashMap<u32, (u32, u32)>,
+    init: HashMap<u32, u32>,
+    image: HashMap<u32, u32>,
+    stack: &'a HashMap<u32, u32>,
+}
+
+impl Shadow<'_> {
+    fn reg(&mut self, r: u8, value: u32, ts: u32) -> Access {
+        let slot = &mut self.regs[r as usize];
+        let acc = Access {
+            prev: slot.0,
+            prev_ts: slot.1,
+            ts,
+        };
+        *slot = (value, ts);
+        acc
+    }
+
+    fn word(&mut self, addr: u32) -> (u32, u32) {
+        if let Some(&v) = self.mem.get(&addr) {
+            return v;
+        }
+        let (init, start) = match self.stack.get(&addr) {
+            Some(&v) => (0, (v, TS_LOADER)),
+            None => {
+                let v = self.image.get(&addr).copied().unwrap_or(0);
+                (v, (v, 0))
+            }
+        };
+        self.init.insert(addr, init);
+        self.mem.insert(addr, start);
+        start
+    }
+
+    fn mem(&mut self, addr: u32, value: u32, ts: u32) -> Access {
+        let (prev, prev_ts) = self.word(addr);
+        self.mem.insert(addr, (value, ts));
+        Access { prev, prev_ts, ts }
+    }
+}
+
+/// `4 (clk + 1) + slot`.
+pub fn ts(clk: u32, slot: u32) -> u32 {
+    TS_SLOTS * (clk + 1) + slot
+}
+
+/// The answer of an opcode chip for `op` on the operands (for results the VM did not
+/// write, such as a sum into `$zero` or a branch condition).
+pub fn chip_result(op: Opcode, a: u32, b: u32) -> u32 {
+    use Opcode::*;
+    match op {
+        Add | AddTrap => a.wrapping_add(b),
+        Sub | SubTrap => a.wrapping_sub(b),
+        And => a & b,
+        Or => a | b,
+        Xor => a ^ b,
+        Nor => !(a | b),
+        Beq => (a == b) as u32,
+        Bne => (a != b) as u32,
+        Blez => (a as i32 <= 0) as u32,
+        Bgtz => (a as i32 > 0) as u32,
+        Bltz => ((a as i32) < 0) as u32,
+        Bgez => (a as i32 >= 0) as u32,
+        _ => 0,
+    }
+}
+
+/// The loaded value (or 0 for a store) of a memory instruction on `word` at byte offset
+/// `off` (0..4 from the word's lowest address), with `rt` the register's old value.
+pub fn load_result(op: Opcode, word: u32, off: u32) -> u32 {
+    let be = word.to_be_bytes();
+    match op {
+        Opcode::Lw | Opcode::Ll => word,
+        Opcode::Lb => be[off as usize] as i8 as i32 as u32,
+        Opcode::Lbu => be[off as usize] as u32,
+        Opcode::Lh => {
+            u16::from_be_bytes([be[off as usize], be[off as usize + 1]]) as i16 as i32 as u32
+        }
+        Opcode::Lhu => u16::from_be_bytes([be[off as usize], be[off as usize + 1]]) as u32,
+        _ => 0,
+    }
+}
+
+impl Witness {
+    /// Builds every chip's events from the record.
+    pub fn new(
+        record: &Record,
+        setup: &Setup,
+        start: &Start,
+        image: &HashMap<u32, u32>,
+        stack: &HashMap<u32, u32>,
+    ) -> Result<Witness, ProveError> {
+        let mut sh = Shadow {
+            regs: [(0, 0); NUM_REGS],
+            mem: HashMap::new(),
+            init: HashMap::new(),
+            image: image.clone(),
+            stack,
+        };
+        for (r, v) in start.regs.iter().enumerate() {
+            sh.regs[r] = (*v, 0);
+        }
+        let mut w = Witness {
+            rom_counts: vec![0; setup.rom.len()],
+            cycles: record.steps.len() as u64,
+            exit_code: record.exit_code,
+            ..Witness::default()
+        };
+        let mut syscalls = record.syscalls.iter().peekable();
+        for (clk, step) in record.steps.iter().enumerate() {
+            let clk = clk as u32;
+            let e = setup.rom[step.rom as usize];
+            w.rom_counts[step.rom as usize] += 1;
+            let op = opcode(e.op);
+            let a_acc = sh.reg(e.ra, step.a, ts(clk, SLOT_A));
+            let b_acc = (e.flags & flag::B_IMM == 0).then(|| sh.reg(e.rb, step.b, ts(clk, SLOT_B)));
+            let mut c = 0;
+            let instr = |c: u32| InstrEvent {
+                op,
+                clk,
+                a: step.a,
+                b: step.b,
+                c,
+                aux: e.aux,
+            };
+            let mut taken = false;
+            match op {
+                Opcode::None => {
+                    taken = e.flags & (flag::JUMP | flag::JUMP_REG) != 0;
+                }
+                Opcode::Add | Opcode::AddTrap | Opcode::Sub | Opcode::SubTrap => {
+                    c = chip_result(op, step.a, step.b);
+                    w.add_sub.push(instr(c));
+                }
+                Opcode::And | Opcode::Or | Opcode::Xor | Opcode::Nor => {
+                    c = chip_result(op, step.a, step.b);
+                    w.bitwise.push(instr(c));
+                }
+                Opcode::Beq
+                | Opcode::Bne
+                | Opcode::Blez
+                | Opcode::Bgtz
+                | Opcode::Bltz
+                | Opcode::Bgez => {
+                    c = chip_result(op, step.a, step.b);
+                    taken = c == 1;
+                    w.branch.push(instr(c));
+                }
+                Opcode::Lw
+                | Opcode::Lb
+                | Opcode::Lbu
+                | Opcode::Lh
+                | Opcode::Lhu
+                | Opcode::Sw
+                | Opcode::Sh
+                | Opcode::Sb => {
+                    let addr = step.a.wrapping_add(e.aux as u16 as i16 as i32 as u32);
+                    let word_addr = addr / 4;
+                    if word_addr != step.mem_addr {
+                        return Err(internal(step, "the VM accessed another word"));
+                    }
+                    let is_store = matches!(op, Opcode::Sw | Opcode::Sh | Opcode::Sb);
+                    let (prev, _) = sh.word(word_addr);
+                    let new = if is_store { step.mem_value } else { prev };
+                    if !is_store && prev != step.mem_value {
+                        return Err(internal(step, "a load read a value the record does not explain (memory written by the kernel)"));
+                    }
+                    let acc = sh.mem(word_addr, new, ts(clk, SLOT_CHIP));
+                    c = load_result(op, prev, addr & 3);
+                    w.memory.push(MemEvent {
+                        instr: instr(c),
+                        word_addr,
+                        acc,
+                        new,
+                    });
+                }
+                Opcode::Syscall => {
+                    let sc = syscalls
+                        .next()
+                        .ok_or_else(|| internal(step, "a SYSCALL without a record"))?;
+                    let halt = sc.number == super::record::SYS_EXIT_GROUP;
+                    c = halt as u32;
+                    let (v0, a3) = sc.result.unwrap_or((sc.number, sh.regs[7].0));
+                    let t = ts(clk, SLOT_CHIP);
+                    let regs = [
+                        sh.reg(2, v0, t),
+                        sh.reg(4, sc.args[0], t),
+                        sh.reg(6, sc.args[2], t),
+                        sh.reg(7, a3, t),
+                    ];
+                    w.syscall.push(SyscallEvent {
+                        instr: instr(c),
+                        number: sc.number,
+                        args: sc.args,
+                        result: (v0, a3),
+                        regs,
+                    });
+                }
+                other => {
+                    return Err(ProveError::Unsupported {
+                        what: format!("the instruction {other:?} (its chip is not built yet)"),
+                        pc: step.pc,
+                        symbol: String::new(),
+                    })
+                }
+            }
+            let w_acc = if e.flags & flag::WRITE != 0 {
+                let value = if e.flags & flag::LINK != 0 { e.imm } else { c };
+                if value != step.out && op != Opcode::Syscall {
+                    return Err(internal(step, "the chip's result differs from the VM's"));
+                }
+                Some((value, sh.reg(e.rw, value, ts(clk, SLOT_C))))
+            } else {
+                None
+            };
+            let next4 = step.next_pc.wrapping_add(4);
+            let new_next_pc = if taken {
+                if e.flags & flag::JUMP_REG != 0 {
+                    step.a
+                } else {
+                    e.target
+                }
+            } else {
+                next4
+            };
+            let new_pc = if e.flags & flag::LIKELY != 0 && !taken {
+                next4
+            } else {
+                step.next_pc
+            };
+            if let Some(next) = record.steps.get(clk as usize + 1) {
+                if (next.pc, next.next_pc) != (new_pc, new_next_pc) {
+                    return Err(internal(step, "control flow differs from the VM's"));
+                }
+            }
+            w.cpu.push(CpuEvent {
+                clk,
+                step: *step,
+                entry: e,
+                c,
+                a_acc,
+                b_acc,
+                w_acc,
+                taken,
+                new_pc,
+                new_next_pc,
+            });
+        }
+        w.regs = sh.regs.to_vec();
+        let mut words: Vec<WordState> = sh
+            .mem
+            .iter()
+            .map(|(&addr, &(value, ts))| WordState {
+                addr,
+                init: sh.init[&addr],
+                value,
+                ts,
+            })
+            .collect();
+        // Every word of the initial stack is written by the loader chip, touched or not.
+        for (&addr, &v) in stack.iter() {
+            if !sh.mem.contains_key(&addr) {
+                words.push(WordState {
+                    addr,
+                    init: 0,
+                    value: v,
+                    ts: TS_LOADER,
+                });
+            }
+        }
+        words.sort_by_key(|s| s.addr);
+        w.words = words;
+        Ok(w)
+    }
+}
+
+fn internal(step: &Step, what: &str) -> ProveError {
+    ProveError::Unsupported {
+        what: format!("internal error: {what}"),
+        pc: step.pc,
+        symbol: String::new(),
+    }
+}
+
+/// The opcode of a ROM entry's `op` field.
+pub fn opcode(op: u8) -> Opcode {
+    use Opcode::*;
+    const ALL: &[Opcode] = &[
+        None, Add, AddTrap, Sub, SubTrap, And, Or, Xor, Nor, Sll, Srl, Sra, Rotr, Slt, Sltu, Teq,
+        Tne, Tge, Tgeu, Tlt, Tltu, Beq, Bne, Blez, Bgtz, Bltz, Bgez, Mul, Mult, Multu, Madd, Maddu,
+        Msub, Msubu, Div, Divu, Clz, Clo, Seb, Seh, Wsbh, Ext, Ins, Movz, Movn, Lb, Lbu, Lh, Lhu,
+        Lw, Lwl, Lwr, Ll, Sb, Sh, Sw, Swl, Swr, Sc, Syscall,
+    ];
+    ALL.iter()
+        .copied()
+        .find(|o| *o as u8 == op)
+        .unwrap_or(Unprovable)
+}
