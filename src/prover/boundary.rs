@@ -16,7 +16,7 @@
 use std::borrow::{Borrow, BorrowMut};
 
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
-use p3_field::PrimeCharacteristicRing;
+use p3_field::{PrimeCharacteristicRing, PrimeField32};
 use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 
@@ -61,8 +61,9 @@ columns!(BoundaryCols);
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BoundaryChip;
 
-fn limbs(v: u32, bytes: &mut ByteCounts) -> Limbs<Val> {
-    debug_assert!(v < 1 << 29);
+/// The limbs of `v`, a difference as a field element (honestly below 2^29).
+fn limbs(v: Val, bytes: &mut ByteCounts) -> Limbs<Val> {
+    let v = v.as_canonical_u32();
     let (lo, hi) = (v & 0xffff, v >> 16);
     bytes.range16(lo);
     bytes.range16(hi);
@@ -122,12 +123,13 @@ impl BoundaryChip {
                 r.writable = Val::from_bool(writable);
                 r.region_lo = Val::from_u32(lo);
                 r.region_hi = Val::from_u32(hi);
-                r.above_lo = limbs(s.addr - lo, bytes);
-                r.below_hi = limbs(hi - s.addr, bytes);
+                let f = Val::from_u32;
+                r.above_lo = limbs(f(s.addr) - f(lo), bytes);
+                r.below_hi = limbs(f(hi) - f(s.addr), bytes);
             }
             let gap = match prev {
-                Some(p) => s.addr - p - 1,
-                None => 0,
+                Some(p) => Val::from_u32(s.addr) - Val::from_u32(p) - Val::ONE,
+                None => Val::ZERO,
             };
             r.gap = limbs(gap, bytes);
             prev = Some(s.addr);

@@ -181,32 +181,47 @@ fn signed(v: Val) -> i64 {
     }
 }
 
-/// Checks every constraint and every bus of `instances`.
+/// Checks every constraint and every bus of `instances`; the first failure.
 pub fn check<A>(instances: &[CheckInstance<'_, A>]) -> Result<(), CheckError>
 where
     A: BaseAir<Val> + for<'b> Air<CheckBuilder<'b>>,
 {
+    match check_all(instances, 1).into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Checks every constraint and every bus of `instances`; up to `max` failures, constraint
+/// failures (by chip and row) first, then unbalanced messages (in order of first sight).
+pub fn check_all<A>(instances: &[CheckInstance<'_, A>], max: usize) -> Vec<CheckError>
+where
+    A: BaseAir<Val> + for<'b> Air<CheckBuilder<'b>>,
+{
+    let mut errors = Vec::new();
     // Per bus, per message: the net count and where it was first seen.
     let mut buses: HashMap<(String, Vec<u32>), (Val, usize, usize)> = HashMap::new();
     for (idx, inst) in instances.iter().enumerate() {
         let height = inst.main.height();
         let width = inst.main.width();
         if width != inst.air.width() {
-            return Err(CheckError::Shape(format!(
+            errors.push(CheckError::Shape(format!(
                 "chip {}: trace has {width} columns, the AIR {}",
                 inst.name,
                 inst.air.width()
             )));
+            continue;
         }
         let pre = inst.air.preprocessed_trace();
         let pre_width = pre.as_ref().map_or(0, |p| p.width());
         if let Some(p) = &pre {
             if p.height() != height {
-                return Err(CheckError::Shape(format!(
+                errors.push(CheckError::Shape(format!(
                     "chip {}: preprocessed height {} differs from the trace's {height}",
                     inst.name,
                     p.height()
                 )));
+                continue;
             }
         }
         let empty: Vec<Val> = Vec::new();
@@ -235,7 +250,7 @@ where
             };
             inst.air.eval(&mut b);
             if let Some(index) = b.failed {
-                return Err(CheckError::Constraint {
+                errors.push(CheckError::Constraint {
                     chip: inst.name.clone(),
                     row,
                     index,
@@ -254,11 +269,11 @@ where
             }
         }
     }
-    // Report the unbalanced message seen first, so that the answer is deterministic.
+    // Unbalanced messages in order of first sight, so that the answer is deterministic.
     let mut bad: Vec<_> = buses.into_iter().filter(|(_, v)| !v.0.is_zero()).collect();
     bad.sort_by_key(|((bus, msg), (_, idx, row))| (*idx, *row, bus.clone(), msg.clone()));
-    if let Some(((bus, message), (net, idx, row))) = bad.into_iter().next() {
-        return Err(CheckError::Unbalanced {
+    for ((bus, message), (net, idx, row)) in bad {
+        errors.push(CheckError::Unbalanced {
             bus,
             message,
             net: signed(net),
@@ -266,5 +281,6 @@ where
             row,
         });
     }
-    Ok(())
+    errors.truncate(max);
+    errors
 }

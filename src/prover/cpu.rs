@@ -201,7 +201,7 @@ fn fill_row(r: &mut CpuCols<Val>, ev: &CpuEvent, bytes: &mut ByteCounts) {
         fill_access(&mut r.w_acc, acc, bytes);
     }
     if e.flags & flag::JUMP_REG != 0 {
-        bytes.range8x2(0x7e - (s.a >> 24), 0);
+        bytes.range8x2(0x7eu32.wrapping_sub(s.a >> 24), 0);
     }
 }
 
@@ -327,19 +327,20 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for CpuChip {
             Expr::<AB>::ZERO,
             fl.jump_reg.into(),
         );
-        // Targets: static (ROM `target`, zero for a register jump) or register `ra`.
-        let next4 = l.next_pc.into() + Expr::<AB>::from_u32(4) * is_real.clone();
-        let dest = l.target.into() + fl.jump_reg.into() * bus::word_value::<AB>(&l.a);
-        b.assert_zero(
-            l.new_next_pc.into()
-                - next4.clone()
-                - l.taken.into() * (dest - l.next_pc.into() - Expr::<AB>::from_u32(4)),
-        );
         // An untaken branch-likely skips its delay slot.
         b.assert_zero(
             l.new_pc.into()
                 - l.next_pc.into()
                 - Expr::<AB>::from_u32(4) * fl.likely.into() * (one() - l.taken.into()),
+        );
+        // Targets: static (ROM `target`, zero for a register jump) or register `ra`;
+        // untaken, the instruction after the new pc.
+        let dest = l.target.into() + fl.jump_reg.into() * bus::word_value::<AB>(&l.a);
+        b.assert_zero(
+            l.new_next_pc.into()
+                - l.new_pc.into()
+                - Expr::<AB>::from_u32(4) * is_real.clone()
+                - l.taken.into() * (dest - l.next_pc.into() - Expr::<AB>::from_u32(4)),
         );
 
         // Halting: only an exit_group halts, and the syscall chip says which calls are.

@@ -333,6 +333,14 @@ pub struct Instances {
 impl Instances {
     /// Checks every constraint and bus directly (see [`check`]).
     pub fn check(&self) -> Result<(), check::CheckError> {
+        match self.check_all(1).into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Every failure, up to `max` (see [`check::check_all`]).
+    pub fn check_all(&self, max: usize) -> Vec<check::CheckError> {
         let insts: Vec<check::CheckInstance<'_, Chip>> = self
             .airs
             .iter()
@@ -345,7 +353,7 @@ impl Instances {
                 public_values: pv,
             })
             .collect();
-        check::check(&insts)
+        check::check_all(&insts, max)
     }
 
     /// The trace of `kind`, to corrupt in tests.
@@ -395,7 +403,29 @@ impl Machine {
         input: Vec<u8>,
         max_cycles: u64,
     ) -> Result<(Statement, Instances), ProveError> {
+        let (statement, w, start) = self.witness(program, argv, input, max_cycles)?;
+        let instances = self.traces_from(&w, &start, &statement)?;
+        Ok((statement, instances))
+    }
+
+    /// Runs `program` and derives every chip's events.
+    pub fn witness(
+        &self,
+        program: &Program,
+        argv: &[String],
+        input: Vec<u8>,
+        max_cycles: u64,
+    ) -> Result<(Statement, witness::Witness, Start), ProveError> {
         let record = record::execute(program, &self.setup, argv, input, max_cycles)?;
+        self.witness_of(&record, argv)
+    }
+
+    /// Every chip's events for a run's record.
+    pub fn witness_of(
+        &self,
+        record: &record::Record,
+        argv: &[String],
+    ) -> Result<(Statement, witness::Witness, Start), ProveError> {
         if record.steps.len() as u64 > bus::MAX_SHARD_CYCLES {
             return Err(ProveError::TooLong {
                 cycles: record.steps.len() as u64,
@@ -405,18 +435,18 @@ impl Machine {
         let start = Start::new(&self.setup.facts, argv).map_err(ProveError::Image)?;
         let image: HashMap<u32, u32> = self.setup.image.iter().map(|w| (w.addr, w.value)).collect();
         let stack: HashMap<u32, u32> = start.stack.iter().copied().collect();
-        let w = witness::Witness::new(&record, &self.setup, &start, &image, &stack)?;
+        let w = witness::Witness::new(record, &self.setup, &start, &image, &stack)?;
         let statement = Statement {
             argv: argv.to_vec(),
             output: record.output.clone(),
             exit_code: w.exit_code,
             cycles: w.cycles,
         };
-        let instances = self.traces_from(&w, &start, &statement)?;
-        Ok((statement, instances))
+        Ok((statement, w, start))
     }
 
-    fn traces_from(
+    /// Every chip's trace from its events.
+    pub fn traces_from(
         &self,
         w: &witness::Witness,
         start: &Start,
@@ -536,3 +566,6 @@ pub fn verify(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod soundness;

@@ -193,10 +193,14 @@ pub fn translate(pc: u32, ins: &Instr) -> RomEntry {
             e.flags |= WRITE | LINK;
         }
     };
+    // Loads read rt only to merge into it (LWL, LWR); stores read it as the value.
     let mem = |e: &mut RomEntry, op: Opcode, rw: u8| {
         e.op = op as u8;
         e.ra = rs;
-        e.rb = rt;
+        use Opcode::*;
+        if matches!(op, Sb | Sh | Sw | Swl | Swr | Sc | Lwl | Lwr) {
+            e.rb = rt;
+        }
         e.aux = ins.imm & 0xffff;
         e.flags |= DISPATCH;
         if rw != 0 {

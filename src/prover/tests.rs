@@ -56,3 +56,114 @@ fn sum_program_proves_and_verifies() {
     pv[9][0] = Val::from_u32(st.exit_code + 1);
     assert!(verify(&inst.airs, &proof, &pv, &common).is_err());
 }
+
+/// A program that uses every instruction the machine proves so far, and both system calls.
+pub(crate) fn coverage_program() -> Asm {
+    let mut a = Asm::new();
+    a.data("msg", b"hello\n");
+    a.bss("buf", 64);
+    // Arithmetic, with and without overflow checks.
+    a.li(T0, 0x7fff_fff0);
+    a.li(T1, 0x0000_0005);
+    a.add(T2, T0, T1); // no overflow
+    a.addi(T3, T2, -7i16 as u16);
+    a.addu(T4, T0, T0); // wraps
+    a.addiu(T5, ZERO, 0xffff); // -1
+    a.sub(T6, T1, T0);
+    a.subu(T7, ZERO, T1);
+    a.add(ZERO, T1, T1); // to $zero: dispatched, not written
+                         // Bitwise and moves through HI/LO.
+    a.and(S1, T0, T5);
+    a.or(S2, T1, T6);
+    a.xor(S3, T0, T1);
+    a.nor(S4, T0, T1);
+    a.andi(S5, T0, 0x0ff0);
+    a.ori(S6, T1, 0x8000);
+    a.xori(S7, T0, 0xffff);
+    a.mthi(T0);
+    a.mtlo(T1);
+    a.mfhi(T8);
+    a.mflo(T9);
+    // Memory: words, halves, bytes, signed and unsigned.
+    a.la(S0, "buf");
+    a.li(T0, 0x8182_8384);
+    a.sw(T0, 0, S0);
+    a.sh(T1, 4, S0);
+    a.sh(T0, 6, S0);
+    a.sb(T0, 9, S0);
+    a.sb(T1, 10, S0);
+    a.lw(T2, 0, S0);
+    a.lh(T3, 2, S0);
+    a.lhu(T4, 0, S0);
+    a.lb(T5, 1, S0);
+    a.lbu(T6, 3, S0);
+    a.lw(T7, 4, S0);
+    a.lw(T8, 8, S0);
+    a.lb(T9, -1, S0); // the byte before buf: the end of msg's word
+    a.la(S1, "msg");
+    a.lbu(S2, 4, S1);
+    a.la(S1, "loop");
+    a.lw(S2, 0, S1); // code is readable
+                     // Branches of every kind, taken and not, with likely and linking forms.
+    a.li(S3, 0);
+    a.li(T0, 3);
+    a.label("loop");
+    a.addiu(T0, T0, -1i16 as u16);
+    a.bgtz(T0, "loop");
+    a.nop();
+    a.beq(T0, ZERO, "eq");
+    a.nop();
+    a.addiu(T1, T1, 1); // skipped
+    a.label("eq");
+    a.bne(T0, ZERO, "never");
+    a.nop();
+    a.blez(T0, "le");
+    a.nop();
+    a.label("le");
+    a.li(T1, 0x8000_0000);
+    a.bltz(T1, "lt");
+    a.nop();
+    a.label("lt");
+    a.bgez(T1, "never");
+    a.nop();
+    a.branch2(22, T1, 0, "likely"); // blezl, taken
+    a.addiu(S3, S3, 1);
+    a.label("likely");
+    a.branch2(23, T1, 0, "never"); // bgtzl, not taken: the delay slot is skipped
+    a.addiu(S3, S3, 100);
+    a.regimm_branch(17, ZERO, "call"); // bgezal $zero: a call
+    a.nop();
+    a.j("after");
+    a.nop();
+    a.label("call");
+    a.jr(RA);
+    a.nop();
+    a.label("never");
+    a.exit(99);
+    a.label("after");
+    a.la(T9, "func");
+    a.jalr(RA, T9);
+    a.nop();
+    // write(1, msg, 6), write(2, msg, 3)
+    a.li(A0, 1);
+    a.la(A1, "msg");
+    a.li(A2, 6);
+    a.li(V0, 4004);
+    a.syscall();
+    a.li(A0, 2);
+    a.li(A2, 3);
+    a.li(V0, 4004);
+    a.syscall();
+    a.exit_reg(S3);
+    a.label("func");
+    a.jr(RA);
+    a.addiu(S3, S3, 7); // in the delay slot
+    a
+}
+
+#[test]
+fn coverage_program_satisfies_every_constraint() {
+    let (_, st, inst) = traced(&coverage_program());
+    assert_eq!(st.exit_code, 8);
+    inst.check().unwrap();
+}

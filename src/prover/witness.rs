@@ -322,24 +322,28 @@ impl Witness {
             } else {
                 None
             };
-            let next4 = step.next_pc.wrapping_add(4);
-            let new_next_pc = if taken {
-                if e.flags & flag::JUMP_REG != 0 {
-                    step.a
-                } else {
-                    e.target
-                }
-            } else {
-                next4
-            };
+            // An untaken branch-likely skips its delay slot.
             let new_pc = if e.flags & flag::LIKELY != 0 && !taken {
-                next4
+                step.next_pc.wrapping_add(4)
             } else {
                 step.next_pc
             };
+            let new_next_pc = if !taken {
+                new_pc.wrapping_add(4)
+            } else if e.flags & flag::JUMP_REG != 0 {
+                step.a
+            } else {
+                e.target
+            };
             if let Some(next) = record.steps.get(clk as usize + 1) {
                 if (next.pc, next.next_pc) != (new_pc, new_next_pc) {
-                    return Err(internal(step, "control flow differs from the VM's"));
+                    return Err(internal(
+                        step,
+                        &format!(
+                            "control flow differs from the VM's: {:?} goes to {:#x}/{:#x}, the VM to {:#x}/{:#x}",
+                            e, new_pc, new_next_pc, next.pc, next.next_pc
+                        ),
+                    ));
                 }
             }
             w.cpu.push(CpuEvent {

@@ -1,0 +1,624 @@
+//! Soundness tests: witnesses that lie, and the check that catches each.
+//!
+//! Each case makes the trace generator write one wrong value (directly in a trace, or in
+//! the events the traces are built from, so that everything else stays consistent) and
+//! asserts which constraint or bus rejects it. Where the forged witness is otherwise
+//! consistent, the test asserts that the named check is the only one that fails: without
+//! it, the forgery would be accepted. A sample is also proved and verified for real.
+
+use std::borrow::BorrowMut;
+
+use p3_field::PrimeCharacteristicRing;
+
+use super::bus::{ByteOp, BYTE, IMAGE, INSTR, MEMORY, PROGRAM};
+use super::check::CheckError;
+use super::tests::{coverage_program, traced};
+use super::witness::{Witness, WordState};
+use super::*;
+use crate::asm::{reg::*, Asm};
+
+const P: u32 = 0x7f00_0001;
+
+/// The first row of `kind`'s trace whose columns satisfy `pick`, changed by `f`.
+fn mutate<C>(
+    inst: &mut Instances,
+    kind: ChipKind,
+    pick: impl Fn(&C) -> bool,
+    f: impl FnOnce(&mut C),
+) where
+    [Val]: BorrowMut<C>,
+{
+    let t = inst.trace_mut(kind);
+    let w = t.width;
+    for row in t.values.chunks_mut(w) {
+        let c: &mut C = row.borrow_mut();
+        if pick(c) {
+            f(c);
+            return;
+        }
+    }
+    panic!("no row of {kind:?} matches");
+}
+
+fn one() -> Val {
+    Val::ONE
+}
+
+fn is(v: Val) -> bool {
+    v == Val::ONE
+}
+
+/// Where the first failure is.
+#[derive(Debug, PartialEq, Eq)]
+enum At {
+    Constraint(&'static str),
+    Bus(&'static str),
+}
+
+fn first(inst: &Instances) -> At {
+    match inst.check() {
+        Ok(()) => panic!("the forged witness passed every check"),
+        Err(CheckError::Constraint { chip, .. }) => At::Constraint(leak(chip)),
+        Err(CheckError::Unbalanced { bus, .. }) => At::Bus(leak(bus)),
+        Err(e) => panic!("unexpected: {e}"),
+    }
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// Every failure, for cases that must fail at exactly one check.
+fn all(inst: &Instances) -> Vec<CheckError> {
+    inst.check_all(100)
+}
+
+fn fresh() -> (Machine, Statement, Instances) {
+    traced(&coverage_program())
+}
+
+#[test]
+fn add_sub_result_is_checked() {
+    let (_, _, mut inst) = fresh();
+    mutate(
+        &mut inst,
+        ChipKind::AddSub,
+        |c: &add_sub::AddSubCols<Val>| is(c.is_add),
+        |c| c.c[0] += one(),
+    );
+    assert_eq!(first(&inst), At::Constraint("add_sub"));
+}
+
+#[test]
+fn add_overflow_is_refused() {
+    // ADD 0x7fffffff + 1: the adder holds, but the sign parity is odd.
+    let ev = witness::InstrEvent {
+        op: program::Opcode::AddTrap,
+        clk: 0,
+        a: 0x7fff_ffff,
+        b: 1,
+        c: 0x8000_0000,
+        aux: 0,
+    };
+    let mut bytes = bytes::ByteCounts::default();
+    let trace = add_sub::AddSubChip.generate_trace(&[ev], &mut bytes);
+    let chip = Chip::AddSub(add_sub::AddSubChip);
+    let err = check::check(&[check::CheckInstance {
+        name: "add_sub".into(),
+        air: &chip,
+        main: &trace,
+        public_values: &[],
+    }]);
+    assert!(
+        matches!(err, Err(CheckError::Constraint { ref chip, row: 0, .. }) if chip == "add_sub"),
+        "{err:?}"
+    );
+    // The same sum without the trap (ADDU) is fine: only the parity is at stake.
+    let ev = witness::InstrEvent {
+        op: program::Opcode::Add,
+        ..ev
+    };
+    let trace = add_sub::AddSubChip.generate_trace(&[ev], &mut bytes);
+    let errs = check::check_all(
+        &[check::CheckInstance {
+            name: "add_sub".into(),
+            air: &chip,
+            main: &trace,
+            public_values: &[],
+        }],
+        10,
+    );
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Unbalanced { .. })),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn bitwise_result_is_checked() {
+    let (_, _, mut inst) = fresh();
+    mutate(
+        &mut inst,
+        ChipKind::Bitwise,
+        |c: &bitwise::BitwiseCols<Val>| is(c.is_xor),
+        |c| c.r[1] += one(),
+    );
+    assert!(matches!(first(&inst), At::Bus(BYTE) | At::Bus(INSTR)));
+}
+
+#[test]
+fn branch_condition_is_checked() {
+    let (_, _, mut inst) = fresh();
+    mutate(
+        &mut inst,
+        ChipKind::Branch,
+        |c: &branch::BranchCols<Val>| is(c.is_beq),
+        |c| c.eq = one() - c.eq,
+    );
+    assert_eq!(first(&inst), At::Constraint("branch"));
+}
+
+#[test]
+fn loaded_value_is_checked() {
+    let (_, _, mut inst) = fresh();
+    mutate(
+        &mut inst,
+        ChipKind::Memory,
+        |c: &memory::MemoryCols<Val>| is(c.is_lw),
+        |c| c.c[2] += one(),
+    );
+    assert_eq!(first(&inst), At::Constraint("memory"));
+}
+
+#[test]
+fn stored_value_is_checked() {
+    let (_, _, mut inst) = fresh();
+    mutate(
+        &mut inst,
+        ChipKind::Memory,
+        |c: &memory::MemoryCols<Val>| is(c.is_sb),
+        |c| c.new[0] += one(),
+    );
+    assert_eq!(first(&inst), At::Constraint("memory"));
+}
+
+#[test]
+fn misaligned_word_access_is_refused() {
+    let (_, _, mut inst) = fresh();
+    // Claim the word access is at offset 1 of the same word.
+    mutate(
+        &mut inst,
+        ChipKind::Memory,
+        |c: &memory::MemoryCols<Val>| is(c.is_lw),
+        |c| {
+            c.sel = [Val::ZERO, one(), Val::ZERO, Val::ZERO];
+            c.addr[0] += one();
+        },
+    );
+    assert_eq!(first(&inst), At::Constraint("memory"));
+}
+
+#[test]
+fn syscall_result_is_checked() {
+    let (_, _, mut inst) = fresh();
+    mutate(
+        &mut inst,
+        ChipKind::Syscall,
+        |c: &syscall::SyscallCols<Val>| is(c.is_write),
+        |c| c.result[0] += one(),
+    );
+    assert_eq!(first(&inst), At::Constraint("syscall"));
+}
+
+#[test]
+fn register_write_is_checked() {
+    let (_, _, mut inst) = fresh();
+    // The CPU writes another value than the chip computed.
+    mutate(
+        &mut inst,
+        ChipKind::Cpu,
+        |c: &cpu::CpuCols<Val>| is(c.flags.write) && !is(c.flags.link),
+        |c| c.c[0] += one(),
+    );
+    assert_eq!(first(&inst), At::Bus(INSTR));
+}
+
+#[test]
+fn previous_register_value_is_checked() {
+    let (_, _, mut inst) = fresh();
+    mutate(
+        &mut inst,
+        ChipKind::Cpu,
+        |c: &cpu::CpuCols<Val>| is(c.flags.write),
+        |c| c.w_prev[0] += one(),
+    );
+    assert_eq!(first(&inst), At::Bus(MEMORY));
+}
+
+#[test]
+fn flags_must_be_boolean() {
+    let (_, _, mut inst) = fresh();
+    mutate(
+        &mut inst,
+        ChipKind::Cpu,
+        |c: &cpu::CpuCols<Val>| is(c.flags.write),
+        |c| c.flags.write = Val::TWO,
+    );
+    assert_eq!(first(&inst), At::Constraint("cpu"));
+    let (_, _, mut inst) = fresh();
+    mutate(
+        &mut inst,
+        ChipKind::AddSub,
+        |c: &add_sub::AddSubCols<Val>| is(c.is_sub),
+        |c| {
+            c.is_sub = -one();
+        },
+    );
+    assert_eq!(first(&inst), At::Constraint("add_sub"));
+}
+
+#[test]
+fn multiplicities_must_match() {
+    let (_, _, mut inst) = fresh();
+    mutate(
+        &mut inst,
+        ChipKind::Program,
+        |c: &program::RomMainCols<Val>| is(c.mult),
+        |c| c.mult += one(),
+    );
+    assert_eq!(first(&inst), At::Bus(PROGRAM));
+    let (_, _, mut inst) = fresh();
+    // A ROM padding row cannot be looked up.
+    let t = inst.trace_mut(ChipKind::Program);
+    let last = t.values.len() - 1;
+    t.values[last] = one();
+    assert_eq!(first(&inst), At::Constraint("program"));
+}
+
+#[test]
+fn padding_rows_send_nothing() {
+    let (_, _, mut inst) = fresh();
+    let t = inst.trace_mut(ChipKind::AddSub);
+    let w = t.width;
+    let n = t.values.len();
+    let row: &mut add_sub::AddSubCols<Val> = t.values[n - w..].borrow_mut();
+    row.is_add = one();
+    let errs = all(&inst);
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Unbalanced { .. })),
+        "{errs:?}"
+    );
+    assert!(errs
+        .iter()
+        .any(|e| matches!(e, CheckError::Unbalanced { bus, .. } if bus == INSTR)));
+    // A padding CPU row cannot become real: real rows are a prefix ending at the halt.
+    let (_, _, mut inst) = fresh();
+    let t = inst.trace_mut(ChipKind::Cpu);
+    let w = t.width;
+    let n = t.values.len();
+    let row: &mut cpu::CpuCols<Val> = t.values[n - w..].borrow_mut();
+    row.is_real = one();
+    assert_eq!(first(&inst), At::Constraint("cpu"));
+}
+
+#[test]
+fn writes_to_zero_are_impossible() {
+    let (_, _, mut inst) = fresh();
+    mutate(
+        &mut inst,
+        ChipKind::Cpu,
+        |c: &cpu::CpuCols<Val>| is(c.flags.write),
+        |c| c.rw = Val::ZERO,
+    );
+    assert_eq!(first(&inst), At::Bus(PROGRAM));
+}
+
+#[test]
+fn branch_targets_and_delay_slots_are_checked() {
+    let (_, _, mut inst) = fresh();
+    mutate(
+        &mut inst,
+        ChipKind::Cpu,
+        |c: &cpu::CpuCols<Val>| is(c.taken) && is(c.flags.branch),
+        |c| c.new_next_pc += Val::from_u32(4),
+    );
+    assert_eq!(first(&inst), At::Constraint("cpu"));
+    // Skipping a delay slot that must run.
+    let (_, _, mut inst) = fresh();
+    mutate(
+        &mut inst,
+        ChipKind::Cpu,
+        |c: &cpu::CpuCols<Val>| is(c.flags.jump),
+        |c| c.new_pc += Val::from_u32(4),
+    );
+    assert_eq!(first(&inst), At::Constraint("cpu"));
+    // A branch taken that the condition says is not.
+    let (_, _, mut inst) = fresh();
+    mutate(
+        &mut inst,
+        ChipKind::Cpu,
+        |c: &cpu::CpuCols<Val>| is(c.flags.branch) && !is(c.taken),
+        |c| c.taken = one(),
+    );
+    assert_eq!(first(&inst), At::Constraint("cpu"));
+}
+
+#[test]
+fn timestamps_must_increase() {
+    let (_, _, mut inst) = fresh();
+    // Claim the previous access was later than this one, with limbs that satisfy the
+    // linear relation: the high limb is then no byte.
+    mutate(
+        &mut inst,
+        ChipKind::Cpu,
+        |c: &cpu::CpuCols<Val>| c.clk == Val::from_u32(5),
+        |c| {
+            let ts = (5 + 1) * 4;
+            c.a_acc.prev_ts = Val::from_u32(ts + 1);
+            let d = P - 2;
+            c.a_acc.diff_lo = Val::from_u32(d & 0xffff);
+            c.a_acc.diff_hi = Val::from_u32(d >> 16);
+        },
+    );
+    let errs = all(&inst);
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Unbalanced { .. })),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter().any(|e| matches!(e, CheckError::Unbalanced { bus, message, .. }
+            if bus == BYTE && message[0] == ByteOp::Range8x2 as u32 && message[1] == (P - 2) >> 16)),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn first_row_is_the_entry() {
+    let (_, _, mut inst) = fresh();
+    inst.public_values[4][cpu::pv::PC] += Val::from_u32(4);
+    assert_eq!(first(&inst), At::Constraint("cpu"));
+    let (_, _, mut inst) = fresh();
+    inst.public_values[4][cpu::pv::CLK] += one();
+    assert_eq!(first(&inst), At::Constraint("cpu"));
+    let (_, _, mut inst) = fresh();
+    inst.public_values[4][cpu::pv::CYCLES] += one();
+    assert_eq!(first(&inst), At::Constraint("cpu"));
+}
+
+#[test]
+fn exit_code_is_checked() {
+    let (_, _, mut inst) = fresh();
+    inst.public_values[9][syscall::pv::EXIT_CODE] += one();
+    assert_eq!(first(&inst), At::Constraint("syscall"));
+}
+
+#[test]
+fn initial_state_is_the_statements() {
+    let (_, _, mut inst) = fresh();
+    // The prover's copy of the periodic data must equal it.
+    mutate(
+        &mut inst,
+        ChipKind::Init,
+        |c: &init::InitCols<Val>| is(c.is_stack),
+        |c| c.value[0] += one(),
+    );
+    assert_eq!(first(&inst), At::Constraint("init"));
+}
+
+/// The coverage program's witness, rebuilt with `f` applied to the events.
+fn forged(f: impl FnOnce(&Machine, &mut Witness, &mut HashMap<u32, u32>)) -> Instances {
+    let asm = coverage_program();
+    let program = Program::parse(&asm.elf()).unwrap();
+    let machine = Machine::new(&program).unwrap();
+    let argv = vec!["prog".to_string()];
+    let record = record::execute(&program, &machine.setup, &argv, Vec::new(), 1 << 20).unwrap();
+    let start = Start::new(&machine.setup.facts, &argv).unwrap();
+    let mut image: HashMap<u32, u32> = machine
+        .setup
+        .image
+        .iter()
+        .map(|w| (w.addr, w.value))
+        .collect();
+    let stack: HashMap<u32, u32> = start.stack.iter().copied().collect();
+    let mut w = Witness::new(&record, &machine.setup, &start, &image, &stack).unwrap();
+    f(&machine, &mut w, &mut image);
+    let statement = Statement {
+        argv,
+        output: Vec::new(),
+        exit_code: w.exit_code,
+        cycles: w.cycles,
+    };
+    machine.traces_from(&w, &start, &statement).unwrap()
+}
+
+#[test]
+fn memory_init_must_be_the_image() {
+    // Start the message word at another value, consistently for every later access:
+    // only the image lookup can tell.
+    let asm = coverage_program();
+    let program = Program::parse(&asm.elf()).unwrap();
+    let msg = crate::asm::DATA_BASE / 4 + 1; // "o\n\0\0", read by lbu 4(msg)
+    let argv = vec!["prog".to_string()];
+    let machine = Machine::new(&program).unwrap();
+    let mut record = record::execute(&program, &machine.setup, &argv, Vec::new(), 1 << 20).unwrap();
+    let fake = 0x4142_0a00;
+    let mut image: HashMap<u32, u32> = machine
+        .setup
+        .image
+        .iter()
+        .map(|w| (w.addr, w.value))
+        .collect();
+    image.insert(msg, fake);
+    for s in &mut record.steps {
+        let e = machine.setup.rom[s.rom as usize];
+        let op = witness::opcode(e.op);
+        if s.mem_addr == msg && matches!(op, program::Opcode::Lb | program::Opcode::Lbu) {
+            s.mem_value = fake;
+            let addr = s.a.wrapping_add(e.aux as u16 as i16 as i32 as u32);
+            s.out = witness::load_result(op, fake, addr & 3);
+        }
+    }
+    let start = Start::new(&machine.setup.facts, &argv).unwrap();
+    let stack: HashMap<u32, u32> = start.stack.iter().copied().collect();
+    let w = Witness::new(&record, &machine.setup, &start, &image, &stack).unwrap();
+    // The loaded byte flows on into $s2; it is never used again, so the rest holds.
+    let statement = Statement {
+        argv,
+        output: Vec::new(),
+        exit_code: w.exit_code,
+        cycles: w.cycles,
+    };
+    let inst = machine.traces_from(&w, &start, &statement).unwrap();
+    let errs = all(&inst);
+    assert!(!errs.is_empty());
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Unbalanced { bus, .. } if bus == IMAGE)),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn duplicate_init_addresses_are_refused() {
+    // A second, self-cancelling boundary row for a touched stack word balances every
+    // bus: only the strictly increasing addresses reject it.
+    let inst = forged(|_, w, _| {
+        let i = w
+            .words
+            .iter()
+            .position(|s| s.ts > 1 && s.init == 0)
+            .unwrap();
+        let dup = WordState {
+            init: 0,
+            value: 0,
+            ts: 0,
+            ..w.words[i]
+        };
+        w.words.insert(i, dup);
+    });
+    let errs = all(&inst);
+    assert!(!errs.is_empty());
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Unbalanced { bus, .. } if bus == BYTE)),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn read_only_words_keep_their_value() {
+    // The coverage program reads a code word; claim it ends changed.
+    let (_, _, mut inst) = fresh();
+    mutate(
+        &mut inst,
+        ChipKind::Boundary,
+        |c: &boundary::BoundaryCols<Val>| is(c.in_image) && c.writable == Val::ZERO,
+        |c| c.final_value[0] += one(),
+    );
+    assert_eq!(first(&inst), At::Constraint("boundary"));
+}
+
+#[test]
+fn register_targets_cannot_alias_modulo_p() {
+    // `jr $t0` with t0 = T + p: as a field element the target is T, a valid address, but
+    // the VM would jump to T + p (unmapped) and fault. The witness is an honest run to T,
+    // with the ROM of a program that loads T + p and every value patched to match.
+    let build = |value: u32| {
+        let mut a = Asm::new();
+        a.lui(T0, (value >> 16) as u16);
+        a.ori(T0, T0, value as u16);
+        a.jr(T0);
+        a.nop();
+        a.exit(3);
+        a
+    };
+    let target = crate::asm::TEXT_BASE + 16;
+    let forged_value = target + P;
+    let hp = Program::parse(&build(target).elf()).unwrap();
+    let fp = Program::parse(&build(forged_value).elf()).unwrap();
+    let machine = Machine::new(&fp).unwrap();
+    let argv = vec!["prog".to_string()];
+    let honest = Machine::new(&hp).unwrap();
+    let mut record = record::execute(&hp, &honest.setup, &argv, Vec::new(), 100).unwrap();
+    // lui and ori produce the forged value (jr's operand is patched below, since the
+    // witness builder follows the VM's control flow).
+    record.steps[0].b = forged_value & 0xffff_0000;
+    record.steps[0].out = forged_value & 0xffff_0000;
+    record.steps[1].a = forged_value & 0xffff_0000;
+    record.steps[1].b = forged_value & 0xffff;
+    record.steps[1].out = forged_value;
+    let start = Start::new(&machine.setup.facts, &argv).unwrap();
+    let image: HashMap<u32, u32> = machine
+        .setup
+        .image
+        .iter()
+        .map(|w| (w.addr, w.value))
+        .collect();
+    let stack: HashMap<u32, u32> = start.stack.iter().copied().collect();
+    let mut w = Witness::new(&record, &machine.setup, &start, &image, &stack).unwrap();
+    w.cpu[2].step.a = forged_value;
+    w.regs[T0 as usize].0 = forged_value;
+    let statement = Statement {
+        argv,
+        output: Vec::new(),
+        exit_code: w.exit_code,
+        cycles: w.cycles,
+    };
+    let inst = machine.traces_from(&w, &start, &statement).unwrap();
+    let errs = all(&inst);
+    assert!(!errs.is_empty());
+    // The only failure: the range check of the target's top byte (0x7e - 0x7f).
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Unbalanced { bus, message, .. }
+            if bus == BYTE && message[0] == ByteOp::Range8x2 as u32 && message[1] == P - 1)),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn forged_witnesses_do_not_verify() {
+    // A sample of the cases above, through the real prover and verifier.
+    let cases: Vec<Box<dyn Fn(&mut Instances)>> = vec![
+        Box::new(|i| {
+            mutate(
+                i,
+                ChipKind::AddSub,
+                |c: &add_sub::AddSubCols<Val>| is(c.is_add),
+                |c| c.c[0] += one(),
+            )
+        }),
+        Box::new(|i| {
+            mutate(
+                i,
+                ChipKind::Cpu,
+                |c: &cpu::CpuCols<Val>| is(c.flags.write),
+                |c| c.rw = Val::ZERO,
+            )
+        }),
+        Box::new(|i| {
+            mutate(
+                i,
+                ChipKind::Memory,
+                |c: &memory::MemoryCols<Val>| is(c.is_lw),
+                |c| c.c[2] += one(),
+            )
+        }),
+        Box::new(|i| i.public_values[9][0] += one()),
+    ];
+    for (k, case) in cases.iter().enumerate() {
+        let (_, _, mut inst) = fresh();
+        case(&mut inst);
+        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let proof = prove(&inst)?;
+            let common = common_data(&inst.airs, &proof.degree_bits)?;
+            verify(&inst.airs, &proof, &inst.public_values, &common)
+        }));
+        // Debug builds of Plonky3 refuse the witness while proving (a panic); release
+        // builds prove it and the verifier refuses the proof.
+        assert!(!matches!(ok, Ok(Ok(()))), "case {k} verified");
+    }
+}
