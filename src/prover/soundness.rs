@@ -582,7 +582,8 @@ fn register_targets_cannot_alias_modulo_p() {
 #[test]
 fn forged_witnesses_do_not_verify() {
     // A sample of the cases above, through the real prover and verifier.
-    let cases: Vec<Box<dyn Fn(&mut Instances)>> = vec![
+    type Case = Box<dyn Fn(&mut Instances)>;
+    let cases: Vec<Case> = vec![
         Box::new(|i| {
             mutate(
                 i,
