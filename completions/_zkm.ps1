@@ -34,6 +34,8 @@ Register-ArgumentCompleter -Native -CommandName 'zkm' -ScriptBlock {
             [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Cross-compile a Go guest to a MIPS ELF with your own Go toolchain')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show what a guest ELF contains: entry point, segments, symbols, Go build info, image id')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a guest ELF in the zkm MIPS virtual machine')
+            [CompletionResult]::new('prove', 'prove', [CompletionResultType]::ParameterValue, 'Prove that a guest ELF ran to exit: a STARK proof of its public output and exit status')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Verify a proof written by `zkm prove`: exit 0 only if it is valid for the program and every expectation holds')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script on stdout')
             [CompletionResult]::new('challenge', 'challenge', [CompletionResultType]::ParameterValue, 'Play the Optimistic Challenge Process for a boolean circuit on a local Bitcoin chain')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -86,6 +88,40 @@ Register-ArgumentCompleter -Native -CommandName 'zkm' -ScriptBlock {
             [CompletionResult]::new('--max-cycles', '--max-cycles', [CompletionResultType]::ParameterName, 'Stop after this many instructions (exit code 103)')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Add KEY=VALUE to the guest''s environment (empty by default); repeatable')
             [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Write a JSON report (exit code, cycles, public output, syscalls...) to FILE')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout; human messages still go to stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zkm;prove' {
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'The private input, read by the guest from stdin; `-` reads zkm''s own stdin [default: empty]')
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'The private input, read by the guest from stdin; `-` reads zkm''s own stdin [default: empty]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write the proof [default: the ELF''s name with .proof]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write the proof [default: the ELF''s name with .proof]')
+            [CompletionResult]::new('--max-cycles', '--max-cycles', [CompletionResultType]::ParameterName, 'Stop after this many instructions (exit code 103)')
+            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Check every constraint of the witness before proving (slower; for debugging)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout; human messages still go to stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zkm;verify' {
+            [CompletionResult]::new('--elf', '--elf', [CompletionResultType]::ParameterName, 'The ELF the proof must be for')
+            [CompletionResult]::new('--image-id', '--image-id', [CompletionResultType]::ParameterName, 'The image id the proof must be for (64 hex digits; `zkm inspect ELF` shows it)')
+            [CompletionResult]::new('--expect-output', '--expect-output', [CompletionResultType]::ParameterName, 'The public output (fd 3) the proof must state, byte for byte')
+            [CompletionResult]::new('--expect-exit', '--expect-exit', [CompletionResultType]::ParameterName, 'The exit status the proof must state')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout; human messages still go to stderr')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
@@ -246,6 +282,8 @@ Register-ArgumentCompleter -Native -CommandName 'zkm' -ScriptBlock {
             [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Cross-compile a Go guest to a MIPS ELF with your own Go toolchain')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show what a guest ELF contains: entry point, segments, symbols, Go build info, image id')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a guest ELF in the zkm MIPS virtual machine')
+            [CompletionResult]::new('prove', 'prove', [CompletionResultType]::ParameterValue, 'Prove that a guest ELF ran to exit: a STARK proof of its public output and exit status')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Verify a proof written by `zkm prove`: exit 0 only if it is valid for the program and every expectation holds')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script on stdout')
             [CompletionResult]::new('challenge', 'challenge', [CompletionResultType]::ParameterValue, 'Play the Optimistic Challenge Process for a boolean circuit on a local Bitcoin chain')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -261,6 +299,12 @@ Register-ArgumentCompleter -Native -CommandName 'zkm' -ScriptBlock {
             break
         }
         'zkm;help;run' {
+            break
+        }
+        'zkm;help;prove' {
+            break
+        }
+        'zkm;help;verify' {
             break
         }
         'zkm;help;completions' {

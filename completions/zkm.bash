@@ -34,8 +34,14 @@ _zkm() {
             zkm,new)
                 cmd="zkm__subcmd__new"
                 ;;
+            zkm,prove)
+                cmd="zkm__subcmd__prove"
+                ;;
             zkm,run)
                 cmd="zkm__subcmd__run"
+                ;;
+            zkm,verify)
+                cmd="zkm__subcmd__verify"
                 ;;
             zkm__subcmd__challenge,claim)
                 cmd="zkm__subcmd__challenge__subcmd__claim"
@@ -91,8 +97,14 @@ _zkm() {
             zkm__subcmd__help,new)
                 cmd="zkm__subcmd__help__subcmd__new"
                 ;;
+            zkm__subcmd__help,prove)
+                cmd="zkm__subcmd__help__subcmd__prove"
+                ;;
             zkm__subcmd__help,run)
                 cmd="zkm__subcmd__help__subcmd__run"
+                ;;
+            zkm__subcmd__help,verify)
+                cmd="zkm__subcmd__help__subcmd__verify"
                 ;;
             zkm__subcmd__help__subcmd__challenge,claim)
                 cmd="zkm__subcmd__help__subcmd__challenge__subcmd__claim"
@@ -116,7 +128,7 @@ _zkm() {
 
     case "${cmd}" in
         zkm)
-            opts="-q -v -h -V --json --quiet --verbose --help --version new build inspect run completions challenge help"
+            opts="-q -v -h -V --json --quiet --verbose --help --version new build inspect run prove verify completions challenge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -456,7 +468,7 @@ _zkm() {
             return 0
             ;;
         zkm__subcmd__help)
-            opts="new build inspect run completions challenge help"
+            opts="new build inspect run prove verify completions challenge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -623,7 +635,35 @@ _zkm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        zkm__subcmd__help__subcmd__prove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         zkm__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zkm__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -669,6 +709,40 @@ _zkm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        zkm__subcmd__prove)
+            opts="-i -o -q -v -h -V --input --output --max-cycles --check --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-cycles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         zkm__subcmd__run)
             opts="-i -q -v -h -V --input --public-out --max-cycles --env --report --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -697,6 +771,36 @@ _zkm() {
                     return 0
                     ;;
                 --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zkm__subcmd__verify)
+            opts="-q -v -h -V --elf --image-id --expect-output --expect-exit --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --elf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --image-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expect-output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expect-exit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

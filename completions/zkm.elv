@@ -31,6 +31,8 @@ set edit:completion:arg-completer[zkm] = {|@words|
             cand build 'Cross-compile a Go guest to a MIPS ELF with your own Go toolchain'
             cand inspect 'Show what a guest ELF contains: entry point, segments, symbols, Go build info, image id'
             cand run 'Run a guest ELF in the zkm MIPS virtual machine'
+            cand prove 'Prove that a guest ELF ran to exit: a STARK proof of its public output and exit status'
+            cand verify 'Verify a proof written by `zkm prove`: exit 0 only if it is valid for the program and every expectation holds'
             cand completions 'Print a shell completion script on stdout'
             cand challenge 'Play the Optimistic Challenge Process for a boolean circuit on a local Bitcoin chain'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -79,6 +81,38 @@ set edit:completion:arg-completer[zkm] = {|@words|
             cand --max-cycles 'Stop after this many instructions (exit code 103)'
             cand --env 'Add KEY=VALUE to the guest''s environment (empty by default); repeatable'
             cand --report 'Write a JSON report (exit code, cycles, public output, syscalls...) to FILE'
+            cand --json 'Print machine-readable JSON on stdout; human messages still go to stderr'
+            cand -q 'Print nothing but errors on stderr'
+            cand --quiet 'Print nothing but errors on stderr'
+            cand -v 'Print more detail on stderr (repeat for more)'
+            cand --verbose 'Print more detail on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zkm;prove'= {
+            cand -i 'The private input, read by the guest from stdin; `-` reads zkm''s own stdin [default: empty]'
+            cand --input 'The private input, read by the guest from stdin; `-` reads zkm''s own stdin [default: empty]'
+            cand -o 'Where to write the proof [default: the ELF''s name with .proof]'
+            cand --output 'Where to write the proof [default: the ELF''s name with .proof]'
+            cand --max-cycles 'Stop after this many instructions (exit code 103)'
+            cand --check 'Check every constraint of the witness before proving (slower; for debugging)'
+            cand --json 'Print machine-readable JSON on stdout; human messages still go to stderr'
+            cand -q 'Print nothing but errors on stderr'
+            cand --quiet 'Print nothing but errors on stderr'
+            cand -v 'Print more detail on stderr (repeat for more)'
+            cand --verbose 'Print more detail on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zkm;verify'= {
+            cand --elf 'The ELF the proof must be for'
+            cand --image-id 'The image id the proof must be for (64 hex digits; `zkm inspect ELF` shows it)'
+            cand --expect-output 'The public output (fd 3) the proof must state, byte for byte'
+            cand --expect-exit 'The exit status the proof must state'
             cand --json 'Print machine-readable JSON on stdout; human messages still go to stderr'
             cand -q 'Print nothing but errors on stderr'
             cand --quiet 'Print nothing but errors on stderr'
@@ -224,6 +258,8 @@ set edit:completion:arg-completer[zkm] = {|@words|
             cand build 'Cross-compile a Go guest to a MIPS ELF with your own Go toolchain'
             cand inspect 'Show what a guest ELF contains: entry point, segments, symbols, Go build info, image id'
             cand run 'Run a guest ELF in the zkm MIPS virtual machine'
+            cand prove 'Prove that a guest ELF ran to exit: a STARK proof of its public output and exit status'
+            cand verify 'Verify a proof written by `zkm prove`: exit 0 only if it is valid for the program and every expectation holds'
             cand completions 'Print a shell completion script on stdout'
             cand challenge 'Play the Optimistic Challenge Process for a boolean circuit on a local Bitcoin chain'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -235,6 +271,10 @@ set edit:completion:arg-completer[zkm] = {|@words|
         &'zkm;help;inspect'= {
         }
         &'zkm;help;run'= {
+        }
+        &'zkm;help;prove'= {
+        }
+        &'zkm;help;verify'= {
         }
         &'zkm;help;completions'= {
         }

@@ -271,14 +271,16 @@ impl Program {
         })
     }
 
-    /// The SHA-256 image id of the program's initial state.
+    /// The SHA-256 content id of the program's initial state (`zkm-image-v1`). The image
+    /// id a proof is verified against is another one, of the verifying key: see
+    /// [`crate::proof::image_id`].
     ///
     /// It hashes, in order: the ASCII tag `zkm-image-v1`, the entry point, the number of
     /// loadable segments, then for each segment in address order its address, memory size,
     /// flags, file size (all 32-bit big-endian) and its file bytes. Sections, symbols and
     /// debug information do not count: stripping a binary keeps its id. The BSS is implied by
     /// the memory size and is zero.
-    pub fn image_id(&self) -> ImageId {
+    pub fn content_id(&self) -> ImageId {
         let mut h = Sha256::new();
         h.update(b"zkm-image-v1");
         h.update(self.entry.to_be_bytes());

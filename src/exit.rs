@@ -34,6 +34,16 @@ pub const CYCLE_LIMIT: i32 = 103;
 pub const DEADLOCK: i32 = 104;
 /// The challenge game did not end as the protocol intends.
 pub const GAME_FAILED: i32 = 105;
+/// `zkm verify`: the proof is for another program (ELF or image id).
+pub const WRONG_PROGRAM: i32 = 106;
+/// `zkm verify`: the proof does not verify.
+pub const PROOF_INVALID: i32 = 107;
+/// `zkm verify`: the proof is valid, but its public output is not `--expect-output`.
+pub const UNEXPECTED_OUTPUT: i32 = 108;
+/// `zkm verify`: the proof is valid, but its exit status is not `--expect-exit`.
+pub const UNEXPECTED_EXIT: i32 = 109;
+/// `zkm prove`: the program does something that cannot be proved yet.
+pub const NOT_PROVABLE: i32 = 110;
 
 /// A library error that knows which exit code it maps to.
 pub trait ExitCode {

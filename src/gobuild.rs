@@ -228,7 +228,11 @@ fn search_path(name: &str) -> Option<PathBuf> {
 #[derive(Clone, Debug, Serialize)]
 pub struct BuildOutput {
     pub elf: PathBuf,
-    pub image_id: ImageId,
+    /// The `zkm-image-v2` id that `zkm verify --image-id` takes (none when the program
+    /// cannot be proved).
+    pub image_id: Option<ImageId>,
+    /// SHA-256 of the loadable content (`zkm-image-v1`).
+    pub content_id: ImageId,
     pub size: u64,
     pub go_version: String,
 }
@@ -340,7 +344,8 @@ pub fn build(
     let program = Program::parse(&bytes)?;
     Ok(BuildOutput {
         elf: out,
-        image_id: program.image_id(),
+        image_id: crate::proof::image_id(&program).ok(),
+        content_id: program.content_id(),
         size: bytes.len() as u64,
         go_version: go.release.clone(),
     })

@@ -14,6 +14,7 @@ pub mod elf;
 pub mod exit;
 pub mod gobuild;
 pub mod ocp;
+pub mod proof;
 pub mod prover;
 pub mod scaffold;
 pub mod syscalls;

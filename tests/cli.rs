@@ -68,10 +68,9 @@ fn usage_errors_exit_64() {
 #[test]
 fn inspect_shows_segments_go_info_and_image_id() {
     let elf = testdata("elf/hello.elf");
-    let id = zkm::elf::Program::load(&elf)
-        .unwrap()
-        .image_id()
-        .to_string();
+    let program = zkm::elf::Program::load(&elf).unwrap();
+    let id = zkm::proof::image_id(&program).unwrap().to_string();
+    let content = program.content_id().to_string();
     zkm().arg("inspect").arg(&elf).assert().success().stdout(
         predicate::str::contains(&id)
             .and(predicate::str::contains("_rt0_mips_linux"))
@@ -86,6 +85,7 @@ fn inspect_shows_segments_go_info_and_image_id() {
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["image_id"], id.as_str());
+    assert_eq!(v["content_id"], content.as_str());
     assert_eq!(v["entry_symbol"], "_rt0_mips_linux");
     assert_eq!(v["segments"].as_array().unwrap().len(), 3);
     assert!(v["symbols"].as_u64().unwrap() > 1000);
@@ -93,7 +93,7 @@ fn inspect_shows_segments_go_info_and_image_id() {
 }
 
 #[test]
-fn image_id_depends_on_loaded_bytes_and_entry_only() {
+fn content_id_depends_on_loaded_bytes_and_entry_only() {
     let bytes = hello_elf();
     let base = zkm::elf::Program::parse(&bytes).unwrap();
     // Changing a section name string (not loaded) keeps the id.
@@ -101,16 +101,16 @@ fn image_id_depends_on_loaded_bytes_and_entry_only() {
     let mut renamed = bytes.clone();
     renamed[shstr + 1] = b'T';
     assert_eq!(
-        zkm::elf::Program::parse(&renamed).unwrap().image_id(),
-        base.image_id()
+        zkm::elf::Program::parse(&renamed).unwrap().content_id(),
+        base.content_id()
     );
     // One flipped byte of code changes it.
     let text_off = 0x1000usize; // the first loadable page of a Go mips ELF holds code
     let mut patched = bytes.clone();
     patched[text_off + 0x10] ^= 1;
     assert_ne!(
-        zkm::elf::Program::parse(&patched).unwrap().image_id(),
-        base.image_id()
+        zkm::elf::Program::parse(&patched).unwrap().content_id(),
+        base.content_id()
     );
 }
 
@@ -366,11 +366,10 @@ fn scaffolded_project_builds_and_runs_under_qemu() {
         std::fs::metadata(&elf).unwrap().len()
     );
     assert!(v["go_version"].as_str().unwrap().starts_with("go1."));
-    let id = zkm::elf::Program::load(&elf)
-        .unwrap()
-        .image_id()
-        .to_string();
+    let program = zkm::elf::Program::load(&elf).unwrap();
+    let id = zkm::proof::image_id(&program).unwrap().to_string();
     assert_eq!(v["image_id"], id.as_str());
+    assert_eq!(v["content_id"], program.content_id().to_string().as_str());
     zkm()
         .arg("inspect")
         .arg(&elf)

@@ -41,6 +41,8 @@ pub fn run(ctx: Ctx, args: Args) -> anyhow::Result<i32> {
         out.size,
         out.go_version,
         out.image_id
+            .map(|i| i.to_string())
+            .unwrap_or_else(|| format!("none (content {})", out.content_id))
     ));
     super::OK
 }

@@ -31,7 +31,12 @@ struct SegmentInfo {
 struct ElfInfo {
     path: PathBuf,
     size: u64,
-    image_id: ImageId,
+    /// The `zkm-image-v2` id (of the verifying key), when the program can be proved.
+    image_id: Option<ImageId>,
+    /// Why there is no image id.
+    image_id_error: Option<String>,
+    /// SHA-256 of the loadable content (`zkm-image-v1`).
+    content_id: ImageId,
     entry: String,
     entry_symbol: Option<String>,
     segments: Vec<SegmentInfo>,
@@ -44,12 +49,21 @@ pub fn run(ctx: Ctx, args: Args) -> anyhow::Result<i32> {
         path: args.file.display().to_string(),
         source,
     })?;
+    if bytes.starts_with(zkm::proof::MAGIC) {
+        return inspect_proof(ctx, &args, &bytes);
+    }
     let program =
         Program::parse(&bytes).with_context(|| format!("inspecting {}", args.file.display()))?;
+    let (image_id, image_id_error) = match zkm::proof::image_id(&program) {
+        Ok(id) => (Some(id), None),
+        Err(e) => (None, Some(e.lines().next().unwrap_or_default().to_string())),
+    };
     let info = ElfInfo {
         path: args.file.clone(),
         size: bytes.len() as u64,
-        image_id: program.image_id(),
+        image_id,
+        image_id_error,
+        content_id: program.content_id(),
         entry: format!("{:#010x}", program.entry),
         entry_symbol: program.symbol_at(program.entry).map(|s| s.name.clone()),
         segments: program
@@ -70,7 +84,12 @@ pub fn run(ctx: Ctx, args: Args) -> anyhow::Result<i32> {
     }
     println!("file      {} ({} bytes)", info.path.display(), info.size);
     println!("format    ELF32 big-endian MIPS, static executable");
-    println!("image id  {}", info.image_id);
+    match (&info.image_id, &info.image_id_error) {
+        (Some(id), _) => println!("image id  {id}"),
+        (None, Some(e)) => println!("image id  none: {e}"),
+        (None, None) => {}
+    }
+    println!("content   {}", info.content_id);
     println!(
         "entry     {} ({})",
         info.entry,
@@ -96,5 +115,53 @@ pub fn run(ctx: Ctx, args: Args) -> anyhow::Result<i32> {
         }
         None => println!("go        no Go build information"),
     }
+    super::OK
+}
+
+#[derive(Serialize)]
+struct ProofInfo {
+    path: PathBuf,
+    size: u64,
+    format_version: u32,
+    zkm_version: String,
+    image_id: ImageId,
+    entry: String,
+    argv: Vec<String>,
+    cycles: u64,
+    exit_code: u32,
+    public_output: String,
+}
+
+fn inspect_proof(ctx: Ctx, args: &Args, bytes: &[u8]) -> anyhow::Result<i32> {
+    let file = zkm::proof::ProofFile::decode(bytes)
+        .with_context(|| format!("inspecting {}", args.file.display()))?;
+    let st = &file.statement;
+    let info = ProofInfo {
+        path: args.file.clone(),
+        size: bytes.len() as u64,
+        format_version: zkm::proof::FORMAT_VERSION,
+        zkm_version: file.zkm_version.clone(),
+        image_id: file.image_id(),
+        entry: format!("{:#010x}", file.vk.facts.entry),
+        argv: st.argv.clone(),
+        cycles: st.cycles,
+        exit_code: st.exit_code,
+        public_output: hex::encode(&st.output),
+    };
+    if ctx.json {
+        return ctx.print_json(&info).map(|_| 0);
+    }
+    println!("file      {} ({} bytes)", info.path.display(), info.size);
+    println!(
+        "format    zkm proof, version {} (written by zkm {})",
+        info.format_version, info.zkm_version
+    );
+    println!("image id  {}", info.image_id);
+    println!("entry     {}", info.entry);
+    println!("argv      {:?}", info.argv);
+    println!("cycles    {}", info.cycles);
+    println!("exit      {}", info.exit_code);
+    println!("output    {} bytes", st.output.len());
+    println!("(not verified: run zkm verify)");
     super::OK
 }

@@ -10,7 +10,9 @@ mod challenge;
 mod completions;
 mod inspect;
 mod new;
+mod prove;
 mod run;
+mod verify;
 
 /// Prove Go programs with STARKs, and test Bitcoin challenge games.
 ///
@@ -43,6 +45,8 @@ pub enum Command {
     Build(build::Args),
     Inspect(inspect::Args),
     Run(run::Args),
+    Prove(prove::Args),
+    Verify(verify::Args),
     Completions(completions::Args),
     Challenge(challenge::Args),
 }
@@ -114,6 +118,8 @@ pub fn main() -> i32 {
         Command::Build(args) => build::run(ctx, args),
         Command::Inspect(args) => inspect::run(ctx, args),
         Command::Run(args) => run::run(ctx, args),
+        Command::Prove(args) => prove::run(ctx, args),
+        Command::Verify(args) => verify::run(ctx, args),
         Command::Completions(args) => completions::run(args),
         Command::Challenge(args) => challenge::run(ctx, args),
     };
@@ -183,6 +189,15 @@ fn exit_code(err: &anyhow::Error) -> i32 {
         }
         if let Some(e) = cause.downcast_ref::<zkm::vm::VmError>() {
             return e.exit_code();
+        }
+        if let Some(e) = cause.downcast_ref::<zkm::prover::record::ProveError>() {
+            return e.exit_code();
+        }
+        if let Some(e) = cause.downcast_ref::<zkm::proof::ProofError>() {
+            return e.exit_code();
+        }
+        if cause.downcast_ref::<verify::UsageError>().is_some() {
+            return zkm::exit::USAGE;
         }
         if let Some(e) = cause.downcast_ref::<ReadError>() {
             return e.exit_code();

@@ -81,6 +81,15 @@ impl InitChip {
         InitChip { periodic, height }
     }
 
+    /// The chip for a start with nothing on the stack (its shape, for the verifying key).
+    pub fn empty() -> InitChip {
+        InitChip::new(&Start {
+            sp: 0,
+            stack: Vec::new(),
+            regs: [0; NUM_REGS],
+        })
+    }
+
     /// The trace: the final registers (value, timestamp), in register order.
     pub fn generate_trace(&self, regs: &[(u32, u32)]) -> RowMajorMatrix<Val> {
         let w = InitCols::<u8>::WIDTH;
@@ -101,10 +110,13 @@ impl InitChip {
     }
 }
 
-/// The digest that binds the initial state into the transcript.
-pub fn digest(start: &Start) -> Vec<Val> {
+/// The digest that binds the initial state, and the version of zkm that proved it (so
+/// that no byte of a proof file is unbound), into the transcript.
+pub fn digest(start: &Start, zkm_version: &str) -> Vec<Val> {
     let mut h = Sha256::new();
     h.update(b"zkm-init-v1");
+    h.update((zkm_version.len() as u32).to_be_bytes());
+    h.update(zkm_version.as_bytes());
     for v in start.regs {
         h.update(v.to_be_bytes());
     }

@@ -304,6 +304,9 @@ pub(crate) fn receive_instr_exprs<AB: InteractionBuilder>(
 // ---------------------------------------------------------------------------------------
 // The machine.
 
+/// The version of zkm, bound into every proof it makes.
+pub const ZKM_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// What a proof states: the program (by its verifying key), argv, the public output,
 /// the exit status and the number of instructions.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -364,20 +367,25 @@ impl Instances {
 }
 
 /// The public values of each chip for `statement`, in batch order.
-pub fn public_values(machine: &Machine, statement: &Statement, start: &Start) -> Vec<Vec<Val>> {
+pub fn public_values(
+    facts: &crate::vm::loader::AuxFacts,
+    statement: &Statement,
+    start: &Start,
+    zkm_version: &str,
+) -> Vec<Vec<Val>> {
     ChipKind::ALL
         .iter()
         .map(|k| match k {
             ChipKind::Cpu => {
                 let mut v = vec![Val::ZERO; cpu::pv::COUNT];
-                v[cpu::pv::PC] = Val::from_u32(machine.setup.facts.entry);
-                v[cpu::pv::NEXT_PC] = Val::from_u32(machine.setup.facts.entry.wrapping_add(4));
+                v[cpu::pv::PC] = Val::from_u32(facts.entry);
+                v[cpu::pv::NEXT_PC] = Val::from_u32(facts.entry.wrapping_add(4));
                 v[cpu::pv::CLK] = Val::ZERO;
                 v[cpu::pv::CYCLES] = Val::from_u64(statement.cycles);
                 v
             }
             ChipKind::Syscall => vec![Val::from_u32(statement.exit_code)],
-            ChipKind::Init => init::digest(start),
+            ChipKind::Init => init::digest(start, zkm_version),
             _ => Vec::new(),
         })
         .collect()
@@ -393,6 +401,42 @@ impl Machine {
             regions: image::RegionChip::new(setup.regions.clone()),
             setup,
         })
+    }
+
+    /// A machine with the shape of one whose preprocessed tables have `heights` (program,
+    /// bytes, image, region), but not their contents: what a verifier that has only the
+    /// image id evaluates the constraints with.
+    pub fn shape(heights: [usize; 4], facts: crate::vm::loader::AuxFacts) -> Machine {
+        Machine {
+            setup: Setup {
+                facts,
+                rom: Vec::new(),
+                image: Vec::new(),
+                regions: Vec::new(),
+            },
+            program: program::ProgramChip {
+                entries: Vec::new(),
+                height: heights[0],
+            },
+            image: image::ImageChip {
+                words: Vec::new(),
+                height: heights[2],
+            },
+            regions: image::RegionChip {
+                regions: Vec::new(),
+                height: heights[3],
+            },
+        }
+    }
+
+    /// The heights of the preprocessed tables, in batch order.
+    pub fn preprocessed_heights(&self) -> [usize; 4] {
+        [
+            self.program.height,
+            bytes::ROWS,
+            self.image.height,
+            self.regions.height,
+        ]
     }
 
     /// Runs `program` and builds every chip's trace.
@@ -503,7 +547,7 @@ impl Machine {
         Ok(Instances {
             airs,
             traces,
-            public_values: public_values(self, statement, start),
+            public_values: public_values(&self.setup.facts, statement, start, ZKM_VERSION),
         })
     }
 

@@ -489,3 +489,15 @@ pub fn execute(
         output,
     })
 }
+
+impl crate::exit::ExitCode for ProveError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            ProveError::Vm(e) => e.exit_code(),
+            ProveError::NoExit(_) => crate::exit::CYCLE_LIMIT,
+            ProveError::Unsupported { .. } | ProveError::Image(_) | ProveError::TooLong { .. } => {
+                crate::exit::NOT_PROVABLE
+            }
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! `zkm prove`, `zkm verify` and the proof file: what verification accepts, and above all
+//! what it rejects.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use zkm::asm::{reg::*, Asm};
+use zkm::exit;
+use zkm::proof::{Expected, ProofError, ProofFile};
+
+fn zkm() -> Command {
+    Command::cargo_bin("zkm").unwrap()
+}
+
+/// A small program: sums 1..=n in memory, logs to stdout, exits with the sum mod 256.
+fn sum(n: u32) -> Asm {
+    let mut a = Asm::new();
+    a.data("msg", b"summing\n");
+    a.bss("acc", 4);
+    a.li(A0, 1);
+    a.la(A1, "msg");
+    a.li(A2, 8);
+    a.li(V0, 4004);
+    a.syscall();
+    a.li(T0, 0);
+    a.li(T1, n);
+    a.la(S0, "acc");
+    a.label("loop");
+    a.addiu(T0, T0, 1);
+    a.lw(T2, 0, S0);
+    a.addu(T2, T2, T0);
+    a.sw(T2, 0, S0);
+    a.bne(T0, T1, "loop");
+    a.nop();
+    a.lw(A0, 0, S0);
+    a.andi(A0, A0, 0xff);
+    a.li(V0, 4246);
+    a.syscall();
+    a
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    elf: PathBuf,
+    other: PathBuf,
+    proof: PathBuf,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = dir.path().join("sum.elf");
+    let other = dir.path().join("other.elf");
+    std::fs::write(&elf, sum(10).elf()).unwrap();
+    std::fs::write(&other, sum(11).elf()).unwrap();
+    let proof = dir.path().join("sum.proof");
+    zkm()
+        .arg("prove")
+        .arg(&elf)
+        .arg("-o")
+        .arg(&proof)
+        .assert()
+        .success();
+    Fixture {
+        _dir: dir,
+        elf,
+        other,
+        proof,
+    }
+}
+
+fn program(path: &Path) -> zkm::elf::Program {
+    zkm::elf::Program::load(path).unwrap()
+}
+
+#[test]
+fn proves_and_verifies_by_elf_and_by_image_id() {
+    let f = fixture();
+    let out = zkm()
+        .args(["verify", "--json"])
+        .arg(&f.proof)
+        .arg("--elf")
+        .arg(&f.elf)
+        .args(["--expect-exit", "55"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["exit_code"], 55);
+    assert_eq!(v["argv"][0], "sum");
+    assert_eq!(v["security"]["conjectured_bits"], 100);
+    let id = zkm::proof::image_id(&program(&f.elf)).unwrap().to_string();
+    assert_eq!(v["image_id"], id.as_str());
+    zkm()
+        .arg("verify")
+        .arg(&f.proof)
+        .args(["--image-id", &id])
+        .assert()
+        .success();
+    // inspect shows the header, and the same id for the ELF.
+    zkm()
+        .arg("inspect")
+        .arg(&f.proof)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(&id));
+    zkm()
+        .arg("inspect")
+        .arg(&f.elf)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(&id));
+}
+
+#[test]
+fn rejects_the_proof_for_another_elf_or_image_id() {
+    let f = fixture();
+    zkm()
+        .arg("verify")
+        .arg(&f.proof)
+        .arg("--elf")
+        .arg(&f.other)
+        .assert()
+        .code(exit::WRONG_PROGRAM);
+    let other = zkm::proof::image_id(&program(&f.other))
+        .unwrap()
+        .to_string();
+    zkm()
+        .arg("verify")
+        .arg(&f.proof)
+        .args(["--image-id", &other])
+        .assert()
+        .code(exit::WRONG_PROGRAM);
+    zkm()
+        .arg("verify")
+        .arg(&f.proof)
+        .args(["--image-id", "00ff"])
+        .assert()
+        .code(exit::USAGE);
+}
+
+#[test]
+fn rejects_unmet_expectations() {
+    let f = fixture();
+    zkm()
+        .arg("verify")
+        .arg(&f.proof)
+        .arg("--elf")
+        .arg(&f.elf)
+        .args(["--expect-exit", "54"])
+        .assert()
+        .code(exit::UNEXPECTED_EXIT);
+    let expected = f.proof.with_extension("out");
+    std::fs::write(&expected, b"x").unwrap();
+    zkm()
+        .arg("verify")
+        .arg(&f.proof)
+        .arg("--elf")
+        .arg(&f.elf)
+        .arg("--expect-output")
+        .arg(&expected)
+        .assert()
+        .code(exit::UNEXPECTED_OUTPUT);
+}
+
+/// Re-encodes the proof with its statement changed by `f`.
+fn restated(bytes: &[u8], f: impl FnOnce(&mut zkm::prover::Statement)) -> Vec<u8> {
+    let mut file = ProofFile::decode(bytes).unwrap();
+    f(&mut file.statement);
+    file.encode()
+}
+
+#[test]
+fn rejects_an_altered_statement() {
+    let f = fixture();
+    let bytes = std::fs::read(&f.proof).unwrap();
+    let p = program(&f.elf);
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("exit code", restated(&bytes, |s| s.exit_code = 56)),
+        (
+            "exit code + p",
+            restated(&bytes, |s| s.exit_code = 55 + 0x7f00_0001),
+        ),
+        (
+            "exit code + 256",
+            restated(&bytes, |s| s.exit_code = 55 + 256),
+        ),
+        ("cycles", restated(&bytes, |s| s.cycles += 1)),
+        ("cycles + p", restated(&bytes, |s| s.cycles += 0x7f00_0001)),
+        ("argv", restated(&bytes, |s| s.argv.push("x".into()))),
+        ("argv[0]", restated(&bytes, |s| s.argv[0] = "sun".into())),
+        ("output", restated(&bytes, |s| s.output = b"1".to_vec())),
+    ];
+    for (what, forged) in cases {
+        let file = ProofFile::decode(&forged).unwrap();
+        let err = zkm::proof::verify(&file, Expected::Elf(&p)).unwrap_err();
+        assert!(matches!(err, ProofError::Invalid(_)), "{what}: {err}");
+    }
+    // The original still verifies.
+    let file = ProofFile::decode(&bytes).unwrap();
+    zkm::proof::verify(&file, Expected::Elf(&p)).unwrap();
+}
+
+#[test]
+fn rejects_every_flipped_byte() {
+    let f = fixture();
+    let bytes = std::fs::read(&f.proof).unwrap();
+    let p = program(&f.elf);
+    let id = zkm::proof::image_id(&p).unwrap();
+    // Every byte of the header and statement, and a spread of the proof itself.
+    let n = bytes.len();
+    let step = (n / 300).max(1);
+    let positions: Vec<usize> = (0..n.min(400))
+        .chain((400..n).step_by(step))
+        .chain([n - 1])
+        .collect();
+    for &i in &positions {
+        let mut forged = bytes.clone();
+        forged[i] ^= 0x01;
+        let ok = match ProofFile::decode(&forged) {
+            Err(_) => false,
+            Ok(file) => zkm::proof::verify(&file, Expected::ImageId(id)).is_ok(),
+        };
+        assert!(!ok, "flipping byte {i} of {n} was accepted");
+    }
+}
+
+#[test]
+fn decoding_and_verifying_arbitrary_bytes_never_panics() {
+    let f = fixture();
+    let bytes = std::fs::read(&f.proof).unwrap();
+    let id = zkm::proof::image_id(&program(&f.elf)).unwrap();
+    // A deterministic xorshift fuzzer: truncations, random bytes, and random edits.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut rnd = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let rounds: usize = std::env::var("ZKM_FUZZ_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    for round in 0..rounds {
+        let mut v = match round % 3 {
+            0 => bytes[..(rnd() as usize % bytes.len())].to_vec(),
+            1 => (0..(rnd() % 4096)).map(|_| rnd() as u8).collect(),
+            _ => {
+                let mut v = bytes.clone();
+                for _ in 0..(1 + rnd() % 8) {
+                    let i = rnd() as usize % v.len();
+                    v[i] = rnd() as u8;
+                }
+                v
+            }
+        };
+        if round % 5 == 0 && v.len() >= 12 {
+            v[..8].copy_from_slice(zkm::proof::MAGIC);
+            v[8..12].copy_from_slice(&zkm::proof::FORMAT_VERSION.to_be_bytes());
+        }
+        if let Ok(file) = ProofFile::decode(&v) {
+            assert!(zkm::proof::verify(&file, Expected::ImageId(id)).is_err() || v == bytes);
+        }
+    }
+    // And through the command line: a clear error, never a crash.
+    let junk = f.proof.with_extension("junk");
+    std::fs::write(&junk, b"ZKMPROOF\0\0\0\x01garbage").unwrap();
+    zkm()
+        .arg("verify")
+        .arg(&junk)
+        .arg("--elf")
+        .arg(&f.elf)
+        .assert()
+        .code(exit::BAD_DATA);
+    std::fs::write(&junk, b"not a proof").unwrap();
+    zkm()
+        .arg("verify")
+        .arg(&junk)
+        .arg("--elf")
+        .arg(&f.elf)
+        .assert()
+        .code(exit::BAD_DATA);
+}
+
+#[test]
+fn refuses_to_prove_what_it_cannot_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    // getpid: a system call the prover does not handle yet.
+    let mut a = Asm::new();
+    a.li(V0, 4020);
+    a.syscall();
+    a.exit(0);
+    let elf = dir.path().join("getpid.elf");
+    std::fs::write(&elf, a.elf()).unwrap();
+    zkm()
+        .arg("prove")
+        .arg(&elf)
+        .assert()
+        .code(exit::NOT_PROVABLE)
+        .stderr(predicates::str::contains("getpid").and(predicates::str::contains("0x00400008")));
+    // A write to fd 3 is not provable yet either.
+    let mut a = Asm::new();
+    a.li(A0, 3);
+    a.li(A2, 0);
+    a.li(V0, 4004);
+    a.syscall();
+    a.exit(0);
+    std::fs::write(&elf, a.elf()).unwrap();
+    zkm()
+        .arg("prove")
+        .arg(&elf)
+        .assert()
+        .code(exit::NOT_PROVABLE)
+        .stderr(predicates::str::contains("fd 3"));
+    // BREAK fires: refused with the VM's error.
+    let mut a = Asm::new();
+    a.emit(0x0000_000d);
+    std::fs::write(&elf, a.elf()).unwrap();
+    zkm()
+        .arg("prove")
+        .arg(&elf)
+        .assert()
+        .code(exit::MEMORY_FAULT)
+        .stderr(predicates::str::contains("BREAK"));
+}
