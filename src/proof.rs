@@ -47,7 +47,10 @@ impl VerifyingKey {
     /// The verifying key of `machine` (commits its preprocessed tables).
     pub fn of(machine: &Machine) -> Result<VerifyingKey, String> {
         let heights = machine.preprocessed_heights();
-        let airs = machine.airs(prover::init::InitChip::empty());
+        let airs = machine.airs(
+            prover::init::InitChip::empty(),
+            prover::output::OutputChip::new(&[]),
+        );
         let common = prover::common_data(&airs, &shape_degrees(&heights))?;
         let commitment = common
             .preprocessed
@@ -286,7 +289,7 @@ pub fn verify(file: &ProofFile, expected: Expected<'_>) -> Result<(), ProofError
                 });
             }
             let start = start_of(file)?;
-            let airs = machine.airs(prover::init::InitChip::new(&start));
+            let airs = statement_airs(&machine, &start, file);
             let common = common_for(&airs, file)?;
             (airs, common)
         }
@@ -303,10 +306,8 @@ pub fn verify(file: &ProofFile, expected: Expected<'_>) -> Result<(), ProofError
     if st.exit_code > 255 {
         return Err(ProofError::Invalid(format!("exit status {}", st.exit_code)));
     }
-    if !st.output.is_empty() {
-        return Err(ProofError::Invalid(
-            "public output is not provable yet".into(),
-        ));
+    if st.output.len() > 1 << 28 {
+        return Err(ProofError::Invalid("the output is too long".into()));
     }
     let start = start_of(file)?;
     let pv = prover::public_values(&file.vk.facts, st, &start, &file.zkm_version);
@@ -332,12 +333,20 @@ fn shape_only(file: &ProofFile) -> Result<(Vec<Chip>, CommonData<Config>), Proof
     let heights = file.vk.heights().map_err(ProofError::Invalid)?;
     let machine = Machine::shape(heights, file.vk.facts);
     let start = start_of(file)?;
-    let airs = machine.airs(prover::init::InitChip::new(&start));
+    let airs = statement_airs(&machine, &start, file);
     let mut common = common_for(&airs, file)?;
     if let Some(p) = common.preprocessed.as_mut() {
         p.commitment = file.vk.commitment.clone();
     }
     Ok((airs, common))
+}
+
+/// The machine's chips with the statement's initial state and output.
+fn statement_airs(machine: &Machine, start: &Start, file: &ProofFile) -> Vec<Chip> {
+    machine.airs(
+        prover::init::InitChip::new(start),
+        prover::output::OutputChip::new(&file.statement.output),
+    )
 }
 
 fn common_for(airs: &[Chip], file: &ProofFile) -> Result<CommonData<Config>, ProofError> {
@@ -352,6 +361,21 @@ fn common_for(airs: &[Chip], file: &ProofFile) -> Result<CommonData<Config>, Pro
             return Err(ProofError::Invalid(format!(
                 "the {} table has another height than the verifying key's",
                 k.name()
+            )));
+        }
+    }
+    // The statement's chips have exactly one period of their rows: a taller trace would
+    // repeat them, and a repeated register row is a second copy of the register.
+    for (i, air) in airs.iter().enumerate() {
+        let period = match air {
+            Chip::Init(c) => c.height,
+            Chip::Output(c) => c.height,
+            _ => continue,
+        };
+        if 1usize << bits[i] != period {
+            return Err(ProofError::Invalid(format!(
+                "the {} chip has another height than the statement's",
+                air.kind().name()
             )));
         }
     }

@@ -13,10 +13,12 @@ fn zkm() -> Command {
     Command::cargo_bin("zkm").unwrap()
 }
 
-/// A small program: sums 1..=n in memory, logs to stdout, exits with the sum mod 256.
+/// A small program: sums 1..=n in memory, logs to stdout, writes `sum=` and the sum's
+/// four bytes to fd 3, and exits with the sum mod 256.
 fn sum(n: u32) -> Asm {
     let mut a = Asm::new();
     a.data("msg", b"summing\n");
+    a.data("tag", b"sum=");
     a.bss("acc", 4);
     a.li(A0, 1);
     a.la(A1, "msg");
@@ -33,11 +35,28 @@ fn sum(n: u32) -> Asm {
     a.sw(T2, 0, S0);
     a.bne(T0, T1, "loop");
     a.nop();
+    a.li(A0, 3);
+    a.la(A1, "tag");
+    a.li(A2, 4);
+    a.li(V0, 4004);
+    a.syscall();
+    a.li(A0, 3);
+    a.addu(A1, S0, ZERO);
+    a.li(A2, 4);
+    a.li(V0, 4004);
+    a.syscall();
     a.lw(A0, 0, S0);
     a.andi(A0, A0, 0xff);
     a.li(V0, 4246);
     a.syscall();
     a
+}
+
+/// What `sum(n)` writes to fd 3.
+fn sum_output(n: u32) -> Vec<u8> {
+    let mut v = b"sum=".to_vec();
+    v.extend((n * (n + 1) / 2).to_be_bytes());
+    v
 }
 
 struct Fixture {
@@ -156,7 +175,18 @@ fn rejects_unmet_expectations() {
         .assert()
         .code(exit::UNEXPECTED_EXIT);
     let expected = f.proof.with_extension("out");
-    std::fs::write(&expected, b"x").unwrap();
+    std::fs::write(&expected, sum_output(10)).unwrap();
+    zkm()
+        .arg("verify")
+        .arg(&f.proof)
+        .arg("--elf")
+        .arg(&f.elf)
+        .arg("--expect-output")
+        .arg(&expected)
+        .args(["--expect-exit", "55"])
+        .assert()
+        .success();
+    std::fs::write(&expected, sum_output(11)).unwrap();
     zkm()
         .arg("verify")
         .arg(&f.proof)
@@ -194,8 +224,20 @@ fn rejects_an_altered_statement() {
         ("cycles + p", restated(&bytes, |s| s.cycles += 0x7f00_0001)),
         ("argv", restated(&bytes, |s| s.argv.push("x".into()))),
         ("argv[0]", restated(&bytes, |s| s.argv[0] = "sun".into())),
-        ("output", restated(&bytes, |s| s.output = b"1".to_vec())),
+        ("output byte", restated(&bytes, |s| s.output[7] ^= 1)),
+        ("output tag", restated(&bytes, |s| s.output[0] = b'S')),
+        ("output longer", restated(&bytes, |s| s.output.push(0))),
+        ("output shorter", restated(&bytes, |s| s.output.truncate(7))),
+        ("output empty", restated(&bytes, |s| s.output.clear())),
+        (
+            "output to a power of two",
+            restated(&bytes, |s| s.output.resize(16, 0)),
+        ),
     ];
+    assert_eq!(
+        ProofFile::decode(&bytes).unwrap().statement.output,
+        sum_output(10)
+    );
     for (what, forged) in cases {
         let file = ProofFile::decode(&forged).unwrap();
         let err = zkm::proof::verify(&file, Expected::Elf(&p)).unwrap_err();
@@ -304,9 +346,9 @@ fn refuses_to_prove_what_it_cannot_yet() {
         .assert()
         .code(exit::NOT_PROVABLE)
         .stderr(predicates::str::contains("getpid").and(predicates::str::contains("0x00400008")));
-    // A write to fd 3 is not provable yet either.
+    // A write to fd 4 is not provable yet either.
     let mut a = Asm::new();
-    a.li(A0, 3);
+    a.li(A0, 4);
     a.li(A2, 0);
     a.li(V0, 4004);
     a.syscall();
@@ -317,7 +359,7 @@ fn refuses_to_prove_what_it_cannot_yet() {
         .arg(&elf)
         .assert()
         .code(exit::NOT_PROVABLE)
-        .stderr(predicates::str::contains("fd 3"));
+        .stderr(predicates::str::contains("fd 4"));
     // BREAK fires: refused with the VM's error.
     let mut a = Asm::new();
     a.emit(0x0000_000d);
@@ -328,4 +370,28 @@ fn refuses_to_prove_what_it_cannot_yet() {
         .assert()
         .code(exit::MEMORY_FAULT)
         .stderr(predicates::str::contains("BREAK"));
+}
+
+#[test]
+fn rejects_statement_chips_of_another_height() {
+    // The init and output chips' rows are periodic columns, which Plonky3 repeats in a
+    // taller trace: a repeated register row would be a second copy of the register. The
+    // verifier holds each to exactly one period.
+    let f = fixture();
+    let bytes = std::fs::read(&f.proof).unwrap();
+    let p = program(&f.elf);
+    for kind in [zkm::prover::ChipKind::Init, zkm::prover::ChipKind::Output] {
+        let i = zkm::prover::ChipKind::ALL
+            .iter()
+            .position(|&k| k == kind)
+            .unwrap();
+        let mut file = ProofFile::decode(&bytes).unwrap();
+        file.proof.degree_bits[i] += 1;
+        let err = zkm::proof::verify(&file, Expected::Elf(&p)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("another height than the statement's"),
+            "{kind:?}: {err}"
+        );
+    }
 }

@@ -62,7 +62,7 @@ columns!(BoundaryCols);
 pub struct BoundaryChip;
 
 /// The limbs of `v`, a difference as a field element (honestly below 2^29).
-fn limbs(v: Val, bytes: &mut ByteCounts) -> Limbs<Val> {
+pub(crate) fn limbs(v: Val, bytes: &mut ByteCounts) -> Limbs<Val> {
     let v = v.as_canonical_u32();
     let (lo, hi) = (v & 0xffff, v >> 16);
     bytes.range16(lo);
@@ -75,7 +75,7 @@ fn limbs(v: Val, bytes: &mut ByteCounts) -> Limbs<Val> {
 }
 
 /// Proves `v = lo + 2^16 hi < 2^29` where `count` is 1.
-fn eval_limbs<AB: InteractionBuilder>(
+pub(crate) fn eval_limbs<AB: InteractionBuilder>(
     b: &mut AB,
     v: Expr<AB>,
     l: &Limbs<AB::Var>,

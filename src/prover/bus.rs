@@ -15,6 +15,7 @@
 //! | `byte` | `tag, x, y, z` | any chip | the byte table (multiplicity) |
 //! | `image` | `addr, value[4], writable` | memory boundary (image words) | the ELF image table |
 //! | `region` | `lo, hi, writable` | memory boundary (zero-initialised words) | the region table |
+//! | `output` | `clk, buf, count, pos` | syscall chip (a `write` of `count > 0` bytes to fd 3) | the output chip (the first byte of each write) |
 //!
 //! Words travel as four bytes, least significant first (`value[0]` is bits 0..8), whatever
 //! the guest's big-endian byte order in memory.
@@ -32,11 +33,16 @@ pub const MEMORY: &str = "memory";
 pub const BYTE: &str = "byte";
 pub const IMAGE: &str = "image";
 pub const REGION: &str = "region";
+pub const OUTPUT: &str = "output";
 
 /// The address spaces of the memory argument. Registers live apart from memory, so no
 /// load or store can reach one, and each thread has its own block of [`REG_STRIDE`].
 pub const SPACE_MEM: u32 = 0;
 pub const SPACE_REG: u32 = 1;
+/// The kernel's own state, one word per item (the output cursor, for now).
+pub const SPACE_KERNEL: u32 = 2;
+/// The number of bytes written to fd 3 so far, as one field element in `value[0]`.
+pub const KERNEL_OUT_CURSOR: u32 = 0;
 /// Registers per thread in the register space: 32 GPRs, HI, LO, the LLbit, room to grow.
 pub const REG_STRIDE: u32 = 64;
 pub const REG_HI: u8 = 32;

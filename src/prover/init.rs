@@ -2,14 +2,18 @@
 //! data the verifier rebuilds from `argv`.
 //!
 //! Its rows are periodic columns, fixed by the statement rather than committed by the
-//! prover: first the main thread's registers (all zero but `$sp`), each put into the
-//! memory argument at timestamp 0 and taken out at the end with its final value; then the
-//! non-zero words of the initial stack (argv, the auxiliary vector), each written by the
-//! loader at timestamp 1 over the zero that the memory boundary starts it with.
+//! prover: first the state words, each put into the memory argument at timestamp 0 and
+//! taken out at the end with its final value: the main thread's registers (all zero but
+//! `$sp`) and the kernel's words (the output cursor, starting at 0); then the non-zero
+//! words of the initial stack (argv, the auxiliary vector), each written by the loader at
+//! timestamp 1 over the zero that the memory boundary starts it with.
+//!
+//! The verifier rebuilds the columns from the statement and requires the chip's height to
+//! be their period, so that no row can repeat (a second copy of a register would be a
+//! second, independent register).
 //!
 //! Plonky3 does not put periodic columns into the transcript, so the chip's public values
-//! are a SHA-256 digest of them ([`digest`]), which is. The verifier computes both from the
-//! statement.
+//! are a SHA-256 digest of them and of the public output ([`digest`]), which is.
 
 use std::borrow::{Borrow, Cow};
 
@@ -20,7 +24,8 @@ use p3_matrix::dense::RowMajorMatrix;
 use sha2::{Digest, Sha256};
 
 use super::bus::{
-    memory_receive, memory_send, Expr, Word, NUM_REGS, SPACE_MEM, SPACE_REG, TS_LOADER,
+    memory_receive, memory_send, Expr, Word, KERNEL_OUT_CURSOR, NUM_REGS, SPACE_KERNEL, SPACE_MEM,
+    SPACE_REG, TS_LOADER,
 };
 use super::cols::columns;
 use super::config::Val;
@@ -32,20 +37,25 @@ pub const PV_COUNT: usize = 16;
 /// The periodic columns, in order.
 const P_IS_REG: usize = 0;
 const P_IS_STACK: usize = 1;
-const P_ADDR: usize = 2;
-const P_VALUE: usize = 3;
-const P_COUNT: usize = 7;
+const P_SPACE: usize = 2;
+const P_ADDR: usize = 3;
+const P_VALUE: usize = 4;
+const P_COUNT: usize = 8;
+
+/// The state words: the registers, then the kernel's.
+pub const NUM_STATE: usize = NUM_REGS + 1;
 
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
 pub struct InitCols<T> {
     /// Copies of the periodic columns, each constrained equal to its periodic value
-    /// (Plonky3's lookups read main columns only).
+    /// (Plonky3's lookups read main columns only). `is_reg` marks every state word.
     pub is_reg: T,
     pub is_stack: T,
+    pub space: T,
     pub addr: T,
     pub value: Word<T>,
-    /// A register's value and timestamp at the end of the run (zero on stack rows).
+    /// A state word's value and timestamp at the end of the run (zero on stack rows).
     pub final_value: Word<T>,
     pub final_ts: T,
 }
@@ -60,18 +70,23 @@ pub struct InitChip {
 
 impl InitChip {
     pub fn new(start: &Start) -> InitChip {
-        let rows = NUM_REGS + start.stack.len();
+        let rows = NUM_STATE + start.stack.len();
         let height = rows.next_power_of_two().max(4);
         let mut periodic = vec![Val::zero_vec(height); P_COUNT];
         for (r, &v) in start.regs.iter().enumerate() {
             periodic[P_IS_REG][r] = Val::ONE;
+            periodic[P_SPACE][r] = Val::from_u32(SPACE_REG);
             periodic[P_ADDR][r] = Val::from_u32(r as u32);
             for (k, byte) in v.to_le_bytes().into_iter().enumerate() {
                 periodic[P_VALUE + k][r] = Val::from_u8(byte);
             }
         }
+        // The output cursor starts at 0.
+        periodic[P_IS_REG][NUM_REGS] = Val::ONE;
+        periodic[P_SPACE][NUM_REGS] = Val::from_u32(SPACE_KERNEL);
+        periodic[P_ADDR][NUM_REGS] = Val::from_u32(KERNEL_OUT_CURSOR);
         for (i, &(addr, v)) in start.stack.iter().enumerate() {
-            let r = NUM_REGS + i;
+            let r = NUM_STATE + i;
             periodic[P_IS_STACK][r] = Val::ONE;
             periodic[P_ADDR][r] = Val::from_u32(addr);
             for (k, byte) in v.to_le_bytes().into_iter().enumerate() {
@@ -90,7 +105,7 @@ impl InitChip {
         })
     }
 
-    /// The trace: the final registers (value, timestamp), in register order.
+    /// The trace: the final state words (value, timestamp), in order.
     pub fn generate_trace(&self, regs: &[(u32, u32)]) -> RowMajorMatrix<Val> {
         let w = InitCols::<u8>::WIDTH;
         let mut values = Val::zero_vec(self.height * w);
@@ -99,6 +114,7 @@ impl InitChip {
                 std::borrow::BorrowMut::borrow_mut(&mut values[r * w..(r + 1) * w]);
             row.is_reg = self.periodic[P_IS_REG][r];
             row.is_stack = self.periodic[P_IS_STACK][r];
+            row.space = self.periodic[P_SPACE][r];
             row.addr = self.periodic[P_ADDR][r];
             row.value = std::array::from_fn(|k| self.periodic[P_VALUE + k][r]);
             if let Some(&(v, ts)) = regs.get(r) {
@@ -110,13 +126,16 @@ impl InitChip {
     }
 }
 
-/// The digest that binds the initial state, and the version of zkm that proved it (so
-/// that no byte of a proof file is unbound), into the transcript.
-pub fn digest(start: &Start, zkm_version: &str) -> Vec<Val> {
+/// The digest that binds the initial state, the public output (the output chip's
+/// periodic columns) and the version of zkm that proved it (so that no byte of a proof
+/// file is unbound) into the transcript.
+pub fn digest(start: &Start, output: &[u8], zkm_version: &str) -> Vec<Val> {
     let mut h = Sha256::new();
-    h.update(b"zkm-init-v1");
+    h.update(b"zkm-init-v2");
     h.update((zkm_version.len() as u32).to_be_bytes());
     h.update(zkm_version.as_bytes());
+    h.update((output.len() as u64).to_be_bytes());
+    h.update(output);
     for v in start.regs {
         h.update(v.to_be_bytes());
     }
@@ -156,7 +175,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for InitChip {
         let l = *l;
         let p: Vec<Expr<AB>> = b.periodic_values().iter().map(|&v| v.into()).collect();
         let copies = [
-            l.is_reg, l.is_stack, l.addr, l.value[0], l.value[1], l.value[2], l.value[3],
+            l.is_reg, l.is_stack, l.space, l.addr, l.value[0], l.value[1], l.value[2], l.value[3],
         ];
         for (i, col) in copies.iter().enumerate() {
             b.assert_eq(*col, p[i].clone());
@@ -168,10 +187,11 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for InitChip {
         let zero = || Expr::<AB>::ZERO;
         let c = |n: u32| Expr::<AB>::from_u32(n);
 
-        // Registers: the initial value in at timestamp 0, the final value out.
+        // State words: the initial value in at timestamp 0, the final value out.
+        let space: Expr<AB> = l.space.into();
         memory_send(
             b,
-            c(SPACE_REG),
+            space.clone(),
             addr.clone(),
             value.clone(),
             zero(),
@@ -179,7 +199,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for InitChip {
         );
         memory_receive(
             b,
-            c(SPACE_REG),
+            space,
             addr.clone(),
             l.final_value.map(Into::into),
             l.final_ts.into(),

@@ -9,8 +9,8 @@
 //! - preprocessed, part of the verifying key: [`program`] (the ROM), [`bytes`] (the byte
 //!   table), [`image`] (the ELF image and the zero regions);
 //! - per run: [`cpu`], the opcode chips ([`add_sub`], [`bitwise`], [`branch`],
-//!   [`memory`], [`syscall`]), the initial state ([`init`]) and the memory boundary
-//!   ([`boundary`]).
+//!   [`memory`], [`syscall`]), the public output ([`output`]), the initial state
+//!   ([`init`]) and the memory boundary ([`boundary`]).
 
 // Constraints over the four bytes of a word read best with the byte index.
 #![allow(clippy::needless_range_loop)]
@@ -28,6 +28,7 @@ pub mod cpu;
 pub mod image;
 pub mod init;
 pub mod memory;
+pub mod output;
 pub mod program;
 pub mod record;
 pub mod syscall;
@@ -64,6 +65,7 @@ pub enum Chip {
     Branch(branch::BranchChip),
     Memory(memory::MemoryChip),
     Syscall(syscall::SyscallChip),
+    Output(output::OutputChip),
     Init(init::InitChip),
     Boundary(boundary::BoundaryChip),
 }
@@ -81,12 +83,13 @@ pub enum ChipKind {
     Branch,
     Memory,
     Syscall,
+    Output,
     Init,
     Boundary,
 }
 
 impl ChipKind {
-    pub const ALL: [ChipKind; 12] = [
+    pub const ALL: [ChipKind; 13] = [
         ChipKind::Program,
         ChipKind::Bytes,
         ChipKind::Image,
@@ -97,6 +100,7 @@ impl ChipKind {
         ChipKind::Branch,
         ChipKind::Memory,
         ChipKind::Syscall,
+        ChipKind::Output,
         ChipKind::Init,
         ChipKind::Boundary,
     ];
@@ -113,9 +117,16 @@ impl ChipKind {
             ChipKind::Branch => "branch",
             ChipKind::Memory => "memory",
             ChipKind::Syscall => "syscall",
+            ChipKind::Output => "output",
             ChipKind::Init => "init",
             ChipKind::Boundary => "boundary",
         }
+    }
+
+    /// Whether the chip's rows are periodic columns fixed by the statement, so that its
+    /// height must be their period.
+    pub fn periodic(self) -> bool {
+        matches!(self, ChipKind::Output | ChipKind::Init)
     }
 
     /// Whether the chip's table is preprocessed (part of the verifying key).
@@ -140,6 +151,7 @@ macro_rules! for_each_chip {
             Chip::Branch($c) => $body,
             Chip::Memory($c) => $body,
             Chip::Syscall($c) => $body,
+            Chip::Output($c) => $body,
             Chip::Init($c) => $body,
             Chip::Boundary($c) => $body,
         }
@@ -159,6 +171,7 @@ impl Chip {
             Chip::Branch(_) => ChipKind::Branch,
             Chip::Memory(_) => ChipKind::Memory,
             Chip::Syscall(_) => ChipKind::Syscall,
+            Chip::Output(_) => ChipKind::Output,
             Chip::Init(_) => ChipKind::Init,
             Chip::Boundary(_) => ChipKind::Boundary,
         }
@@ -385,7 +398,7 @@ pub fn public_values(
                 v
             }
             ChipKind::Syscall => vec![Val::from_u32(statement.exit_code)],
-            ChipKind::Init => init::digest(start, zkm_version),
+            ChipKind::Init => init::digest(start, &statement.output, zkm_version),
             _ => Vec::new(),
         })
         .collect()
@@ -504,6 +517,8 @@ impl Machine {
         let branch = branch::BranchChip.generate_trace(&w.branch, &mut bytes);
         let memory = memory::MemoryChip.generate_trace(&w.memory, &mut bytes);
         let syscall = syscall::SyscallChip.generate_trace(&w.syscall, &mut bytes);
+        let output_chip = output::OutputChip::new(&statement.output);
+        let output = output_chip.generate_trace(&w.output, &mut bytes);
         let init_chip = init::InitChip::new(start);
         let init = init_chip.generate_trace(&w.regs);
         let image_index: HashMap<u32, (usize, bool)> = self
@@ -529,7 +544,7 @@ impl Machine {
         let image = image::mult_trace(&image_counts, self.image.height);
         let region = image::mult_trace(&region_counts, self.regions.height);
         let bytes_trace = bytes::ByteChip.generate_trace(&bytes);
-        let airs = self.airs(init_chip);
+        let airs = self.airs(init_chip, output_chip);
         let traces = vec![
             program,
             bytes_trace,
@@ -541,6 +556,7 @@ impl Machine {
             branch,
             memory,
             syscall,
+            output,
             init,
             boundary,
         ];
@@ -552,7 +568,7 @@ impl Machine {
     }
 
     /// The chips in batch order.
-    pub fn airs(&self, init: init::InitChip) -> Vec<Chip> {
+    pub fn airs(&self, init: init::InitChip, output: output::OutputChip) -> Vec<Chip> {
         vec![
             Chip::Program(self.program.clone()),
             Chip::Bytes(bytes::ByteChip),
@@ -564,6 +580,7 @@ impl Machine {
             Chip::Branch(branch::BranchChip),
             Chip::Memory(memory::MemoryChip),
             Chip::Syscall(syscall::SyscallChip),
+            Chip::Output(output),
             Chip::Init(init),
             Chip::Boundary(boundary::BoundaryChip),
         ]

@@ -24,6 +24,8 @@ use crate::vm::{Config, Vm, VmError};
 /// o32 system-call numbers the prover handles.
 pub const SYS_WRITE: u32 = 4004;
 pub const SYS_EXIT_GROUP: u32 = 4246;
+/// Writes of this many bytes or more are not proved (the VM caps one transfer here).
+pub const MAX_WRITE: u32 = 1 << 24;
 
 /// Why a program cannot be proved (yet).
 #[derive(Debug, thiserror::Error)]
@@ -32,7 +34,7 @@ pub enum ProveError {
     Vm(#[from] VmError),
     #[error(
         "{what} at pc {pc:#010x} in {symbol}\n\
-         zkm prove supports programs whose only system calls are write (to fds 1, 2) and \
+         zkm prove supports programs whose only system calls are write (to fds 1, 2, 3) and \
          exit_group, with no signal or second thread, for now; `zkm run` runs this program"
     )]
     Unsupported {
@@ -401,13 +403,19 @@ impl Tracer for ProveTracer<'_> {
         let name = crate::syscalls::names::name(ev.number).unwrap_or("unknown");
         let supported = match ev.number {
             SYS_EXIT_GROUP => true,
-            SYS_WRITE => matches!(ev.args[0], 1 | 2),
+            SYS_WRITE => matches!(ev.args[0], 1..=3) && ev.args[2] < MAX_WRITE,
             _ => false,
         };
         if !supported {
-            let what = if ev.number == SYS_WRITE {
+            let what = if ev.number == SYS_WRITE && ev.args[2] >= MAX_WRITE {
                 format!(
-                    "write to fd {} (only fds 1 and 2 can be proved yet)",
+                    "write of {} bytes (at most {} in one call can be proved)",
+                    ev.args[2],
+                    MAX_WRITE - 1
+                )
+            } else if ev.number == SYS_WRITE {
+                format!(
+                    "write to fd {} (only fds 1, 2 and 3 can be proved yet)",
                     ev.args[0]
                 )
             } else {

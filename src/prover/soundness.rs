@@ -408,6 +408,104 @@ fn initial_state_is_the_statements() {
     assert_eq!(first(&inst), At::Constraint("init"));
 }
 
+/// The coverage program's honest witness, traced for the statement `f` makes of the
+/// true one.
+fn claimed(f: impl FnOnce(&mut Statement)) -> Instances {
+    let asm = coverage_program();
+    let program = Program::parse(&asm.elf()).unwrap();
+    let machine = Machine::new(&program).unwrap();
+    let argv = vec!["prog".to_string()];
+    let (mut statement, w, start) = machine
+        .witness(&program, &argv, Vec::new(), 1 << 20)
+        .unwrap();
+    f(&mut statement);
+    machine.traces_from(&w, &start, &statement).unwrap()
+}
+
+#[test]
+fn output_bytes_are_the_memory_bytes_written() {
+    // Claim one byte of fd 3's output other than the program wrote: the byte the output
+    // chip reads from memory differs from the statement's.
+    for i in [0, 4, 5, 15] {
+        let inst = claimed(|s| s.output[i] ^= 0x20);
+        let errs = all(&inst);
+        assert!(!errs.is_empty(), "byte {i}");
+        assert!(
+            errs.iter()
+                .all(|e| matches!(e, CheckError::Constraint { chip, row, .. }
+                    if chip == "output" && *row == i)),
+            "byte {i}: {errs:?}"
+        );
+    }
+}
+
+#[test]
+fn output_is_neither_longer_nor_shorter_than_written() {
+    // A byte more than written has no write to come from.
+    let inst = claimed(|s| s.output.push(b'!'));
+    assert_eq!(first(&inst), At::Constraint("output"));
+    // A byte fewer leaves the last write's bytes without rows to land in.
+    let inst = claimed(|s| {
+        s.output.pop();
+    });
+    assert!(inst.check().is_err());
+    // No output at all, though the program wrote some.
+    let inst = claimed(|s| s.output.clear());
+    assert!(inst.check().is_err());
+}
+
+#[test]
+fn every_write_to_fd3_reaches_the_output() {
+    // Drop a write's request: only has_bytes = (count > 0) catches it.
+    let (_, _, mut inst) = fresh();
+    mutate(
+        &mut inst,
+        ChipKind::Syscall,
+        |c: &syscall::SyscallCols<Val>| is(c.has_bytes),
+        |c| c.has_bytes = Val::ZERO,
+    );
+    let errs = all(&inst);
+    assert!(
+        matches!(errs.first(), Some(CheckError::Constraint { chip, .. }) if chip == "syscall"),
+        "{errs:?}"
+    );
+    // Place a write's bytes at another output position: the kernel's cursor says where.
+    let (_, _, mut inst) = fresh();
+    mutate(
+        &mut inst,
+        ChipKind::Syscall,
+        |c: &syscall::SyscallCols<Val>| is(c.has_bytes) && c.cursor != Val::ZERO,
+        |c| c.cursor -= one(),
+    );
+    let errs = all(&inst);
+    assert!(
+        errs.iter()
+            .any(|e| matches!(e, CheckError::Unbalanced { bus, .. } if bus == MEMORY)),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn output_rows_continue_their_write() {
+    // The second byte of a write claims the word of another address.
+    let (_, _, mut inst) = fresh();
+    mutate(
+        &mut inst,
+        ChipKind::Output,
+        |c: &output::OutputCols<Val>| is(c.is_out) && c.first == Val::ZERO,
+        |c| c.waddr += one(),
+    );
+    assert_eq!(first(&inst), At::Constraint("output"));
+    // A write's first byte claims to continue the previous write.
+    let (_, _, mut inst) = fresh();
+    let t = inst.trace_mut(ChipKind::Output);
+    let w = t.width;
+    let row: &mut output::OutputCols<Val> = t.values[5 * w..6 * w].borrow_mut();
+    assert!(is(row.first));
+    row.first = Val::ZERO;
+    assert_eq!(first(&inst), At::Constraint("output"));
+}
+
 /// The coverage program's witness, rebuilt with `f` applied to the events.
 fn forged(f: impl FnOnce(&Machine, &mut Witness, &mut HashMap<u32, u32>)) -> Instances {
     let asm = coverage_program();
@@ -427,7 +525,7 @@ fn forged(f: impl FnOnce(&Machine, &mut Witness, &mut HashMap<u32, u32>)) -> Ins
     f(&machine, &mut w, &mut image);
     let statement = Statement {
         argv,
-        output: Vec::new(),
+        output: record.output.clone(),
         exit_code: w.exit_code,
         cycles: w.cycles,
     };
@@ -461,13 +559,16 @@ fn memory_init_must_be_the_image() {
             s.out = witness::load_result(op, fake, addr & 3);
         }
     }
+    // The word's first two bytes are also output[3..5] ("o\n"), written to fd 3.
+    record.output[3] = 0x41;
+    record.output[4] = 0x42;
     let start = Start::new(&machine.setup.facts, &argv).unwrap();
     let stack: HashMap<u32, u32> = start.stack.iter().copied().collect();
     let w = Witness::new(&record, &machine.setup, &start, &image, &stack).unwrap();
     // The loaded byte flows on into $s2; it is never used again, so the rest holds.
     let statement = Statement {
         argv,
-        output: Vec::new(),
+        output: record.output.clone(),
         exit_code: w.exit_code,
         cycles: w.cycles,
     };
@@ -609,6 +710,14 @@ fn forged_witnesses_do_not_verify() {
             )
         }),
         Box::new(|i| i.public_values[9][0] += one()),
+        Box::new(|i| {
+            mutate(
+                i,
+                ChipKind::Output,
+                |c: &output::OutputCols<Val>| is(c.is_out),
+                |c| c.word = [Val::ZERO; 4],
+            )
+        }),
     ];
     for (k, case) in cases.iter().enumerate() {
         let (_, _, mut inst) = fresh();

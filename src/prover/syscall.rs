@@ -1,20 +1,30 @@
-//! The system-call chip: `write` to fds 1 and 2 (returns the count) and `exit_group`
-//! (ends the run; its status is public).
+//! The system-call chip: `write` to fds 1, 2 and 3 (returns the count; fd 3 appends to
+//! the public output) and `exit_group` (ends the run; its status is public).
 //!
-//! The chip reads the call number from `$v0` and the arguments it needs from `$a0`
-//! and `$a2`, and writes the result to `$v0` and the error flag to `$a3`, all at the chip's
+//! The chip reads the call number from `$v0` and the arguments from `$a0`, `$a1` and
+//! `$a2`, and writes the result to `$v0` and the error flag to `$a3`, all at the chip's
 //! timestamp slot. It answers the CPU with `c = [halt, 0, 0, 0]`, where `halt` is 1 for
-//! `exit_group`. The bytes written to fds 1 and 2 are logs, outside the statement: the
-//! proof shows the call returned its count, and does not read the buffer.
+//! `exit_group`.
+//!
+//! A write to fd 3 of `n > 0` bytes reads the kernel's output cursor `pos`, advances it to
+//! `pos + n`, and asks the output chip for the bytes at `buf..buf + n` at output positions
+//! `pos..pos + n` (the `output` bus; see [`super::output`]). The bytes written to fds 1 and
+//! 2 are logs, outside the statement: the proof shows the call returned its count, and
+//! does not read the buffer (so it does not prove the buffer mapped, where Linux would
+//! return `EFAULT`). Counts are below 2^24 (the VM's cap on one transfer), so a count is
+//! exact as a field element.
 
 use std::borrow::Borrow;
 
 use p3_air::{Air, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
-use p3_lookup::InteractionBuilder;
+use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 
-use super::bus::{access, AccessCols, Expr, Word, REG_STRIDE, SLOT_CHIP, SPACE_REG, TS_SLOTS};
+use super::bus::{
+    self, access, AccessCols, ByteOp, Expr, Word, KERNEL_OUT_CURSOR, OUTPUT, REG_STRIDE, SLOT_CHIP,
+    SPACE_KERNEL, SPACE_REG, TS_SLOTS,
+};
 use super::bytes::ByteCounts;
 use super::cols::columns;
 use super::config::Val;
@@ -33,19 +43,26 @@ pub mod pv {
 pub struct SyscallCols<T> {
     pub is_write: T,
     pub is_exit: T,
-    /// A write to fd 2 (else fd 1).
+    /// A write to fd 2, or to fd 3 (else fd 1).
     pub to_stderr: T,
+    pub to_out: T,
+    /// A write to fd 3 of at least one byte.
+    pub has_bytes: T,
+    /// The output cursor before the call (fd 3).
+    pub cursor: T,
     pub clk: T,
     pub thread: T,
     /// `$v0` before (the number) and after (the result).
     pub v0: Word<T>,
     pub result: Word<T>,
     pub a0: Word<T>,
+    pub a1: Word<T>,
     pub a2: Word<T>,
     /// `$a3` before and after (the error flag).
     pub a3: Word<T>,
     pub err: Word<T>,
-    pub acc: [AccessCols<T>; 4],
+    /// `$v0`, `$a0`, `$a1`, `$a2`, `$a3`, and the output cursor.
+    pub acc: [AccessCols<T>; 6],
 }
 columns!(SyscallCols);
 
@@ -66,14 +83,21 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
     r.is_write = Val::from_bool(ev.number == SYS_WRITE);
     r.is_exit = Val::from_bool(ev.number == SYS_EXIT_GROUP);
     r.to_stderr = Val::from_bool(ev.number == SYS_WRITE && ev.args[0] == 2);
+    r.to_out = Val::from_bool(ev.number == SYS_WRITE && ev.args[0] == 3);
+    r.has_bytes = Val::from_bool(ev.number == SYS_WRITE && ev.args[0] == 3 && ev.args[2] > 0);
+    if let Some(acc) = &ev.cursor {
+        r.cursor = Val::from_u32(acc.prev);
+        bytes.range8x2(2 * (ev.args[1] >> 24), 0);
+    }
     r.clk = Val::from_u32(ev.instr.clk);
     r.v0 = super::word(ev.regs[0].prev);
     r.result = super::word(ev.result.0);
     r.a0 = super::word(ev.args[0]);
+    r.a1 = super::word(ev.args[1]);
     r.a2 = super::word(ev.args[2]);
-    r.a3 = super::word(ev.regs[3].prev);
+    r.a3 = super::word(ev.regs[4].prev);
     r.err = super::word(ev.result.1);
-    for (cols, acc) in r.acc.iter_mut().zip(ev.regs) {
+    for (cols, acc) in r.acc.iter_mut().zip(ev.regs.iter().chain(&ev.cursor)) {
         cols.prev_ts = Val::from_u32(acc.prev_ts);
         let d = acc.diff();
         cols.diff_lo = Val::from_u32(d & 0xffff);
@@ -103,7 +127,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         let is_real = super::assert_flags(b, &[l.is_write, l.is_exit]);
         let e = |v: AB::Var| -> Expr<AB> { v.into() };
         let c = |n: u32| Expr::<AB>::from_u32(n);
-        b.assert_zero(e(l.to_stderr) * (e(l.is_write) - e(l.to_stderr)));
+        // The fd flags: at most one, and only on writes.
+        super::assert_flags(b, &[l.to_stderr, l.to_out]);
+        b.assert_zero((e(l.to_stderr) + e(l.to_out)) * (Expr::<AB>::ONE - e(l.is_write)));
 
         // The number in $v0 says which call this is.
         let w = SYS_WRITE.to_le_bytes();
@@ -113,8 +139,12 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
                 e(l.v0[k]) - e(l.is_write) * c(w[k] as u32) - e(l.is_exit) * c(x[k] as u32),
             );
         }
-        // write(fd, buf, count) with fd 1 or 2 returns count, without error.
-        b.assert_zero(e(l.is_write) * (e(l.a0[0]) - Expr::<AB>::ONE - e(l.to_stderr)));
+        // write(fd, buf, count) with fd 1, 2 or 3 and count < 2^24 returns count,
+        // without error.
+        b.assert_zero(
+            e(l.is_write) * (e(l.a0[0]) - Expr::<AB>::ONE - e(l.to_stderr) - c(2) * e(l.to_out)),
+        );
+        b.assert_zero(e(l.is_write) * e(l.a2[3]));
         for k in 0..4 {
             if k > 0 {
                 b.assert_zero(e(l.is_write) * e(l.a0[k]));
@@ -122,6 +152,34 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
             b.assert_zero(e(l.is_write) * (e(l.result[k]) - e(l.a2[k])));
             b.assert_zero(e(l.is_write) * e(l.err[k]));
         }
+        // fd 3: the output cursor advances by count, and a non-empty write asks the output
+        // chip for its bytes. `has_bytes` with count 0 would ask for a write that never
+        // ends (see the output chip), so `has_bytes` is exactly `count > 0`. The buffer's
+        // address is below 2^31, so exact as a field element.
+        let count = bus::word_value::<AB>(&l.a2);
+        b.assert_bool(l.has_bytes);
+        b.assert_zero(e(l.has_bytes) * (Expr::<AB>::ONE - e(l.to_out)));
+        b.assert_zero((e(l.to_out) - e(l.has_bytes)) * count.clone());
+        bus::byte(
+            b,
+            ByteOp::Range8x2,
+            c(2) * e(l.a1[3]),
+            Expr::<AB>::ZERO,
+            Expr::<AB>::ZERO,
+            e(l.to_out),
+        );
+        b.push_interaction(
+            OUTPUT,
+            [
+                e(l.clk),
+                bus::word_value::<AB>(&l.a1),
+                count.clone(),
+                e(l.cursor),
+            ],
+            Count::bounded(e(l.has_bytes), 1),
+        );
+        // Off fd 3 the cursor is in no message: kept zero.
+        b.assert_zero((Expr::<AB>::ONE - e(l.to_out)) * e(l.cursor));
         // exit_group(status) leaves the registers and makes status & 0xff public.
         for k in 0..4 {
             b.assert_zero(e(l.is_exit) * (e(l.result[k]) - e(l.v0[k])));
@@ -157,11 +215,21 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
             b,
             is_real.clone(),
             space(),
+            reg(5),
+            words(&l.a1),
+            words(&l.a1),
+            ts.clone(),
+            &l.acc[2],
+        );
+        access(
+            b,
+            is_real.clone(),
+            space(),
             reg(6),
             words(&l.a2),
             words(&l.a2),
             ts.clone(),
-            &l.acc[2],
+            &l.acc[3],
         );
         access(
             b,
@@ -170,8 +238,19 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
             reg(7),
             words(&l.a3),
             words(&l.err),
+            ts.clone(),
+            &l.acc[4],
+        );
+        let z = || Expr::<AB>::ZERO;
+        access(
+            b,
+            e(l.to_out),
+            c(SPACE_KERNEL),
+            c(KERNEL_OUT_CURSOR),
+            [e(l.cursor), z(), z(), z()],
+            [e(l.cursor) + count, z(), z(), z()],
             ts,
-            &l.acc[3],
+            &l.acc[5],
         );
 
         // The CPU reads $zero for both operands; the answer says whether the run halts.

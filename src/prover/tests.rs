@@ -57,6 +57,9 @@ fn sum_program_proves_and_verifies() {
     assert!(verify(&inst.airs, &proof, &pv, &common).is_err());
 }
 
+/// The output of [`coverage_program`].
+pub(crate) const COVERAGE_OUTPUT: &[u8] = b"ello\n\x81\x82\x83\x84\x00\x05\x83\x84\x00\x84\x05";
+
 /// A program that uses every instruction the machine proves so far, and both system calls.
 pub(crate) fn coverage_program() -> Asm {
     let mut a = Asm::new();
@@ -154,6 +157,19 @@ pub(crate) fn coverage_program() -> Asm {
     a.li(A2, 3);
     a.li(V0, 4004);
     a.syscall();
+    // The public output: write(3, msg + 1, 5), an empty write, write(3, buf, 11).
+    a.li(A0, 3);
+    a.addiu(A1, A1, 1);
+    a.li(A2, 5);
+    a.li(V0, 4004);
+    a.syscall();
+    a.li(A2, 0);
+    a.li(V0, 4004);
+    a.syscall();
+    a.la(A1, "buf");
+    a.li(A2, 11);
+    a.li(V0, 4004);
+    a.syscall();
     a.exit_reg(S3);
     a.label("func");
     a.jr(RA);
@@ -165,5 +181,6 @@ pub(crate) fn coverage_program() -> Asm {
 fn coverage_program_satisfies_every_constraint() {
     let (_, st, inst) = traced(&coverage_program());
     assert_eq!(st.exit_code, 8);
+    assert_eq!(st.output, COVERAGE_OUTPUT);
     inst.check().unwrap();
 }

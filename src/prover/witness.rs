@@ -66,7 +66,8 @@ pub struct MemEvent {
     pub new: u32,
 }
 
-/// A system call, with its register accesses (`$v0`, `$a0`, `$a2`, `$a3`).
+/// A system call, with its register accesses (`$v0`, `$a0`, `$a1`, `$a2`, `$a3`) and,
+/// for a write to fd 3, the output cursor's.
 #[derive(Clone, Copy, Debug)]
 pub struct SyscallEvent {
     pub instr: InstrEvent,
@@ -74,7 +75,8 @@ pub struct SyscallEvent {
     pub args: [u32; 4],
     /// `$v0` and `$a3` after the call (unused for `exit_group`).
     pub result: (u32, u32),
-    pub regs: [Access; 4],
+    pub regs: [Access; 5],
+    pub cursor: Option<Access>,
 }
 
 /// The final state of one touched memory word.
@@ -95,10 +97,13 @@ pub struct Witness {
     pub branch: Vec<InstrEvent>,
     pub memory: Vec<MemEvent>,
     pub syscall: Vec<SyscallEvent>,
+    /// The bytes written to fd 3, in order.
+    pub output: Vec<super::output::OutputEvent>,
     pub rom_counts: Vec<u32>,
     /// Touched memory words, sorted by address.
     pub words: Vec<WordState>,
-    /// Final (value, timestamp) of each register of the main thread.
+    /// Final (value, timestamp) of each register of the main thread, then of each
+    /// kernel word.
     pub regs: Vec<(u32, u32)>,
     pub cycles: u64,
     pub exit_code: u32,
@@ -107,6 +112,8 @@ pub struct Witness {
 /// The shadow state of the memory argument.
 struct Shadow<'a> {
     regs: [(u32, u32); NUM_REGS],
+    /// The output cursor (value, timestamp).
+    cursor: (u32, u32),
     mem: HashMap<u32, (u32, u32)>,
     init: HashMap<u32, u32>,
     image: HashMap<u32, u32>,
@@ -201,6 +208,7 @@ impl Witness {
     ) -> Result<Witness, ProveError> {
         let mut sh = Shadow {
             regs: [(0, 0); NUM_REGS],
+            cursor: (0, 0),
             mem: HashMap::new(),
             init: HashMap::new(),
             image: image.clone(),
@@ -291,18 +299,61 @@ impl Witness {
                     c = halt as u32;
                     let (v0, a3) = sc.result.unwrap_or((sc.number, sh.regs[7].0));
                     let t = ts(clk, SLOT_CHIP);
+                    let [fd, buf, count, _] = sc.args;
+                    let is_write = sc.number == super::record::SYS_WRITE;
+                    if is_write && (v0, a3) != (count, 0) {
+                        return Err(internal(
+                            step,
+                            &format!("write({fd}, {buf:#x}, {count}) returned {v0} (error {a3}), not its count"),
+                        ));
+                    }
                     let regs = [
                         sh.reg(2, v0, t),
                         sh.reg(4, sc.args[0], t),
+                        sh.reg(5, sc.args[1], t),
                         sh.reg(6, sc.args[2], t),
                         sh.reg(7, a3, t),
                     ];
+                    let cursor = (is_write && fd == 3).then(|| {
+                        let (pos, prev_ts) = sh.cursor;
+                        sh.cursor = (pos + count, t);
+                        Access {
+                            prev: pos,
+                            prev_ts,
+                            ts: t,
+                        }
+                    });
+                    if let Some(acc) = &cursor {
+                        let pos = acc.prev as usize;
+                        for i in 0..count {
+                            let addr = buf.wrapping_add(i);
+                            let first = i == 0;
+                            let (word, _) = sh.word(addr / 4);
+                            let acc = (first || addr % 4 == 0).then(|| sh.mem(addr / 4, word, t));
+                            let byte = word.to_be_bytes()[(addr % 4) as usize];
+                            if record.output.get(pos + i as usize) != Some(&byte) {
+                                return Err(internal(
+                                    step,
+                                    "a byte written to fd 3 differs from the VM's output",
+                                ));
+                            }
+                            w.output.push(super::output::OutputEvent {
+                                clk,
+                                addr,
+                                remaining: count - i,
+                                first,
+                                word,
+                                acc,
+                            });
+                        }
+                    }
                     w.syscall.push(SyscallEvent {
                         instr: instr(c),
                         number: sc.number,
                         args: sc.args,
                         result: (v0, a3),
                         regs,
+                        cursor,
                     });
                 }
                 other => {
@@ -359,7 +410,15 @@ impl Witness {
                 new_next_pc,
             });
         }
+        if w.output.len() != record.output.len() {
+            return Err(ProveError::Unsupported {
+                what: "internal error: the output written to fd 3 differs from the VM's".into(),
+                pc: 0,
+                symbol: String::new(),
+            });
+        }
         w.regs = sh.regs.to_vec();
+        w.regs.push(sh.cursor);
         let mut words: Vec<WordState> = sh
             .mem
             .iter()
