@@ -230,6 +230,47 @@ impl Asm {
     pub fn srav(&mut self, rd: u8, rt: u8, rs: u8) -> &mut Self {
         self.emit(enc::r(7, rd, rs, rt, 0))
     }
+    /// A trap on two registers (`TGE` 0x30, `TGEU` 0x31, `TLT` 0x32, `TLTU` 0x33, `TEQ`
+    /// 0x34, `TNE` 0x36).
+    pub fn trap(&mut self, funct: u32, rs: u8, rt: u8) -> &mut Self {
+        self.emit(enc::r(funct, 0, rs, rt, 0))
+    }
+    /// A trap on a register and an immediate (`TGEI` 8, `TGEIU` 9, `TLTI` 10, `TLTIU` 11,
+    /// `TEQI` 12, `TNEI` 14).
+    pub fn trap_imm(&mut self, sub: u32, rs: u8, imm: u16) -> &mut Self {
+        self.emit(enc::regimm(sub, rs, imm))
+    }
+    /// `MULT` 0x18, `MULTU` 0x19, `DIV` 0x1a, `DIVU` 0x1b: into HI and LO.
+    pub fn muldiv(&mut self, funct: u32, rs: u8, rt: u8) -> &mut Self {
+        self.emit(enc::r(funct, 0, rs, rt, 0))
+    }
+    /// `MADD` 0, `MADDU` 1, `MSUB` 4, `MSUBU` 5: into HI and LO.
+    pub fn madd(&mut self, funct: u32, rs: u8, rt: u8) -> &mut Self {
+        self.emit(enc::special2(funct, 0, rs, rt))
+    }
+    /// `mul rd, rs, rt`.
+    pub fn mul(&mut self, rd: u8, rs: u8, rt: u8) -> &mut Self {
+        self.emit(enc::special2(2, rd, rs, rt))
+    }
+    /// `clz rd, rs` and `clo rd, rs`.
+    pub fn clz(&mut self, rd: u8, rs: u8) -> &mut Self {
+        self.emit(enc::special2(0x20, rd, rs, rd))
+    }
+    pub fn clo(&mut self, rd: u8, rs: u8) -> &mut Self {
+        self.emit(enc::special2(0x21, rd, rs, rd))
+    }
+    /// `seb rd, rt` (`SEH` with `sa` 0x18, `WSBH` with 0x02).
+    pub fn bshfl(&mut self, sa: u8, rd: u8, rt: u8) -> &mut Self {
+        self.emit(enc::special3(0x20, rd, 0, rt, sa))
+    }
+    /// `ext rt, rs, pos, size`.
+    pub fn ext(&mut self, rt: u8, rs: u8, pos: u8, size: u8) -> &mut Self {
+        self.emit(enc::special3(0, size - 1, rs, rt, pos))
+    }
+    /// `ins rt, rs, pos, size`.
+    pub fn ins(&mut self, rt: u8, rs: u8, pos: u8, size: u8) -> &mut Self {
+        self.emit(enc::special3(4, pos + size - 1, rs, rt, pos))
+    }
     pub fn lui(&mut self, rt: u8, imm: u16) -> &mut Self {
         self.emit(enc::i(15, rt, 0, imm))
     }

@@ -9,7 +9,7 @@
 //! - preprocessed, part of the verifying key: [`program`] (the ROM), [`bytes`] (the byte
 //!   table), [`image`] (the ELF image and the zero regions);
 //! - per run: [`cpu`], the opcode chips ([`add_sub`], [`bitwise`], [`branch`],
-//!   [`memory`], [`syscall`]), the public output ([`output`]), the initial state
+//!   [`shift`], [`compare`], [`mul`], [`memory`], [`syscall`]), the public output ([`output`]), the initial state
 //!   ([`init`]) and the memory boundary ([`boundary`]).
 
 // Constraints over the four bytes of a word read best with the byte index.
@@ -23,14 +23,17 @@ pub mod bus;
 pub mod bytes;
 pub mod check;
 pub(crate) mod cols;
+pub mod compare;
 pub mod config;
 pub mod cpu;
 pub mod image;
 pub mod init;
 pub mod memory;
+pub mod mul;
 pub mod output;
 pub mod program;
 pub mod record;
+pub mod shift;
 pub mod syscall;
 pub mod witness;
 
@@ -63,6 +66,9 @@ pub enum Chip {
     AddSub(add_sub::AddSubChip),
     Bitwise(bitwise::BitwiseChip),
     Branch(branch::BranchChip),
+    Shift(shift::ShiftChip),
+    Compare(compare::CompareChip),
+    Mul(mul::MulChip),
     Memory(memory::MemoryChip),
     Syscall(syscall::SyscallChip),
     Output(output::OutputChip),
@@ -81,6 +87,9 @@ pub enum ChipKind {
     AddSub,
     Bitwise,
     Branch,
+    Shift,
+    Compare,
+    Mul,
     Memory,
     Syscall,
     Output,
@@ -89,7 +98,7 @@ pub enum ChipKind {
 }
 
 impl ChipKind {
-    pub const ALL: [ChipKind; 13] = [
+    pub const ALL: [ChipKind; 16] = [
         ChipKind::Program,
         ChipKind::Bytes,
         ChipKind::Image,
@@ -98,12 +107,20 @@ impl ChipKind {
         ChipKind::AddSub,
         ChipKind::Bitwise,
         ChipKind::Branch,
+        ChipKind::Shift,
+        ChipKind::Compare,
+        ChipKind::Mul,
         ChipKind::Memory,
         ChipKind::Syscall,
         ChipKind::Output,
         ChipKind::Init,
         ChipKind::Boundary,
     ];
+
+    /// The chip's position in the batch.
+    pub fn index(self) -> usize {
+        ChipKind::ALL.iter().position(|&k| k == self).unwrap_or(0)
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -115,6 +132,9 @@ impl ChipKind {
             ChipKind::AddSub => "add_sub",
             ChipKind::Bitwise => "bitwise",
             ChipKind::Branch => "branch",
+            ChipKind::Shift => "shift",
+            ChipKind::Compare => "compare",
+            ChipKind::Mul => "mul",
             ChipKind::Memory => "memory",
             ChipKind::Syscall => "syscall",
             ChipKind::Output => "output",
@@ -149,6 +169,9 @@ macro_rules! for_each_chip {
             Chip::AddSub($c) => $body,
             Chip::Bitwise($c) => $body,
             Chip::Branch($c) => $body,
+            Chip::Shift($c) => $body,
+            Chip::Compare($c) => $body,
+            Chip::Mul($c) => $body,
             Chip::Memory($c) => $body,
             Chip::Syscall($c) => $body,
             Chip::Output($c) => $body,
@@ -169,6 +192,9 @@ impl Chip {
             Chip::AddSub(_) => ChipKind::AddSub,
             Chip::Bitwise(_) => ChipKind::Bitwise,
             Chip::Branch(_) => ChipKind::Branch,
+            Chip::Shift(_) => ChipKind::Shift,
+            Chip::Compare(_) => ChipKind::Compare,
+            Chip::Mul(_) => ChipKind::Mul,
             Chip::Memory(_) => ChipKind::Memory,
             Chip::Syscall(_) => ChipKind::Syscall,
             Chip::Output(_) => ChipKind::Output,
@@ -374,8 +400,7 @@ impl Instances {
 
     /// The trace of `kind`, to corrupt in tests.
     pub fn trace_mut(&mut self, kind: ChipKind) -> &mut RowMajorMatrix<Val> {
-        let i = ChipKind::ALL.iter().position(|&k| k == kind).unwrap_or(0);
-        &mut self.traces[i]
+        &mut self.traces[kind.index()]
     }
 }
 
@@ -515,6 +540,9 @@ impl Machine {
         let add_sub = add_sub::AddSubChip.generate_trace(&w.add_sub, &mut bytes);
         let bitwise = bitwise::BitwiseChip.generate_trace(&w.bitwise, &mut bytes);
         let branch = branch::BranchChip.generate_trace(&w.branch, &mut bytes);
+        let shift = shift::ShiftChip.generate_trace(&w.shift, &mut bytes);
+        let compare = compare::CompareChip.generate_trace(&w.compare, &mut bytes);
+        let mul = mul::MulChip.generate_trace(&w.mul, &mut bytes);
         let memory = memory::MemoryChip.generate_trace(&w.memory, &mut bytes);
         let syscall = syscall::SyscallChip.generate_trace(&w.syscall, &mut bytes);
         let output_chip = output::OutputChip::new(&statement.output);
@@ -554,6 +582,9 @@ impl Machine {
             add_sub,
             bitwise,
             branch,
+            shift,
+            compare,
+            mul,
             memory,
             syscall,
             output,
@@ -578,6 +609,9 @@ impl Machine {
             Chip::AddSub(add_sub::AddSubChip),
             Chip::Bitwise(bitwise::BitwiseChip),
             Chip::Branch(branch::BranchChip),
+            Chip::Shift(shift::ShiftChip),
+            Chip::Compare(compare::CompareChip),
+            Chip::Mul(mul::MulChip),
             Chip::Memory(memory::MemoryChip),
             Chip::Syscall(syscall::SyscallChip),
             Chip::Output(output),
@@ -630,3 +664,6 @@ mod tests;
 
 #[cfg(test)]
 mod soundness;
+
+#[cfg(test)]
+mod alu_tests;

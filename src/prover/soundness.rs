@@ -391,7 +391,7 @@ fn first_row_is_the_entry() {
 #[test]
 fn exit_code_is_checked() {
     let (_, _, mut inst) = fresh();
-    inst.public_values[9][syscall::pv::EXIT_CODE] += one();
+    inst.public_values[ChipKind::Syscall.index()][syscall::pv::EXIT_CODE] += one();
     assert_eq!(first(&inst), At::Constraint("syscall"));
 }
 
@@ -709,7 +709,7 @@ fn forged_witnesses_do_not_verify() {
                 |c| c.c[2] += one(),
             )
         }),
-        Box::new(|i| i.public_values[9][0] += one()),
+        Box::new(|i| i.public_values[ChipKind::Syscall.index()][0] += one()),
         Box::new(|i| {
             mutate(
                 i,

@@ -53,7 +53,7 @@ fn sum_program_proves_and_verifies() {
     verify(&inst.airs, &proof, &inst.public_values, &common).unwrap();
     // A wrong exit code is rejected.
     let mut pv = inst.public_values.clone();
-    pv[9][0] = Val::from_u32(st.exit_code + 1);
+    pv[ChipKind::Syscall.index()][0] = Val::from_u32(st.exit_code + 1);
     assert!(verify(&inst.airs, &proof, &pv, &common).is_err());
 }
 
@@ -87,6 +87,59 @@ pub(crate) fn coverage_program() -> Asm {
     a.mtlo(T1);
     a.mfhi(T8);
     a.mflo(T9);
+    // Shifts: immediate and variable amounts (only the low five bits count), each way.
+    a.li(T0, 0x8123_4567);
+    a.li(T1, 5);
+    a.sll(T2, T0, 0);
+    a.sll(T2, T0, 13);
+    a.srl(T3, T0, 31);
+    a.sra(T4, T0, 7);
+    a.sra(T4, T1, 2);
+    a.rotr(T5, T0, 12);
+    a.li(T6, 0xffff_ffe9); // amount 9
+    a.sllv(T7, T0, T6);
+    a.srlv(T8, T0, T6);
+    a.srav(T9, T0, T6);
+    a.rotrv(S1, T0, T6);
+    a.li(T6, 24);
+    a.srav(S2, T0, T6);
+    a.sllv(S2, T0, T6);
+    a.rotrv(S2, T0, T6);
+    // Comparisons, signed and unsigned, and traps whose condition is false.
+    a.slt(S1, T0, T1);
+    a.sltu(S2, T0, T1);
+    a.slti(S3, T1, 6);
+    a.sltiu(S4, T1, 0xffff);
+    a.slt(S5, T1, T1);
+    a.trap(0x34, T0, T1); // teq
+    a.trap(0x36, T1, T1); // tne
+    a.trap(0x30, T0, T1); // tge
+    a.trap(0x31, T1, T0); // tgeu
+    a.trap(0x32, T1, T0); // tlt
+    a.trap(0x33, T0, T1); // tltu
+    a.trap_imm(12, T0, 5); // teqi
+    a.trap_imm(14, T1, 5); // tnei
+    a.trap_imm(8, T0, 0); // tgei
+    a.trap_imm(9, T1, 0xffff); // tgeiu
+    a.trap_imm(10, T1, 5); // tlti
+    a.trap_imm(11, T0, 1); // tltiu
+                           // Multiplies: into rd, into HI:LO, and accumulating, signed and unsigned.
+    a.li(T0, 0x8123_4567);
+    a.li(T1, 0xfedc_ba98);
+    a.mul(T2, T0, T1);
+    a.muldiv(0x18, T0, T1); // mult
+    a.mfhi(T3);
+    a.mflo(T4);
+    a.muldiv(0x19, T0, T1); // multu
+    a.madd(0, T0, T1); // madd
+    a.madd(1, T1, T1); // maddu
+    a.madd(4, T0, T0); // msub
+    a.madd(5, T1, T0); // msubu
+    a.mfhi(T5);
+    a.mflo(T6);
+    a.mul(T7, T0, ZERO);
+    a.li(T0, 0x7fff_fff0);
+    a.li(T1, 5);
     // Memory: words, halves, bytes, signed and unsigned.
     a.la(S0, "buf");
     a.li(T0, 0x8182_8384);

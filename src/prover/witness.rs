@@ -9,7 +9,9 @@
 
 use std::collections::HashMap;
 
-use super::bus::{NUM_REGS, SLOT_A, SLOT_B, SLOT_C, SLOT_CHIP, TS_LOADER, TS_SLOTS};
+use super::bus::{
+    NUM_REGS, REG_HI, REG_LO, SLOT_A, SLOT_B, SLOT_C, SLOT_CHIP, TS_LOADER, TS_SLOTS,
+};
 use super::program::{flag, Opcode, RomEntry};
 use super::record::{ProveError, Record, Setup, Start, Step};
 
@@ -95,6 +97,9 @@ pub struct Witness {
     pub add_sub: Vec<InstrEvent>,
     pub bitwise: Vec<InstrEvent>,
     pub branch: Vec<InstrEvent>,
+    pub shift: Vec<InstrEvent>,
+    pub compare: Vec<InstrEvent>,
+    pub mul: Vec<super::mul::MulEvent>,
     pub memory: Vec<MemEvent>,
     pub syscall: Vec<SyscallEvent>,
     /// The bytes written to fd 3, in order.
@@ -171,6 +176,8 @@ pub fn chip_result(op: Opcode, a: u32, b: u32) -> u32 {
         Or => a | b,
         Xor => a ^ b,
         Nor => !(a | b),
+        Sll | Srl | Sra | Rotr => super::shift::shift(op, a, b),
+        Slt | Sltu => super::compare::less(op, a, b) as u32,
         Beq => (a == b) as u32,
         Bne => (a != b) as u32,
         Blez => (a as i32 <= 0) as u32,
@@ -252,6 +259,49 @@ impl Witness {
                 Opcode::And | Opcode::Or | Opcode::Xor | Opcode::Nor => {
                     c = chip_result(op, step.a, step.b);
                     w.bitwise.push(instr(c));
+                }
+                Opcode::Sll | Opcode::Srl | Opcode::Sra | Opcode::Rotr => {
+                    c = chip_result(op, step.a, step.b);
+                    w.shift.push(instr(c));
+                }
+                Opcode::Slt
+                | Opcode::Sltu
+                | Opcode::Teq
+                | Opcode::Tne
+                | Opcode::Tge
+                | Opcode::Tgeu
+                | Opcode::Tlt
+                | Opcode::Tltu => {
+                    if super::compare::trap_fires(op, step.a, step.b) {
+                        return Err(internal(step, "a trap fired without the VM raising it"));
+                    }
+                    c = chip_result(op, step.a, step.b);
+                    w.compare.push(instr(c));
+                }
+                Opcode::Mul
+                | Opcode::Mult
+                | Opcode::Multu
+                | Opcode::Madd
+                | Opcode::Maddu
+                | Opcode::Msub
+                | Opcode::Msubu => {
+                    let (hi, lo) = (sh.regs[REG_HI as usize].0, sh.regs[REG_LO as usize].0);
+                    let (new_hi, new_lo, answer) = super::mul::multiply(op, step.a, step.b, hi, lo);
+                    if op != Opcode::Mul && (new_hi, new_lo) != (step.out_hi, step.out_lo) {
+                        return Err(internal(step, "HI:LO differ from the VM's"));
+                    }
+                    c = answer;
+                    let t = ts(clk, SLOT_CHIP);
+                    let acc = (op != Opcode::Mul)
+                        .then(|| [sh.reg(REG_HI, new_hi, t), sh.reg(REG_LO, new_lo, t)]);
+                    w.mul.push(super::mul::MulEvent {
+                        instr: instr(c),
+                        hi: if acc.is_some() { hi } else { 0 },
+                        lo: if acc.is_some() { lo } else { 0 },
+                        new_hi: if acc.is_some() { new_hi } else { 0 },
+                        new_lo: if acc.is_some() { new_lo } else { 0 },
+                        acc,
+                    });
                 }
                 Opcode::Beq
                 | Opcode::Bne

@@ -1,0 +1,317 @@
+//! The opcode chips alone, on many operands: every honest row satisfies its constraints and
+//! byte lookups, every wrong answer is caught, and a trap that fires cannot be proved.
+//!
+//! Each chip is checked with the byte table (so its range checks and lookups count); the
+//! `instr` and `memory` buses, whose other ends are the CPU and the memory argument, are
+//! left out.
+
+use std::borrow::BorrowMut;
+
+use p3_field::PrimeCharacteristicRing;
+
+use super::bus::{self, INSTR, MEMORY};
+use super::bytes::ByteCounts;
+use super::check::{check_all, CheckError, CheckInstance};
+use super::config::Val;
+use super::program::Opcode;
+use super::witness::InstrEvent;
+use super::*;
+
+/// Operands worth trying: the edges of both orders, and pseudo-random words.
+fn operands() -> Vec<u32> {
+    let mut v = vec![
+        0,
+        1,
+        2,
+        5,
+        31,
+        32,
+        0x7f,
+        0x80,
+        0xff,
+        0x100,
+        0x7fff,
+        0x8000,
+        0xffff,
+        0x7fff_ffff,
+        0x8000_0000,
+        0x8000_0001,
+        0xffff_fffe,
+        0xffff_ffff,
+        0x8123_4567,
+    ];
+    let mut x: u32 = 0x2545_f491;
+    for _ in 0..12 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        v.push(x);
+    }
+    v
+}
+
+/// The failures of `chip` with `trace`, besides the buses to the CPU and memory.
+fn errors(chip: Chip, trace: &RowMajorMatrix<Val>, bytes: &ByteCounts) -> Vec<CheckError> {
+    let byte_chip = Chip::Bytes(bytes::ByteChip);
+    let byte_trace = bytes::ByteChip.generate_trace(bytes);
+    let insts = vec![
+        CheckInstance {
+            name: chip.kind().name().to_string(),
+            air: &chip,
+            main: trace,
+            public_values: &[],
+        },
+        CheckInstance {
+            name: "bytes".into(),
+            air: &byte_chip,
+            main: &byte_trace,
+            public_values: &[],
+        },
+    ];
+    check_all(&insts, 1 << 20)
+        .into_iter()
+        .filter(
+            |e| !matches!(e, CheckError::Unbalanced { bus, .. } if bus == INSTR || bus == MEMORY),
+        )
+        .collect()
+}
+
+fn events(ops: &[Opcode], answer: impl Fn(Opcode, u32, u32) -> Option<u32>) -> Vec<InstrEvent> {
+    let vals = operands();
+    let mut evs = Vec::new();
+    for &op in ops {
+        for &a in &vals {
+            for &b in &vals {
+                if let Some(c) = answer(op, a, b) {
+                    evs.push(InstrEvent {
+                        op,
+                        clk: evs.len() as u32,
+                        a,
+                        b,
+                        c,
+                        aux: 0,
+                    });
+                }
+            }
+        }
+    }
+    evs
+}
+
+/// Changes row `row` of `trace` with `f`.
+fn edit<C>(trace: &mut RowMajorMatrix<Val>, row: usize, f: impl FnOnce(&mut C))
+where
+    [Val]: BorrowMut<C>,
+{
+    let w = trace.width;
+    f(trace.values[row * w..(row + 1) * w].borrow_mut());
+}
+
+/// Asserts that the honest trace passes, showing the first few failures otherwise.
+fn assert_passes(chip: &Chip, trace: &RowMajorMatrix<Val>, bytes: &ByteCounts) {
+    let errs = errors(chip.clone(), trace, bytes);
+    assert!(
+        errs.is_empty(),
+        "{} failures: {:?}",
+        errs.len(),
+        &errs[..errs.len().min(5)]
+    );
+}
+
+/// How many of `rows`, each edited alone by `f`, fail one of the chip's own constraints.
+/// (The row is checked alone, as a one-row trace, to keep this fast; a constraint that
+/// fails there fails in any trace.)
+fn caught<C>(
+    chip: &Chip,
+    trace: &RowMajorMatrix<Val>,
+    _bytes: &ByteCounts,
+    rows: impl Iterator<Item = usize>,
+    f: impl Fn(&mut C),
+) -> (usize, usize)
+where
+    [Val]: BorrowMut<C>,
+{
+    let w = trace.width;
+    let (mut n, mut hit) = (0, 0);
+    for row in rows {
+        // Four rows, as the smallest trace: the edited one and three padding rows.
+        let mut values = Val::zero_vec(4 * w);
+        values[..w].copy_from_slice(&trace.values[row * w..(row + 1) * w]);
+        let mut t = RowMajorMatrix::new(values, w);
+        edit(&mut t, 0, &f);
+        n += 1;
+        let inst = [CheckInstance {
+            name: chip.kind().name().to_string(),
+            air: chip,
+            main: &t,
+            public_values: &[],
+        }];
+        if check_all(&inst, 1)
+            .iter()
+            .any(|e| matches!(e, CheckError::Constraint { .. }))
+        {
+            hit += 1;
+        }
+    }
+    (n, hit)
+}
+
+#[test]
+fn shifts_are_exact_and_wrong_answers_are_caught() {
+    let ops = [Opcode::Sll, Opcode::Srl, Opcode::Sra, Opcode::Rotr];
+    let evs = events(&ops, |op, a, b| Some(shift::shift(op, a, b)));
+    let mut bytes = ByteCounts::default();
+    let trace = shift::ShiftChip.generate_trace(&evs, &mut bytes);
+    let chip = Chip::Shift(shift::ShiftChip);
+    assert_passes(&chip, &trace, &bytes);
+    let rows = (0..evs.len()).step_by(7);
+    let (n, hit) = caught(
+        &chip,
+        &trace,
+        &bytes,
+        rows,
+        |c: &mut shift::ShiftCols<Val>| {
+            c.c[1] += Val::ONE;
+        },
+    );
+    assert_eq!(hit, n);
+    // Another amount: the bits must compose b's low byte.
+    let (n, hit) = caught(
+        &chip,
+        &trace,
+        &bytes,
+        (0..evs.len()).step_by(11),
+        |c: &mut shift::ShiftCols<Val>| c.h += Val::ONE,
+    );
+    assert_eq!(hit, n);
+}
+
+#[test]
+fn comparisons_are_exact_and_traps_that_fire_are_refused() {
+    let ops = [Opcode::Slt, Opcode::Sltu];
+    let evs = events(&ops, |op, a, b| Some(compare::less(op, a, b) as u32));
+    let mut bytes = ByteCounts::default();
+    let trace = compare::CompareChip.generate_trace(&evs, &mut bytes);
+    let chip = Chip::Compare(compare::CompareChip);
+    assert_passes(&chip, &trace, &bytes);
+    let (n, hit) = caught(
+        &chip,
+        &trace,
+        &bytes,
+        0..evs.len(),
+        |c: &mut compare::CompareCols<Val>| c.lt = Val::ONE - c.lt,
+    );
+    assert_eq!(hit, n);
+    // Traps: the ones that do not fire prove; each one that fires is refused.
+    let traps = [
+        Opcode::Teq,
+        Opcode::Tne,
+        Opcode::Tge,
+        Opcode::Tgeu,
+        Opcode::Tlt,
+        Opcode::Tltu,
+    ];
+    let quiet = events(&traps, |op, a, b| {
+        (!compare::trap_fires(op, a, b)).then_some(0)
+    });
+    let mut bytes = ByteCounts::default();
+    let trace = compare::CompareChip.generate_trace(&quiet, &mut bytes);
+    assert_passes(&chip, &trace, &bytes);
+    let firing = events(&traps, |op, a, b| {
+        compare::trap_fires(op, a, b).then_some(0)
+    });
+    let mut bytes = ByteCounts::default();
+    let trace = compare::CompareChip.generate_trace(&firing, &mut bytes);
+    let errs = errors(chip.clone(), &trace, &bytes);
+    let rows: std::collections::BTreeSet<usize> = errs
+        .iter()
+        .filter_map(|e| match e {
+            CheckError::Constraint { row, .. } => Some(*row),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rows.len(), firing.len(), "every firing trap fails");
+    // And an equality flag flipped to let one through is caught too.
+    let (n, hit) = caught(
+        &chip,
+        &trace,
+        &bytes,
+        0..firing.len(),
+        |c: &mut compare::CompareCols<Val>| c.eq = Val::ONE - c.eq,
+    );
+    assert_eq!(hit, n);
+}
+
+#[test]
+fn multiplies_are_exact_and_wrong_answers_are_caught() {
+    let ops = [
+        Opcode::Mul,
+        Opcode::Mult,
+        Opcode::Multu,
+        Opcode::Madd,
+        Opcode::Maddu,
+        Opcode::Msub,
+        Opcode::Msubu,
+    ];
+    let vals = operands();
+    let mut evs = Vec::new();
+    for &op in &ops {
+        for (i, &a) in vals.iter().enumerate() {
+            for &b in &vals {
+                let (hi, lo) = (vals[(i * 7) % vals.len()], vals[(i * 3 + 1) % vals.len()]);
+                let (new_hi, new_lo, c) = mul::multiply(op, a, b, hi, lo);
+                let keep = op == Opcode::Mul;
+                evs.push(mul::MulEvent {
+                    instr: InstrEvent {
+                        op,
+                        clk: evs.len() as u32,
+                        a,
+                        b,
+                        c,
+                        aux: 0,
+                    },
+                    hi: if keep { 0 } else { hi },
+                    lo: if keep { 0 } else { lo },
+                    new_hi: if keep { 0 } else { new_hi },
+                    new_lo: if keep { 0 } else { new_lo },
+                    acc: (!keep).then(|| {
+                        let t = witness::ts(evs.len() as u32, bus::SLOT_CHIP);
+                        let at = |prev| witness::Access {
+                            prev,
+                            prev_ts: 0,
+                            ts: t,
+                        };
+                        [at(hi), at(lo)]
+                    }),
+                });
+            }
+        }
+    }
+    let mut bytes = ByteCounts::default();
+    let trace = mul::MulChip.generate_trace(&evs, &mut bytes);
+    let chip = Chip::Mul(mul::MulChip);
+    assert_passes(&chip, &trace, &bytes);
+    for k in [0, 3, 4, 7] {
+        let (n, hit) = caught(
+            &chip,
+            &trace,
+            &bytes,
+            (0..evs.len()).step_by(13),
+            |c: &mut mul::MulCols<Val>| {
+                c.p[k] += Val::ONE;
+                c.new[k] += Val::ONE;
+            },
+        );
+        assert_eq!(hit, n, "byte {k}");
+    }
+    // A sign flag claimed for an unsigned multiply.
+    let (n, hit) = caught(
+        &chip,
+        &trace,
+        &bytes,
+        (0..evs.len()).filter(|&i| evs[i].instr.op == Opcode::Multu && evs[i].instr.a >> 31 == 1),
+        |c: &mut mul::MulCols<Val>| c.sa = Val::ONE,
+    );
+    assert!(n > 0);
+    assert_eq!(hit, n);
+}
