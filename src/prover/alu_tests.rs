@@ -315,3 +315,82 @@ fn multiplies_are_exact_and_wrong_answers_are_caught() {
     assert!(n > 0);
     assert_eq!(hit, n);
 }
+
+#[test]
+fn divides_are_exact_and_wrong_answers_are_caught() {
+    let vals = operands();
+    let mut evs = Vec::new();
+    for op in [Opcode::Div, Opcode::Divu] {
+        for &a in &vals {
+            for &b in &vals {
+                let t = witness::ts(evs.len() as u32, bus::SLOT_CHIP);
+                let at = |prev| witness::Access {
+                    prev,
+                    prev_ts: 0,
+                    ts: t,
+                };
+                evs.push(div::DivEvent {
+                    instr: InstrEvent {
+                        op,
+                        clk: evs.len() as u32,
+                        a,
+                        b,
+                        c: 0,
+                        aux: 0,
+                    },
+                    hi: a ^ b,
+                    lo: b,
+                    acc: [at(a ^ b), at(b)],
+                });
+            }
+        }
+    }
+    let mut bytes = ByteCounts::default();
+    let trace = div::DivChip.generate_trace(&evs, &mut bytes);
+    let chip = Chip::Div(div::DivChip);
+    assert_passes(&chip, &trace, &bytes);
+    // Another quotient and remainder with the same product: q + 1, r - d.
+    let rows = (0..evs.len()).filter(|&i| {
+        let ev = &evs[i].instr;
+        let (r, _) = div::divide(ev.op, ev.a, ev.b);
+        r != 0 && ev.b > 1 && ev.b < 256 && ev.a < 0x8000_0000
+    });
+    let (n, hit) = caught(&chip, &trace, &bytes, rows, |c: &mut div::DivCols<Val>| {
+        c.q[0] += Val::ONE;
+        c.r[0] -= c.d[0];
+    });
+    assert!(n > 0);
+    assert_eq!(hit, n);
+    for k in [0, 3] {
+        let (n, hit) = caught(
+            &chip,
+            &trace,
+            &bytes,
+            (0..evs.len()).step_by(5),
+            |c: &mut div::DivCols<Val>| c.q[k] += Val::ONE,
+        );
+        assert_eq!(hit, n, "quotient byte {k}");
+    }
+    // A zero divisor claimed non-zero, and an overflow claimed absent.
+    let (n, hit) = caught(
+        &chip,
+        &trace,
+        &bytes,
+        (0..evs.len()).filter(|&i| evs[i].instr.b == 0),
+        |c: &mut div::DivCols<Val>| c.b_zero = Val::ZERO,
+    );
+    assert!(n > 0);
+    assert_eq!(hit, n);
+    let (n, hit) = caught(
+        &chip,
+        &trace,
+        &bytes,
+        (0..evs.len()).filter(|&i| {
+            let ev = &evs[i].instr;
+            ev.op == Opcode::Div && ev.a == 0x8000_0000 && ev.b == 0xffff_ffff
+        }),
+        |c: &mut div::DivCols<Val>| c.ovf = Val::ZERO,
+    );
+    assert_eq!(n, 1);
+    assert_eq!(hit, n);
+}

@@ -9,7 +9,7 @@
 //! - preprocessed, part of the verifying key: [`program`] (the ROM), [`bytes`] (the byte
 //!   table), [`image`] (the ELF image and the zero regions);
 //! - per run: [`cpu`], the opcode chips ([`add_sub`], [`bitwise`], [`branch`],
-//!   [`shift`], [`compare`], [`mul`], [`memory`], [`syscall`]), the public output ([`output`]), the initial state
+//!   [`shift`], [`compare`], [`mul`], [`div`], [`memory`], [`syscall`]), the public output ([`output`]), the initial state
 //!   ([`init`]) and the memory boundary ([`boundary`]).
 
 // Constraints over the four bytes of a word read best with the byte index.
@@ -26,6 +26,7 @@ pub(crate) mod cols;
 pub mod compare;
 pub mod config;
 pub mod cpu;
+pub mod div;
 pub mod image;
 pub mod init;
 pub mod memory;
@@ -69,6 +70,7 @@ pub enum Chip {
     Shift(shift::ShiftChip),
     Compare(compare::CompareChip),
     Mul(mul::MulChip),
+    Div(div::DivChip),
     Memory(memory::MemoryChip),
     Syscall(syscall::SyscallChip),
     Output(output::OutputChip),
@@ -90,6 +92,7 @@ pub enum ChipKind {
     Shift,
     Compare,
     Mul,
+    Div,
     Memory,
     Syscall,
     Output,
@@ -98,7 +101,7 @@ pub enum ChipKind {
 }
 
 impl ChipKind {
-    pub const ALL: [ChipKind; 16] = [
+    pub const ALL: [ChipKind; 17] = [
         ChipKind::Program,
         ChipKind::Bytes,
         ChipKind::Image,
@@ -110,6 +113,7 @@ impl ChipKind {
         ChipKind::Shift,
         ChipKind::Compare,
         ChipKind::Mul,
+        ChipKind::Div,
         ChipKind::Memory,
         ChipKind::Syscall,
         ChipKind::Output,
@@ -135,6 +139,7 @@ impl ChipKind {
             ChipKind::Shift => "shift",
             ChipKind::Compare => "compare",
             ChipKind::Mul => "mul",
+            ChipKind::Div => "div",
             ChipKind::Memory => "memory",
             ChipKind::Syscall => "syscall",
             ChipKind::Output => "output",
@@ -172,6 +177,7 @@ macro_rules! for_each_chip {
             Chip::Shift($c) => $body,
             Chip::Compare($c) => $body,
             Chip::Mul($c) => $body,
+            Chip::Div($c) => $body,
             Chip::Memory($c) => $body,
             Chip::Syscall($c) => $body,
             Chip::Output($c) => $body,
@@ -195,6 +201,7 @@ impl Chip {
             Chip::Shift(_) => ChipKind::Shift,
             Chip::Compare(_) => ChipKind::Compare,
             Chip::Mul(_) => ChipKind::Mul,
+            Chip::Div(_) => ChipKind::Div,
             Chip::Memory(_) => ChipKind::Memory,
             Chip::Syscall(_) => ChipKind::Syscall,
             Chip::Output(_) => ChipKind::Output,
@@ -543,6 +550,7 @@ impl Machine {
         let shift = shift::ShiftChip.generate_trace(&w.shift, &mut bytes);
         let compare = compare::CompareChip.generate_trace(&w.compare, &mut bytes);
         let mul = mul::MulChip.generate_trace(&w.mul, &mut bytes);
+        let div = div::DivChip.generate_trace(&w.div, &mut bytes);
         let memory = memory::MemoryChip.generate_trace(&w.memory, &mut bytes);
         let syscall = syscall::SyscallChip.generate_trace(&w.syscall, &mut bytes);
         let output_chip = output::OutputChip::new(&statement.output);
@@ -585,6 +593,7 @@ impl Machine {
             shift,
             compare,
             mul,
+            div,
             memory,
             syscall,
             output,
@@ -612,6 +621,7 @@ impl Machine {
             Chip::Shift(shift::ShiftChip),
             Chip::Compare(compare::CompareChip),
             Chip::Mul(mul::MulChip),
+            Chip::Div(div::DivChip),
             Chip::Memory(memory::MemoryChip),
             Chip::Syscall(syscall::SyscallChip),
             Chip::Output(output),

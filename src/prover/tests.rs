@@ -138,6 +138,22 @@ pub(crate) fn coverage_program() -> Asm {
     a.mfhi(T5);
     a.mflo(T6);
     a.mul(T7, T0, ZERO);
+    // Divides, signed and unsigned, with the cases MIPS leaves unpredictable.
+    a.muldiv(0x1a, T0, T1); // div
+    a.muldiv(0x1b, T0, T1); // divu
+    a.li(T2, 7);
+    a.muldiv(0x1a, T0, T2);
+    a.mfhi(T3);
+    a.mflo(T4);
+    a.muldiv(0x1a, T2, T0);
+    a.muldiv(0x1b, T0, ZERO); // by zero
+    a.muldiv(0x1a, T0, ZERO);
+    a.li(T2, 0x8000_0000);
+    a.li(T3, 0xffff_ffff);
+    a.muldiv(0x1a, T2, T3); // INT_MIN / -1
+    a.muldiv(0x1a, T3, T2);
+    a.mfhi(T3);
+    a.mflo(T4);
     a.li(T0, 0x7fff_fff0);
     a.li(T1, 5);
     // Memory: words, halves, bytes, signed and unsigned.

@@ -100,6 +100,7 @@ pub struct Witness {
     pub shift: Vec<InstrEvent>,
     pub compare: Vec<InstrEvent>,
     pub mul: Vec<super::mul::MulEvent>,
+    pub div: Vec<super::div::DivEvent>,
     pub memory: Vec<MemEvent>,
     pub syscall: Vec<SyscallEvent>,
     /// The bytes written to fd 3, in order.
@@ -300,6 +301,20 @@ impl Witness {
                         lo: if acc.is_some() { lo } else { 0 },
                         new_hi: if acc.is_some() { new_hi } else { 0 },
                         new_lo: if acc.is_some() { new_lo } else { 0 },
+                        acc,
+                    });
+                }
+                Opcode::Div | Opcode::Divu => {
+                    let (hi, lo) = super::div::divide(op, step.a, step.b);
+                    if (hi, lo) != (step.out_hi, step.out_lo) {
+                        return Err(internal(step, "HI:LO differ from the VM's"));
+                    }
+                    let t = ts(clk, SLOT_CHIP);
+                    let acc = [sh.reg(REG_HI, hi, t), sh.reg(REG_LO, lo, t)];
+                    w.div.push(super::div::DivEvent {
+                        instr: instr(0),
+                        hi: acc[0].prev,
+                        lo: acc[1].prev,
                         acc,
                     });
                 }
