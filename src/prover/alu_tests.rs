@@ -394,3 +394,129 @@ fn divides_are_exact_and_wrong_answers_are_caught() {
     assert_eq!(n, 1);
     assert_eq!(hit, n);
 }
+
+#[test]
+fn leading_counts_are_exact_and_wrong_answers_are_caught() {
+    let mut vals = operands();
+    for k in 0..32 {
+        vals.push(1 << k);
+        vals.push(!(1u32 << k));
+        vals.push(u32::MAX >> k);
+        vals.push(u32::MAX << k);
+    }
+    let evs: Vec<InstrEvent> = [Opcode::Clz, Opcode::Clo]
+        .iter()
+        .flat_map(|&op| vals.iter().map(move |&a| (op, a)))
+        .enumerate()
+        .map(|(i, (op, a))| InstrEvent {
+            op,
+            clk: i as u32,
+            a,
+            b: 0,
+            c: clz::count(op, a),
+            aux: 0,
+        })
+        .collect();
+    let mut bytes = ByteCounts::default();
+    let trace = clz::ClzChip.generate_trace(&evs, &mut bytes);
+    let chip = Chip::Clz(clz::ClzChip);
+    assert_passes(&chip, &trace, &bytes);
+    // Claiming a lower byte as the top one: the bytes above it are not zero.
+    let rows = (0..evs.len()).filter(|&i| {
+        let ev = &evs[i];
+        let x = if ev.op == Opcode::Clo { !ev.a } else { ev.a };
+        x >> 8 != 0
+    });
+    let (n, hit) = caught(&chip, &trace, &bytes, rows, |c: &mut clz::ClzCols<Val>| {
+        let k = c.top.iter().position(|&t| t == Val::ONE).unwrap();
+        c.top[k] = Val::ZERO;
+        c.top[k - 1] = Val::ONE;
+    });
+    assert!(n > 0);
+    assert_eq!(hit, n);
+    // Claiming x = 0.
+    let (n, hit) = caught(
+        &chip,
+        &trace,
+        &bytes,
+        (0..evs.len()).filter(|&i| evs[i].c < 32),
+        |c: &mut clz::ClzCols<Val>| {
+            c.top = [Val::ZERO; 4];
+            c.none = Val::ONE;
+            c.xt = Val::ZERO;
+            c.lz = Val::ZERO;
+        },
+    );
+    assert_eq!(hit, n);
+}
+
+#[test]
+fn byte_rearrangements_are_exact() {
+    let evs = events(&[Opcode::Seb, Opcode::Seh, Opcode::Wsbh], |op, a, b| {
+        (b == 0).then(|| sext::rearrange(op, a))
+    });
+    let mut bytes = ByteCounts::default();
+    let trace = sext::SextChip.generate_trace(&evs, &mut bytes);
+    let chip = Chip::Sext(sext::SextChip);
+    assert_passes(&chip, &trace, &bytes);
+    // A sign bit flipped: the byte table disagrees.
+    let mut bad = trace.clone();
+    let i = evs.iter().position(|e| e.op == Opcode::Seb).unwrap();
+    edit(&mut bad, i, |c: &mut sext::SextCols<Val>| {
+        c.sign = Val::ONE - c.sign
+    });
+    assert!(!errors(chip.clone(), &bad, &bytes).is_empty());
+}
+
+#[test]
+fn conditional_moves_move_exactly_when_they_should() {
+    let vals = operands();
+    let mut evs = Vec::new();
+    for op in [Opcode::Movz, Opcode::Movn] {
+        for &a in &vals {
+            for &b in &vals {
+                let clk = evs.len() as u32;
+                let acc = movz::moves(op, b).then(|| witness::Access {
+                    prev: a ^ 1,
+                    prev_ts: 0,
+                    ts: witness::ts(clk, bus::SLOT_CHIP),
+                });
+                evs.push(movz::MovEvent {
+                    instr: InstrEvent {
+                        op,
+                        clk,
+                        a,
+                        b,
+                        c: 0,
+                        aux: 9,
+                    },
+                    acc,
+                });
+            }
+        }
+    }
+    let mut bytes = ByteCounts::default();
+    let trace = movz::MovChip.generate_trace(&evs, &mut bytes);
+    let chip = Chip::Mov(movz::MovChip);
+    assert_passes(&chip, &trace, &bytes);
+    // Skipping a move, or making one that should not happen.
+    let (n, hit) = caught(
+        &chip,
+        &trace,
+        &bytes,
+        0..evs.len(),
+        |c: &mut movz::MovCols<Val>| c.moves = Val::ONE - c.moves,
+    );
+    assert_eq!(hit, n);
+    let (n, hit) = caught(
+        &chip,
+        &trace,
+        &bytes,
+        0..evs.len(),
+        |c: &mut movz::MovCols<Val>| {
+            c.zero = Val::ONE - c.zero;
+            c.moves = Val::ONE - c.moves;
+        },
+    );
+    assert_eq!(hit, n);
+}

@@ -12,6 +12,10 @@
 //! Differences of word addresses (below 2^29) are proved non-negative and below 2^29
 //! with a 16-bit and a 13-bit limb. A "negative" difference is at least `p - 2^29`, far
 //! outside that range.
+//!
+//! Each word starts in the space its writability names: writable words in the memory
+//! space, read-only ones in the read-only space, which loads may use and stores may not
+//! (see [`super::bus::SPACE_RO`]).
 
 use std::borrow::{Borrow, BorrowMut};
 
@@ -20,7 +24,9 @@ use p3_field::{PrimeCharacteristicRing, PrimeField32};
 use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 
-use super::bus::{memory_receive, memory_send, range16, Expr, Word, IMAGE, REGION, SPACE_MEM};
+use super::bus::{
+    memory_receive, memory_send, range16, Expr, Word, IMAGE, REGION, SPACE_MEM, SPACE_RO,
+};
 use super::bytes::ByteCounts;
 use super::cols::columns;
 use super::config::Val;
@@ -158,7 +164,11 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for BoundaryChip {
         let zero_init = is_real.clone() - e(l.in_image);
 
         // Into the memory argument at timestamp 0, out at the end.
-        let space = || Expr::<AB>::from_u32(SPACE_MEM);
+        // A writable word in the memory space, a read-only one in the read-only space.
+        let space = || {
+            Expr::<AB>::from_u32(SPACE_MEM)
+                + (is_real.clone() - e(l.writable)) * Expr::<AB>::from_u32(SPACE_RO - SPACE_MEM)
+        };
         memory_send(
             b,
             space(),

@@ -43,6 +43,11 @@ pub const SPACE_REG: u32 = 1;
 pub const SPACE_KERNEL: u32 = 2;
 /// The number of bytes written to fd 3 so far, as one field element in `value[0]`.
 pub const KERNEL_OUT_CURSOR: u32 = 0;
+/// Read-only memory words (code, read-only data, read-only zero pages), apart from the
+/// writable ones: the memory boundary starts each word in the space its writability
+/// names, and no store can use this one, so a store to a read-only word has no chain to
+/// take its previous value from.
+pub const SPACE_RO: u32 = 3;
 /// Registers per thread in the register space: 32 GPRs, HI, LO, the LLbit, room to grow.
 pub const REG_STRIDE: u32 = 64;
 pub const REG_HI: u8 = 32;
@@ -83,10 +88,12 @@ pub enum ByteOp {
     Ltu = 5,
     /// `y` is the top bit of byte `x` (`z = 0`).
     Msb = 6,
+    /// `y` is the number of leading zero bits of byte `x` (8 for 0; `z = 0`).
+    Clz8 = 7,
 }
 
 impl ByteOp {
-    pub const ALL: [ByteOp; 7] = [
+    pub const ALL: [ByteOp; 8] = [
         ByteOp::And,
         ByteOp::Or,
         ByteOp::Xor,
@@ -94,6 +101,7 @@ impl ByteOp {
         ByteOp::Range16,
         ByteOp::Ltu,
         ByteOp::Msb,
+        ByteOp::Clz8,
     ];
 }
 

@@ -3,7 +3,8 @@
 //!
 //! Each [`ByteOp`] is its own table entry with its own multiplicity column, and its own
 //! tag in the message, so a lookup of one operation can never be answered by another's
-//! row. `Range16` uses the row index as a 16-bit value; `Msb` answers `(x, x >> 7)`.
+//! row. `Range16` uses the row index as a 16-bit value; `Msb` answers `(x, x >> 7)` and
+//! `Clz8` `(x, leading zeros of x)`, on the rows with `y = 0`.
 
 use std::borrow::Borrow;
 
@@ -32,6 +33,8 @@ pub struct BytePreCols<T> {
     pub ltu: T,
     /// The top bit of `x`.
     pub msb: T,
+    /// The leading zero bits of `x` (8 for 0).
+    pub clz8: T,
 }
 columns!(BytePreCols);
 
@@ -65,8 +68,8 @@ impl ByteCounts {
     pub fn add(&mut self, op: ByteOp, x: u32, y: u32) {
         let row = match op {
             ByteOp::Range16 if x < 1 << 16 && y == 0 => x as usize,
-            ByteOp::Msb if x < 256 => (x as usize) << 8,
-            ByteOp::Range16 | ByteOp::Msb => return,
+            ByteOp::Msb | ByteOp::Clz8 if x < 256 => (x as usize) << 8,
+            ByteOp::Range16 | ByteOp::Msb | ByteOp::Clz8 => return,
             _ if x < 256 && y < 256 => ((x as usize) << 8) | y as usize,
             _ => return,
         };
@@ -115,7 +118,17 @@ impl BaseAir<Val> for ByteChip {
         let mut values = Val::zero_vec(ROWS * w);
         for r in 0..ROWS {
             let (x, y) = ((r >> 8) as u32, (r & 255) as u32);
-            let row = [r as u32, x, y, x & y, x | y, x ^ y, (x < y) as u32, x >> 7];
+            let row = [
+                r as u32,
+                x,
+                y,
+                x & y,
+                x | y,
+                x ^ y,
+                (x < y) as u32,
+                x >> 7,
+                (x as u8).leading_zeros(),
+            ];
             for (dst, v) in values[r * w..(r + 1) * w].iter_mut().zip(row) {
                 *dst = Val::from_u32(v);
             }
@@ -154,6 +167,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for ByteChip {
                 ByteOp::Range16 => (p.value.into(), zero(), zero()),
                 ByteOp::Ltu => (p.x.into(), p.y.into(), p.ltu.into()),
                 ByteOp::Msb => (p.x.into(), p.msb.into(), zero()),
+                ByteOp::Clz8 => (p.x.into(), p.clz8.into(), zero()),
             };
             let mult: Expr<AB> = m.mult[op as usize].into();
             b.push_interaction(

@@ -155,16 +155,10 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for CompareChip {
         bus::byte(b, ByteOp::Msb, l.a[3], l.sa, c(0), is_real.clone());
         bus::byte(b, ByteOp::Msb, l.b[3], l.sb, c(0), is_real.clone());
 
-        // lt: the borrow, or for a signed order where the signs differ, a's sign.
+        // lt: the borrow; for a signed order where the signs differ, a's sign. Where they
+        // differ the borrow is b's sign, so the signed lt is borrow + sa - sb.
         let is_signed = e(slt) + e(tge) + e(tlt);
-        let (sa, sb) = (e(l.sa), e(l.sb));
-        let differ = sa.clone() + sb.clone() - c(2) * sa.clone() * sb;
-        let signed_lt = differ.clone() * sa + (one() - differ) * e(l.borrow[3]);
-        b.assert_zero(
-            e(l.lt)
-                - is_signed.clone() * signed_lt
-                - (is_real.clone() - is_signed) * e(l.borrow[3]),
-        );
+        b.assert_zero(e(l.lt) - is_real.clone() * e(l.borrow[3]) - is_signed * (e(l.sa) - e(l.sb)));
         // eq: Σ d = 0.
         let sum = e(l.d[0]) + e(l.d[1]) + e(l.d[2]) + e(l.d[3]);
         b.assert_bool(l.eq);

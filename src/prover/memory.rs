@@ -17,7 +17,9 @@ use p3_field::PrimeCharacteristicRing;
 use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 
-use super::bus::{self, access, AccessCols, ByteOp, Expr, Word, SLOT_CHIP, SPACE_MEM, TS_SLOTS};
+use super::bus::{
+    self, access, AccessCols, ByteOp, Expr, Word, SLOT_CHIP, SPACE_MEM, SPACE_RO, TS_SLOTS,
+};
 use super::bytes::ByteCounts;
 use super::cols::columns;
 use super::config::Val;
@@ -56,6 +58,8 @@ pub struct MemoryCols<T> {
     /// The word before and after the access.
     pub prev: Word<T>,
     pub new: Word<T>,
+    /// The word is read-only (in `SPACE_RO`): only loads may access it.
+    pub ro: T,
     /// The sign bit of a signed load's value.
     pub sign: T,
     pub acc: AccessCols<T>,
@@ -129,6 +133,7 @@ fn fill_row(r: &mut MemoryCols<Val>, ev: &MemEvent, bytes: &mut ByteCounts) {
     bytes.add(ByteOp::Msb, ab[3] as u32, 0);
     r.prev = super::word(ev.acc.prev);
     r.new = super::word(ev.new);
+    r.ro = Val::from_bool(ev.ro);
     let signed = match i.op {
         Opcode::Lb => Some(i.c & 0xff),
         Opcode::Lh => Some((i.c >> 8) & 0xff),
@@ -225,11 +230,15 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MemoryChip {
             + e(l.addr[1]) * c(1 << 6)
             + e(l.addr[2]) * c(1 << 14)
             + e(l.addr[3]) * c(1 << 22);
+        // A read-only word lives in its own space, which stores cannot use.
+        b.assert_zero(e(l.ro) * (is_real.clone() - e(l.ro)));
+        b.assert_zero(is_store.clone() * e(l.ro));
+        let space = c(SPACE_MEM) + e(l.ro) * c(SPACE_RO - SPACE_MEM);
         let ts = (e(l.clk) + Expr::<AB>::ONE) * c(TS_SLOTS) + c(SLOT_CHIP);
         access(
             b,
             is_real.clone(),
-            c(SPACE_MEM),
+            space,
             word_addr,
             l.prev.map(Into::into),
             l.new.map(Into::into),

@@ -9,7 +9,8 @@
 //! - preprocessed, part of the verifying key: [`program`] (the ROM), [`bytes`] (the byte
 //!   table), [`image`] (the ELF image and the zero regions);
 //! - per run: [`cpu`], the opcode chips ([`add_sub`], [`bitwise`], [`branch`],
-//!   [`shift`], [`compare`], [`mul`], [`div`], [`memory`], [`syscall`]), the public output ([`output`]), the initial state
+//!   [`shift`], [`compare`], [`mul`], [`div`], [`clz`], [`sext`], [`movz`],
+//!   [`memory`], [`syscall`]), the public output ([`output`]), the initial state
 //!   ([`init`]) and the memory boundary ([`boundary`]).
 
 // Constraints over the four bytes of a word read best with the byte index.
@@ -22,6 +23,7 @@ pub mod branch;
 pub mod bus;
 pub mod bytes;
 pub mod check;
+pub mod clz;
 pub(crate) mod cols;
 pub mod compare;
 pub mod config;
@@ -30,10 +32,12 @@ pub mod div;
 pub mod image;
 pub mod init;
 pub mod memory;
+pub mod movz;
 pub mod mul;
 pub mod output;
 pub mod program;
 pub mod record;
+pub mod sext;
 pub mod shift;
 pub mod syscall;
 pub mod witness;
@@ -71,6 +75,9 @@ pub enum Chip {
     Compare(compare::CompareChip),
     Mul(mul::MulChip),
     Div(div::DivChip),
+    Clz(clz::ClzChip),
+    Sext(sext::SextChip),
+    Mov(movz::MovChip),
     Memory(memory::MemoryChip),
     Syscall(syscall::SyscallChip),
     Output(output::OutputChip),
@@ -93,6 +100,9 @@ pub enum ChipKind {
     Compare,
     Mul,
     Div,
+    Clz,
+    Sext,
+    Mov,
     Memory,
     Syscall,
     Output,
@@ -101,7 +111,7 @@ pub enum ChipKind {
 }
 
 impl ChipKind {
-    pub const ALL: [ChipKind; 17] = [
+    pub const ALL: [ChipKind; 20] = [
         ChipKind::Program,
         ChipKind::Bytes,
         ChipKind::Image,
@@ -114,6 +124,9 @@ impl ChipKind {
         ChipKind::Compare,
         ChipKind::Mul,
         ChipKind::Div,
+        ChipKind::Clz,
+        ChipKind::Sext,
+        ChipKind::Mov,
         ChipKind::Memory,
         ChipKind::Syscall,
         ChipKind::Output,
@@ -140,6 +153,9 @@ impl ChipKind {
             ChipKind::Compare => "compare",
             ChipKind::Mul => "mul",
             ChipKind::Div => "div",
+            ChipKind::Clz => "clz",
+            ChipKind::Sext => "sext",
+            ChipKind::Mov => "movz",
             ChipKind::Memory => "memory",
             ChipKind::Syscall => "syscall",
             ChipKind::Output => "output",
@@ -178,6 +194,9 @@ macro_rules! for_each_chip {
             Chip::Compare($c) => $body,
             Chip::Mul($c) => $body,
             Chip::Div($c) => $body,
+            Chip::Clz($c) => $body,
+            Chip::Sext($c) => $body,
+            Chip::Mov($c) => $body,
             Chip::Memory($c) => $body,
             Chip::Syscall($c) => $body,
             Chip::Output($c) => $body,
@@ -202,6 +221,9 @@ impl Chip {
             Chip::Compare(_) => ChipKind::Compare,
             Chip::Mul(_) => ChipKind::Mul,
             Chip::Div(_) => ChipKind::Div,
+            Chip::Clz(_) => ChipKind::Clz,
+            Chip::Sext(_) => ChipKind::Sext,
+            Chip::Mov(_) => ChipKind::Mov,
             Chip::Memory(_) => ChipKind::Memory,
             Chip::Syscall(_) => ChipKind::Syscall,
             Chip::Output(_) => ChipKind::Output,
@@ -551,6 +573,9 @@ impl Machine {
         let compare = compare::CompareChip.generate_trace(&w.compare, &mut bytes);
         let mul = mul::MulChip.generate_trace(&w.mul, &mut bytes);
         let div = div::DivChip.generate_trace(&w.div, &mut bytes);
+        let clz = clz::ClzChip.generate_trace(&w.clz, &mut bytes);
+        let sext = sext::SextChip.generate_trace(&w.sext, &mut bytes);
+        let mov = movz::MovChip.generate_trace(&w.mov, &mut bytes);
         let memory = memory::MemoryChip.generate_trace(&w.memory, &mut bytes);
         let syscall = syscall::SyscallChip.generate_trace(&w.syscall, &mut bytes);
         let output_chip = output::OutputChip::new(&statement.output);
@@ -594,6 +619,9 @@ impl Machine {
             compare,
             mul,
             div,
+            clz,
+            sext,
+            mov,
             memory,
             syscall,
             output,
@@ -622,6 +650,9 @@ impl Machine {
             Chip::Compare(compare::CompareChip),
             Chip::Mul(mul::MulChip),
             Chip::Div(div::DivChip),
+            Chip::Clz(clz::ClzChip),
+            Chip::Sext(sext::SextChip),
+            Chip::Mov(movz::MovChip),
             Chip::Memory(memory::MemoryChip),
             Chip::Syscall(syscall::SyscallChip),
             Chip::Output(output),

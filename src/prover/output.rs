@@ -31,7 +31,9 @@ use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 
 use super::boundary::{eval_limbs, limbs, Limbs};
-use super::bus::{access, AccessCols, Expr, Word, OUTPUT, SLOT_CHIP, SPACE_MEM, TS_SLOTS};
+use super::bus::{
+    access, AccessCols, Expr, Word, OUTPUT, SLOT_CHIP, SPACE_MEM, SPACE_RO, TS_SLOTS,
+};
 use super::bytes::ByteCounts;
 use super::cols::columns;
 use super::config::Val;
@@ -53,6 +55,8 @@ pub struct OutputEvent {
     /// The word holding it, and the word's access where this row reads it.
     pub word: u32,
     pub acc: Option<super::witness::Access>,
+    /// The word is read-only.
+    pub ro: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -74,6 +78,8 @@ pub struct OutputCols<T> {
     pub word: Word<T>,
     /// This row reads the word: `first + (1 - first) sel[0]`.
     pub new_word: T,
+    /// The word is read-only (read in `SPACE_RO`).
+    pub ro: T,
     /// `waddr < 2^29`, where a write starts.
     pub waddr_limbs: Limbs<T>,
     pub acc: AccessCols<T>,
@@ -120,6 +126,7 @@ impl OutputChip {
             r.sel[(ev.addr % 4) as usize] = Val::ONE;
             r.word = super::word(ev.word);
             r.new_word = Val::from_bool(ev.first || ev.addr % 4 == 0);
+            r.ro = Val::from_bool(ev.ro && (ev.first || ev.addr % 4 == 0));
             if ev.first {
                 r.waddr_limbs = limbs(Val::from_u32(ev.addr / 4), bytes);
             }
@@ -180,12 +187,15 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for OutputChip {
 
         // The word is read where a write or a word starts, at the call's timestamp.
         b.assert_eq(l.new_word, e(l.first) + (one() - e(l.first)) * e(l.sel[0]));
+        // Its space: read-only or writable memory (the boundary decides which holds it).
+        b.assert_zero(e(l.ro) * (e(l.new_word) - e(l.ro)));
+        let space = c(SPACE_MEM) + e(l.ro) * c(SPACE_RO - SPACE_MEM);
         let ts = (e(l.clk) + one()) * c(TS_SLOTS) + c(SLOT_CHIP);
         let word = l.word.map(|v| -> Expr<AB> { v.into() });
         access(
             b,
             e(l.new_word),
-            c(SPACE_MEM),
+            space,
             e(l.waddr),
             word.clone(),
             word,

@@ -233,13 +233,17 @@ pub fn translate(pc: u32, ins: &Instr) -> RomEntry {
             }
         }
         Op::Movz | Op::Movn if rd == 0 => {}
+        // The chip writes rd (`aux`), where the condition holds. `rw` names it too, for
+        // the record only: without the write flag the CPU does not access it.
         Op::Movz => {
             chip(&mut e, Opcode::Movz, rs, rt);
             e.aux = rd as u32;
+            e.rw = rd;
         }
         Op::Movn => {
             chip(&mut e, Opcode::Movn, rs, rt);
             e.aux = rd as u32;
+            e.rw = rd;
         }
         Op::Syscall => {
             chip(&mut e, Opcode::Syscall, 0, 0);

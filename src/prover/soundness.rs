@@ -732,3 +732,80 @@ fn forged_witnesses_do_not_verify() {
         assert!(!matches!(ok, Ok(Ok(()))), "case {k} verified");
     }
 }
+
+#[test]
+fn stores_to_read_only_words_are_refused() {
+    // The reviewer's attack: store to a read-only word, write it to fd 3, store the old
+    // value back, so that the word ends as it began. The VM faults on the first store, so
+    // there is no honest trace: run the program with its data page writable, then trace
+    // it for a machine whose page holding the word is read-only.
+    let mut a = Asm::new();
+    a.bss("word", 4);
+    a.la(S0, "word");
+    a.li(T0, 0x4242_4242);
+    a.sw(T0, 0, S0);
+    a.li(A0, 3);
+    a.addu(A1, S0, ZERO);
+    a.li(A2, 4);
+    a.li(V0, 4004);
+    a.syscall();
+    a.sw(ZERO, 0, S0);
+    a.exit(0);
+    let program = Program::parse(&a.elf()).unwrap();
+    let honest = Machine::new(&program).unwrap();
+    let argv = vec!["prog".to_string()];
+    let record = record::execute(&program, &honest.setup, &argv, Vec::new(), 1 << 20).unwrap();
+    assert_eq!(record.output, b"BBBB");
+    let word = crate::asm::DATA_BASE / 4;
+    let mut machine = honest.clone();
+    for r in machine.setup.regions.iter_mut() {
+        if r.lo <= word && word <= r.hi {
+            r.writable = false;
+        }
+    }
+    machine.regions = image::RegionChip::new(machine.setup.regions.clone());
+    let start = Start::new(&machine.setup.facts, &argv).unwrap();
+    let image: HashMap<u32, u32> = machine
+        .setup
+        .image
+        .iter()
+        .map(|w| (w.addr, w.value))
+        .collect();
+    let stack: HashMap<u32, u32> = start.stack.iter().copied().collect();
+    let statement = |w: &Witness| Statement {
+        argv: argv.clone(),
+        output: record.output.clone(),
+        exit_code: w.exit_code,
+        cycles: w.cycles,
+    };
+    // The stores must name the read-only space, where stores are refused...
+    let w = Witness::new(&record, &machine.setup, &start, &image, &stack).unwrap();
+    let inst = machine.traces_from(&w, &start, &statement(&w)).unwrap();
+    let errs = all(&inst);
+    assert!(!errs.is_empty());
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Constraint { chip, .. } if chip == "memory")),
+        "{errs:?}"
+    );
+    // ...or the writable space, where the word has no chain.
+    let mut w = Witness::new(&record, &machine.setup, &start, &image, &stack).unwrap();
+    for m in w.memory.iter_mut() {
+        m.ro = false;
+    }
+    let inst = machine.traces_from(&w, &start, &statement(&w)).unwrap();
+    let errs = all(&inst);
+    assert!(!errs.is_empty());
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Unbalanced { bus, .. } if bus == MEMORY)),
+        "{errs:?}"
+    );
+    // The honest machine proves the same run.
+    let w = Witness::new(&record, &honest.setup, &start, &image, &stack).unwrap();
+    honest
+        .traces_from(&w, &start, &statement(&w))
+        .unwrap()
+        .check()
+        .unwrap();
+}

@@ -87,7 +87,9 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
     r.has_bytes = Val::from_bool(ev.number == SYS_WRITE && ev.args[0] == 3 && ev.args[2] > 0);
     if let Some(acc) = &ev.cursor {
         r.cursor = Val::from_u32(acc.prev);
-        bytes.range8x2(2 * (ev.args[1] >> 24), 0);
+        if ev.args[2] > 0 {
+            bytes.range8x2(2 * (ev.args[1] >> 24), 0);
+        }
     }
     r.clk = Val::from_u32(ev.instr.clk);
     r.v0 = super::word(ev.regs[0].prev);
@@ -166,7 +168,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
             c(2) * e(l.a1[3]),
             Expr::<AB>::ZERO,
             Expr::<AB>::ZERO,
-            e(l.to_out),
+            e(l.has_bytes),
         );
         b.push_interaction(
             OUTPUT,

@@ -154,6 +154,29 @@ pub(crate) fn coverage_program() -> Asm {
     a.muldiv(0x1a, T3, T2);
     a.mfhi(T3);
     a.mflo(T4);
+    // Leading zeros and ones, sign extensions and the halfword byte swap.
+    a.li(T0, 0x0012_3456);
+    a.clz(T2, T0);
+    a.clo(T3, T0);
+    a.clz(T4, ZERO);
+    a.li(T5, 0xffff_ffff);
+    a.clo(T6, T5);
+    a.li(T5, 0xfff0_0000);
+    a.clo(T6, T5);
+    a.li(T5, 0x0000_0080);
+    a.bshfl(0x10, T7, T5); // seb
+    a.bshfl(0x18, T8, T5); // seh
+    a.li(T5, 0x1234_8765);
+    a.bshfl(0x18, T8, T5);
+    a.bshfl(0x02, T9, T5); // wsbh
+                           // Conditional moves, taken and not.
+    a.li(T1, 5);
+    a.movz(T2, T0, ZERO);
+    a.movz(T3, T0, T1);
+    a.movn(T4, T0, T1);
+    a.movn(T5, T0, ZERO);
+    a.movz(ZERO, T0, ZERO);
+    a.movn(T6, T6, T1);
     a.li(T0, 0x7fff_fff0);
     a.li(T1, 5);
     // Memory: words, halves, bytes, signed and unsigned.
@@ -244,6 +267,14 @@ pub(crate) fn coverage_program() -> Asm {
     a.jr(RA);
     a.addiu(S3, S3, 7); // in the delay slot
     a
+}
+
+#[test]
+fn coverage_program_proves_and_verifies() {
+    let (_, _, inst) = traced(&coverage_program());
+    let proof = prove(&inst).unwrap();
+    let common = common_data(&inst.airs, &proof.degree_bits).unwrap();
+    verify(&inst.airs, &proof, &inst.public_values, &common).unwrap();
 }
 
 #[test]

@@ -62,6 +62,8 @@ pub struct InstrEvent {
 #[derive(Clone, Copy, Debug)]
 pub struct MemEvent {
     pub instr: InstrEvent,
+    /// The word is read-only.
+    pub ro: bool,
     /// The word accessed (word address), its value before and after.
     pub word_addr: u32,
     pub acc: Access,
@@ -101,6 +103,9 @@ pub struct Witness {
     pub compare: Vec<InstrEvent>,
     pub mul: Vec<super::mul::MulEvent>,
     pub div: Vec<super::div::DivEvent>,
+    pub clz: Vec<InstrEvent>,
+    pub sext: Vec<InstrEvent>,
+    pub mov: Vec<super::movz::MovEvent>,
     pub memory: Vec<MemEvent>,
     pub syscall: Vec<SyscallEvent>,
     /// The bytes written to fd 3, in order.
@@ -179,6 +184,8 @@ pub fn chip_result(op: Opcode, a: u32, b: u32) -> u32 {
         Nor => !(a | b),
         Sll | Srl | Sra | Rotr => super::shift::shift(op, a, b),
         Slt | Sltu => super::compare::less(op, a, b) as u32,
+        Clz | Clo => super::clz::count(op, a),
+        Seb | Seh | Wsbh => super::sext::rearrange(op, a),
         Beq => (a == b) as u32,
         Bne => (a != b) as u32,
         Blez => (a as i32 <= 0) as u32,
@@ -225,6 +232,20 @@ impl Witness {
         for (r, v) in start.regs.iter().enumerate() {
             sh.regs[r] = (*v, 0);
         }
+        // Writability as the memory boundary will see it: the image word's, else the
+        // region's (a word in neither is refused there).
+        let image_writable: HashMap<u32, bool> =
+            setup.image.iter().map(|w| (w.addr, w.writable)).collect();
+        let writable = |addr: u32| -> bool {
+            if let Some(&w) = image_writable.get(&addr) {
+                return w;
+            }
+            let i = setup.regions.partition_point(|r| r.hi < addr);
+            setup
+                .regions
+                .get(i)
+                .is_some_and(|r| r.lo <= addr && r.writable)
+        };
         let mut w = Witness {
             rom_counts: vec![0; setup.rom.len()],
             cycles: record.steps.len() as u64,
@@ -318,6 +339,28 @@ impl Witness {
                         acc,
                     });
                 }
+                Opcode::Clz | Opcode::Clo => {
+                    c = chip_result(op, step.a, step.b);
+                    w.clz.push(instr(c));
+                }
+                Opcode::Seb | Opcode::Seh | Opcode::Wsbh => {
+                    c = chip_result(op, step.a, step.b);
+                    w.sext.push(instr(c));
+                }
+                Opcode::Movz | Opcode::Movn => {
+                    let rd = e.aux as u8;
+                    let old = sh.regs[rd as usize].0;
+                    let moves = super::movz::moves(op, step.b);
+                    let new = if moves { step.a } else { old };
+                    if new != step.out {
+                        return Err(internal(step, "a conditional move differs from the VM's"));
+                    }
+                    let acc = moves.then(|| sh.reg(rd, new, ts(clk, SLOT_CHIP)));
+                    w.mov.push(super::movz::MovEvent {
+                        instr: instr(0),
+                        acc,
+                    });
+                }
                 Opcode::Beq
                 | Opcode::Bne
                 | Opcode::Blez
@@ -351,6 +394,7 @@ impl Witness {
                     c = load_result(op, prev, addr & 3);
                     w.memory.push(MemEvent {
                         instr: instr(c),
+                        ro: !writable(word_addr),
                         word_addr,
                         acc,
                         new,
@@ -409,6 +453,7 @@ impl Witness {
                                 first,
                                 word,
                                 acc,
+                                ro: !writable(addr / 4),
                             });
                         }
                     }
