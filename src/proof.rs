@@ -295,6 +295,15 @@ pub fn verify(file: &ProofFile, expected: Expected<'_>) -> Result<(), ProofError
         }
     };
     let st = &file.statement;
+    // The constraints are this build's: a proof made by another version was made against
+    // other ones, and is refused rather than checked against the wrong machine.
+    if file.zkm_version != prover::ZKM_VERSION {
+        return Err(ProofError::Invalid(format!(
+            "the proof was made by zkm {}, this is zkm {}; verify it with the version that made it",
+            file.zkm_version,
+            prover::ZKM_VERSION
+        )));
+    }
     // Values that the field would reduce must be refused here: N + p instructions or the
     // status 256 + k would otherwise pass for N and k.
     if st.cycles == 0 || st.cycles > prover::bus::MAX_SHARD_CYCLES {

@@ -11,7 +11,7 @@ use super::Ctx;
 ///
 /// Runs the guest in the VM on the private input, builds the traces, proves, and writes a
 /// proof file that `zkm verify` checks. For now a provable guest makes no system call but
-/// write (to fds 1 and 2) and exit_group, and runs at most 4 M instructions.
+/// write (to fds 1, 2 and 3: fd 3 is the public output) and exit_group, and runs at most 4 M instructions.
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Examples:\n  zkm prove guest.elf --input in.bin -o guest.proof\n  zkm verify guest.proof --elf guest.elf"

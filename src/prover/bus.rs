@@ -16,6 +16,7 @@
 //! | `image` | `addr, value[4], writable` | memory boundary (image words) | the ELF image table |
 //! | `region` | `lo, hi, writable` | memory boundary (zero-initialised words) | the region table |
 //! | `output` | `clk, buf, count, pos` | syscall chip (a `write` of `count > 0` bytes to fd 3) | the output chip (the first byte of each write) |
+//! | `log` | `clk, buf, count` | syscall chip (a `write` of `count > 0` bytes to fd 1 or 2) | the log chip (the first byte of each write) |
 //!
 //! Words travel as four bytes, least significant first (`value[0]` is bits 0..8), whatever
 //! the guest's big-endian byte order in memory.
@@ -34,6 +35,7 @@ pub const BYTE: &str = "byte";
 pub const IMAGE: &str = "image";
 pub const REGION: &str = "region";
 pub const OUTPUT: &str = "output";
+pub const LOG: &str = "log";
 
 /// The address spaces of the memory argument. Registers live apart from memory, so no
 /// load or store can reach one, and each thread has its own block of [`REG_STRIDE`].

@@ -10,7 +10,7 @@
 //!   table), [`image`] (the ELF image and the zero regions);
 //! - per run: [`cpu`], the opcode chips ([`add_sub`], [`bitwise`], [`branch`],
 //!   [`shift`], [`compare`], [`mul`], [`div`], [`clz`], [`sext`], [`movz`],
-//!   [`memory`], [`syscall`]), the public output ([`output`]), the initial state
+//!   [`memory`], [`syscall`]), the public output and the logs ([`output`]), the initial state
 //!   ([`init`]) and the memory boundary ([`boundary`]).
 
 // Constraints over the four bytes of a word read best with the byte index.
@@ -81,6 +81,7 @@ pub enum Chip {
     Memory(memory::MemoryChip),
     Syscall(syscall::SyscallChip),
     Output(output::OutputChip),
+    Log(output::OutputChip),
     Init(init::InitChip),
     Boundary(boundary::BoundaryChip),
 }
@@ -106,12 +107,13 @@ pub enum ChipKind {
     Memory,
     Syscall,
     Output,
+    Log,
     Init,
     Boundary,
 }
 
 impl ChipKind {
-    pub const ALL: [ChipKind; 20] = [
+    pub const ALL: [ChipKind; 21] = [
         ChipKind::Program,
         ChipKind::Bytes,
         ChipKind::Image,
@@ -130,6 +132,7 @@ impl ChipKind {
         ChipKind::Memory,
         ChipKind::Syscall,
         ChipKind::Output,
+        ChipKind::Log,
         ChipKind::Init,
         ChipKind::Boundary,
     ];
@@ -159,6 +162,7 @@ impl ChipKind {
             ChipKind::Memory => "memory",
             ChipKind::Syscall => "syscall",
             ChipKind::Output => "output",
+            ChipKind::Log => "log",
             ChipKind::Init => "init",
             ChipKind::Boundary => "boundary",
         }
@@ -200,6 +204,7 @@ macro_rules! for_each_chip {
             Chip::Memory($c) => $body,
             Chip::Syscall($c) => $body,
             Chip::Output($c) => $body,
+            Chip::Log($c) => $body,
             Chip::Init($c) => $body,
             Chip::Boundary($c) => $body,
         }
@@ -227,6 +232,7 @@ impl Chip {
             Chip::Memory(_) => ChipKind::Memory,
             Chip::Syscall(_) => ChipKind::Syscall,
             Chip::Output(_) => ChipKind::Output,
+            Chip::Log(_) => ChipKind::Log,
             Chip::Init(_) => ChipKind::Init,
             Chip::Boundary(_) => ChipKind::Boundary,
         }
@@ -580,6 +586,7 @@ impl Machine {
         let syscall = syscall::SyscallChip.generate_trace(&w.syscall, &mut bytes);
         let output_chip = output::OutputChip::new(&statement.output);
         let output = output_chip.generate_trace(&w.output, &mut bytes);
+        let log = output::OutputChip::log().generate_trace(&w.log, &mut bytes);
         let init_chip = init::InitChip::new(start);
         let init = init_chip.generate_trace(&w.regs);
         let image_index: HashMap<u32, (usize, bool)> = self
@@ -625,6 +632,7 @@ impl Machine {
             memory,
             syscall,
             output,
+            log,
             init,
             boundary,
         ];
@@ -656,6 +664,7 @@ impl Machine {
             Chip::Memory(memory::MemoryChip),
             Chip::Syscall(syscall::SyscallChip),
             Chip::Output(output),
+            Chip::Log(output::OutputChip::log()),
             Chip::Init(init),
             Chip::Boundary(boundary::BoundaryChip),
         ]

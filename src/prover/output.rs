@@ -8,7 +8,7 @@
 //!
 //! - the bytes of one `write(3, buf, n)` are `n` consecutive rows, at consecutive
 //!   addresses from `buf`, one clock (the call's); the first of them takes the call's
-//!   request `(clk, buf, n, pos)` off the `output` bus, and the last has `remaining = 1`;
+//!   request `(clk, buf / 4, buf % 4, n, pos)` off the `output` bus, and the last has `remaining = 1`;
 //! - each row names its byte's word and the byte's offset in it (`sel`, one-hot); a row
 //!   that starts a write or a word reads that word through the memory argument at the
 //!   call's timestamp, and the rows after it in the same word reuse the value;
@@ -22,6 +22,12 @@
 //!
 //! The periodic columns are not in Plonky3's transcript; the init chip's digest binds `O`
 //! into it (see [`super::init::digest`]).
+//!
+//! The same chip, without the periodic columns, is the log chip ([`OutputChip::log`]): the
+//! bytes written to fds 1 and 2, which are not part of the statement, but whose reads
+//! prove the buffer mapped and readable, as Linux requires for the write to return its
+//! count (an unmapped buffer would be `EFAULT`). Its rows are a prefix of the trace, the
+//! requests come on the `log` bus, and no position is kept.
 
 use std::borrow::{Borrow, Cow};
 
@@ -30,9 +36,8 @@ use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 
-use super::boundary::{eval_limbs, limbs, Limbs};
 use super::bus::{
-    access, AccessCols, Expr, Word, OUTPUT, SLOT_CHIP, SPACE_MEM, SPACE_RO, TS_SLOTS,
+    access, AccessCols, Expr, Word, LOG, OUTPUT, SLOT_CHIP, SPACE_MEM, SPACE_RO, TS_SLOTS,
 };
 use super::bytes::ByteCounts;
 use super::cols::columns;
@@ -80,17 +85,18 @@ pub struct OutputCols<T> {
     pub new_word: T,
     /// The word is read-only (read in `SPACE_RO`).
     pub ro: T,
-    /// `waddr < 2^29`, where a write starts.
-    pub waddr_limbs: Limbs<T>,
     pub acc: AccessCols<T>,
 }
 columns!(OutputCols);
 
-/// The output chip for one statement's output.
+/// The output chip for one statement's output, or the log chip.
 #[derive(Clone, Debug)]
 pub struct OutputChip {
     periodic: Vec<Vec<Val>>,
+    /// The public output's period (unused by the log chip).
     pub height: usize,
+    /// The public output, bound to the statement; else the logs.
+    pub public: bool,
 }
 
 impl OutputChip {
@@ -102,7 +108,20 @@ impl OutputChip {
             periodic[P_POS][i] = Val::from_usize(i);
             periodic[P_BYTE][i] = Val::from_u8(byte);
         }
-        OutputChip { periodic, height }
+        OutputChip {
+            periodic,
+            height,
+            public: true,
+        }
+    }
+
+    /// The log chip: bytes written to fds 1 and 2, as many rows as they need.
+    pub fn log() -> OutputChip {
+        OutputChip {
+            periodic: Vec::new(),
+            height: 0,
+            public: false,
+        }
     }
 
     /// The trace for the output's bytes, one event each, in order.
@@ -112,13 +131,23 @@ impl OutputChip {
         bytes: &mut ByteCounts,
     ) -> RowMajorMatrix<Val> {
         let w = OutputCols::<u8>::WIDTH;
-        let mut values = Val::zero_vec(self.height * w);
-        for (i, ev) in events.iter().enumerate().take(self.height) {
+        let height = if self.public {
+            self.height
+        } else {
+            events.len().next_power_of_two().max(4)
+        };
+        let mut values = Val::zero_vec(height * w);
+        for (i, ev) in events.iter().enumerate().take(height) {
             let r: &mut OutputCols<Val> =
                 std::borrow::BorrowMut::borrow_mut(&mut values[i * w..(i + 1) * w]);
-            r.is_out = self.periodic[P_IS_OUT][i];
-            r.pos = self.periodic[P_POS][i];
-            r.byte = self.periodic[P_BYTE][i];
+            if self.public {
+                r.is_out = self.periodic[P_IS_OUT][i];
+                r.pos = self.periodic[P_POS][i];
+                r.byte = self.periodic[P_BYTE][i];
+            } else {
+                r.is_out = Val::ONE;
+                r.byte = Val::from_u8(ev.word.to_be_bytes()[(ev.addr % 4) as usize]);
+            }
             r.first = Val::from_bool(ev.first);
             r.clk = Val::from_u32(ev.clk);
             r.remaining = Val::from_u32(ev.remaining);
@@ -127,9 +156,6 @@ impl OutputChip {
             r.word = super::word(ev.word);
             r.new_word = Val::from_bool(ev.first || ev.addr % 4 == 0);
             r.ro = Val::from_bool(ev.ro && (ev.first || ev.addr % 4 == 0));
-            if ev.first {
-                r.waddr_limbs = limbs(Val::from_u32(ev.addr / 4), bytes);
-            }
             if let Some(acc) = &ev.acc {
                 r.acc.prev_ts = Val::from_u32(acc.prev_ts);
                 let d = acc.diff();
@@ -147,7 +173,11 @@ impl BaseAir<Val> for OutputChip {
         OutputCols::<u8>::WIDTH
     }
     fn num_periodic_columns(&self) -> usize {
-        P_COUNT
+        if self.public {
+            P_COUNT
+        } else {
+            0
+        }
     }
     fn periodic_columns(&self) -> Cow<'_, [Vec<Val>]> {
         Cow::Borrowed(&self.periodic)
@@ -160,13 +190,21 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for OutputChip {
         let l: &OutputCols<AB::Var> = main.current_slice().borrow();
         let n: &OutputCols<AB::Var> = main.next_slice().borrow();
         let (l, n) = (*l, *n);
-        let p: Vec<Expr<AB>> = b.periodic_values().iter().map(|&v| v.into()).collect();
         let e = |v: AB::Var| -> Expr<AB> { v.into() };
         let c = |k: u32| Expr::<AB>::from_u32(k);
         let one = || Expr::<AB>::ONE;
-        b.assert_eq(l.is_out, p[P_IS_OUT].clone());
-        b.assert_eq(l.pos, p[P_POS].clone());
-        b.assert_eq(l.byte, p[P_BYTE].clone());
+        if self.public {
+            let p: Vec<Expr<AB>> = b.periodic_values().iter().map(|&v| v.into()).collect();
+            b.assert_eq(l.is_out, p[P_IS_OUT].clone());
+            b.assert_eq(l.pos, p[P_POS].clone());
+            b.assert_eq(l.byte, p[P_BYTE].clone());
+        } else {
+            // Logs: real rows, then padding. `pos` is in no message: kept zero.
+            b.assert_bool(l.is_out);
+            b.when_transition()
+                .assert_zero(e(n.is_out) * (one() - e(l.is_out)));
+            b.assert_zero(l.pos);
+        }
         let is_out = e(l.is_out);
 
         // Flags: first only on output rows; exactly one offset on them, none elsewhere.
@@ -203,16 +241,23 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for OutputChip {
             &l.acc,
         );
 
-        // A write starts with the syscall chip's request; its address splits as
-        // 4 waddr + offset with waddr < 2^29, so the split is the integer one.
+        // A write starts with the syscall chip's request, which names the buffer as its
+        // word address (below 2^29) and offset, each exact as a field element. (A byte
+        // address, up to 2^31, is not: p is below 2^31.)
         let offset = e(l.sel[1]) + c(2) * e(l.sel[2]) + c(3) * e(l.sel[3]);
-        let buf = c(4) * e(l.waddr) + offset;
-        b.push_interaction(
-            OUTPUT,
-            [e(l.clk), buf, e(l.remaining), e(l.pos)],
-            Count::bounded(-e(l.first), 1),
-        );
-        eval_limbs(b, e(l.waddr), &l.waddr_limbs, e(l.first));
+        if self.public {
+            b.push_interaction(
+                OUTPUT,
+                [e(l.clk), e(l.waddr), offset, e(l.remaining), e(l.pos)],
+                Count::bounded(-e(l.first), 1),
+            );
+        } else {
+            b.push_interaction(
+                LOG,
+                [e(l.clk), e(l.waddr), offset, e(l.remaining)],
+                Count::bounded(-e(l.first), 1),
+            );
+        }
 
         // Row 0, if it is output, starts a write: nothing precedes it.
         b.when_first_row()

@@ -9,10 +9,9 @@
 //! A write to fd 3 of `n > 0` bytes reads the kernel's output cursor `pos`, advances it to
 //! `pos + n`, and asks the output chip for the bytes at `buf..buf + n` at output positions
 //! `pos..pos + n` (the `output` bus; see [`super::output`]). The bytes written to fds 1 and
-//! 2 are logs, outside the statement: the proof shows the call returned its count, and
-//! does not read the buffer (so it does not prove the buffer mapped, where Linux would
-//! return `EFAULT`). Counts are below 2^24 (the VM's cap on one transfer), so a count is
-//! exact as a field element.
+//! 2 are logs, outside the statement: the log chip reads them (the `log` bus), which proves
+//! the buffer mapped, as the call's success requires. Counts are below 2^24 (the VM's cap
+//! on one transfer), so a count is exact as a field element.
 
 use std::borrow::Borrow;
 
@@ -22,8 +21,8 @@ use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 
 use super::bus::{
-    self, access, AccessCols, ByteOp, Expr, Word, KERNEL_OUT_CURSOR, OUTPUT, REG_STRIDE, SLOT_CHIP,
-    SPACE_KERNEL, SPACE_REG, TS_SLOTS,
+    self, access, AccessCols, ByteOp, Expr, Word, KERNEL_OUT_CURSOR, LOG, OUTPUT, REG_STRIDE,
+    SLOT_CHIP, SPACE_KERNEL, SPACE_REG, TS_SLOTS,
 };
 use super::bytes::ByteCounts;
 use super::cols::columns;
@@ -48,8 +47,15 @@ pub struct SyscallCols<T> {
     pub to_out: T,
     /// A write to fd 3 of at least one byte.
     pub has_bytes: T,
+    /// A write to fd 1 or 2 of at least one byte.
+    pub log_bytes: T,
     /// The output cursor before the call (fd 3).
     pub cursor: T,
+    /// The buffer `$a1` of a non-empty write as `4 q + o0 + 2 o1` in its low byte, so
+    /// that its word address `q + 2^6 a1[1] + 2^14 a1[2] + 2^22 a1[3]` (below 2^29) and
+    /// its offset are exact field elements.
+    pub buf_q: T,
+    pub buf_o: [T; 2],
     pub clk: T,
     pub thread: T,
     /// `$v0` before (the number) and after (the result).
@@ -85,6 +91,20 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
     r.to_stderr = Val::from_bool(ev.number == SYS_WRITE && ev.args[0] == 2);
     r.to_out = Val::from_bool(ev.number == SYS_WRITE && ev.args[0] == 3);
     r.has_bytes = Val::from_bool(ev.number == SYS_WRITE && ev.args[0] == 3 && ev.args[2] > 0);
+    let log = ev.number == SYS_WRITE && matches!(ev.args[0], 1 | 2) && ev.args[2] > 0;
+    r.log_bytes = Val::from_bool(log);
+    if log {
+        bytes.range8x2(2 * (ev.args[1] >> 24), 0);
+    }
+    if ev.number == SYS_WRITE && ev.args[2] > 0 {
+        let q = (ev.args[1] & 0xff) >> 2;
+        r.buf_q = Val::from_u32(q);
+        r.buf_o = [
+            Val::from_u32(ev.args[1] & 1),
+            Val::from_u32((ev.args[1] >> 1) & 1),
+        ];
+        bytes.range8x2(q, 4 * q);
+    }
     if let Some(acc) = &ev.cursor {
         r.cursor = Val::from_u32(acc.prev);
         if ev.args[2] > 0 {
@@ -157,27 +177,44 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         // fd 3: the output cursor advances by count, and a non-empty write asks the output
         // chip for its bytes. `has_bytes` with count 0 would ask for a write that never
         // ends (see the output chip), so `has_bytes` is exactly `count > 0`. The buffer's
-        // address is below 2^31, so exact as a field element.
+        // top byte is below 128 (checked below), so its word address is below 2^29.
         let count = bus::word_value::<AB>(&l.a2);
         b.assert_bool(l.has_bytes);
         b.assert_zero(e(l.has_bytes) * (Expr::<AB>::ONE - e(l.to_out)));
         b.assert_zero((e(l.to_out) - e(l.has_bytes)) * count.clone());
+        // fds 1 and 2: a non-empty write has the log chip read its bytes, which proves the
+        // buffer mapped (else Linux returns EFAULT); as above, `log_bytes` is `count > 0`.
+        let to_log = e(l.is_write) - e(l.to_out);
+        b.assert_bool(l.log_bytes);
+        b.assert_zero(e(l.log_bytes) * (Expr::<AB>::ONE - to_log.clone()));
+        b.assert_zero((to_log - e(l.log_bytes)) * count.clone());
+        // The buffer as word address and offset, where a write has bytes.
+        let sends = e(l.has_bytes) + e(l.log_bytes);
+        for o in l.buf_o {
+            b.assert_bool(o);
+        }
+        let offset = e(l.buf_o[0]) + c(2) * e(l.buf_o[1]);
+        b.assert_zero(sends.clone() * (e(l.a1[0]) - c(4) * e(l.buf_q) - offset.clone()));
+        bus::range8x2(b, l.buf_q, c(4) * e(l.buf_q), sends.clone());
+        let waddr =
+            e(l.buf_q) + e(l.a1[1]) * c(1 << 6) + e(l.a1[2]) * c(1 << 14) + e(l.a1[3]) * c(1 << 22);
+        // (Where no bytes are sent, buf_q and buf_o are in no message and only booleans.)
+        b.push_interaction(
+            LOG,
+            [e(l.clk), waddr.clone(), offset.clone(), count.clone()],
+            Count::bounded(e(l.log_bytes), 1),
+        );
         bus::byte(
             b,
             ByteOp::Range8x2,
             c(2) * e(l.a1[3]),
             Expr::<AB>::ZERO,
             Expr::<AB>::ZERO,
-            e(l.has_bytes),
+            e(l.has_bytes) + e(l.log_bytes),
         );
         b.push_interaction(
             OUTPUT,
-            [
-                e(l.clk),
-                bus::word_value::<AB>(&l.a1),
-                count.clone(),
-                e(l.cursor),
-            ],
+            [e(l.clk), waddr, offset, count.clone(), e(l.cursor)],
             Count::bounded(e(l.has_bytes), 1),
         );
         // Off fd 3 the cursor is in no message: kept zero.

@@ -110,6 +110,8 @@ pub struct Witness {
     pub syscall: Vec<SyscallEvent>,
     /// The bytes written to fd 3, in order.
     pub output: Vec<super::output::OutputEvent>,
+    /// The bytes written to fds 1 and 2.
+    pub log: Vec<super::output::OutputEvent>,
     pub rom_counts: Vec<u32>,
     /// Touched memory words, sorted by address.
     pub words: Vec<WordState>,
@@ -432,21 +434,16 @@ impl Witness {
                             ts: t,
                         }
                     });
-                    if let Some(acc) = &cursor {
-                        let pos = acc.prev as usize;
+                    // The bytes written: to the public output (fd 3) or the logs.
+                    let pos = cursor.map(|acc| acc.prev as usize);
+                    if is_write {
                         for i in 0..count {
                             let addr = buf.wrapping_add(i);
                             let first = i == 0;
                             let (word, _) = sh.word(addr / 4);
                             let acc = (first || addr % 4 == 0).then(|| sh.mem(addr / 4, word, t));
                             let byte = word.to_be_bytes()[(addr % 4) as usize];
-                            if record.output.get(pos + i as usize) != Some(&byte) {
-                                return Err(internal(
-                                    step,
-                                    "a byte written to fd 3 differs from the VM's output",
-                                ));
-                            }
-                            w.output.push(super::output::OutputEvent {
+                            let ev = super::output::OutputEvent {
                                 clk,
                                 addr,
                                 remaining: count - i,
@@ -454,7 +451,19 @@ impl Witness {
                                 word,
                                 acc,
                                 ro: !writable(addr / 4),
-                            });
+                            };
+                            match pos {
+                                Some(pos) => {
+                                    if record.output.get(pos + i as usize) != Some(&byte) {
+                                        return Err(internal(
+                                            step,
+                                            "a byte written to fd 3 differs from the VM's output",
+                                        ));
+                                    }
+                                    w.output.push(ev);
+                                }
+                                None => w.log.push(ev),
+                            }
                         }
                     }
                     w.syscall.push(SyscallEvent {
