@@ -520,3 +520,121 @@ fn conditional_moves_move_exactly_when_they_should() {
     );
     assert_eq!(hit, n);
 }
+
+#[test]
+fn unaligned_and_linked_accesses_are_exact_and_wrong_answers_are_caught() {
+    use witness::{load_result, Access, MemEvent};
+    let vals = operands();
+    let base = 0x1000_0000u32;
+    let mut evs = Vec::new();
+    let ops = [
+        Opcode::Lwl,
+        Opcode::Lwr,
+        Opcode::Swl,
+        Opcode::Swr,
+        Opcode::Ll,
+        Opcode::Sc,
+    ];
+    for op in ops {
+        for (i, &word) in vals.iter().enumerate() {
+            let rt = vals[(i * 5 + 3) % vals.len()];
+            for off in 0..4u32 {
+                let off = if matches!(op, Opcode::Ll | Opcode::Sc) {
+                    0
+                } else {
+                    off
+                };
+                let clk = evs.len() as u32;
+                let t = witness::ts(clk, bus::SLOT_CHIP);
+                let addr = base + 4 * i as u32 + off;
+                let set = i % 2 == 0;
+                let stores = match op {
+                    Opcode::Swl | Opcode::Swr => true,
+                    Opcode::Sc => set,
+                    _ => false,
+                };
+                let new = match op {
+                    Opcode::Swl => {
+                        let m = u32::MAX >> (8 * off);
+                        (word & !m) | (rt >> (8 * off))
+                    }
+                    Opcode::Swr => {
+                        let m = u32::MAX << (8 * (3 - off));
+                        (word & !m) | (rt << (8 * (3 - off)))
+                    }
+                    Opcode::Sc => rt,
+                    _ => word,
+                };
+                let accessed = op != Opcode::Sc || set;
+                let c = match op {
+                    Opcode::Sc => set as u32,
+                    _ => load_result(op, word, off, rt),
+                };
+                evs.push(MemEvent {
+                    instr: InstrEvent {
+                        op,
+                        clk,
+                        a: addr - off,
+                        b: rt,
+                        c,
+                        aux: off,
+                    },
+                    ro: false,
+                    word_addr: addr / 4,
+                    acc: accessed.then_some(Access {
+                        prev: word,
+                        prev_ts: 0,
+                        ts: t,
+                    }),
+                    new: if !accessed {
+                        0
+                    } else if stores {
+                        new
+                    } else {
+                        word
+                    },
+                    llbit: matches!(op, Opcode::Ll | Opcode::Sc).then_some(Access {
+                        prev: set as u32,
+                        prev_ts: 0,
+                        ts: t,
+                    }),
+                });
+            }
+        }
+    }
+    let mut bytes = ByteCounts::default();
+    let trace = memory::MemoryChip.generate_trace(&evs, &mut bytes);
+    let chip = Chip::Memory(memory::MemoryChip);
+    assert_passes(&chip, &trace, &bytes);
+    for k in 0..4 {
+        let (n, hit) = caught(
+            &chip,
+            &trace,
+            &bytes,
+            (0..evs.len()).filter(|&i| matches!(evs[i].instr.op, Opcode::Lwl | Opcode::Lwr)),
+            |c: &mut memory::MemoryCols<Val>| c.c[k] += Val::ONE,
+        );
+        assert_eq!(hit, n, "loaded byte {k}");
+        let (n, hit) = caught(
+            &chip,
+            &trace,
+            &bytes,
+            (0..evs.len()).filter(|&i| matches!(evs[i].instr.op, Opcode::Swl | Opcode::Swr)),
+            |c: &mut memory::MemoryCols<Val>| c.new[k] += Val::ONE,
+        );
+        assert_eq!(hit, n, "stored byte {k}");
+    }
+    // An SC that claims to store without the LLbit, or to fail with it.
+    let (n, hit) = caught(
+        &chip,
+        &trace,
+        &bytes,
+        (0..evs.len()).filter(|&i| evs[i].instr.op == Opcode::Sc),
+        |c: &mut memory::MemoryCols<Val>| {
+            c.sc_ok = Val::ONE - c.sc_ok;
+            c.c[0] = c.sc_ok;
+        },
+    );
+    assert!(n > 0);
+    assert_eq!(hit, n);
+}

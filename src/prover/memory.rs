@@ -1,4 +1,5 @@
-//! The load/store chip: `LW`, `LH`, `LHU`, `LB`, `LBU`, `SW`, `SH`, `SB`.
+//! The load/store chip: `LW`, `LH`, `LHU`, `LB`, `LBU`, `SW`, `SH`, `SB`, the unaligned
+//! `LWL`, `LWR`, `SWL`, `SWR`, and `LL`/`SC`.
 //!
 //! The effective address is `a + sext(offset)`, added byte by byte; its low byte splits as
 //! `4 q + offset-in-word`, with the offset one-hot in `sel`, and its top bit must be 0
@@ -8,7 +9,11 @@
 //! memory argument: a load leaves it unchanged, a store replaces the bytes it writes.
 //!
 //! Memory is big-endian: byte offset `o` of a word is its byte `3 - o` in the
-//! least-significant-first order words travel in.
+//! least-significant-first order words travel in. `LWL`/`LWR` merge the word's bytes on
+//! one side of the offset into register rt (`b`), `SWL`/`SWR` the register's into the
+//! word, at any offset. `LL` loads a word and sets the LLbit (register 34 of the thread);
+//! `SC` reads the LLbit, stores only where it was set (no access to the word otherwise),
+//! answers it, and clears it.
 
 use std::borrow::Borrow;
 
@@ -18,7 +23,8 @@ use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 
 use super::bus::{
-    self, access, AccessCols, ByteOp, Expr, Word, SLOT_CHIP, SPACE_MEM, SPACE_RO, TS_SLOTS,
+    self, access, AccessCols, ByteOp, Expr, Word, REG_LLBIT, REG_STRIDE, SLOT_CHIP, SPACE_MEM,
+    SPACE_REG, SPACE_RO, TS_SLOTS,
 };
 use super::bytes::ByteCounts;
 use super::cols::columns;
@@ -37,6 +43,12 @@ pub struct MemoryCols<T> {
     pub is_sw: T,
     pub is_sh: T,
     pub is_sb: T,
+    pub is_lwl: T,
+    pub is_lwr: T,
+    pub is_ll: T,
+    pub is_swl: T,
+    pub is_swr: T,
+    pub is_sc: T,
     pub clk: T,
     pub thread: T,
     /// The base register.
@@ -60,13 +72,17 @@ pub struct MemoryCols<T> {
     pub new: Word<T>,
     /// The word is read-only (in `SPACE_RO`): only loads may access it.
     pub ro: T,
+    /// The LLbit before (`LL`, `SC`), and an `SC` that stores (the LLbit was set).
+    pub llbit: T,
+    pub sc_ok: T,
+    pub ll_acc: AccessCols<T>,
     /// The sign bit of a signed load's value.
     pub sign: T,
     pub acc: AccessCols<T>,
 }
 columns!(MemoryCols);
 
-const OPS: [Opcode; 8] = [
+const OPS: [Opcode; 14] = [
     Opcode::Lw,
     Opcode::Lh,
     Opcode::Lhu,
@@ -75,6 +91,12 @@ const OPS: [Opcode; 8] = [
     Opcode::Sw,
     Opcode::Sh,
     Opcode::Sb,
+    Opcode::Lwl,
+    Opcode::Lwr,
+    Opcode::Ll,
+    Opcode::Swl,
+    Opcode::Swr,
+    Opcode::Sc,
 ];
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -101,6 +123,12 @@ fn fill_row(r: &mut MemoryCols<Val>, ev: &MemEvent, bytes: &mut ByteCounts) {
         &mut r.is_sw,
         &mut r.is_sh,
         &mut r.is_sb,
+        &mut r.is_lwl,
+        &mut r.is_lwr,
+        &mut r.is_ll,
+        &mut r.is_swl,
+        &mut r.is_swr,
+        &mut r.is_sc,
     ];
     for (f, op) in flags.into_iter().zip(OPS) {
         *f = Val::from_bool(i.op == op);
@@ -131,9 +159,25 @@ fn fill_row(r: &mut MemoryCols<Val>, ev: &MemEvent, bytes: &mut ByteCounts) {
     let ab = addr.to_le_bytes();
     bytes.range8x2(ab[1] as u32, ab[2] as u32);
     bytes.add(ByteOp::Msb, ab[3] as u32, 0);
-    r.prev = super::word(ev.acc.prev);
-    r.new = super::word(ev.new);
-    r.ro = Val::from_bool(ev.ro);
+    if let Some(acc) = &ev.acc {
+        r.prev = super::word(acc.prev);
+        r.new = super::word(ev.new);
+        r.ro = Val::from_bool(ev.ro);
+        r.acc.prev_ts = Val::from_u32(acc.prev_ts);
+        let d = acc.diff();
+        r.acc.diff_lo = Val::from_u32(d & 0xffff);
+        r.acc.diff_hi = Val::from_u32(d >> 16);
+        bytes.ts_diff(d);
+    }
+    if let Some(acc) = &ev.llbit {
+        r.llbit = Val::from_u32(acc.prev);
+        r.sc_ok = Val::from_bool(i.op == Opcode::Sc && acc.prev == 1);
+        r.ll_acc.prev_ts = Val::from_u32(acc.prev_ts);
+        let d = acc.diff();
+        r.ll_acc.diff_lo = Val::from_u32(d & 0xffff);
+        r.ll_acc.diff_hi = Val::from_u32(d >> 16);
+        bytes.ts_diff(d);
+    }
     let signed = match i.op {
         Opcode::Lb => Some(i.c & 0xff),
         Opcode::Lh => Some((i.c >> 8) & 0xff),
@@ -143,11 +187,6 @@ fn fill_row(r: &mut MemoryCols<Val>, ev: &MemEvent, bytes: &mut ByteCounts) {
         r.sign = Val::from_u32(byte >> 7);
         bytes.add(ByteOp::Msb, byte, 0);
     }
-    r.acc.prev_ts = Val::from_u32(ev.acc.prev_ts);
-    let d = ev.acc.diff();
-    r.acc.diff_lo = Val::from_u32(d & 0xffff);
-    r.acc.diff_hi = Val::from_u32(d >> 16);
-    bytes.ts_diff(d);
 }
 
 impl BaseAir<Val> for MemoryChip {
@@ -165,15 +204,27 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MemoryChip {
         let l: &MemoryCols<AB::Var> = main.current_slice().borrow();
         let l = *l;
         let flags = [
-            l.is_lw, l.is_lh, l.is_lhu, l.is_lb, l.is_lbu, l.is_sw, l.is_sh, l.is_sb,
+            l.is_lw, l.is_lh, l.is_lhu, l.is_lb, l.is_lbu, l.is_sw, l.is_sh, l.is_sb, l.is_lwl,
+            l.is_lwr, l.is_ll, l.is_swl, l.is_swr, l.is_sc,
         ];
         let is_real = super::assert_flags(b, &flags);
         let e = |v: AB::Var| -> Expr<AB> { v.into() };
         let c = |n: u32| Expr::<AB>::from_u32(n);
-        let is_load = e(l.is_lw) + e(l.is_lh) + e(l.is_lhu) + e(l.is_lb) + e(l.is_lbu);
-        let is_store = e(l.is_sw) + e(l.is_sh) + e(l.is_sb);
+        let is_load = e(l.is_lw)
+            + e(l.is_lh)
+            + e(l.is_lhu)
+            + e(l.is_lb)
+            + e(l.is_lbu)
+            + e(l.is_lwl)
+            + e(l.is_lwr)
+            + e(l.is_ll);
+        // Stores that access the word (a failing SC does not).
+        let is_store =
+            e(l.is_sw) + e(l.is_sh) + e(l.is_sb) + e(l.is_swl) + e(l.is_swr) + e(l.sc_ok);
         let is_half = e(l.is_lh) + e(l.is_lhu) + e(l.is_sh);
-        let is_word = e(l.is_lw) + e(l.is_sw);
+        let is_word = e(l.is_lw) + e(l.is_sw) + e(l.is_ll) + e(l.is_sc);
+        // The word is accessed by every row but a failing SC.
+        let accessed = is_real.clone() - e(l.is_sc) + e(l.sc_ok);
 
         // The offset: aux = off[0] + 256 off[1], sign-extended.
         b.assert_zero(e(l.aux) - e(l.off[0]) - e(l.off[1]) * c(256));
@@ -231,13 +282,14 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MemoryChip {
             + e(l.addr[2]) * c(1 << 14)
             + e(l.addr[3]) * c(1 << 22);
         // A read-only word lives in its own space, which stores cannot use.
-        b.assert_zero(e(l.ro) * (is_real.clone() - e(l.ro)));
+        b.assert_zero(e(l.ro) * (accessed.clone() - e(l.ro)));
         b.assert_zero(is_store.clone() * e(l.ro));
         let space = c(SPACE_MEM) + e(l.ro) * c(SPACE_RO - SPACE_MEM);
         let ts = (e(l.clk) + Expr::<AB>::ONE) * c(TS_SLOTS) + c(SLOT_CHIP);
+        let ts_ll = ts.clone();
         access(
             b,
-            is_real.clone(),
+            accessed.clone(),
             space,
             word_addr,
             l.prev.map(Into::into),
@@ -256,7 +308,25 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MemoryChip {
         for k in 0..4 {
             let (p, n) = (e(l.prev[k]), e(l.new[k]));
             b.assert_zero(is_load.clone() * (n.clone() - p.clone()));
-            b.assert_zero(e(l.is_sw) * (n.clone() - e(l.b[k])));
+            b.assert_zero((e(l.is_sw) + e(l.sc_ok)) * (n.clone() - e(l.b[k])));
+            // A failing SC accesses nothing: its word columns are kept zero.
+            b.assert_zero((e(l.is_sc) - e(l.sc_ok)) * p.clone());
+            b.assert_zero((e(l.is_sc) - e(l.sc_ok)) * n.clone());
+            // SWL at offset o writes rt's bytes k + o into bytes k <= 3 - o; SWR rt's bytes
+            // k + o - 3 into bytes k >= 3 - o; the rest keep the word's.
+            let mut swl = Expr::<AB>::ZERO;
+            let mut swr = Expr::<AB>::ZERO;
+            for o in 0..4 {
+                let s = e(l.sel[o]);
+                swl += s.clone() * if k + o <= 3 { e(l.b[k + o]) } else { p.clone() };
+                swr += s * if k + o >= 3 {
+                    e(l.b[k + o - 3])
+                } else {
+                    p.clone()
+                };
+            }
+            b.assert_zero(e(l.is_swl) * (n.clone() - swl));
+            b.assert_zero(e(l.is_swr) * (n.clone() - swr));
             // SB: new[k] = b[0] where 3 - k is the offset, prev[k] elsewhere.
             b.assert_zero(
                 e(l.is_sb) * (n.clone() - p.clone() - e(l.sel[3 - k]) * (e(l.b[0]) - p.clone())),
@@ -277,7 +347,25 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MemoryChip {
         let ext = e(l.sign) * c(255);
         for k in 0..4 {
             let ck = e(l.c[k]);
-            b.assert_zero(e(l.is_lw) * (ck.clone() - e(l.prev[k])));
+            b.assert_zero((e(l.is_lw) + e(l.is_ll)) * (ck.clone() - e(l.prev[k])));
+            // LWL at offset o takes the word's bytes k - o into bytes k >= o; LWR its bytes
+            // 3 - o + k into bytes k <= o; the rest keep rt's.
+            let mut lwl = Expr::<AB>::ZERO;
+            let mut lwr = Expr::<AB>::ZERO;
+            for o in 0..4 {
+                let s = e(l.sel[o]);
+                lwl += s.clone() * if k >= o { e(l.prev[k - o]) } else { e(l.b[k]) };
+                lwr += s * if k <= o {
+                    e(l.prev[3 - o + k])
+                } else {
+                    e(l.b[k])
+                };
+            }
+            b.assert_zero(e(l.is_lwl) * (ck.clone() - lwl));
+            b.assert_zero(e(l.is_lwr) * (ck.clone() - lwr));
+            // SC answers whether it stored.
+            let sc_k = if k == 0 { e(l.sc_ok) } else { c(0) };
+            b.assert_zero(e(l.is_sc) * (ck.clone() - sc_k));
             let byte_k = if k == 0 {
                 byte.clone()
             } else {
@@ -294,7 +382,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MemoryChip {
             b.assert_zero(e(l.is_lhu) * (ck.clone() - half_k.clone()));
             let shalf_k = if k < 2 { half_k } else { ext.clone() };
             b.assert_zero(e(l.is_lh) * (ck.clone() - shalf_k));
-            b.assert_zero(is_store.clone() * ck);
+            b.assert_zero((e(l.is_sw) + e(l.is_sh) + e(l.is_sb) + e(l.is_swl) + e(l.is_swr)) * ck);
         }
         // The sign of a signed load: of c[0] for LB, of c[1] for LH.
         let signed = e(l.is_lb) + e(l.is_lh);
@@ -309,6 +397,24 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MemoryChip {
         );
         b.assert_zero((Expr::<AB>::ONE - signed) * e(l.sign));
 
+        // The LLbit: LL sets it, SC reads it (storing only if set) and clears it. Its
+        // values are 0 and 1 (it starts 0, and only this chip writes it).
+        let links = e(l.is_ll) + e(l.is_sc);
+        b.assert_bool(l.llbit);
+        b.assert_zero((Expr::<AB>::ONE - links.clone()) * e(l.llbit));
+        b.assert_eq(l.sc_ok, e(l.is_sc) * e(l.llbit));
+        let z = || Expr::<AB>::ZERO;
+        access(
+            b,
+            links,
+            c(SPACE_REG),
+            e(l.thread) * c(REG_STRIDE) + c(REG_LLBIT as u32),
+            [e(l.llbit), z(), z(), z()],
+            [e(l.is_ll), z(), z(), z()],
+            ts_ll,
+            &l.ll_acc,
+        );
+
         let op = super::op_of::<AB>(&[
             (l.is_lw, Opcode::Lw),
             (l.is_lh, Opcode::Lh),
@@ -318,6 +424,12 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MemoryChip {
             (l.is_sw, Opcode::Sw),
             (l.is_sh, Opcode::Sh),
             (l.is_sb, Opcode::Sb),
+            (l.is_lwl, Opcode::Lwl),
+            (l.is_lwr, Opcode::Lwr),
+            (l.is_ll, Opcode::Ll),
+            (l.is_swl, Opcode::Swl),
+            (l.is_swr, Opcode::Swr),
+            (l.is_sc, Opcode::Sc),
         ]);
         super::receive_instr(
             b,

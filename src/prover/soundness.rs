@@ -556,7 +556,7 @@ fn memory_init_must_be_the_image() {
         if s.mem_addr == msg && matches!(op, program::Opcode::Lb | program::Opcode::Lbu) {
             s.mem_value = fake;
             let addr = s.a.wrapping_add(e.aux as u16 as i16 as i32 as u32);
-            s.out = witness::load_result(op, fake, addr & 3);
+            s.out = witness::load_result(op, fake, addr & 3, s.b);
         }
     }
     // The word's first two bytes are also output[3..5] ("o\n"), written to fd 3.

@@ -195,6 +195,28 @@ pub(crate) fn coverage_program() -> Asm {
     a.lw(T7, 4, S0);
     a.lw(T8, 8, S0);
     a.lb(T9, -1, S0); // the byte before buf: the end of msg's word
+                      // Unaligned words: LWL/LWR at every offset, SWL/SWR into a scratch word.
+    a.li(T0, 0x1122_3344);
+    a.li(T1, 0xa5a5_a5a5);
+    for off in 0..4i16 {
+        a.addu(T2, T1, ZERO);
+        a.lwl(T2, off, S0);
+        a.addu(T3, T1, ZERO);
+        a.lwr(T3, off, S0);
+        a.sw(T1, 16, S0);
+        a.swl(T0, 16 + off, S0);
+        a.lw(T4, 16, S0);
+        a.sw(T1, 20, S0);
+        a.swr(T0, 20 + off, S0);
+        a.lw(T4, 20, S0);
+    }
+    // LL/SC: a successful pair, then an SC without LL that fails and stores nothing.
+    a.ll(T5, 24, S0);
+    a.addiu(T5, T5, 1);
+    a.sc(T5, 24, S0);
+    a.li(T6, 77);
+    a.sc(T6, 24, S0);
+    a.lw(T7, 24, S0);
     a.la(S1, "msg");
     a.lbu(S2, 4, S1);
     a.la(S1, "loop");

@@ -64,10 +64,13 @@ pub struct MemEvent {
     pub instr: InstrEvent,
     /// The word is read-only.
     pub ro: bool,
-    /// The word accessed (word address), its value before and after.
+    /// The word accessed (word address), its value before and after (no access for a
+    /// failing `SC`).
     pub word_addr: u32,
-    pub acc: Access,
+    pub acc: Option<Access>,
     pub new: u32,
+    /// The LLbit's access (`LL`, `SC`).
+    pub llbit: Option<Access>,
 }
 
 /// A system call, with its register accesses (`$v0`, `$a0`, `$a1`, `$a2`, `$a3`) and,
@@ -199,10 +202,19 @@ pub fn chip_result(op: Opcode, a: u32, b: u32) -> u32 {
 }
 
 /// The loaded value (or 0 for a store) of a memory instruction on `word` at byte offset
-/// `off` (0..4 from the word's lowest address), with `rt` the register's old value.
-pub fn load_result(op: Opcode, word: u32, off: u32) -> u32 {
+/// `off` (0..4 from the word's lowest address), with `rt` the register's old value (which
+/// `LWL` and `LWR` merge into).
+pub fn load_result(op: Opcode, word: u32, off: u32, rt: u32) -> u32 {
     let be = word.to_be_bytes();
     match op {
+        Opcode::Lwl => {
+            let sh = 8 * off;
+            (word << sh) | (rt & ((1u64 << sh) - 1) as u32)
+        }
+        Opcode::Lwr => {
+            let sh = 8 * (3 - off);
+            (word >> sh) | (rt & !(u32::MAX >> sh))
+        }
         Opcode::Lw | Opcode::Ll => word,
         Opcode::Lb => be[off as usize] as i8 as i32 as u32,
         Opcode::Lbu => be[off as usize] as u32,
@@ -380,26 +392,50 @@ impl Witness {
                 | Opcode::Lhu
                 | Opcode::Sw
                 | Opcode::Sh
-                | Opcode::Sb => {
+                | Opcode::Sb
+                | Opcode::Lwl
+                | Opcode::Lwr
+                | Opcode::Ll
+                | Opcode::Swl
+                | Opcode::Swr
+                | Opcode::Sc => {
                     let addr = step.a.wrapping_add(e.aux as u16 as i16 as i32 as u32);
                     let word_addr = addr / 4;
-                    if word_addr != step.mem_addr {
+                    let t = ts(clk, SLOT_CHIP);
+                    // The LLbit, which LL sets and SC reads and clears.
+                    let llbit = matches!(op, Opcode::Ll | Opcode::Sc)
+                        .then(|| sh.reg(super::bus::REG_LLBIT, (op == Opcode::Ll) as u32, t));
+                    if let Some(acc) = &llbit {
+                        if (acc.prev == 1) != step.llbit {
+                            return Err(internal(step, "the LLbit differs from the VM's"));
+                        }
+                    }
+                    let stores = match op {
+                        Opcode::Sw | Opcode::Sh | Opcode::Sb | Opcode::Swl | Opcode::Swr => true,
+                        Opcode::Sc => step.llbit,
+                        _ => false,
+                    };
+                    let accessed = op != Opcode::Sc || step.llbit;
+                    if accessed && word_addr != step.mem_addr {
                         return Err(internal(step, "the VM accessed another word"));
                     }
-                    let is_store = matches!(op, Opcode::Sw | Opcode::Sh | Opcode::Sb);
                     let (prev, _) = sh.word(word_addr);
-                    let new = if is_store { step.mem_value } else { prev };
-                    if !is_store && prev != step.mem_value {
+                    let new = if stores { step.mem_value } else { prev };
+                    if accessed && !stores && prev != step.mem_value {
                         return Err(internal(step, "a load read a value the record does not explain (memory written by the kernel)"));
                     }
-                    let acc = sh.mem(word_addr, new, ts(clk, SLOT_CHIP));
-                    c = load_result(op, prev, addr & 3);
+                    let acc = accessed.then(|| sh.mem(word_addr, new, t));
+                    c = match op {
+                        Opcode::Sc => step.llbit as u32,
+                        _ => load_result(op, prev, addr & 3, step.b),
+                    };
                     w.memory.push(MemEvent {
                         instr: instr(c),
-                        ro: !writable(word_addr),
+                        ro: accessed && !writable(word_addr),
                         word_addr,
                         acc,
-                        new,
+                        new: if accessed { new } else { 0 },
+                        llbit,
                     });
                 }
                 Opcode::Syscall => {
