@@ -638,3 +638,54 @@ fn unaligned_and_linked_accesses_are_exact_and_wrong_answers_are_caught() {
     assert!(n > 0);
     assert_eq!(hit, n);
 }
+
+#[test]
+fn bit_fields_are_exact_and_wrong_answers_are_caught() {
+    let vals = operands();
+    let mut evs = Vec::new();
+    for op in [Opcode::Ext, Opcode::Ins] {
+        for pos in 0..32u32 {
+            for size in 1..=32 - pos {
+                let a = vals[(pos * 7 + size) as usize % vals.len()];
+                let b = if op == Opcode::Ins {
+                    vals[(pos + 3 * size) as usize % vals.len()]
+                } else {
+                    0
+                };
+                let aux = pos | size << 8;
+                evs.push(InstrEvent {
+                    op,
+                    clk: evs.len() as u32,
+                    a,
+                    b,
+                    c: ext::bit_field(op, a, b, aux),
+                    aux,
+                });
+            }
+        }
+    }
+    let mut bytes = ByteCounts::default();
+    let trace = ext::ExtChip.generate_trace(&evs, &mut bytes);
+    let chip = Chip::Ext(ext::ExtChip);
+    assert_passes(&chip, &trace, &bytes);
+    // A flipped answer bit, or the field claimed one bit wider.
+    let (n, hit) = caught(
+        &chip,
+        &trace,
+        &bytes,
+        (0..evs.len()).step_by(3),
+        |c: &mut ext::ExtCols<Val>| c.cb[7] = Val::ONE - c.cb[7],
+    );
+    assert_eq!(hit, n);
+    let (n, hit) = caught(
+        &chip,
+        &trace,
+        &bytes,
+        (0..evs.len()).filter(|&i| (evs[i].aux >> 8) < 32),
+        |c: &mut ext::ExtCols<Val>| {
+            let k = c.m.iter().position(|&m| m == Val::ZERO).unwrap();
+            c.m[k] = Val::ONE;
+        },
+    );
+    assert_eq!(hit, n);
+}

@@ -9,7 +9,7 @@
 //! - preprocessed, part of the verifying key: [`program`] (the ROM), [`bytes`] (the byte
 //!   table), [`image`] (the ELF image and the zero regions);
 //! - per run: [`cpu`], the opcode chips ([`add_sub`], [`bitwise`], [`branch`],
-//!   [`shift`], [`compare`], [`mul`], [`div`], [`clz`], [`sext`], [`movz`],
+//!   [`shift`], [`compare`], [`mul`], [`div`], [`clz`], [`sext`], [`movz`], [`ext`],
 //!   [`memory`], [`syscall`]), the public output and the logs ([`output`]), the initial state
 //!   ([`init`]) and the memory boundary ([`boundary`]).
 
@@ -29,6 +29,7 @@ pub mod compare;
 pub mod config;
 pub mod cpu;
 pub mod div;
+pub mod ext;
 pub mod image;
 pub mod init;
 pub mod memory;
@@ -78,6 +79,7 @@ pub enum Chip {
     Clz(clz::ClzChip),
     Sext(sext::SextChip),
     Mov(movz::MovChip),
+    Ext(ext::ExtChip),
     Memory(memory::MemoryChip),
     Syscall(syscall::SyscallChip),
     Output(output::OutputChip),
@@ -104,6 +106,7 @@ pub enum ChipKind {
     Clz,
     Sext,
     Mov,
+    Ext,
     Memory,
     Syscall,
     Output,
@@ -113,7 +116,7 @@ pub enum ChipKind {
 }
 
 impl ChipKind {
-    pub const ALL: [ChipKind; 21] = [
+    pub const ALL: [ChipKind; 22] = [
         ChipKind::Program,
         ChipKind::Bytes,
         ChipKind::Image,
@@ -129,6 +132,7 @@ impl ChipKind {
         ChipKind::Clz,
         ChipKind::Sext,
         ChipKind::Mov,
+        ChipKind::Ext,
         ChipKind::Memory,
         ChipKind::Syscall,
         ChipKind::Output,
@@ -159,6 +163,7 @@ impl ChipKind {
             ChipKind::Clz => "clz",
             ChipKind::Sext => "sext",
             ChipKind::Mov => "movz",
+            ChipKind::Ext => "ext",
             ChipKind::Memory => "memory",
             ChipKind::Syscall => "syscall",
             ChipKind::Output => "output",
@@ -201,6 +206,7 @@ macro_rules! for_each_chip {
             Chip::Clz($c) => $body,
             Chip::Sext($c) => $body,
             Chip::Mov($c) => $body,
+            Chip::Ext($c) => $body,
             Chip::Memory($c) => $body,
             Chip::Syscall($c) => $body,
             Chip::Output($c) => $body,
@@ -229,6 +235,7 @@ impl Chip {
             Chip::Clz(_) => ChipKind::Clz,
             Chip::Sext(_) => ChipKind::Sext,
             Chip::Mov(_) => ChipKind::Mov,
+            Chip::Ext(_) => ChipKind::Ext,
             Chip::Memory(_) => ChipKind::Memory,
             Chip::Syscall(_) => ChipKind::Syscall,
             Chip::Output(_) => ChipKind::Output,
@@ -582,6 +589,7 @@ impl Machine {
         let clz = clz::ClzChip.generate_trace(&w.clz, &mut bytes);
         let sext = sext::SextChip.generate_trace(&w.sext, &mut bytes);
         let mov = movz::MovChip.generate_trace(&w.mov, &mut bytes);
+        let ext = ext::ExtChip.generate_trace(&w.ext, &mut bytes);
         let memory = memory::MemoryChip.generate_trace(&w.memory, &mut bytes);
         let syscall = syscall::SyscallChip.generate_trace(&w.syscall, &mut bytes);
         let output_chip = output::OutputChip::new(&statement.output);
@@ -629,6 +637,7 @@ impl Machine {
             clz,
             sext,
             mov,
+            ext,
             memory,
             syscall,
             output,
@@ -661,6 +670,7 @@ impl Machine {
             Chip::Clz(clz::ClzChip),
             Chip::Sext(sext::SextChip),
             Chip::Mov(movz::MovChip),
+            Chip::Ext(ext::ExtChip),
             Chip::Memory(memory::MemoryChip),
             Chip::Syscall(syscall::SyscallChip),
             Chip::Output(output),

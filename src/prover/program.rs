@@ -330,6 +330,11 @@ pub fn translate(pc: u32, ins: &Instr) -> RomEntry {
                 e.aux = ins.sa as u32 | (ins.rd as u32 + 1) << 8;
             }
         }
+        // A field that ends below its start is UNPREDICTABLE: not provable.
+        Op::Ins if ins.rd < ins.sa => {
+            e.op = Opcode::Unprovable as u8;
+            e.flags = DISPATCH;
+        }
         Op::Ins => {
             rr(&mut e, Opcode::Ins, rs, rt, rt, false);
             e.aux = ins.sa as u32 | (ins.rd as u32 + 1 - ins.sa as u32) << 8;

@@ -169,7 +169,23 @@ pub(crate) fn coverage_program() -> Asm {
     a.li(T5, 0x1234_8765);
     a.bshfl(0x18, T8, T5);
     a.bshfl(0x02, T9, T5); // wsbh
-                           // Conditional moves, taken and not.
+                           // Bit fields: extract and insert, at the edges of the word.
+    a.li(T0, 0x8123_4567);
+    a.li(T1, 0x0f0f_0f0f);
+    a.ext(T2, T0, 0, 32);
+    a.ext(T2, T0, 4, 8);
+    a.ext(T2, T0, 31, 1);
+    a.ext(T2, T0, 0, 1);
+    a.ext(T2, T0, 12, 20);
+    a.addu(T3, T1, ZERO);
+    a.ins(T3, T0, 0, 32);
+    a.addu(T3, T1, ZERO);
+    a.ins(T3, T0, 8, 4);
+    a.addu(T3, T1, ZERO);
+    a.ins(T3, T0, 31, 1);
+    a.addu(T3, T1, ZERO);
+    a.ins(T3, T0, 3, 17);
+    // Conditional moves, taken and not.
     a.li(T1, 5);
     a.movz(T2, T0, ZERO);
     a.movz(T3, T0, T1);

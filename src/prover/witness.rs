@@ -109,6 +109,7 @@ pub struct Witness {
     pub clz: Vec<InstrEvent>,
     pub sext: Vec<InstrEvent>,
     pub mov: Vec<super::movz::MovEvent>,
+    pub ext: Vec<InstrEvent>,
     pub memory: Vec<MemEvent>,
     pub syscall: Vec<SyscallEvent>,
     /// The bytes written to fd 3, in order.
@@ -356,6 +357,10 @@ impl Witness {
                 Opcode::Clz | Opcode::Clo => {
                     c = chip_result(op, step.a, step.b);
                     w.clz.push(instr(c));
+                }
+                Opcode::Ext | Opcode::Ins => {
+                    c = super::ext::bit_field(op, step.a, step.b, e.aux);
+                    w.ext.push(instr(c));
                 }
                 Opcode::Seb | Opcode::Seh | Opcode::Wsbh => {
                     c = chip_result(op, step.a, step.b);
