@@ -464,3 +464,47 @@ pub fn write_elf(text_base: u32, text: &[u8], data: &[u8], mem_size: u32) -> Vec
     f.extend_from_slice(data);
     f
 }
+
+/// Instructions per iteration of [`mix`]'s loop.
+pub const MIX_LOOP: u64 = 17;
+
+/// A workload for tests and benchmarks: a loop of `iterations` rounds mixing the common
+/// instruction classes (add, logic, shifts, a multiply, a compare, word and byte loads and
+/// stores, a branch with its delay slot), then a write of its checksum to fd 3 and an exit
+/// with its low byte. It runs `17 iterations + 22` instructions.
+pub fn mix(iterations: u32) -> Asm {
+    use reg::*;
+    let mut a = Asm::new();
+    a.bss("buf", 16);
+    a.la(S0, "buf");
+    a.li(T0, iterations);
+    a.li(T1, 0x9e37_79b9);
+    a.li(S1, 0);
+    a.label("loop");
+    a.addiu(T0, T0, 0xffff);
+    a.lw(T2, 0, S0);
+    a.addu(T2, T2, T0);
+    a.xor(T3, T2, T1);
+    a.sll(T4, T3, 3);
+    a.srl(T5, T3, 7);
+    a.mul(T6, T4, T5);
+    a.sltu(T7, T5, T4);
+    a.addu(T1, T1, T6);
+    a.sw(T2, 0, S0);
+    a.sb(T3, 5, S0);
+    a.lbu(T8, 5, S0);
+    a.or(T1, T1, T8);
+    a.andi(T9, T1, 0xff);
+    a.addu(S1, S1, T9);
+    a.bne(T0, ZERO, "loop");
+    a.addu(S1, S1, T7);
+    a.sw(S1, 8, S0);
+    a.li(A0, 3);
+    a.addiu(A1, S0, 8);
+    a.li(A2, 4);
+    a.li(V0, 4004);
+    a.syscall();
+    a.andi(S1, S1, 0xff);
+    a.exit_reg(S1);
+    a
+}

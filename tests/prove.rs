@@ -395,3 +395,67 @@ fn rejects_statement_chips_of_another_height() {
         );
     }
 }
+
+#[test]
+fn proves_a_run_of_more_than_2_18_instructions() {
+    let dir = tempfile::tempdir().unwrap();
+    let iterations = (1u32 << 18) / zkm::asm::MIX_LOOP as u32 + 1;
+    let elf = dir.path().join("mix.elf");
+    std::fs::write(&elf, zkm::asm::mix(iterations).elf()).unwrap();
+    let proof = dir.path().join("mix.proof");
+    let out = zkm()
+        .args(["prove", "--json"])
+        .arg(&elf)
+        .arg("-o")
+        .arg(&proof)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cycles = report["cycles"].as_u64().unwrap();
+    assert!(cycles >= 1 << 18, "{cycles}");
+    assert_eq!(cycles, iterations as u64 * zkm::asm::MIX_LOOP + 22);
+    // The same run under the VM gives the same output and exit code.
+    let run = zkm().args(["run", "--json"]).arg(&elf).output().unwrap();
+    let run_report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(run_report["cycles"].as_u64(), Some(cycles));
+    assert_eq!(report["public_output"], run_report["public_output"]);
+    let expected = dir.path().join("expected.bin");
+    std::fs::write(
+        &expected,
+        hex::decode(report["public_output"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
+    zkm()
+        .arg("verify")
+        .arg(&proof)
+        .arg("--elf")
+        .arg(&elf)
+        .arg("--expect-output")
+        .arg(&expected)
+        .args(["--expect-exit", &report["exit_code"].to_string()])
+        .assert()
+        .success();
+}
+
+#[test]
+fn proving_is_deterministic() {
+    let f = fixture();
+    let again = f.proof.with_extension("again");
+    zkm()
+        .arg("prove")
+        .arg(&f.elf)
+        .arg("-o")
+        .arg(&again)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(&f.proof).unwrap(),
+        std::fs::read(&again).unwrap(),
+        "two proofs of the same run differ"
+    );
+}
