@@ -130,6 +130,14 @@ struct ProofInfo {
     cycles: u64,
     exit_code: u32,
     public_output: String,
+    /// Each chip's trace height, as the proof claims it (log2), in batch order.
+    chips: Vec<ChipHeight>,
+}
+
+#[derive(Serialize)]
+struct ChipHeight {
+    chip: &'static str,
+    log_height: usize,
 }
 
 fn inspect_proof(ctx: Ctx, args: &Args, bytes: &[u8]) -> anyhow::Result<i32> {
@@ -147,6 +155,14 @@ fn inspect_proof(ctx: Ctx, args: &Args, bytes: &[u8]) -> anyhow::Result<i32> {
         cycles: st.cycles,
         exit_code: st.exit_code,
         public_output: hex::encode(&st.output),
+        chips: zkm::prover::ChipKind::ALL
+            .iter()
+            .zip(&file.proof.degree_bits)
+            .map(|(k, &b)| ChipHeight {
+                chip: k.name(),
+                log_height: b,
+            })
+            .collect(),
     };
     if ctx.json {
         return ctx.print_json(&info).map(|_| 0);
@@ -162,6 +178,12 @@ fn inspect_proof(ctx: Ctx, args: &Args, bytes: &[u8]) -> anyhow::Result<i32> {
     println!("cycles    {}", info.cycles);
     println!("exit      {}", info.exit_code);
     println!("output    {} bytes", st.output.len());
+    let heights: Vec<String> = info
+        .chips
+        .iter()
+        .map(|c| format!("{} 2^{}", c.chip, c.log_height))
+        .collect();
+    println!("chips     {}", heights.join(", "));
     println!("(not verified: run zkm verify)");
     super::OK
 }
