@@ -15,8 +15,8 @@
 //! | `byte` | `tag, x, y, z` | any chip | the byte table (multiplicity) |
 //! | `image` | `addr, value[4], writable` | memory boundary (image words) | the ELF image table |
 //! | `region` | `lo, hi, writable` | memory boundary (zero-initialised words) | the region table |
-//! | `output` | `clk, buf, count, pos` | syscall chip (a `write` of `count > 0` bytes to fd 3) | the output chip (the first byte of each write) |
-//! | `log` | `clk, buf, count` | syscall chip (a `write` of `count > 0` bytes to fd 1 or 2) | the log chip (the first byte of each write) |
+//! | `output` | `clk, buf / 4, buf % 4, count, pos` | syscall chip (a `write` of `count > 0` bytes to fd 3) | the output chip (the first byte of each write) |
+//! | `log` | `clk, buf / 4, buf % 4, count` | syscall chip (a `write` of `count > 0` bytes to fd 1 or 2) | the log chip (the first byte of each write) |
 //!
 //! Words travel as four bytes, least significant first (`value[0]` is bits 0..8), whatever
 //! the guest's big-endian byte order in memory.

@@ -6,7 +6,8 @@
 //! operands `a` and `b`, which it writes, the immediate, the static branch target, the
 //! opcode chip to dispatch to, and the control-flow flags. The verifier builds the same
 //! table from the ELF, so these fields are as trusted as the ELF itself. Words that are not
-//! provable yet (`BREAK`, reserved instructions, `CACHE`, `RDHWR`) get the opcode
+//! provable yet (`BREAK`, reserved instructions, `CACHE`, `RDHWR`, an `EXT` or `INS` whose
+//! field leaves the word) get the opcode
 //! [`Opcode::Unprovable`], which no chip receives: a trace that executes one cannot balance.
 //!
 //! Each row of the ROM is looked up by the CPU with the `program` bus; the main column is

@@ -198,7 +198,8 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         bus::range8x2(b, l.buf_q, c(4) * e(l.buf_q), sends.clone());
         let waddr =
             e(l.buf_q) + e(l.a1[1]) * c(1 << 6) + e(l.a1[2]) * c(1 << 14) + e(l.a1[3]) * c(1 << 22);
-        // (Where no bytes are sent, buf_q and buf_o are in no message and only booleans.)
+        // (Where no bytes are sent, buf_q and buf_o are in no message: buf_o is boolean and
+        // buf_q free, and neither can affect anything.)
         b.push_interaction(
             LOG,
             [e(l.clk), waddr.clone(), offset.clone(), count.clone()],
