@@ -7,7 +7,7 @@
 
 use std::borrow::BorrowMut;
 
-use p3_field::PrimeCharacteristicRing;
+use p3_field::{Field, PrimeCharacteristicRing};
 
 use super::bus::{self, INSTR, MEMORY};
 use super::bytes::ByteCounts;
@@ -688,4 +688,42 @@ fn bit_fields_are_exact_and_wrong_answers_are_caught() {
         },
     );
     assert_eq!(hit, n);
+}
+
+#[test]
+fn a_remainder_as_large_as_the_divisor_is_refused() {
+    // DIVU 100 / 7 claimed as q = 13, r = 9: q d + r = a holds, every byte is a byte, the
+    // remainder has the dividend's sign; only |r| < |d| refuses it.
+    let ev = div::DivEvent {
+        instr: InstrEvent {
+            op: Opcode::Divu,
+            clk: 0,
+            a: 100,
+            b: 7,
+            c: 0,
+            aux: 0,
+        },
+        hi: 0,
+        lo: 0,
+        acc: [witness::Access {
+            prev: 0,
+            prev_ts: 0,
+            ts: witness::ts(0, bus::SLOT_CHIP),
+        }; 2],
+    };
+    let mut bytes = ByteCounts::default();
+    let trace = div::DivChip.generate_trace(&[ev], &mut bytes);
+    let chip = Chip::Div(div::DivChip);
+    let (n, hit) = caught(&chip, &trace, &bytes, 0..1, |_: &mut div::DivCols<Val>| {});
+    assert_eq!((n, hit), (1, 0), "the honest row passes");
+    let (n, hit) = caught(&chip, &trace, &bytes, 0..1, |c: &mut div::DivCols<Val>| {
+        let v = Val::from_u32;
+        c.q[0] = v(13);
+        c.r[0] = v(9);
+        c.r_inv = v(9).inverse();
+        c.abs_r.abs[0] = v(9);
+        c.diff = [v(2), v(0), v(0), v(0)];
+        c.borrow = [v(0); 4];
+    });
+    assert_eq!((n, hit), (1, 1));
 }
