@@ -304,6 +304,16 @@ fn multiplies_are_exact_and_wrong_answers_are_caught() {
         );
         assert_eq!(hit, n, "byte {k}");
     }
+    // HI:LO set to something other than the product.
+    let (n, hit) = caught(
+        &chip,
+        &trace,
+        &bytes,
+        (0..evs.len()).filter(|&i| matches!(evs[i].instr.op, Opcode::Mult | Opcode::Multu)),
+        |c: &mut mul::MulCols<Val>| c.new[5] = Val::from_u32(255) - c.new[5],
+    );
+    assert!(n > 0);
+    assert_eq!(hit, n);
     // A sign flag claimed for an unsigned multiply.
     let (n, hit) = caught(
         &chip,
