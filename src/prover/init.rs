@@ -118,7 +118,12 @@ impl InitChip {
             row.addr = self.periodic[P_ADDR][r];
             row.value = std::array::from_fn(|k| self.periodic[P_VALUE + k][r]);
             if let Some(&(v, ts)) = regs.get(r) {
-                row.final_value = super::word(v);
+                // Registers are words; the kernel's cursor is one field element.
+                row.final_value = if r < NUM_REGS {
+                    super::word(v)
+                } else {
+                    [Val::from_u32(v), Val::ZERO, Val::ZERO, Val::ZERO]
+                };
                 row.final_ts = Val::from_u32(ts);
             }
         }
