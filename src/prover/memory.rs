@@ -158,7 +158,9 @@ fn fill_row(r: &mut MemoryCols<Val>, ev: &MemEvent, bytes: &mut ByteCounts) {
     r.sel = std::array::from_fn(|k| Val::from_bool(addr & 3 == k as u32));
     let ab = addr.to_le_bytes();
     bytes.range8x2(ab[1] as u32, ab[2] as u32);
-    bytes.add(ByteOp::Msb, ab[3] as u32, 0);
+    if ev.acc.is_some() {
+        bytes.add(ByteOp::Msb, ab[3] as u32, 0);
+    }
     if let Some(acc) = &ev.acc {
         r.prev = super::word(acc.prev);
         r.new = super::word(ev.new);
@@ -264,13 +266,15 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MemoryChip {
         b.assert_zero(e(l.addr[0]) - e(l.q) * c(4) - o);
         bus::range8x2(b, l.q, e(l.q) * c(4), is_real.clone());
         bus::range8x2(b, l.addr[1], l.addr[2], is_real.clone());
+        // User space (the word address below 2^29), where the word is accessed: a failing
+        // SC, which accesses nothing, may name any aligned address, as in the VM.
         bus::byte(
             b,
             ByteOp::Msb,
             l.addr[3],
             Expr::<AB>::ZERO,
             Expr::<AB>::ZERO,
-            is_real.clone(),
+            accessed.clone(),
         );
         // Alignment.
         b.assert_zero(is_word * (e(l.sel[1]) + e(l.sel[2]) + e(l.sel[3])));

@@ -233,6 +233,8 @@ pub(crate) fn coverage_program() -> Asm {
     a.li(T6, 77);
     a.sc(T6, 24, S0);
     a.lw(T7, 24, S0);
+    a.li(T8, 0x8000_0000);
+    a.sc(T6, 0, T8); // fails, above user space: no access, no fault
     a.la(S1, "msg");
     a.lbu(S2, 4, S1);
     a.la(S1, "loop");

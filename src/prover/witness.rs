@@ -424,7 +424,8 @@ impl Witness {
                     if accessed && word_addr != step.mem_addr {
                         return Err(internal(step, "the VM accessed another word"));
                     }
-                    let (prev, _) = sh.word(word_addr);
+                    // (A failing SC touches no word: not even to read it here.)
+                    let prev = if accessed { sh.word(word_addr).0 } else { 0 };
                     let new = if stores { step.mem_value } else { prev };
                     if accessed && !stores && prev != step.mem_value {
                         return Err(internal(step, "a load read a value the record does not explain (memory written by the kernel)"));
