@@ -25,6 +25,7 @@ use super::bus::{
 use super::bytes::ByteCounts;
 use super::cols::columns;
 use super::config::Val;
+use super::fill_access;
 use super::program::{flag, rom_message};
 use super::witness::CpuEvent;
 
@@ -116,14 +117,6 @@ pub const WIDTH: usize = CpuCols::<u8>::WIDTH;
 
 fn word<F: PrimeCharacteristicRing>(v: u32) -> [F; 4] {
     v.to_le_bytes().map(|b| F::from_u8(b))
-}
-
-fn fill_access(a: &mut AccessCols<Val>, acc: &super::witness::Access, bytes: &mut ByteCounts) {
-    a.prev_ts = Val::from_u32(acc.prev_ts);
-    let d = acc.diff();
-    a.diff_lo = Val::from_u32(d & 0xffff);
-    a.diff_hi = Val::from_u32(d >> 16);
-    bytes.ts_diff(d);
 }
 
 /// The CPU chip.

@@ -124,14 +124,6 @@ impl DivChip {
     }
 }
 
-fn fill_acc(cols: &mut AccessCols<Val>, acc: &Access, bytes: &mut ByteCounts) {
-    cols.prev_ts = Val::from_u32(acc.prev_ts);
-    let d = acc.diff();
-    cols.diff_lo = Val::from_u32(d & 0xffff);
-    cols.diff_hi = Val::from_u32(d >> 16);
-    bytes.ts_diff(d);
-}
-
 fn fill_abs(cols: &mut AbsCols<Val>, x: u32, signed: bool, bytes: &mut ByteCounts) -> u32 {
     let neg = signed && x >> 31 == 1;
     let abs = if neg { x.wrapping_neg() } else { x };
@@ -232,8 +224,8 @@ fn fill_row(r: &mut DivCols<Val>, ev: &DivEvent, bytes: &mut ByteCounts) {
     bytes.range8x2(diff[2], diff[3]);
     r.hi = super::word(ev.hi);
     r.lo = super::word(ev.lo);
-    fill_acc(&mut r.hi_acc, &ev.acc[0], bytes);
-    fill_acc(&mut r.lo_acc, &ev.acc[1], bytes);
+    super::fill_access(&mut r.hi_acc, &ev.acc[0], bytes);
+    super::fill_access(&mut r.lo_acc, &ev.acc[1], bytes);
 }
 
 impl BaseAir<Val> for DivChip {

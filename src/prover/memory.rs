@@ -165,20 +165,12 @@ fn fill_row(r: &mut MemoryCols<Val>, ev: &MemEvent, bytes: &mut ByteCounts) {
         r.prev = super::word(acc.prev);
         r.new = super::word(ev.new);
         r.ro = Val::from_bool(ev.ro);
-        r.acc.prev_ts = Val::from_u32(acc.prev_ts);
-        let d = acc.diff();
-        r.acc.diff_lo = Val::from_u32(d & 0xffff);
-        r.acc.diff_hi = Val::from_u32(d >> 16);
-        bytes.ts_diff(d);
+        super::fill_access(&mut r.acc, acc, bytes);
     }
     if let Some(acc) = &ev.llbit {
         r.llbit = Val::from_u32(acc.prev);
         r.sc_ok = Val::from_bool(i.op == Opcode::Sc && acc.prev == 1);
-        r.ll_acc.prev_ts = Val::from_u32(acc.prev_ts);
-        let d = acc.diff();
-        r.ll_acc.diff_lo = Val::from_u32(d & 0xffff);
-        r.ll_acc.diff_hi = Val::from_u32(d >> 16);
-        bytes.ts_diff(d);
+        super::fill_access(&mut r.ll_acc, acc, bytes);
     }
     let signed = match i.op {
         Opcode::Lb => Some(i.c & 0xff),

@@ -287,6 +287,20 @@ pub(crate) fn word(v: u32) -> [Val; 4] {
     v.to_le_bytes().map(Val::from_u8)
 }
 
+/// Fills an access's columns (the previous timestamp and the limbs of the difference) and
+/// counts the difference's range checks.
+pub(crate) fn fill_access(
+    cols: &mut bus::AccessCols<Val>,
+    acc: &witness::Access,
+    bytes: &mut ByteCounts,
+) {
+    cols.prev_ts = Val::from_u32(acc.prev_ts);
+    let d = acc.diff();
+    cols.diff_lo = Val::from_u32(d & 0xffff);
+    cols.diff_hi = Val::from_u32(d >> 16);
+    bytes.ts_diff(d);
+}
+
 /// Fills one row per event in parallel, with per-chunk byte counts merged into `bytes`.
 pub(crate) fn fill_rows<C, E: Sync>(
     events: &[E],

@@ -81,11 +81,7 @@ fn fill_row(r: &mut MovCols<Val>, ev: &MovEvent, bytes: &mut ByteCounts) {
     r.moves = Val::from_bool(moves(i.op, i.b));
     if let Some(acc) = &ev.acc {
         r.prev = super::word(acc.prev);
-        r.acc.prev_ts = Val::from_u32(acc.prev_ts);
-        let d = acc.diff();
-        r.acc.diff_lo = Val::from_u32(d & 0xffff);
-        r.acc.diff_hi = Val::from_u32(d >> 16);
-        bytes.ts_diff(d);
+        super::fill_access(&mut r.acc, acc, bytes);
     }
 }
 

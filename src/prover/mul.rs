@@ -113,14 +113,6 @@ impl MulChip {
     }
 }
 
-fn fill_acc(cols: &mut AccessCols<Val>, acc: &Access, bytes: &mut ByteCounts) {
-    cols.prev_ts = Val::from_u32(acc.prev_ts);
-    let d = acc.diff();
-    cols.diff_lo = Val::from_u32(d & 0xffff);
-    cols.diff_hi = Val::from_u32(d >> 16);
-    bytes.ts_diff(d);
-}
-
 fn fill_row(r: &mut MulCols<Val>, ev: &MulEvent, bytes: &mut ByteCounts) {
     let f = Val::from_u32;
     let op = ev.instr.op;
@@ -186,8 +178,8 @@ fn fill_row(r: &mut MulCols<Val>, ev: &MulEvent, bytes: &mut ByteCounts) {
         }
     }
     if let Some([hi, lo]) = &ev.acc {
-        fill_acc(&mut r.hi_acc, hi, bytes);
-        fill_acc(&mut r.lo_acc, lo, bytes);
+        super::fill_access(&mut r.hi_acc, hi, bytes);
+        super::fill_access(&mut r.lo_acc, lo, bytes);
     }
 }
 

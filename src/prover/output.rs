@@ -157,11 +157,7 @@ impl OutputChip {
             r.new_word = Val::from_bool(ev.first || ev.addr % 4 == 0);
             r.ro = Val::from_bool(ev.ro && (ev.first || ev.addr % 4 == 0));
             if let Some(acc) = &ev.acc {
-                r.acc.prev_ts = Val::from_u32(acc.prev_ts);
-                let d = acc.diff();
-                r.acc.diff_lo = Val::from_u32(d & 0xffff);
-                r.acc.diff_hi = Val::from_u32(d >> 16);
-                bytes.ts_diff(d);
+                super::fill_access(&mut r.acc, acc, bytes);
             }
         }
         RowMajorMatrix::new(values, w)

@@ -120,11 +120,7 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
     r.a3 = super::word(ev.regs[4].prev);
     r.err = super::word(ev.result.1);
     for (cols, acc) in r.acc.iter_mut().zip(ev.regs.iter().chain(&ev.cursor)) {
-        cols.prev_ts = Val::from_u32(acc.prev_ts);
-        let d = acc.diff();
-        cols.diff_lo = Val::from_u32(d & 0xffff);
-        cols.diff_hi = Val::from_u32(d >> 16);
-        bytes.ts_diff(d);
+        super::fill_access(cols, acc, bytes);
     }
 }
 
