@@ -217,3 +217,34 @@ fn exit_code(err: &anyhow::Error) -> i32 {
 
 /// Exit code of a successful command.
 pub const OK: anyhow::Result<i32> = Ok(0);
+
+/// The guest a run or a proof starts: the ELF, the private input (`--input FILE`, `-` for
+/// stdin, none for empty) and argv (the ELF's name, then `args`).
+pub(crate) fn guest(
+    elf: &std::path::Path,
+    input: Option<&std::path::Path>,
+    args: &[String],
+) -> anyhow::Result<(zkm::elf::Program, Vec<u8>, Vec<String>)> {
+    use anyhow::Context;
+    use std::io::Read;
+    let program =
+        zkm::elf::Program::load(elf).with_context(|| format!("loading {}", elf.display()))?;
+    let input = match input {
+        None => Vec::new(),
+        Some(p) if p.as_os_str() == "-" => {
+            let mut v = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut v)
+                .context("reading the input from stdin")?;
+            v
+        }
+        Some(p) => read_file("--input file", p)?,
+    };
+    let name = elf
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "guest".into());
+    let mut argv = vec![name];
+    argv.extend(args.iter().cloned());
+    Ok((program, input, argv))
+}

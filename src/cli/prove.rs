@@ -1,4 +1,3 @@
-use std::io::Read;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -52,26 +51,7 @@ struct Report {
 }
 
 pub fn run(ctx: Ctx, args: Args) -> anyhow::Result<i32> {
-    let program = zkm::elf::Program::load(&args.elf)
-        .with_context(|| format!("loading {}", args.elf.display()))?;
-    let input = match &args.input {
-        None => Vec::new(),
-        Some(p) if p.as_os_str() == "-" => {
-            let mut v = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut v)
-                .context("reading the input from stdin")?;
-            v
-        }
-        Some(p) => super::read_file("--input file", p)?,
-    };
-    let name = args
-        .elf
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "guest".into());
-    let mut argv = vec![name];
-    argv.extend(args.args.iter().cloned());
+    let (program, input, argv) = super::guest(&args.elf, args.input.as_deref(), &args.args)?;
     let out = args
         .output
         .clone()
