@@ -1,5 +1,5 @@
-//! The differential ISA test: random straight-line programs over every provable
-//! instruction class, with random registers and immediates and memory in a scratch buffer,
+//! The differential ISA test: random programs over every provable instruction class
+//! (straight-line but for forward branches and jumps with their delay slots), with random registers and immediates and memory in a scratch buffer,
 //! built as small static ELFs. Each one dumps its registers, HI, LO and the buffer to fd 3.
 //! Under `qemu-mips` and under zkm's VM the dumps and exit codes must be identical, and
 //! zkm's witness of the run must satisfy every constraint of the proving machine; a sample
@@ -86,11 +86,11 @@ fn program(seed: u64, n: usize) -> Asm {
     let v = r.word();
     a.li(V0, v);
     a.mtlo(V0);
-    for _ in 0..n {
+    for k in 0..n {
         let (d, s, t) = (r.reg(), r.src(), r.src());
         let imm = r.word() as u16;
         let sa = r.below(32) as u8;
-        match r.below(52) {
+        match r.below(58) {
             0 => a.addu(d, s, t),
             1 => a.subu(d, s, t),
             2 => a.and(d, s, t),
@@ -191,7 +191,46 @@ fn program(seed: u64, n: usize) -> Asm {
             }
             // (An SC with no LL before it is left out: the VM fails it, as the LLbit is
             // clear, but QEMU keeps the last LL's address and value and may succeed.)
-            _ => a.subu(d, t, s),
+            51 => a.subu(d, t, s),
+            // Control flow, forward to a label past one instruction: a conditional branch
+            // (plain, likely or linking), a jump, or a register jump; each with a delay
+            // slot, and an instruction that runs only when the branch is not taken.
+            52..=55 => {
+                let label = format!("skip{k}");
+                match r.below(12) {
+                    0 => a.beq(s, t, &label),
+                    1 => a.bne(s, t, &label),
+                    2 => a.blez(s, &label),
+                    3 => a.bgtz(s, &label),
+                    4 => a.bltz(s, &label),
+                    5 => a.bgez(s, &label),
+                    6 => a.branch2(20, s, t, &label), // beql
+                    7 => a.branch2(21, s, t, &label), // bnel
+                    8 => a.branch2(22, s, 0, &label), // blezl
+                    9 => a.branch2(23, s, 0, &label), // bgtzl
+                    10 => a.regimm_branch([2, 3][r.below(2) as usize], s, &label), // bltzl, bgezl
+                    _ => a.regimm_branch([16, 17][r.below(2) as usize], s, &label), // bltzal, bgezal
+                };
+                a.addu(d, s, t);
+                let e = r.reg();
+                a.xor(e, e, s);
+                a.label(&label)
+            }
+            56 => {
+                let label = format!("skip{k}");
+                a.j(&label);
+                a.addu(d, s, t);
+                a.nor(d, d, d);
+                a.label(&label)
+            }
+            _ => {
+                let label = format!("skip{k}");
+                a.la(V0, &label);
+                a.jalr(RA, V0);
+                a.subu(d, s, t);
+                a.nor(d, d, d);
+                a.label(&label)
+            }
         };
     }
     // Dump the pool, HI, LO, then the buffer, to fd 3.
