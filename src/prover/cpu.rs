@@ -10,13 +10,12 @@
 //! Every access to a register goes through the memory argument in the register space, at
 //! timestamps `4 (clk + 1) + slot`; see [`super::bus`].
 
-use std::borrow::{Borrow, BorrowMut};
+use std::borrow::Borrow;
 
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
-use p3_maybe_rayon::prelude::*;
 
 use super::bus::{
     self, access, AccessCols, ByteOp, Expr, Word, REG_STRIDE, SLOT_A, SLOT_B, SLOT_C, SPACE_REG,
@@ -124,30 +123,13 @@ fn word<F: PrimeCharacteristicRing>(v: u32) -> [F; 4] {
 pub struct CpuChip;
 
 impl CpuChip {
-    /// The trace for `events` with `height` rows (a power of two, more than the events).
+    /// The trace for `events`, padded to a power of two.
     pub fn generate_trace(
         &self,
         events: &[CpuEvent],
-        height: usize,
         bytes: &mut ByteCounts,
     ) -> RowMajorMatrix<Val> {
-        let mut values = Val::zero_vec(height * WIDTH);
-        let chunk = 1 << 12;
-        let counts: Vec<ByteCounts> = values[..events.len() * WIDTH]
-            .par_chunks_mut(chunk * WIDTH)
-            .zip(events.par_chunks(chunk))
-            .map(|(rows, evs)| {
-                let mut bc = ByteCounts::default();
-                for (row, ev) in rows.chunks_mut(WIDTH).zip(evs) {
-                    fill_row(row.borrow_mut(), ev, &mut bc);
-                }
-                bc
-            })
-            .collect();
-        for c in &counts {
-            bytes.merge(c);
-        }
-        RowMajorMatrix::new(values, WIDTH)
+        super::fill_rows::<CpuCols<Val>, _>(events, WIDTH, bytes, fill_row)
     }
 }
 

@@ -571,9 +571,13 @@ impl Machine {
             });
         }
         let start = Start::new(&self.setup.facts, argv).map_err(ProveError::Image)?;
-        let image: HashMap<u32, u32> = self.setup.image.iter().map(|w| (w.addr, w.value)).collect();
-        let stack: HashMap<u32, u32> = start.stack.iter().copied().collect();
-        let w = witness::Witness::new(record, &self.setup, &start, &image, &stack)?;
+        let w = witness::Witness::new(
+            record,
+            &self.setup,
+            &start,
+            &self.setup.image_values(),
+            &start.stack_words(),
+        )?;
         let statement = Statement {
             argv: argv.to_vec(),
             output: record.output.clone(),
@@ -591,8 +595,7 @@ impl Machine {
         statement: &Statement,
     ) -> Result<Instances, ProveError> {
         let mut bytes = ByteCounts::default();
-        let cpu_height = w.cpu.len().next_power_of_two().max(4);
-        let cpu = cpu::CpuChip.generate_trace(&w.cpu, cpu_height, &mut bytes);
+        let cpu = cpu::CpuChip.generate_trace(&w.cpu, &mut bytes);
         let add_sub = add_sub::AddSubChip.generate_trace(&w.add_sub, &mut bytes);
         let bitwise = bitwise::BitwiseChip.generate_trace(&w.bitwise, &mut bytes);
         let branch = branch::BranchChip.generate_trace(&w.branch, &mut bytes);

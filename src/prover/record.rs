@@ -188,6 +188,13 @@ impl Setup {
     }
 }
 
+impl Setup {
+    /// The image's words by word address, as the witness looks them up.
+    pub fn image_values(&self) -> std::collections::HashMap<u32, u32> {
+        self.image.iter().map(|w| (w.addr, w.value)).collect()
+    }
+}
+
 /// The argv-dependent start of a run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Start {
@@ -217,6 +224,11 @@ impl Start {
             stack,
             regs,
         })
+    }
+
+    /// The initial stack's words by word address.
+    pub fn stack_words(&self) -> std::collections::HashMap<u32, u32> {
+        self.stack.iter().copied().collect()
     }
 }
 

@@ -507,22 +507,17 @@ fn output_rows_continue_their_write() {
 }
 
 /// The coverage program's witness, rebuilt with `f` applied to the events.
-fn forged(f: impl FnOnce(&Machine, &mut Witness, &mut HashMap<u32, u32>)) -> Instances {
+fn forged(f: impl FnOnce(&Machine, &mut Witness)) -> Instances {
     let asm = coverage_program();
     let program = Program::parse(&asm.elf()).unwrap();
     let machine = Machine::new(&program).unwrap();
     let argv = vec!["prog".to_string()];
     let record = record::execute(&program, &machine.setup, &argv, Vec::new(), 1 << 20).unwrap();
     let start = Start::new(&machine.setup.facts, &argv).unwrap();
-    let mut image: HashMap<u32, u32> = machine
-        .setup
-        .image
-        .iter()
-        .map(|w| (w.addr, w.value))
-        .collect();
-    let stack: HashMap<u32, u32> = start.stack.iter().copied().collect();
+    let image = machine.setup.image_values();
+    let stack = start.stack_words();
     let mut w = Witness::new(&record, &machine.setup, &start, &image, &stack).unwrap();
-    f(&machine, &mut w, &mut image);
+    f(&machine, &mut w);
     let statement = Statement {
         argv,
         output: record.output.clone(),
@@ -543,12 +538,7 @@ fn memory_init_must_be_the_image() {
     let machine = Machine::new(&program).unwrap();
     let mut record = record::execute(&program, &machine.setup, &argv, Vec::new(), 1 << 20).unwrap();
     let fake = 0x4142_0a00;
-    let mut image: HashMap<u32, u32> = machine
-        .setup
-        .image
-        .iter()
-        .map(|w| (w.addr, w.value))
-        .collect();
+    let mut image = machine.setup.image_values();
     image.insert(msg, fake);
     for s in &mut record.steps {
         let e = machine.setup.rom[s.rom as usize];
@@ -563,7 +553,7 @@ fn memory_init_must_be_the_image() {
     record.output[3] = 0x41;
     record.output[4] = 0x42;
     let start = Start::new(&machine.setup.facts, &argv).unwrap();
-    let stack: HashMap<u32, u32> = start.stack.iter().copied().collect();
+    let stack = start.stack_words();
     let w = Witness::new(&record, &machine.setup, &start, &image, &stack).unwrap();
     // The loaded byte flows on into $s2; it is never used again, so the rest holds.
     let statement = Statement {
@@ -586,7 +576,7 @@ fn memory_init_must_be_the_image() {
 fn duplicate_init_addresses_are_refused() {
     // A second, self-cancelling boundary row for a touched stack word balances every
     // bus: only the strictly increasing addresses reject it.
-    let inst = forged(|_, w, _| {
+    let inst = forged(|_, w| {
         let i = w
             .words
             .iter()
@@ -652,13 +642,8 @@ fn register_targets_cannot_alias_modulo_p() {
     record.steps[1].b = forged_value & 0xffff;
     record.steps[1].out = forged_value;
     let start = Start::new(&machine.setup.facts, &argv).unwrap();
-    let image: HashMap<u32, u32> = machine
-        .setup
-        .image
-        .iter()
-        .map(|w| (w.addr, w.value))
-        .collect();
-    let stack: HashMap<u32, u32> = start.stack.iter().copied().collect();
+    let image = machine.setup.image_values();
+    let stack = start.stack_words();
     let mut w = Witness::new(&record, &machine.setup, &start, &image, &stack).unwrap();
     w.cpu[2].step.a = forged_value;
     w.regs[T0 as usize].0 = forged_value;
@@ -765,13 +750,8 @@ fn stores_to_read_only_words_are_refused() {
     }
     machine.regions = image::RegionChip::new(machine.setup.regions.clone());
     let start = Start::new(&machine.setup.facts, &argv).unwrap();
-    let image: HashMap<u32, u32> = machine
-        .setup
-        .image
-        .iter()
-        .map(|w| (w.addr, w.value))
-        .collect();
-    let stack: HashMap<u32, u32> = start.stack.iter().copied().collect();
+    let image = machine.setup.image_values();
+    let stack = start.stack_words();
     let statement = |w: &Witness| Statement {
         argv: argv.clone(),
         output: record.output.clone(),
