@@ -7,7 +7,7 @@
 
 use std::borrow::BorrowMut;
 
-use p3_field::{Field, PrimeCharacteristicRing};
+use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
 
 use super::bus::{self, INSTR, MEMORY};
 use super::bytes::ByteCounts;
@@ -291,19 +291,6 @@ fn multiplies_are_exact_and_wrong_answers_are_caught() {
     let trace = mul::MulChip.generate_trace(&evs, &mut bytes);
     let chip = Chip::Mul(mul::MulChip);
     assert_passes(&chip, &trace, &bytes);
-    for k in [0, 3, 4, 7] {
-        let (n, hit) = caught(
-            &chip,
-            &trace,
-            &bytes,
-            (0..evs.len()).step_by(13),
-            |c: &mut mul::MulCols<Val>| {
-                c.p[k] += Val::ONE;
-                c.new[k] += Val::ONE;
-            },
-        );
-        assert_eq!(hit, n, "byte {k}");
-    }
     // HI:LO set to something other than the product.
     let (n, hit) = caught(
         &chip,
@@ -324,6 +311,20 @@ fn multiplies_are_exact_and_wrong_answers_are_caught() {
     );
     assert!(n > 0);
     assert_eq!(hit, n);
+    // A product byte other than the product (and HI:LO or rd set to it).
+    for k in [0, 3, 4, 7] {
+        let (n, hit) = caught(
+            &chip,
+            &trace,
+            &bytes,
+            (0..evs.len()).step_by(13),
+            |c: &mut mul::MulCols<Val>| {
+                c.p[k] += Val::ONE;
+                c.new[k] += Val::ONE;
+            },
+        );
+        assert_eq!(hit, n, "byte {k}");
+    }
 }
 
 #[test]
@@ -476,6 +477,37 @@ fn byte_rearrangements_are_exact() {
         c.sign = Val::ONE - c.sign
     });
     assert!(!errors(chip.clone(), &bad, &bytes).is_empty());
+}
+
+#[test]
+fn bitwise_results_are_exact() {
+    let ops = [Opcode::And, Opcode::Or, Opcode::Xor, Opcode::Nor];
+    let evs = events(&ops, |op, a, b| {
+        Some(match op {
+            Opcode::And => a & b,
+            Opcode::Or => a | b,
+            Opcode::Xor => a ^ b,
+            _ => !(a | b),
+        })
+    });
+    let mut bytes = ByteCounts::default();
+    let trace = bitwise::BitwiseChip.generate_trace(&evs, &mut bytes);
+    let chip = Chip::Bitwise(bitwise::BitwiseChip);
+    assert_passes(&chip, &trace, &bytes);
+    // A byte of the answer other than the table's: only the byte lookup can tell.
+    for (i, k) in [(0, 0), (40, 3), (1500, 1), (evs.len() - 1, 2)] {
+        let mut bad = trace.clone();
+        edit(&mut bad, i, |c: &mut bitwise::BitwiseCols<Val>| {
+            c.r[k] = Val::from_u32(255) - c.r[k]
+        });
+        let errs = errors(chip.clone(), &bad, &bytes);
+        assert!(!errs.is_empty(), "row {i}, byte {k}");
+        assert!(
+            errs.iter()
+                .all(|e| matches!(e, CheckError::Unbalanced { bus, .. } if bus == bus::BYTE)),
+            "{errs:?}"
+        );
+    }
 }
 
 #[test]
@@ -634,7 +666,8 @@ fn unaligned_and_linked_accesses_are_exact_and_wrong_answers_are_caught() {
         );
         assert_eq!(hit, n, "stored byte {k}");
     }
-    // An SC that claims to store without the LLbit, or to fail with it.
+    // An SC that claims to store without the LLbit, or to fail with it, its word columns
+    // filled as for that outcome.
     let (n, hit) = caught(
         &chip,
         &trace,
@@ -643,9 +676,83 @@ fn unaligned_and_linked_accesses_are_exact_and_wrong_answers_are_caught() {
         |c: &mut memory::MemoryCols<Val>| {
             c.sc_ok = Val::ONE - c.sc_ok;
             c.c[0] = c.sc_ok;
+            if c.sc_ok == Val::ONE {
+                c.new = c.b;
+                let ts = (c.clk + Val::ONE) * Val::from_u32(bus::TS_SLOTS)
+                    + Val::from_u32(bus::SLOT_CHIP);
+                let d = (ts - Val::ONE).as_canonical_u32();
+                c.acc.prev_ts = Val::ZERO;
+                c.acc.diff_lo = Val::from_u32(d & 0xffff);
+                c.acc.diff_hi = Val::from_u32(d >> 16);
+            } else {
+                c.prev = [Val::ZERO; 4];
+                c.new = [Val::ZERO; 4];
+                c.acc = Default::default();
+            }
         },
     );
     assert!(n > 0);
+    assert_eq!(hit, n);
+}
+
+#[test]
+fn misaligned_accesses_are_refused() {
+    use witness::{Access, MemEvent};
+    let base = 0x1000_0000u32;
+    let mut evs = Vec::new();
+    let ops = [
+        Opcode::Lw,
+        Opcode::Sw,
+        Opcode::Ll,
+        Opcode::Lh,
+        Opcode::Lhu,
+        Opcode::Sh,
+    ];
+    for op in ops {
+        for off in 0..4u32 {
+            let word = op != Opcode::Lh && op != Opcode::Lhu && op != Opcode::Sh;
+            if off == 0 || (!word && off == 2) {
+                continue; // aligned
+            }
+            let clk = evs.len() as u32;
+            let t = witness::ts(clk, bus::SLOT_CHIP);
+            evs.push(MemEvent {
+                instr: InstrEvent {
+                    op,
+                    clk,
+                    a: base,
+                    b: 0,
+                    c: 0,
+                    aux: off,
+                },
+                ro: false,
+                word_addr: base / 4,
+                acc: Some(Access {
+                    prev: 0,
+                    prev_ts: 0,
+                    ts: t,
+                }),
+                new: 0,
+                llbit: (op == Opcode::Ll).then_some(Access {
+                    prev: 0,
+                    prev_ts: 0,
+                    ts: t,
+                }),
+            });
+        }
+    }
+    let mut bytes = ByteCounts::default();
+    let trace = memory::MemoryChip.generate_trace(&evs, &mut bytes);
+    let chip = Chip::Memory(memory::MemoryChip);
+    // The word is 0 and so is every answer: only the alignment is wrong.
+    let (n, hit) = caught(
+        &chip,
+        &trace,
+        &bytes,
+        0..evs.len(),
+        |_: &mut memory::MemoryCols<Val>| {},
+    );
+    assert_eq!(n, 3 * 3 + 3 * 2);
     assert_eq!(hit, n);
 }
 

@@ -31,6 +31,7 @@ use super::bytes::ByteCounts;
 use super::cols::columns;
 use super::config::Val;
 use super::image::RegionChip;
+use super::knockout::kept;
 use super::record::Region;
 use super::witness::WordState;
 
@@ -212,18 +213,24 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for BoundaryChip {
         b.assert_zero(e(l.in_image) * e(l.region_hi));
 
         // A read-only word keeps its value.
-        for k in 0..4 {
-            b.assert_zero((is_real.clone() - e(l.writable)) * (e(l.final_value[k]) - e(l.init[k])));
+        if kept("boundary.ro_final") {
+            for k in 0..4 {
+                b.assert_zero(
+                    (is_real.clone() - e(l.writable)) * (e(l.final_value[k]) - e(l.init[k])),
+                );
+            }
         }
 
         // Strictly increasing addresses over the real rows; padding after them.
-        range16(b, l.gap.lo, is_real.clone());
-        range16(b, l.gap.hi, is_real.clone());
-        range16(
-            b,
-            l.gap.hi.into() * Expr::<AB>::from_u32(8),
-            is_real.clone(),
-        );
+        if kept("boundary.gap") {
+            range16(b, l.gap.lo, is_real.clone());
+            range16(b, l.gap.hi, is_real.clone());
+            range16(
+                b,
+                l.gap.hi.into() * Expr::<AB>::from_u32(8),
+                is_real.clone(),
+            );
+        }
         let mut t = b.when_transition();
         t.assert_zero(e(n.is_real) * (Expr::<AB>::ONE - is_real.clone()));
         t.assert_zero(

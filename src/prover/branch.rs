@@ -18,6 +18,7 @@ use super::bus::{self, ByteOp, Expr, Word};
 use super::bytes::ByteCounts;
 use super::cols::columns;
 use super::config::Val;
+use super::knockout::kept;
 use super::program::Opcode;
 use super::witness::InstrEvent;
 
@@ -127,15 +128,17 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for BranchChip {
         };
         let d = [half(&l.a, 0) - half(&l.b, 0), half(&l.a, 1) - half(&l.b, 1)];
         b.assert_zero(l.eq.into() * (is_real.clone() - l.eq.into()));
-        for dk in &d {
-            b.assert_zero(l.eq.into() * dk.clone());
+        if kept("branch.eq") {
+            for dk in &d {
+                b.assert_zero(l.eq.into() * dk.clone());
+            }
+            b.assert_zero(
+                is_real.clone()
+                    - l.eq.into()
+                    - d[0].clone() * l.inv[0].into()
+                    - d[1].clone() * l.inv[1].into(),
+            );
         }
-        b.assert_zero(
-            is_real.clone()
-                - l.eq.into()
-                - d[0].clone() * l.inv[0].into()
-                - d[1].clone() * l.inv[1].into(),
-        );
         bus::byte(
             b,
             ByteOp::Msb,

@@ -21,6 +21,7 @@
 //! Words travel as four bytes, least significant first (`value[0]` is bits 0..8), whatever
 //! the guest's big-endian byte order in memory.
 
+use super::knockout::kept;
 use p3_air::AirBuilder;
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{Count, InteractionBuilder};
@@ -249,7 +250,9 @@ pub fn access<AB: InteractionBuilder>(
                 - diff_hi.clone() * Expr::<AB>::from_u32(1 << 16)),
     );
     range16(b, diff_lo, count.clone());
-    range8x2(b, diff_hi, Expr::<AB>::ZERO, count.clone());
+    if kept("access.ts_range") {
+        range8x2(b, diff_hi, Expr::<AB>::ZERO, count.clone());
+    }
     memory_receive(b, space.clone(), addr.clone(), prev, prev_ts, count.clone());
     memory_send(b, space, addr, value, ts, count);
 }

@@ -260,6 +260,10 @@ where
                 if i.count.is_zero() {
                     continue;
                 }
+                #[cfg(test)]
+                if !super::knockout::kept(&format!("bus.{}", i.bus)) {
+                    continue;
+                }
                 let key = (
                     i.bus,
                     i.message.iter().map(|v| v.as_canonical_u32()).collect(),

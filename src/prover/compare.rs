@@ -20,6 +20,7 @@ use super::bus::{self, ByteOp, Expr, Word};
 use super::bytes::ByteCounts;
 use super::cols::columns;
 use super::config::Val;
+use super::knockout::kept;
 use super::program::Opcode;
 use super::witness::InstrEvent;
 
@@ -158,18 +159,26 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for CompareChip {
         // lt: the borrow; for a signed order where the signs differ, a's sign. Where they
         // differ the borrow is b's sign, so the signed lt is borrow + sa - sb.
         let is_signed = e(slt) + e(tge) + e(tlt);
-        b.assert_zero(e(l.lt) - is_real.clone() * e(l.borrow[3]) - is_signed * (e(l.sa) - e(l.sb)));
+        if kept("compare.lt") {
+            b.assert_zero(
+                e(l.lt) - is_real.clone() * e(l.borrow[3]) - is_signed * (e(l.sa) - e(l.sb)),
+            );
+        }
         // eq: Σ d = 0.
         let sum = e(l.d[0]) + e(l.d[1]) + e(l.d[2]) + e(l.d[3]);
         b.assert_bool(l.eq);
-        b.assert_zero(e(l.eq) * sum.clone());
-        b.assert_zero(is_real.clone() - e(l.eq) - sum * e(l.inv));
+        if kept("compare.eq") {
+            b.assert_zero(e(l.eq) * sum.clone());
+            b.assert_zero(is_real.clone() - e(l.eq) - sum * e(l.inv));
+        }
 
         // A trap that is executed does not fire.
-        b.assert_zero(e(teq) * e(l.eq));
-        b.assert_zero(e(tne) * (one() - e(l.eq)));
-        b.assert_zero((e(tge) + e(tgeu)) * (one() - e(l.lt)));
-        b.assert_zero((e(tlt) + e(tltu)) * e(l.lt));
+        if kept("compare.trap") {
+            b.assert_zero(e(teq) * e(l.eq));
+            b.assert_zero(e(tne) * (one() - e(l.eq)));
+            b.assert_zero((e(tge) + e(tgeu)) * (one() - e(l.lt)));
+            b.assert_zero((e(tlt) + e(tltu)) * e(l.lt));
+        }
 
         let op = super::op_of::<AB>(&l.is_op.iter().copied().zip(OPS).collect::<Vec<_>>());
         let answer = [(e(slt) + e(sltu)) * e(l.lt), c(0), c(0), c(0)];

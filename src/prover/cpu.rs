@@ -25,6 +25,7 @@ use super::bytes::ByteCounts;
 use super::cols::columns;
 use super::config::Val;
 use super::fill_access;
+use super::knockout::kept;
 use super::program::{flag, rom_message};
 use super::witness::CpuEvent;
 
@@ -203,8 +204,10 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for CpuChip {
 
         // Flags are boolean and zero on padding rows: f (is_real - f) = 0.
         b.assert_bool(is_real.clone());
-        for f in fl.all().into_iter().chain([l.taken, l.halt]) {
-            b.assert_zero(f.into() * (is_real.clone() - f.into()));
+        if kept("cpu.flags_bool") {
+            for f in fl.all().into_iter().chain([l.taken, l.halt]) {
+                b.assert_zero(f.into() * (is_real.clone() - f.into()));
+            }
         }
 
         // Fetch: the ROM entry at pc.
@@ -287,63 +290,86 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for CpuChip {
         }
 
         // Control flow. A conditional branch is taken when the chip says so; a jump always.
-        b.assert_zero(fl.branch.into() * (l.taken.into() - l.c[0].into()));
+        if kept("cpu.taken_branch") {
+            b.assert_zero(fl.branch.into() * (l.taken.into() - l.c[0].into()));
+        }
         b.assert_zero((fl.jump.into() + fl.jump_reg.into()) * (one() - l.taken.into()));
         b.assert_zero(
             l.taken.into() * (one() - fl.branch.into() - fl.jump.into() - fl.jump_reg.into()),
         );
         // A register target must be below 0x7f000000, so that its value as a field
         // element is the address itself and cannot alias one modulo p.
-        bus::byte(
-            b,
-            ByteOp::Range8x2,
-            Expr::<AB>::from_u32(0x7e) - l.a[3].into(),
-            Expr::<AB>::ZERO,
-            Expr::<AB>::ZERO,
-            fl.jump_reg.into(),
-        );
+        if kept("cpu.jr_range") {
+            bus::byte(
+                b,
+                ByteOp::Range8x2,
+                Expr::<AB>::from_u32(0x7e) - l.a[3].into(),
+                Expr::<AB>::ZERO,
+                Expr::<AB>::ZERO,
+                fl.jump_reg.into(),
+            );
+        }
         // An untaken branch-likely skips its delay slot.
-        b.assert_zero(
-            l.new_pc.into()
-                - l.next_pc.into()
-                - Expr::<AB>::from_u32(4) * fl.likely.into() * (one() - l.taken.into()),
-        );
+        if kept("cpu.likely") {
+            b.assert_zero(
+                l.new_pc.into()
+                    - l.next_pc.into()
+                    - Expr::<AB>::from_u32(4) * fl.likely.into() * (one() - l.taken.into()),
+            );
+        }
         // Targets: static (ROM `target`, zero for a register jump) or register `ra`;
         // untaken, the instruction after the new pc.
         let dest = l.target.into() + fl.jump_reg.into() * bus::word_value::<AB>(&l.a);
-        b.assert_zero(
-            l.new_next_pc.into()
-                - l.new_pc.into()
-                - Expr::<AB>::from_u32(4) * is_real.clone()
-                - l.taken.into() * (dest - l.next_pc.into() - Expr::<AB>::from_u32(4)),
-        );
+        if kept("cpu.target") {
+            b.assert_zero(
+                l.new_next_pc.into()
+                    - l.new_pc.into()
+                    - Expr::<AB>::from_u32(4) * is_real.clone()
+                    - l.taken.into() * (dest - l.next_pc.into() - Expr::<AB>::from_u32(4)),
+            );
+        }
 
         // Halting: only an exit_group halts, and the syscall chip says which calls are.
         b.assert_zero(fl.syscall.into() * (l.halt.into() - l.c[0].into()));
         b.assert_zero((one() - fl.syscall.into()) * l.halt.into());
-        b.assert_zero(
-            l.halt.into() * (l.clk.into() - pvs[pv::CLK].clone() - pvs[pv::CYCLES].clone() + one()),
-        );
+        if kept("cpu.halt_clk") {
+            b.assert_zero(
+                l.halt.into()
+                    * (l.clk.into() - pvs[pv::CLK].clone() - pvs[pv::CYCLES].clone() + one()),
+            );
+        }
 
         // Transitions: real rows run until the halt, then padding; each real row starts
         // where the previous one left off.
         {
             let mut t = b.when_transition();
-            t.assert_zero(n.is_real.into() - is_real.clone() + l.halt.into());
-            t.assert_zero(n.is_real.into() * (n.pc.into() - l.new_pc.into()));
-            t.assert_zero(n.is_real.into() * (n.next_pc.into() - l.new_next_pc.into()));
+            if kept("cpu.real_prefix") {
+                t.assert_zero(n.is_real.into() - is_real.clone() + l.halt.into());
+            }
+            if kept("cpu.pc") {
+                t.assert_zero(n.is_real.into() * (n.pc.into() - l.new_pc.into()));
+            }
+            if kept("cpu.next_pc") {
+                t.assert_zero(n.is_real.into() * (n.next_pc.into() - l.new_next_pc.into()));
+            }
             t.assert_zero(n.is_real.into() * (n.clk.into() - l.clk.into() - one()));
             t.assert_zero(n.is_real.into() * (n.thread.into() - l.thread.into()));
         }
-        b.when_last_row()
-            .assert_zero(is_real.clone() - l.halt.into());
+        if kept("cpu.real_prefix") {
+            b.when_last_row()
+                .assert_zero(is_real.clone() - l.halt.into());
+        }
 
         // The first row is the start state.
         let mut f = b.when_first_row();
         f.assert_one(is_real);
-        f.assert_eq(l.pc, pvs[pv::PC].clone());
+        if kept("cpu.first_pc") {
+            f.assert_eq(l.pc, pvs[pv::PC].clone());
+        }
         f.assert_eq(l.next_pc, pvs[pv::NEXT_PC].clone());
-        f.assert_eq(l.clk, pvs[pv::CLK].clone());
+        if kept("cpu.first_clk") {
+            f.assert_eq(l.clk, pvs[pv::CLK].clone());
+        }
         f.assert_zero(l.thread);
     }
 }

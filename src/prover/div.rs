@@ -30,6 +30,7 @@ use super::bus::{
 use super::bytes::ByteCounts;
 use super::cols::columns;
 use super::config::Val;
+use super::knockout::kept;
 use super::program::Opcode;
 use super::witness::{Access, InstrEvent};
 
@@ -283,8 +284,10 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for DivChip {
         // b = 0 exactly when Σ b_k = 0.
         let bsum = e(l.b[0]) + e(l.b[1]) + e(l.b[2]) + e(l.b[3]);
         b.assert_bool(l.b_zero);
-        b.assert_zero(e(l.b_zero) * bsum.clone());
-        b.assert_zero(is_real.clone() - e(l.b_zero) - bsum * e(l.b_inv));
+        if kept("div.zero") {
+            b.assert_zero(e(l.b_zero) * bsum.clone());
+            b.assert_zero(is_real.clone() - e(l.b_zero) - bsum * e(l.b_inv));
+        }
         // DIV INT_MIN, -1 exactly when D = 0.
         let a3 = e(l.a[3]) - c(128);
         b.assert_zero(
@@ -298,14 +301,18 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for DivChip {
         );
         b.assert_bool(l.ovf);
         b.assert_zero(e(l.ovf) * (one() - is_div.clone()));
-        b.assert_zero(e(l.ovf) * e(l.ovf_sum));
-        b.assert_zero(is_div.clone() - e(l.ovf) - e(l.ovf_sum) * e(l.ovf_inv));
+        if kept("div.ovf") {
+            b.assert_zero(e(l.ovf) * e(l.ovf_sum));
+            b.assert_zero(is_div.clone() - e(l.ovf) - e(l.ovf_sum) * e(l.ovf_inv));
+        }
         // (On DIVU rows the overflow sum is 0 and its inverse in no other constraint.)
         // The effective divisor: b, or 1.
         let special = e(l.b_zero) + e(l.ovf);
         for k in 0..4 {
             let unit = if k == 0 { special.clone() } else { c(0) };
-            b.assert_eq(l.d[k], e(l.b[k]) * (one() - special.clone()) + unit);
+            if kept("div.divisor") {
+                b.assert_eq(l.d[k], e(l.b[k]) * (one() - special.clone()) + unit);
+            }
         }
 
         // q d + r = a, over eight bytes extended by the signs.
@@ -324,7 +331,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for DivChip {
             for i in 0..=k {
                 sum += ext(&l.q, l.sq, i) * ext(&l.d, l.sd, k - i);
             }
-            b.assert_zero(sum - ext(&l.a, l.sa, k) - c(256) * e(l.carry[k]));
+            if kept("div.product") {
+                b.assert_zero(sum - ext(&l.a, l.sa, k) - c(256) * e(l.carry[k]));
+            }
             bus::range16(b, l.carry[k], is_real.clone());
         }
 
@@ -339,7 +348,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for DivChip {
                     + c(256) * e(l.borrow[k]),
             );
         }
-        b.assert_zero(is_real.clone() * (one() - e(l.borrow[3])));
+        if kept("div.bound") {
+            b.assert_zero(is_real.clone() * (one() - e(l.borrow[3])));
+        }
         bus::range8x2(b, l.diff[0], l.diff[1], is_real.clone());
         bus::range8x2(b, l.diff[2], l.diff[3], is_real.clone());
         // The remainder's sign is the dividend's: negative only if a is, and positive

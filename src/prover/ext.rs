@@ -21,6 +21,7 @@ use super::bus::{Expr, Word};
 use super::bytes::ByteCounts;
 use super::cols::columns;
 use super::config::Val;
+use super::knockout::kept;
 use super::program::Opcode;
 use super::witness::InstrEvent;
 
@@ -195,12 +196,14 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for ExtChip {
                 }
             }
         }
-        for j in 0..32 {
-            b.assert_eq(
-                l.cb[j],
-                is_ext.clone() * e(l.t[j]) * e(l.m[j])
-                    + is_ins.clone() * (e(l.t[j]) + e(l.b_bits[j]) * (one() - e(l.ms[j]))),
-            );
+        if kept("ext.result") {
+            for j in 0..32 {
+                b.assert_eq(
+                    l.cb[j],
+                    is_ext.clone() * e(l.t[j]) * e(l.m[j])
+                        + is_ins.clone() * (e(l.t[j]) + e(l.b_bits[j]) * (one() - e(l.ms[j]))),
+                );
+            }
         }
         let answer: [Expr<AB>; 4] = std::array::from_fn(|k| {
             (0..8).fold(Expr::<AB>::ZERO, |v, i| v + e(l.cb[8 * k + i]) * c(1 << i))

@@ -29,6 +29,7 @@ use super::bus::{
 use super::bytes::ByteCounts;
 use super::cols::columns;
 use super::config::Val;
+use super::knockout::kept;
 use super::program::Opcode;
 use super::witness::MemEvent;
 
@@ -269,8 +270,10 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MemoryChip {
             accessed.clone(),
         );
         // Alignment.
-        b.assert_zero(is_word * (e(l.sel[1]) + e(l.sel[2]) + e(l.sel[3])));
-        b.assert_zero(is_half * (e(l.sel[1]) + e(l.sel[3])));
+        if kept("memory.aligned") {
+            b.assert_zero(is_word * (e(l.sel[1]) + e(l.sel[2]) + e(l.sel[3])));
+            b.assert_zero(is_half * (e(l.sel[1]) + e(l.sel[3])));
+        }
 
         // The word: one access at the chip's slot.
         let word_addr = e(l.q)
@@ -279,7 +282,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MemoryChip {
             + e(l.addr[3]) * c(1 << 22);
         // A read-only word lives in its own space, which stores cannot use.
         b.assert_zero(e(l.ro) * (accessed.clone() - e(l.ro)));
-        b.assert_zero(is_store.clone() * e(l.ro));
+        if kept("memory.ro_store") {
+            b.assert_zero(is_store.clone() * e(l.ro));
+        }
         let space = c(SPACE_MEM) + e(l.ro) * c(SPACE_RO - SPACE_MEM);
         let ts = (e(l.clk) + Expr::<AB>::ONE) * c(TS_SLOTS) + c(SLOT_CHIP);
         let ts_ll = ts.clone();
@@ -321,12 +326,17 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MemoryChip {
                     p.clone()
                 };
             }
-            b.assert_zero(e(l.is_swl) * (n.clone() - swl));
-            b.assert_zero(e(l.is_swr) * (n.clone() - swr));
+            if kept("memory.swl_swr") {
+                b.assert_zero(e(l.is_swl) * (n.clone() - swl));
+                b.assert_zero(e(l.is_swr) * (n.clone() - swr));
+            }
             // SB: new[k] = b[0] where 3 - k is the offset, prev[k] elsewhere.
-            b.assert_zero(
-                e(l.is_sb) * (n.clone() - p.clone() - e(l.sel[3 - k]) * (e(l.b[0]) - p.clone())),
-            );
+            if kept("memory.sb") {
+                b.assert_zero(
+                    e(l.is_sb)
+                        * (n.clone() - p.clone() - e(l.sel[3 - k]) * (e(l.b[0]) - p.clone())),
+                );
+            }
             // SH: offset 0 writes bytes 3, 2; offset 2 writes bytes 1, 0.
             let (s, src) = if k >= 2 {
                 (l.sel[0], l.b[k - 2])
@@ -343,7 +353,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MemoryChip {
         let ext = e(l.sign) * c(255);
         for k in 0..4 {
             let ck = e(l.c[k]);
-            b.assert_zero((e(l.is_lw) + e(l.is_ll)) * (ck.clone() - e(l.prev[k])));
+            if kept("memory.lw") {
+                b.assert_zero((e(l.is_lw) + e(l.is_ll)) * (ck.clone() - e(l.prev[k])));
+            }
             // LWL at offset o takes the word's bytes k - o into bytes k >= o; LWR its bytes
             // 3 - o + k into bytes k <= o; the rest keep rt's.
             let mut lwl = Expr::<AB>::ZERO;
@@ -357,8 +369,10 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MemoryChip {
                     e(l.b[k])
                 };
             }
-            b.assert_zero(e(l.is_lwl) * (ck.clone() - lwl));
-            b.assert_zero(e(l.is_lwr) * (ck.clone() - lwr));
+            if kept("memory.lwl_lwr") {
+                b.assert_zero(e(l.is_lwl) * (ck.clone() - lwl));
+                b.assert_zero(e(l.is_lwr) * (ck.clone() - lwr));
+            }
             // SC answers whether it stored.
             let sc_k = if k == 0 { e(l.sc_ok) } else { c(0) };
             b.assert_zero(e(l.is_sc) * (ck.clone() - sc_k));
@@ -398,7 +412,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MemoryChip {
         let links = e(l.is_ll) + e(l.is_sc);
         b.assert_bool(l.llbit);
         b.assert_zero((Expr::<AB>::ONE - links.clone()) * e(l.llbit));
-        b.assert_eq(l.sc_ok, e(l.is_sc) * e(l.llbit));
+        if kept("memory.sc") {
+            b.assert_eq(l.sc_ok, e(l.is_sc) * e(l.llbit));
+        }
         let z = || Expr::<AB>::ZERO;
         access(
             b,

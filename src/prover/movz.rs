@@ -17,6 +17,7 @@ use super::bus::{access, AccessCols, Expr, Word, REG_STRIDE, SLOT_CHIP, SPACE_RE
 use super::bytes::ByteCounts;
 use super::cols::columns;
 use super::config::Val;
+use super::knockout::kept;
 use super::program::Opcode;
 use super::witness::{Access, InstrEvent};
 
@@ -106,12 +107,16 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MovChip {
 
         let sum = e(l.b[0]) + e(l.b[1]) + e(l.b[2]) + e(l.b[3]);
         b.assert_bool(l.zero);
-        b.assert_zero(e(l.zero) * sum.clone());
-        b.assert_zero(is_real.clone() - e(l.zero) - sum * e(l.inv));
-        b.assert_eq(
-            l.moves,
-            e(l.is_movz) * e(l.zero) + e(l.is_movn) * (one() - e(l.zero)),
-        );
+        if kept("movz.zero") {
+            b.assert_zero(e(l.zero) * sum.clone());
+            b.assert_zero(is_real.clone() - e(l.zero) - sum * e(l.inv));
+        }
+        if kept("movz.moves") {
+            b.assert_eq(
+                l.moves,
+                e(l.is_movz) * e(l.zero) + e(l.is_movn) * (one() - e(l.zero)),
+            );
+        }
 
         let ts = (e(l.clk) + one()) * c(TS_SLOTS) + c(SLOT_CHIP);
         access(
@@ -126,7 +131,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MovChip {
         );
         // Without a move, prev is in no message: kept zero.
         for k in 0..4 {
-            b.assert_zero((one() - e(l.moves)) * e(l.prev[k]));
+            if kept("movz.prev") {
+                b.assert_zero((one() - e(l.moves)) * e(l.prev[k]));
+            }
         }
 
         let op = super::op_of::<AB>(&[(l.is_movz, Opcode::Movz), (l.is_movn, Opcode::Movn)]);

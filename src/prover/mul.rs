@@ -25,6 +25,7 @@ use super::bus::{
 use super::bytes::ByteCounts;
 use super::cols::columns;
 use super::config::Val;
+use super::knockout::kept;
 use super::program::Opcode;
 use super::witness::{Access, InstrEvent};
 
@@ -210,8 +211,10 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MulChip {
         // Signs, for the signed operations; zero for the others.
         bus::byte(b, ByteOp::Msb, l.a[3], l.sa, c(0), is_signed.clone());
         bus::byte(b, ByteOp::Msb, l.b[3], l.sb, c(0), is_signed.clone());
-        b.assert_zero((Expr::<AB>::ONE - is_signed.clone()) * e(l.sa));
-        b.assert_zero((Expr::<AB>::ONE - is_signed) * e(l.sb));
+        if kept("mul.sign") {
+            b.assert_zero((Expr::<AB>::ONE - is_signed.clone()) * e(l.sa));
+            b.assert_zero((Expr::<AB>::ONE - is_signed) * e(l.sb));
+        }
 
         // The product of the extended operands, column by column.
         let ext = |w: &Word<AB::Var>, s: AB::Var, i: usize| -> Expr<AB> {
@@ -226,7 +229,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MulChip {
             for i in 0..=k {
                 sum += ext(&l.a, l.sa, i) * ext(&l.b, l.sb, k - i);
             }
-            b.assert_zero(sum - e(l.p[k]) - c(256) * e(l.carry[k]));
+            if kept("mul.product") {
+                b.assert_zero(sum - e(l.p[k]) - c(256) * e(l.carry[k]));
+            }
             bus::range16(b, l.carry[k], is_real.clone());
         }
         for k in (0..8).step_by(2) {
@@ -236,7 +241,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MulChip {
 
         // HI:LO: set to the product, or old + p = new (MADD), or new + p = old (MSUB).
         for k in 0..8 {
-            b.assert_zero(is_set.clone() * (e(l.new[k]) - e(l.p[k])));
+            if kept("mul.set") {
+                b.assert_zero(is_set.clone() * (e(l.new[k]) - e(l.p[k])));
+            }
             b.assert_bool(l.acc_carry[k]);
             let cin = if k > 0 { e(l.acc_carry[k - 1]) } else { c(0) };
             let cout = c(256) * e(l.acc_carry[k]);

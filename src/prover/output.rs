@@ -42,6 +42,7 @@ use super::bus::{
 use super::bytes::ByteCounts;
 use super::cols::columns;
 use super::config::Val;
+use super::knockout::kept;
 
 const P_IS_OUT: usize = 0;
 const P_POS: usize = 1;
@@ -191,9 +192,11 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for OutputChip {
         let one = || Expr::<AB>::ONE;
         if self.public {
             let p: Vec<Expr<AB>> = b.periodic_values().iter().map(|&v| v.into()).collect();
-            b.assert_eq(l.is_out, p[P_IS_OUT].clone());
-            b.assert_eq(l.pos, p[P_POS].clone());
-            b.assert_eq(l.byte, p[P_BYTE].clone());
+            if kept("output.periodic") {
+                b.assert_eq(l.is_out, p[P_IS_OUT].clone());
+                b.assert_eq(l.pos, p[P_POS].clone());
+                b.assert_eq(l.byte, p[P_BYTE].clone());
+            }
         } else {
             // Logs: real rows, then padding. `pos` is in no message: kept zero.
             b.assert_bool(l.is_out);
@@ -217,7 +220,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for OutputChip {
         for j in 0..4 {
             picked += e(l.sel[j]) * e(l.word[3 - j]);
         }
-        b.assert_eq(l.byte, picked);
+        if kept("output.byte") {
+            b.assert_eq(l.byte, picked);
+        }
 
         // The word is read where a write or a word starts, at the call's timestamp.
         b.assert_eq(l.new_word, e(l.first) + (one() - e(l.first)) * e(l.sel[0]));
@@ -262,7 +267,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for OutputChip {
         // Where the previous byte ended its word the next one starts a new word at offset
         // 0; otherwise it is the next offset of the same word, whose value it keeps.
         let cont = e(n.is_out) - e(n.first);
-        {
+        if kept("output.continue") {
             let mut t = b.when_transition();
             t.assert_zero(cont.clone() * (e(n.clk) - e(l.clk)));
             t.assert_zero(cont.clone() * (e(n.remaining) - e(l.remaining) + one()));
@@ -270,7 +275,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for OutputChip {
             for j in 0..3 {
                 t.assert_zero(cont.clone() * (e(n.sel[j + 1]) - e(l.sel[j])));
             }
-            t.assert_zero(cont.clone() * (e(n.waddr) - e(l.waddr) - e(l.sel[3])));
+            if kept("output.waddr") {
+                t.assert_zero(cont.clone() * (e(n.waddr) - e(l.waddr) - e(l.sel[3])));
+            }
             for k in 0..4 {
                 t.assert_zero(cont.clone() * (one() - e(l.sel[3])) * (e(n.word[k]) - e(l.word[k])));
             }

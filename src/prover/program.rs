@@ -16,6 +16,7 @@
 use std::borrow::{Borrow, BorrowMut};
 
 use super::cols::columns;
+use super::knockout::kept;
 
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
@@ -499,7 +500,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for ProgramChip {
         let p = *p;
         let mult: Expr<AB> = m.mult.into();
         // Padding rows hold no instruction and may not be looked up.
-        b.assert_zero(mult.clone() * (Expr::<AB>::ONE - p.real.into()));
+        if kept("program.padding") {
+            b.assert_zero(mult.clone() * (Expr::<AB>::ONE - p.real.into()));
+        }
         let key = rom_key::<AB>(&p);
         b.push_interaction(bus::PROGRAM, key, p3_lookup::Count::provided(-mult));
     }

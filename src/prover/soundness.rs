@@ -8,9 +8,9 @@
 
 use std::borrow::BorrowMut;
 
-use p3_field::PrimeCharacteristicRing;
+use p3_field::{PrimeCharacteristicRing, PrimeField32};
 
-use super::bus::{ByteOp, BYTE, IMAGE, INSTR, MEMORY, PROGRAM};
+use super::bus::{self, ByteOp, BYTE, IMAGE, INSTR, MEMORY, PROGRAM};
 use super::check::CheckError;
 use super::tests::{coverage_program, traced};
 use super::witness::{Witness, WordState};
@@ -184,22 +184,6 @@ fn stored_value_is_checked() {
 }
 
 #[test]
-fn misaligned_word_access_is_refused() {
-    let (_, _, mut inst) = fresh();
-    // Claim the word access is at offset 1 of the same word.
-    mutate(
-        &mut inst,
-        ChipKind::Memory,
-        |c: &memory::MemoryCols<Val>| is(c.is_lw),
-        |c| {
-            c.sel = [Val::ZERO, one(), Val::ZERO, Val::ZERO];
-            c.addr[0] += one();
-        },
-    );
-    assert_eq!(first(&inst), At::Constraint("memory"));
-}
-
-#[test]
 fn syscall_result_is_checked() {
     let (_, _, mut inst) = fresh();
     mutate(
@@ -246,6 +230,7 @@ fn flags_must_be_boolean() {
         |c| c.flags.write = Val::TWO,
     );
     assert_eq!(first(&inst), At::Constraint("cpu"));
+    // (The adder, which the flag also enters, fails too.)
     let (_, _, mut inst) = fresh();
     mutate(
         &mut inst,
@@ -300,6 +285,16 @@ fn padding_rows_send_nothing() {
     let n = t.values.len();
     let row: &mut cpu::CpuCols<Val> = t.values[n - w..].borrow_mut();
     row.is_real = one();
+    // It follows on from the padding row before it (clock 0, pc 0), runs the instruction
+    // after pc, and its two reads (of $zero) get timestamps that satisfy the access
+    // constraint: only the rule that real rows are a prefix stands against it.
+    row.clk = one();
+    row.new_next_pc = Val::from_u32(4);
+    for (acc, slot) in [(&mut row.a_acc, bus::SLOT_A), (&mut row.b_acc, bus::SLOT_B)] {
+        let d = (row.clk.as_canonical_u32() + 1) * bus::TS_SLOTS + slot - 1;
+        acc.diff_lo = Val::from_u32(d & 0xffff);
+        acc.diff_hi = Val::from_u32(d >> 16);
+    }
     assert_eq!(first(&inst), At::Constraint("cpu"));
 }
 
@@ -316,7 +311,7 @@ fn writes_to_zero_are_impossible() {
 }
 
 #[test]
-fn branch_targets_and_delay_slots_are_checked() {
+fn branch_targets_are_checked() {
     let (_, _, mut inst) = fresh();
     mutate(
         &mut inst,
@@ -325,6 +320,10 @@ fn branch_targets_and_delay_slots_are_checked() {
         |c| c.new_next_pc += Val::from_u32(4),
     );
     assert_eq!(first(&inst), At::Constraint("cpu"));
+}
+
+#[test]
+fn delay_slots_are_checked() {
     // Skipping a delay slot that must run.
     let (_, _, mut inst) = fresh();
     mutate(
@@ -334,6 +333,10 @@ fn branch_targets_and_delay_slots_are_checked() {
         |c| c.new_pc += Val::from_u32(4),
     );
     assert_eq!(first(&inst), At::Constraint("cpu"));
+}
+
+#[test]
+fn branches_are_taken_only_when_their_condition_holds() {
     // A branch taken that the condition says is not.
     let (_, _, mut inst) = fresh();
     mutate(
@@ -496,6 +499,10 @@ fn output_rows_continue_their_write() {
         |c| c.waddr += one(),
     );
     assert_eq!(first(&inst), At::Constraint("output"));
+}
+
+#[test]
+fn output_writes_start_where_the_request_says() {
     // A write's first byte claims to continue the previous write.
     let (_, _, mut inst) = fresh();
     let t = inst.trace_mut(ChipKind::Output);
@@ -594,7 +601,8 @@ fn duplicate_init_addresses_are_refused() {
     assert!(!errs.is_empty());
     assert!(
         errs.iter()
-            .all(|e| matches!(e, CheckError::Unbalanced { bus, .. } if bus == BYTE)),
+            .all(|e| matches!(e, CheckError::Unbalanced { bus, chip, .. }
+                if bus == BYTE && chip == "boundary")),
         "{errs:?}"
     );
 }

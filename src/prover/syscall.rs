@@ -27,6 +27,7 @@ use super::bus::{
 use super::bytes::ByteCounts;
 use super::cols::columns;
 use super::config::Val;
+use super::knockout::kept;
 use super::program::Opcode;
 use super::record::{SYS_EXIT_GROUP, SYS_WRITE};
 use super::witness::SyscallEvent;
@@ -167,7 +168,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
             if k > 0 {
                 b.assert_zero(e(l.is_write) * e(l.a0[k]));
             }
-            b.assert_zero(e(l.is_write) * (e(l.result[k]) - e(l.a2[k])));
+            if kept("syscall.write_result") {
+                b.assert_zero(e(l.is_write) * (e(l.result[k]) - e(l.a2[k])));
+            }
             b.assert_zero(e(l.is_write) * e(l.err[k]));
         }
         // fd 3: the output cursor advances by count, and a non-empty write asks the output
@@ -177,7 +180,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         let count = bus::word_value::<AB>(&l.a2);
         b.assert_bool(l.has_bytes);
         b.assert_zero(e(l.has_bytes) * (Expr::<AB>::ONE - e(l.to_out)));
-        b.assert_zero((e(l.to_out) - e(l.has_bytes)) * count.clone());
+        if kept("syscall.has_bytes") {
+            b.assert_zero((e(l.to_out) - e(l.has_bytes)) * count.clone());
+        }
         // fds 1 and 2: a non-empty write has the log chip read its bytes, which proves the
         // buffer mapped (else Linux returns EFAULT); as above, `log_bytes` is `count > 0`.
         let to_log = e(l.is_write) - e(l.to_out);
@@ -221,7 +226,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
             b.assert_zero(e(l.is_exit) * (e(l.result[k]) - e(l.v0[k])));
             b.assert_zero(e(l.is_exit) * (e(l.err[k]) - e(l.a3[k])));
         }
-        b.assert_zero(e(l.is_exit) * (e(l.a0[0]) - exit_code));
+        if kept("syscall.exit_code") {
+            b.assert_zero(e(l.is_exit) * (e(l.a0[0]) - exit_code));
+        }
 
         let ts = (e(l.clk) + Expr::<AB>::ONE) * c(TS_SLOTS) + c(SLOT_CHIP);
         let reg = |r: u32| e(l.thread) * c(REG_STRIDE) + c(r);

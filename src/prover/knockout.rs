@@ -1,0 +1,188 @@
+//! Knock-outs: constraints that a test build can switch off, one run at a time, to show
+//! that the soundness test guarding each one fails without it.
+//!
+//! A guarded constraint is written `if kept("chip.what") { … }`. In a normal build
+//! `kept` is `true`, a constant the compiler folds away. In the crate's own test binary
+//! it reads `ZKM_KNOCKOUT`, a comma-separated list of names, once; a named constraint is
+//! then not emitted, and a named bus (`bus.memory`, …) is left out of `check`'s balance.
+//!
+//! [`knockouts_break_their_tests`] runs each soundness test in a child process of the
+//! test binary with its knock-out set, and requires the test to fail there. A name that
+//! matches no constraint leaves the child passing, so a typo fails the meta-test too.
+
+/// Whether the constraint `name` is emitted (always, outside the crate's unit tests).
+#[cfg(not(test))]
+#[inline(always)]
+pub(crate) fn kept(_name: &str) -> bool {
+    true
+}
+
+/// Whether the constraint `name` is emitted: not when `ZKM_KNOCKOUT` names it.
+#[cfg(test)]
+pub(crate) fn kept(name: &str) -> bool {
+    use std::sync::OnceLock;
+    static OFF: OnceLock<Vec<String>> = OnceLock::new();
+    let off = OFF.get_or_init(|| {
+        std::env::var("ZKM_KNOCKOUT")
+            .map(|v| v.split(',').map(str::to_string).collect())
+            .unwrap_or_default()
+    });
+    !off.iter().any(|o| o == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    /// Each soundness test (under `prover::`), and what to knock out so that it must
+    /// fail. A test of several parts has a line per part; each part's knock-out leaves
+    /// the parts before it caught. Where one forged cell breaks two constraints at once
+    /// (a value and the transition that carries it on, say), both are knocked out.
+    const CASES: &str = "
+soundness::add_sub_result_is_checked                  add_sub.adder
+soundness::add_overflow_is_refused                    add_sub.parity
+soundness::bitwise_result_is_checked                  bus.byte,bus.instr
+soundness::branch_condition_is_checked                branch.eq
+soundness::loaded_value_is_checked                    memory.lw
+soundness::stored_value_is_checked                    memory.sb
+soundness::syscall_result_is_checked                  syscall.write_result
+soundness::register_write_is_checked                  bus.instr
+soundness::previous_register_value_is_checked         bus.memory
+soundness::flags_must_be_boolean                      cpu.flags_bool
+soundness::flags_must_be_boolean                      flags.bool,add_sub.adder
+soundness::multiplicities_must_match                  bus.program
+soundness::multiplicities_must_match                  program.padding
+soundness::padding_rows_send_nothing                  bus.instr
+soundness::padding_rows_send_nothing                  cpu.real_prefix
+soundness::writes_to_zero_are_impossible              bus.program
+soundness::branch_targets_are_checked                 cpu.target,cpu.next_pc
+soundness::delay_slots_are_checked                    cpu.likely,cpu.pc,cpu.target
+soundness::branches_are_taken_only_when_their_condition_holds  cpu.taken_branch,cpu.target,cpu.next_pc
+soundness::timestamps_must_increase                   access.ts_range
+soundness::first_row_is_the_entry                     cpu.first_pc
+soundness::first_row_is_the_entry                     cpu.first_clk,cpu.halt_clk
+soundness::first_row_is_the_entry                     cpu.halt_clk
+soundness::exit_code_is_checked                       syscall.exit_code
+soundness::initial_state_is_the_statements            init.periodic
+soundness::output_bytes_are_the_memory_bytes_written  output.byte
+soundness::output_is_neither_longer_nor_shorter_than_written  output.periodic
+soundness::every_write_to_fd3_reaches_the_output      syscall.has_bytes
+soundness::every_write_to_fd3_reaches_the_output      bus.memory
+soundness::output_rows_continue_their_write           output.waddr
+soundness::output_writes_start_where_the_request_says output.continue
+soundness::memory_init_must_be_the_image              bus.image
+soundness::duplicate_init_addresses_are_refused       boundary.gap
+soundness::read_only_words_keep_their_value           boundary.ro_final
+soundness::register_targets_cannot_alias_modulo_p     cpu.jr_range
+soundness::stores_to_read_only_words_are_refused      memory.ro_store
+soundness::stores_to_read_only_words_are_refused      bus.memory
+alu_tests::shifts_are_exact_and_wrong_answers_are_caught   shift.result
+alu_tests::shifts_are_exact_and_wrong_answers_are_caught   shift.amount
+alu_tests::comparisons_are_exact_and_traps_that_fire_are_refused  compare.lt
+alu_tests::comparisons_are_exact_and_traps_that_fire_are_refused  compare.trap
+alu_tests::comparisons_are_exact_and_traps_that_fire_are_refused  compare.eq
+alu_tests::multiplies_are_exact_and_wrong_answers_are_caught  mul.set
+alu_tests::multiplies_are_exact_and_wrong_answers_are_caught  mul.sign,mul.product
+alu_tests::multiplies_are_exact_and_wrong_answers_are_caught  mul.product
+alu_tests::divides_are_exact_and_wrong_answers_are_caught  div.product
+alu_tests::divides_are_exact_and_wrong_answers_are_caught  div.zero,div.divisor
+alu_tests::divides_are_exact_and_wrong_answers_are_caught  div.ovf,div.divisor
+alu_tests::a_remainder_as_large_as_the_divisor_is_refused  div.bound
+alu_tests::leading_counts_are_exact_and_wrong_answers_are_caught  clz.top,clz.xt
+alu_tests::leading_counts_are_exact_and_wrong_answers_are_caught  clz.none
+alu_tests::byte_rearrangements_are_exact              bus.byte
+alu_tests::bitwise_results_are_exact                  bus.byte
+alu_tests::conditional_moves_move_exactly_when_they_should  movz.moves,movz.prev
+alu_tests::conditional_moves_move_exactly_when_they_should  movz.zero,movz.prev
+alu_tests::unaligned_and_linked_accesses_are_exact_and_wrong_answers_are_caught  memory.lwl_lwr
+alu_tests::unaligned_and_linked_accesses_are_exact_and_wrong_answers_are_caught  memory.swl_swr
+alu_tests::unaligned_and_linked_accesses_are_exact_and_wrong_answers_are_caught  memory.sc
+alu_tests::misaligned_accesses_are_refused            memory.aligned
+alu_tests::bit_fields_are_exact_and_wrong_answers_are_caught  ext.result
+";
+
+    fn cases() -> Vec<(&'static str, &'static str)> {
+        CASES
+            .lines()
+            .filter_map(|l| l.split_once(char::is_whitespace))
+            .map(|(test, ko)| (test, ko.trim()))
+            .collect()
+    }
+
+    /// Runs `test` alone in a child test process with `knockout` set; its outcome.
+    fn run(knockout: &str, test: &str) -> (bool, String) {
+        let exe = std::env::current_exe().unwrap();
+        let out = Command::new(exe)
+            .args([&format!("prover::{test}"), "--exact", "--test-threads=1"])
+            .env("ZKM_KNOCKOUT", knockout)
+            .env("RUST_BACKTRACE", "0")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        (out.status.success(), text)
+    }
+
+    #[test]
+    fn knockouts_break_their_tests() {
+        if std::env::var_os("ZKM_KNOCKOUT").is_some() {
+            return; // a child run: the knock-out is for another test
+        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cases = cases();
+        assert!(cases.len() > 50);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let failures = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&(test, ko)) = cases.get(i) else {
+                        break;
+                    };
+                    let (passed, text) = run(ko, test);
+                    // A filter that matched nothing also "passes": the test must have run.
+                    if passed || !text.contains("1 failed") {
+                        failures.lock().unwrap().push(format!(
+                            "{test} without {ko}: {}",
+                            if passed {
+                                "still passes"
+                            } else {
+                                "did not run"
+                            }
+                        ));
+                    }
+                });
+            }
+        });
+        let failures = failures.into_inner().unwrap();
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    #[test]
+    fn every_knockout_point_has_a_test() {
+        // A constraint marked for knocking out that no case knocks out is a claim with no
+        // evidence behind it.
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/prover");
+        let mut points = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.ends_with("knockout.rs") {
+                continue; // its documentation shows the form
+            }
+            let text = std::fs::read_to_string(path).unwrap();
+            for (i, _) in text.match_indices("if kept(\"") {
+                let rest = &text[i + "if kept(\"".len()..];
+                points.insert(rest[..rest.find('"').unwrap()].to_string());
+            }
+        }
+        assert!(points.len() > 40, "{points:?}");
+        let cases = cases();
+        let named: std::collections::BTreeSet<&str> =
+            cases.iter().flat_map(|&(_, ko)| ko.split(',')).collect();
+        let missing: Vec<_> = points
+            .iter()
+            .filter(|p| !named.contains(p.as_str()))
+            .collect();
+        assert!(missing.is_empty(), "no case knocks out {missing:?}");
+    }
+}
