@@ -1,6 +1,7 @@
 //! The differential ISA test: random programs over every provable instruction class
-//! (straight-line but for forward branches and jumps with their delay slots), with random registers and immediates and memory in a scratch buffer,
-//! built as small static ELFs. Each one dumps its registers, HI, LO and the buffer to fd 3.
+//! (forward branches and jumps with their delay slots, counted loops closed by backward
+//! branches, and traps whose condition is false), with random registers and immediates
+//! and memory in a scratch buffer, built as small static ELFs. Each one dumps its registers, HI, LO and the buffer to fd 3.
 //! Under `qemu-mips` and under zkm's VM the dumps and exit codes must be identical, and
 //! zkm's witness of the run must satisfy every constraint of the proving machine; a sample
 //! is proved and verified.
@@ -90,7 +91,7 @@ fn program(seed: u64, n: usize) -> Asm {
         let (d, s, t) = (r.reg(), r.src(), r.src());
         let imm = r.word() as u16;
         let sa = r.below(32) as u8;
-        match r.below(58) {
+        match r.below(62) {
             0 => a.addu(d, s, t),
             1 => a.subu(d, s, t),
             2 => a.and(d, s, t),
@@ -216,6 +217,48 @@ fn program(seed: u64, n: usize) -> Asm {
                 a.xor(e, e, s);
                 a.label(&label)
             }
+            // Backward: a counted loop ($v0 = 1..4) around one random instruction, closed
+            // by a plain, likely or signed branch, whose delay slot runs each time round
+            // (for BNEL, only when it loops).
+            57 | 58 => {
+                let label = format!("loop{k}");
+                let e = r.reg();
+                a.addiu(V0, ZERO, 1 + r.below(4) as u16);
+                a.label(&label);
+                match r.below(3) {
+                    0 => a.addu(d, d, s),
+                    1 => a.xor(d, d, t),
+                    _ => a.sll(d, d, 1 + sa % 31),
+                };
+                a.addiu(V0, V0, 0xffff);
+                match r.below(3) {
+                    0 => a.bne(V0, ZERO, &label),
+                    1 => a.bgtz(V0, &label),
+                    _ => a.branch2(21, V0, ZERO, &label), // bnel
+                };
+                a.addu(e, e, t)
+            }
+            // Traps whose condition is false, of every kind: ordinary instructions. The
+            // operands are built so that the condition cannot hold.
+            59 | 60 => match r.below(12) {
+                0 => a.addiu(V0, s, 1).trap(0x34, s, V0), // teq s, s + 1
+                1 => a.trap(0x36, s, s),                  // tne s, s
+                2 => a.trap(0x32, s, s),                  // tlt s, s
+                3 => a.trap(0x33, s, s),                  // tltu s, s
+                // tge 0, v with v in 1..2^31: v > 0.
+                4 => a.srl(V0, s, 1).ori(V0, V0, 1).trap(0x30, ZERO, V0),
+                // tgeu 0, v with v odd: v > 0 unsigned.
+                5 => a.ori(V0, s, 1).trap(0x31, ZERO, V0),
+                // teqi v, imm with v = imm ^ 1.
+                6 => a.addiu(V0, ZERO, imm).xori(V0, V0, 1).trap_imm(12, V0, imm),
+                7 => a.addiu(V0, ZERO, imm).trap_imm(14, V0, imm), // tnei imm, imm
+                // tgei INT_MIN, imm: INT_MIN is below every immediate.
+                8 => a.lui(V0, 0x8000).trap_imm(8, V0, imm),
+                9 => a.trap_imm(9, ZERO, imm | 1), // tgeiu 0, imm | 1
+                10 => a.trap_imm(10, ZERO, imm | 0x8000), // tlti 0, negative
+                // tltiu 0xffffffff, imm: no word is above it.
+                _ => a.addiu(V0, ZERO, 0xffff).trap_imm(11, V0, imm),
+            },
             56 => {
                 let label = format!("skip{k}");
                 a.j(&label);
