@@ -201,6 +201,11 @@ where
     let mut errors = Vec::new();
     // Per bus, per message: the net count and where it was first seen.
     let mut buses: HashMap<(String, Vec<u32>), (Val, usize, usize)> = HashMap::new();
+    // Per bus, the width of its messages and the chip that first sent one. Plonky3's
+    // fingerprint aligns messages at their last element, so `[x]` and `[0, x]` on one bus
+    // would be the same message: every message on a bus must have one width.
+    let mut widths: HashMap<String, (usize, String)> = HashMap::new();
+    let mut mixed = std::collections::HashSet::new();
     for (idx, inst) in instances.iter().enumerate() {
         let height = inst.main.height();
         let width = inst.main.width();
@@ -257,6 +262,17 @@ where
                 });
             }
             for i in b.interactions {
+                let (width, first) = widths
+                    .entry(i.bus.clone())
+                    .or_insert((i.message.len(), inst.name.clone()));
+                if *width != i.message.len() && mixed.insert(i.bus.clone()) {
+                    errors.push(CheckError::Shape(format!(
+                        "bus {}: chip {} sends messages of {} elements, chip {first} of {width}",
+                        i.bus,
+                        inst.name,
+                        i.message.len()
+                    )));
+                }
                 if i.count.is_zero() {
                     continue;
                 }

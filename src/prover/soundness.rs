@@ -797,3 +797,80 @@ fn stores_to_read_only_words_are_refused() {
         .check()
         .unwrap();
 }
+
+#[test]
+fn messages_on_another_bus_do_not_cancel() {
+    // The ROM answers the CPU's fetches on the memory bus instead of its own: the same
+    // messages with the same counts, so only bus separation tells them apart. Plonky3
+    // offsets each bus's fingerprint by its own multiple of a challenge power above every
+    // payload term. The switch is read once per process, so the forgery runs in a child.
+    if super::knockout::kept("program.own_bus") {
+        let exe = std::env::current_exe().unwrap();
+        let out = std::process::Command::new(exe)
+            .args([
+                "prover::soundness::messages_on_another_bus_do_not_cancel",
+                "--exact",
+                "--test-threads=1",
+            ])
+            .env("ZKM_KNOCKOUT", "program.own_bus")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && text.contains("1 passed"), "{text}");
+        return;
+    }
+    let (_, _, inst) = fresh();
+    let errs = inst.check_all(1 << 20);
+    // The checker also sees the program's messages on the memory bus have another width.
+    assert!(errs
+        .iter()
+        .any(|e| matches!(e, CheckError::Shape(m) if m.contains("bus memory"))));
+    assert!(errs.iter().any(
+        |e| matches!(e, CheckError::Unbalanced { bus, chip, .. } if bus == PROGRAM && chip == "cpu")
+    ));
+    assert!(errs.iter().any(
+        |e| matches!(e, CheckError::Unbalanced { bus, chip, .. } if bus == MEMORY && chip == "program")
+    ));
+    let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let proof = prove(&inst)?;
+        let common = common_data(&inst.airs, &proof.degree_bits)?;
+        verify(&inst.airs, &proof, &inst.public_values, &common)
+    }));
+    assert!(!matches!(ok, Ok(Ok(()))), "the swapped bus verified");
+}
+
+#[test]
+fn every_bus_has_one_message_width() {
+    // Plonky3 aligns messages at their last element, so `[1]` and `[0, 1]` on one bus
+    // would cancel. The checker reports a bus whose messages differ in width...
+    struct TwoWidths;
+    impl p3_air::BaseAir<Val> for TwoWidths {
+        fn width(&self) -> usize {
+            1
+        }
+    }
+    impl<'a> p3_air::Air<check::CheckBuilder<'a>> for TwoWidths {
+        fn eval(&self, b: &mut check::CheckBuilder<'a>) {
+            use p3_lookup::{Count, InteractionBuilder};
+            b.push_interaction("x", [Val::ONE], Count::bounded(Val::ONE, 1));
+            b.push_interaction("x", [Val::ZERO, Val::ONE], Count::bounded(-Val::ONE, 1));
+        }
+    }
+    let main = p3_matrix::dense::RowMajorMatrix::new(vec![Val::ZERO; 4], 1);
+    let errs = check::check_all(
+        &[check::CheckInstance {
+            name: "toy".into(),
+            air: &TwoWidths,
+            main: &main,
+            public_values: &[],
+        }],
+        10,
+    );
+    assert!(
+        matches!(errs.first(), Some(CheckError::Shape(m)) if m.contains("bus x")),
+        "{errs:?}"
+    );
+    // ...and the machine has none.
+    let (_, _, inst) = fresh();
+    assert!(!all(&inst).iter().any(|e| matches!(e, CheckError::Shape(_))));
+}
