@@ -365,7 +365,8 @@ impl Vm {
         self.cpu.next_pc = self.cpu.next_pc.wrapping_add(4);
         let number = self.cpu.gpr[2];
         let sp = self.cpu.gpr[29];
-        let stack_arg = |vm: &mut Vm, off: u32| vm.mem.load32(sp.wrapping_add(off)).unwrap_or(0);
+        let stack_arg =
+            |vm: &mut Vm, off: u32| vm.mem.kernel_load32(sp.wrapping_add(off)).unwrap_or(0);
         let args: Args = [
             self.cpu.gpr[4],
             self.cpu.gpr[5],
@@ -457,11 +458,12 @@ impl Vm {
         let t = &mut self.threads[i];
         set_result(&mut t.cpu, result);
         t.state = crate::vm::sched::State::Runnable;
+        self.log_registers(i, crate::vm::trace::RegisterChange::WaitDone);
     }
 
     /// Reads a guest word for a syscall; `Err(EFAULT)` when unmapped.
     pub(crate) fn user_u32(&mut self, addr: u32) -> Result<u32, u32> {
-        self.mem.load32(addr).map_err(|_| errno::EFAULT)
+        self.mem.kernel_load32(addr).map_err(|_| errno::EFAULT)
     }
 
     /// Writes guest bytes for a syscall; `Err(EFAULT)` when unmapped.

@@ -482,6 +482,7 @@ impl Vm {
             super::set_result(&mut t.cpu, Ret::Err(EINTR));
         }
         t.state = State::Runnable;
+        self.log_registers(i, crate::vm::trace::RegisterChange::Interrupted);
     }
 
     /// Delivers the next signal pending for the running thread at its delivery point,

@@ -68,6 +68,11 @@ pub fn clone(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     }
     vm.threads.push(child);
     vm.stats.threads += 1;
+    let parent = vm.current_tid();
+    vm.log_registers(
+        vm.threads.len() - 1,
+        crate::vm::trace::RegisterChange::Clone { parent },
+    );
     ret(Ok(tid))
 }
 
@@ -75,7 +80,7 @@ pub fn clone(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
 pub fn exit(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     let cur = vm.current;
     let clear = vm.threads[cur].clear_tid;
-    if clear != 0 && vm.mem.store32(clear, 0).is_ok() {
+    if clear != 0 && vm.mem.kernel_store32(clear, 0).is_ok() {
         wake(vm, clear, 1);
     }
     vm.threads[cur].cpu = vm.cpu.clone();

@@ -58,6 +58,9 @@ pub struct Memory {
     /// the VM last decoded it (a write to a writable and executable page, or a mapping
     /// change): the VM re-decodes it before running on.
     pub code_dirty: Option<(u32, u64)>,
+    /// In a traced run, what the kernel did since the VM last handed it to the tracer
+    /// (`None` in an untraced run, which logs nothing).
+    pub(crate) log: Option<Vec<super::trace::KernelEvent>>,
 }
 
 impl Default for Memory {
@@ -78,6 +81,7 @@ impl Memory {
             pages_touched: 0,
             ever_touched: vec![0; NUM_PAGES / 64],
             code_dirty: None,
+            log: None,
         }
     }
 
@@ -96,6 +100,7 @@ impl Memory {
     /// Maps `[start, start+len)` (page aligned) with `prot`, discarding old contents: the
     /// pages read as zero afterwards, like a fresh anonymous `mmap`.
     pub fn map(&mut self, start: u32, len: u32, prot: u8) {
+        self.log_zeroed(start, len, Some(prot | MAPPED));
         self.for_pages(start, len, |m, pn| {
             m.pages[pn] = None;
             m.parked.remove(&(pn as u32));
@@ -105,6 +110,7 @@ impl Memory {
 
     /// Unmaps `[start, start+len)`.
     pub fn unmap(&mut self, start: u32, len: u32) {
+        self.log_zeroed(start, len, Some(0));
         self.for_pages(start, len, |m, pn| {
             m.pages[pn] = None;
             m.parked.remove(&(pn as u32));
@@ -115,6 +121,7 @@ impl Memory {
     /// Drops the contents of the mapped pages of `[start, start+len)` so that they read as
     /// zero (`MADV_DONTNEED` on private anonymous memory).
     pub fn discard(&mut self, start: u32, len: u32) {
+        self.log_zeroed(start, len, None);
         self.for_pages(start, len, |m, pn| {
             m.pages[pn] = None;
             m.parked.remove(&(pn as u32));
@@ -128,6 +135,11 @@ impl Memory {
         if first + n > NUM_PAGES || self.prot[first..first + n].iter().any(|&p| p & MAPPED == 0) {
             return false;
         }
+        self.log_event(super::trace::KernelEvent::Protect {
+            start,
+            len,
+            prot: prot | MAPPED,
+        });
         self.for_pages(start, len, |m, pn| {
             m.prot[pn] = prot | MAPPED;
             if prot & (PROT_READ | PROT_WRITE | PROT_EXEC) == 0 {
@@ -160,6 +172,38 @@ impl Memory {
             h.update(pn.to_be_bytes());
             h.update([self.prot[*pn as usize]]);
             h.update(&p[..]);
+        }
+    }
+
+    /// Logs `ev` in a traced run.
+    #[inline]
+    pub(crate) fn log_event(&mut self, ev: super::trace::KernelEvent) {
+        if let Some(log) = &mut self.log {
+            log.push(ev);
+        }
+    }
+
+    fn log_zeroed(&mut self, start: u32, len: u32, prot: Option<u8>) {
+        if self.log.is_some() {
+            self.log_event(super::trace::KernelEvent::Zeroed { start, len, prot });
+        }
+    }
+
+    /// Calls `f(addr, value)` for every non-zero word that holds data (parked pages too),
+    /// `addr` a byte address.
+    pub fn for_each_word(&self, mut f: impl FnMut(u32, u32)) {
+        let pages = self
+            .pages
+            .iter()
+            .enumerate()
+            .filter_map(|(pn, p)| Some((pn as u32, p.as_deref()?)));
+        for (pn, page) in pages.chain(self.parked.iter().map(|(&pn, p)| (pn, &**p))) {
+            for (k, w) in page.chunks_exact(4).enumerate() {
+                let v = u32::from_be_bytes([w[0], w[1], w[2], w[3]]);
+                if v != 0 {
+                    f((pn << PAGE_BITS) + 4 * k as u32, v);
+                }
+            }
         }
     }
 
@@ -308,10 +352,17 @@ impl Memory {
             }
             let off = (a as u32 & (PAGE_SIZE - 1)) as usize;
             let n = ((PAGE_SIZE as usize - off) as u64).min(end - a) as usize;
-            let p = self.page(a as u32)?;
+            let p = match self.page(a as u32) {
+                Ok(p) => p,
+                Err(e) => {
+                    self.log_read(addr, &out);
+                    return Err(e);
+                }
+            };
             out.extend_from_slice(&p[off..off + n]);
             a += n as u64;
         }
+        self.log_read(addr, &out);
         Ok(out)
     }
 
@@ -327,8 +378,44 @@ impl Memory {
             let n = (PAGE_SIZE as usize - off).min(rest.len());
             let p = self.page_mut(a as u32)?;
             p[off..off + n].copy_from_slice(&rest[..n]);
+            if self.log.is_some() {
+                let bytes = rest[..n].to_vec();
+                self.log_event(super::trace::KernelEvent::Write {
+                    addr: a as u32,
+                    bytes,
+                });
+            }
             rest = &rest[n..];
             a += n as u64;
+        }
+        Ok(())
+    }
+
+    /// Logs the kernel's read of `bytes` at `addr` (those it could read).
+    fn log_read(&mut self, addr: u32, bytes: &[u8]) {
+        if self.log.is_some() && !bytes.is_empty() {
+            self.log_event(super::trace::KernelEvent::Read {
+                addr,
+                bytes: bytes.to_vec(),
+            });
+        }
+    }
+
+    /// Reads a guest word for the kernel, logged as such in a traced run.
+    pub fn kernel_load32(&mut self, addr: u32) -> Result<u32, Fault> {
+        let v = self.load32(addr)?;
+        self.log_read(addr, &v.to_be_bytes());
+        Ok(v)
+    }
+
+    /// Writes a guest word for the kernel, logged as such in a traced run.
+    pub fn kernel_store32(&mut self, addr: u32, v: u32) -> Result<(), Fault> {
+        self.store32(addr, v)?;
+        if self.log.is_some() {
+            self.log_event(super::trace::KernelEvent::Write {
+                addr,
+                bytes: v.to_be_bytes().to_vec(),
+            });
         }
         Ok(())
     }
@@ -353,12 +440,22 @@ impl Memory {
     pub fn read_cstr(&mut self, addr: u32, max: u32) -> Result<Vec<u8>, Fault> {
         let mut out = Vec::new();
         for i in 0..max {
-            let b = self.load8(addr.wrapping_add(i))?;
+            let b = match self.load8(addr.wrapping_add(i)) {
+                Ok(b) => b,
+                Err(e) => {
+                    self.log_read(addr, &out);
+                    return Err(e);
+                }
+            };
             if b == 0 {
-                break;
+                out.push(0);
+                self.log_read(addr, &out);
+                out.pop();
+                return Ok(out);
             }
             out.push(b);
         }
+        self.log_read(addr, &out);
         Ok(out)
     }
 }

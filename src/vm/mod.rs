@@ -11,6 +11,7 @@ pub mod cpu;
 pub mod decode;
 pub mod loader;
 pub mod memory;
+pub mod replay;
 pub mod sched;
 pub mod trace;
 
@@ -252,7 +253,14 @@ impl Vm {
 
     /// Runs until the guest exits (`Ok(Some)`), or `cycles` reaches `until` (`Ok(None)`).
     pub fn run<T: Tracer>(&mut self, until: u64, t: &mut T) -> Result<Option<Exit>, VmError> {
+        // Kernel events are logged only while a tracer wants them.
+        if T::ENABLED != self.mem.log.is_some() {
+            self.mem.log = T::ENABLED.then(Vec::new);
+        }
         loop {
+            if T::ENABLED {
+                self.flush_kernel(t);
+            }
             if let Some(exit) = self.exit {
                 return Ok(Some(exit));
             }
@@ -275,6 +283,9 @@ impl Vm {
                 if self.exit.is_some() {
                     continue;
                 }
+            }
+            if T::ENABLED {
+                self.flush_kernel(t);
             }
             match self.run_slice(limit, t) {
                 None => {
@@ -311,6 +322,30 @@ impl Vm {
                     return Ok(limit.min(self.cycles + 1));
                 }
             }
+        }
+    }
+
+    /// Hands what the kernel did since the last instruction to the tracer.
+    fn flush_kernel<T: Tracer>(&mut self, t: &mut T) {
+        if let Some(log) = &mut self.mem.log {
+            if !log.is_empty() {
+                for ev in std::mem::take(log) {
+                    t.kernel(self.cycles, &ev);
+                }
+            }
+        }
+    }
+
+    /// Logs, in a traced run, that the kernel set thread `i`'s registers.
+    pub(crate) fn log_registers(&mut self, i: usize, why: trace::RegisterChange) {
+        if self.mem.log.is_some() {
+            let t = &self.threads[i];
+            let ev = trace::KernelEvent::Registers {
+                tid: t.tid,
+                cpu: t.cpu.clone(),
+                why,
+            };
+            self.mem.log_event(ev);
         }
     }
 

@@ -6,9 +6,13 @@
 //! data-memory access made by an instruction, and one [`SyscallEvent`] per system call.
 //! The VM knows nothing else about who consumes them.
 //!
-//! The record covers what instructions do, and the kernel's signal work: each delivery
-//! ([`SignalEvent`]) and each `rt_sigreturn` ([`SigreturnEvent`]). Syscall results and
-//! memory written by other syscalls are not in it yet.
+//! The record covers what instructions do, and what the kernel does: each delivery
+//! ([`SignalEvent`]) and each `rt_sigreturn` ([`SigreturnEvent`]), the registers a call
+//! returns with ([`Tracer::syscall_done`]), and, as [`KernelEvent`]s, every byte of guest
+//! memory a system call reads or writes, every range it maps, unmaps or zeroes, and every
+//! register change it makes outside the calling thread's return (a new thread, a wait that
+//! ends, an interrupted call). [`super::replay::Replay`] checks that this is enough to
+//! explain every value the guest reads.
 
 use super::cpu::Cpu;
 
@@ -36,8 +40,8 @@ pub struct MemEvent {
     pub is_write: bool,
 }
 
-/// A system call as made: its number and arguments. The result and any memory the
-/// kernel reads or writes are not recorded (see "The execution record" in docs/vm.md).
+/// A system call as made: its number and arguments. What it does follows as
+/// [`KernelEvent`]s and, when it returns at once, [`Tracer::syscall_done`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SyscallEvent {
     pub cycle: u64,
@@ -87,6 +91,44 @@ pub struct SigreturnEvent {
     pub mask: [u32; 4],
 }
 
+/// Why the kernel set a thread's registers outside its own return from a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegisterChange {
+    /// `clone` created the thread: the parent's registers, `$v0 = $a3 = 0`, the new stack.
+    Clone { parent: u32 },
+    /// A blocking call (futex wait, sleep, epoll wait) ended: its result in `$v0`/`$a3`.
+    WaitDone,
+    /// A signal interrupted a blocking call: `EINTR`, or the PC back at the `SYSCALL`
+    /// (`SA_RESTART`).
+    Interrupted,
+}
+
+/// What the kernel did besides an instruction's own effects, in the order it did it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KernelEvent {
+    /// A system call read these guest bytes (a buffer, a path, a timespec, a futex word,
+    /// a stack argument, a signal frame).
+    Read { addr: u32, bytes: Vec<u8> },
+    /// A system call, or a signal delivery, wrote these guest bytes.
+    Write { addr: u32, bytes: Vec<u8> },
+    /// `[start, start + len)` reads as zero from now on: mapped afresh (`mmap`, `brk`),
+    /// unmapped, or discarded (`MADV_DONTNEED`). `prot` is the new protection (0 when
+    /// unmapped; `None` when discarded, which keeps it).
+    Zeroed {
+        start: u32,
+        len: u32,
+        prot: Option<u8>,
+    },
+    /// `mprotect`: the contents stay.
+    Protect { start: u32, len: u32, prot: u8 },
+    /// Thread `tid`'s registers are now `cpu`.
+    Registers {
+        tid: u32,
+        cpu: Cpu,
+        why: RegisterChange,
+    },
+}
+
 /// Receives the execution record.
 pub trait Tracer {
     /// False for a tracer that ignores everything; the hooks are then compiled out.
@@ -104,6 +146,8 @@ pub trait Tracer {
     fn syscall(&mut self, _ev: &SyscallEvent) {}
     fn signal(&mut self, _ev: &SignalEvent) {}
     fn sigreturn(&mut self, _ev: &SigreturnEvent) {}
+    /// What the kernel did since the last instruction; `cycle` instructions have run.
+    fn kernel(&mut self, _cycle: u64, _ev: &KernelEvent) {}
 }
 
 /// The tracer of an ordinary run: records nothing, costs nothing.
@@ -122,6 +166,7 @@ pub struct Recorder {
     pub syscalls: Vec<SyscallEvent>,
     pub signals: Vec<SignalEvent>,
     pub sigreturns: Vec<SigreturnEvent>,
+    pub kernel: Vec<(u64, KernelEvent)>,
 }
 
 impl Tracer for Recorder {
@@ -139,5 +184,8 @@ impl Tracer for Recorder {
     }
     fn sigreturn(&mut self, ev: &SigreturnEvent) {
         self.sigreturns.push(ev.clone());
+    }
+    fn kernel(&mut self, cycle: u64, ev: &KernelEvent) {
+        self.kernel.push((cycle, ev.clone()));
     }
 }
