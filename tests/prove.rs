@@ -333,19 +333,19 @@ fn decoding_and_verifying_arbitrary_bytes_never_panics() {
 #[test]
 fn refuses_to_prove_what_it_cannot_yet() {
     let dir = tempfile::tempdir().unwrap();
-    // getpid: a system call the prover does not handle yet.
+    // uname: a system call the prover does not handle yet.
     let mut a = Asm::new();
-    a.li(V0, 4020);
+    a.li(V0, 4122);
     a.syscall();
     a.exit(0);
-    let elf = dir.path().join("getpid.elf");
+    let elf = dir.path().join("uname.elf");
     std::fs::write(&elf, a.elf()).unwrap();
     zkm()
         .arg("prove")
         .arg(&elf)
         .assert()
         .code(exit::NOT_PROVABLE)
-        .stderr(predicates::str::contains("getpid").and(predicates::str::contains("0x00400008")));
+        .stderr(predicates::str::contains("uname").and(predicates::str::contains("0x00400008")));
     // A write to fd 4 is not provable yet either.
     let mut a = Asm::new();
     a.li(A0, 4);
@@ -394,6 +394,63 @@ fn rejects_statement_chips_of_another_height() {
             "{kind:?}: {err}"
         );
     }
+}
+
+#[test]
+fn proves_the_identity_calls() {
+    // getpid, getppid, getuid, geteuid, getgid, getegid, sched_yield, gettid: each answer
+    // stored and written to fd 3, proved, and verified against the VM's answers.
+    let calls = [4020u32, 4064, 4024, 4049, 4047, 4050, 4162, 4222];
+    let mut a = Asm::new();
+    a.bss("answers", 4 * calls.len() as u32);
+    a.la(S0, "answers");
+    for (k, &n) in calls.iter().enumerate() {
+        a.li(V0, n);
+        a.syscall();
+        a.sw(V0, 4 * k as i16, S0);
+    }
+    a.li(A0, 3);
+    a.addu(A1, S0, ZERO);
+    a.li(A2, 4 * calls.len() as u32);
+    a.li(V0, 4004);
+    a.syscall();
+    a.exit(0);
+    let dir = tempfile::tempdir().unwrap();
+    let elf = dir.path().join("ident.elf");
+    std::fs::write(&elf, a.elf()).unwrap();
+    let proof = dir.path().join("ident.proof");
+    zkm()
+        .arg("prove")
+        .arg(&elf)
+        .arg("-o")
+        .arg(&proof)
+        .assert()
+        .success();
+    let want: Vec<u8> = [1000u32, 1, 0, 0, 0, 0, 0, 1000]
+        .iter()
+        .flat_map(|v| v.to_be_bytes())
+        .collect();
+    let expected = dir.path().join("expected.bin");
+    std::fs::write(&expected, &want).unwrap();
+    zkm()
+        .arg("verify")
+        .arg(&proof)
+        .arg("--elf")
+        .arg(&elf)
+        .arg("--expect-output")
+        .arg(&expected)
+        .assert()
+        .success();
+    // The VM answers the same.
+    let public = dir.path().join("public.bin");
+    zkm()
+        .arg("run")
+        .arg(&elf)
+        .arg("--public-out")
+        .arg(&public)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(&public).unwrap(), want);
 }
 
 #[test]

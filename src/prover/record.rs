@@ -34,8 +34,9 @@ pub enum ProveError {
     Vm(#[from] VmError),
     #[error(
         "{what} at pc {pc:#010x} in {symbol}\n\
-         zkm prove supports programs whose only system calls are write (to fds 1, 2, 3) and \
-         exit_group, with no signal or second thread, for now; `zkm run` runs this program"
+         zkm prove supports programs whose only system calls are write (to fds 1, 2, 3), \
+         exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
+         sched_yield), with no signal or second thread, for now; `zkm run` runs this program"
     )]
     Unsupported {
         what: String,
@@ -416,7 +417,7 @@ impl Tracer for ProveTracer<'_> {
         let supported = match ev.number {
             SYS_EXIT_GROUP => true,
             SYS_WRITE => matches!(ev.args[0], 1..=3) && ev.args[2] < MAX_WRITE,
-            _ => false,
+            n => super::syscall::identity_answer(n, 0).is_some(),
         };
         if !supported {
             let what = if ev.number == SYS_WRITE && ev.args[2] >= MAX_WRITE {

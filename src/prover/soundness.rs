@@ -874,3 +874,25 @@ fn every_bus_has_one_message_width() {
     let (_, _, inst) = fresh();
     assert!(!all(&inst).iter().any(|e| matches!(e, CheckError::Shape(_))));
 }
+
+#[test]
+fn identity_calls_answer_what_linux_does() {
+    // getpid claimed to return 1001, getuid 1, gettid 1001, or getppid with an error.
+    type Edit = fn(&mut syscall::SyscallCols<Val>);
+    let cases: [(usize, Edit); 4] = [
+        (0, |c| c.result[0] += one()),
+        (2, |c| c.result[0] = one()),
+        (7, |c| c.result[0] += one()),
+        (1, |c| c.err[0] = one()),
+    ];
+    for (k, edit) in cases {
+        let (_, _, mut inst) = fresh();
+        mutate(
+            &mut inst,
+            ChipKind::Syscall,
+            |c: &syscall::SyscallCols<Val>| is(c.is_ident[k]),
+            edit,
+        );
+        assert_eq!(first(&inst), At::Constraint("syscall"), "call {k}");
+    }
+}

@@ -1,5 +1,9 @@
 //! The system-call chip: `write` to fds 1, 2 and 3 (returns the count; fd 3 appends to
-//! the public output) and `exit_group` (ends the run; its status is public).
+//! the public output), `exit_group` (ends the run; its status is public), and the
+//! identity calls, whose answers are fixed: `getpid` 1000, `getppid` 1, `getuid`,
+//! `geteuid`, `getgid`, `getegid` 0, `gettid` 1000 plus the thread's index (threads are
+//! numbered in creation order, as the VM numbers their ids from 1000), and `sched_yield`
+//! 0 (with one thread there is nothing to switch to).
 //!
 //! The chip reads the call number from `$v0` and the arguments from `$a0`, `$a1` and
 //! `$a2`, and writes the result to `$v0` and the error flag to `$a3`, all at the chip's
@@ -32,6 +36,28 @@ use super::program::Opcode;
 use super::record::{SYS_EXIT_GROUP, SYS_WRITE};
 use super::witness::SyscallEvent;
 
+/// The identity calls: number and answer (`None`: `gettid`, 1000 + thread).
+pub const IDENTITY: [(u32, Option<u32>); 8] = [
+    (4020, Some(1000)), // getpid
+    (4064, Some(1)),    // getppid
+    (4024, Some(0)),    // getuid
+    (4049, Some(0)),    // geteuid
+    (4047, Some(0)),    // getgid
+    (4050, Some(0)),    // getegid
+    (4162, Some(0)),    // sched_yield
+    (4222, None),       // gettid
+];
+/// The id of the thread with index 0 (the main thread is also the process).
+pub const FIRST_TID: u32 = 1000;
+
+/// The answer of identity call `number` in thread `thread`, if it is one.
+pub fn identity_answer(number: u32, thread: u32) -> Option<u32> {
+    IDENTITY
+        .iter()
+        .find(|&&(n, _)| n == number)
+        .map(|&(_, v)| v.unwrap_or(FIRST_TID + thread))
+}
+
 /// Public values: the exit status (`exit_group`'s argument modulo 256).
 pub mod pv {
     pub const EXIT_CODE: usize = 0;
@@ -43,6 +69,8 @@ pub mod pv {
 pub struct SyscallCols<T> {
     pub is_write: T,
     pub is_exit: T,
+    /// One per identity call, in [`IDENTITY`]'s order.
+    pub is_ident: [T; 8],
     /// A write to fd 2, or to fd 3 (else fd 1).
     pub to_stderr: T,
     pub to_out: T,
@@ -89,6 +117,13 @@ impl SyscallChip {
 fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts) {
     r.is_write = Val::from_bool(ev.number == SYS_WRITE);
     r.is_exit = Val::from_bool(ev.number == SYS_EXIT_GROUP);
+    for (f, &(n, _)) in r.is_ident.iter_mut().zip(&IDENTITY) {
+        *f = Val::from_bool(ev.number == n);
+    }
+    if ev.number == IDENTITY[7].0 {
+        let tid = ev.result.0;
+        bytes.range8x2(tid & 0xff, (tid >> 8) & 0xff);
+    }
     r.to_stderr = Val::from_bool(ev.number == SYS_WRITE && ev.args[0] == 2);
     r.to_out = Val::from_bool(ev.number == SYS_WRITE && ev.args[0] == 3);
     r.has_bytes = Val::from_bool(ev.number == SYS_WRITE && ev.args[0] == 3 && ev.args[2] > 0);
@@ -143,7 +178,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         let l: &SyscallCols<AB::Var> = main.current_slice().borrow();
         let l = *l;
         let exit_code: Expr<AB> = b.public_values()[pv::EXIT_CODE].into();
-        let is_real = super::assert_flags(b, &[l.is_write, l.is_exit]);
+        let mut flags = vec![l.is_write, l.is_exit];
+        flags.extend(l.is_ident);
+        let is_real = super::assert_flags(b, &flags);
         let e = |v: AB::Var| -> Expr<AB> { v.into() };
         let c = |n: u32| Expr::<AB>::from_u32(n);
         // The fd flags: at most one, and only on writes.
@@ -154,10 +191,37 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         let w = SYS_WRITE.to_le_bytes();
         let x = SYS_EXIT_GROUP.to_le_bytes();
         for k in 0..4 {
-            b.assert_zero(
-                e(l.v0[k]) - e(l.is_write) * c(w[k] as u32) - e(l.is_exit) * c(x[k] as u32),
-            );
+            let mut number = e(l.is_write) * c(w[k] as u32) + e(l.is_exit) * c(x[k] as u32);
+            for (f, &(n, _)) in l.is_ident.iter().zip(&IDENTITY) {
+                number += e(*f) * c(n.to_le_bytes()[k] as u32);
+            }
+            b.assert_zero(e(l.v0[k]) - number);
         }
+
+        // The identity calls answer their fixed value, without error. gettid's answer is
+        // 1000 + thread, as two bytes (thread < 2^16 - 1000; a larger one has no answer).
+        let ident = l.is_ident.iter().fold(Expr::<AB>::ZERO, |s, &f| s + e(f));
+        let gettid = e(l.is_ident[7]);
+        if kept("syscall.ident_result") {
+            for k in 0..4 {
+                let mut want = Expr::<AB>::ZERO;
+                for (f, &(_, v)) in l.is_ident.iter().zip(&IDENTITY) {
+                    if let Some(v) = v {
+                        want += e(*f) * c(v.to_le_bytes()[k] as u32);
+                    }
+                }
+                let fixed = ident.clone() - gettid.clone();
+                b.assert_zero(fixed * (e(l.result[k]) - want));
+                b.assert_zero(ident.clone() * e(l.err[k]));
+            }
+            b.assert_zero(
+                gettid.clone()
+                    * (e(l.result[0]) + c(256) * e(l.result[1]) - c(FIRST_TID) - e(l.thread)),
+            );
+            b.assert_zero(gettid.clone() * e(l.result[2]));
+            b.assert_zero(gettid.clone() * e(l.result[3]));
+        }
+        bus::range8x2(b, l.result[0], l.result[1], gettid);
         // write(fd, buf, count) with fd 1, 2 or 3 and count < 2^24 returns count,
         // without error.
         b.assert_zero(

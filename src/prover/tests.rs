@@ -302,6 +302,11 @@ pub(crate) fn coverage_program() -> Asm {
     a.li(A2, 11);
     a.li(V0, 4004);
     a.syscall();
+    // The identity calls, whose answers are fixed.
+    for &(number, _) in &syscall::IDENTITY {
+        a.li(V0, number);
+        a.syscall();
+    }
     a.exit_reg(S3);
     a.label("func");
     a.jr(RA);

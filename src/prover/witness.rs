@@ -454,6 +454,18 @@ impl Witness {
                     let t = ts(clk, SLOT_CHIP);
                     let [fd, buf, count, _] = sc.args;
                     let is_write = sc.number == super::record::SYS_WRITE;
+                    // (Every row runs in thread 0 until context switches are proved.)
+                    if let Some(want) = super::syscall::identity_answer(sc.number, 0) {
+                        if (v0, a3) != (want, 0) {
+                            return Err(internal(
+                                step,
+                                &format!(
+                                    "system call {} returned {v0} (error {a3}), not {want}",
+                                    sc.number
+                                ),
+                            ));
+                        }
+                    }
                     if is_write && (v0, a3) != (count, 0) {
                         return Err(internal(
                             step,
