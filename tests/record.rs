@@ -169,6 +169,9 @@ fn a_record_with_a_forged_clone_child_is_refused() {
         fn mem(&mut self, ev: &MemEvent) {
             self.0.mem(ev)
         }
+        fn syscall(&mut self, ev: &SyscallEvent) {
+            self.0.syscall(ev)
+        }
         fn signal(&mut self, ev: &SignalEvent) {
             self.0.signal(ev)
         }
@@ -192,8 +195,59 @@ fn a_record_with_a_forged_clone_child_is_refused() {
     let mut t = Forge(Replay::new(&vm));
     run_with(&mut vm, &mut t);
     let err = t.0.finish().unwrap_err();
-    assert!(
-        err.contains("clone's thread") && err.contains("$16"),
-        "{err}"
-    );
+    assert!(err.contains("thread 1001") && err.contains("$16"), "{err}");
+}
+
+#[test]
+fn a_record_with_a_forged_wakeup_is_refused() {
+    // A wait that ends may set only `$v0` and `$a3`.
+    let err = forgetting_map("hello", |ev| {
+        if let KernelEvent::Registers {
+            cpu,
+            why: zkm::vm::trace::RegisterChange::WaitDone,
+            ..
+        } = ev
+        {
+            cpu.gpr[16] ^= 1;
+        }
+    })
+    .unwrap_err();
+    assert!(err.contains("$16"), "{err}");
+}
+
+/// A replay whose kernel events are edited by `f`.
+fn forgetting_map(name: &str, f: fn(&mut KernelEvent)) -> Result<ReplayStats, String> {
+    struct Edit(Replay, fn(&mut KernelEvent));
+    impl Tracer for Edit {
+        fn step(&mut self, ev: &StepEvent, before: &Cpu) {
+            self.0.step(ev, before)
+        }
+        fn retired(&mut self, after: &Cpu) {
+            self.0.retired(after)
+        }
+        fn syscall_done(&mut self, after: &Cpu) {
+            self.0.syscall_done(after)
+        }
+        fn mem(&mut self, ev: &MemEvent) {
+            self.0.mem(ev)
+        }
+        fn syscall(&mut self, ev: &SyscallEvent) {
+            self.0.syscall(ev)
+        }
+        fn signal(&mut self, ev: &SignalEvent) {
+            self.0.signal(ev)
+        }
+        fn sigreturn(&mut self, ev: &SigreturnEvent) {
+            self.0.sigreturn(ev)
+        }
+        fn kernel(&mut self, cycle: u64, ev: &KernelEvent) {
+            let mut ev = ev.clone();
+            (self.1)(&mut ev);
+            self.0.kernel(cycle, &ev)
+        }
+    }
+    let mut vm = vm_of(name);
+    let mut t = Edit(Replay::new(&vm), f);
+    run_with(&mut vm, &mut t);
+    t.0.finish()
 }

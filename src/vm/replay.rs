@@ -17,7 +17,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::cpu::Cpu;
 use super::trace::{
-    KernelEvent, MemEvent, RegisterChange, SignalEvent, SigreturnEvent, StepEvent, Tracer,
+    KernelEvent, MemEvent, RegisterChange, SignalEvent, SigreturnEvent, StepEvent, SyscallEvent,
+    Tracer,
 };
 use super::Vm;
 
@@ -56,6 +57,17 @@ impl Regs {
         }
     }
 
+    /// These registers after a system call made at `self.pc` returns: past the
+    /// `SYSCALL`, with the result in `$v0` and `$a3`.
+    fn returned(&self, v0: u32, a3: u32) -> Regs {
+        let mut r = *self;
+        r.pc = self.next_pc;
+        r.next_pc = self.next_pc.wrapping_add(4);
+        r.gpr[2] = v0;
+        r.gpr[7] = a3;
+        r
+    }
+
     /// The first difference from `real`, named.
     fn diff(&self, real: &Regs) -> Option<String> {
         let name = |k: usize| format!("${k}");
@@ -79,6 +91,11 @@ pub struct Replay {
     regs: HashMap<u32, Regs>,
     /// The thread of the instruction being executed.
     current: u32,
+    /// The store being executed: its word address and which of its bytes it writes
+    /// (bit `3 - k` for byte `k`, big-endian), from the instruction and its operands.
+    store: Option<(u32, u8)>,
+    /// The system call being handled: its thread, number and arguments.
+    call: Option<(u32, SyscallEvent)>,
     started: bool,
     stats: ReplayStats,
     error: Option<String>,
@@ -91,10 +108,16 @@ impl Replay {
         vm.mem.for_each_word(|addr, value| {
             mem.insert(addr, value);
         });
+        Replay::with_memory(mem)
+    }
+
+    fn with_memory(mem: BTreeMap<u32, u32>) -> Replay {
         Replay {
             mem,
             regs: HashMap::new(),
             current: 0,
+            store: None,
+            call: None,
             started: false,
             stats: ReplayStats::default(),
             error: None,
@@ -141,6 +164,8 @@ impl Tracer for Replay {
     fn step(&mut self, ev: &StepEvent, before: &Cpu) {
         self.stats.steps += 1;
         self.current = ev.tid;
+        self.call = None;
+        self.store = store_lanes(ev.word, before);
         let real = Regs::of(before);
         if !self.started {
             self.started = true;
@@ -168,13 +193,42 @@ impl Tracer for Replay {
         self.regs.insert(self.current, Regs::of(after));
     }
 
+    fn syscall(&mut self, ev: &SyscallEvent) {
+        self.call = Some((ev.tid, *ev));
+    }
+
     fn syscall_done(&mut self, after: &Cpu) {
-        self.regs.insert(self.current, Regs::of(after));
+        // A call changes nothing but `$v0` and `$a3`, and returns past its `SYSCALL`.
+        let real = Regs::of(after);
+        if let Some(shadow) = self.regs.get(&self.current) {
+            if let Some(d) = shadow.returned(real.gpr[2], real.gpr[7]).diff(&real) {
+                let tid = self.current;
+                self.fail(|| format!("thread {tid}'s system call returns with {d}"));
+            }
+        }
+        self.regs.insert(self.current, real);
     }
 
     fn mem(&mut self, ev: &MemEvent) {
         if ev.is_write {
             self.stats.stores += 1;
+            // The bytes the store does not write must be the ones the record holds.
+            if let Some((addr, lanes)) = self.store.take() {
+                let shadow = self.mem.get(&addr).copied().unwrap_or(0);
+                let kept: u32 = (0..4)
+                    .filter(|k| lanes & (1 << (3 - k)) == 0)
+                    .map(|k| 0xff00_0000u32 >> (8 * k))
+                    .sum();
+                if addr == ev.addr && (shadow ^ ev.value) & kept != 0 {
+                    let (cycle, value) = (ev.cycle, ev.value);
+                    self.fail(|| {
+                        format!(
+                            "cycle {cycle}: a store leaves {value:#010x} at {addr:#010x}, but \
+                             the bytes it does not write were {shadow:#010x}"
+                        )
+                    });
+                }
+            }
             self.mem.insert(ev.addr, ev.value);
         } else {
             self.stats.loads += 1;
@@ -252,26 +306,123 @@ impl Tracer for Replay {
             KernelEvent::Registers { tid, cpu, why } => {
                 self.stats.register_changes += 1;
                 let new = Regs::of(cpu);
-                if let RegisterChange::Clone { parent } = why {
-                    self.stats.threads += 1;
-                    // Linux's child: the parent's registers as its call returns, but for
-                    // `$v0 = $a3 = 0` and the new stack.
-                    match self.regs.get(parent) {
-                        None => self.fail(|| format!("cycle {cycle}: clone by unknown {parent}")),
-                        Some(p) => {
-                            let mut want = *p;
-                            want.gpr[2] = 0;
-                            want.gpr[7] = 0;
-                            want.gpr[29] = new.gpr[29];
-                            if let Some(d) = want.diff(&new) {
-                                let tid = *tid;
-                                self.fail(|| format!("cycle {cycle}: clone's thread {tid}: {d}"));
+                let tid = *tid;
+                let want = match why {
+                    RegisterChange::Clone { parent } => {
+                        self.stats.threads += 1;
+                        // Linux's child: a new thread, made by the running thread's clone,
+                        // with its registers as the call returns, but for `$v0 = $a3 = 0`
+                        // and `$sp` = the stack argument (if not 0).
+                        match (&self.call, self.regs.get(parent)) {
+                            (Some((by, call)), Some(p))
+                                if by == parent
+                                    && call.number == 4120
+                                    && !self.regs.contains_key(&tid) =>
+                            {
+                                let mut want = *p;
+                                want.gpr[2] = 0;
+                                want.gpr[7] = 0;
+                                if call.args[1] != 0 {
+                                    want.gpr[29] = call.args[1];
+                                }
+                                Ok(want)
                             }
+                            _ => Err(format!(
+                                "thread {tid} appears, but not through a clone of its parent \
+                                 {parent}"
+                            )),
                         }
                     }
+                    // A wait that ends returns past its SYSCALL with its result (unless the
+                    // thread's own return already said so); a restarted call goes back to
+                    // its SYSCALL, as the record left it.
+                    RegisterChange::WaitDone | RegisterChange::Interrupted => {
+                        match self.regs.get(&tid) {
+                            None => Err(format!("thread {tid} wakes, but never ran")),
+                            Some(s) if new == *s => Ok(*s),
+                            Some(s) => Ok(s.returned(new.gpr[2], new.gpr[7])),
+                        }
+                    }
+                };
+                match want.map(|w| w.diff(&new)) {
+                    Err(e) => self.fail(|| format!("cycle {cycle}: {e}")),
+                    Ok(Some(d)) => self.fail(|| format!("cycle {cycle}: thread {tid}: {d}")),
+                    Ok(None) => {}
                 }
-                self.regs.insert(*tid, new);
+                self.regs.insert(tid, new);
             }
         }
+    }
+}
+
+/// For a store instruction `word` about to run with registers `before`: its word address
+/// and the bytes it writes (bit `3 - k` for byte `k`).
+fn store_lanes(word: u32, before: &Cpu) -> Option<(u32, u8)> {
+    let rs = ((word >> 21) & 31) as usize;
+    let addr = before.gpr[rs].wrapping_add(word as u16 as i16 as i32 as u32);
+    let o = addr & 3;
+    let lanes: u32 = match word >> 26 {
+        0x28 => 0b1000 >> o,                    // SB
+        0x29 => 0b1100 >> o,                    // SH
+        0x2b | 0x38 => 0b1111,                  // SW, SC
+        0x2a => 0b1111 >> o,                    // SWL: bytes o..=3
+        0x2e => (0b1111_0000 >> (o + 1)) & 0xf, // SWR: bytes 0..=o
+        _ => return None,
+    };
+    Some((addr & !3, lanes as u8))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `sb $t0, 1($s0)` with `$s0 = 0x1000`, leaving `after` in the word at 0x1000, which
+    /// the record holds as 0x11223344.
+    fn byte_store(after: u32) -> Result<ReplayStats, String> {
+        let mut r = Replay::with_memory(BTreeMap::from([(0x1000, 0x1122_3344)]));
+        let mut cpu = Cpu::default();
+        cpu.gpr[16] = 0x1000;
+        cpu.gpr[8] = 0xaa;
+        let word = 0x28 << 26 | 16 << 21 | 8 << 16 | 1;
+        let ev = StepEvent {
+            cycle: 0,
+            tid: 1000,
+            pc: 0x400000,
+            next_pc: 0x400004,
+            word,
+        };
+        r.step(&ev, &cpu);
+        r.mem(&MemEvent {
+            cycle: 0,
+            addr: 0x1000,
+            value: after,
+            is_write: true,
+        });
+        r.finish()
+    }
+
+    #[test]
+    fn a_store_may_change_only_the_bytes_it_writes() {
+        byte_store(0x11aa_3344).unwrap();
+        // Byte 3 changed too: something wrote it that the record does not show.
+        let err = byte_store(0x11aa_3300).unwrap_err();
+        assert!(err.contains("does not write"), "{err}");
+    }
+
+    #[test]
+    fn store_lanes_are_the_bytes_each_store_writes() {
+        let at = |op: u32, off: u32| {
+            let mut cpu = Cpu::default();
+            cpu.gpr[1] = 0x2000 + off;
+            store_lanes(op << 26 | 1 << 21, &cpu).unwrap()
+        };
+        assert_eq!(at(0x28, 2), (0x2000, 0b0010)); // SB: byte 2
+        assert_eq!(at(0x29, 2), (0x2000, 0b0011)); // SH: bytes 2, 3
+        assert_eq!(at(0x2b, 0), (0x2000, 0b1111)); // SW
+        assert_eq!(at(0x2a, 1), (0x2000, 0b0111)); // SWL: bytes 1..=3
+        assert_eq!(at(0x2e, 1), (0x2000, 0b1100)); // SWR: bytes 0..=1
+        let mut cpu = Cpu::default();
+        cpu.gpr[1] = 0x2000;
+        assert_eq!(store_lanes(0x23 << 26 | 1 << 21, &cpu), None); // LW
     }
 }
