@@ -92,13 +92,13 @@ fn signals_are_in_the_record() {
     assert!(stats.signals >= 1 && stats.sigreturns >= 1, "{stats:?}");
 }
 
-/// A replay that is not told some kernel events.
-struct Forgetting {
+/// A replay told the kernel's events as `edit` changes them (`None`: not at all).
+struct Edited<F> {
     inner: Replay,
-    forget: fn(&KernelEvent) -> bool,
+    edit: F,
 }
 
-impl Tracer for Forgetting {
+impl<F: FnMut(&KernelEvent) -> Option<KernelEvent>> Tracer for Edited<F> {
     fn step(&mut self, ev: &StepEvent, before: &Cpu) {
         self.inner.step(ev, before)
     }
@@ -121,20 +121,37 @@ impl Tracer for Forgetting {
         self.inner.sigreturn(ev)
     }
     fn kernel(&mut self, cycle: u64, ev: &KernelEvent) {
-        if !(self.forget)(ev) {
-            self.inner.kernel(cycle, ev)
+        if let Some(ev) = (self.edit)(ev) {
+            self.inner.kernel(cycle, &ev)
         }
     }
 }
 
-fn forgetting(name: &str, forget: fn(&KernelEvent) -> bool) -> Result<ReplayStats, String> {
+fn edited(
+    name: &str,
+    edit: impl FnMut(&KernelEvent) -> Option<KernelEvent>,
+) -> Result<ReplayStats, String> {
     let mut vm = vm_of(name);
-    let mut t = Forgetting {
+    let mut t = Edited {
         inner: Replay::new(&vm),
-        forget,
+        edit,
     };
     run_with(&mut vm, &mut t);
     t.inner.finish()
+}
+
+/// A replay that is not told the kernel events `forget` picks.
+fn forgetting(name: &str, forget: fn(&KernelEvent) -> bool) -> Result<ReplayStats, String> {
+    edited(name, |e| (!forget(e)).then(|| e.clone()))
+}
+
+/// A replay told the kernel events as `f` changes them.
+fn changing(name: &str, f: fn(&mut KernelEvent)) -> Result<ReplayStats, String> {
+    edited(name, |e| {
+        let mut e = e.clone();
+        f(&mut e);
+        Some(e)
+    })
 }
 
 #[test]
@@ -155,53 +172,24 @@ fn a_record_without_new_threads_or_wakeups_does_not_explain_the_run() {
 #[test]
 fn a_record_with_a_forged_clone_child_is_refused() {
     // The replay checks the child against Linux's rule, not just the event's word.
-    struct Forge(Replay);
-    impl Tracer for Forge {
-        fn step(&mut self, ev: &StepEvent, before: &Cpu) {
-            self.0.step(ev, before)
+    let err = changing("hello", |ev| {
+        if let KernelEvent::Registers {
+            cpu,
+            why: zkm::vm::trace::RegisterChange::Clone { .. },
+            ..
+        } = ev
+        {
+            cpu.gpr[16] ^= 1; // $s0
         }
-        fn retired(&mut self, after: &Cpu) {
-            self.0.retired(after)
-        }
-        fn syscall_done(&mut self, after: &Cpu) {
-            self.0.syscall_done(after)
-        }
-        fn mem(&mut self, ev: &MemEvent) {
-            self.0.mem(ev)
-        }
-        fn syscall(&mut self, ev: &SyscallEvent) {
-            self.0.syscall(ev)
-        }
-        fn signal(&mut self, ev: &SignalEvent) {
-            self.0.signal(ev)
-        }
-        fn sigreturn(&mut self, ev: &SigreturnEvent) {
-            self.0.sigreturn(ev)
-        }
-        fn kernel(&mut self, cycle: u64, ev: &KernelEvent) {
-            let mut ev = ev.clone();
-            if let KernelEvent::Registers {
-                cpu,
-                why: zkm::vm::trace::RegisterChange::Clone { .. },
-                ..
-            } = &mut ev
-            {
-                cpu.gpr[16] ^= 1; // $s0
-            }
-            self.0.kernel(cycle, &ev)
-        }
-    }
-    let mut vm = vm_of("hello");
-    let mut t = Forge(Replay::new(&vm));
-    run_with(&mut vm, &mut t);
-    let err = t.0.finish().unwrap_err();
+    })
+    .unwrap_err();
     assert!(err.contains("thread 1001") && err.contains("$16"), "{err}");
 }
 
 #[test]
 fn a_record_with_a_forged_wakeup_is_refused() {
     // A wait that ends may set only `$v0` and `$a3`.
-    let err = forgetting_map("hello", |ev| {
+    let err = changing("hello", |ev| {
         if let KernelEvent::Registers {
             cpu,
             why: zkm::vm::trace::RegisterChange::WaitDone,
@@ -213,41 +201,4 @@ fn a_record_with_a_forged_wakeup_is_refused() {
     })
     .unwrap_err();
     assert!(err.contains("$16"), "{err}");
-}
-
-/// A replay whose kernel events are edited by `f`.
-fn forgetting_map(name: &str, f: fn(&mut KernelEvent)) -> Result<ReplayStats, String> {
-    struct Edit(Replay, fn(&mut KernelEvent));
-    impl Tracer for Edit {
-        fn step(&mut self, ev: &StepEvent, before: &Cpu) {
-            self.0.step(ev, before)
-        }
-        fn retired(&mut self, after: &Cpu) {
-            self.0.retired(after)
-        }
-        fn syscall_done(&mut self, after: &Cpu) {
-            self.0.syscall_done(after)
-        }
-        fn mem(&mut self, ev: &MemEvent) {
-            self.0.mem(ev)
-        }
-        fn syscall(&mut self, ev: &SyscallEvent) {
-            self.0.syscall(ev)
-        }
-        fn signal(&mut self, ev: &SignalEvent) {
-            self.0.signal(ev)
-        }
-        fn sigreturn(&mut self, ev: &SigreturnEvent) {
-            self.0.sigreturn(ev)
-        }
-        fn kernel(&mut self, cycle: u64, ev: &KernelEvent) {
-            let mut ev = ev.clone();
-            (self.1)(&mut ev);
-            self.0.kernel(cycle, &ev)
-        }
-    }
-    let mut vm = vm_of(name);
-    let mut t = Edit(Replay::new(&vm), f);
-    run_with(&mut vm, &mut t);
-    t.0.finish()
 }
