@@ -77,6 +77,9 @@ soundness::register_targets_cannot_alias_modulo_p     cpu.jr_range
 soundness::stores_to_read_only_words_are_refused      memory.ro_store
 soundness::stores_to_read_only_words_are_refused      bus.memory
 soundness::identity_calls_answer_what_linux_does      syscall.ident_result
+soundness::every_log_write_is_read_from_memory        syscall.log_bytes
+soundness::log_rows_continue_their_write              output.waddr
+soundness::write_buffers_cannot_alias_modulo_p        syscall.buf_range
 alu_tests::shifts_are_exact_and_wrong_answers_are_caught   shift.result
 alu_tests::shifts_are_exact_and_wrong_answers_are_caught   shift.amount
 alu_tests::comparisons_are_exact_and_traps_that_fire_are_refused  compare.lt

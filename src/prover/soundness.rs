@@ -896,3 +896,60 @@ fn identity_calls_answer_what_linux_does() {
         assert_eq!(first(&inst), At::Constraint("syscall"), "call {k}");
     }
 }
+
+#[test]
+fn every_log_write_is_read_from_memory() {
+    // Drop a write to fd 1 or 2's request to the log chip: the log chip would no longer
+    // read the buffer, which is what proves it mapped. Only log_bytes = (count > 0)
+    // catches it.
+    let (_, _, mut inst) = fresh();
+    mutate(
+        &mut inst,
+        ChipKind::Syscall,
+        |c: &syscall::SyscallCols<Val>| is(c.log_bytes),
+        |c| c.log_bytes = Val::ZERO,
+    );
+    let errs = all(&inst);
+    assert!(
+        matches!(errs.first(), Some(CheckError::Constraint { chip, .. }) if chip == "syscall"),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn log_rows_continue_their_write() {
+    // A log byte after the first claims the word of another address.
+    let (_, _, mut inst) = fresh();
+    mutate(
+        &mut inst,
+        ChipKind::Log,
+        |c: &output::OutputCols<Val>| is(c.is_out) && c.first == Val::ZERO,
+        |c| c.waddr += one(),
+    );
+    assert_eq!(first(&inst), At::Constraint("log"));
+}
+
+#[test]
+fn write_buffers_cannot_alias_modulo_p() {
+    // The buffer's word address is built from buf_q, which must be below 64: a buf_q
+    // of q + 1/4 (the field's inverse of 4, (3p + 1) / 4) with the offset one less
+    // satisfies a1_0 = 4 buf_q + offset as field elements, and would name another word.
+    // Its range check refuses it.
+    let (_, _, mut inst) = fresh();
+    mutate(
+        &mut inst,
+        ChipKind::Syscall,
+        |c: &syscall::SyscallCols<Val>| is(c.has_bytes) && is(c.buf_o[0]),
+        |c| {
+            c.buf_q += Val::from_u32(((3 * P as u64 + 1) / 4) as u32);
+            c.buf_o[0] = Val::ZERO;
+        },
+    );
+    let errs = all(&inst);
+    let q = errs.iter().any(|e| {
+        matches!(e, CheckError::Unbalanced { bus, message, chip, .. }
+            if bus == BYTE && chip == "syscall" && message[0] == ByteOp::Range8x2 as u32
+                && message[1] >= 64)
+    });
+    assert!(q, "{errs:?}");
+}

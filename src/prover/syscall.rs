@@ -252,7 +252,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         let to_log = e(l.is_write) - e(l.to_out);
         b.assert_bool(l.log_bytes);
         b.assert_zero(e(l.log_bytes) * (Expr::<AB>::ONE - to_log.clone()));
-        b.assert_zero((to_log - e(l.log_bytes)) * count.clone());
+        if kept("syscall.log_bytes") {
+            b.assert_zero((to_log - e(l.log_bytes)) * count.clone());
+        }
         // The buffer as word address and offset, where a write has bytes.
         let sends = e(l.has_bytes) + e(l.log_bytes);
         for o in l.buf_o {
@@ -260,7 +262,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         }
         let offset = e(l.buf_o[0]) + c(2) * e(l.buf_o[1]);
         b.assert_zero(sends.clone() * (e(l.a1[0]) - c(4) * e(l.buf_q) - offset.clone()));
-        bus::range8x2(b, l.buf_q, c(4) * e(l.buf_q), sends.clone());
+        if kept("syscall.buf_range") {
+            bus::range8x2(b, l.buf_q, c(4) * e(l.buf_q), sends.clone());
+        }
         let waddr =
             e(l.buf_q) + e(l.a1[1]) * c(1 << 6) + e(l.a1[2]) * c(1 << 14) + e(l.a1[3]) * c(1 << 22);
         // (Where no bytes are sent, buf_q and buf_o are in no message: buf_o is boolean and
