@@ -70,6 +70,9 @@ impl Regs {
 
     /// The first difference from `real`, named.
     fn diff(&self, real: &Regs) -> Option<String> {
+        if self == real {
+            return None;
+        }
         let name = |k: usize| format!("${k}");
         (0..32)
             .map(|k| (name(k), self.gpr[k], real.gpr[k]))
