@@ -17,6 +17,7 @@ use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
 
 use super::config::Val;
+use super::knockout::kept;
 
 /// The first failure the checker found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -265,7 +266,8 @@ where
                 let (width, first) = widths
                     .entry(i.bus.clone())
                     .or_insert((i.message.len(), inst.name.clone()));
-                if *width != i.message.len() && mixed.insert(i.bus.clone()) {
+                if kept("check.widths") && *width != i.message.len() && mixed.insert(i.bus.clone())
+                {
                     errors.push(CheckError::Shape(format!(
                         "bus {}: chip {} sends messages of {} elements, chip {first} of {width}",
                         i.bus,

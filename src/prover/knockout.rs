@@ -80,6 +80,7 @@ soundness::identity_calls_answer_what_linux_does      syscall.ident_result
 soundness::every_log_write_is_read_from_memory        syscall.log_bytes
 soundness::log_rows_continue_their_write              output.waddr
 soundness::write_buffers_cannot_alias_modulo_p        syscall.buf_range
+soundness::every_bus_has_one_message_width            check.widths
 alu_tests::shifts_are_exact_and_wrong_answers_are_caught   shift.result
 alu_tests::shifts_are_exact_and_wrong_answers_are_caught   shift.amount
 alu_tests::comparisons_are_exact_and_traps_that_fire_are_refused  compare.lt
