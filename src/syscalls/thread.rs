@@ -66,8 +66,13 @@ pub fn clone(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     if flags & CLONE_CHILD_CLEARTID != 0 {
         child.clear_tid = ctid;
     }
+    let pointer = crate::vm::trace::KernelEvent::ThreadPointer {
+        tid,
+        value: child.tls,
+    };
     vm.threads.push(child);
     vm.stats.threads += 1;
+    vm.mem.log_event(pointer);
     let parent = vm.current_tid();
     vm.log_registers(
         vm.threads.len() - 1,
@@ -113,6 +118,9 @@ pub fn sched_yield(_vm: &mut Vm, _a: &Args) -> Result<Ret, VmError> {
 /// `set_thread_area(addr)`: sets the value `RDHWR $29` reads.
 pub fn set_thread_area(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     vm.threads[vm.current].tls = a[0];
+    let tid = vm.current_tid();
+    vm.mem
+        .log_event(crate::vm::trace::KernelEvent::ThreadPointer { tid, value: a[0] });
     ret(Ok(0))
 }
 

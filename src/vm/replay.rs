@@ -35,6 +35,7 @@ pub struct ReplayStats {
     pub signals: u64,
     pub sigreturns: u64,
     pub threads: u64,
+    pub thread_pointer_reads: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,6 +100,10 @@ pub struct Replay {
     store: Option<(u32, u8)>,
     /// The system call being handled: its thread, number and arguments.
     call: Option<(u32, SyscallEvent)>,
+    /// Each thread's thread pointer, and the register an `RDHWR $29` being executed
+    /// loads it into.
+    pointers: HashMap<u32, u32>,
+    rdhwr: Option<usize>,
     started: bool,
     stats: ReplayStats,
     error: Option<String>,
@@ -121,6 +126,8 @@ impl Replay {
             current: 0,
             store: None,
             call: None,
+            pointers: HashMap::new(),
+            rdhwr: None,
             started: false,
             stats: ReplayStats::default(),
             error: None,
@@ -169,6 +176,10 @@ impl Tracer for Replay {
         self.current = ev.tid;
         self.call = None;
         self.store = store_lanes(ev.word, before);
+        // RDHWR rt, $29 (SPECIAL3, function 0x3b).
+        self.rdhwr =
+            (ev.word >> 26 == 0x1f && ev.word & 0x3f == 0x3b && (ev.word >> 11) & 31 == 29)
+                .then_some(((ev.word >> 16) & 31) as usize);
         let real = Regs::of(before);
         if !self.started {
             self.started = true;
@@ -193,6 +204,17 @@ impl Tracer for Replay {
     }
 
     fn retired(&mut self, after: &Cpu) {
+        if let Some(rt) = self.rdhwr.take() {
+            self.stats.thread_pointer_reads += 1;
+            // The main thread's pointer starts at 0.
+            let want = self.pointers.get(&self.current).copied().unwrap_or(0);
+            if rt != 0 && after.gpr[rt] != want {
+                let (tid, got) = (self.current, after.gpr[rt]);
+                self.fail(|| {
+                    format!("thread {tid}: RDHWR reads {got:#010x}, the record says {want:#010x}")
+                });
+            }
+        }
         self.regs.insert(self.current, Regs::of(after));
     }
 
@@ -306,6 +328,9 @@ impl Tracer for Replay {
                 self.zero(*start, *len);
             }
             KernelEvent::Protect { .. } => {}
+            KernelEvent::ThreadPointer { tid, value } => {
+                self.pointers.insert(*tid, *value);
+            }
             KernelEvent::Registers { tid, cpu, why } => {
                 self.stats.register_changes += 1;
                 let new = Regs::of(cpu);
@@ -410,6 +435,40 @@ mod tests {
         // Byte 3 changed too: something wrote it that the record does not show.
         let err = byte_store(0x11aa_3300).unwrap_err();
         assert!(err.contains("does not write"), "{err}");
+    }
+
+    /// `rdhwr $3, $29` in thread 1000 whose pointer the record sets to 0x1234, reading
+    /// `got`.
+    fn thread_pointer_read(got: u32) -> Result<ReplayStats, String> {
+        let mut r = Replay::with_memory(BTreeMap::new());
+        r.kernel(
+            0,
+            &KernelEvent::ThreadPointer {
+                tid: 1000,
+                value: 0x1234,
+            },
+        );
+        let cpu = Cpu::default();
+        let word = 0x1f << 26 | 3 << 16 | 29 << 11 | 0x3b;
+        let ev = StepEvent {
+            cycle: 0,
+            tid: 1000,
+            pc: 0x400000,
+            next_pc: 0x400004,
+            word,
+        };
+        r.step(&ev, &cpu);
+        let mut after = cpu.clone();
+        after.gpr[3] = got;
+        r.retired(&after);
+        r.finish()
+    }
+
+    #[test]
+    fn rdhwr_reads_the_thread_pointer_the_record_set() {
+        assert_eq!(thread_pointer_read(0x1234).unwrap().thread_pointer_reads, 1);
+        let err = thread_pointer_read(0).unwrap_err();
+        assert!(err.contains("RDHWR"), "{err}");
     }
 
     #[test]

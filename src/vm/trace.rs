@@ -121,6 +121,10 @@ pub enum KernelEvent {
     },
     /// `mprotect`: the contents stay.
     Protect { start: u32, len: u32, prot: u8 },
+    /// Thread `tid`'s thread pointer (what `RDHWR $29` reads) is now `value`: set by
+    /// `set_thread_area`, or given to a new thread by `clone` (`CLONE_SETTLS`, or the
+    /// parent's).
+    ThreadPointer { tid: u32, value: u32 },
     /// Thread `tid`'s registers are now `cpu`.
     Registers {
         tid: u32,
