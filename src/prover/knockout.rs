@@ -30,9 +30,24 @@ pub(crate) fn kept(name: &str) -> bool {
     !off.iter().any(|o| o == name)
 }
 
+/// Runs `test` (a path under `prover::`) alone in a child process of this test binary
+/// with `ZKM_KNOCKOUT` set to `knockout`: whether it passed, and its output.
+#[cfg(test)]
+pub(crate) fn run_child(knockout: &str, test: &str) -> (bool, String) {
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(exe)
+        .args([&format!("prover::{test}"), "--exact", "--test-threads=1"])
+        .env("ZKM_KNOCKOUT", knockout)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.success(), text)
+}
+
 #[cfg(test)]
 mod tests {
-    use std::process::Command;
+    use super::run_child;
 
     /// Each soundness test (under `prover::`), and what to knock out so that it must
     /// fail. A test of several parts has a line per part; each part's knock-out leaves
@@ -114,19 +129,6 @@ alu_tests::bit_fields_are_exact_and_wrong_answers_are_caught  ext.result
             .collect()
     }
 
-    /// Runs `test` alone in a child test process with `knockout` set; its outcome.
-    fn run(knockout: &str, test: &str) -> (bool, String) {
-        let exe = std::env::current_exe().unwrap();
-        let out = Command::new(exe)
-            .args([&format!("prover::{test}"), "--exact", "--test-threads=1"])
-            .env("ZKM_KNOCKOUT", knockout)
-            .env("RUST_BACKTRACE", "0")
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        (out.status.success(), text)
-    }
-
     #[test]
     fn knockouts_break_their_tests() {
         if std::env::var_os("ZKM_KNOCKOUT").is_some() {
@@ -144,7 +146,7 @@ alu_tests::bit_fields_are_exact_and_wrong_answers_are_caught  ext.result
                     let Some(&(test, ko)) = cases.get(i) else {
                         break;
                     };
-                    let (passed, text) = run(ko, test);
+                    let (passed, text) = run_child(ko, test);
                     // A filter that matched nothing also "passes": the test must have run.
                     if passed || !text.contains("1 failed") {
                         failures.lock().unwrap().push(format!(

@@ -673,6 +673,18 @@ fn register_targets_cannot_alias_modulo_p() {
     );
 }
 
+/// Whether the real prover proves `inst` and the verifier accepts the proof. (Debug builds
+/// of Plonky3 refuse a bad witness while proving, with a panic; release builds prove it
+/// and the verifier refuses the proof.)
+fn proves_and_verifies(inst: &Instances) -> bool {
+    let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let proof = prove(inst)?;
+        let common = common_data(&inst.airs, &proof.degree_bits)?;
+        verify(&inst.airs, &proof, &inst.public_values, &common)
+    }));
+    matches!(ok, Ok(Ok(())))
+}
+
 #[test]
 fn forged_witnesses_do_not_verify() {
     // A sample of the cases above, through the real prover and verifier.
@@ -715,14 +727,7 @@ fn forged_witnesses_do_not_verify() {
     for (k, case) in cases.iter().enumerate() {
         let (_, _, mut inst) = fresh();
         case(&mut inst);
-        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let proof = prove(&inst)?;
-            let common = common_data(&inst.airs, &proof.degree_bits)?;
-            verify(&inst.airs, &proof, &inst.public_values, &common)
-        }));
-        // Debug builds of Plonky3 refuse the witness while proving (a panic); release
-        // builds prove it and the verifier refuses the proof.
-        assert!(!matches!(ok, Ok(Ok(()))), "case {k} verified");
+        assert!(!proves_and_verifies(&inst), "case {k} verified");
     }
 }
 
@@ -805,18 +810,11 @@ fn messages_on_another_bus_do_not_cancel() {
     // offsets each bus's fingerprint by its own multiple of a challenge power above every
     // payload term. The switch is read once per process, so the forgery runs in a child.
     if super::knockout::kept("program.own_bus") {
-        let exe = std::env::current_exe().unwrap();
-        let out = std::process::Command::new(exe)
-            .args([
-                "prover::soundness::messages_on_another_bus_do_not_cancel",
-                "--exact",
-                "--test-threads=1",
-            ])
-            .env("ZKM_KNOCKOUT", "program.own_bus")
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success() && text.contains("1 passed"), "{text}");
+        let (passed, text) = super::knockout::run_child(
+            "program.own_bus",
+            "soundness::messages_on_another_bus_do_not_cancel",
+        );
+        assert!(passed && text.contains("1 passed"), "{text}");
         return;
     }
     let (_, _, inst) = fresh();
@@ -831,12 +829,7 @@ fn messages_on_another_bus_do_not_cancel() {
     assert!(errs.iter().any(
         |e| matches!(e, CheckError::Unbalanced { bus, chip, .. } if bus == MEMORY && chip == "program")
     ));
-    let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let proof = prove(&inst)?;
-        let common = common_data(&inst.airs, &proof.degree_bits)?;
-        verify(&inst.airs, &proof, &inst.public_values, &common)
-    }));
-    assert!(!matches!(ok, Ok(Ok(()))), "the swapped bus verified");
+    assert!(!proves_and_verifies(&inst), "the swapped bus verified");
 }
 
 #[test]

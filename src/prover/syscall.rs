@@ -47,6 +47,8 @@ pub const IDENTITY: [(u32, Option<u32>); 8] = [
     (4162, Some(0)),    // sched_yield
     (4222, None),       // gettid
 ];
+/// `gettid`'s place in [`IDENTITY`] (the one answer that depends on the thread).
+const GETTID: usize = 7;
 /// The id of the thread with index 0 (the main thread is also the process).
 pub const FIRST_TID: u32 = 1000;
 
@@ -120,7 +122,7 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
     for (f, &(n, _)) in r.is_ident.iter_mut().zip(&IDENTITY) {
         *f = Val::from_bool(ev.number == n);
     }
-    if ev.number == IDENTITY[7].0 {
+    if ev.number == IDENTITY[GETTID].0 {
         let tid = ev.result.0;
         bytes.range8x2(tid & 0xff, (tid >> 8) & 0xff);
     }
@@ -201,8 +203,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         // The identity calls answer their fixed value, without error. gettid's answer is
         // 1000 + thread, as two bytes (thread < 2^16 - 1000; a larger one has no answer).
         let ident = l.is_ident.iter().fold(Expr::<AB>::ZERO, |s, &f| s + e(f));
-        let gettid = e(l.is_ident[7]);
+        let gettid = e(l.is_ident[GETTID]);
         if kept("syscall.ident_result") {
+            let fixed = ident.clone() - gettid.clone();
             for k in 0..4 {
                 let mut want = Expr::<AB>::ZERO;
                 for (f, &(_, v)) in l.is_ident.iter().zip(&IDENTITY) {
@@ -210,8 +213,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
                         want += e(*f) * c(v.to_le_bytes()[k] as u32);
                     }
                 }
-                let fixed = ident.clone() - gettid.clone();
-                b.assert_zero(fixed * (e(l.result[k]) - want));
+                b.assert_zero(fixed.clone() * (e(l.result[k]) - want));
                 b.assert_zero(ident.clone() * e(l.err[k]));
             }
             b.assert_zero(

@@ -184,9 +184,7 @@ impl Memory {
     }
 
     fn log_zeroed(&mut self, start: u32, len: u32, prot: Option<u8>) {
-        if self.log.is_some() {
-            self.log_event(super::trace::KernelEvent::Zeroed { start, len, prot });
-        }
+        self.log_event(super::trace::KernelEvent::Zeroed { start, len, prot });
     }
 
     /// Calls `f(addr, value)` for every non-zero word that holds data (parked pages too),

@@ -404,6 +404,17 @@ fn store_lanes(word: u32, before: &Cpu) -> Option<(u32, u8)> {
 mod tests {
     use super::*;
 
+    /// Instruction `word` at the entry, in thread 1000.
+    fn step_of(word: u32) -> StepEvent {
+        StepEvent {
+            cycle: 0,
+            tid: 1000,
+            pc: 0x400000,
+            next_pc: 0x400004,
+            word,
+        }
+    }
+
     /// `sb $t0, 1($s0)` with `$s0 = 0x1000`, leaving `after` in the word at 0x1000, which
     /// the record holds as 0x11223344.
     fn byte_store(after: u32) -> Result<ReplayStats, String> {
@@ -412,14 +423,7 @@ mod tests {
         cpu.gpr[16] = 0x1000;
         cpu.gpr[8] = 0xaa;
         let word = 0x28 << 26 | 16 << 21 | 8 << 16 | 1;
-        let ev = StepEvent {
-            cycle: 0,
-            tid: 1000,
-            pc: 0x400000,
-            next_pc: 0x400004,
-            word,
-        };
-        r.step(&ev, &cpu);
+        r.step(&step_of(word), &cpu);
         r.mem(&MemEvent {
             cycle: 0,
             addr: 0x1000,
@@ -450,14 +454,7 @@ mod tests {
         );
         let cpu = Cpu::default();
         let word = 0x1f << 26 | 3 << 16 | 29 << 11 | 0x3b;
-        let ev = StepEvent {
-            cycle: 0,
-            tid: 1000,
-            pc: 0x400000,
-            next_pc: 0x400004,
-            word,
-        };
-        r.step(&ev, &cpu);
+        r.step(&step_of(word), &cpu);
         let mut after = cpu.clone();
         after.gpr[3] = got;
         r.retired(&after);
