@@ -454,6 +454,109 @@ fn proves_the_identity_calls() {
 }
 
 #[test]
+fn proves_a_program_that_reads_its_private_input() {
+    // Reads fd 0 seven bytes at a time until it returns 0; writes the first byte of each
+    // chunk, then the total count, to fd 3.
+    let mut a = Asm::new();
+    a.bss("buf", 8);
+    a.bss("count", 4);
+    a.li(S1, 0);
+    a.label("again");
+    a.li(A0, 0);
+    a.la(A1, "buf");
+    a.li(A2, 7);
+    a.li(V0, 4003);
+    a.syscall();
+    a.beq(V0, ZERO, "done");
+    a.addu(S1, S1, V0); // in the delay slot: adds 0 at the end
+    a.li(A0, 3);
+    a.la(A1, "buf");
+    a.li(A2, 1);
+    a.li(V0, 4004);
+    a.syscall();
+    a.j("again");
+    a.nop();
+    a.label("done");
+    a.nop();
+    a.la(S0, "count");
+    a.sw(S1, 0, S0);
+    a.li(A0, 3);
+    a.addu(A1, S0, ZERO);
+    a.li(A2, 4);
+    a.li(V0, 4004);
+    a.syscall();
+    a.exit(0);
+    let dir = tempfile::tempdir().unwrap();
+    let elf = dir.path().join("reader.elf");
+    std::fs::write(&elf, a.elf()).unwrap();
+    let input = b"the quick brown fox jumps over the lazy dog";
+    let input_file = dir.path().join("input.txt");
+    std::fs::write(&input_file, input).unwrap();
+    let proof = dir.path().join("reader.proof");
+    zkm()
+        .arg("prove")
+        .arg(&elf)
+        .arg("--input")
+        .arg(&input_file)
+        .arg("-o")
+        .arg(&proof)
+        .assert()
+        .success();
+    let mut want: Vec<u8> = input.chunks(7).map(|c| c[0]).collect();
+    want.extend((input.len() as u32).to_be_bytes());
+    let expected = dir.path().join("expected.bin");
+    std::fs::write(&expected, &want).unwrap();
+    zkm()
+        .arg("verify")
+        .arg(&proof)
+        .arg("--elf")
+        .arg(&elf)
+        .arg("--expect-output")
+        .arg(&expected)
+        .assert()
+        .success();
+    // The VM writes the same, and another output is refused.
+    let public = dir.path().join("public.bin");
+    zkm()
+        .arg("run")
+        .arg(&elf)
+        .arg("--input")
+        .arg(&input_file)
+        .arg("--public-out")
+        .arg(&public)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(&public).unwrap(), want);
+    want[0] ^= 1;
+    std::fs::write(&expected, &want).unwrap();
+    zkm()
+        .arg("verify")
+        .arg(&proof)
+        .arg("--elf")
+        .arg(&elf)
+        .arg("--expect-output")
+        .arg(&expected)
+        .assert()
+        .failure();
+    // A read from another fd is not provable yet.
+    let mut a = Asm::new();
+    a.bss("buf", 8);
+    a.li(A0, 5);
+    a.la(A1, "buf");
+    a.li(A2, 4);
+    a.li(V0, 4003);
+    a.syscall();
+    a.exit(0);
+    std::fs::write(&elf, a.elf()).unwrap();
+    zkm()
+        .arg("prove")
+        .arg(&elf)
+        .assert()
+        .code(exit::NOT_PROVABLE)
+        .stderr(predicates::str::contains("read from fd 5"));
+}
+
+#[test]
 fn proves_a_run_of_more_than_2_18_instructions() {
     let dir = tempfile::tempdir().unwrap();
     let iterations = (1u32 << 18) / zkm::asm::MIX_LOOP as u32 + 1;

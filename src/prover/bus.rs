@@ -17,6 +17,7 @@
 //! | `region` | `lo, hi, writable` | memory boundary (zero-initialised words) | the region table |
 //! | `output` | `clk, buf / 4, buf % 4, count, pos` | syscall chip (a `write` of `count > 0` bytes to fd 3) | the output chip (the first byte of each write) |
 //! | `log` | `clk, buf / 4, buf % 4, count` | syscall chip (a `write` of `count > 0` bytes to fd 1 or 2) | the log chip (the first byte of each write) |
+//! | `input` | `clk, buf / 4, buf % 4, n` | syscall chip (a `read` from fd 0 that returns `n > 0` bytes) | the input chip (the first word of each read) |
 //!
 //! Words travel as four bytes, least significant first (`value[0]` is bits 0..8), whatever
 //! the guest's big-endian byte order in memory.
@@ -37,15 +38,20 @@ pub const IMAGE: &str = "image";
 pub const REGION: &str = "region";
 pub const OUTPUT: &str = "output";
 pub const LOG: &str = "log";
+pub const INPUT: &str = "input";
 
 /// The address spaces of the memory argument. Registers live apart from memory, so no
 /// load or store can reach one, and each thread has its own block of [`REG_STRIDE`].
 pub const SPACE_MEM: u32 = 0;
 pub const SPACE_REG: u32 = 1;
-/// The kernel's own state, one word per item (the output cursor, for now).
+/// The kernel's own state, one word per item ([`KERNEL_WORDS`]).
 pub const SPACE_KERNEL: u32 = 2;
 /// The number of bytes written to fd 3 so far, as one field element in `value[0]`.
 pub const KERNEL_OUT_CURSOR: u32 = 0;
+/// The number of bytes read from fd 0 so far, as one field element in `value[0]`.
+pub const KERNEL_IN_CURSOR: u32 = 1;
+/// The kernel's words, in the order the initial-state chip lists them. Each starts at 0.
+pub const KERNEL_WORDS: [u32; 2] = [KERNEL_OUT_CURSOR, KERNEL_IN_CURSOR];
 /// Read-only memory words (code, read-only data, read-only zero pages), apart from the
 /// writable ones: the memory boundary starts each word in the space its writability
 /// names, and no store can use this one, so a store to a read-only word has no chain to

@@ -4,7 +4,7 @@
 //! Its rows are periodic columns, fixed by the statement rather than committed by the
 //! prover: first the state words, each put into the memory argument at timestamp 0 and
 //! taken out at the end with its final value: the main thread's registers (all zero but
-//! `$sp`) and the kernel's words (the output cursor, starting at 0); then the non-zero
+//! `$sp`) and the kernel's words (the output and input cursors, starting at 0); then the non-zero
 //! words of the initial stack (argv, the auxiliary vector), each written by the loader at
 //! timestamp 1 over the zero that the memory boundary starts it with.
 //!
@@ -24,7 +24,7 @@ use p3_matrix::dense::RowMajorMatrix;
 use sha2::{Digest, Sha256};
 
 use super::bus::{
-    memory_receive, memory_send, Expr, Word, KERNEL_OUT_CURSOR, NUM_REGS, SPACE_KERNEL, SPACE_MEM,
+    memory_receive, memory_send, Expr, Word, KERNEL_WORDS, NUM_REGS, SPACE_KERNEL, SPACE_MEM,
     SPACE_REG, TS_LOADER,
 };
 use super::cols::columns;
@@ -44,7 +44,7 @@ const P_VALUE: usize = 4;
 const P_COUNT: usize = 8;
 
 /// The state words: the registers, then the kernel's.
-pub const NUM_STATE: usize = NUM_REGS + 1;
+pub const NUM_STATE: usize = NUM_REGS + KERNEL_WORDS.len();
 
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
@@ -82,10 +82,12 @@ impl InitChip {
                 periodic[P_VALUE + k][r] = Val::from_u8(byte);
             }
         }
-        // The output cursor starts at 0.
-        periodic[P_IS_REG][NUM_REGS] = Val::ONE;
-        periodic[P_SPACE][NUM_REGS] = Val::from_u32(SPACE_KERNEL);
-        periodic[P_ADDR][NUM_REGS] = Val::from_u32(KERNEL_OUT_CURSOR);
+        // The kernel's words (the output and input cursors) start at 0.
+        for (i, &addr) in KERNEL_WORDS.iter().enumerate() {
+            periodic[P_IS_REG][NUM_REGS + i] = Val::ONE;
+            periodic[P_SPACE][NUM_REGS + i] = Val::from_u32(SPACE_KERNEL);
+            periodic[P_ADDR][NUM_REGS + i] = Val::from_u32(addr);
+        }
         for (i, &(addr, v)) in start.stack.iter().enumerate() {
             let r = NUM_STATE + i;
             periodic[P_IS_STACK][r] = Val::ONE;
@@ -119,7 +121,7 @@ impl InitChip {
             row.addr = self.periodic[P_ADDR][r];
             row.value = std::array::from_fn(|k| self.periodic[P_VALUE + k][r]);
             if let Some(&(v, ts)) = regs.get(r) {
-                // Registers are words; the kernel's cursor is one field element.
+                // Registers are words; a kernel cursor is one field element.
                 row.final_value = if r < NUM_REGS {
                     super::word(v)
                 } else {

@@ -96,6 +96,14 @@ soundness::every_log_write_is_read_from_memory        syscall.log_bytes
 soundness::log_rows_continue_their_write              output.waddr
 soundness::write_buffers_cannot_alias_modulo_p        syscall.buf_range
 soundness::every_bus_has_one_message_width            check.widths
+soundness::reads_are_never_longer_than_requested      syscall.read_bound
+soundness::reads_are_never_longer_than_requested      syscall.read_big
+soundness::read_bytes_land_only_in_their_buffer       input.mask
+soundness::reads_after_their_first_word_start_at_offset_0  input.start
+soundness::read_bytes_are_bytes                       input.range
+soundness::input_rows_continue_their_read             input.continue
+soundness::input_rows_start_with_a_request            input.first_row
+soundness::every_read_reaches_the_input_chip          syscall.in_bytes
 alu_tests::shifts_are_exact_and_wrong_answers_are_caught   shift.result
 alu_tests::shifts_are_exact_and_wrong_answers_are_caught   shift.amount
 alu_tests::comparisons_are_exact_and_traps_that_fire_are_refused  compare.lt

@@ -10,7 +10,8 @@
 //!   table), [`image`] (the ELF image and the zero regions);
 //! - per run: [`cpu`], the opcode chips ([`add_sub`], [`bitwise`], [`branch`],
 //!   [`shift`], [`compare`], [`mul`], [`div`], [`clz`], [`sext`], [`movz`], [`ext`],
-//!   [`memory`], [`syscall`]), the public output and the logs ([`output`]), the initial state
+//!   [`memory`], [`syscall`]), the public output and the logs ([`output`]), the private
+//!   input's placement ([`input`]), the initial state
 //!   ([`init`]) and the memory boundary ([`boundary`]).
 
 // Constraints over the four bytes of a word read best with the byte index.
@@ -32,6 +33,7 @@ pub mod div;
 pub mod ext;
 pub mod image;
 pub mod init;
+pub mod input;
 pub(crate) mod knockout;
 pub mod memory;
 pub mod movz;
@@ -86,6 +88,7 @@ pub enum Chip {
     Syscall(syscall::SyscallChip),
     Output(output::OutputChip),
     Log(output::OutputChip),
+    Input(input::InputChip),
     Init(init::InitChip),
     Boundary(boundary::BoundaryChip),
 }
@@ -113,12 +116,13 @@ pub enum ChipKind {
     Syscall,
     Output,
     Log,
+    Input,
     Init,
     Boundary,
 }
 
 impl ChipKind {
-    pub const ALL: [ChipKind; 22] = [
+    pub const ALL: [ChipKind; 23] = [
         ChipKind::Program,
         ChipKind::Bytes,
         ChipKind::Image,
@@ -139,6 +143,7 @@ impl ChipKind {
         ChipKind::Syscall,
         ChipKind::Output,
         ChipKind::Log,
+        ChipKind::Input,
         ChipKind::Init,
         ChipKind::Boundary,
     ];
@@ -170,6 +175,7 @@ impl ChipKind {
             ChipKind::Syscall => "syscall",
             ChipKind::Output => "output",
             ChipKind::Log => "log",
+            ChipKind::Input => "input",
             ChipKind::Init => "init",
             ChipKind::Boundary => "boundary",
         }
@@ -213,6 +219,7 @@ macro_rules! for_each_chip {
             Chip::Syscall($c) => $body,
             Chip::Output($c) => $body,
             Chip::Log($c) => $body,
+            Chip::Input($c) => $body,
             Chip::Init($c) => $body,
             Chip::Boundary($c) => $body,
         }
@@ -242,6 +249,7 @@ impl Chip {
             Chip::Syscall(_) => ChipKind::Syscall,
             Chip::Output(_) => ChipKind::Output,
             Chip::Log(_) => ChipKind::Log,
+            Chip::Input(_) => ChipKind::Input,
             Chip::Init(_) => ChipKind::Init,
             Chip::Boundary(_) => ChipKind::Boundary,
         }
@@ -618,6 +626,7 @@ impl Machine {
         let output_chip = output::OutputChip::new(&statement.output);
         let output = output_chip.generate_trace(&w.output, &mut bytes);
         let log = output::OutputChip::log().generate_trace(&w.log, &mut bytes);
+        let input = input::InputChip.generate_trace(&w.input, &mut bytes);
         let init_chip = init::InitChip::new(start);
         let init = init_chip.generate_trace(&w.regs);
         let image_index: HashMap<u32, (usize, bool)> = self
@@ -665,6 +674,7 @@ impl Machine {
             syscall,
             output,
             log,
+            input,
             init,
             boundary,
         ];
@@ -698,6 +708,7 @@ impl Machine {
             Chip::Syscall(syscall::SyscallChip),
             Chip::Output(output),
             Chip::Log(output::OutputChip::log()),
+            Chip::Input(input::InputChip),
             Chip::Init(init),
             Chip::Boundary(boundary::BoundaryChip),
         ]

@@ -18,13 +18,17 @@ use crate::elf::Program;
 use crate::vm::cpu::Cpu;
 use crate::vm::loader::{initial_stack, AuxFacts};
 use crate::vm::memory::{MAPPED, PAGE_BITS, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE};
-use crate::vm::trace::{MemEvent, SignalEvent, SigreturnEvent, StepEvent, SyscallEvent, Tracer};
+use crate::vm::trace::{
+    KernelEvent, MemEvent, SignalEvent, SigreturnEvent, StepEvent, SyscallEvent, Tracer,
+};
 use crate::vm::{Config, Vm, VmError};
 
 /// o32 system-call numbers the prover handles.
+pub const SYS_READ: u32 = 4003;
 pub const SYS_WRITE: u32 = 4004;
 pub const SYS_EXIT_GROUP: u32 = 4246;
-/// Writes of this many bytes or more are not proved (the VM caps one transfer here).
+/// Writes of this many bytes or more, and reads that return this many, are not proved
+/// (the VM caps one transfer here).
 pub const MAX_WRITE: u32 = 1 << 24;
 
 /// Why a program cannot be proved (yet).
@@ -35,7 +39,7 @@ pub enum ProveError {
     #[error(
         "{what} at pc {pc:#010x} in {symbol}\n\
          zkm prove supports programs whose only system calls are write (to fds 1, 2, 3), \
-         exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
+         read (from fd 0), exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
          sched_yield), with no signal or second thread, for now; `zkm run` runs this program"
     )]
     Unsupported {
@@ -270,7 +274,7 @@ pub struct Step {
 }
 
 /// A system call as the prover sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyscallRec {
     /// Index of its step.
     pub step: usize,
@@ -278,6 +282,8 @@ pub struct SyscallRec {
     pub args: [u32; 4],
     /// `$v0` and `$a3` after it returned (none for `exit_group`).
     pub result: Option<(u32, u32)>,
+    /// The bytes it wrote to guest memory, from its buffer on (a read's).
+    pub written: Vec<u8>,
 }
 
 /// The record of a whole run.
@@ -417,6 +423,7 @@ impl Tracer for ProveTracer<'_> {
         let supported = match ev.number {
             SYS_EXIT_GROUP => true,
             SYS_WRITE => matches!(ev.args[0], 1..=3) && ev.args[2] < MAX_WRITE,
+            SYS_READ => ev.args[0] == 0,
             n => super::syscall::identity_answer(n, 0).is_some(),
         };
         if !supported {
@@ -431,6 +438,11 @@ impl Tracer for ProveTracer<'_> {
                     "write to fd {} (only fds 1, 2 and 3 can be proved yet)",
                     ev.args[0]
                 )
+            } else if ev.number == SYS_READ {
+                format!(
+                    "read from fd {} (only fd 0, the private input, can be proved yet)",
+                    ev.args[0]
+                )
             } else {
                 format!("system call {name} ({})", ev.number)
             };
@@ -441,12 +453,29 @@ impl Tracer for ProveTracer<'_> {
             number: ev.number,
             args: [ev.args[0], ev.args[1], ev.args[2], ev.args[3]],
             result: None,
+            written: Vec::new(),
         });
     }
 
     fn syscall_done(&mut self, after: &Cpu) {
+        let (v0, a3) = (after.gpr[2], after.gpr[7]);
+        let mut refused = None;
         if let Some(sc) = self.syscalls.last_mut() {
-            sc.result = Some((after.gpr[2], after.gpr[7]));
+            sc.result = Some((v0, a3));
+            if sc.number == SYS_READ && a3 != 0 {
+                refused = Some(format!(
+                    "read(0) failing with error {v0} (only successful reads can be proved)"
+                ));
+            } else if sc.number == SYS_READ && v0 >= MAX_WRITE {
+                refused = Some(format!(
+                    "read of {v0} bytes (at most {} in one call can be proved)",
+                    MAX_WRITE - 1
+                ));
+            }
+        }
+        if let Some(what) = refused {
+            let pc = self.steps.last().map_or(0, |s| s.pc);
+            self.refuse(what, pc);
         }
         if let Some(s) = self.steps.last_mut() {
             s.out = after.gpr[2];
@@ -461,6 +490,26 @@ impl Tracer for ProveTracer<'_> {
 
     fn sigreturn(&mut self, ev: &SigreturnEvent) {
         self.refuse("rt_sigreturn".into(), ev.pc);
+    }
+
+    fn kernel(&mut self, _cycle: u64, ev: &KernelEvent) {
+        // A read's bytes, in order from its buffer; supported calls do nothing else to
+        // memory (a write's reads of its buffer are the log and output chips' business).
+        if let KernelEvent::Write { addr, bytes } = ev {
+            let pc = self.steps.last().map_or(0, |s| s.pc);
+            match self.syscalls.last_mut() {
+                Some(sc)
+                    if sc.number == SYS_READ
+                        && *addr == sc.args[1].wrapping_add(sc.written.len() as u32) =>
+                {
+                    sc.written.extend_from_slice(bytes)
+                }
+                _ => self.refuse(
+                    format!("internal error: a system call wrote guest memory at {addr:#x}"),
+                    pc,
+                ),
+            }
+        }
     }
 }
 

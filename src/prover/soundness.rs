@@ -12,7 +12,7 @@ use p3_field::{PrimeCharacteristicRing, PrimeField32};
 
 use super::bus::{self, ByteOp, BYTE, IMAGE, INSTR, MEMORY, PROGRAM};
 use super::check::CheckError;
-use super::tests::{coverage_program, traced};
+use super::tests::{coverage_program, input_program, traced, INPUT};
 use super::witness::{Witness, WordState};
 use super::*;
 use crate::asm::{reg::*, Asm};
@@ -945,4 +945,241 @@ fn write_buffers_cannot_alias_modulo_p() {
                 && message[1] >= 64)
     });
     assert!(q, "{errs:?}");
+}
+
+/// The input program's witness on [`INPUT`], from its record as `f` forges it, traced for
+/// the statement the forged record makes.
+fn input_forged(f: impl FnOnce(&mut record::Record)) -> Instances {
+    let program = Program::parse(&input_program().elf()).unwrap();
+    let machine = Machine::new(&program).unwrap();
+    let argv = vec!["prog".to_string()];
+    let mut record =
+        record::execute(&program, &machine.setup, &argv, INPUT.to_vec(), 1 << 20).unwrap();
+    f(&mut record);
+    let (statement, w, start) = machine.witness_of(&record, &argv).unwrap();
+    machine.traces_from(&w, &start, &statement).unwrap()
+}
+
+/// Sets the final value the memory boundary claims for word `waddr`.
+fn set_final(inst: &mut Instances, waddr: Val, value: [Val; 4]) {
+    mutate(
+        inst,
+        ChipKind::Boundary,
+        |c: &boundary::BoundaryCols<Val>| is(c.is_real) && c.addr == waddr,
+        |c| c.final_value = value,
+    );
+}
+
+#[test]
+fn reads_are_never_longer_than_requested() {
+    // The first read, read(0, buf + 1, 6), claims 7 bytes, the seventh landing in the
+    // word the program then writes to fd 3, which now shows it: a consistent witness for
+    // the output "defg…" that the program cannot print. Only n <= count refuses it.
+    let forge = |r: &mut record::Record| {
+        let sc = &mut r.syscalls[0];
+        assert_eq!((sc.number, sc.args[2], sc.result), (4003, 6, Some((6, 0))));
+        sc.result = Some((7, 0));
+        sc.written.push(INPUT[6]);
+        r.output[3] = INPUT[6];
+    };
+    let inst = input_forged(forge);
+    let errs = all(&inst);
+    assert!(!errs.is_empty());
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Constraint { chip, .. } if chip == "syscall")),
+        "{errs:?}"
+    );
+    // Nor can the row claim a count of 2^24 or more, where n <= count needs no check: the
+    // count's top byte is zero, and has no inverse.
+    let mut inst = input_forged(forge);
+    mutate(
+        &mut inst,
+        ChipKind::Syscall,
+        |c: &syscall::SyscallCols<Val>| is(c.is_read),
+        |c| {
+            c.count_big = one();
+            c.count_inv = one();
+        },
+    );
+    let errs = all(&inst);
+    assert!(!errs.is_empty());
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Constraint { chip, .. } if chip == "syscall")),
+        "{errs:?}"
+    );
+}
+
+/// The input program's witness on [`INPUT`] with the first input event that satisfies
+/// `pick` changed by `f`, and the memory boundary's final value of its word changed to
+/// match, so that the memory argument stays balanced (the program touches the word no
+/// more).
+fn forge_input_word(
+    pick: impl Fn(&input::InputEvent) -> bool,
+    f: impl FnOnce(&mut input::InputEvent),
+) -> Instances {
+    let program = Program::parse(&input_program().elf()).unwrap();
+    let machine = Machine::new(&program).unwrap();
+    let argv = vec!["prog".to_string()];
+    let (statement, mut w, start) = machine
+        .witness(&program, &argv, INPUT.to_vec(), 1 << 20)
+        .unwrap();
+    let ev = w
+        .input
+        .iter_mut()
+        .find(|e| pick(e))
+        .expect("an input event");
+    f(ev);
+    let (waddr, new) = (ev.waddr, ev.new);
+    let word = w.words.iter_mut().find(|s| s.addr == waddr).unwrap();
+    assert_eq!(word.ts, ev.acc.ts, "the word is touched after the read");
+    word.value = new;
+    machine.traces_from(&w, &start, &statement).unwrap()
+}
+
+fn only_input_constraints(inst: &Instances) {
+    let errs = all(inst);
+    assert!(!errs.is_empty());
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Constraint { chip, .. } if chip == "input")),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn read_bytes_land_only_in_their_buffer() {
+    // The first read starts at buf + 1; its first row also writes the byte at buf.
+    let inst = forge_input_word(|e| e.first && e.start == 1, |e| e.new |= 0x4100_0000);
+    only_input_constraints(&inst);
+}
+
+#[test]
+fn reads_after_their_first_word_start_at_offset_0() {
+    // The last word of the second read (bytes 0 and 1) claims bytes 1 and 2 instead: as
+    // many bytes, the count still right, but a gap before them and one past the end.
+    let inst = forge_input_word(
+        |e| !e.first && e.end == 1,
+        |e| {
+            assert_eq!((e.start, e.remaining, e.prev), (0, 2, 0));
+            (e.start, e.end, e.new) = (1, 2, e.new >> 8);
+        },
+    );
+    only_input_constraints(&inst);
+}
+
+/// Takes one lookup of `(op, x, y)` out of the byte table's multiplicities, as if the
+/// row that made it had not.
+fn uncount_byte(inst: &mut Instances, op: ByteOp, x: u32, y: u32) {
+    let t = inst.trace_mut(ChipKind::Bytes);
+    let w = t.width;
+    t.values[(256 * x + y) as usize * w + op as usize] -= one();
+}
+
+#[test]
+fn read_bytes_are_bytes() {
+    // A byte read as 256 more than itself: a field element, not a byte, in the word and
+    // in its final value (the program touches the word no more). The byte table's count
+    // of the honest pair is taken back, so only the forged lookup is out of balance.
+    let (_, _, mut inst) = super::tests::traced_input(&input_program(), INPUT);
+    let mut forged = None;
+    mutate(
+        &mut inst,
+        ChipKind::Input,
+        |c: &input::InputCols<Val>| is(c.first) && is(c.start[1]),
+        |c| {
+            let pair = (c.new[0].as_canonical_u32(), c.new[1].as_canonical_u32());
+            c.new[0] += Val::from_u32(256);
+            forged = Some((pair, c.waddr, c.new));
+        },
+    );
+    let ((x, y), waddr, new) = forged.unwrap();
+    uncount_byte(&mut inst, ByteOp::Range8x2, x, y);
+    set_final(&mut inst, waddr, new);
+    let errs = all(&inst);
+    assert!(!errs.is_empty());
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Unbalanced { bus, chip, .. }
+            if bus == BYTE && chip == "input")),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn input_rows_continue_their_read() {
+    // A later word of the second read claims another address.
+    let (_, _, mut inst) = super::tests::traced_input(&input_program(), INPUT);
+    mutate(
+        &mut inst,
+        ChipKind::Input,
+        |c: &input::InputCols<Val>| is(c.is_real) && !is(c.first) && is(c.start[0]) && is(c.end[3]),
+        |c| c.waddr += one(),
+    );
+    assert_eq!(first(&inst), At::Constraint("input"));
+}
+
+#[test]
+fn input_rows_start_with_a_request() {
+    // A row 0 that continues no read writes "EVIL" into a word of `big` that nothing
+    // else touches: a consistent row (it starts at offset 0, and ends its "read" with its
+    // four bytes) and a balanced memory argument, but no read asked for it.
+    let program = Program::parse(&input_program().elf()).unwrap();
+    let machine = Machine::new(&program).unwrap();
+    let argv = vec!["prog".to_string()];
+    let (statement, mut w, start) = machine
+        .witness(&program, &argv, INPUT.to_vec(), 1 << 20)
+        .unwrap();
+    let waddr = w.input.last().unwrap().waddr + 2;
+    assert!(!w.words.iter().any(|s| s.addr == waddr));
+    let ts = witness::ts(0, bus::SLOT_CHIP);
+    let evil = u32::from_be_bytes(*b"EVIL");
+    w.input.insert(
+        0,
+        input::InputEvent {
+            clk: 0,
+            waddr,
+            first: false,
+            start: 0,
+            end: 3,
+            remaining: 4,
+            prev: 0,
+            new: evil,
+            acc: witness::Access {
+                prev: 0,
+                prev_ts: 0,
+                ts,
+            },
+        },
+    );
+    let at = w.words.partition_point(|s| s.addr < waddr);
+    w.words.insert(
+        at,
+        WordState {
+            addr: waddr,
+            init: 0,
+            value: evil,
+            ts,
+        },
+    );
+    let inst = machine.traces_from(&w, &start, &statement).unwrap();
+    only_input_constraints(&inst);
+}
+
+#[test]
+fn every_read_reaches_the_input_chip() {
+    // Drop a read's request: only in_bytes = (n > 0) catches it.
+    let (_, _, mut inst) = super::tests::traced_input(&input_program(), INPUT);
+    mutate(
+        &mut inst,
+        ChipKind::Syscall,
+        |c: &syscall::SyscallCols<Val>| is(c.in_bytes),
+        |c| c.in_bytes = Val::ZERO,
+    );
+    let errs = all(&inst);
+    assert!(
+        matches!(errs.first(), Some(CheckError::Constraint { chip, .. }) if chip == "syscall"),
+        "{errs:?}"
+    );
 }

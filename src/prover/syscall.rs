@@ -1,5 +1,6 @@
 //! The system-call chip: `write` to fds 1, 2 and 3 (returns the count; fd 3 appends to
-//! the public output), `exit_group` (ends the run; its status is public), and the
+//! the public output), `read` from fd 0 (the private input), `exit_group` (ends the run;
+//! its status is public), and the
 //! identity calls, whose answers are fixed: `getpid` 1000, `getppid` 1, `getuid`,
 //! `geteuid`, `getgid`, `getegid` 0, `gettid` 1000 plus the thread's index (threads are
 //! numbered in creation order, as the VM numbers their ids from 1000), and `sched_yield`
@@ -16,24 +17,29 @@
 //! 2 are logs, outside the statement: the log chip reads them (the `log` bus), which proves
 //! the buffer mapped, as the call's success requires. Counts are below 2^24 (the VM's cap
 //! on one transfer), so a count is exact as a field element.
+//!
+//! A `read(0, buf, count)` returns some `n <= count` (below 2^24) without error: Linux may
+//! return fewer bytes than asked, so `n` is the prover's, bounded by `count`. A read of
+//! `n > 0` bytes reads the kernel's input cursor, advances it by `n`, and asks the input
+//! chip to write `n` free bytes at `buf..buf + n` (the `input` bus; see [`super::input`]).
 
 use std::borrow::Borrow;
 
 use p3_air::{Air, BaseAir, WindowAccess};
-use p3_field::PrimeCharacteristicRing;
+use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 
 use super::bus::{
-    self, access, AccessCols, ByteOp, Expr, Word, KERNEL_OUT_CURSOR, LOG, OUTPUT, REG_STRIDE,
-    SLOT_CHIP, SPACE_KERNEL, SPACE_REG, TS_SLOTS,
+    self, access, AccessCols, ByteOp, Expr, Word, INPUT, KERNEL_IN_CURSOR, KERNEL_OUT_CURSOR, LOG,
+    OUTPUT, REG_STRIDE, SLOT_CHIP, SPACE_KERNEL, SPACE_REG, TS_SLOTS,
 };
 use super::bytes::ByteCounts;
 use super::cols::columns;
 use super::config::Val;
 use super::knockout::kept;
 use super::program::Opcode;
-use super::record::{SYS_EXIT_GROUP, SYS_WRITE};
+use super::record::{SYS_EXIT_GROUP, SYS_READ, SYS_WRITE};
 use super::witness::SyscallEvent;
 
 /// The identity calls: number and answer (`None`: `gettid`, 1000 + thread).
@@ -70,6 +76,8 @@ pub mod pv {
 #[repr(C)]
 pub struct SyscallCols<T> {
     pub is_write: T,
+    /// A read from fd 0.
+    pub is_read: T,
     pub is_exit: T,
     /// One per identity call, in [`IDENTITY`]'s order.
     pub is_ident: [T; 8],
@@ -80,7 +88,15 @@ pub struct SyscallCols<T> {
     pub has_bytes: T,
     /// A write to fd 1 or 2 of at least one byte.
     pub log_bytes: T,
-    /// The output cursor before the call (fd 3).
+    /// A read that returned at least one byte.
+    pub in_bytes: T,
+    /// A read's `count` is at least 2^24 (its top byte is not zero, with this inverse);
+    /// else `count - n` as three bytes, so that `n <= count`. (Off reads all five are
+    /// zero; on a read with a large count, `slack` is in no constraint, only range checks.)
+    pub count_big: T,
+    pub count_inv: T,
+    pub slack: [T; 3],
+    /// The output cursor before the call (fd 3), or the input cursor (a read).
     pub cursor: T,
     /// The buffer `$a1` of a non-empty write as `4 q + o0 + 2 o1` in its low byte, so
     /// that its word address `q + 2^6 a1[1] + 2^14 a1[2] + 2^22 a1[3]` (below 2^29) and
@@ -98,7 +114,7 @@ pub struct SyscallCols<T> {
     /// `$a3` before and after (the error flag).
     pub a3: Word<T>,
     pub err: Word<T>,
-    /// `$v0`, `$a0`, `$a1`, `$a2`, `$a3`, and the output cursor.
+    /// `$v0`, `$a0`, `$a1`, `$a2`, `$a3`, and the output or input cursor.
     pub acc: [AccessCols<T>; 6],
 }
 columns!(SyscallCols);
@@ -118,13 +134,29 @@ impl SyscallChip {
 
 fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts) {
     r.is_write = Val::from_bool(ev.number == SYS_WRITE);
+    let is_read = ev.number == SYS_READ;
+    r.is_read = Val::from_bool(is_read);
     r.is_exit = Val::from_bool(ev.number == SYS_EXIT_GROUP);
     for (f, &(n, _)) in r.is_ident.iter_mut().zip(&IDENTITY) {
         *f = Val::from_bool(ev.number == n);
     }
-    if ev.number == IDENTITY[GETTID].0 {
-        let tid = ev.result.0;
-        bytes.range8x2(tid & 0xff, (tid >> 8) & 0xff);
+    if ev.number == IDENTITY[GETTID].0 || is_read {
+        let v = ev.result.0;
+        bytes.range8x2(v & 0xff, (v >> 8) & 0xff);
+    }
+    if is_read {
+        let (n, count) = (ev.result.0, ev.args[2]);
+        r.in_bytes = Val::from_bool(n > 0);
+        let slack = if count >> 24 != 0 {
+            r.count_big = Val::ONE;
+            r.count_inv = Val::from_u32(count >> 24).inverse();
+            0
+        } else {
+            count.wrapping_sub(n) & 0x00ff_ffff
+        };
+        r.slack = [0, 8, 16].map(|k| Val::from_u32((slack >> k) & 0xff));
+        bytes.range8x2(slack & 0xff, (slack >> 8) & 0xff);
+        bytes.range8x2((n >> 16) & 0xff, (slack >> 16) & 0xff);
     }
     r.to_stderr = Val::from_bool(ev.number == SYS_WRITE && ev.args[0] == 2);
     r.to_out = Val::from_bool(ev.number == SYS_WRITE && ev.args[0] == 3);
@@ -134,7 +166,7 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
     if log {
         bytes.range8x2(2 * (ev.args[1] >> 24), 0);
     }
-    if ev.number == SYS_WRITE && ev.args[2] > 0 {
+    if (ev.number == SYS_WRITE && ev.args[2] > 0) || (is_read && ev.result.0 > 0) {
         let q = (ev.args[1] & 0xff) >> 2;
         r.buf_q = Val::from_u32(q);
         r.buf_o = [
@@ -145,7 +177,7 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
     }
     if let Some(acc) = &ev.cursor {
         r.cursor = Val::from_u32(acc.prev);
-        if ev.args[2] > 0 {
+        if ev.result.0 > 0 {
             bytes.range8x2(2 * (ev.args[1] >> 24), 0);
         }
     }
@@ -180,7 +212,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         let l: &SyscallCols<AB::Var> = main.current_slice().borrow();
         let l = *l;
         let exit_code: Expr<AB> = b.public_values()[pv::EXIT_CODE].into();
-        let mut flags = vec![l.is_write, l.is_exit];
+        let mut flags = vec![l.is_write, l.is_read, l.is_exit];
         flags.extend(l.is_ident);
         let is_real = super::assert_flags(b, &flags);
         let e = |v: AB::Var| -> Expr<AB> { v.into() };
@@ -191,9 +223,12 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
 
         // The number in $v0 says which call this is.
         let w = SYS_WRITE.to_le_bytes();
+        let rd = SYS_READ.to_le_bytes();
         let x = SYS_EXIT_GROUP.to_le_bytes();
         for k in 0..4 {
-            let mut number = e(l.is_write) * c(w[k] as u32) + e(l.is_exit) * c(x[k] as u32);
+            let mut number = e(l.is_write) * c(w[k] as u32)
+                + e(l.is_read) * c(rd[k] as u32)
+                + e(l.is_exit) * c(x[k] as u32);
             for (f, &(n, _)) in l.is_ident.iter().zip(&IDENTITY) {
                 number += e(*f) * c(n.to_le_bytes()[k] as u32);
             }
@@ -223,7 +258,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
             b.assert_zero(gettid.clone() * e(l.result[2]));
             b.assert_zero(gettid.clone() * e(l.result[3]));
         }
-        bus::range8x2(b, l.result[0], l.result[1], gettid);
+        bus::range8x2(b, l.result[0], l.result[1], gettid + e(l.is_read));
         // write(fd, buf, count) with fd 1, 2 or 3 and count < 2^24 returns count,
         // without error.
         b.assert_zero(
@@ -238,6 +273,37 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
                 b.assert_zero(e(l.is_write) * (e(l.result[k]) - e(l.a2[k])));
             }
             b.assert_zero(e(l.is_write) * e(l.err[k]));
+        }
+        // read(0, buf, count) returns n < 2^24 bytes, n <= count, without error. Where
+        // count < 2^24 (top byte zero; else count_big, proved by the top byte's inverse),
+        // count - n is three bytes.
+        let is_read = e(l.is_read);
+        let n = bus::word_value::<AB>(&l.result);
+        for k in 0..4 {
+            b.assert_zero(is_read.clone() * e(l.a0[k]));
+            b.assert_zero(is_read.clone() * e(l.err[k]));
+        }
+        b.assert_zero(is_read.clone() * e(l.result[3]));
+        bus::range8x2(b, l.result[2], l.slack[2], is_read.clone());
+        bus::range8x2(b, l.slack[0], l.slack[1], is_read.clone());
+        b.assert_bool(l.count_big);
+        b.assert_zero(e(l.count_big) * (Expr::<AB>::ONE - is_read.clone()));
+        let small = is_read.clone() - e(l.count_big);
+        b.assert_zero(small.clone() * e(l.a2[3]));
+        if kept("syscall.read_big") {
+            b.assert_zero(e(l.count_big) * (e(l.a2[3]) * e(l.count_inv) - Expr::<AB>::ONE));
+        }
+        if kept("syscall.read_bound") {
+            let low = |w: &Word<AB::Var>| e(w[0]) + c(1 << 8) * e(w[1]) + c(1 << 16) * e(w[2]);
+            let slack = e(l.slack[0]) + c(1 << 8) * e(l.slack[1]) + c(1 << 16) * e(l.slack[2]);
+            b.assert_zero(small * (low(&l.a2) - low(&l.result) - slack));
+        }
+        // A read with bytes asks the input chip to write them; as for writes, `in_bytes`
+        // is exactly `n > 0` (a request for no bytes has no rows to end it).
+        b.assert_bool(l.in_bytes);
+        b.assert_zero(e(l.in_bytes) * (Expr::<AB>::ONE - is_read.clone()));
+        if kept("syscall.in_bytes") {
+            b.assert_zero((is_read.clone() - e(l.in_bytes)) * n.clone());
         }
         // fd 3: the output cursor advances by count, and a non-empty write asks the output
         // chip for its bytes. `has_bytes` with count 0 would ask for a write that never
@@ -257,8 +323,8 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         if kept("syscall.log_bytes") {
             b.assert_zero((to_log - e(l.log_bytes)) * count.clone());
         }
-        // The buffer as word address and offset, where a write has bytes.
-        let sends = e(l.has_bytes) + e(l.log_bytes);
+        // The buffer as word address and offset, where a write or a read has bytes.
+        let sends = e(l.has_bytes) + e(l.log_bytes) + e(l.in_bytes);
         for o in l.buf_o {
             b.assert_bool(o);
         }
@@ -282,15 +348,21 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
             c(2) * e(l.a1[3]),
             Expr::<AB>::ZERO,
             Expr::<AB>::ZERO,
-            e(l.has_bytes) + e(l.log_bytes),
+            sends,
+        );
+        b.push_interaction(
+            INPUT,
+            [e(l.clk), waddr.clone(), offset.clone(), n.clone()],
+            Count::bounded(e(l.in_bytes), 1),
         );
         b.push_interaction(
             OUTPUT,
             [e(l.clk), waddr, offset, count.clone(), e(l.cursor)],
             Count::bounded(e(l.has_bytes), 1),
         );
-        // Off fd 3 the cursor is in no message: kept zero.
-        b.assert_zero((Expr::<AB>::ONE - e(l.to_out)) * e(l.cursor));
+        // Off fd 3 and reads the cursor is in no message: kept zero.
+        let moves = e(l.to_out) + is_read.clone();
+        b.assert_zero((Expr::<AB>::ONE - moves.clone()) * e(l.cursor));
         // exit_group(status) leaves the registers and makes status & 0xff public.
         for k in 0..4 {
             b.assert_zero(e(l.is_exit) * (e(l.result[k]) - e(l.v0[k])));
@@ -355,13 +427,14 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
             &l.acc[4],
         );
         let z = || Expr::<AB>::ZERO;
+        // The cursor advances by the bytes moved: a write's count (its result), a read's n.
         access(
             b,
-            e(l.to_out),
+            moves,
             c(SPACE_KERNEL),
-            c(KERNEL_OUT_CURSOR),
+            e(l.to_out) * c(KERNEL_OUT_CURSOR) + is_read * c(KERNEL_IN_CURSOR),
             [e(l.cursor), z(), z(), z()],
-            [e(l.cursor) + count, z(), z(), z()],
+            [e(l.cursor) + n, z(), z(), z()],
             ts,
             &l.acc[5],
         );

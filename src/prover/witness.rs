@@ -74,7 +74,7 @@ pub struct MemEvent {
 }
 
 /// A system call, with its register accesses (`$v0`, `$a0`, `$a1`, `$a2`, `$a3`) and,
-/// for a write to fd 3, the output cursor's.
+/// for a write to fd 3, the output cursor's, for a read the input cursor's.
 #[derive(Clone, Copy, Debug)]
 pub struct SyscallEvent {
     pub instr: InstrEvent,
@@ -116,11 +116,13 @@ pub struct Witness {
     pub output: Vec<super::output::OutputEvent>,
     /// The bytes written to fds 1 and 2.
     pub log: Vec<super::output::OutputEvent>,
+    /// The words reads from fd 0 wrote.
+    pub input: Vec<super::input::InputEvent>,
     pub rom_counts: Vec<u32>,
     /// Touched memory words, sorted by address.
     pub words: Vec<WordState>,
     /// Final (value, timestamp) of each register of the main thread, then of each
-    /// kernel word.
+    /// kernel word ([`super::bus::KERNEL_WORDS`]).
     pub regs: Vec<(u32, u32)>,
     pub cycles: u64,
     pub exit_code: u32,
@@ -129,8 +131,9 @@ pub struct Witness {
 /// The shadow state of the memory argument.
 struct Shadow<'a> {
     regs: [(u32, u32); NUM_REGS],
-    /// The output cursor (value, timestamp).
+    /// The output and input cursors (value, timestamp).
     cursor: (u32, u32),
+    in_cursor: (u32, u32),
     mem: HashMap<u32, (u32, u32)>,
     init: HashMap<u32, u32>,
     image: HashMap<u32, u32>,
@@ -239,6 +242,7 @@ impl Witness {
         let mut sh = Shadow {
             regs: [(0, 0); NUM_REGS],
             cursor: (0, 0),
+            in_cursor: (0, 0),
             mem: HashMap::new(),
             init: HashMap::new(),
             image: image.clone(),
@@ -454,6 +458,7 @@ impl Witness {
                     let t = ts(clk, SLOT_CHIP);
                     let [fd, buf, count, _] = sc.args;
                     let is_write = sc.number == super::record::SYS_WRITE;
+                    let is_read = sc.number == super::record::SYS_READ;
                     // (Every row runs in thread 0 until context switches are proved.)
                     if let Some(want) = super::syscall::identity_answer(sc.number, 0) {
                         if (v0, a3) != (want, 0) {
@@ -472,6 +477,15 @@ impl Witness {
                             &format!("write({fd}, {buf:#x}, {count}) returned {v0} (error {a3}), not its count"),
                         ));
                     }
+                    if is_read && (a3 != 0 || sc.written.len() as u64 != v0 as u64) {
+                        return Err(internal(
+                            step,
+                            &format!(
+                                "read(0, {buf:#x}, {count}) returned {v0} (error {a3}) with {} bytes written",
+                                sc.written.len()
+                            ),
+                        ));
+                    }
                     let regs = [
                         sh.reg(2, v0, t),
                         sh.reg(4, sc.args[0], t),
@@ -479,17 +493,46 @@ impl Witness {
                         sh.reg(6, sc.args[2], t),
                         sh.reg(7, a3, t),
                     ];
-                    let cursor = (is_write && fd == 3).then(|| {
-                        let (pos, prev_ts) = sh.cursor;
-                        sh.cursor = (pos + count, t);
+                    let moved = |slot: &mut (u32, u32), n: u32| {
+                        let (pos, prev_ts) = *slot;
+                        *slot = (pos + n, t);
                         Access {
                             prev: pos,
                             prev_ts,
                             ts: t,
                         }
-                    });
+                    };
+                    let cursor = if is_write && fd == 3 {
+                        Some(moved(&mut sh.cursor, count))
+                    } else if is_read {
+                        Some(moved(&mut sh.in_cursor, v0))
+                    } else {
+                        None
+                    };
+                    // The words a read wrote.
+                    if is_read {
+                        for (waddr, start, end, i) in super::input::spans(buf, v0) {
+                            if !writable(waddr) {
+                                return Err(internal(step, "a read wrote a read-only word"));
+                            }
+                            let (prev, _) = sh.word(waddr);
+                            let bytes = &sc.written[i as usize..(i + end - start + 1) as usize];
+                            let new = super::input::merge(prev, start, end, bytes);
+                            w.input.push(super::input::InputEvent {
+                                clk,
+                                waddr,
+                                first: i == 0,
+                                start,
+                                end,
+                                remaining: v0 - i,
+                                prev,
+                                new,
+                                acc: sh.mem(waddr, new, t),
+                            });
+                        }
+                    }
                     // The bytes written: to the public output (fd 3) or the logs.
-                    let pos = cursor.map(|acc| acc.prev as usize);
+                    let pos = cursor.filter(|_| is_write).map(|acc| acc.prev as usize);
                     if is_write {
                         for i in 0..count {
                             let addr = buf.wrapping_add(i);
@@ -592,6 +635,7 @@ impl Witness {
         }
         w.regs = sh.regs.to_vec();
         w.regs.push(sh.cursor);
+        w.regs.push(sh.in_cursor);
         let mut words: Vec<WordState> = sh
             .mem
             .iter()
