@@ -360,6 +360,21 @@ fn refuses_to_prove_what_it_cannot_yet() {
         .assert()
         .code(exit::NOT_PROVABLE)
         .stderr(predicates::str::contains("fd 4"));
+    // clock_gettime of a CPU-time clock is not provable yet.
+    let mut a = Asm::new();
+    a.bss("ts", 8);
+    a.li(A0, 2);
+    a.la(A1, "ts");
+    a.li(V0, 4263);
+    a.syscall();
+    a.exit(0);
+    std::fs::write(&elf, a.elf()).unwrap();
+    zkm()
+        .arg("prove")
+        .arg(&elf)
+        .assert()
+        .code(exit::NOT_PROVABLE)
+        .stderr(predicates::str::contains("clock_gettime of clock 2"));
     // BREAK fires: refused with the VM's error.
     let mut a = Asm::new();
     a.emit(0x0000_000d);

@@ -50,8 +50,21 @@ pub const SPACE_KERNEL: u32 = 2;
 pub const KERNEL_OUT_CURSOR: u32 = 0;
 /// The number of bytes read from fd 0 so far, as one field element in `value[0]`.
 pub const KERNEL_IN_CURSOR: u32 = 1;
+/// The last value of `CLOCK_REALTIME` (words 2 and 3: seconds, nanoseconds) and of
+/// `CLOCK_MONOTONIC` (words 4 and 5), each a word of four bytes.
+pub const KERNEL_CLOCKS: u32 = 2;
 /// The kernel's words, in the order the initial-state chip lists them. Each starts at 0.
-pub const KERNEL_WORDS: [u32; 2] = [KERNEL_OUT_CURSOR, KERNEL_IN_CURSOR];
+pub const KERNEL_WORDS: [u32; 6] = [
+    KERNEL_OUT_CURSOR,
+    KERNEL_IN_CURSOR,
+    KERNEL_CLOCKS,
+    KERNEL_CLOCKS + 1,
+    KERNEL_CLOCKS + 2,
+    KERNEL_CLOCKS + 3,
+];
+/// The first this many kernel words are counts (one field element in `value[0]`); the
+/// others are words of four bytes.
+pub const KERNEL_COUNTS: usize = 2;
 /// Read-only memory words (code, read-only data, read-only zero pages), apart from the
 /// writable ones: the memory boundary starts each word in the space its writability
 /// names, and no store can use this one, so a store to a read-only word has no chain to

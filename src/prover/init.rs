@@ -4,7 +4,7 @@
 //! Its rows are periodic columns, fixed by the statement rather than committed by the
 //! prover: first the state words, each put into the memory argument at timestamp 0 and
 //! taken out at the end with its final value: the main thread's registers (all zero but
-//! `$sp`) and the kernel's words (the output and input cursors, starting at 0); then the non-zero
+//! `$sp`) and the kernel's words (the output and input cursors and the clocks, starting at 0); then the non-zero
 //! words of the initial stack (argv, the auxiliary vector), each written by the loader at
 //! timestamp 1 over the zero that the memory boundary starts it with.
 //!
@@ -24,8 +24,8 @@ use p3_matrix::dense::RowMajorMatrix;
 use sha2::{Digest, Sha256};
 
 use super::bus::{
-    memory_receive, memory_send, Expr, Word, KERNEL_WORDS, NUM_REGS, SPACE_KERNEL, SPACE_MEM,
-    SPACE_REG, TS_LOADER,
+    memory_receive, memory_send, Expr, Word, KERNEL_COUNTS, KERNEL_WORDS, NUM_REGS, SPACE_KERNEL,
+    SPACE_MEM, SPACE_REG, TS_LOADER,
 };
 use super::cols::columns;
 use super::config::Val;
@@ -82,7 +82,7 @@ impl InitChip {
                 periodic[P_VALUE + k][r] = Val::from_u8(byte);
             }
         }
-        // The kernel's words (the output and input cursors) start at 0.
+        // The kernel's words (the output and input cursors, the clocks) start at 0.
         for (i, &addr) in KERNEL_WORDS.iter().enumerate() {
             periodic[P_IS_REG][NUM_REGS + i] = Val::ONE;
             periodic[P_SPACE][NUM_REGS + i] = Val::from_u32(SPACE_KERNEL);
@@ -121,11 +121,13 @@ impl InitChip {
             row.addr = self.periodic[P_ADDR][r];
             row.value = std::array::from_fn(|k| self.periodic[P_VALUE + k][r]);
             if let Some(&(v, ts)) = regs.get(r) {
-                // Registers are words; a kernel cursor is one field element.
-                row.final_value = if r < NUM_REGS {
-                    super::word(v)
-                } else {
+                // Registers and most kernel words are words; a kernel count is one
+                // field element.
+                let count = (NUM_REGS..NUM_REGS + KERNEL_COUNTS).contains(&r);
+                row.final_value = if count {
                     [Val::from_u32(v), Val::ZERO, Val::ZERO, Val::ZERO]
+                } else {
+                    super::word(v)
                 };
                 row.final_ts = Val::from_u32(ts);
             }

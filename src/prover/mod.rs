@@ -10,7 +10,7 @@
 //!   table), [`image`] (the ELF image and the zero regions);
 //! - per run: [`cpu`], the opcode chips ([`add_sub`], [`bitwise`], [`branch`],
 //!   [`shift`], [`compare`], [`mul`], [`div`], [`clz`], [`sext`], [`movz`], [`ext`],
-//!   [`memory`], [`syscall`]), the public output and the logs ([`output`]), the private
+//!   [`memory`], [`syscall`], [`clock`]), the public output and the logs ([`output`]), the private
 //!   input's placement ([`input`]), the initial state
 //!   ([`init`]) and the memory boundary ([`boundary`]).
 
@@ -24,6 +24,7 @@ pub mod branch;
 pub mod bus;
 pub mod bytes;
 pub mod check;
+pub mod clock;
 pub mod clz;
 pub(crate) mod cols;
 pub mod compare;
@@ -86,6 +87,7 @@ pub enum Chip {
     Ext(ext::ExtChip),
     Memory(memory::MemoryChip),
     Syscall(syscall::SyscallChip),
+    Clock(clock::ClockChip),
     Output(output::OutputChip),
     Log(output::OutputChip),
     Input(input::InputChip),
@@ -114,6 +116,7 @@ pub enum ChipKind {
     Ext,
     Memory,
     Syscall,
+    Clock,
     Output,
     Log,
     Input,
@@ -122,7 +125,7 @@ pub enum ChipKind {
 }
 
 impl ChipKind {
-    pub const ALL: [ChipKind; 23] = [
+    pub const ALL: [ChipKind; 24] = [
         ChipKind::Program,
         ChipKind::Bytes,
         ChipKind::Image,
@@ -141,6 +144,7 @@ impl ChipKind {
         ChipKind::Ext,
         ChipKind::Memory,
         ChipKind::Syscall,
+        ChipKind::Clock,
         ChipKind::Output,
         ChipKind::Log,
         ChipKind::Input,
@@ -173,6 +177,7 @@ impl ChipKind {
             ChipKind::Ext => "ext",
             ChipKind::Memory => "memory",
             ChipKind::Syscall => "syscall",
+            ChipKind::Clock => "clock",
             ChipKind::Output => "output",
             ChipKind::Log => "log",
             ChipKind::Input => "input",
@@ -217,6 +222,7 @@ macro_rules! for_each_chip {
             Chip::Ext($c) => $body,
             Chip::Memory($c) => $body,
             Chip::Syscall($c) => $body,
+            Chip::Clock($c) => $body,
             Chip::Output($c) => $body,
             Chip::Log($c) => $body,
             Chip::Input($c) => $body,
@@ -247,6 +253,7 @@ impl Chip {
             Chip::Ext(_) => ChipKind::Ext,
             Chip::Memory(_) => ChipKind::Memory,
             Chip::Syscall(_) => ChipKind::Syscall,
+            Chip::Clock(_) => ChipKind::Clock,
             Chip::Output(_) => ChipKind::Output,
             Chip::Log(_) => ChipKind::Log,
             Chip::Input(_) => ChipKind::Input,
@@ -623,6 +630,7 @@ impl Machine {
         let ext = ext::ExtChip.generate_trace(&w.ext, &mut bytes);
         let memory = memory::MemoryChip.generate_trace(&w.memory, &mut bytes);
         let syscall = syscall::SyscallChip.generate_trace(&w.syscall, &mut bytes);
+        let clock = clock::ClockChip.generate_trace(&w.clock, &mut bytes);
         let output_chip = output::OutputChip::new(&statement.output);
         let output = output_chip.generate_trace(&w.output, &mut bytes);
         let log = output::OutputChip::log().generate_trace(&w.log, &mut bytes);
@@ -672,6 +680,7 @@ impl Machine {
             ext,
             memory,
             syscall,
+            clock,
             output,
             log,
             input,
@@ -706,6 +715,7 @@ impl Machine {
             Chip::Ext(ext::ExtChip),
             Chip::Memory(memory::MemoryChip),
             Chip::Syscall(syscall::SyscallChip),
+            Chip::Clock(clock::ClockChip),
             Chip::Output(output),
             Chip::Log(output::OutputChip::log()),
             Chip::Input(input::InputChip),

@@ -27,6 +27,7 @@ use crate::vm::{Config, Vm, VmError};
 pub const SYS_READ: u32 = 4003;
 pub const SYS_WRITE: u32 = 4004;
 pub const SYS_EXIT_GROUP: u32 = 4246;
+pub use super::clock::SYS_CLOCK_GETTIME;
 /// Writes of this many bytes or more, and reads that return this many, are not proved
 /// (the VM caps one transfer here).
 pub const MAX_WRITE: u32 = 1 << 24;
@@ -39,7 +40,7 @@ pub enum ProveError {
     #[error(
         "{what} at pc {pc:#010x} in {symbol}\n\
          zkm prove supports programs whose only system calls are write (to fds 1, 2, 3), \
-         read (from fd 0), exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
+         read (from fd 0), clock_gettime (realtime, monotonic), exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
          sched_yield), with no signal or second thread, for now; `zkm run` runs this program"
     )]
     Unsupported {
@@ -424,6 +425,7 @@ impl Tracer for ProveTracer<'_> {
             SYS_EXIT_GROUP => true,
             SYS_WRITE => matches!(ev.args[0], 1..=3) && ev.args[2] < MAX_WRITE,
             SYS_READ => ev.args[0] == 0,
+            SYS_CLOCK_GETTIME => ev.args[0] <= 1 && ev.args[1] % 4 == 0,
             n => super::syscall::identity_answer(n, 0).is_some(),
         };
         if !supported {
@@ -437,6 +439,18 @@ impl Tracer for ProveTracer<'_> {
                 format!(
                     "write to fd {} (only fds 1, 2 and 3 can be proved yet)",
                     ev.args[0]
+                )
+            } else if ev.number == SYS_CLOCK_GETTIME && ev.args[0] > 1 {
+                format!(
+                    "clock_gettime of clock {} (only CLOCK_REALTIME and CLOCK_MONOTONIC can be \
+                     proved yet)",
+                    ev.args[0]
+                )
+            } else if ev.number == SYS_CLOCK_GETTIME {
+                format!(
+                    "clock_gettime into the unaligned timespec {:#x} (only word-aligned ones can \
+                     be proved yet)",
+                    ev.args[1]
                 )
             } else if ev.number == SYS_READ {
                 format!(
@@ -466,6 +480,10 @@ impl Tracer for ProveTracer<'_> {
                 refused = Some(format!(
                     "read(0) failing with error {v0} (only successful reads can be proved)"
                 ));
+            } else if sc.number == SYS_CLOCK_GETTIME && a3 != 0 {
+                refused = Some(format!(
+                    "clock_gettime failing with error {v0} (only successful calls can be proved)"
+                ));
             } else if sc.number == SYS_READ && v0 >= MAX_WRITE {
                 refused = Some(format!(
                     "read of {v0} bytes (at most {} in one call can be proved)",
@@ -493,13 +511,14 @@ impl Tracer for ProveTracer<'_> {
     }
 
     fn kernel(&mut self, _cycle: u64, ev: &KernelEvent) {
-        // A read's bytes, in order from its buffer; supported calls do nothing else to
-        // memory (a write's reads of its buffer are the log and output chips' business).
+        // The bytes a read or clock_gettime wrote, in order from its buffer; supported
+        // calls do nothing else to memory (a write's reads of its buffer are the log and
+        // output chips' business).
         if let KernelEvent::Write { addr, bytes } = ev {
             let pc = self.steps.last().map_or(0, |s| s.pc);
             match self.syscalls.last_mut() {
                 Some(sc)
-                    if sc.number == SYS_READ
+                    if matches!(sc.number, SYS_READ | SYS_CLOCK_GETTIME)
                         && *addr == sc.args[1].wrapping_add(sc.written.len() as u32) =>
                 {
                     sc.written.extend_from_slice(bytes)

@@ -12,7 +12,7 @@ use p3_field::{PrimeCharacteristicRing, PrimeField32};
 
 use super::bus::{self, ByteOp, BYTE, IMAGE, INSTR, MEMORY, PROGRAM};
 use super::check::CheckError;
-use super::tests::{coverage_program, input_program, traced, INPUT};
+use super::tests::{clock_program, coverage_program, input_program, traced, INPUT};
 use super::witness::{Witness, WordState};
 use super::*;
 use crate::asm::{reg::*, Asm};
@@ -1182,4 +1182,52 @@ fn every_read_reaches_the_input_chip() {
         matches!(errs.first(), Some(CheckError::Constraint { chip, .. }) if chip == "syscall"),
         "{errs:?}"
     );
+}
+
+/// The clock program's witness, from its record as `f` forges the `k`th reading (its
+/// seconds and nanoseconds), with the output showing the forged value.
+fn clock_forged(k: usize, f: impl FnOnce(&mut (u32, u32), (u32, u32))) -> Instances {
+    let program = Program::parse(&clock_program().elf()).unwrap();
+    let machine = Machine::new(&program).unwrap();
+    let argv = vec!["prog".to_string()];
+    let mut record = record::execute(&program, &machine.setup, &argv, Vec::new(), 1 << 20).unwrap();
+    let read = |b: &[u8]| {
+        let w = |i: usize| u32::from_be_bytes(b[i..i + 4].try_into().unwrap());
+        (w(0), w(4))
+    };
+    let first = read(&record.syscalls[0].written);
+    let sc = &mut record.syscalls[k];
+    assert_eq!(sc.number, clock::SYS_CLOCK_GETTIME);
+    let mut t = read(&sc.written);
+    f(&mut t, first);
+    let bytes: Vec<u8> = [t.0, t.1].iter().flat_map(|v| v.to_be_bytes()).collect();
+    sc.written = bytes.clone();
+    record.output[8 * k..8 * k + 8].copy_from_slice(&bytes);
+    let (statement, w, start) = machine.witness_of(&record, &argv).unwrap();
+    machine.traces_from(&w, &start, &statement).unwrap()
+}
+
+fn only_clock_lookups(inst: &Instances) {
+    let errs = all(inst);
+    assert!(!errs.is_empty());
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Unbalanced { bus, chip, .. }
+            if bus == BYTE && chip == "clock")),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn clocks_never_go_backwards() {
+    // The third reading (CLOCK_MONOTONIC again) claims 1 ns before the first, and the
+    // program prints it: a consistent witness of a clock going backwards. Only the
+    // range of the seconds' difference refuses it (the nanoseconds borrow a second that
+    // is not there).
+    let inst = clock_forged(2, |t, first| *t = (first.0, first.1 - 1));
+    only_clock_lookups(&inst);
+    // Nor can a reading claim a tv_nsec of 10^9 (the seconds unchanged, so it is later
+    // than the reading before): not a timespec Linux writes.
+    let inst = clock_forged(3, |t, _| t.1 = 1_000_000_000);
+    only_clock_lookups(&inst);
 }

@@ -420,3 +420,54 @@ fn the_column_table_in_the_docs_is_current() {
         assert_eq!(main, BaseAir::<Val>::width(air), "{name}");
     }
 }
+
+/// Reads `CLOCK_MONOTONIC`, `CLOCK_REALTIME`, then `CLOCK_MONOTONIC` twice more after a
+/// loop, into four timespecs at `ts`, writes them to fd 3 and exits with 0. It never reads
+/// them back, so a forged reading stays consistent with the rest of the run.
+pub(crate) fn clock_program() -> Asm {
+    let mut a = Asm::new();
+    a.bss("ts", 32);
+    let gettime = |a: &mut Asm, clock: u32, off: u16| {
+        a.li(A0, clock);
+        a.la(A1, "ts");
+        a.addiu(A1, A1, off);
+        a.li(V0, 4263);
+        a.syscall();
+    };
+    gettime(&mut a, 1, 0);
+    gettime(&mut a, 0, 8);
+    a.li(T0, 200);
+    a.label("spin");
+    a.addiu(T0, T0, 0xffff);
+    a.bne(T0, ZERO, "spin");
+    a.nop();
+    gettime(&mut a, 1, 16);
+    gettime(&mut a, 1, 24);
+    a.li(A0, 3);
+    a.la(A1, "ts");
+    a.li(A2, 32);
+    a.li(V0, 4004);
+    a.syscall();
+    a.exit(0);
+    a
+}
+
+#[test]
+fn clock_readings_satisfy_every_constraint_and_prove() {
+    let (_, st, inst) = traced(&clock_program());
+    let t: Vec<(u32, u32)> = st
+        .output
+        .chunks(8)
+        .map(|c| {
+            let w = |i: usize| u32::from_be_bytes(c[i..i + 4].try_into().unwrap());
+            (w(0), w(4))
+        })
+        .collect();
+    assert_eq!(t.len(), 4);
+    assert!(t[0] <= t[2] && t[2] <= t[3], "{t:?}");
+    assert!(t[1].0 > 1_700_000_000, "realtime {t:?}");
+    inst.check().unwrap();
+    let proof = prove(&inst).unwrap();
+    let common = common_data(&inst.airs, &proof.degree_bits).unwrap();
+    verify(&inst.airs, &proof, &inst.public_values, &common).unwrap();
+}

@@ -10,7 +10,8 @@
 use std::collections::HashMap;
 
 use super::bus::{
-    NUM_REGS, REG_HI, REG_LO, SLOT_A, SLOT_B, SLOT_C, SLOT_CHIP, TS_LOADER, TS_SLOTS,
+    KERNEL_CLOCKS, KERNEL_IN_CURSOR, KERNEL_OUT_CURSOR, KERNEL_WORDS, NUM_REGS, REG_HI, REG_LO,
+    SLOT_A, SLOT_B, SLOT_C, SLOT_CHIP, TS_LOADER, TS_SLOTS,
 };
 use super::program::{flag, Opcode, RomEntry};
 use super::record::{ProveError, Record, Setup, Start, Step};
@@ -118,6 +119,7 @@ pub struct Witness {
     pub log: Vec<super::output::OutputEvent>,
     /// The words reads from fd 0 wrote.
     pub input: Vec<super::input::InputEvent>,
+    pub clock: Vec<super::clock::ClockEvent>,
     pub rom_counts: Vec<u32>,
     /// Touched memory words, sorted by address.
     pub words: Vec<WordState>,
@@ -131,9 +133,8 @@ pub struct Witness {
 /// The shadow state of the memory argument.
 struct Shadow<'a> {
     regs: [(u32, u32); NUM_REGS],
-    /// The output and input cursors (value, timestamp).
-    cursor: (u32, u32),
-    in_cursor: (u32, u32),
+    /// The kernel's words (value, timestamp), in [`KERNEL_WORDS`]'s order.
+    kernel: [(u32, u32); KERNEL_WORDS.len()],
     mem: HashMap<u32, (u32, u32)>,
     init: HashMap<u32, u32>,
     image: HashMap<u32, u32>,
@@ -172,6 +173,70 @@ impl Shadow<'_> {
         let (prev, prev_ts) = self.word(addr);
         self.mem.insert(addr, (value, ts));
         Access { prev, prev_ts, ts }
+    }
+
+    fn kernel(&mut self, addr: u32, value: u32, ts: u32) -> Access {
+        let slot = &mut self.kernel[addr as usize];
+        let acc = Access {
+            prev: slot.0,
+            prev_ts: slot.1,
+            ts,
+        };
+        *slot = (value, ts);
+        acc
+    }
+
+    /// A `clock_gettime`'s event, at timestamp `t`.
+    fn clock(
+        &mut self,
+        sc: &super::record::SyscallRec,
+        instr: InstrEvent,
+        t: u32,
+        writable: &dyn Fn(u32) -> bool,
+    ) -> Result<super::clock::ClockEvent, String> {
+        let [clock, ptr, _, _] = sc.args;
+        if sc.result != Some((0, 0)) || sc.written.len() != 8 || clock > 1 || ptr % 4 != 0 {
+            return Err(format!(
+                "clock_gettime({clock}, {ptr:#x}) returned {:?} after writing {} bytes",
+                sc.result,
+                sc.written.len()
+            ));
+        }
+        let be = |i: usize| u32::from_be_bytes(sc.written[i..i + 4].try_into().unwrap());
+        let new = (be(0), be(4));
+        let slot = KERNEL_CLOCKS + 2 * clock;
+        // (A reading before the last, or not a timespec, is the clock chip's to refuse.)
+        let old = (
+            self.kernel[slot as usize].0,
+            self.kernel[slot as usize + 1].0,
+        );
+        let waddr = ptr / 4;
+        if !writable(waddr) || !writable(waddr + 1) {
+            return Err("clock_gettime wrote a read-only word".into());
+        }
+        let a3 = self.regs[7].0;
+        let mem = (self.word(waddr).0, self.word(waddr + 1).0);
+        let acc = [
+            self.reg(2, 0, t),
+            self.reg(4, clock, t),
+            self.reg(5, ptr, t),
+            self.reg(7, 0, t),
+            self.kernel(slot, new.0, t),
+            self.kernel(slot + 1, new.1, t),
+            self.mem(waddr, new.0, t),
+            self.mem(waddr + 1, new.1, t),
+        ];
+        Ok(super::clock::ClockEvent {
+            instr,
+            thread: 0,
+            mono: clock == 1,
+            ts: ptr,
+            a3,
+            old,
+            new,
+            mem,
+            acc,
+        })
     }
 }
 
@@ -241,8 +306,7 @@ impl Witness {
     ) -> Result<Witness, ProveError> {
         let mut sh = Shadow {
             regs: [(0, 0); NUM_REGS],
-            cursor: (0, 0),
-            in_cursor: (0, 0),
+            kernel: [(0, 0); KERNEL_WORDS.len()],
             mem: HashMap::new(),
             init: HashMap::new(),
             image: image.clone(),
@@ -456,121 +520,129 @@ impl Witness {
                     c = halt as u32;
                     let (v0, a3) = sc.result.unwrap_or((sc.number, sh.regs[7].0));
                     let t = ts(clk, SLOT_CHIP);
-                    let [fd, buf, count, _] = sc.args;
-                    let is_write = sc.number == super::record::SYS_WRITE;
-                    let is_read = sc.number == super::record::SYS_READ;
-                    // (Every row runs in thread 0 until context switches are proved.)
-                    if let Some(want) = super::syscall::identity_answer(sc.number, 0) {
-                        if (v0, a3) != (want, 0) {
-                            return Err(internal(
-                                step,
-                                &format!(
-                                    "system call {} returned {v0} (error {a3}), not {want}",
-                                    sc.number
-                                ),
-                            ));
+                    if sc.number == super::clock::SYS_CLOCK_GETTIME {
+                        let ev = sh
+                            .clock(sc, instr(0), t, &writable)
+                            .map_err(|m| internal(step, &m))?;
+                        w.clock.push(ev);
+                    } else {
+                        let [fd, buf, count, _] = sc.args;
+                        let is_write = sc.number == super::record::SYS_WRITE;
+                        let is_read = sc.number == super::record::SYS_READ;
+                        // (Every row runs in thread 0 until context switches are proved.)
+                        if let Some(want) = super::syscall::identity_answer(sc.number, 0) {
+                            if (v0, a3) != (want, 0) {
+                                return Err(internal(
+                                    step,
+                                    &format!(
+                                        "system call {} returned {v0} (error {a3}), not {want}",
+                                        sc.number
+                                    ),
+                                ));
+                            }
                         }
-                    }
-                    if is_write && (v0, a3) != (count, 0) {
-                        return Err(internal(
+                        if is_write && (v0, a3) != (count, 0) {
+                            return Err(internal(
                             step,
                             &format!("write({fd}, {buf:#x}, {count}) returned {v0} (error {a3}), not its count"),
                         ));
-                    }
-                    if is_read && (a3 != 0 || sc.written.len() as u64 != v0 as u64) {
-                        return Err(internal(
+                        }
+                        if is_read && (a3 != 0 || sc.written.len() as u64 != v0 as u64) {
+                            return Err(internal(
                             step,
                             &format!(
                                 "read(0, {buf:#x}, {count}) returned {v0} (error {a3}) with {} bytes written",
                                 sc.written.len()
                             ),
                         ));
-                    }
-                    let regs = [
-                        sh.reg(2, v0, t),
-                        sh.reg(4, sc.args[0], t),
-                        sh.reg(5, sc.args[1], t),
-                        sh.reg(6, sc.args[2], t),
-                        sh.reg(7, a3, t),
-                    ];
-                    let moved = |slot: &mut (u32, u32), n: u32| {
-                        let (pos, prev_ts) = *slot;
-                        *slot = (pos + n, t);
-                        Access {
-                            prev: pos,
-                            prev_ts,
-                            ts: t,
                         }
-                    };
-                    let cursor = if is_write && fd == 3 {
-                        Some(moved(&mut sh.cursor, count))
-                    } else if is_read {
-                        Some(moved(&mut sh.in_cursor, v0))
-                    } else {
-                        None
-                    };
-                    // The words a read wrote.
-                    if is_read {
-                        for (waddr, start, end, i) in super::input::spans(buf, v0) {
-                            if !writable(waddr) {
-                                return Err(internal(step, "a read wrote a read-only word"));
+                        let regs = [
+                            sh.reg(2, v0, t),
+                            sh.reg(4, sc.args[0], t),
+                            sh.reg(5, sc.args[1], t),
+                            sh.reg(6, sc.args[2], t),
+                            sh.reg(7, a3, t),
+                        ];
+                        let moved = |slot: &mut (u32, u32), n: u32| {
+                            let (pos, prev_ts) = *slot;
+                            *slot = (pos + n, t);
+                            Access {
+                                prev: pos,
+                                prev_ts,
+                                ts: t,
                             }
-                            let (prev, _) = sh.word(waddr);
-                            let bytes = &sc.written[i as usize..(i + end - start + 1) as usize];
-                            let new = super::input::merge(prev, start, end, bytes);
-                            w.input.push(super::input::InputEvent {
-                                clk,
-                                waddr,
-                                first: i == 0,
-                                start,
-                                end,
-                                remaining: v0 - i,
-                                prev,
-                                new,
-                                acc: sh.mem(waddr, new, t),
-                            });
+                        };
+                        let cursor = if is_write && fd == 3 {
+                            Some(moved(&mut sh.kernel[KERNEL_OUT_CURSOR as usize], count))
+                        } else if is_read {
+                            Some(moved(&mut sh.kernel[KERNEL_IN_CURSOR as usize], v0))
+                        } else {
+                            None
+                        };
+                        // The words a read wrote.
+                        if is_read {
+                            for (waddr, start, end, i) in super::input::spans(buf, v0) {
+                                if !writable(waddr) {
+                                    return Err(internal(step, "a read wrote a read-only word"));
+                                }
+                                let (prev, _) = sh.word(waddr);
+                                let bytes = &sc.written[i as usize..(i + end - start + 1) as usize];
+                                let new = super::input::merge(prev, start, end, bytes);
+                                w.input.push(super::input::InputEvent {
+                                    clk,
+                                    waddr,
+                                    first: i == 0,
+                                    start,
+                                    end,
+                                    remaining: v0 - i,
+                                    prev,
+                                    new,
+                                    acc: sh.mem(waddr, new, t),
+                                });
+                            }
                         }
-                    }
-                    // The bytes written: to the public output (fd 3) or the logs.
-                    let pos = cursor.filter(|_| is_write).map(|acc| acc.prev as usize);
-                    if is_write {
-                        for i in 0..count {
-                            let addr = buf.wrapping_add(i);
-                            let first = i == 0;
-                            let (word, _) = sh.word(addr / 4);
-                            let acc = (first || addr % 4 == 0).then(|| sh.mem(addr / 4, word, t));
-                            let byte = word.to_be_bytes()[(addr % 4) as usize];
-                            let ev = super::output::OutputEvent {
-                                clk,
-                                addr,
-                                remaining: count - i,
-                                first,
-                                word,
-                                acc,
-                                ro: !writable(addr / 4),
-                            };
-                            match pos {
-                                Some(pos) => {
-                                    if record.output.get(pos + i as usize) != Some(&byte) {
-                                        return Err(internal(
+                        // The bytes written: to the public output (fd 3) or the logs.
+                        let pos = cursor.filter(|_| is_write).map(|acc| acc.prev as usize);
+                        if is_write {
+                            for i in 0..count {
+                                let addr = buf.wrapping_add(i);
+                                let first = i == 0;
+                                let (word, _) = sh.word(addr / 4);
+                                let acc =
+                                    (first || addr % 4 == 0).then(|| sh.mem(addr / 4, word, t));
+                                let byte = word.to_be_bytes()[(addr % 4) as usize];
+                                let ev = super::output::OutputEvent {
+                                    clk,
+                                    addr,
+                                    remaining: count - i,
+                                    first,
+                                    word,
+                                    acc,
+                                    ro: !writable(addr / 4),
+                                };
+                                match pos {
+                                    Some(pos) => {
+                                        if record.output.get(pos + i as usize) != Some(&byte) {
+                                            return Err(internal(
                                             step,
                                             "a byte written to fd 3 differs from the VM's output",
                                         ));
+                                        }
+                                        w.output.push(ev);
                                     }
-                                    w.output.push(ev);
+                                    None => w.log.push(ev),
                                 }
-                                None => w.log.push(ev),
                             }
                         }
+                        w.syscall.push(SyscallEvent {
+                            instr: instr(c),
+                            number: sc.number,
+                            args: sc.args,
+                            result: (v0, a3),
+                            regs,
+                            cursor,
+                        });
                     }
-                    w.syscall.push(SyscallEvent {
-                        instr: instr(c),
-                        number: sc.number,
-                        args: sc.args,
-                        result: (v0, a3),
-                        regs,
-                        cursor,
-                    });
                 }
                 other => {
                     return Err(ProveError::Unsupported {
@@ -634,8 +706,7 @@ impl Witness {
             });
         }
         w.regs = sh.regs.to_vec();
-        w.regs.push(sh.cursor);
-        w.regs.push(sh.in_cursor);
+        w.regs.extend(sh.kernel);
         let mut words: Vec<WordState> = sh
             .mem
             .iter()
