@@ -142,6 +142,7 @@ fn fill_row(r: &mut ClockCols<Val>, ev: &ClockEvent, bytes: &mut ByteCounts) {
     bytes.range8x2(s[2] as u32, n[0] as u32);
     bytes.range8x2(n[1] as u32, n[2] as u32);
     bytes.range8x2(2 * s[3] as u32, 4 * n[3] as u32);
+    bytes.range8x2(s[3] as u32, n[3] as u32);
     // The gadget, in integers.
     let (os, on) = (ev.old.0 as i64, ev.old.1 as i64);
     let (ns, nn) = (ev.new.0 as i64, ev.new.1 as i64);
@@ -195,11 +196,16 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for ClockChip {
         b.assert_bool(l.carry);
 
         // The new value is a timespec: bytes, tv_sec below 2^31, tv_nsec below 2^30 and
-        // (with g) below 10^9.
+        // (with g) below 10^9. (g_hi and dns_hi are proved only through 4 g_hi and
+        // 4 dns_hi, 16-bit values: 2^16 g_hi = 2^14 (4 g_hi) is below 2^30 all the same.)
         bus::range8x2(b, l.sec[0], l.sec[1], is_real.clone());
         bus::range8x2(b, l.sec[2], l.nsec[0], is_real.clone());
         bus::range8x2(b, l.nsec[1], l.nsec[2], is_real.clone());
         bus::range8x2(b, c(2) * e(l.sec[3]), c(4) * e(l.nsec[3]), is_real.clone());
+        // (The scaled check alone holds for 2^-1 and 4^-1 too, which are not bytes.)
+        if kept("clock.bytes") {
+            bus::range8x2(b, l.sec[3], l.nsec[3], is_real.clone());
+        }
         let value = |w: &Word<AB::Var>| bus::word_value::<AB>(w);
         let g = e(l.g_lo) + c(1 << 16) * e(l.g_hi);
         b.assert_zero(is_real.clone() * (c(NS - 1) - value(&l.nsec) - g));

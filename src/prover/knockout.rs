@@ -106,6 +106,8 @@ soundness::input_rows_start_with_a_request            input.first_row
 soundness::every_read_reaches_the_input_chip          syscall.in_bytes
 soundness::clocks_never_go_backwards                  clock.monotone
 soundness::clocks_never_go_backwards                  clock.valid
+soundness::clock_readings_are_bytes                   clock.bytes
+soundness::getrandom_returns_its_count                syscall.random_result
 alu_tests::shifts_are_exact_and_wrong_answers_are_caught   shift.result
 alu_tests::shifts_are_exact_and_wrong_answers_are_caught   shift.amount
 alu_tests::comparisons_are_exact_and_traps_that_fire_are_refused  compare.lt

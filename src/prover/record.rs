@@ -27,6 +27,7 @@ use crate::vm::{Config, Vm, VmError};
 pub const SYS_READ: u32 = 4003;
 pub const SYS_WRITE: u32 = 4004;
 pub const SYS_EXIT_GROUP: u32 = 4246;
+pub const SYS_GETRANDOM: u32 = 4353;
 pub use super::clock::SYS_CLOCK_GETTIME;
 /// Writes of this many bytes or more, and reads that return this many, are not proved
 /// (the VM caps one transfer here).
@@ -40,7 +41,8 @@ pub enum ProveError {
     #[error(
         "{what} at pc {pc:#010x} in {symbol}\n\
          zkm prove supports programs whose only system calls are write (to fds 1, 2, 3), \
-         read (from fd 0), clock_gettime (realtime, monotonic), exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
+         read (from fd 0), getrandom, clock_gettime (realtime, monotonic), exit_group and the \
+         identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
          sched_yield), with no signal or second thread, for now; `zkm run` runs this program"
     )]
     Unsupported {
@@ -425,6 +427,7 @@ impl Tracer for ProveTracer<'_> {
             SYS_EXIT_GROUP => true,
             SYS_WRITE => matches!(ev.args[0], 1..=3) && ev.args[2] < MAX_WRITE,
             SYS_READ => ev.args[0] == 0,
+            SYS_GETRANDOM => ev.args[1] < MAX_WRITE && ev.args[2] <= 1,
             SYS_CLOCK_GETTIME => ev.args[0] <= 1 && ev.args[1] % 4 == 0,
             n => super::syscall::identity_answer(n, 0).is_some(),
         };
@@ -451,6 +454,17 @@ impl Tracer for ProveTracer<'_> {
                     "clock_gettime into the unaligned timespec {:#x} (only word-aligned ones can \
                      be proved yet)",
                     ev.args[1]
+                )
+            } else if ev.number == SYS_GETRANDOM && ev.args[1] >= MAX_WRITE {
+                format!(
+                    "getrandom of {} bytes (at most {} in one call can be proved)",
+                    ev.args[1],
+                    MAX_WRITE - 1
+                )
+            } else if ev.number == SYS_GETRANDOM {
+                format!(
+                    "getrandom with flags {:#x} (only 0 and GRND_NONBLOCK can be proved yet)",
+                    ev.args[2]
                 )
             } else if ev.number == SYS_READ {
                 format!(
@@ -480,9 +494,10 @@ impl Tracer for ProveTracer<'_> {
                 refused = Some(format!(
                     "read(0) failing with error {v0} (only successful reads can be proved)"
                 ));
-            } else if sc.number == SYS_CLOCK_GETTIME && a3 != 0 {
+            } else if matches!(sc.number, SYS_CLOCK_GETTIME | SYS_GETRANDOM) && a3 != 0 {
                 refused = Some(format!(
-                    "clock_gettime failing with error {v0} (only successful calls can be proved)"
+                    "{} failing with error {v0} (only successful calls can be proved)",
+                    crate::syscalls::names::name(sc.number).unwrap_or("a system call")
                 ));
             } else if sc.number == SYS_READ && v0 >= MAX_WRITE {
                 refused = Some(format!(
@@ -511,15 +526,15 @@ impl Tracer for ProveTracer<'_> {
     }
 
     fn kernel(&mut self, _cycle: u64, ev: &KernelEvent) {
-        // The bytes a read or clock_gettime wrote, in order from its buffer; supported
+        // The bytes a read, getrandom or clock_gettime wrote, in order from its buffer; supported
         // calls do nothing else to memory (a write's reads of its buffer are the log and
         // output chips' business).
         if let KernelEvent::Write { addr, bytes } = ev {
             let pc = self.steps.last().map_or(0, |s| s.pc);
             match self.syscalls.last_mut() {
                 Some(sc)
-                    if matches!(sc.number, SYS_READ | SYS_CLOCK_GETTIME)
-                        && *addr == sc.args[1].wrapping_add(sc.written.len() as u32) =>
+                    if out_buffer(sc.number, &sc.args)
+                        .is_some_and(|buf| *addr == buf.wrapping_add(sc.written.len() as u32)) =>
                 {
                     sc.written.extend_from_slice(bytes)
                 }
@@ -529,6 +544,15 @@ impl Tracer for ProveTracer<'_> {
                 ),
             }
         }
+    }
+}
+
+/// The buffer a provable call writes to guest memory, if it writes one.
+fn out_buffer(number: u32, args: &[u32; 4]) -> Option<u32> {
+    match number {
+        SYS_READ | SYS_CLOCK_GETTIME => Some(args[1]),
+        SYS_GETRANDOM => Some(args[0]),
+        _ => None,
     }
 }
 

@@ -22,6 +22,9 @@
 //! return fewer bytes than asked, so `n` is the prover's, bounded by `count`. A read of
 //! `n > 0` bytes reads the kernel's input cursor, advances it by `n`, and asks the input
 //! chip to write `n` free bytes at `buf..buf + n` (the `input` bus; see [`super::input`]).
+//!
+//! `getrandom(buf, count, flags)` with `flags` 0 or `GRND_NONBLOCK` returns `count` (below
+//! 2^24) and has the input chip write `count` free bytes at `buf` (`$a0` here).
 
 use std::borrow::Borrow;
 
@@ -39,7 +42,7 @@ use super::cols::columns;
 use super::config::Val;
 use super::knockout::kept;
 use super::program::Opcode;
-use super::record::{SYS_EXIT_GROUP, SYS_READ, SYS_WRITE};
+use super::record::{SYS_EXIT_GROUP, SYS_GETRANDOM, SYS_READ, SYS_WRITE};
 use super::witness::SyscallEvent;
 
 /// The identity calls: number and answer (`None`: `gettid`, 1000 + thread).
@@ -78,6 +81,8 @@ pub struct SyscallCols<T> {
     pub is_write: T,
     /// A read from fd 0.
     pub is_read: T,
+    /// `getrandom`.
+    pub is_random: T,
     pub is_exit: T,
     /// One per identity call, in [`IDENTITY`]'s order.
     pub is_ident: [T; 8],
@@ -88,7 +93,7 @@ pub struct SyscallCols<T> {
     pub has_bytes: T,
     /// A write to fd 1 or 2 of at least one byte.
     pub log_bytes: T,
-    /// A read that returned at least one byte.
+    /// A read or `getrandom` that returned at least one byte.
     pub in_bytes: T,
     /// A read's `count` is at least 2^24 (its top byte is not zero, with this inverse);
     /// else `count - n` as three bytes, so that `n <= count`. (Off reads all five are
@@ -136,6 +141,11 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
     r.is_write = Val::from_bool(ev.number == SYS_WRITE);
     let is_read = ev.number == SYS_READ;
     r.is_read = Val::from_bool(is_read);
+    let is_random = ev.number == SYS_GETRANDOM;
+    r.is_random = Val::from_bool(is_random);
+    if is_random {
+        r.in_bytes = Val::from_bool(ev.result.0 > 0);
+    }
     r.is_exit = Val::from_bool(ev.number == SYS_EXIT_GROUP);
     for (f, &(n, _)) in r.is_ident.iter_mut().zip(&IDENTITY) {
         *f = Val::from_bool(ev.number == n);
@@ -166,14 +176,15 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
     if log {
         bytes.range8x2(2 * (ev.args[1] >> 24), 0);
     }
-    if (ev.number == SYS_WRITE && ev.args[2] > 0) || (is_read && ev.result.0 > 0) {
-        let q = (ev.args[1] & 0xff) >> 2;
+    if (ev.number == SYS_WRITE && ev.args[2] > 0) || ((is_read || is_random) && ev.result.0 > 0) {
+        let buf = if is_random { ev.args[0] } else { ev.args[1] };
+        let q = (buf & 0xff) >> 2;
         r.buf_q = Val::from_u32(q);
-        r.buf_o = [
-            Val::from_u32(ev.args[1] & 1),
-            Val::from_u32((ev.args[1] >> 1) & 1),
-        ];
+        r.buf_o = [Val::from_u32(buf & 1), Val::from_u32((buf >> 1) & 1)];
         bytes.range8x2(q, 4 * q);
+        if is_random {
+            bytes.range8x2(2 * (buf >> 24), 0);
+        }
     }
     if let Some(acc) = &ev.cursor {
         r.cursor = Val::from_u32(acc.prev);
@@ -212,7 +223,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         let l: &SyscallCols<AB::Var> = main.current_slice().borrow();
         let l = *l;
         let exit_code: Expr<AB> = b.public_values()[pv::EXIT_CODE].into();
-        let mut flags = vec![l.is_write, l.is_read, l.is_exit];
+        let mut flags = vec![l.is_write, l.is_read, l.is_random, l.is_exit];
         flags.extend(l.is_ident);
         let is_real = super::assert_flags(b, &flags);
         let e = |v: AB::Var| -> Expr<AB> { v.into() };
@@ -224,10 +235,12 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         // The number in $v0 says which call this is.
         let w = SYS_WRITE.to_le_bytes();
         let rd = SYS_READ.to_le_bytes();
+        let rn = SYS_GETRANDOM.to_le_bytes();
         let x = SYS_EXIT_GROUP.to_le_bytes();
         for k in 0..4 {
             let mut number = e(l.is_write) * c(w[k] as u32)
                 + e(l.is_read) * c(rd[k] as u32)
+                + e(l.is_random) * c(rn[k] as u32)
                 + e(l.is_exit) * c(x[k] as u32);
             for (f, &(n, _)) in l.is_ident.iter().zip(&IDENTITY) {
                 number += e(*f) * c(n.to_le_bytes()[k] as u32);
@@ -298,12 +311,28 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
             let slack = e(l.slack[0]) + c(1 << 8) * e(l.slack[1]) + c(1 << 16) * e(l.slack[2]);
             b.assert_zero(small * (low(&l.a2) - low(&l.result) - slack));
         }
-        // A read with bytes asks the input chip to write them; as for writes, `in_bytes`
-        // is exactly `n > 0` (a request for no bytes has no rows to end it).
+        // getrandom(buf, count, flags) with flags 0 or GRND_NONBLOCK (1) and count < 2^24
+        // returns count without error.
+        let is_random = e(l.is_random);
+        b.assert_zero(is_random.clone() * e(l.a1[3]));
+        for k in 0..4 {
+            if kept("syscall.random_result") {
+                b.assert_zero(is_random.clone() * (e(l.result[k]) - e(l.a1[k])));
+            }
+            b.assert_zero(is_random.clone() * e(l.err[k]));
+            if k > 0 {
+                b.assert_zero(is_random.clone() * e(l.a2[k]));
+            }
+        }
+        b.assert_zero(is_random.clone() * e(l.a2[0]) * (Expr::<AB>::ONE - e(l.a2[0])));
+        // A read or getrandom with bytes asks the input chip to write them; as for
+        // writes, `in_bytes` is exactly `n > 0` (a request for no bytes has no rows to end
+        // it).
+        let fills = is_read.clone() + is_random.clone();
         b.assert_bool(l.in_bytes);
-        b.assert_zero(e(l.in_bytes) * (Expr::<AB>::ONE - is_read.clone()));
+        b.assert_zero(e(l.in_bytes) * (Expr::<AB>::ONE - fills.clone()));
         if kept("syscall.in_bytes") {
-            b.assert_zero((is_read.clone() - e(l.in_bytes)) * n.clone());
+            b.assert_zero((fills - e(l.in_bytes)) * n.clone());
         }
         // fd 3: the output cursor advances by count, and a non-empty write asks the output
         // chip for its bytes. `has_bytes` with count 0 would ask for a write that never
@@ -328,13 +357,18 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         for o in l.buf_o {
             b.assert_bool(o);
         }
+        // The buffer is $a1, but getrandom's is $a0.
+        let buf: [Expr<AB>; 4] =
+            std::array::from_fn(|k| e(l.a1[k]) + is_random.clone() * (e(l.a0[k]) - e(l.a1[k])));
         let offset = e(l.buf_o[0]) + c(2) * e(l.buf_o[1]);
-        b.assert_zero(sends.clone() * (e(l.a1[0]) - c(4) * e(l.buf_q) - offset.clone()));
+        b.assert_zero(sends.clone() * (buf[0].clone() - c(4) * e(l.buf_q) - offset.clone()));
         if kept("syscall.buf_range") {
             bus::range8x2(b, l.buf_q, c(4) * e(l.buf_q), sends.clone());
         }
-        let waddr =
-            e(l.buf_q) + e(l.a1[1]) * c(1 << 6) + e(l.a1[2]) * c(1 << 14) + e(l.a1[3]) * c(1 << 22);
+        let waddr = e(l.buf_q)
+            + buf[1].clone() * c(1 << 6)
+            + buf[2].clone() * c(1 << 14)
+            + buf[3].clone() * c(1 << 22);
         // (Where no bytes are sent, buf_q and buf_o are in no message: buf_o is boolean and
         // buf_q free, and neither can affect anything.)
         b.push_interaction(
@@ -345,7 +379,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         bus::byte(
             b,
             ByteOp::Range8x2,
-            c(2) * e(l.a1[3]),
+            c(2) * buf[3].clone(),
             Expr::<AB>::ZERO,
             Expr::<AB>::ZERO,
             sends,

@@ -529,6 +529,7 @@ impl Witness {
                         let [fd, buf, count, _] = sc.args;
                         let is_write = sc.number == super::record::SYS_WRITE;
                         let is_read = sc.number == super::record::SYS_READ;
+                        let is_random = sc.number == super::record::SYS_GETRANDOM;
                         // (Every row runs in thread 0 until context switches are proved.)
                         if let Some(want) = super::syscall::identity_answer(sc.number, 0) {
                             if (v0, a3) != (want, 0) {
@@ -547,7 +548,9 @@ impl Witness {
                             &format!("write({fd}, {buf:#x}, {count}) returned {v0} (error {a3}), not its count"),
                         ));
                         }
-                        if is_read && (a3 != 0 || sc.written.len() as u64 != v0 as u64) {
+                        if (is_read || is_random)
+                            && (a3 != 0 || sc.written.len() as u64 != v0 as u64)
+                        {
                             return Err(internal(
                             step,
                             &format!(
@@ -579,11 +582,15 @@ impl Witness {
                         } else {
                             None
                         };
-                        // The words a read wrote.
-                        if is_read {
-                            for (waddr, start, end, i) in super::input::spans(buf, v0) {
+                        // The words a read or getrandom wrote.
+                        if is_read || is_random {
+                            let to = if is_random { sc.args[0] } else { buf };
+                            for (waddr, start, end, i) in super::input::spans(to, v0) {
                                 if !writable(waddr) {
-                                    return Err(internal(step, "a read wrote a read-only word"));
+                                    return Err(internal(
+                                        step,
+                                        "a read or getrandom wrote a read-only word",
+                                    ));
                                 }
                                 let (prev, _) = sh.word(waddr);
                                 let bytes = &sc.written[i as usize..(i + end - start + 1) as usize];
