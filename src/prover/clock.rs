@@ -14,6 +14,12 @@
 //!   carry). So either `b = 0`, `sec' >= sec` and `nsec' >= nsec`, or `b = 1` and
 //!   `sec' > sec`.
 //!
+//! The same chip proves `nanosleep(req, rem)` (o32 4166) returning 0: Linux returns 0
+//! only for a readable, valid request (`tv_sec >= 0`, `0 <= tv_nsec < 10^9`; else
+//! `EFAULT` or `EINVAL`), so a sleep row reads `req`'s two words and proves them a valid
+//! `timespec` with the same checks. `rem` is untouched. (A sleep does not advance the
+//! proof's clocks yet: see `docs/proof-system.md` section 7.22.)
+//!
 //! The `timespec` must be word-aligned (Go's always is); the tracer refuses an unaligned
 //! one, and any other clock, before proving. Each clock starts at 0, so its first reading
 //! is free.
@@ -38,45 +44,57 @@ use super::witness::{Access, InstrEvent};
 
 /// `clock_gettime`'s o32 number (32-bit `timespec`).
 pub const SYS_CLOCK_GETTIME: u32 = 4263;
+/// `nanosleep`'s o32 number (32-bit `timespec`).
+pub const SYS_NANOSLEEP: u32 = 4166;
 const NS: u32 = 1_000_000_000;
 
-/// One `clock_gettime`.
+/// One `clock_gettime`, or one `nanosleep`.
 #[derive(Clone, Copy, Debug)]
 pub struct ClockEvent {
     pub instr: InstrEvent,
     pub thread: u32,
+    /// A `nanosleep` (else a `clock_gettime`).
+    pub sleep: bool,
     /// `CLOCK_MONOTONIC` (else `CLOCK_REALTIME`).
     pub mono: bool,
-    /// The `timespec` pointer and `$a3` before.
+    /// The `timespec` pointer (`clock_gettime`'s `ts`, `nanosleep`'s `req`), the other
+    /// pointer argument (`nanosleep`'s `rem`) and `$a3` before.
     pub ts: u32,
+    pub other: u32,
     pub a3: u32,
-    /// The clock's last value, and the new one.
+    /// The clock's last value, and the new one (a sleep's request; no last value).
     pub old: (u32, u32),
     pub new: (u32, u32),
     /// The `timespec`'s two words before.
     pub mem: (u32, u32),
-    /// `$v0`, `$a0`, `$a1`, `$a3`, the two clock words, the two `timespec` words.
-    pub acc: [Access; 8],
+    /// `$v0`, `$a0`, `$a1`, `$a3`, the two clock words (none for a sleep), the two
+    /// `timespec` words.
+    pub acc: [Option<Access>; 8],
 }
 
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
 pub struct ClockCols<T> {
-    pub is_real: T,
+    /// A `clock_gettime`, or a `nanosleep`.
+    pub is_get: T,
+    pub is_sleep: T,
     pub clk: T,
     pub thread: T,
     /// `$a0`: 1 for `CLOCK_MONOTONIC`, 0 for `CLOCK_REALTIME`.
     pub mono: T,
-    /// `$a1`, the `timespec` pointer, `= 4 ts_q` in its low byte.
+    /// The `timespec` pointer (`$a1`, or a sleep's `$a0`), `= 4 ts_q` in its low byte.
     pub ts: Word<T>,
     pub ts_q: T,
+    /// A sleep's `$a1` (`rem`), read only (zero on `clock_gettime` rows).
+    pub other: Word<T>,
     pub a3: Word<T>,
-    /// The clock's last value and the new one, as words (bytes, least significant first).
+    /// The clock's last value and the new one, as words (bytes, least significant first);
+    /// on a sleep row, no last value, and the request.
     pub old_sec: Word<T>,
     pub old_nsec: Word<T>,
     pub sec: Word<T>,
     pub nsec: Word<T>,
-    /// The `timespec`'s words before the call.
+    /// The `timespec`'s words before the call (a sleep's request: the same).
     pub mem_sec: Word<T>,
     pub mem_nsec: Word<T>,
     /// `nsec' - nsec + borrow 10^9 = dns_lo + 2^16 dns_hi`.
@@ -121,7 +139,9 @@ fn limb(x: i64, scale: i64, bytes: &mut ByteCounts) -> Val {
 }
 
 fn fill_row(r: &mut ClockCols<Val>, ev: &ClockEvent, bytes: &mut ByteCounts) {
-    r.is_real = Val::ONE;
+    r.is_get = Val::from_bool(!ev.sleep);
+    r.is_sleep = Val::from_bool(ev.sleep);
+    r.other = super::word(ev.other);
     r.clk = Val::from_u32(ev.instr.clk);
     r.thread = Val::from_u32(ev.thread);
     r.mono = Val::from_bool(ev.mono);
@@ -143,7 +163,21 @@ fn fill_row(r: &mut ClockCols<Val>, ev: &ClockEvent, bytes: &mut ByteCounts) {
     bytes.range8x2(n[1] as u32, n[2] as u32);
     bytes.range8x2(2 * s[3] as u32, 4 * n[3] as u32);
     bytes.range8x2(s[3] as u32, n[3] as u32);
-    // The gadget, in integers.
+    let g = NS as i64 - 1 - ev.new.1 as i64;
+    r.g_lo = limb(g & 0xffff, 1, bytes);
+    r.g_hi = limb(g >> 16, 4, bytes);
+    if !ev.sleep {
+        fill_monotone(r, ev, bytes);
+    }
+    for (cols, acc) in r.acc.iter_mut().zip(&ev.acc) {
+        if let Some(acc) = acc {
+            super::fill_access(cols, acc, bytes);
+        }
+    }
+}
+
+/// The never-backwards gadget, in integers.
+fn fill_monotone(r: &mut ClockCols<Val>, ev: &ClockEvent, bytes: &mut ByteCounts) {
     let (os, on) = (ev.old.0 as i64, ev.old.1 as i64);
     let (ns, nn) = (ev.new.0 as i64, ev.new.1 as i64);
     let borrow = (nn < on) as i64;
@@ -151,17 +185,11 @@ fn fill_row(r: &mut ClockCols<Val>, ev: &ClockEvent, bytes: &mut ByteCounts) {
     let dns = nn - on + borrow * NS as i64;
     r.dns_lo = limb(dns & 0xffff, 1, bytes);
     r.dns_hi = limb(dns >> 16, 4, bytes);
-    let g = NS as i64 - 1 - nn;
-    r.g_lo = limb(g & 0xffff, 1, bytes);
-    r.g_hi = limb(g >> 16, 4, bytes);
     let lo = (ns & 0xffff) - (os & 0xffff) - borrow;
     let carry = (lo < 0) as i64;
     r.carry = Val::from_bool(carry == 1);
     r.ds_lo = limb(lo + (carry << 16), 1, bytes);
     r.ds_hi = limb((ns >> 16) - (os >> 16) - carry, 1, bytes);
-    for (cols, acc) in r.acc.iter_mut().zip(&ev.acc) {
-        super::fill_access(cols, acc, bytes);
-    }
 }
 
 impl BaseAir<Val> for ClockChip {
@@ -170,8 +198,8 @@ impl BaseAir<Val> for ClockChip {
     }
 }
 
-/// An access: space, address, previous value, new value.
-type Access4<AB> = (u32, Expr<AB>, [Expr<AB>; 4], [Expr<AB>; 4]);
+/// An access: count, space, address, previous value, new value.
+type Access4<AB> = (Expr<AB>, u32, Expr<AB>, [Expr<AB>; 4], [Expr<AB>; 4]);
 
 impl<AB: InteractionBuilder<F = Val>> Air<AB> for ClockChip {
     fn eval(&self, b: &mut AB) {
@@ -189,9 +217,10 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for ClockChip {
                 Expr::<AB>::ZERO,
             ]
         };
-        let is_real = e(l.is_real);
-        b.assert_bool(l.is_real);
+        let is_real = super::assert_flags(b, &[l.is_get, l.is_sleep]);
+        let (is_get, is_sleep) = (e(l.is_get), e(l.is_sleep));
         b.assert_bool(l.mono);
+        b.assert_zero(is_sleep.clone() * e(l.mono));
         b.assert_bool(l.borrow);
         b.assert_bool(l.carry);
 
@@ -201,7 +230,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for ClockChip {
         bus::range8x2(b, l.sec[0], l.sec[1], is_real.clone());
         bus::range8x2(b, l.sec[2], l.nsec[0], is_real.clone());
         bus::range8x2(b, l.nsec[1], l.nsec[2], is_real.clone());
-        bus::range8x2(b, c(2) * e(l.sec[3]), c(4) * e(l.nsec[3]), is_real.clone());
+        if kept("clock.valid") {
+            bus::range8x2(b, c(2) * e(l.sec[3]), c(4) * e(l.nsec[3]), is_real.clone());
+        }
         // (The scaled check alone holds for 2^-1 and 4^-1 too, which are not bytes.)
         if kept("clock.bytes") {
             bus::range8x2(b, l.sec[3], l.nsec[3], is_real.clone());
@@ -215,27 +246,37 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for ClockChip {
         }
 
         // Never backwards: nsec' - nsec + borrow 10^9 in [0, 2^30), and
-        // sec' = sec + borrow + ds (16-bit halves, the low one carrying).
+        // sec' = sec + borrow + ds (16-bit halves, the low one carrying). Only readings;
+        // on a sleep row the gadget's columns are zero (borrow and carry by these
+        // constraints, the others free but in no constraint or message that counts).
+        b.assert_zero(is_sleep.clone() * (e(l.borrow) + e(l.carry)));
         let dns = e(l.dns_lo) + c(1 << 16) * e(l.dns_hi);
         b.assert_zero(
-            is_real.clone() * (value(&l.nsec) - value(&l.old_nsec) + e(l.borrow) * c(NS) - dns),
+            is_get.clone() * (value(&l.nsec) - value(&l.old_nsec) + e(l.borrow) * c(NS) - dns),
         );
         let half = |w: &Word<AB::Var>, k: usize| e(w[k]) + c(256) * e(w[k + 1]);
         b.assert_zero(
-            is_real.clone()
+            is_get.clone()
                 * (half(&l.sec, 0) + c(1 << 16) * e(l.carry)
                     - half(&l.old_sec, 0)
                     - e(l.borrow)
                     - e(l.ds_lo)),
         );
         b.assert_zero(
-            is_real.clone() * (half(&l.sec, 2) - half(&l.old_sec, 2) - e(l.carry) - e(l.ds_hi)),
+            is_get.clone() * (half(&l.sec, 2) - half(&l.old_sec, 2) - e(l.carry) - e(l.ds_hi)),
         );
         if kept("clock.monotone") {
-            bus::range16(b, l.dns_lo, is_real.clone());
-            bus::range16(b, c(4) * e(l.dns_hi), is_real.clone());
-            bus::range16(b, l.ds_lo, is_real.clone());
-            bus::range16(b, l.ds_hi, is_real.clone());
+            bus::range16(b, l.dns_lo, is_get.clone());
+            bus::range16(b, c(4) * e(l.dns_hi), is_get.clone());
+            bus::range16(b, l.ds_lo, is_get.clone());
+            bus::range16(b, l.ds_hi, is_get.clone());
+        }
+        // A sleep reads its request: the memory words stay as they were.
+        for k in 0..4 {
+            b.assert_zero(is_sleep.clone() * (e(l.mem_sec[k]) - e(l.sec[k])));
+            b.assert_zero(is_sleep.clone() * (e(l.mem_nsec[k]) - e(l.nsec[k])));
+            // (`other` is only a sleep's.)
+            b.assert_zero(is_get.clone() * e(l.other[k]));
         }
 
         // The timespec pointer is word-aligned, below 2^31: its word address below 2^29.
@@ -245,40 +286,35 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for ClockChip {
         let waddr =
             e(l.ts_q) + e(l.ts[1]) * c(1 << 6) + e(l.ts[2]) * c(1 << 14) + e(l.ts[3]) * c(1 << 22);
 
-        // The accesses, at the chip's slot: $v0 from the call number to 0, $a0 (the clock)
-        // and $a1 (the pointer) read, $a3 to 0; the clock's words from old to new; the
-        // timespec's words to the new value.
+        // The accesses, at the chip's slot: $v0 from the call number to 0, $a0 and $a1
+        // read (a reading's clock and pointer, a sleep's req and rem), $a3 to 0; a
+        // reading's clock words from old to new; the timespec's words to the new value
+        // (a sleep's: read).
         let ts = (e(l.clk) + Expr::<AB>::ONE) * c(TS_SLOTS) + c(SLOT_CHIP);
         let reg = |r: u32| e(l.thread) * c(REG_STRIDE) + c(r);
-        let number = SYS_CLOCK_GETTIME.to_le_bytes().map(|x| c(x as u32));
-        let a0 = [
-            e(l.mono),
-            Expr::<AB>::ZERO,
-            Expr::<AB>::ZERO,
-            Expr::<AB>::ZERO,
-        ];
+        let (get, sleep) = (SYS_CLOCK_GETTIME.to_le_bytes(), SYS_NANOSLEEP.to_le_bytes());
+        let number: [Expr<AB>; 4] = std::array::from_fn(|k| {
+            is_get.clone() * c(get[k] as u32) + is_sleep.clone() * c(sleep[k] as u32)
+        });
+        let a0: [Expr<AB>; 4] = std::array::from_fn(|k| {
+            let id = if k == 0 { e(l.mono) } else { Expr::<AB>::ZERO };
+            is_get.clone() * id + is_sleep.clone() * e(l.ts[k])
+        });
+        let a1: [Expr<AB>; 4] =
+            std::array::from_fn(|k| is_get.clone() * e(l.ts[k]) + is_sleep.clone() * e(l.other[k]));
         #[rustfmt::skip]
         let accesses: [Access4<AB>; 8] = [
-            (SPACE_REG, reg(2), number, zero()),
-            (SPACE_REG, reg(4), a0.clone(), a0),
-            (SPACE_REG, reg(5), words(&l.ts), words(&l.ts)),
-            (SPACE_REG, reg(7), words(&l.a3), zero()),
-            (SPACE_KERNEL, c(KERNEL_CLOCKS) + c(2) * e(l.mono), words(&l.old_sec), words(&l.sec)),
-            (SPACE_KERNEL, c(KERNEL_CLOCKS + 1) + c(2) * e(l.mono), words(&l.old_nsec), words(&l.nsec)),
-            (SPACE_MEM, waddr.clone(), words(&l.mem_sec), words(&l.sec)),
-            (SPACE_MEM, waddr + Expr::<AB>::ONE, words(&l.mem_nsec), words(&l.nsec)),
+            (is_real.clone(), SPACE_REG, reg(2), number, zero()),
+            (is_real.clone(), SPACE_REG, reg(4), a0.clone(), a0),
+            (is_real.clone(), SPACE_REG, reg(5), a1.clone(), a1),
+            (is_real.clone(), SPACE_REG, reg(7), words(&l.a3), zero()),
+            (is_get.clone(), SPACE_KERNEL, c(KERNEL_CLOCKS) + c(2) * e(l.mono), words(&l.old_sec), words(&l.sec)),
+            (is_get.clone(), SPACE_KERNEL, c(KERNEL_CLOCKS + 1) + c(2) * e(l.mono), words(&l.old_nsec), words(&l.nsec)),
+            (is_real.clone(), SPACE_MEM, waddr.clone(), words(&l.mem_sec), words(&l.sec)),
+            (is_real.clone(), SPACE_MEM, waddr + Expr::<AB>::ONE, words(&l.mem_nsec), words(&l.nsec)),
         ];
-        for ((space, addr, prev, new), cols) in accesses.into_iter().zip(&l.acc) {
-            access(
-                b,
-                is_real.clone(),
-                c(space),
-                addr,
-                prev,
-                new,
-                ts.clone(),
-                cols,
-            );
+        for ((count, space, addr, prev, new), cols) in accesses.into_iter().zip(&l.acc) {
+            access(b, count, c(space), addr, prev, new, ts.clone(), cols);
         }
 
         // The CPU reads $zero for both operands; the call does not halt.
@@ -295,6 +331,8 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for ClockChip {
             is_real,
         );
         // Padding rows are zero: every column is in a constraint or message multiplied
-        // by is_real, or boolean, and the trace generator leaves them zero.
+        // by is_real, is_get or is_sleep, or boolean, and the trace generator leaves them
+        // zero. On sleep rows, old_sec, old_nsec, dns_*, ds_* are in no constraint and no
+        // message with a non-zero count (nor the clock accesses' columns); left zero.
     }
 }

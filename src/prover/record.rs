@@ -19,7 +19,8 @@ use crate::vm::cpu::Cpu;
 use crate::vm::loader::{initial_stack, AuxFacts};
 use crate::vm::memory::{MAPPED, PAGE_BITS, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE};
 use crate::vm::trace::{
-    KernelEvent, MemEvent, SignalEvent, SigreturnEvent, StepEvent, SyscallEvent, Tracer,
+    KernelEvent, MemEvent, RegisterChange, SignalEvent, SigreturnEvent, StepEvent, SyscallEvent,
+    Tracer,
 };
 use crate::vm::{Config, Vm, VmError};
 
@@ -28,7 +29,7 @@ pub const SYS_READ: u32 = 4003;
 pub const SYS_WRITE: u32 = 4004;
 pub const SYS_EXIT_GROUP: u32 = 4246;
 pub const SYS_GETRANDOM: u32 = 4353;
-pub use super::clock::SYS_CLOCK_GETTIME;
+pub use super::clock::{SYS_CLOCK_GETTIME, SYS_NANOSLEEP};
 /// Writes of this many bytes or more, and reads that return this many, are not proved
 /// (the VM caps one transfer here).
 pub const MAX_WRITE: u32 = 1 << 24;
@@ -41,8 +42,8 @@ pub enum ProveError {
     #[error(
         "{what} at pc {pc:#010x} in {symbol}\n\
          zkm prove supports programs whose only system calls are write (to fds 1, 2, 3), \
-         read (from fd 0), getrandom, clock_gettime (realtime, monotonic), exit_group and the \
-         identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
+         read (from fd 0), getrandom, clock_gettime (realtime, monotonic), nanosleep, \
+         exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
          sched_yield), with no signal or second thread, for now; `zkm run` runs this program"
     )]
     Unsupported {
@@ -429,6 +430,7 @@ impl Tracer for ProveTracer<'_> {
             SYS_READ => ev.args[0] == 0,
             SYS_GETRANDOM => ev.args[1] < MAX_WRITE && ev.args[2] <= 1,
             SYS_CLOCK_GETTIME => ev.args[0] <= 1 && ev.args[1] % 4 == 0,
+            SYS_NANOSLEEP => ev.args[0] % 4 == 0,
             n => super::syscall::identity_answer(n, 0).is_some(),
         };
         if !supported {
@@ -446,6 +448,12 @@ impl Tracer for ProveTracer<'_> {
             } else if ev.number == SYS_CLOCK_GETTIME && ev.args[0] > 1 {
                 format!(
                     "clock_gettime of clock {} (only CLOCK_REALTIME and CLOCK_MONOTONIC can be \
+                     proved yet)",
+                    ev.args[0]
+                )
+            } else if ev.number == SYS_NANOSLEEP {
+                format!(
+                    "nanosleep of the unaligned timespec {:#x} (only word-aligned ones can be \
                      proved yet)",
                     ev.args[0]
                 )
@@ -489,12 +497,19 @@ impl Tracer for ProveTracer<'_> {
         let (v0, a3) = (after.gpr[2], after.gpr[7]);
         let mut refused = None;
         if let Some(sc) = self.syscalls.last_mut() {
+            if sc.number == SYS_NANOSLEEP && v0 == SYS_NANOSLEEP {
+                // It blocked and the wait has not ended: `$v0` still holds the number (no
+                // result of nanosleep is 4166); the result comes when it ends (`kernel`).
+                return;
+            }
             sc.result = Some((v0, a3));
             if sc.number == SYS_READ && a3 != 0 {
                 refused = Some(format!(
                     "read(0) failing with error {v0} (only successful reads can be proved)"
                 ));
-            } else if matches!(sc.number, SYS_CLOCK_GETTIME | SYS_GETRANDOM) && a3 != 0 {
+            } else if matches!(sc.number, SYS_CLOCK_GETTIME | SYS_GETRANDOM | SYS_NANOSLEEP)
+                && a3 != 0
+            {
                 refused = Some(format!(
                     "{} failing with error {v0} (only successful calls can be proved)",
                     crate::syscalls::names::name(sc.number).unwrap_or("a system call")
@@ -526,6 +541,28 @@ impl Tracer for ProveTracer<'_> {
     }
 
     fn kernel(&mut self, _cycle: u64, ev: &KernelEvent) {
+        // A sleep that blocked ends: its result, as syscall_done gives it for a call that
+        // returns at once. (With one thread, nothing else runs meanwhile.)
+        if let KernelEvent::Registers {
+            tid,
+            cpu,
+            why: RegisterChange::WaitDone,
+        } = ev
+        {
+            // (The VM may report the call's return first: the same result.)
+            let steps = self.steps.len();
+            let pending = self
+                .syscalls
+                .last()
+                .is_some_and(|sc| sc.number == SYS_NANOSLEEP && sc.step + 1 == steps);
+            if *tid == self.main_tid && pending {
+                self.syscall_done(cpu);
+            } else {
+                let pc = self.steps.last().map_or(0, |s| s.pc);
+                self.refuse("a blocking call that is not a sleep ended".into(), pc);
+            }
+            return;
+        }
         // The bytes a read, getrandom or clock_gettime wrote, in order from its buffer; supported
         // calls do nothing else to memory (a write's reads of its buffer are the log and
         // output chips' business).

@@ -1330,3 +1330,53 @@ fn clock_readings_are_bytes() {
         "{errs:?}"
     );
 }
+
+#[test]
+fn sleeps_return_0_only_for_valid_requests() {
+    // Linux's nanosleep returns EINVAL for tv_nsec >= 10^9 or tv_sec < 0: a sleep row
+    // claiming 0 for such a request (chip level, the byte table counting every lookup
+    // the row makes) fails only the timespec checks.
+    let program = Program::parse(&clock_program().elf()).unwrap();
+    let machine = Machine::new(&program).unwrap();
+    let (_, w, _) = machine
+        .witness(&program, &["prog".to_string()], Vec::new(), 1 << 20)
+        .unwrap();
+    let honest = *w.clock.iter().find(|e| e.sleep).unwrap();
+    for req in [(0, 1_000_000_000), (0x8000_0000, 0)] {
+        let ev = clock::ClockEvent {
+            new: req,
+            mem: req,
+            ..honest
+        };
+        let mut bytes = bytes::ByteCounts::default();
+        let trace = clock::ClockChip.generate_trace(&[ev], &mut bytes);
+        let byte_trace = bytes::ByteChip.generate_trace(&bytes);
+        let chip = Chip::Clock(clock::ClockChip);
+        let byte_chip = Chip::Bytes(bytes::ByteChip);
+        let insts = [
+            check::CheckInstance {
+                name: "clock".into(),
+                air: &chip,
+                main: &trace,
+                public_values: &[],
+            },
+            check::CheckInstance {
+                name: "bytes".into(),
+                air: &byte_chip,
+                main: &byte_trace,
+                public_values: &[],
+            },
+        ];
+        let errs: Vec<CheckError> = check::check_all(&insts, 100)
+            .into_iter()
+            .filter(|e| !matches!(e, CheckError::Unbalanced { bus, .. } if bus == INSTR || bus == MEMORY))
+            .collect();
+        assert!(!errs.is_empty(), "{req:?}");
+        assert!(
+            errs.iter()
+                .all(|e| matches!(e, CheckError::Unbalanced { bus, chip, .. }
+                    if bus == BYTE && chip == "clock")),
+            "{req:?}: {errs:?}"
+        );
+    }
+}

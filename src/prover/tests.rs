@@ -422,11 +422,13 @@ fn the_column_table_in_the_docs_is_current() {
 }
 
 /// Reads `CLOCK_MONOTONIC`, `CLOCK_REALTIME`, then `CLOCK_MONOTONIC` twice more after a
-/// loop, into four timespecs at `ts`, writes them to fd 3 and exits with 0. It never reads
-/// them back, so a forged reading stays consistent with the rest of the run.
+/// loop, into four timespecs at `ts`; sleeps for 5 us (the VM blocks the thread) and for
+/// nothing (it returns at once); writes the timespecs to fd 3 and exits with 0. It never
+/// reads them back, so a forged reading stays consistent with the rest of the run.
 pub(crate) fn clock_program() -> Asm {
     let mut a = Asm::new();
     a.bss("ts", 32);
+    a.bss("req", 8);
     let gettime = |a: &mut Asm, clock: u32, off: u16| {
         a.li(A0, clock);
         a.la(A1, "ts");
@@ -443,6 +445,15 @@ pub(crate) fn clock_program() -> Asm {
     a.nop();
     gettime(&mut a, 1, 16);
     gettime(&mut a, 1, 24);
+    a.la(S0, "req");
+    for nsec in [5000, 0] {
+        a.li(T0, nsec);
+        a.sw(T0, 4, S0);
+        a.addu(A0, S0, ZERO);
+        a.li(A1, 0);
+        a.li(V0, 4166);
+        a.syscall();
+    }
     a.li(A0, 3);
     a.la(A1, "ts");
     a.li(A2, 32);
@@ -466,6 +477,13 @@ fn clock_readings_satisfy_every_constraint_and_prove() {
     assert_eq!(t.len(), 4);
     assert!(t[0] <= t[2] && t[2] <= t[3], "{t:?}");
     assert!(t[1].0 > 1_700_000_000, "realtime {t:?}");
+    let c = &inst.traces[ChipKind::Clock.index()];
+    let sleeps = c
+        .values
+        .chunks(c.width)
+        .filter(|r| r[1] == Val::ONE)
+        .count();
+    assert_eq!(sleeps, 2);
     inst.check().unwrap();
     let proof = prove(&inst).unwrap();
     let common = common_data(&inst.airs, &proof.degree_bits).unwrap();

@@ -186,7 +186,7 @@ impl Shadow<'_> {
         acc
     }
 
-    /// A `clock_gettime`'s event, at timestamp `t`.
+    /// A `clock_gettime`'s or `nanosleep`'s event, at timestamp `t`.
     fn clock(
         &mut self,
         sc: &super::record::SyscallRec,
@@ -194,6 +194,9 @@ impl Shadow<'_> {
         t: u32,
         writable: &dyn Fn(u32) -> bool,
     ) -> Result<super::clock::ClockEvent, String> {
+        if sc.number == super::clock::SYS_NANOSLEEP {
+            return self.sleep(sc, instr, t, writable);
+        }
         let [clock, ptr, _, _] = sc.args;
         if sc.result != Some((0, 0)) || sc.written.len() != 8 || clock > 1 || ptr % 4 != 0 {
             return Err(format!(
@@ -225,16 +228,65 @@ impl Shadow<'_> {
             self.kernel(slot + 1, new.1, t),
             self.mem(waddr, new.0, t),
             self.mem(waddr + 1, new.1, t),
-        ];
+        ]
+        .map(Some);
         Ok(super::clock::ClockEvent {
             instr,
             thread: 0,
+            sleep: false,
             mono: clock == 1,
             ts: ptr,
+            other: 0,
             a3,
             old,
             new,
             mem,
+            acc,
+        })
+    }
+
+    /// A `nanosleep`'s event: it read its request, and returned 0.
+    fn sleep(
+        &mut self,
+        sc: &super::record::SyscallRec,
+        instr: InstrEvent,
+        t: u32,
+        writable: &dyn Fn(u32) -> bool,
+    ) -> Result<super::clock::ClockEvent, String> {
+        let [req, rem, _, _] = sc.args;
+        if sc.result != Some((0, 0)) || req % 4 != 0 {
+            return Err(format!(
+                "nanosleep({req:#x}, {rem:#x}) returned {:?}",
+                sc.result
+            ));
+        }
+        let waddr = req / 4;
+        if !writable(waddr) || !writable(waddr + 1) {
+            return Err("nanosleep's request is read-only data (not provable yet)".into());
+        }
+        let a3 = self.regs[7].0;
+        let new = (self.word(waddr).0, self.word(waddr + 1).0);
+        let acc = [
+            Some(self.reg(2, 0, t)),
+            Some(self.reg(4, req, t)),
+            Some(self.reg(5, rem, t)),
+            Some(self.reg(7, 0, t)),
+            None,
+            None,
+            Some(self.mem(waddr, new.0, t)),
+            Some(self.mem(waddr + 1, new.1, t)),
+        ];
+        Ok(super::clock::ClockEvent {
+            instr,
+            thread: 0,
+            sleep: true,
+            mono: false,
+            ts: req,
+            other: rem,
+            a3,
+            old: (0, 0),
+            new,
+            mem: new,
             acc,
         })
     }
@@ -520,7 +572,10 @@ impl Witness {
                     c = halt as u32;
                     let (v0, a3) = sc.result.unwrap_or((sc.number, sh.regs[7].0));
                     let t = ts(clk, SLOT_CHIP);
-                    if sc.number == super::clock::SYS_CLOCK_GETTIME {
+                    if matches!(
+                        sc.number,
+                        super::clock::SYS_CLOCK_GETTIME | super::clock::SYS_NANOSLEEP
+                    ) {
                         let ev = sh
                             .clock(sc, instr(0), t, &writable)
                             .map_err(|m| internal(step, &m))?;

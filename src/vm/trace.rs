@@ -144,7 +144,9 @@ pub trait Tracer {
     /// it left. Not called for one that raised an exception (a `SYSCALL` included).
     fn retired(&mut self, _after: &Cpu) {}
     /// The system call of the last [`Tracer::syscall`] returned to the same thread, with
-    /// its registers as the kernel left them (`$v0`, `$a3`).
+    /// its registers as the kernel left them (`$v0`, `$a3`). For a call that blocks, the
+    /// end of its wait is also a [`RegisterChange::WaitDone`] (or `Interrupted`) change,
+    /// which may come after this.
     fn syscall_done(&mut self, _after: &Cpu) {}
     fn mem(&mut self, _ev: &MemEvent) {}
     fn syscall(&mut self, _ev: &SyscallEvent) {}
