@@ -375,6 +375,24 @@ fn refuses_to_prove_what_it_cannot_yet() {
         .assert()
         .code(exit::NOT_PROVABLE)
         .stderr(predicates::str::contains("clock_gettime of clock 2"));
+    // nanosleep with its request in read-only memory (two NOPs of the code: {0, 0}).
+    let mut a = Asm::new();
+    a.la(A0, "zeros");
+    a.li(A1, 0);
+    a.li(V0, 4166);
+    a.syscall();
+    a.exit(0);
+    a.label("zeros");
+    a.nop();
+    a.nop();
+    std::fs::write(&elf, a.elf()).unwrap();
+    zkm().arg("run").arg(&elf).assert().success();
+    zkm()
+        .arg("prove")
+        .arg(&elf)
+        .assert()
+        .code(exit::NOT_PROVABLE)
+        .stderr(predicates::str::contains("request in read-only data"));
     // BREAK fires: refused with the VM's error.
     let mut a = Asm::new();
     a.emit(0x0000_000d);

@@ -262,7 +262,7 @@ impl Shadow<'_> {
         }
         let waddr = req / 4;
         if !writable(waddr) || !writable(waddr + 1) {
-            return Err("nanosleep's request is read-only data (not provable yet)".into());
+            return Err(READ_ONLY_REQUEST.into());
         }
         let a3 = self.regs[7].0;
         let new = (self.word(waddr).0, self.word(waddr + 1).0);
@@ -576,9 +576,17 @@ impl Witness {
                         sc.number,
                         super::clock::SYS_CLOCK_GETTIME | super::clock::SYS_NANOSLEEP
                     ) {
-                        let ev = sh
-                            .clock(sc, instr(0), t, &writable)
-                            .map_err(|m| internal(step, &m))?;
+                        let ev = sh.clock(sc, instr(0), t, &writable).map_err(|m| {
+                            if m == READ_ONLY_REQUEST {
+                                ProveError::Unsupported {
+                                    what: m,
+                                    pc: step.pc,
+                                    symbol: String::new(),
+                                }
+                            } else {
+                                internal(step, &m)
+                            }
+                        })?;
                         w.clock.push(ev);
                     } else {
                         let [fd, buf, count, _] = sc.args;
@@ -795,6 +803,10 @@ impl Witness {
         Ok(w)
     }
 }
+
+/// Why a `nanosleep` whose request is in read-only data is not provable yet.
+const READ_ONLY_REQUEST: &str =
+    "nanosleep of a request in read-only data (only writable memory can be proved yet)";
 
 fn internal(step: &Step, what: &str) -> ProveError {
     ProveError::Unsupported {
