@@ -45,6 +45,8 @@ pub struct InputEvent {
     pub waddr: u32,
     /// The first word of its read.
     pub first: bool,
+    /// The word is the fixed 1 of a `sched_getaffinity` (else free bytes).
+    pub fixed: bool,
     /// The big-endian offsets of the first and the last byte written in this word.
     pub start: u32,
     pub end: u32,
@@ -62,6 +64,8 @@ pub struct InputCols<T> {
     pub is_real: T,
     /// The first word of a read.
     pub first: T,
+    /// The word written is the fixed word 1 (`sched_getaffinity`'s one CPU), not free.
+    pub fixed: T,
     /// The read's clock.
     pub clk: T,
     /// The word address.
@@ -93,6 +97,7 @@ impl InputChip {
 fn fill_row(r: &mut InputCols<Val>, ev: &InputEvent, bytes: &mut ByteCounts) {
     r.is_real = Val::ONE;
     r.first = Val::from_bool(ev.first);
+    r.fixed = Val::from_bool(ev.fixed);
     r.clk = Val::from_u32(ev.clk);
     r.waddr = Val::from_u32(ev.waddr);
     r.remaining = Val::from_u32(ev.remaining);
@@ -148,6 +153,17 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for InputChip {
         b.assert_bool(l.is_real);
         b.assert_bool(l.first);
         b.assert_zero(e(l.first) * (one() - is_real.clone()));
+        // A fixed word is a whole read of its own: first, offsets 0 to 3, the word 1.
+        b.assert_bool(l.fixed);
+        b.assert_zero(e(l.fixed) * (one() - e(l.first)));
+        b.assert_zero(e(l.fixed) * (one() - e(l.start[0])));
+        b.assert_zero(e(l.fixed) * (one() - e(l.end[3])));
+        if kept("input.fixed") {
+            for k in 0..4 {
+                let want = if k == 0 { one() } else { Expr::<AB>::ZERO };
+                b.assert_zero(e(l.fixed) * (e(l.new[k]) - want));
+            }
+        }
 
         // start and end: one-hot on real rows, zero on padding.
         let mut starts = Expr::<AB>::ZERO;
@@ -206,7 +222,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for InputChip {
         let offset = e(l.start[1]) + c(2) * e(l.start[2]) + c(3) * e(l.start[3]);
         b.push_interaction(
             INPUT,
-            [e(l.clk), e(l.waddr), offset, e(l.remaining)],
+            [e(l.clk), e(l.waddr), offset, e(l.remaining), e(l.fixed)],
             Count::bounded(-e(l.first), 1),
         );
         if kept("input.start") {

@@ -108,6 +108,7 @@ soundness::clocks_never_go_backwards                  clock.monotone
 soundness::clocks_never_go_backwards                  clock.valid
 soundness::clock_readings_are_bytes                   clock.bytes
 soundness::sleeps_return_0_only_for_valid_requests    clock.valid
+soundness::sched_getaffinity_answers_one_cpu          input.fixed
 soundness::getrandom_returns_its_count                syscall.random_result
 alu_tests::shifts_are_exact_and_wrong_answers_are_caught   shift.result
 alu_tests::shifts_are_exact_and_wrong_answers_are_caught   shift.amount

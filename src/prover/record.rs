@@ -29,6 +29,7 @@ pub const SYS_READ: u32 = 4003;
 pub const SYS_WRITE: u32 = 4004;
 pub const SYS_EXIT_GROUP: u32 = 4246;
 pub const SYS_GETRANDOM: u32 = 4353;
+pub const SYS_SCHED_GETAFFINITY: u32 = 4240;
 pub use super::clock::{SYS_CLOCK_GETTIME, SYS_NANOSLEEP};
 /// Writes of this many bytes or more, and reads that return this many, are not proved
 /// (the VM caps one transfer here).
@@ -43,7 +44,7 @@ pub enum ProveError {
         "{what} at pc {pc:#010x} in {symbol}\n\
          zkm prove supports programs whose only system calls are write (to fds 1, 2, 3), \
          read (from fd 0), getrandom, clock_gettime (realtime, monotonic), nanosleep, \
-         exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
+         sched_getaffinity, exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
          sched_yield), with no signal or second thread, for now; `zkm run` runs this program"
     )]
     Unsupported {
@@ -429,6 +430,9 @@ impl Tracer for ProveTracer<'_> {
             SYS_WRITE => matches!(ev.args[0], 1..=3) && ev.args[2] < MAX_WRITE,
             SYS_READ => ev.args[0] == 0,
             SYS_GETRANDOM => ev.args[1] < MAX_WRITE && ev.args[2] <= 1,
+            SYS_SCHED_GETAFFINITY => {
+                ev.args[0] == 0 && ev.args[1] != 0 && ev.args[1] % 4 == 0 && ev.args[2] % 4 == 0
+            }
             SYS_CLOCK_GETTIME => ev.args[0] <= 1 && ev.args[1] % 4 == 0,
             SYS_NANOSLEEP => ev.args[0] % 4 == 0,
             n => super::syscall::identity_answer(n, 0).is_some(),
@@ -462,6 +466,12 @@ impl Tracer for ProveTracer<'_> {
                     "clock_gettime into the unaligned timespec {:#x} (only word-aligned ones can \
                      be proved yet)",
                     ev.args[1]
+                )
+            } else if ev.number == SYS_SCHED_GETAFFINITY {
+                format!(
+                    "sched_getaffinity({}, {}, {:#x}) (only pid 0, a non-zero length that is a \
+                     multiple of 4 and a word-aligned mask can be proved yet)",
+                    ev.args[0], ev.args[1], ev.args[2]
                 )
             } else if ev.number == SYS_GETRANDOM && ev.args[1] >= MAX_WRITE {
                 format!(
@@ -507,8 +517,10 @@ impl Tracer for ProveTracer<'_> {
                 refused = Some(format!(
                     "read(0) failing with error {v0} (only successful reads can be proved)"
                 ));
-            } else if matches!(sc.number, SYS_CLOCK_GETTIME | SYS_GETRANDOM | SYS_NANOSLEEP)
-                && a3 != 0
+            } else if matches!(
+                sc.number,
+                SYS_CLOCK_GETTIME | SYS_GETRANDOM | SYS_NANOSLEEP | SYS_SCHED_GETAFFINITY
+            ) && a3 != 0
             {
                 refused = Some(format!(
                     "{} failing with error {v0} (only successful calls can be proved)",
@@ -589,6 +601,7 @@ fn out_buffer(number: u32, args: &[u32; 4]) -> Option<u32> {
     match number {
         SYS_READ | SYS_CLOCK_GETTIME => Some(args[1]),
         SYS_GETRANDOM => Some(args[0]),
+        SYS_SCHED_GETAFFINITY => Some(args[2]),
         _ => None,
     }
 }

@@ -12,7 +12,9 @@ use p3_field::{PrimeCharacteristicRing, PrimeField32};
 
 use super::bus::{self, ByteOp, BYTE, IMAGE, INSTR, MEMORY, PROGRAM};
 use super::check::CheckError;
-use super::tests::{clock_program, coverage_program, input_program, random_program, traced, INPUT};
+use super::tests::{
+    affinity_program, clock_program, coverage_program, input_program, random_program, traced, INPUT,
+};
 use super::witness::{Witness, WordState};
 use super::*;
 use crate::asm::{reg::*, Asm};
@@ -1141,6 +1143,7 @@ fn input_rows_start_with_a_request() {
             clk: 0,
             waddr,
             first: false,
+            fixed: false,
             start: 0,
             end: 3,
             remaining: 4,
@@ -1379,4 +1382,34 @@ fn sleeps_return_0_only_for_valid_requests() {
             "{req:?}: {errs:?}"
         );
     }
+}
+
+#[test]
+fn sched_getaffinity_answers_one_cpu() {
+    // The mask claims CPUs 0 and 1 (the word 3), and the program prints it: a consistent
+    // witness of another machine. Only the fixed word refuses it.
+    let program = Program::parse(&affinity_program().elf()).unwrap();
+    let machine = Machine::new(&program).unwrap();
+    let argv = vec!["prog".to_string()];
+    let mut record = record::execute(&program, &machine.setup, &argv, Vec::new(), 1 << 20).unwrap();
+    assert_eq!(record.syscalls[0].written, [0, 0, 0, 1]);
+    let (statement, mut w, start) = machine.witness_of(&record, &argv).unwrap();
+    // (The witness builder holds the record to the VM's one CPU, so the forgery is made
+    // in its events: the word, the output byte, and the word's read by the output chip.)
+    let ev = &mut w.input[0];
+    assert!(ev.fixed);
+    ev.new = 3;
+    let waddr = ev.waddr;
+    for o in w.output.iter_mut().filter(|o| o.addr / 4 == waddr) {
+        o.word = 3;
+    }
+    let word = w.words.iter_mut().find(|s| s.addr == waddr).unwrap();
+    word.value = 3;
+    record.output[3] = 3;
+    let statement = Statement {
+        output: record.output.clone(),
+        ..statement
+    };
+    let inst = machine.traces_from(&w, &start, &statement).unwrap();
+    only_input_constraints(&inst);
 }

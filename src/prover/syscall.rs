@@ -25,6 +25,11 @@
 //!
 //! `getrandom(buf, count, flags)` with `flags` 0 or `GRND_NONBLOCK` returns `count` (below
 //! 2^24) and has the input chip write `count` free bytes at `buf` (`$a0` here).
+//!
+//! `sched_getaffinity(0, len, mask)` with `len` a non-zero multiple of 4 and `mask`
+//! word-aligned returns 4 and has the input chip write the word 1 at `mask`: the VM's one
+//! CPU, and what Linux returns on a machine with one (`len` not a multiple of 4 would be
+//! `EINVAL`).
 
 use std::borrow::Borrow;
 
@@ -42,7 +47,7 @@ use super::cols::columns;
 use super::config::Val;
 use super::knockout::kept;
 use super::program::Opcode;
-use super::record::{SYS_EXIT_GROUP, SYS_GETRANDOM, SYS_READ, SYS_WRITE};
+use super::record::{SYS_EXIT_GROUP, SYS_GETRANDOM, SYS_READ, SYS_SCHED_GETAFFINITY, SYS_WRITE};
 use super::witness::SyscallEvent;
 
 /// The identity calls: number and answer (`None`: `gettid`, 1000 + thread).
@@ -83,6 +88,8 @@ pub struct SyscallCols<T> {
     pub is_read: T,
     /// `getrandom`.
     pub is_random: T,
+    /// `sched_getaffinity`.
+    pub is_affinity: T,
     pub is_exit: T,
     /// One per identity call, in [`IDENTITY`]'s order.
     pub is_ident: [T; 8],
@@ -101,6 +108,10 @@ pub struct SyscallCols<T> {
     pub count_big: T,
     pub count_inv: T,
     pub slack: [T; 3],
+    /// `sched_getaffinity`'s `len`: `a1_0 = 4 len_q`, and the inverse of its bytes' sum
+    /// (so `len != 0`). Zero on other rows, where they are in no constraint.
+    pub len_q: T,
+    pub len_inv: T,
     /// The output cursor before the call (fd 3), or the input cursor (a read).
     pub cursor: T,
     /// The buffer `$a1` of a non-empty write as `4 q + o0 + 2 o1` in its low byte, so
@@ -146,6 +157,16 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
     if is_random {
         r.in_bytes = Val::from_bool(ev.result.0 > 0);
     }
+    let is_affinity = ev.number == SYS_SCHED_GETAFFINITY;
+    r.is_affinity = Val::from_bool(is_affinity);
+    if is_affinity {
+        let len = ev.args[1];
+        r.in_bytes = Val::ONE;
+        r.len_q = Val::from_u32((len & 0xff) >> 2);
+        bytes.range8x2((len & 0xff) >> 2, len & 0xfc);
+        let sum: u32 = len.to_le_bytes().iter().map(|&b| b as u32).sum();
+        r.len_inv = Val::from_u32(sum).try_inverse().unwrap_or(Val::ZERO);
+    }
     r.is_exit = Val::from_bool(ev.number == SYS_EXIT_GROUP);
     for (f, &(n, _)) in r.is_ident.iter_mut().zip(&IDENTITY) {
         *f = Val::from_bool(ev.number == n);
@@ -176,13 +197,20 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
     if log {
         bytes.range8x2(2 * (ev.args[1] >> 24), 0);
     }
-    if (ev.number == SYS_WRITE && ev.args[2] > 0) || ((is_read || is_random) && ev.result.0 > 0) {
-        let buf = if is_random { ev.args[0] } else { ev.args[1] };
+    if (ev.number == SYS_WRITE && ev.args[2] > 0)
+        || ((is_read || is_random) && ev.result.0 > 0)
+        || is_affinity
+    {
+        let buf = match () {
+            _ if is_random => ev.args[0],
+            _ if is_affinity => ev.args[2],
+            _ => ev.args[1],
+        };
         let q = (buf & 0xff) >> 2;
         r.buf_q = Val::from_u32(q);
         r.buf_o = [Val::from_u32(buf & 1), Val::from_u32((buf >> 1) & 1)];
         bytes.range8x2(q, 4 * q);
-        if is_random {
+        if is_random || is_affinity {
             bytes.range8x2(2 * (buf >> 24), 0);
         }
     }
@@ -223,7 +251,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         let l: &SyscallCols<AB::Var> = main.current_slice().borrow();
         let l = *l;
         let exit_code: Expr<AB> = b.public_values()[pv::EXIT_CODE].into();
-        let mut flags = vec![l.is_write, l.is_read, l.is_random, l.is_exit];
+        let mut flags = vec![l.is_write, l.is_read, l.is_random, l.is_affinity, l.is_exit];
         flags.extend(l.is_ident);
         let is_real = super::assert_flags(b, &flags);
         let e = |v: AB::Var| -> Expr<AB> { v.into() };
@@ -236,11 +264,13 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         let w = SYS_WRITE.to_le_bytes();
         let rd = SYS_READ.to_le_bytes();
         let rn = SYS_GETRANDOM.to_le_bytes();
+        let af = SYS_SCHED_GETAFFINITY.to_le_bytes();
         let x = SYS_EXIT_GROUP.to_le_bytes();
         for k in 0..4 {
             let mut number = e(l.is_write) * c(w[k] as u32)
                 + e(l.is_read) * c(rd[k] as u32)
                 + e(l.is_random) * c(rn[k] as u32)
+                + e(l.is_affinity) * c(af[k] as u32)
                 + e(l.is_exit) * c(x[k] as u32);
             for (f, &(n, _)) in l.is_ident.iter().zip(&IDENTITY) {
                 number += e(*f) * c(n.to_le_bytes()[k] as u32);
@@ -328,7 +358,23 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         // A read or getrandom with bytes asks the input chip to write them; as for
         // writes, `in_bytes` is exactly `n > 0` (a request for no bytes has no rows to end
         // it).
-        let fills = is_read.clone() + is_random.clone();
+        // sched_getaffinity(0, len, mask) with len a non-zero multiple of 4 returns 4
+        // without error, its mask word-aligned (below: no offset).
+        let is_affinity = e(l.is_affinity);
+        for k in 0..4 {
+            b.assert_zero(is_affinity.clone() * e(l.a0[k]));
+            b.assert_zero(is_affinity.clone() * e(l.err[k]));
+            let four = if k == 0 { c(4) } else { Expr::<AB>::ZERO };
+            b.assert_zero(is_affinity.clone() * (e(l.result[k]) - four));
+        }
+        b.assert_zero(is_affinity.clone() * (e(l.a1[0]) - c(4) * e(l.len_q)));
+        bus::range8x2(b, l.len_q, c(4) * e(l.len_q), is_affinity.clone());
+        let len_sum = (0..4).fold(Expr::<AB>::ZERO, |s, k| s + e(l.a1[k]));
+        b.assert_zero(is_affinity.clone() * (len_sum * e(l.len_inv) - Expr::<AB>::ONE));
+        for o in l.buf_o {
+            b.assert_zero(is_affinity.clone() * e(o));
+        }
+        let fills = is_read.clone() + is_random.clone() + is_affinity.clone();
         b.assert_bool(l.in_bytes);
         b.assert_zero(e(l.in_bytes) * (Expr::<AB>::ONE - fills.clone()));
         if kept("syscall.in_bytes") {
@@ -357,9 +403,12 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         for o in l.buf_o {
             b.assert_bool(o);
         }
-        // The buffer is $a1, but getrandom's is $a0.
-        let buf: [Expr<AB>; 4] =
-            std::array::from_fn(|k| e(l.a1[k]) + is_random.clone() * (e(l.a0[k]) - e(l.a1[k])));
+        // The buffer is $a1, but getrandom's is $a0 and sched_getaffinity's $a2.
+        let buf: [Expr<AB>; 4] = std::array::from_fn(|k| {
+            e(l.a1[k])
+                + is_random.clone() * (e(l.a0[k]) - e(l.a1[k]))
+                + is_affinity.clone() * (e(l.a2[k]) - e(l.a1[k]))
+        });
         let offset = e(l.buf_o[0]) + c(2) * e(l.buf_o[1]);
         b.assert_zero(sends.clone() * (buf[0].clone() - c(4) * e(l.buf_q) - offset.clone()));
         if kept("syscall.buf_range") {
@@ -384,9 +433,16 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
             Expr::<AB>::ZERO,
             sends,
         );
+        // (The last field asks for the fixed word 1 instead of free bytes.)
         b.push_interaction(
             INPUT,
-            [e(l.clk), waddr.clone(), offset.clone(), n.clone()],
+            [
+                e(l.clk),
+                waddr.clone(),
+                offset.clone(),
+                n.clone(),
+                is_affinity,
+            ],
             Count::bounded(e(l.in_bytes), 1),
         );
         b.push_interaction(

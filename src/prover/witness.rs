@@ -593,6 +593,13 @@ impl Witness {
                         let is_write = sc.number == super::record::SYS_WRITE;
                         let is_read = sc.number == super::record::SYS_READ;
                         let is_random = sc.number == super::record::SYS_GETRANDOM;
+                        let is_affinity = sc.number == super::record::SYS_SCHED_GETAFFINITY;
+                        if is_affinity && ((v0, a3) != (4, 0) || sc.written != [0, 0, 0, 1]) {
+                            return Err(internal(
+                                step,
+                                "sched_getaffinity did not write the one CPU's mask",
+                            ));
+                        }
                         // (Every row runs in thread 0 until context switches are proved.)
                         if let Some(want) = super::syscall::identity_answer(sc.number, 0) {
                             if (v0, a3) != (want, 0) {
@@ -646,8 +653,12 @@ impl Witness {
                             None
                         };
                         // The words a read or getrandom wrote.
-                        if is_read || is_random {
-                            let to = if is_random { sc.args[0] } else { buf };
+                        if is_read || is_random || is_affinity {
+                            let to = match () {
+                                _ if is_random => sc.args[0],
+                                _ if is_affinity => sc.args[2],
+                                _ => buf,
+                            };
                             for (waddr, start, end, i) in super::input::spans(to, v0) {
                                 if !writable(waddr) {
                                     return Err(internal(
@@ -662,6 +673,7 @@ impl Witness {
                                     clk,
                                     waddr,
                                     first: i == 0,
+                                    fixed: is_affinity,
                                     start,
                                     end,
                                     remaining: v0 - i,
