@@ -88,6 +88,20 @@ fn fixture() -> Fixture {
     }
 }
 
+/// `zkm verify PROOF --elf ELF --expect-output` with `want` (written beside the proof).
+fn verify_output(proof: &Path, elf: &Path, want: &[u8]) -> assert_cmd::assert::Assert {
+    let expected = proof.with_extension("expected");
+    std::fs::write(&expected, want).unwrap();
+    zkm()
+        .arg("verify")
+        .arg(proof)
+        .arg("--elf")
+        .arg(elf)
+        .arg("--expect-output")
+        .arg(&expected)
+        .assert()
+}
+
 fn program(path: &Path) -> zkm::elf::Program {
     zkm::elf::Program::load(path).unwrap()
 }
@@ -463,17 +477,7 @@ fn proves_the_identity_calls() {
         .iter()
         .flat_map(|v| v.to_be_bytes())
         .collect();
-    let expected = dir.path().join("expected.bin");
-    std::fs::write(&expected, &want).unwrap();
-    zkm()
-        .arg("verify")
-        .arg(&proof)
-        .arg("--elf")
-        .arg(&elf)
-        .arg("--expect-output")
-        .arg(&expected)
-        .assert()
-        .success();
+    verify_output(&proof, &elf, &want).success();
     // The VM answers the same.
     let public = dir.path().join("public.bin");
     zkm()
@@ -537,17 +541,7 @@ fn proves_a_program_that_reads_its_private_input() {
         .success();
     let mut want: Vec<u8> = input.chunks(7).map(|c| c[0]).collect();
     want.extend((input.len() as u32).to_be_bytes());
-    let expected = dir.path().join("expected.bin");
-    std::fs::write(&expected, &want).unwrap();
-    zkm()
-        .arg("verify")
-        .arg(&proof)
-        .arg("--elf")
-        .arg(&elf)
-        .arg("--expect-output")
-        .arg(&expected)
-        .assert()
-        .success();
+    verify_output(&proof, &elf, &want).success();
     // The VM writes the same, and another output is refused.
     let public = dir.path().join("public.bin");
     zkm()
@@ -561,16 +555,7 @@ fn proves_a_program_that_reads_its_private_input() {
         .success();
     assert_eq!(std::fs::read(&public).unwrap(), want);
     want[0] ^= 1;
-    std::fs::write(&expected, &want).unwrap();
-    zkm()
-        .arg("verify")
-        .arg(&proof)
-        .arg("--elf")
-        .arg(&elf)
-        .arg("--expect-output")
-        .arg(&expected)
-        .assert()
-        .failure();
+    verify_output(&proof, &elf, &want).failure();
     // A read from another fd is not provable yet.
     let mut a = Asm::new();
     a.bss("buf", 8);

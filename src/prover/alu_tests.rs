@@ -52,8 +52,17 @@ fn operands() -> Vec<u32> {
 
 /// The failures of `chip` with `trace`, besides the buses to the CPU and memory.
 fn errors(chip: Chip, trace: &RowMajorMatrix<Val>, bytes: &ByteCounts) -> Vec<CheckError> {
+    chip_errors(chip, trace, &bytes::ByteChip.generate_trace(bytes))
+}
+
+/// The failures of `chip` with `trace` and the byte table's `byte_trace`, besides the
+/// buses to the CPU and memory.
+pub(crate) fn chip_errors(
+    chip: Chip,
+    trace: &RowMajorMatrix<Val>,
+    byte_trace: &RowMajorMatrix<Val>,
+) -> Vec<CheckError> {
     let byte_chip = Chip::Bytes(bytes::ByteChip);
-    let byte_trace = bytes::ByteChip.generate_trace(bytes);
     let insts = vec![
         CheckInstance {
             name: chip.kind().name().to_string(),
@@ -64,7 +73,7 @@ fn errors(chip: Chip, trace: &RowMajorMatrix<Val>, bytes: &ByteCounts) -> Vec<Ch
         CheckInstance {
             name: "bytes".into(),
             air: &byte_chip,
-            main: &byte_trace,
+            main: byte_trace,
             public_values: &[],
         },
     ];

@@ -597,7 +597,7 @@ impl Tracer for ProveTracer<'_> {
 }
 
 /// The buffer a provable call writes to guest memory, if it writes one.
-fn out_buffer(number: u32, args: &[u32; 4]) -> Option<u32> {
+pub(crate) fn out_buffer(number: u32, args: &[u32; 4]) -> Option<u32> {
     match number {
         SYS_READ | SYS_CLOCK_GETTIME => Some(args[1]),
         SYS_GETRANDOM => Some(args[0]),

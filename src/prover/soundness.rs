@@ -949,17 +949,31 @@ fn write_buffers_cannot_alias_modulo_p() {
     assert!(q, "{errs:?}");
 }
 
+/// `asm` run on `input`: its machine, and the VM's record of the run (to forge).
+fn recorded(asm: &Asm, input: &[u8]) -> (Machine, record::Record) {
+    let program = Program::parse(&asm.elf()).unwrap();
+    let machine = Machine::new(&program).unwrap();
+    let record =
+        record::execute(&program, &machine.setup, &argv(), input.to_vec(), 1 << 20).unwrap();
+    (machine, record)
+}
+
+/// The traces of `record` (as forged), for the statement it makes.
+fn traced_record(machine: &Machine, record: &record::Record) -> Instances {
+    let (statement, w, start) = machine.witness_of(record, &argv()).unwrap();
+    machine.traces_from(&w, &start, &statement).unwrap()
+}
+
+fn argv() -> Vec<String> {
+    vec!["prog".to_string()]
+}
+
 /// The input program's witness on [`INPUT`], from its record as `f` forges it, traced for
 /// the statement the forged record makes.
 fn input_forged(f: impl FnOnce(&mut record::Record)) -> Instances {
-    let program = Program::parse(&input_program().elf()).unwrap();
-    let machine = Machine::new(&program).unwrap();
-    let argv = vec!["prog".to_string()];
-    let mut record =
-        record::execute(&program, &machine.setup, &argv, INPUT.to_vec(), 1 << 20).unwrap();
+    let (machine, mut record) = recorded(&input_program(), INPUT);
     f(&mut record);
-    let (statement, w, start) = machine.witness_of(&record, &argv).unwrap();
-    machine.traces_from(&w, &start, &statement).unwrap()
+    traced_record(&machine, &record)
 }
 
 /// Sets the final value the memory boundary claims for word `waddr`.
@@ -1021,12 +1035,8 @@ fn forge_input_word(
     pick: impl Fn(&input::InputEvent) -> bool,
     f: impl FnOnce(&mut input::InputEvent),
 ) -> Instances {
-    let program = Program::parse(&input_program().elf()).unwrap();
-    let machine = Machine::new(&program).unwrap();
-    let argv = vec!["prog".to_string()];
-    let (statement, mut w, start) = machine
-        .witness(&program, &argv, INPUT.to_vec(), 1 << 20)
-        .unwrap();
+    let (machine, record) = recorded(&input_program(), INPUT);
+    let (statement, mut w, start) = machine.witness_of(&record, &argv()).unwrap();
     let ev = w
         .input
         .iter_mut()
@@ -1127,12 +1137,8 @@ fn input_rows_start_with_a_request() {
     // A row 0 that continues no read writes "EVIL" into a word of `big` that nothing
     // else touches: a consistent row (it starts at offset 0, and ends its "read" with its
     // four bytes) and a balanced memory argument, but no read asked for it.
-    let program = Program::parse(&input_program().elf()).unwrap();
-    let machine = Machine::new(&program).unwrap();
-    let argv = vec!["prog".to_string()];
-    let (statement, mut w, start) = machine
-        .witness(&program, &argv, INPUT.to_vec(), 1 << 20)
-        .unwrap();
+    let (machine, record) = recorded(&input_program(), INPUT);
+    let (statement, mut w, start) = machine.witness_of(&record, &argv()).unwrap();
     let waddr = w.input.last().unwrap().waddr + 2;
     assert!(!w.words.iter().any(|s| s.addr == waddr));
     let ts = witness::ts(0, bus::SLOT_CHIP);
@@ -1190,10 +1196,7 @@ fn every_read_reaches_the_input_chip() {
 /// The clock program's witness, from its record as `f` forges the `k`th reading (its
 /// seconds and nanoseconds), with the output showing the forged value.
 fn clock_forged(k: usize, f: impl FnOnce(&mut (u32, u32), (u32, u32))) -> Instances {
-    let program = Program::parse(&clock_program().elf()).unwrap();
-    let machine = Machine::new(&program).unwrap();
-    let argv = vec!["prog".to_string()];
-    let mut record = record::execute(&program, &machine.setup, &argv, Vec::new(), 1 << 20).unwrap();
+    let (machine, mut record) = recorded(&clock_program(), &[]);
     let read = |b: &[u8]| {
         let w = |i: usize| u32::from_be_bytes(b[i..i + 4].try_into().unwrap());
         (w(0), w(4))
@@ -1206,8 +1209,7 @@ fn clock_forged(k: usize, f: impl FnOnce(&mut (u32, u32), (u32, u32))) -> Instan
     let bytes: Vec<u8> = [t.0, t.1].iter().flat_map(|v| v.to_be_bytes()).collect();
     sc.written = bytes.clone();
     record.output[8 * k..8 * k + 8].copy_from_slice(&bytes);
-    let (statement, w, start) = machine.witness_of(&record, &argv).unwrap();
-    machine.traces_from(&w, &start, &statement).unwrap()
+    traced_record(&machine, &record)
 }
 
 fn only_clock_lookups(inst: &Instances) {
@@ -1239,17 +1241,13 @@ fn clocks_never_go_backwards() {
 fn getrandom_returns_its_count() {
     // getrandom(buf + 3, 9, 0) claims 8 bytes, the ninth left as it was (zero) in what
     // the program prints: consistent everywhere but in the result.
-    let program = Program::parse(&random_program().elf()).unwrap();
-    let machine = Machine::new(&program).unwrap();
-    let argv = vec!["prog".to_string()];
-    let mut record = record::execute(&program, &machine.setup, &argv, Vec::new(), 1 << 20).unwrap();
+    let (machine, mut record) = recorded(&random_program(), &[]);
     let sc = &mut record.syscalls[0];
     assert_eq!((sc.number, sc.args[1], sc.result), (4353, 9, Some((9, 0))));
     sc.result = Some((8, 0));
     sc.written.pop();
     record.output[11] = 0;
-    let (statement, w, start) = machine.witness_of(&record, &argv).unwrap();
-    let inst = machine.traces_from(&w, &start, &statement).unwrap();
+    let inst = traced_record(&machine, &record);
     let errs = all(&inst);
     assert!(!errs.is_empty());
     assert!(
@@ -1281,11 +1279,8 @@ fn clock_readings_are_bytes() {
     // holds; the byte table's counts are moved to the forged lookups. Only the direct
     // byte check of sec_3 refuses it. (Such a word in memory would break every chip that
     // takes register bytes for bytes.)
-    let program = Program::parse(&clock_program().elf()).unwrap();
-    let machine = Machine::new(&program).unwrap();
-    let (_, w, _) = machine
-        .witness(&program, &["prog".to_string()], Vec::new(), 1 << 20)
-        .unwrap();
+    let (machine, record) = recorded(&clock_program(), &[]);
+    let (_, w, _) = machine.witness_of(&record, &argv()).unwrap();
     let mut bytes = bytes::ByteCounts::default();
     let mut trace = clock::ClockChip.generate_trace(&w.clock, &mut bytes);
     let mut byte_trace = bytes::ByteChip.generate_trace(&bytes);
@@ -1302,28 +1297,7 @@ fn clock_readings_are_bytes() {
     add_count(&mut byte_trace, ByteOp::Range8x2, (1, 4 * n3), 1);
     // (The direct check's forged lookup is outside the table: its count only goes.)
     add_count(&mut byte_trace, ByteOp::Range8x2, (0, n3), -1);
-    let chip = Chip::Clock(clock::ClockChip);
-    let byte_chip = Chip::Bytes(bytes::ByteChip);
-    let insts = [
-        check::CheckInstance {
-            name: "clock".into(),
-            air: &chip,
-            main: &trace,
-            public_values: &[],
-        },
-        check::CheckInstance {
-            name: "bytes".into(),
-            air: &byte_chip,
-            main: &byte_trace,
-            public_values: &[],
-        },
-    ];
-    let errs: Vec<CheckError> = check::check_all(&insts, 100)
-        .into_iter()
-        .filter(
-            |e| !matches!(e, CheckError::Unbalanced { bus, .. } if bus == INSTR || bus == MEMORY),
-        )
-        .collect();
+    let errs = super::alu_tests::chip_errors(Chip::Clock(clock::ClockChip), &trace, &byte_trace);
     assert!(!errs.is_empty());
     assert!(
         errs.iter().all(
@@ -1339,11 +1313,8 @@ fn sleeps_return_0_only_for_valid_requests() {
     // Linux's nanosleep returns EINVAL for tv_nsec >= 10^9 or tv_sec < 0: a sleep row
     // claiming 0 for such a request (chip level, the byte table counting every lookup
     // the row makes) fails only the timespec checks.
-    let program = Program::parse(&clock_program().elf()).unwrap();
-    let machine = Machine::new(&program).unwrap();
-    let (_, w, _) = machine
-        .witness(&program, &["prog".to_string()], Vec::new(), 1 << 20)
-        .unwrap();
+    let (machine, record) = recorded(&clock_program(), &[]);
+    let (_, w, _) = machine.witness_of(&record, &argv()).unwrap();
     let honest = *w.clock.iter().find(|e| e.sleep).unwrap();
     for req in [(0, 1_000_000_000), (0x8000_0000, 0)] {
         let ev = clock::ClockEvent {
@@ -1354,26 +1325,8 @@ fn sleeps_return_0_only_for_valid_requests() {
         let mut bytes = bytes::ByteCounts::default();
         let trace = clock::ClockChip.generate_trace(&[ev], &mut bytes);
         let byte_trace = bytes::ByteChip.generate_trace(&bytes);
-        let chip = Chip::Clock(clock::ClockChip);
-        let byte_chip = Chip::Bytes(bytes::ByteChip);
-        let insts = [
-            check::CheckInstance {
-                name: "clock".into(),
-                air: &chip,
-                main: &trace,
-                public_values: &[],
-            },
-            check::CheckInstance {
-                name: "bytes".into(),
-                air: &byte_chip,
-                main: &byte_trace,
-                public_values: &[],
-            },
-        ];
-        let errs: Vec<CheckError> = check::check_all(&insts, 100)
-            .into_iter()
-            .filter(|e| !matches!(e, CheckError::Unbalanced { bus, .. } if bus == INSTR || bus == MEMORY))
-            .collect();
+        let errs =
+            super::alu_tests::chip_errors(Chip::Clock(clock::ClockChip), &trace, &byte_trace);
         assert!(!errs.is_empty(), "{req:?}");
         assert!(
             errs.iter()
@@ -1388,12 +1341,9 @@ fn sleeps_return_0_only_for_valid_requests() {
 fn sched_getaffinity_answers_one_cpu() {
     // The mask claims CPUs 0 and 1 (the word 3), and the program prints it: a consistent
     // witness of another machine. Only the fixed word refuses it.
-    let program = Program::parse(&affinity_program().elf()).unwrap();
-    let machine = Machine::new(&program).unwrap();
-    let argv = vec!["prog".to_string()];
-    let mut record = record::execute(&program, &machine.setup, &argv, Vec::new(), 1 << 20).unwrap();
+    let (machine, mut record) = recorded(&affinity_program(), &[]);
     assert_eq!(record.syscalls[0].written, [0, 0, 0, 1]);
-    let (statement, mut w, start) = machine.witness_of(&record, &argv).unwrap();
+    let (statement, mut w, start) = machine.witness_of(&record, &argv()).unwrap();
     // (The witness builder holds the record to the VM's one CPU, so the forgery is made
     // in its events: the word, the output byte, and the word's read by the output chip.)
     let ev = &mut w.input[0];

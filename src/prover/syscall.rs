@@ -201,11 +201,8 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
         || ((is_read || is_random) && ev.result.0 > 0)
         || is_affinity
     {
-        let buf = match () {
-            _ if is_random => ev.args[0],
-            _ if is_affinity => ev.args[2],
-            _ => ev.args[1],
-        };
+        // (A write's buffer is $a1, as a read's.)
+        let buf = super::record::out_buffer(ev.number, &ev.args).unwrap_or(ev.args[1]);
         let q = (buf & 0xff) >> 2;
         r.buf_q = Val::from_u32(q);
         r.buf_o = [Val::from_u32(buf & 1), Val::from_u32((buf >> 1) & 1)];

@@ -37,6 +37,13 @@ pub(crate) fn traced(asm: &Asm) -> (Machine, Statement, Instances) {
     (machine, st, inst)
 }
 
+/// Proves `inst` and verifies the proof, or panics with why not.
+pub(crate) fn proves_and_verifies(inst: &Instances) {
+    let proof = prove(inst).unwrap();
+    let common = common_data(&inst.airs, &proof.degree_bits).unwrap();
+    verify(&inst.airs, &proof, &inst.public_values, &common).unwrap();
+}
+
 #[test]
 fn sum_program_satisfies_every_constraint() {
     let (_, st, inst) = traced(&sum_program(10));
@@ -317,9 +324,7 @@ pub(crate) fn coverage_program() -> Asm {
 #[test]
 fn coverage_program_proves_and_verifies() {
     let (_, _, inst) = traced(&coverage_program());
-    let proof = prove(&inst).unwrap();
-    let common = common_data(&inst.airs, &proof.degree_bits).unwrap();
-    verify(&inst.airs, &proof, &inst.public_values, &common).unwrap();
+    proves_and_verifies(&inst);
 }
 
 #[test]
@@ -393,9 +398,7 @@ fn reads_from_fd0_satisfy_every_constraint_and_prove() {
         .count();
     assert_eq!(rows, 8);
     inst.check().unwrap();
-    let proof = prove(&inst).unwrap();
-    let common = common_data(&inst.airs, &proof.degree_bits).unwrap();
-    verify(&inst.airs, &proof, &inst.public_values, &common).unwrap();
+    proves_and_verifies(&inst);
     // The input is private: another input with the same output proves the same statement.
     let mut other = INPUT.to_vec();
     other[0] = b'A';
@@ -485,9 +488,7 @@ fn clock_readings_satisfy_every_constraint_and_prove() {
         .count();
     assert_eq!(sleeps, 2);
     inst.check().unwrap();
-    let proof = prove(&inst).unwrap();
-    let common = common_data(&inst.airs, &proof.degree_bits).unwrap();
-    verify(&inst.airs, &proof, &inst.public_values, &common).unwrap();
+    proves_and_verifies(&inst);
 }
 
 /// `getrandom` of 9 bytes to `buf + 3` (flags 0) and of none (`GRND_NONBLOCK`); writes
@@ -523,9 +524,7 @@ fn getrandom_satisfies_every_constraint_and_proves() {
     assert_eq!(&st.output[12..], &[0; 4]);
     assert!(st.output[3..12].iter().any(|&b| b != 0));
     inst.check().unwrap();
-    let proof = prove(&inst).unwrap();
-    let common = common_data(&inst.airs, &proof.degree_bits).unwrap();
-    verify(&inst.airs, &proof, &inst.public_values, &common).unwrap();
+    proves_and_verifies(&inst);
 }
 
 /// `sched_getaffinity(0, 128, mask)`, as the Go runtime asks it; writes the mask's first
@@ -552,7 +551,5 @@ fn sched_getaffinity_satisfies_every_constraint_and_proves() {
     let (_, st, inst) = traced(&affinity_program());
     assert_eq!(st.output, [0, 0, 0, 1, 0, 0, 0, 0]);
     inst.check().unwrap();
-    let proof = prove(&inst).unwrap();
-    let common = common_data(&inst.airs, &proof.degree_bits).unwrap();
-    verify(&inst.airs, &proof, &inst.public_values, &common).unwrap();
+    proves_and_verifies(&inst);
 }

@@ -141,16 +141,20 @@ struct Shadow<'a> {
     stack: &'a HashMap<u32, u32>,
 }
 
+/// Puts `(value, ts)` in a register or kernel word's `slot`: the access, from what it held.
+fn touch(slot: &mut (u32, u32), value: u32, ts: u32) -> Access {
+    let acc = Access {
+        prev: slot.0,
+        prev_ts: slot.1,
+        ts,
+    };
+    *slot = (value, ts);
+    acc
+}
+
 impl Shadow<'_> {
     fn reg(&mut self, r: u8, value: u32, ts: u32) -> Access {
-        let slot = &mut self.regs[r as usize];
-        let acc = Access {
-            prev: slot.0,
-            prev_ts: slot.1,
-            ts,
-        };
-        *slot = (value, ts);
-        acc
+        touch(&mut self.regs[r as usize], value, ts)
     }
 
     fn word(&mut self, addr: u32) -> (u32, u32) {
@@ -176,14 +180,7 @@ impl Shadow<'_> {
     }
 
     fn kernel(&mut self, addr: u32, value: u32, ts: u32) -> Access {
-        let slot = &mut self.kernel[addr as usize];
-        let acc = Access {
-            prev: slot.0,
-            prev_ts: slot.1,
-            ts,
-        };
-        *slot = (value, ts);
-        acc
+        touch(&mut self.kernel[addr as usize], value, ts)
     }
 
     /// A `clock_gettime`'s or `nanosleep`'s event, at timestamp `t`.
@@ -636,29 +633,21 @@ impl Witness {
                             sh.reg(6, sc.args[2], t),
                             sh.reg(7, a3, t),
                         ];
-                        let moved = |slot: &mut (u32, u32), n: u32| {
-                            let (pos, prev_ts) = *slot;
-                            *slot = (pos + n, t);
-                            Access {
-                                prev: pos,
-                                prev_ts,
-                                ts: t,
-                            }
+                        // A cursor moves on by the bytes moved.
+                        let moved = |sh: &mut Shadow, cursor: u32, n: u32| {
+                            let pos = sh.kernel[cursor as usize].0;
+                            Some(sh.kernel(cursor, pos + n, t))
                         };
                         let cursor = if is_write && fd == 3 {
-                            Some(moved(&mut sh.kernel[KERNEL_OUT_CURSOR as usize], count))
+                            moved(&mut sh, KERNEL_OUT_CURSOR, count)
                         } else if is_read {
-                            Some(moved(&mut sh.kernel[KERNEL_IN_CURSOR as usize], v0))
+                            moved(&mut sh, KERNEL_IN_CURSOR, v0)
                         } else {
                             None
                         };
                         // The words a read or getrandom wrote.
                         if is_read || is_random || is_affinity {
-                            let to = match () {
-                                _ if is_random => sc.args[0],
-                                _ if is_affinity => sc.args[2],
-                                _ => buf,
-                            };
+                            let to = super::record::out_buffer(sc.number, &sc.args).unwrap_or(buf);
                             for (waddr, start, end, i) in super::input::spans(to, v0) {
                                 if !writable(waddr) {
                                     return Err(internal(
