@@ -14,7 +14,7 @@ use super::Ctx;
 /// failures use the codes listed in the README (100-104 for faults in the guest).
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  zkm run guest.elf --input in.bin --public-out pub.bin\n  zkm run guest.elf --report report.json -- arg1 arg2\n  echo hi | zkm run guest.elf --input -"
+    after_help = "Examples:\n  zkm run guest.elf --input in.bin --public-out pub.bin\n  zkm run guest.elf --report report.json -- arg1 arg2\n  zkm run guest.elf --strace 2> calls.txt\n  echo hi | zkm run guest.elf --input -"
 )]
 pub struct Args {
     /// The guest ELF (built with `zkm build`).
@@ -35,6 +35,10 @@ pub struct Args {
     /// Write a JSON report (exit code, cycles, public output, syscalls...) to FILE.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Print each system call, its arguments and its result on stderr, as `qemu-mips
+    /// -strace` does (the run is slower).
+    #[arg(long)]
+    pub strace: bool,
     /// Arguments passed to the guest after its name (argv[1]...).
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<String>,
@@ -74,8 +78,15 @@ pub fn run(ctx: Ctx, args: Args) -> anyhow::Result<i32> {
     };
     let start = Instant::now();
     let mut until = CHUNK;
+    let mut strace = args
+        .strace
+        .then(|| zkm::syscalls::strace::Strace::new(std::io::stderr()));
     let result = loop {
-        match vm.run(until, &mut zkm::vm::trace::NoTracer) {
+        let step = match &mut strace {
+            Some(s) => vm.run(until, s),
+            None => vm.run(until, &mut zkm::vm::trace::NoTracer),
+        };
+        match step {
             Ok(Some(exit)) => break Ok(exit),
             Ok(None) => {
                 until += CHUNK;

@@ -39,6 +39,7 @@ pub const REGION: &str = "region";
 pub const OUTPUT: &str = "output";
 pub const LOG: &str = "log";
 pub const INPUT: &str = "input";
+pub const PATH: &str = "path";
 
 /// The address spaces of the memory argument. Registers live apart from memory, so no
 /// load or store can reach one, and each thread has its own block of [`REG_STRIDE`].

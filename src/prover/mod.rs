@@ -10,8 +10,8 @@
 //!   table), [`image`] (the ELF image and the zero regions);
 //! - per run: [`cpu`], the opcode chips ([`add_sub`], [`bitwise`], [`branch`],
 //!   [`shift`], [`compare`], [`mul`], [`div`], [`clz`], [`sext`], [`movz`], [`ext`],
-//!   [`memory`], [`syscall`], [`clock`]), the public output and the logs ([`output`]), the private
-//!   input's placement ([`input`]), the initial state
+//!   [`memory`], [`syscall`], [`clock`], [`fs`]), the public output and the logs ([`output`]), the private
+//!   input's placement ([`input`]), the paths system calls read ([`path`]), the initial state
 //!   ([`init`]) and the memory boundary ([`boundary`]).
 
 // Constraints over the four bytes of a word read best with the byte index.
@@ -32,6 +32,7 @@ pub mod config;
 pub mod cpu;
 pub mod div;
 pub mod ext;
+pub mod fs;
 pub mod image;
 pub mod init;
 pub mod input;
@@ -40,6 +41,7 @@ pub mod memory;
 pub mod movz;
 pub mod mul;
 pub mod output;
+pub mod path;
 pub mod program;
 pub mod record;
 pub mod sext;
@@ -88,9 +90,11 @@ pub enum Chip {
     Memory(memory::MemoryChip),
     Syscall(syscall::SyscallChip),
     Clock(clock::ClockChip),
+    Fs(fs::FsChip),
     Output(output::OutputChip),
     Log(output::OutputChip),
     Input(input::InputChip),
+    Path(path::PathChip),
     Init(init::InitChip),
     Boundary(boundary::BoundaryChip),
 }
@@ -117,15 +121,17 @@ pub enum ChipKind {
     Memory,
     Syscall,
     Clock,
+    Fs,
     Output,
     Log,
     Input,
+    Path,
     Init,
     Boundary,
 }
 
 impl ChipKind {
-    pub const ALL: [ChipKind; 24] = [
+    pub const ALL: [ChipKind; 26] = [
         ChipKind::Program,
         ChipKind::Bytes,
         ChipKind::Image,
@@ -145,9 +151,11 @@ impl ChipKind {
         ChipKind::Memory,
         ChipKind::Syscall,
         ChipKind::Clock,
+        ChipKind::Fs,
         ChipKind::Output,
         ChipKind::Log,
         ChipKind::Input,
+        ChipKind::Path,
         ChipKind::Init,
         ChipKind::Boundary,
     ];
@@ -178,9 +186,11 @@ impl ChipKind {
             ChipKind::Memory => "memory",
             ChipKind::Syscall => "syscall",
             ChipKind::Clock => "clock",
+            ChipKind::Fs => "fs",
             ChipKind::Output => "output",
             ChipKind::Log => "log",
             ChipKind::Input => "input",
+            ChipKind::Path => "path",
             ChipKind::Init => "init",
             ChipKind::Boundary => "boundary",
         }
@@ -223,9 +233,11 @@ macro_rules! for_each_chip {
             Chip::Memory($c) => $body,
             Chip::Syscall($c) => $body,
             Chip::Clock($c) => $body,
+            Chip::Fs($c) => $body,
             Chip::Output($c) => $body,
             Chip::Log($c) => $body,
             Chip::Input($c) => $body,
+            Chip::Path($c) => $body,
             Chip::Init($c) => $body,
             Chip::Boundary($c) => $body,
         }
@@ -254,9 +266,11 @@ impl Chip {
             Chip::Memory(_) => ChipKind::Memory,
             Chip::Syscall(_) => ChipKind::Syscall,
             Chip::Clock(_) => ChipKind::Clock,
+            Chip::Fs(_) => ChipKind::Fs,
             Chip::Output(_) => ChipKind::Output,
             Chip::Log(_) => ChipKind::Log,
             Chip::Input(_) => ChipKind::Input,
+            Chip::Path(_) => ChipKind::Path,
             Chip::Init(_) => ChipKind::Init,
             Chip::Boundary(_) => ChipKind::Boundary,
         }
@@ -631,10 +645,12 @@ impl Machine {
         let memory = memory::MemoryChip.generate_trace(&w.memory, &mut bytes);
         let syscall = syscall::SyscallChip.generate_trace(&w.syscall, &mut bytes);
         let clock = clock::ClockChip.generate_trace(&w.clock, &mut bytes);
+        let fs = fs::FsChip.generate_trace(&w.fs, &mut bytes);
         let output_chip = output::OutputChip::new(&statement.output);
         let output = output_chip.generate_trace(&w.output, &mut bytes);
         let log = output::OutputChip::log().generate_trace(&w.log, &mut bytes);
         let input = input::InputChip.generate_trace(&w.input, &mut bytes);
+        let path = path::PathChip.generate_trace(&w.path, &mut bytes);
         let init_chip = init::InitChip::new(start);
         let init = init_chip.generate_trace(&w.regs);
         let image_index: HashMap<u32, (usize, bool)> = self
@@ -681,9 +697,11 @@ impl Machine {
             memory,
             syscall,
             clock,
+            fs,
             output,
             log,
             input,
+            path,
             init,
             boundary,
         ];
@@ -716,9 +734,11 @@ impl Machine {
             Chip::Memory(memory::MemoryChip),
             Chip::Syscall(syscall::SyscallChip),
             Chip::Clock(clock::ClockChip),
+            Chip::Fs(fs::FsChip),
             Chip::Output(output),
             Chip::Log(output::OutputChip::log()),
             Chip::Input(input::InputChip),
+            Chip::Path(path::PathChip),
             Chip::Init(init),
             Chip::Boundary(boundary::BoundaryChip),
         ]

@@ -31,6 +31,8 @@ pub const SYS_EXIT_GROUP: u32 = 4246;
 pub const SYS_GETRANDOM: u32 = 4353;
 pub const SYS_SCHED_GETAFFINITY: u32 = 4240;
 pub use super::clock::{SYS_CLOCK_GETTIME, SYS_NANOSLEEP};
+pub use super::fs::{SYS_FCNTL, SYS_OPEN, SYS_OPENAT};
+use crate::syscalls::errno::ENOENT;
 /// Writes of this many bytes or more, and reads that return this many, are not proved
 /// (the VM caps one transfer here).
 pub const MAX_WRITE: u32 = 1 << 24;
@@ -44,7 +46,8 @@ pub enum ProveError {
         "{what} at pc {pc:#010x} in {symbol}\n\
          zkm prove supports programs whose only system calls are write (to fds 1, 2, 3), \
          read (from fd 0), getrandom, clock_gettime (realtime, monotonic), nanosleep, \
-         sched_getaffinity, exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
+         sched_getaffinity, open and openat (failing with ENOENT), fcntl (F_GETFD, F_GETFL), \
+         exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
          sched_yield), with no signal or second thread, for now; `zkm run` runs this program"
     )]
     Unsupported {
@@ -435,6 +438,10 @@ impl Tracer for ProveTracer<'_> {
             }
             SYS_CLOCK_GETTIME => ev.args[0] <= 1 && ev.args[1] % 4 == 0,
             SYS_NANOSLEEP => ev.args[0] % 4 == 0,
+            SYS_OPEN | SYS_OPENAT | SYS_FCNTL => {
+                let args = [ev.args[0], ev.args[1], ev.args[2], ev.args[3]];
+                super::fs::answer(ev.number, &args).is_some()
+            }
             n => super::syscall::identity_answer(n, 0).is_some(),
         };
         if !supported {
@@ -489,6 +496,22 @@ impl Tracer for ProveTracer<'_> {
                     "read from fd {} (only fd 0, the private input, can be proved yet)",
                     ev.args[0]
                 )
+            } else if ev.number == SYS_OPENAT && ev.args[0] != super::fs::AT_FDCWD {
+                format!(
+                    "openat relative to fd {} (only AT_FDCWD can be proved yet)",
+                    ev.args[0] as i32
+                )
+            } else if matches!(ev.number, SYS_OPEN | SYS_OPENAT) {
+                format!(
+                    "{name} with O_CREAT or O_TMPFILE (flags {:#x}; only opens that look a file \
+                     up can be proved yet)",
+                    ev.args[1 + (ev.number == SYS_OPENAT) as usize]
+                )
+            } else if ev.number == SYS_FCNTL {
+                format!(
+                    "fcntl({}, {}) (only F_GETFD and F_GETFL of fds 0 to 3 can be proved yet)",
+                    ev.args[0], ev.args[1]
+                )
             } else {
                 format!("system call {name} ({})", ev.number)
             };
@@ -526,6 +549,21 @@ impl Tracer for ProveTracer<'_> {
                     "{} failing with error {v0} (only successful calls can be proved)",
                     crate::syscalls::names::name(sc.number).unwrap_or("a system call")
                 ));
+            } else if matches!(sc.number, SYS_OPEN | SYS_OPENAT) && (v0, a3) != (ENOENT, 1) {
+                refused = Some(format!(
+                    "{} failing with error {v0} (an unreadable path, or one of PATH_MAX bytes or \
+                     more; only ENOENT can be proved yet)",
+                    crate::syscalls::names::name(sc.number).unwrap_or("open")
+                ));
+            } else if sc.number == SYS_FCNTL {
+                let args = sc.args;
+                if super::fs::answer(SYS_FCNTL, &args) != Some((v0, a3)) {
+                    refused = Some(format!(
+                        "internal error: fcntl({}, {}) returned {v0} (error {a3}), not the fs \
+                         chip's answer",
+                        args[0], args[1]
+                    ));
+                }
             } else if sc.number == SYS_READ && v0 >= MAX_WRITE {
                 refused = Some(format!(
                     "read of {v0} bytes (at most {} in one call can be proved)",

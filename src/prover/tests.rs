@@ -553,3 +553,117 @@ fn sched_getaffinity_satisfies_every_constraint_and_proves() {
     inst.check().unwrap();
     proves_and_verifies(&inst);
 }
+
+/// The file-system calls as the Go runtime makes them: `open` of a path in read-only
+/// data, `openat(AT_FDCWD, …)` of an unaligned path in writable data with `O_CLOEXEC |
+/// O_LARGEFILE`, `open("")`, and `fcntl(fd, F_GETFD)` and `fcntl(fd, F_GETFL)` for fds
+/// 0 to 3. Each call's `$v0` and `$a3` go to fd 3, 88 bytes in all; exits with 0.
+pub(crate) fn fs_program() -> Asm {
+    let mut a = Asm::new();
+    a.bss("out", 88);
+    a.data("wpath", b"x/etc/zkm.conf\0");
+    a.data("empty", b"\0");
+    a.la(S0, "out");
+    let call = |a: &mut Asm, number: u32, args: [u32; 3], off: u16| {
+        a.li(A0, args[0]);
+        a.li(A1, args[1]);
+        a.li(A2, args[2]);
+        a.li(V0, number);
+        a.syscall();
+        a.sw(V0, off as i16, S0);
+        a.sw(A3, off as i16 + 4, S0);
+    };
+    a.la(A0, "ropath");
+    a.li(A1, 0);
+    a.li(V0, 4005);
+    a.syscall();
+    a.sw(V0, 0, S0);
+    a.sw(A3, 4, S0);
+    a.li(A0, super::fs::AT_FDCWD);
+    a.la(A1, "wpath");
+    a.addiu(A1, A1, 1);
+    a.li(A2, 0x82000);
+    a.li(A3, 0);
+    a.li(V0, 4288);
+    a.syscall();
+    a.sw(V0, 8, S0);
+    a.sw(A3, 12, S0);
+    a.la(A0, "empty");
+    a.li(A1, 0);
+    a.li(V0, 4005);
+    a.syscall();
+    a.sw(V0, 16, S0);
+    a.sw(A3, 20, S0);
+    let mut off = 24;
+    for fd in 0..4 {
+        for cmd in [super::fs::F_GETFD, super::fs::F_GETFL] {
+            call(&mut a, 4055, [fd, cmd, 0], off);
+            off += 8;
+        }
+    }
+    a.li(A0, 3);
+    a.la(A1, "out");
+    a.li(A2, 88);
+    a.li(V0, 4004);
+    a.syscall();
+    a.exit(0);
+    // The read-only path, in the code segment after the exit.
+    a.label("ropath");
+    for w in b"/sys/kernel/mm/transparent_hugepage/hpage_pmd_size\0\0".chunks(4) {
+        a.emit(u32::from_be_bytes(w.try_into().unwrap()));
+    }
+    a
+}
+
+/// The output of [`fs_program`]: ENOENT three times, then each fd's F_GETFD (0) and
+/// F_GETFL (O_RDONLY for fd 0, O_WRONLY for the others).
+pub(crate) fn fs_output() -> Vec<u8> {
+    let mut want: Vec<u32> = [2, 1].repeat(3);
+    for fd in 0..4 {
+        want.extend([0, 0, super::fs::GETFL[fd], 0]);
+    }
+    want.iter().flat_map(|w| w.to_be_bytes()).collect()
+}
+
+#[test]
+fn file_system_calls_satisfy_every_constraint_and_prove() {
+    let (_, st, inst) = traced(&fs_program());
+    assert_eq!(st.output, fs_output());
+    inst.check().unwrap();
+    proves_and_verifies(&inst);
+}
+
+/// `open(buf)` of the 4096-byte buffer whose last byte is the first byte of the private
+/// input: with input `[0]` a path of 4095 bytes (ENOENT), with `[b'a']` one of 4096
+/// (ENAMETOOLONG). Exits with 0.
+pub(crate) fn long_path_program() -> Asm {
+    let mut a = Asm::new();
+    a.bss("buf", 4096);
+    a.bss("nul", 4);
+    a.la(T0, "buf");
+    a.li(T1, 0x2f61_6161);
+    a.li(T2, 1024);
+    a.label("fill");
+    a.sw(T1, 0, T0);
+    a.addiu(T2, T2, 0xffff);
+    a.bne(T2, ZERO, "fill");
+    a.addiu(T0, T0, 4);
+    a.li(A0, 0);
+    a.addiu(A1, T0, 0xffff);
+    a.li(A2, 1);
+    a.li(V0, 4003);
+    a.syscall();
+    a.la(A0, "buf");
+    a.li(A1, 0);
+    a.li(V0, 4005);
+    a.syscall();
+    a.exit(0);
+    a
+}
+
+#[test]
+fn a_path_of_path_max_minus_one_bytes_proves() {
+    let (_, st, inst) = traced_input(&long_path_program(), &[0]);
+    assert_eq!(st.exit_code, 0);
+    inst.check().unwrap();
+}

@@ -120,6 +120,9 @@ pub struct Witness {
     /// The words reads from fd 0 wrote.
     pub input: Vec<super::input::InputEvent>,
     pub clock: Vec<super::clock::ClockEvent>,
+    /// The file-system calls, and the words of the paths they read.
+    pub fs: Vec<super::fs::FsEvent>,
+    pub path: Vec<super::path::PathEvent>,
     pub rom_counts: Vec<u32>,
     /// Touched memory words, sorted by address.
     pub words: Vec<WordState>,
@@ -240,6 +243,72 @@ impl Shadow<'_> {
             mem,
             acc,
         })
+    }
+
+    /// A file-system call's event and, for an open, its path's words, at timestamp `t`.
+    fn fs(
+        &mut self,
+        sc: &super::record::SyscallRec,
+        instr: InstrEvent,
+        t: u32,
+        writable: &dyn Fn(u32) -> bool,
+    ) -> Result<(super::fs::FsEvent, Vec<super::path::PathEvent>), String> {
+        use super::fs::{SYS_OPEN, SYS_OPENAT};
+        // (The tracer holds the VM's answer to the chip's; a forged record's is the fs
+        // chip's to refuse.)
+        let (v0, a3) = sc.result.ok_or("a file-system call without its result")?;
+        let mut words = Vec::new();
+        if matches!(sc.number, SYS_OPEN | SYS_OPENAT) {
+            let buf = sc.args[(sc.number == SYS_OPENAT) as usize];
+            // The path's length, from memory as the proof sees it (a path of PATH_MAX
+            // bytes or more is the path chip's to refuse; unmapped words read as zero here).
+            let mut len = 0u32;
+            loop {
+                let addr = buf.wrapping_add(len);
+                if self.word(addr / 4).0.to_be_bytes()[(addr % 4) as usize] == 0 {
+                    break;
+                }
+                len += 1;
+                if len >= 1 << 24 {
+                    return Err("a path without its NUL".into());
+                }
+            }
+            for (waddr, start, nul, remaining) in super::path::spans(buf, len) {
+                let word = self.word(waddr).0;
+                words.push(super::path::PathEvent {
+                    clk: instr.clk,
+                    waddr,
+                    first: words.is_empty(),
+                    last: nul.is_some(),
+                    start,
+                    nul: nul.unwrap_or(0),
+                    remaining,
+                    word,
+                    ro: !writable(waddr),
+                    acc: self.mem(waddr, word, t),
+                });
+            }
+        }
+        let a = sc.args;
+        let a3_before = self.regs[7].0;
+        let acc = [
+            Some(self.reg(2, v0, t)),
+            Some(self.reg(4, a[0], t)),
+            Some(self.reg(5, a[1], t)),
+            (sc.number == SYS_OPENAT).then(|| self.reg(6, a[2], t)),
+            Some(self.reg(7, a3, t)),
+        ];
+        Ok((
+            super::fs::FsEvent {
+                instr,
+                thread: 0,
+                number: sc.number,
+                args: [a[0], a[1], a[2], a3_before],
+                result: (v0, a3),
+                acc,
+            },
+            words,
+        ))
     }
 
     /// A `nanosleep`'s event: it read its request, and returned 0.
@@ -585,6 +654,11 @@ impl Witness {
                             }
                         })?;
                         w.clock.push(ev);
+                    } else if super::fs::answer(sc.number, &sc.args).is_some() {
+                        let (ev, words) =
+                            sh.fs(sc, instr(0), t, &writable).map_err(|m| internal(step, &m))?;
+                        w.fs.push(ev);
+                        w.path.extend(words);
                     } else {
                         let [fd, buf, count, _] = sc.args;
                         let is_write = sc.number == super::record::SYS_WRITE;

@@ -198,10 +198,15 @@ pub fn write(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     }
 }
 
+/// Linux's `PATH_MAX`: a path must end (its NUL) within this many bytes.
+pub const PATH_MAX: u32 = 4096;
+
 /// The result of a call on the path at `path` in the empty, read-only file system:
-/// `errno`, or `EFAULT` when the path is not readable.
+/// `errno`, or `EFAULT` when the path is not readable, or `ENAMETOOLONG` when it does not
+/// end within `PATH_MAX` bytes (as Linux's `getname` decides, before the lookup).
 fn path_call(vm: &mut Vm, path: u32, errno: u32) -> Result<Ret, VmError> {
-    ret(match vm.mem.read_cstr(path, 4096) {
+    ret(match vm.mem.read_cstr(path, PATH_MAX) {
+        Ok(s) if s.len() as u32 >= PATH_MAX => Err(ENAMETOOLONG),
         Ok(_) => Err(errno),
         Err(_) => Err(EFAULT),
     })
@@ -680,6 +685,22 @@ mod tests {
     const EPOLL_CTL: u32 = 4249;
     const EPOLL_PWAIT: u32 = 4313;
     const EPOLL_CREATE1: u32 = 4326;
+
+    #[test]
+    fn a_path_must_end_within_path_max() {
+        const OPEN: u32 = 4005;
+        let mut vm = vm();
+        // 4095 bytes and the NUL: looked up (and not found); 4096 without one: too long.
+        vm.user_write(DATA, &[b'a'; PATH_MAX as usize - 1]).unwrap();
+        vm.user_write(DATA + PATH_MAX - 1, &[0]).unwrap();
+        assert_eq!(call(&mut vm, OPEN, [DATA, 0, 0, 0, 0, 0]).unwrap(), Ret::Err(ENOENT));
+        vm.user_write(DATA + PATH_MAX - 1, b"a\0").unwrap();
+        assert_eq!(
+            call(&mut vm, OPEN, [DATA, 0, 0, 0, 0, 0]).unwrap(),
+            Ret::Err(ENAMETOOLONG)
+        );
+        assert_eq!(call(&mut vm, OPEN, [0x10, 0, 0, 0, 0, 0]).unwrap(), Ret::Err(EFAULT));
+    }
 
     #[test]
     fn an_epoll_registration_lives_until_the_last_duplicate_is_closed() {

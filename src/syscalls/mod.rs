@@ -17,6 +17,7 @@ pub mod io;
 pub mod mem;
 pub mod names;
 pub mod signal;
+pub mod strace;
 pub mod thread;
 pub mod time;
 
@@ -45,6 +46,7 @@ pub mod errno {
     pub const ESPIPE: u32 = 29;
     pub const EPIPE: u32 = 32;
     pub const ERANGE: u32 = 34;
+    pub const ENAMETOOLONG: u32 = 78;
     pub const ENOSYS: u32 = 89;
     pub const EAFNOSUPPORT: u32 = 124;
     pub const ETIMEDOUT: u32 = 145;
