@@ -88,6 +88,7 @@ Register-ArgumentCompleter -Native -CommandName 'zkm' -ScriptBlock {
             [CompletionResult]::new('--max-cycles', '--max-cycles', [CompletionResultType]::ParameterName, 'Stop after this many instructions (exit code 103)')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Add KEY=VALUE to the guest''s environment (empty by default); repeatable')
             [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Write a JSON report (exit code, cycles, public output, syscalls...) to FILE')
+            [CompletionResult]::new('--strace', '--strace', [CompletionResultType]::ParameterName, 'Print each system call, its arguments and its result on stderr, as `qemu-mips -strace` does (the run is slower)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout; human messages still go to stderr')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors on stderr')

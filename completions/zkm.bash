@@ -744,7 +744,7 @@ _zkm() {
             return 0
             ;;
         zkm__subcmd__run)
-            opts="-i -q -v -h -V --input --public-out --max-cycles --env --report --json --quiet --verbose --help --version"
+            opts="-i -q -v -h -V --input --public-out --max-cycles --env --report --strace --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

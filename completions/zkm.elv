@@ -81,6 +81,7 @@ set edit:completion:arg-completer[zkm] = {|@words|
             cand --max-cycles 'Stop after this many instructions (exit code 103)'
             cand --env 'Add KEY=VALUE to the guest''s environment (empty by default); repeatable'
             cand --report 'Write a JSON report (exit code, cycles, public output, syscalls...) to FILE'
+            cand --strace 'Print each system call, its arguments and its result on stderr, as `qemu-mips -strace` does (the run is slower)'
             cand --json 'Print machine-readable JSON on stdout; human messages still go to stderr'
             cand -q 'Print nothing but errors on stderr'
             cand --quiet 'Print nothing but errors on stderr'

@@ -61,6 +61,7 @@ complete -c zkm -n "__fish_zkm_using_subcommand run" -l public-out -d 'Where to 
 complete -c zkm -n "__fish_zkm_using_subcommand run" -l max-cycles -d 'Stop after this many instructions (exit code 103)' -r
 complete -c zkm -n "__fish_zkm_using_subcommand run" -l env -d 'Add KEY=VALUE to the guest\'s environment (empty by default); repeatable' -r
 complete -c zkm -n "__fish_zkm_using_subcommand run" -l report -d 'Write a JSON report (exit code, cycles, public output, syscalls...) to FILE' -r -F
+complete -c zkm -n "__fish_zkm_using_subcommand run" -l strace -d 'Print each system call, its arguments and its result on stderr, as `qemu-mips -strace` does (the run is slower)'
 complete -c zkm -n "__fish_zkm_using_subcommand run" -l json -d 'Print machine-readable JSON on stdout; human messages still go to stderr'
 complete -c zkm -n "__fish_zkm_using_subcommand run" -s q -l quiet -d 'Print nothing but errors on stderr'
 complete -c zkm -n "__fish_zkm_using_subcommand run" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'

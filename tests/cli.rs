@@ -463,3 +463,27 @@ fn a_closed_stdout_ends_the_command_quietly_not_with_a_panic() {
     assert!(!out.status.success());
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn strace_prints_each_system_call_and_its_result() {
+    // The Go runtime's first calls, as qemu-mips -strace shows them: the CPU mask, the
+    // huge-page size file that is not there, and the exit.
+    let elf = root().join("testdata/elf/exitcode.elf");
+    let out = zkm().arg("run").arg(&elf).arg("--strace").output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("[1000] sched_getaffinity(0x0, 0x2000, "),
+        "{log}"
+    );
+    assert!(log.contains(") = 0x4\n"), "{log}");
+    assert!(
+        log.contains("[1000] open(") && log.contains("= -1 ENOENT\n"),
+        "{log}"
+    );
+    assert!(
+        log.contains("clone(") && log.contains("futex resumed = 0x0"),
+        "{log}"
+    );
+    assert!(log.contains("[1000] exit_group(0x3, "), "{log}");
+}

@@ -407,6 +407,27 @@ fn refuses_to_prove_what_it_cannot_yet() {
         .assert()
         .code(exit::NOT_PROVABLE)
         .stderr(predicates::str::contains("request in read-only data"));
+    // open that would create a file, of an unreadable path, and fcntl F_SETFL: refused.
+    for (args, number, what) in [
+        ([0x0040_0000u32, 0x100, 0], 4005, "O_CREAT"),
+        ([0x10, 0, 0], 4005, "open failing with error 14"),
+        ([1, 4, 0x80], 4055, "fcntl(1, 4)"),
+    ] {
+        let mut a = Asm::new();
+        a.li(A0, args[0]);
+        a.li(A1, args[1]);
+        a.li(A2, args[2]);
+        a.li(V0, number);
+        a.syscall();
+        a.exit(0);
+        std::fs::write(&elf, a.elf()).unwrap();
+        zkm()
+            .arg("prove")
+            .arg(&elf)
+            .assert()
+            .code(exit::NOT_PROVABLE)
+            .stderr(predicates::str::contains(what));
+    }
     // BREAK fires: refused with the VM's error.
     let mut a = Asm::new();
     a.emit(0x0000_000d);

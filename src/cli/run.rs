@@ -104,6 +104,8 @@ pub fn run(ctx: Ctx, args: Args) -> anyhow::Result<i32> {
         }
     };
     bar.finish_and_clear();
+    // (Prints the call the run ended in.)
+    drop(strace);
     let wall = start.elapsed().as_secs_f64();
     let _ = std::io::stdout().flush();
     if let Some(p) = &args.public_out {

@@ -110,7 +110,11 @@ columns!(FsCols);
 pub struct FsChip;
 
 impl FsChip {
-    pub fn generate_trace(&self, events: &[FsEvent], bytes: &mut ByteCounts) -> RowMajorMatrix<Val> {
+    pub fn generate_trace(
+        &self,
+        events: &[FsEvent],
+        bytes: &mut ByteCounts,
+    ) -> RowMajorMatrix<Val> {
         super::fill_rows::<FsCols<Val>, _>(events, FsCols::<Val>::WIDTH, bytes, fill_row)
     }
 }
@@ -129,10 +133,14 @@ fn fill_row(r: &mut FsCols<Val>, ev: &FsEvent, bytes: &mut ByteCounts) {
     r.result = super::word(ev.result.0);
     r.err = super::word(ev.result.1);
     if ev.number == SYS_FCNTL {
-        r.fd[(a0 & 3) as usize] = Val::ONE;
+        r.fd[a0.min(3) as usize] = Val::ONE;
         r.getfl = Val::from_bool(a1 == F_GETFL);
     } else {
-        let (path, flags) = if ev.number == SYS_OPEN { (a0, a1) } else { (a1, a2) };
+        let (path, flags) = if ev.number == SYS_OPEN {
+            (a0, a1)
+        } else {
+            (a1, a2)
+        };
         let q = (path & 0xff) >> 2;
         r.path_q = Val::from_u32(q);
         r.path_o = [Val::from_u32(path & 1), Val::from_u32((path >> 1) & 1)];
@@ -181,15 +189,24 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
         b.assert_bool(l.getfl);
         b.assert_zero(e(l.getfl) * (one() - is_fcntl.clone()));
         let fd = e(l.fd[1]) + c(2) * e(l.fd[2]) + c(3) * e(l.fd[3]);
-        b.assert_zero(is_fcntl.clone() * (e(l.a0[0]) - fd));
-        b.assert_zero(is_fcntl.clone() * (e(l.a1[0]) - c(F_GETFD) - c(F_GETFL - F_GETFD) * e(l.getfl)));
-        for k in 1..4 {
-            b.assert_zero(is_fcntl.clone() * e(l.a0[k]));
-            b.assert_zero(is_fcntl.clone() * e(l.a1[k]));
+        if kept("fs.fd") {
+            b.assert_zero(is_fcntl.clone() * (e(l.a0[0]) - fd));
+            for k in 1..4 {
+                b.assert_zero(is_fcntl.clone() * e(l.a0[k]));
+            }
+        }
+        if kept("fs.cmd") {
+            let cmd = c(F_GETFD) + c(F_GETFL - F_GETFD) * e(l.getfl);
+            b.assert_zero(is_fcntl.clone() * (e(l.a1[0]) - cmd));
+            for k in 1..4 {
+                b.assert_zero(is_fcntl.clone() * e(l.a1[k]));
+            }
         }
         // openat's dirfd is AT_FDCWD.
-        for (k, &byte) in AT_FDCWD.to_le_bytes().iter().enumerate() {
-            b.assert_zero(is_openat.clone() * (e(l.a0[k]) - c(byte as u32)));
+        if kept("fs.dirfd") {
+            for (k, &byte) in AT_FDCWD.to_le_bytes().iter().enumerate() {
+                b.assert_zero(is_openat.clone() * (e(l.a0[k]) - c(byte as u32)));
+            }
         }
 
         // The result: ENOENT with the error flag for an open; the descriptor's flags for
@@ -227,7 +244,11 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
             + path[2].clone() * c(1 << 14)
             + path[3].clone() * c(1 << 22);
         if kept("fs.path") {
-            b.push_interaction(PATH, [e(l.clk), waddr, offset], Count::bounded(opens.clone(), 1));
+            b.push_interaction(
+                PATH,
+                [e(l.clk), waddr, offset],
+                Count::bounded(opens.clone(), 1),
+            );
         }
         if kept("fs.flags") {
             b.assert_zero(opens.clone() * (flags[1].clone() - c(2) * e(l.fl_q)));

@@ -110,6 +110,17 @@ soundness::clock_readings_are_bytes                   clock.bytes
 soundness::sleeps_return_0_only_for_valid_requests    clock.valid
 soundness::sched_getaffinity_answers_one_cpu          input.fixed
 soundness::getrandom_returns_its_count                syscall.random_result
+soundness::opens_fail_with_enoent                     fs.result
+soundness::fcntl_answers_the_descriptors_flags        fs.result
+soundness::every_open_reads_its_path                  fs.path
+soundness::opens_never_create                         fs.flags
+soundness::file_system_arguments_are_checked          fs.dirfd
+soundness::file_system_arguments_are_checked          fs.fd
+soundness::file_system_arguments_are_checked          fs.cmd
+soundness::paths_end_at_their_nul                     path.nul
+soundness::path_bytes_before_the_nul_are_not_zero     path.nonzero
+soundness::paths_are_at_most_path_max_minus_one_bytes path.length
+soundness::path_rows_after_padding_are_refused        path.prefix
 alu_tests::shifts_are_exact_and_wrong_answers_are_caught   shift.result
 alu_tests::shifts_are_exact_and_wrong_answers_are_caught   shift.amount
 alu_tests::comparisons_are_exact_and_traps_that_fire_are_refused  compare.lt

@@ -30,7 +30,9 @@ use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 
-use super::bus::{self, access, AccessCols, Expr, Word, PATH, SLOT_CHIP, SPACE_MEM, SPACE_RO, TS_SLOTS};
+use super::bus::{
+    self, access, AccessCols, Expr, Word, PATH, SLOT_CHIP, SPACE_MEM, SPACE_RO, TS_SLOTS,
+};
 use super::bytes::ByteCounts;
 use super::cols::columns;
 use super::config::Val;
@@ -86,7 +88,11 @@ columns!(PathCols);
 pub struct PathChip;
 
 impl PathChip {
-    pub fn generate_trace(&self, events: &[PathEvent], bytes: &mut ByteCounts) -> RowMajorMatrix<Val> {
+    pub fn generate_trace(
+        &self,
+        events: &[PathEvent],
+        bytes: &mut ByteCounts,
+    ) -> RowMajorMatrix<Val> {
         super::fill_rows::<PathCols<Val>, _>(events, PathCols::<Val>::WIDTH, bytes, fill_row)
     }
 }
@@ -198,8 +204,10 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for PathChip {
             let at_nul = (0..4).fold(Expr::<AB>::ZERO, |s, j| s + e(l.nul[j]) * e(l.word[3 - j]));
             b.assert_zero(at_nul);
         }
-        // At most PATH_MAX - 1 bytes before the NUL (the count is below 2^22 words' worth
-        // of bytes, far below p, so the difference is negative, and out of range, if not).
+        // At most PATH_MAX - 1 bytes before the NUL. (`remaining` is the sum of the chain's
+        // row counts, at most 4 per row; the trace has at most 2^24 rows, KoalaBear's
+        // two-adicity, so it is below 2^26, far from p: a length above 4095 makes the
+        // difference "negative", at least p - 2^26, and out of the table.)
         if kept("path.length") {
             bus::range16(b, c(PATH_MAX - 1) - e(l.remaining), e(l.first));
         }
@@ -209,7 +217,16 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for PathChip {
         let space = c(SPACE_MEM) + e(l.ro) * c(SPACE_RO - SPACE_MEM);
         let ts = (e(l.clk) + one()) * c(TS_SLOTS) + c(SLOT_CHIP);
         let word = l.word.map(|v| -> Expr<AB> { v.into() });
-        access(b, is_real.clone(), space, e(l.waddr), word.clone(), word, ts, &l.acc);
+        access(
+            b,
+            is_real.clone(),
+            space,
+            e(l.waddr),
+            word.clone(),
+            word,
+            ts,
+            &l.acc,
+        );
 
         // A path starts with a call's request, at the request's offset; every later row
         // of it starts at offset 0.
@@ -219,28 +236,34 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for PathChip {
             [e(l.clk), e(l.waddr), offset],
             Count::bounded(-e(l.first), 1),
         );
-        if kept("path.continue") {
-            b.assert_zero((is_real.clone() - e(l.first)) * (one() - e(l.start[0])));
-            b.when_first_row()
-                .assert_zero(is_real.clone() * (one() - e(l.first)));
-            // A row before the last is followed by the next word of the same call's path,
-            // with this row's bytes fewer; the last is followed by another path or
-            // padding, and has exactly its own bytes left.
-            let cont = e(n.is_real) - e(n.first);
-            let mut t = b.when_transition();
-            t.assert_zero(cont.clone() * (e(n.clk) - e(l.clk)));
-            t.assert_zero(cont.clone() * (e(n.waddr) - e(l.waddr) - one()));
-            t.assert_zero(cont.clone() * (e(n.remaining) - e(l.remaining) + count.clone()));
-            t.assert_zero(is_real.clone() * (one() - e(l.last)) * (one() - cont.clone()));
-            t.assert_zero(e(l.last) * cont);
-            b.assert_zero(e(l.last) * (e(l.remaining) - count));
-            b.when_last_row()
-                .assert_zero(is_real * (one() - e(l.last)));
+        b.assert_zero((is_real.clone() - e(l.first)) * (one() - e(l.start[0])));
+        b.when_first_row()
+            .assert_zero(is_real.clone() * (one() - e(l.first)));
+        // A row before the last is followed by the next word of the same call's path,
+        // with this row's bytes fewer; the last is followed by another path or
+        // padding, and has exactly its own bytes left.
+        let cont = e(n.is_real) - e(n.first);
+        let mut t = b.when_transition();
+        t.assert_zero(cont.clone() * (e(n.clk) - e(l.clk)));
+        t.assert_zero(cont.clone() * (e(n.waddr) - e(l.waddr) - one()));
+        t.assert_zero(cont.clone() * (e(n.remaining) - e(l.remaining) + count.clone()));
+        t.assert_zero(is_real.clone() * (one() - e(l.last)) * (one() - cont.clone()));
+        t.assert_zero(e(l.last) * cont);
+        b.assert_zero(e(l.last) * (e(l.remaining) - count));
+        b.when_last_row()
+            .assert_zero(is_real.clone() * (one() - e(l.last)));
+        // Real rows come first: a real row after padding would continue no path, free to
+        // read any word at any clock, and so to break the memory argument's timestamp
+        // order (found by an adversarial review).
+        if kept("path.prefix") {
+            b.when_transition()
+                .assert_zero((one() - is_real) * e(n.is_real));
         }
-        // Padding rows: every column is zero (the flags, start and nul by the constraints
-        // above; the rest are in no constraint and no message with a non-zero count there,
-        // and the trace generator leaves them zero). `inv` outside the path's bytes is in
-        // no constraint: left zero.
+        // Padding rows (all after the real ones): the flags, start and nul are zero by the
+        // constraints above; the rest are in no message with a non-zero count, and in the
+        // transition constraints only with the factor `cont`, which is zero there, so they
+        // cannot matter, and the trace generator leaves them zero. `inv` outside the
+        // path's bytes is in no constraint: left zero.
     }
 }
 

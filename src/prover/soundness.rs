@@ -1363,3 +1363,233 @@ fn sched_getaffinity_answers_one_cpu() {
     let inst = machine.traces_from(&w, &start, &statement).unwrap();
     only_input_constraints(&inst);
 }
+
+/// Every failure is a constraint of `chip`.
+fn only_constraints_of(inst: &Instances, chip: &str) {
+    let errs = all(inst);
+    assert!(!errs.is_empty());
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Constraint { chip: c, .. } if c == chip)),
+        "{errs:?}"
+    );
+}
+
+/// The file-system program's record with call `k`'s result forged to `(v0, a3)`, and
+/// the two stores after it and the output bytes they make forged to match.
+fn fs_forged_result(k: usize, v0: u32, a3: u32, out: usize) -> Instances {
+    let (machine, mut record) = recorded(&super::tests::fs_program(), &[]);
+    let sc = &mut record.syscalls[k];
+    sc.result = Some((v0, a3));
+    let step = sc.step;
+    for (i, v) in [v0, a3].into_iter().enumerate() {
+        let s = &mut record.steps[step + 1 + i];
+        s.b = v;
+        s.mem_value = v;
+        record.output[out + 4 * i..out + 4 * i + 4].copy_from_slice(&v.to_be_bytes());
+    }
+    traced_record(&machine, &record)
+}
+
+#[test]
+fn opens_fail_with_enoent() {
+    // The open of a path in read-only data claims fd 3, without error: consistent
+    // everywhere (the program stores and prints it), but there is no file to open.
+    let inst = fs_forged_result(0, 3, 0, 0);
+    only_constraints_of(&inst, "fs");
+}
+
+#[test]
+fn fcntl_answers_the_descriptors_flags() {
+    // fcntl(1, F_GETFL) claims O_WRONLY | O_NONBLOCK (0x81): a descriptor no provable
+    // call made non-blocking.
+    let (_, record) = recorded(&super::tests::fs_program(), &[]);
+    assert_eq!(record.syscalls[6].args[..2], [1, super::fs::F_GETFL]);
+    let inst = fs_forged_result(6, 0x81, 0, 48);
+    only_constraints_of(&inst, "fs");
+}
+
+#[test]
+fn every_open_reads_its_path() {
+    // No path is ever read: the path rows, and the words only they touched, are dropped.
+    // The memory is then balanced, and only the fs chip's requests to the path chip are
+    // left unanswered. Without them, an unmapped path could give ENOENT, where Linux
+    // returns EFAULT.
+    let (machine, record) = recorded(&super::tests::fs_program(), &[]);
+    let (statement, mut w, start) = machine.witness_of(&record, &argv()).unwrap();
+    let dropped: Vec<u32> = w.path.iter().map(|p| p.waddr).collect();
+    assert_eq!(dropped.len(), 13 + 4 + 1);
+    w.path.clear();
+    w.words.retain(|s| !dropped.contains(&s.addr));
+    let inst = machine.traces_from(&w, &start, &statement).unwrap();
+    assert_eq!(first(&inst), At::Bus("path"));
+    assert!(all(&inst)
+        .iter()
+        .all(|e| matches!(e, CheckError::Unbalanced { bus, .. } if bus == "path")));
+}
+
+/// The file-system program's witness with the first path's last row forged by `f`, and
+/// `delta` added to every `remaining` of that path.
+fn path_forged(f: impl FnOnce(&mut path::PathEvent), delta: i32) -> Instances {
+    let (machine, record) = recorded(&super::tests::fs_program(), &[]);
+    let (statement, mut w, start) = machine.witness_of(&record, &argv()).unwrap();
+    let clk = w.path[0].clk;
+    for p in w.path.iter_mut().filter(|p| p.clk == clk) {
+        p.remaining = p.remaining.wrapping_add_signed(delta);
+    }
+    let last = w.path.iter_mut().find(|p| p.clk == clk && p.last).unwrap();
+    // "…/hpage_pmd_size": the last word is "ze\0\0".
+    assert_eq!((last.word, last.nul), (0x7a65_0000, 2));
+    f(last);
+    machine.traces_from(&w, &start, &statement).unwrap()
+}
+
+#[test]
+fn paths_end_at_their_nul() {
+    // The path claims to end at the 'e' of "size": a shorter path, of 49 bytes.
+    let inst = path_forged(|p| p.nul = 1, -1);
+    only_constraints_of(&inst, "path");
+}
+
+#[test]
+fn path_bytes_before_the_nul_are_not_zero() {
+    // The path claims to run on past its NUL to the next zero: a longer path.
+    let inst = path_forged(|p| p.nul = 3, 1);
+    only_constraints_of(&inst, "path");
+}
+
+#[test]
+fn paths_are_at_most_path_max_minus_one_bytes() {
+    // The private input's byte makes the path 4096 bytes long, where Linux (and the VM)
+    // return ENAMETOOLONG; the record claims ENOENT. Only the length's range check, a
+    // lookup of 4095 - 4096 in the byte table, refuses it.
+    let (machine, mut record) = recorded(&super::tests::long_path_program(), &[0]);
+    assert_eq!(record.syscalls[0].written, [0]);
+    assert_eq!(record.syscalls[1].result, Some((2, 1)));
+    record.syscalls[0].written = vec![b'a'];
+    let inst = traced_record(&machine, &record);
+    assert_eq!(first(&inst), At::Bus("byte"));
+    assert!(all(&inst)
+        .iter()
+        .all(|e| matches!(e, CheckError::Unbalanced { bus, .. } if bus == "byte")));
+}
+
+/// `read(0, args, 12)`, then system call `number` with `$a0..$a2` loaded from the three
+/// words read; exits with 0. The path `p` ("zkm") is at the start of the data.
+fn args_program(number: u32) -> Asm {
+    let mut a = Asm::new();
+    a.data("p", b"zkm\0");
+    a.bss("args", 12);
+    a.li(A0, 0);
+    a.la(A1, "args");
+    a.li(A2, 12);
+    a.li(V0, 4003);
+    a.syscall();
+    a.la(T0, "args");
+    a.lw(A0, 0, T0);
+    a.lw(A1, 4, T0);
+    a.lw(A2, 8, T0);
+    a.li(V0, number);
+    a.syscall();
+    a.exit(0);
+    a
+}
+
+/// [`args_program`] run on `args` as the private input, then forged so that argument
+/// `i` was `value` (the input byte the program loaded it from, the load, the call).
+fn args_forged(number: u32, args: [u32; 3], i: usize, value: u32) -> Instances {
+    let input: Vec<u8> = args.iter().flat_map(|w| w.to_be_bytes()).collect();
+    let (machine, mut record) = recorded(&args_program(number), &input);
+    let call = &mut record.syscalls[1];
+    assert_eq!((call.number, &call.args[..3]), (number, &args[..]));
+    call.args[i] = value;
+    let step = call.step;
+    let load = &mut record.steps[step - 5 + i];
+    assert_eq!(load.out, args[i]);
+    load.out = value;
+    load.mem_value = value;
+    record.syscalls[0].written[4 * i..4 * i + 4].copy_from_slice(&value.to_be_bytes());
+    // exit_group reads the register too (its $a0 it sets itself).
+    if i > 0 {
+        record.syscalls[2].args[i] = value;
+    }
+    traced_record(&machine, &record)
+}
+
+#[test]
+fn opens_never_create() {
+    use super::fs::{O_CREAT, O_TMPFILE};
+    let p = crate::asm::DATA_BASE;
+    // open("zkm", O_CREAT) would create the file (or fail with EROFS), not ENOENT...
+    let inst = args_forged(super::fs::SYS_OPEN, [p, 0, 0], 1, O_CREAT);
+    only_constraints_of(&inst, "fs");
+    // ...and so would O_TMPFILE (its byte, 0x41 with O_DIRECTORY, split as 65 + 128 * 0:
+    // only the range check of the low part refuses it).
+    let inst = args_forged(super::fs::SYS_OPEN, [p, 0, 0], 1, O_TMPFILE | 0x1_0000);
+    assert!(all(&inst)
+        .iter()
+        .all(|e| matches!(e, CheckError::Unbalanced { bus, .. } if bus == "byte")));
+    assert_eq!(first(&inst), At::Bus("byte"));
+}
+
+#[test]
+fn file_system_arguments_are_checked() {
+    use super::fs::{AT_FDCWD, F_GETFL, SYS_FCNTL, SYS_OPENAT};
+    // openat relative to fd 5 (EBADF in Linux) is not ENOENT...
+    let inst = args_forged(SYS_OPENAT, [AT_FDCWD, crate::asm::DATA_BASE, 0], 0, 5);
+    only_constraints_of(&inst, "fs");
+    // ...fcntl(4, F_GETFL) is EBADF, not fd 3's flags...
+    let inst = args_forged(SYS_FCNTL, [3, F_GETFL, 0], 0, 4);
+    only_constraints_of(&inst, "fs");
+    // ...and F_SETFL (4), returning 0, is not F_GETFD, whose 0 it would pass for: the
+    // flags would change without the proof seeing it.
+    let inst = args_forged(SYS_FCNTL, [1, super::fs::F_GETFD, 0], 1, 4);
+    only_constraints_of(&inst, "fs");
+}
+
+#[test]
+fn path_rows_after_padding_are_refused() {
+    // A copy of the first path's last row after a padding row whose clk, waddr and
+    // remaining it "continues": a row reading a word at a clock of the prover's choice,
+    // which no request asked for. The byte table counts its lookups.
+    let (machine, record) = recorded(&super::tests::fs_program(), &[]);
+    let (_, w, _) = machine.witness_of(&record, &argv()).unwrap();
+    let mut bytes = bytes::ByteCounts::default();
+    let mut trace = path::PathChip.generate_trace(&w.path, &mut bytes);
+    let orphan = *w.path.iter().find(|p| p.last).unwrap();
+    bytes.ts_diff(orphan.acc.diff());
+    let width = trace.width;
+    let n = w.path.len();
+    assert!(
+        n + 2 < trace.values.len() / width,
+        "{n} rows of {}",
+        trace.values.len() / width
+    );
+    let copy: Vec<Val> = trace.values[(orphan_row(&w.path)) * width..][..width].to_vec();
+    trace.values[(n + 1) * width..(n + 2) * width].copy_from_slice(&copy);
+    {
+        let pad: &mut path::PathCols<Val> = trace.values[n * width..(n + 1) * width].borrow_mut();
+        pad.clk = Val::from_u32(orphan.clk);
+        pad.waddr = Val::from_u32(orphan.waddr - 1);
+        pad.remaining = Val::from_u32(orphan.remaining);
+    }
+    let byte_trace = bytes::ByteChip.generate_trace(&bytes);
+    let errs = super::alu_tests::chip_errors(Chip::Path(path::PathChip), &trace, &byte_trace);
+    assert!(
+        errs.iter()
+            .any(|e| matches!(e, CheckError::Constraint { chip, .. } if chip == "path")),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter().all(
+            |e| matches!(e, CheckError::Constraint { chip, .. } if chip == "path")
+                || matches!(e, CheckError::Unbalanced { bus, .. } if bus == "path")
+        ),
+        "{errs:?}"
+    );
+}
+
+/// The row of the first path's last word.
+fn orphan_row(path: &[path::PathEvent]) -> usize {
+    path.iter().position(|p| p.last).unwrap()
+}

@@ -560,9 +560,9 @@ fn sched_getaffinity_satisfies_every_constraint_and_proves() {
 /// 0 to 3. Each call's `$v0` and `$a3` go to fd 3, 88 bytes in all; exits with 0.
 pub(crate) fn fs_program() -> Asm {
     let mut a = Asm::new();
-    a.bss("out", 88);
     a.data("wpath", b"x/etc/zkm.conf\0");
     a.data("empty", b"\0");
+    a.bss("out", 88);
     a.la(S0, "out");
     let call = |a: &mut Asm, number: u32, args: [u32; 3], off: u16| {
         a.li(A0, args[0]);

@@ -693,13 +693,19 @@ mod tests {
         // 4095 bytes and the NUL: looked up (and not found); 4096 without one: too long.
         vm.user_write(DATA, &[b'a'; PATH_MAX as usize - 1]).unwrap();
         vm.user_write(DATA + PATH_MAX - 1, &[0]).unwrap();
-        assert_eq!(call(&mut vm, OPEN, [DATA, 0, 0, 0, 0, 0]).unwrap(), Ret::Err(ENOENT));
+        assert_eq!(
+            call(&mut vm, OPEN, [DATA, 0, 0, 0, 0, 0]).unwrap(),
+            Ret::Err(ENOENT)
+        );
         vm.user_write(DATA + PATH_MAX - 1, b"a\0").unwrap();
         assert_eq!(
             call(&mut vm, OPEN, [DATA, 0, 0, 0, 0, 0]).unwrap(),
             Ret::Err(ENAMETOOLONG)
         );
-        assert_eq!(call(&mut vm, OPEN, [0x10, 0, 0, 0, 0, 0]).unwrap(), Ret::Err(EFAULT));
+        assert_eq!(
+            call(&mut vm, OPEN, [0x10, 0, 0, 0, 0, 0]).unwrap(),
+            Ret::Err(EFAULT)
+        );
     }
 
     #[test]

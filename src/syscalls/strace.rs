@@ -40,6 +40,16 @@ impl<W: Write> Strace<W> {
     }
 }
 
+/// A call still pending when the run ends (`exit_group`, or a thread's last wait) prints
+/// as `= ?`, as strace shows a call that never returns.
+impl<W: Write> Drop for Strace<W> {
+    fn drop(&mut self) {
+        if let Some((_, line)) = self.pending.take() {
+            let _ = writeln!(self.out, "{line} = ?");
+        }
+    }
+}
+
 fn name(number: u32) -> String {
     names::name(number).map_or_else(|| format!("syscall_{number}"), str::to_string)
 }
@@ -157,7 +167,8 @@ mod tests {
 
     #[test]
     fn prints_calls_results_and_resumed_waits() {
-        let mut s = Strace::new(Vec::new());
+        let mut buf = Vec::new();
+        let mut s = Strace::new(&mut buf);
         let mut cpu = Cpu::default();
         s.syscall(&call(4004, [1, 0x1000, 5, 0, 0, 0]));
         cpu.gpr[2] = 5;
@@ -177,13 +188,16 @@ mod tests {
                 why: RegisterChange::WaitDone,
             },
         );
-        let text = String::from_utf8(s.out).unwrap();
+        s.syscall(&call(4246, [3, 0, 0, 0, 0, 0]));
+        drop(s);
+        let text = String::from_utf8(buf).unwrap();
         assert_eq!(
             text,
             "7 [1] write(0x1, 0x1000, 0x5, 0x0) = 0x5\n\
              7 [1] nanosleep(0x2000, 0x0, 0x0, 0x0) <unfinished>\n\
              7 [1] open(0x3000, 0x0, 0x0, 0x0) = -1 ENOENT\n\
-             9 [1] nanosleep resumed = 0x0\n"
+             9 [1] nanosleep resumed = 0x0\n\
+             7 [1] exit_group(0x3, 0x0, 0x0, 0x0) = ?\n"
         );
     }
 }
