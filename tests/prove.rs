@@ -347,19 +347,23 @@ fn decoding_and_verifying_arbitrary_bytes_never_panics() {
 #[test]
 fn refuses_to_prove_what_it_cannot_yet() {
     let dir = tempfile::tempdir().unwrap();
-    // uname: a system call the prover does not handle yet.
+    // mmap: a system call the prover does not handle yet.
     let mut a = Asm::new();
-    a.li(V0, 4122);
+    a.li(A0, 0);
+    a.li(A1, 4096);
+    a.li(A2, 3);
+    a.li(A3, 0x802);
+    a.li(V0, 4090);
     a.syscall();
     a.exit(0);
-    let elf = dir.path().join("uname.elf");
+    let elf = dir.path().join("mmap.elf");
     std::fs::write(&elf, a.elf()).unwrap();
     zkm()
         .arg("prove")
         .arg(&elf)
         .assert()
         .code(exit::NOT_PROVABLE)
-        .stderr(predicates::str::contains("uname").and(predicates::str::contains("0x00400008")));
+        .stderr(predicates::str::contains("mmap").and(predicates::str::contains("0x00400028")));
     // A write to fd 4 is not provable yet either.
     let mut a = Asm::new();
     a.li(A0, 4);

@@ -114,10 +114,12 @@ pub enum ByteOp {
     Msb = 6,
     /// `y` is the number of leading zero bits of byte `x` (8 for 0; `z = 0`).
     Clz8 = 7,
+    /// `y` is byte `x` of the kernel's fixed answers ([`super::bytes::answers`]; `z = 0`).
+    Answer = 8,
 }
 
 impl ByteOp {
-    pub const ALL: [ByteOp; 8] = [
+    pub const ALL: [ByteOp; 9] = [
         ByteOp::And,
         ByteOp::Or,
         ByteOp::Xor,
@@ -126,6 +128,7 @@ impl ByteOp {
         ByteOp::Ltu,
         ByteOp::Msb,
         ByteOp::Clz8,
+        ByteOp::Answer,
     ];
 }
 

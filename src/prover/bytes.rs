@@ -4,7 +4,9 @@
 //! Each [`ByteOp`] is its own table entry with its own multiplicity column, and its own
 //! tag in the message, so a lookup of one operation can never be answered by another's
 //! row. `Range16` uses the row index as a 16-bit value; `Msb` answers `(x, x >> 7)` and
-//! `Clz8` `(x, leading zeros of x)`, on the rows with `y = 0`.
+//! `Clz8` `(x, leading zeros of x)`, on the rows with `y = 0`. `Answer` answers
+//! `(i, answers[i])` on row `i`: the bytes the kernel writes for the calls whose answer is
+//! fixed ([`answers`]), zero past them.
 
 use std::borrow::Borrow;
 
@@ -18,6 +20,23 @@ use super::cols::columns;
 use super::config::Val;
 
 pub const ROWS: usize = 1 << 16;
+
+/// Where `sched_getaffinity`'s mask (the word 1: CPU 0) starts in [`answers`].
+pub const AFFINITY_AT: u32 = 0;
+/// Where `uname`'s `struct utsname` starts in [`answers`].
+pub const UTSNAME_AT: u32 = 4;
+
+/// The kernel's fixed answers: the bytes it writes for `sched_getaffinity` and `uname`,
+/// exactly the VM's.
+pub fn answers() -> &'static [u8] {
+    use std::sync::OnceLock;
+    static ANSWERS: OnceLock<Vec<u8>> = OnceLock::new();
+    ANSWERS.get_or_init(|| {
+        let mut b = 1u32.to_be_bytes().to_vec();
+        b.extend(crate::syscalls::info::utsname());
+        b
+    })
+}
 
 /// The preprocessed columns.
 #[derive(Clone, Copy, Debug, Default)]
@@ -35,6 +54,8 @@ pub struct BytePreCols<T> {
     pub msb: T,
     /// The leading zero bits of `x` (8 for 0).
     pub clz8: T,
+    /// Byte `value` of [`answers`] (zero past them).
+    pub answer: T,
 }
 columns!(BytePreCols);
 
@@ -68,6 +89,10 @@ impl ByteCounts {
     pub fn add(&mut self, op: ByteOp, x: u32, y: u32) {
         let row = match op {
             ByteOp::Range16 if x < 1 << 16 && y == 0 => x as usize,
+            ByteOp::Answer if answers().get(x as usize) == Some(&(y as u8)) && y < 256 => {
+                x as usize
+            }
+            ByteOp::Answer => return,
             ByteOp::Msb | ByteOp::Clz8 if x < 256 => (x as usize) << 8,
             ByteOp::Range16 | ByteOp::Msb | ByteOp::Clz8 => return,
             _ if x < 256 && y < 256 => ((x as usize) << 8) | y as usize,
@@ -128,6 +153,7 @@ impl BaseAir<Val> for ByteChip {
                 (x < y) as u32,
                 x >> 7,
                 (x as u8).leading_zeros(),
+                answers().get(r).copied().unwrap_or(0) as u32,
             ];
             for (dst, v) in values[r * w..(r + 1) * w].iter_mut().zip(row) {
                 *dst = Val::from_u32(v);
@@ -168,6 +194,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for ByteChip {
                 ByteOp::Ltu => (p.x.into(), p.y.into(), p.ltu.into()),
                 ByteOp::Msb => (p.x.into(), p.msb.into(), zero()),
                 ByteOp::Clz8 => (p.x.into(), p.clz8.into(), zero()),
+                ByteOp::Answer => (p.value.into(), p.answer.into(), zero()),
             };
             let mult: Expr<AB> = m.mult[op as usize].into();
             b.push_interaction(

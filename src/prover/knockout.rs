@@ -109,6 +109,8 @@ soundness::clocks_never_go_backwards                  clock.valid
 soundness::clock_readings_are_bytes                   clock.bytes
 soundness::sleeps_return_0_only_for_valid_requests    clock.valid
 soundness::sched_getaffinity_answers_one_cpu          input.fixed
+soundness::uname_answers_the_vms_names                input.fixed
+soundness::uname_answers_the_vms_names                syscall.uname_result
 soundness::getrandom_returns_its_count                syscall.random_result
 soundness::opens_fail_with_enoent                     fs.result
 soundness::fcntl_answers_the_descriptors_flags        fs.result

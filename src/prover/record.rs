@@ -30,6 +30,7 @@ pub const SYS_WRITE: u32 = 4004;
 pub const SYS_EXIT_GROUP: u32 = 4246;
 pub const SYS_GETRANDOM: u32 = 4353;
 pub const SYS_SCHED_GETAFFINITY: u32 = 4240;
+pub const SYS_UNAME: u32 = 4122;
 pub use super::clock::{SYS_CLOCK_GETTIME, SYS_NANOSLEEP};
 pub use super::fs::{SYS_FCNTL, SYS_OPEN, SYS_OPENAT};
 use crate::syscalls::errno::ENOENT;
@@ -46,7 +47,7 @@ pub enum ProveError {
         "{what} at pc {pc:#010x} in {symbol}\n\
          zkm prove supports programs whose only system calls are write (to fds 1, 2, 3), \
          read (from fd 0), getrandom, clock_gettime (realtime, monotonic), nanosleep, \
-         sched_getaffinity, open and openat (failing with ENOENT), fcntl (F_GETFD, F_GETFL), \
+         sched_getaffinity, uname, open and openat (failing with ENOENT), fcntl (F_GETFD, F_GETFL), \
          exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
          sched_yield), with no signal or second thread, for now; `zkm run` runs this program"
     )]
@@ -438,6 +439,7 @@ impl Tracer for ProveTracer<'_> {
             }
             SYS_CLOCK_GETTIME => ev.args[0] <= 1 && ev.args[1] % 4 == 0,
             SYS_NANOSLEEP => ev.args[0] % 4 == 0,
+            SYS_UNAME => true,
             SYS_OPEN | SYS_OPENAT | SYS_FCNTL => {
                 let args = [ev.args[0], ev.args[1], ev.args[2], ev.args[3]];
                 super::fs::answer(ev.number, &args).is_some()
@@ -542,7 +544,11 @@ impl Tracer for ProveTracer<'_> {
                 ));
             } else if matches!(
                 sc.number,
-                SYS_CLOCK_GETTIME | SYS_GETRANDOM | SYS_NANOSLEEP | SYS_SCHED_GETAFFINITY
+                SYS_CLOCK_GETTIME
+                    | SYS_GETRANDOM
+                    | SYS_NANOSLEEP
+                    | SYS_SCHED_GETAFFINITY
+                    | SYS_UNAME
             ) && a3 != 0
             {
                 refused = Some(format!(
@@ -640,6 +646,7 @@ pub(crate) fn out_buffer(number: u32, args: &[u32; 4]) -> Option<u32> {
         SYS_READ | SYS_CLOCK_GETTIME => Some(args[1]),
         SYS_GETRANDOM => Some(args[0]),
         SYS_SCHED_GETAFFINITY => Some(args[2]),
+        SYS_UNAME => Some(args[0]),
         _ => None,
     }
 }

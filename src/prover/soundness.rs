@@ -1149,7 +1149,8 @@ fn input_rows_start_with_a_request() {
             clk: 0,
             waddr,
             first: false,
-            fixed: false,
+            answer: 0,
+            pos: 0,
             start: 0,
             end: 3,
             remaining: 4,
@@ -1337,31 +1338,77 @@ fn sleeps_return_0_only_for_valid_requests() {
     }
 }
 
-#[test]
-fn sched_getaffinity_answers_one_cpu() {
-    // The mask claims CPUs 0 and 1 (the word 3), and the program prints it: a consistent
-    // witness of another machine. Only the fixed word refuses it.
-    let (machine, mut record) = recorded(&affinity_program(), &[]);
-    assert_eq!(record.syscalls[0].written, [0, 0, 0, 1]);
+/// `program`'s witness with the fixed-answer input word at `waddr` forged to `new`, and
+/// everything that reads it (the output chip's rows, the final value, the output) to match.
+fn forge_fixed_word(program: &Asm, waddr: u32, new: u32) -> Instances {
+    let (machine, mut record) = recorded(program, &[]);
     let (statement, mut w, start) = machine.witness_of(&record, &argv()).unwrap();
-    // (The witness builder holds the record to the VM's one CPU, so the forgery is made
-    // in its events: the word, the output byte, and the word's read by the output chip.)
-    let ev = &mut w.input[0];
-    assert!(ev.fixed);
-    ev.new = 3;
-    let waddr = ev.waddr;
+    // (The witness builder holds the record to the VM's answer, so the forgery is made in
+    // its events: the word, the output chip's copy, its final value, the output.)
+    let ev = w.input.iter_mut().find(|e| e.waddr == waddr).unwrap();
+    assert!(ev.answer != 0);
+    ev.new = new;
     for o in w.output.iter_mut().filter(|o| o.addr / 4 == waddr) {
-        o.word = 3;
+        o.word = new;
     }
     let word = w.words.iter_mut().find(|s| s.addr == waddr).unwrap();
-    word.value = 3;
-    record.output[3] = 3;
+    word.value = new;
+    let pos: Vec<usize> = w
+        .output
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.addr / 4 == waddr)
+        .map(|(i, _)| i)
+        .collect();
+    for i in pos {
+        let addr = w.output[i].addr;
+        record.output[i] = new.to_be_bytes()[(addr % 4) as usize];
+    }
     let statement = Statement {
         output: record.output.clone(),
         ..statement
     };
-    let inst = machine.traces_from(&w, &start, &statement).unwrap();
-    only_input_constraints(&inst);
+    machine.traces_from(&w, &start, &statement).unwrap()
+}
+
+/// Every failure is an imbalance of `bus`.
+fn only_bus(inst: &Instances, bus: &str) {
+    let errs = all(inst);
+    assert!(!errs.is_empty());
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Unbalanced { bus: b, .. } if b == bus)),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn sched_getaffinity_answers_one_cpu() {
+    // The mask claims CPUs 0 and 1 (the word 3), and the program prints it: a consistent
+    // witness of another machine. Only the fixed answer's lookup refuses it.
+    let (_, record) = recorded(&affinity_program(), &[]);
+    assert_eq!(record.syscalls[0].written, [0, 0, 0, 1]);
+    let mask = record.syscalls[0].args[2] / 4;
+    only_bus(&forge_fixed_word(&affinity_program(), mask, 3), "byte");
+}
+
+#[test]
+fn uname_answers_the_vms_names() {
+    // "Linux" claimed as "Linuy" (with the last byte, in the second word of an unaligned
+    // buffer), printed: only the fixed answer's lookup refuses it.
+    let program = super::tests::uname_program();
+    let (_, record) = recorded(&program, &[]);
+    let buf = record.syscalls[0].args[0];
+    assert_eq!(buf % 4, 2);
+    let waddr = (buf + 4) / 4;
+    let word = u32::from_be_bytes(*b"nux\0");
+    assert_eq!(&record.output[2..6], b"nux\0");
+    only_bus(&forge_fixed_word(&program, waddr, word + 0x100), "byte");
+    // uname returning 1 (not yet an error) in a program that never reads it.
+    let (machine, mut record) = recorded(&program, &[]);
+    record.syscalls[0].result = Some((1, 0));
+    let inst = traced_record(&machine, &record);
+    only_constraints_of(&inst, "syscall");
 }
 
 /// Every failure is a constraint of `chip`.

@@ -30,6 +30,10 @@
 //! word-aligned returns 4 and has the input chip write the word 1 at `mask`: the VM's one
 //! CPU, and what Linux returns on a machine with one (`len` not a multiple of 4 would be
 //! `EINVAL`).
+//!
+//! `uname(buf)` returns 0 and has the input chip write the VM's 390-byte `struct utsname`
+//! at `buf` (the byte table's fixed answers; a `buf` Linux cannot write is `EFAULT`, and
+//! the input chip's writes prove it writable).
 
 use std::borrow::Borrow;
 
@@ -43,12 +47,16 @@ use super::bus::{
     OUTPUT, REG_STRIDE, SLOT_CHIP, SPACE_KERNEL, SPACE_REG, TS_SLOTS,
 };
 use super::bytes::ByteCounts;
+use super::bytes::{AFFINITY_AT, UTSNAME_AT};
 use super::cols::columns;
 use super::config::Val;
 use super::knockout::kept;
 use super::program::Opcode;
-use super::record::{SYS_EXIT_GROUP, SYS_GETRANDOM, SYS_READ, SYS_SCHED_GETAFFINITY, SYS_WRITE};
+use super::record::{
+    SYS_EXIT_GROUP, SYS_GETRANDOM, SYS_READ, SYS_SCHED_GETAFFINITY, SYS_UNAME, SYS_WRITE,
+};
 use super::witness::SyscallEvent;
+use crate::syscalls::info::UTSNAME_LEN;
 
 /// The identity calls: number and answer (`None`: `gettid`, 1000 + thread).
 pub const IDENTITY: [(u32, Option<u32>); 8] = [
@@ -90,6 +98,8 @@ pub struct SyscallCols<T> {
     pub is_random: T,
     /// `sched_getaffinity`.
     pub is_affinity: T,
+    /// `uname`.
+    pub is_uname: T,
     pub is_exit: T,
     /// One per identity call, in [`IDENTITY`]'s order.
     pub is_ident: [T; 8],
@@ -159,6 +169,11 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
     }
     let is_affinity = ev.number == SYS_SCHED_GETAFFINITY;
     r.is_affinity = Val::from_bool(is_affinity);
+    let is_uname = ev.number == SYS_UNAME;
+    r.is_uname = Val::from_bool(is_uname);
+    if is_uname {
+        r.in_bytes = Val::ONE;
+    }
     if is_affinity {
         let len = ev.args[1];
         r.in_bytes = Val::ONE;
@@ -200,6 +215,7 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
     if (ev.number == SYS_WRITE && ev.args[2] > 0)
         || ((is_read || is_random) && ev.result.0 > 0)
         || is_affinity
+        || is_uname
     {
         // (A write's buffer is $a1, as a read's.)
         let buf = super::record::out_buffer(ev.number, &ev.args).unwrap_or(ev.args[1]);
@@ -207,7 +223,7 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
         r.buf_q = Val::from_u32(q);
         r.buf_o = [Val::from_u32(buf & 1), Val::from_u32((buf >> 1) & 1)];
         bytes.range8x2(q, 4 * q);
-        if is_random || is_affinity {
+        if is_random || is_affinity || is_uname {
             bytes.range8x2(2 * (buf >> 24), 0);
         }
     }
@@ -248,7 +264,14 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         let l: &SyscallCols<AB::Var> = main.current_slice().borrow();
         let l = *l;
         let exit_code: Expr<AB> = b.public_values()[pv::EXIT_CODE].into();
-        let mut flags = vec![l.is_write, l.is_read, l.is_random, l.is_affinity, l.is_exit];
+        let mut flags = vec![
+            l.is_write,
+            l.is_read,
+            l.is_random,
+            l.is_affinity,
+            l.is_uname,
+            l.is_exit,
+        ];
         flags.extend(l.is_ident);
         let is_real = super::assert_flags(b, &flags);
         let e = |v: AB::Var| -> Expr<AB> { v.into() };
@@ -262,12 +285,14 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         let rd = SYS_READ.to_le_bytes();
         let rn = SYS_GETRANDOM.to_le_bytes();
         let af = SYS_SCHED_GETAFFINITY.to_le_bytes();
+        let un = SYS_UNAME.to_le_bytes();
         let x = SYS_EXIT_GROUP.to_le_bytes();
         for k in 0..4 {
             let mut number = e(l.is_write) * c(w[k] as u32)
                 + e(l.is_read) * c(rd[k] as u32)
                 + e(l.is_random) * c(rn[k] as u32)
                 + e(l.is_affinity) * c(af[k] as u32)
+                + e(l.is_uname) * c(un[k] as u32)
                 + e(l.is_exit) * c(x[k] as u32);
             for (f, &(n, _)) in l.is_ident.iter().zip(&IDENTITY) {
                 number += e(*f) * c(n.to_le_bytes()[k] as u32);
@@ -371,11 +396,24 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         for o in l.buf_o {
             b.assert_zero(is_affinity.clone() * e(o));
         }
-        let fills = is_read.clone() + is_random.clone() + is_affinity.clone();
+        // uname(buf) returns 0 without error, and the input chip writes the 390 bytes of
+        // the VM's utsname at buf (the byte table's fixed answer).
+        let is_uname = e(l.is_uname);
+        for k in 0..4 {
+            if kept("syscall.uname_result") {
+                b.assert_zero(is_uname.clone() * e(l.result[k]));
+            }
+            b.assert_zero(is_uname.clone() * e(l.err[k]));
+        }
+        // The bytes the input chip writes: a read's or getrandom's result (sched_getaffinity
+        // returns its 4), uname's 390.
+        let n_in = (Expr::<AB>::ONE - is_uname.clone()) * n.clone()
+            + is_uname.clone() * c(UTSNAME_LEN as u32);
+        let fills = is_read.clone() + is_random.clone() + is_affinity.clone() + is_uname.clone();
         b.assert_bool(l.in_bytes);
         b.assert_zero(e(l.in_bytes) * (Expr::<AB>::ONE - fills.clone()));
         if kept("syscall.in_bytes") {
-            b.assert_zero((fills - e(l.in_bytes)) * n.clone());
+            b.assert_zero((fills - e(l.in_bytes)) * n_in.clone());
         }
         // fd 3: the output cursor advances by count, and a non-empty write asks the output
         // chip for its bytes. `has_bytes` with count 0 would ask for a write that never
@@ -400,10 +438,11 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         for o in l.buf_o {
             b.assert_bool(o);
         }
-        // The buffer is $a1, but getrandom's is $a0 and sched_getaffinity's $a2.
+        // The buffer is $a1, but getrandom's and uname's is $a0 and sched_getaffinity's
+        // $a2.
         let buf: [Expr<AB>; 4] = std::array::from_fn(|k| {
             e(l.a1[k])
-                + is_random.clone() * (e(l.a0[k]) - e(l.a1[k]))
+                + (is_random.clone() + is_uname.clone()) * (e(l.a0[k]) - e(l.a1[k]))
                 + is_affinity.clone() * (e(l.a2[k]) - e(l.a1[k]))
         });
         let offset = e(l.buf_o[0]) + c(2) * e(l.buf_o[1]);
@@ -430,16 +469,12 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
             Expr::<AB>::ZERO,
             sends,
         );
-        // (The last field asks for the fixed word 1 instead of free bytes.)
+        // (The last field names a fixed answer instead of free bytes: its start in the
+        // byte table's answers, plus one.)
+        let answer = is_affinity * c(AFFINITY_AT + 1) + is_uname * c(UTSNAME_AT + 1);
         b.push_interaction(
             INPUT,
-            [
-                e(l.clk),
-                waddr.clone(),
-                offset.clone(),
-                n.clone(),
-                is_affinity,
-            ],
+            [e(l.clk), waddr.clone(), offset.clone(), n_in, answer],
             Count::bounded(e(l.in_bytes), 1),
         );
         b.push_interaction(

@@ -669,6 +669,12 @@ impl Witness {
                         let is_read = sc.number == super::record::SYS_READ;
                         let is_random = sc.number == super::record::SYS_GETRANDOM;
                         let is_affinity = sc.number == super::record::SYS_SCHED_GETAFFINITY;
+                        let is_uname = sc.number == super::record::SYS_UNAME;
+                        let utsname = &super::bytes::answers()[super::bytes::UTSNAME_AT as usize..];
+                        // (The result is the syscall chip's to hold to 0.)
+                        if is_uname && sc.written != utsname {
+                            return Err(internal(step, "uname did not write the VM's utsname"));
+                        }
                         if is_affinity && ((v0, a3) != (4, 0) || sc.written != [0, 0, 0, 1]) {
                             return Err(internal(
                                 step,
@@ -724,9 +730,17 @@ impl Witness {
                             None
                         };
                         // The words a read or getrandom wrote.
-                        if is_read || is_random || is_affinity {
+                        if is_read || is_random || is_affinity || is_uname {
                             let to = super::record::out_buffer(sc.number, &sc.args).unwrap_or(buf);
-                            for (waddr, start, end, i) in super::input::spans(to, v0) {
+                            let n = if is_uname { utsname.len() as u32 } else { v0 };
+                            let answer = if is_affinity {
+                                super::bytes::AFFINITY_AT + 1
+                            } else if is_uname {
+                                super::bytes::UTSNAME_AT + 1
+                            } else {
+                                0
+                            };
+                            for (waddr, start, end, i) in super::input::spans(to, n) {
                                 if !writable(waddr) {
                                     return Err(internal(
                                         step,
@@ -740,10 +754,11 @@ impl Witness {
                                     clk,
                                     waddr,
                                     first: i == 0,
-                                    fixed: is_affinity,
+                                    answer,
+                                    pos: i,
                                     start,
                                     end,
-                                    remaining: v0 - i,
+                                    remaining: n - i,
                                     prev,
                                     new,
                                     acc: sh.mem(waddr, new, t),

@@ -52,8 +52,12 @@ pub fn getuid(_vm: &mut Vm, _a: &Args) -> Result<Ret, VmError> {
 /// to 100 times more instructions for programs that sleep. Both calls are implemented.
 pub const KERNEL_RELEASE: &str = "5.0.0";
 
-/// `uname(buf)`: six 65-byte fields.
-pub fn uname(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+/// The length of `struct utsname`: six 65-byte fields.
+pub const UTSNAME_LEN: usize = 65 * 6;
+
+/// What `uname` writes: the system, node, release, version, machine and domain names,
+/// each NUL-padded to 65 bytes.
+pub fn utsname() -> [u8; UTSNAME_LEN] {
     let fields = [
         "Linux",
         "zkm",
@@ -62,11 +66,16 @@ pub fn uname(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
         "mips",
         "(none)",
     ];
-    let mut b = vec![0u8; 65 * 6];
+    let mut b = [0u8; UTSNAME_LEN];
     for (i, f) in fields.iter().enumerate() {
         b[65 * i..65 * i + f.len()].copy_from_slice(f.as_bytes());
     }
-    ret(vm.user_write(a[0], &b).map(|_| 0))
+    b
+}
+
+/// `uname(buf)`: [`utsname`].
+pub fn uname(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    ret(vm.user_write(a[0], &utsname()).map(|_| 0))
 }
 
 /// `sched_getaffinity(pid, len, mask)`: one CPU (CPU 0); returns the mask size, 4. `pid`
