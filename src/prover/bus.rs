@@ -17,7 +17,7 @@
 //! | `region` | `lo, hi, writable` | memory boundary (zero-initialised words) | the region table |
 //! | `output` | `clk, buf / 4, buf % 4, count, pos` | syscall chip (a `write` of `count > 0` bytes to fd 3) | the output chip (the first byte of each write) |
 //! | `log` | `clk, buf / 4, buf % 4, count` | syscall chip (a `write` of `count > 0` bytes to fd 1 or 2) | the log chip (the first byte of each write) |
-//! | `input` | `clk, buf / 4, buf % 4, n, fixed` | syscall chip (a `read` from fd 0 or a `getrandom` that returns `n > 0` bytes; `sched_getaffinity`, with `fixed`) | the input chip (the first word of each read) |
+//! | `input` | `clk, buf / 4, buf % 4, n, answer` | syscall chip (a `read` from fd 0 or a `getrandom` that returns `n > 0` bytes, `answer` 0; `sched_getaffinity` and `uname`, `answer` naming their fixed bytes) | the input chip (the first word of each read) |
 //! | `path` | `clk, path / 4, path % 4` | fs chip (an `open` or `openat`) | the path chip (the first word of each path) |
 //!
 //! Words travel as four bytes, least significant first (`value[0]` is bits 0..8), whatever

@@ -1,5 +1,6 @@
-//! The input chip: the words a `read` from fd 0 writes into guest memory, one row per
-//! word.
+//! The input chip: the words a `read` from fd 0 (or a `getrandom`) writes into guest
+//! memory, one row per word; and the kernel's fixed answers (`sched_getaffinity`'s mask,
+//! `uname`'s names), whose bytes are looked up in the byte table instead of free.
 //!
 //! The bytes read are the private input, so their values are free. What the chip proves
 //! is where they land, as Linux places them: the `n` bytes of one `read(0, buf, count)`
@@ -8,7 +9,7 @@
 //!
 //! - The rows of one read are consecutive, one per word that the range `buf..buf + n`
 //!   touches, at consecutive word addresses, with one clock (the call's). The first takes
-//!   the syscall chip's request `(clk, buf / 4, buf % 4, n)` off the `input` bus.
+//!   the syscall chip's request `(clk, buf / 4, buf % 4, n, answer)` off the `input` bus.
 //! - Each row names the first and the last byte it writes (`start`, `end`, one-hot over
 //!   the big-endian offsets 0..3). The first row starts at the request's offset and every
 //!   later row at offset 0; every row but the last ends at offset 3, so the bytes written

@@ -110,7 +110,8 @@ pub struct SyscallCols<T> {
     pub has_bytes: T,
     /// A write to fd 1 or 2 of at least one byte.
     pub log_bytes: T,
-    /// A read or `getrandom` that returned at least one byte.
+    /// A read or `getrandom` that returned at least one byte, or a `sched_getaffinity` or
+    /// `uname` (the calls whose bytes the input chip writes).
     pub in_bytes: T,
     /// A read's `count` is at least 2^24 (its top byte is not zero, with this inverse);
     /// else `count - n` as three bytes, so that `n <= count`. (Off reads all five are

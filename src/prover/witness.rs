@@ -729,7 +729,7 @@ impl Witness {
                         } else {
                             None
                         };
-                        // The words a read or getrandom wrote.
+                        // The words a read, getrandom, sched_getaffinity or uname wrote.
                         if is_read || is_random || is_affinity || is_uname {
                             let to = super::record::out_buffer(sc.number, &sc.args).unwrap_or(buf);
                             let n = if is_uname { utsname.len() as u32 } else { v0 };
@@ -744,7 +744,7 @@ impl Witness {
                                 if !writable(waddr) {
                                     return Err(internal(
                                         step,
-                                        "a read or getrandom wrote a read-only word",
+                                        "a read, getrandom, sched_getaffinity or uname wrote a read-only word",
                                     ));
                                 }
                                 let (prev, _) = sh.word(waddr);
