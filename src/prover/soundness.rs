@@ -75,6 +75,28 @@ fn all(inst: &Instances) -> Vec<CheckError> {
     inst.check_all(100)
 }
 
+/// Every failure is a constraint of `chip`.
+fn only_constraints_of(inst: &Instances, chip: &str) {
+    let errs = all(inst);
+    assert!(!errs.is_empty());
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Constraint { chip: c, .. } if c == chip)),
+        "{errs:?}"
+    );
+}
+
+/// Every failure is an imbalance of `bus`.
+fn only_bus(inst: &Instances, bus: &str) {
+    let errs = all(inst);
+    assert!(!errs.is_empty());
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Unbalanced { bus: b, .. } if b == bus)),
+        "{errs:?}"
+    );
+}
+
 fn fresh() -> (Machine, Statement, Instances) {
     traced(&coverage_program())
 }
@@ -572,13 +594,7 @@ fn memory_init_must_be_the_image() {
         cycles: w.cycles,
     };
     let inst = machine.traces_from(&w, &start, &statement).unwrap();
-    let errs = all(&inst);
-    assert!(!errs.is_empty());
-    assert!(
-        errs.iter()
-            .all(|e| matches!(e, CheckError::Unbalanced { bus, .. } if bus == IMAGE)),
-        "{errs:?}"
-    );
+    only_bus(&inst, IMAGE);
 }
 
 #[test]
@@ -776,26 +792,14 @@ fn stores_to_read_only_words_are_refused() {
     // The stores must name the read-only space, where stores are refused...
     let w = Witness::new(&record, &machine.setup, &start, &image, &stack).unwrap();
     let inst = machine.traces_from(&w, &start, &statement(&w)).unwrap();
-    let errs = all(&inst);
-    assert!(!errs.is_empty());
-    assert!(
-        errs.iter()
-            .all(|e| matches!(e, CheckError::Constraint { chip, .. } if chip == "memory")),
-        "{errs:?}"
-    );
+    only_constraints_of(&inst, "memory");
     // ...or the writable space, where the word has no chain.
     let mut w = Witness::new(&record, &machine.setup, &start, &image, &stack).unwrap();
     for m in w.memory.iter_mut() {
         m.ro = false;
     }
     let inst = machine.traces_from(&w, &start, &statement(&w)).unwrap();
-    let errs = all(&inst);
-    assert!(!errs.is_empty());
-    assert!(
-        errs.iter()
-            .all(|e| matches!(e, CheckError::Unbalanced { bus, .. } if bus == MEMORY)),
-        "{errs:?}"
-    );
+    only_bus(&inst, MEMORY);
     // The honest machine proves the same run.
     let w = Witness::new(&record, &honest.setup, &start, &image, &stack).unwrap();
     honest
@@ -999,13 +1003,7 @@ fn reads_are_never_longer_than_requested() {
         r.output[3] = INPUT[6];
     };
     let inst = input_forged(forge);
-    let errs = all(&inst);
-    assert!(!errs.is_empty());
-    assert!(
-        errs.iter()
-            .all(|e| matches!(e, CheckError::Constraint { chip, .. } if chip == "syscall")),
-        "{errs:?}"
-    );
+    only_constraints_of(&inst, "syscall");
     // Nor can the row claim a count of 2^24 or more, where n <= count needs no check: the
     // count's top byte is zero, and has no inverse.
     let mut inst = input_forged(forge);
@@ -1018,13 +1016,7 @@ fn reads_are_never_longer_than_requested() {
             c.count_inv = one();
         },
     );
-    let errs = all(&inst);
-    assert!(!errs.is_empty());
-    assert!(
-        errs.iter()
-            .all(|e| matches!(e, CheckError::Constraint { chip, .. } if chip == "syscall")),
-        "{errs:?}"
-    );
+    only_constraints_of(&inst, "syscall");
 }
 
 /// The input program's witness on [`INPUT`] with the first input event that satisfies
@@ -1050,21 +1042,11 @@ fn forge_input_word(
     machine.traces_from(&w, &start, &statement).unwrap()
 }
 
-fn only_input_constraints(inst: &Instances) {
-    let errs = all(inst);
-    assert!(!errs.is_empty());
-    assert!(
-        errs.iter()
-            .all(|e| matches!(e, CheckError::Constraint { chip, .. } if chip == "input")),
-        "{errs:?}"
-    );
-}
-
 #[test]
 fn read_bytes_land_only_in_their_buffer() {
     // The first read starts at buf + 1; its first row also writes the byte at buf.
     let inst = forge_input_word(|e| e.first && e.start == 1, |e| e.new |= 0x4100_0000);
-    only_input_constraints(&inst);
+    only_constraints_of(&inst, "input");
 }
 
 #[test]
@@ -1078,7 +1060,7 @@ fn reads_after_their_first_word_start_at_offset_0() {
             (e.start, e.end, e.new) = (1, 2, e.new >> 8);
         },
     );
-    only_input_constraints(&inst);
+    only_constraints_of(&inst, "input");
 }
 
 /// Takes one lookup of `(op, x, y)` out of the byte table's multiplicities, as if the
@@ -1174,7 +1156,7 @@ fn input_rows_start_with_a_request() {
         },
     );
     let inst = machine.traces_from(&w, &start, &statement).unwrap();
-    only_input_constraints(&inst);
+    only_constraints_of(&inst, "input");
 }
 
 #[test]
@@ -1249,13 +1231,7 @@ fn getrandom_returns_its_count() {
     sc.written.pop();
     record.output[11] = 0;
     let inst = traced_record(&machine, &record);
-    let errs = all(&inst);
-    assert!(!errs.is_empty());
-    assert!(
-        errs.iter()
-            .all(|e| matches!(e, CheckError::Constraint { chip, .. } if chip == "syscall")),
-        "{errs:?}"
-    );
+    only_constraints_of(&inst, "syscall");
 }
 
 /// Adds `delta` to the byte table's count of `(op, x, y)`.
@@ -1348,38 +1324,20 @@ fn forge_fixed_word(program: &Asm, waddr: u32, new: u32) -> Instances {
     let ev = w.input.iter_mut().find(|e| e.waddr == waddr).unwrap();
     assert!(ev.answer != 0);
     ev.new = new;
-    for o in w.output.iter_mut().filter(|o| o.addr / 4 == waddr) {
-        o.word = new;
+    // (Output event i is byte i of the output.)
+    for (i, o) in w.output.iter_mut().enumerate() {
+        if o.addr / 4 == waddr {
+            o.word = new;
+            record.output[i] = new.to_be_bytes()[(o.addr % 4) as usize];
+        }
     }
     let word = w.words.iter_mut().find(|s| s.addr == waddr).unwrap();
     word.value = new;
-    let pos: Vec<usize> = w
-        .output
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| o.addr / 4 == waddr)
-        .map(|(i, _)| i)
-        .collect();
-    for i in pos {
-        let addr = w.output[i].addr;
-        record.output[i] = new.to_be_bytes()[(addr % 4) as usize];
-    }
     let statement = Statement {
         output: record.output.clone(),
         ..statement
     };
     machine.traces_from(&w, &start, &statement).unwrap()
-}
-
-/// Every failure is an imbalance of `bus`.
-fn only_bus(inst: &Instances, bus: &str) {
-    let errs = all(inst);
-    assert!(!errs.is_empty());
-    assert!(
-        errs.iter()
-            .all(|e| matches!(e, CheckError::Unbalanced { bus: b, .. } if b == bus)),
-        "{errs:?}"
-    );
 }
 
 #[test]
@@ -1409,17 +1367,6 @@ fn uname_answers_the_vms_names() {
     record.syscalls[0].result = Some((1, 0));
     let inst = traced_record(&machine, &record);
     only_constraints_of(&inst, "syscall");
-}
-
-/// Every failure is a constraint of `chip`.
-fn only_constraints_of(inst: &Instances, chip: &str) {
-    let errs = all(inst);
-    assert!(!errs.is_empty());
-    assert!(
-        errs.iter()
-            .all(|e| matches!(e, CheckError::Constraint { chip: c, .. } if c == chip)),
-        "{errs:?}"
-    );
 }
 
 /// The file-system program's record with call `k`'s result forged to `(v0, a3)`, and
@@ -1469,10 +1416,7 @@ fn every_open_reads_its_path() {
     w.path.clear();
     w.words.retain(|s| !dropped.contains(&s.addr));
     let inst = machine.traces_from(&w, &start, &statement).unwrap();
-    assert_eq!(first(&inst), At::Bus("path"));
-    assert!(all(&inst)
-        .iter()
-        .all(|e| matches!(e, CheckError::Unbalanced { bus, .. } if bus == "path")));
+    only_bus(&inst, "path");
 }
 
 /// The file-system program's witness with the first path's last row forged by `f`, and
@@ -1515,10 +1459,7 @@ fn paths_are_at_most_path_max_minus_one_bytes() {
     assert_eq!(record.syscalls[1].result, Some((2, 1)));
     record.syscalls[0].written = vec![b'a'];
     let inst = traced_record(&machine, &record);
-    assert_eq!(first(&inst), At::Bus("byte"));
-    assert!(all(&inst)
-        .iter()
-        .all(|e| matches!(e, CheckError::Unbalanced { bus, .. } if bus == "byte")));
+    only_bus(&inst, "byte");
 }
 
 /// `read(0, args, 12)`, then system call `number` with `$a0..$a2` loaded from the three
@@ -1573,10 +1514,7 @@ fn opens_never_create() {
     // ...and so would O_TMPFILE (its byte, 0x41 with O_DIRECTORY, split as 65 + 128 * 0:
     // only the range check of the low part refuses it).
     let inst = args_forged(super::fs::SYS_OPEN, [p, 0, 0], 1, O_TMPFILE | 0x1_0000);
-    assert!(all(&inst)
-        .iter()
-        .all(|e| matches!(e, CheckError::Unbalanced { bus, .. } if bus == "byte")));
-    assert_eq!(first(&inst), At::Bus("byte"));
+    only_bus(&inst, "byte");
 }
 
 #[test]
@@ -1603,7 +1541,8 @@ fn path_rows_after_padding_are_refused() {
     let (_, w, _) = machine.witness_of(&record, &argv()).unwrap();
     let mut bytes = bytes::ByteCounts::default();
     let mut trace = path::PathChip.generate_trace(&w.path, &mut bytes);
-    let orphan = *w.path.iter().find(|p| p.last).unwrap();
+    let row = w.path.iter().position(|p| p.last).unwrap();
+    let orphan = w.path[row];
     bytes.ts_diff(orphan.acc.diff());
     let width = trace.width;
     let n = w.path.len();
@@ -1612,7 +1551,7 @@ fn path_rows_after_padding_are_refused() {
         "{n} rows of {}",
         trace.values.len() / width
     );
-    let copy: Vec<Val> = trace.values[(orphan_row(&w.path)) * width..][..width].to_vec();
+    let copy: Vec<Val> = trace.values[row * width..][..width].to_vec();
     trace.values[(n + 1) * width..(n + 2) * width].copy_from_slice(&copy);
     {
         let pad: &mut path::PathCols<Val> = trace.values[n * width..(n + 1) * width].borrow_mut();
@@ -1634,9 +1573,4 @@ fn path_rows_after_padding_are_refused() {
         ),
         "{errs:?}"
     );
-}
-
-/// The row of the first path's last word.
-fn orphan_row(path: &[path::PathEvent]) -> usize {
-    path.iter().position(|p| p.last).unwrap()
 }
