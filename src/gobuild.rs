@@ -228,7 +228,7 @@ fn search_path(name: &str) -> Option<PathBuf> {
 #[derive(Clone, Debug, Serialize)]
 pub struct BuildOutput {
     pub elf: PathBuf,
-    /// The `zkm-image-v2` id that `zkm verify --image-id` takes (none when the program
+    /// The `zkm-image-v3` id that `zkm verify --image-id` takes (none when the program
     /// cannot be proved).
     pub image_id: Option<ImageId>,
     /// SHA-256 of the loadable content (`zkm-image-v1`).

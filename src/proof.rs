@@ -6,7 +6,7 @@
 //! status, instructions) and the STARK proof. [`ProofFile::decode`] accepts exactly
 //! that and nothing else; it never panics, whatever the bytes.
 //!
-//! The image id (`zkm-image-v2`) is the SHA-256 of the verifying key: the tag, the proof
+//! The image id (`zkm-image-v3`) is the SHA-256 of the verifying key: the tag, the proof
 //! system's transcript tag, the auxiliary-vector facts of the ELF (entry point, program
 //! headers), the heights of the preprocessed tables and the Merkle commitment to them (the
 //! ROM, the byte table, the image and the memory regions). It therefore fixes every
@@ -25,12 +25,15 @@ use crate::prover::{self, Chip, ChipKind, Machine, Statement};
 use crate::vm::loader::AuxFacts;
 
 pub const MAGIC: &[u8; 8] = b"ZKMPROOF";
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// What a verifier needs besides the statement: it determines the image id.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct VerifyingKey {
     pub facts: AuxFacts,
+    /// The initial program break (page-aligned), which `brk` answers and above which
+    /// `mmap` places memory.
+    pub brk: u32,
     /// log2 of the heights of the program, byte, image and region tables.
     pub preprocessed_log_heights: [u8; 4],
     /// The commitment to the preprocessed tables.
@@ -59,18 +62,19 @@ impl VerifyingKey {
             .ok_or("no preprocessed tables")?;
         Ok(VerifyingKey {
             facts: machine.setup.facts,
+            brk: machine.setup.brk,
             preprocessed_log_heights: heights.map(|h| h.trailing_zeros() as u8),
             commitment,
         })
     }
 
-    /// The `zkm-image-v2` id.
+    /// The `zkm-image-v3` id.
     pub fn image_id(&self) -> ImageId {
         let mut h = Sha256::new();
-        h.update(b"zkm-image-v2");
+        h.update(b"zkm-image-v3");
         h.update(config::TRANSCRIPT_TAG);
         let f = &self.facts;
-        for v in [f.entry, f.phdr, f.phent, f.phnum] {
+        for v in [f.entry, f.phdr, f.phent, f.phnum, self.brk] {
             h.update(v.to_be_bytes());
         }
         h.update(self.preprocessed_log_heights);
@@ -89,11 +93,14 @@ impl VerifyingKey {
         if out[1] != prover::bytes::ROWS {
             return Err("the byte table has the wrong height".into());
         }
+        if self.brk % 4096 != 0 || self.brk >> prover::mm::PAGE_BITS >= prover::mm::MMAP_TOP {
+            return Err(format!("the program break {:#x}", self.brk));
+        }
         Ok(out)
     }
 }
 
-/// The `zkm-image-v2` id of `program`: the id `zkm verify --image-id` takes.
+/// The `zkm-image-v3` id of `program`: the id `zkm verify --image-id` takes.
 pub fn image_id(program: &Program) -> Result<ImageId, String> {
     let machine = Machine::new(program).map_err(|e| e.to_string())?;
     Ok(VerifyingKey::of(&machine)?.image_id())
@@ -319,7 +326,7 @@ pub fn verify(file: &ProofFile, expected: Expected<'_>) -> Result<(), ProofError
         return Err(ProofError::Invalid("the output is too long".into()));
     }
     let start = start_of(file)?;
-    let pv = prover::public_values(&file.vk.facts, st, &start, &file.zkm_version);
+    let pv = prover::public_values(&file.vk.facts, file.vk.brk, st, &start, &file.zkm_version);
     // The verifier returns errors for malformed proofs; a panic inside it would be a bug
     // in it, and is reported as an invalid proof rather than a crash.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -340,7 +347,7 @@ fn start_of(file: &ProofFile) -> Result<Start, ProofError> {
 /// data with the verifying key's commitment.
 fn shape_only(file: &ProofFile) -> Result<(Vec<Chip>, CommonData<Config>), ProofError> {
     let heights = file.vk.heights().map_err(ProofError::Invalid)?;
-    let machine = Machine::shape(heights, file.vk.facts);
+    let machine = Machine::shape(heights, file.vk.facts, file.vk.brk);
     let start = start_of(file)?;
     let airs = statement_airs(&machine, &start, file);
     let mut common = common_for(&airs, file)?;

@@ -444,14 +444,16 @@ fn completions_are_generated_for_every_shell_and_checked_in_fresh() {
 fn a_closed_stdout_ends_the_command_quietly_not_with_a_panic() {
     use std::io::Read;
     use std::process::{Command as Std, Stdio};
-    // `zkm completions bash | true`: the reader is gone before zkm writes.
+    // `zkm completions bash | true`: the reader is gone before zkm writes. (Closed before
+    // the spawn: closed after it, a fast child could fill the pipe's buffer first.)
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
     let mut child = Std::new(assert_cmd::cargo::cargo_bin("zkm"))
         .args(["completions", "bash"])
-        .stdout(Stdio::piped())
+        .stdout(writer)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    drop(child.stdout.take());
     let mut stderr = String::new();
     child
         .stderr

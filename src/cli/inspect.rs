@@ -31,7 +31,7 @@ struct SegmentInfo {
 struct ElfInfo {
     path: PathBuf,
     size: u64,
-    /// The `zkm-image-v2` id (of the verifying key), when the program can be proved.
+    /// The `zkm-image-v3` id (of the verifying key), when the program can be proved.
     image_id: Option<ImageId>,
     /// Why there is no image id.
     image_id_error: Option<String>,

@@ -4,7 +4,9 @@
 //!
 //! Addresses strictly increase, so no word is initialised twice. A word's initial value
 //! is either its ELF image value, looked up in the image table, or zero, and then the word
-//! must lie in a mapped region of the region table: `lo <= addr <= hi`. A word of the
+//! must lie in a mapped region of the region table, `lo <= addr <= hi`, or in a readable
+//! mapping an `mmap` made (the `map` lookup into the mm chip), and then it starts at that
+//! call's timestamp instead of 0. A word of the
 //! image is in no region, so it cannot be started at zero instead of its value; a word of
 //! no mapping cannot be touched at all (the VM would fault). A read-only word (code, read-
 //! only data) ends with its initial value.
@@ -25,7 +27,7 @@ use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 
 use super::bus::{
-    memory_receive, memory_send, range16, Expr, Word, IMAGE, REGION, SPACE_MEM, SPACE_RO,
+    memory_receive, memory_send, range16, Expr, Word, IMAGE, MAP, REGION, SPACE_MEM, SPACE_RO,
 };
 use super::bytes::ByteCounts;
 use super::cols::columns;
@@ -52,8 +54,11 @@ pub struct BoundaryCols<T> {
     pub init: Word<T>,
     pub final_value: Word<T>,
     pub final_ts: T,
-    /// The initial value is the image's; else zero, in the region `[lo, hi]`.
+    /// The initial value is the image's; else zero, in the region `[lo, hi]`: a region of
+    /// the ELF's, or (`mapped`) a mapping made at `init_ts`.
     pub in_image: T,
+    pub mapped: T,
+    pub init_ts: T,
     pub writable: T,
     pub region_lo: T,
     pub region_hi: T,
@@ -97,13 +102,16 @@ pub(crate) fn eval_limbs<AB: InteractionBuilder>(
 impl BoundaryChip {
     /// The trace for the touched words (sorted), with their image/region rows counted in
     /// `image_counts` and `region_counts`.
+    #[allow(clippy::too_many_arguments)]
     pub fn generate_trace(
         &self,
         words: &[WordState],
         image_row: impl Fn(u32) -> Option<(usize, bool)>,
         regions: &RegionChip,
+        mapping: impl Fn(u32) -> Option<(usize, Region, u32)>,
         image_counts: &mut [u32],
         region_counts: &mut [u32],
+        map_counts: &mut [u32],
         bytes: &mut ByteCounts,
     ) -> Result<RowMajorMatrix<Val>, String> {
         let height = words.len().next_power_of_two().max(4);
@@ -122,11 +130,19 @@ impl BoundaryChip {
                 r.in_image = Val::ONE;
                 r.writable = Val::from_bool(writable);
             } else {
-                let row = regions
-                    .row_of(s.addr)
-                    .ok_or_else(|| format!("word {:#010x} is in no mapped region", s.addr * 4))?;
-                region_counts[row] += 1;
-                let Region { lo, hi, writable } = regions.regions[row];
+                let Region { lo, hi, writable } = if let Some(row) = regions.row_of(s.addr) {
+                    region_counts[row] += 1;
+                    regions.regions[row]
+                } else {
+                    // (The witness starts the word at its mapping's timestamp.)
+                    let (row, region, _) = mapping(s.addr).ok_or_else(|| {
+                        format!("word {:#010x} is in no mapped region", s.addr * 4)
+                    })?;
+                    map_counts[row] += 1;
+                    r.mapped = Val::ONE;
+                    r.init_ts = Val::from_u32(s.init_ts);
+                    region
+                };
                 r.writable = Val::from_bool(writable);
                 r.region_lo = Val::from_u32(lo);
                 r.region_hi = Val::from_u32(hi);
@@ -163,8 +179,15 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for BoundaryChip {
         b.assert_zero(e(l.in_image) * (is_real.clone() - e(l.in_image)));
         b.assert_zero(e(l.writable) * (is_real.clone() - e(l.writable)));
         let zero_init = is_real.clone() - e(l.in_image);
+        // A mapped word is a zero word, writable, and only a mapped word starts later than 0.
+        b.assert_bool(l.mapped);
+        b.assert_zero(e(l.mapped) * (zero_init.clone() - e(l.mapped)));
+        b.assert_zero(e(l.mapped) * (Expr::<AB>::ONE - e(l.writable)));
+        // (A later start on another row would only forbid accesses before it; pinned to 0
+        // so that the column means one thing.)
+        b.assert_zero((Expr::<AB>::ONE - e(l.mapped)) * e(l.init_ts));
 
-        // Into the memory argument at timestamp 0, out at the end.
+        // Into the memory argument at timestamp 0 (a mapped word: at its mapping's), out at the end.
         // A writable word in the memory space, a read-only one in the read-only space.
         let space = || {
             Expr::<AB>::from_u32(SPACE_MEM)
@@ -175,7 +198,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for BoundaryChip {
             space(),
             e(l.addr),
             l.init.map(Into::into),
-            Expr::<AB>::ZERO,
+            e(l.init_ts),
             is_real.clone(),
         );
         memory_receive(
@@ -195,10 +218,22 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for BoundaryChip {
         b.push_interaction(
             REGION,
             [e(l.region_lo), e(l.region_hi), e(l.writable)],
-            Count::bounded(zero_init.clone(), 1),
+            Count::bounded(zero_init.clone() - e(l.mapped), 1),
         );
-        for k in 0..4 {
-            b.assert_zero(zero_init.clone() * e(l.init[k]));
+        let start = if kept("map.ts") {
+            e(l.init_ts)
+        } else {
+            Expr::<AB>::ZERO
+        };
+        b.push_interaction(
+            MAP,
+            [e(l.region_lo), e(l.region_hi), start],
+            Count::bounded(e(l.mapped), 1),
+        );
+        if kept("boundary.zero_init") {
+            for k in 0..4 {
+                b.assert_zero(zero_init.clone() * e(l.init[k]));
+            }
         }
         eval_limbs(
             b,

@@ -19,6 +19,8 @@
 //! | `log` | `clk, buf / 4, buf % 4, count` | syscall chip (a `write` of `count > 0` bytes to fd 1 or 2) | the log chip (the first byte of each write) |
 //! | `input` | `clk, buf / 4, buf % 4, n, answer` | syscall chip (a `read` from fd 0 or a `getrandom` that returns `n > 0` bytes, `answer` 0; `sched_getaffinity` and `uname`, `answer` naming their fixed bytes) | the input chip (the first word of each read) |
 //! | `path` | `clk, path / 4, path % 4` | fs chip (an `open` or `openat`) | the path chip (the first word of each path) |
+//! | `map` | `first word, last word, ts` | memory boundary (a word of a mapping made by `mmap`) | the mm chip (a readable mapping, multiplicity) |
+//! | `vma` | `first page, last page, ts` | mm chip (a `madvise`: the mapping that holds its range) | the mm chip (every mapping, multiplicity) |
 //!
 //! Words travel as four bytes, least significant first (`value[0]` is bits 0..8), whatever
 //! the guest's big-endian byte order in memory.
@@ -41,6 +43,8 @@ pub const OUTPUT: &str = "output";
 pub const LOG: &str = "log";
 pub const INPUT: &str = "input";
 pub const PATH: &str = "path";
+pub const MAP: &str = "map";
+pub const VMA: &str = "vma";
 
 /// The address spaces of the memory argument. Registers live apart from memory, so no
 /// load or store can reach one, and each thread has its own block of [`REG_STRIDE`].

@@ -146,6 +146,15 @@ alu_tests::unaligned_and_linked_accesses_are_exact_and_wrong_answers_are_caught 
 alu_tests::unaligned_and_linked_accesses_are_exact_and_wrong_answers_are_caught  memory.sc
 alu_tests::misaligned_accesses_are_refused            memory.aligned
 alu_tests::bit_fields_are_exact_and_wrong_answers_are_caught  ext.result
+soundness::mmap_never_returns_memory_in_use            mm.order
+soundness::mappings_lie_above_the_break               mm.bounds
+soundness::mapped_memory_starts_zeroed                boundary.zero_init
+soundness::mapped_words_start_when_mapped             map.ts
+soundness::fixed_mappings_replace_only_reservations   mm.reserved
+soundness::an_mmap_hint_is_the_result                 mm.hint
+soundness::a_commit_lies_inside_its_reservation       mm.inside
+soundness::madvise_and_brk_answer_as_linux            mm.madvise
+soundness::madvise_and_brk_answer_as_linux            mm.brk
 ";
 
     fn cases() -> Vec<(&'static str, &'static str)> {

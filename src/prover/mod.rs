@@ -10,7 +10,7 @@
 //!   table), [`image`] (the ELF image and the zero regions);
 //! - per run: [`cpu`], the opcode chips ([`add_sub`], [`bitwise`], [`branch`],
 //!   [`shift`], [`compare`], [`mul`], [`div`], [`clz`], [`sext`], [`movz`], [`ext`],
-//!   [`memory`], [`syscall`], [`clock`], [`fs`]), the public output and the logs ([`output`]), the private
+//!   [`memory`], [`syscall`], [`clock`], [`fs`], [`mm`]), the public output and the logs ([`output`]), the private
 //!   input's placement ([`input`]), the paths system calls read ([`path`]), the initial state
 //!   ([`init`]) and the memory boundary ([`boundary`]).
 
@@ -38,6 +38,7 @@ pub mod init;
 pub mod input;
 pub(crate) mod knockout;
 pub mod memory;
+pub mod mm;
 pub mod movz;
 pub mod mul;
 pub mod output;
@@ -91,6 +92,7 @@ pub enum Chip {
     Syscall(syscall::SyscallChip),
     Clock(clock::ClockChip),
     Fs(fs::FsChip),
+    Mm(mm::MmChip),
     Output(output::OutputChip),
     Log(output::OutputChip),
     Input(input::InputChip),
@@ -122,6 +124,7 @@ pub enum ChipKind {
     Syscall,
     Clock,
     Fs,
+    Mm,
     Output,
     Log,
     Input,
@@ -131,7 +134,7 @@ pub enum ChipKind {
 }
 
 impl ChipKind {
-    pub const ALL: [ChipKind; 26] = [
+    pub const ALL: [ChipKind; 27] = [
         ChipKind::Program,
         ChipKind::Bytes,
         ChipKind::Image,
@@ -152,6 +155,7 @@ impl ChipKind {
         ChipKind::Syscall,
         ChipKind::Clock,
         ChipKind::Fs,
+        ChipKind::Mm,
         ChipKind::Output,
         ChipKind::Log,
         ChipKind::Input,
@@ -187,6 +191,7 @@ impl ChipKind {
             ChipKind::Syscall => "syscall",
             ChipKind::Clock => "clock",
             ChipKind::Fs => "fs",
+            ChipKind::Mm => "mm",
             ChipKind::Output => "output",
             ChipKind::Log => "log",
             ChipKind::Input => "input",
@@ -234,6 +239,7 @@ macro_rules! for_each_chip {
             Chip::Syscall($c) => $body,
             Chip::Clock($c) => $body,
             Chip::Fs($c) => $body,
+            Chip::Mm($c) => $body,
             Chip::Output($c) => $body,
             Chip::Log($c) => $body,
             Chip::Input($c) => $body,
@@ -267,6 +273,7 @@ impl Chip {
             Chip::Syscall(_) => ChipKind::Syscall,
             Chip::Clock(_) => ChipKind::Clock,
             Chip::Fs(_) => ChipKind::Fs,
+            Chip::Mm(_) => ChipKind::Mm,
             Chip::Output(_) => ChipKind::Output,
             Chip::Log(_) => ChipKind::Log,
             Chip::Input(_) => ChipKind::Input,
@@ -498,6 +505,7 @@ impl Instances {
 /// The public values of each chip for `statement`, in batch order.
 pub fn public_values(
     facts: &crate::vm::loader::AuxFacts,
+    brk: u32,
     statement: &Statement,
     start: &Start,
     zkm_version: &str,
@@ -514,6 +522,7 @@ pub fn public_values(
                 v
             }
             ChipKind::Syscall => vec![Val::from_u32(statement.exit_code)],
+            ChipKind::Mm => vec![Val::from_u32(brk >> mm::PAGE_BITS)],
             ChipKind::Init => init::digest(start, &statement.output, zkm_version),
             _ => Vec::new(),
         })
@@ -535,10 +544,11 @@ impl Machine {
     /// A machine with the shape of one whose preprocessed tables have `heights` (program,
     /// bytes, image, region), but not their contents: what a verifier that has only the
     /// image id evaluates the constraints with.
-    pub fn shape(heights: [usize; 4], facts: crate::vm::loader::AuxFacts) -> Machine {
+    pub fn shape(heights: [usize; 4], facts: crate::vm::loader::AuxFacts, brk: u32) -> Machine {
         Machine {
             setup: Setup {
                 facts,
+                brk,
                 rom: Vec::new(),
                 image: Vec::new(),
                 regions: Vec::new(),
@@ -662,13 +672,47 @@ impl Machine {
             .collect();
         let mut image_counts = vec![0u32; self.setup.image.len()];
         let mut region_counts = vec![0u32; self.setup.regions.len()];
+        // The readable mappings by first word, with their rows in the mm chip.
+        let mm_order = mm::row_order(&w.mm);
+        let mut maps: Vec<(usize, record::Region, u32)> = mm_order
+            .iter()
+            .enumerate()
+            .map(|(row, &i)| (row, &w.mm[i]))
+            .filter(|(_, ev)| ev.number == mm::SYS_MMAP && ev.rw())
+            .map(|(row, ev)| {
+                let (lo, hi) = ev.pages();
+                let region = record::Region {
+                    lo: lo * mm::PAGE_WORDS,
+                    hi: hi * mm::PAGE_WORDS + mm::PAGE_WORDS - 1,
+                    writable: true,
+                };
+                (row, region, ev.ts())
+            })
+            .collect();
+        maps.sort_by_key(|m| m.1.lo);
+        let mapping = |a: u32| {
+            let i = maps.partition_point(|m| m.1.hi < a);
+            maps.get(i).filter(|m| m.1.lo <= a).copied()
+        };
+        let mut map_counts = vec![0u32; w.mm.len()];
         let boundary = boundary::BoundaryChip
             .generate_trace(
                 &w.words,
                 |a| image_index.get(&a).copied(),
                 &self.regions,
+                mapping,
                 &mut image_counts,
                 &mut region_counts,
+                &mut map_counts,
+                &mut bytes,
+            )
+            .map_err(ProveError::Image)?;
+        let mm = mm::MmChip
+            .generate_trace(
+                &w.mm,
+                &mm_order,
+                &map_counts,
+                self.setup.brk >> mm::PAGE_BITS,
                 &mut bytes,
             )
             .map_err(ProveError::Image)?;
@@ -698,6 +742,7 @@ impl Machine {
             syscall,
             clock,
             fs,
+            mm,
             output,
             log,
             input,
@@ -708,7 +753,13 @@ impl Machine {
         Ok(Instances {
             airs,
             traces,
-            public_values: public_values(&self.setup.facts, statement, start, ZKM_VERSION),
+            public_values: public_values(
+                &self.setup.facts,
+                self.setup.brk,
+                statement,
+                start,
+                ZKM_VERSION,
+            ),
         })
     }
 
@@ -735,6 +786,7 @@ impl Machine {
             Chip::Syscall(syscall::SyscallChip),
             Chip::Clock(clock::ClockChip),
             Chip::Fs(fs::FsChip),
+            Chip::Mm(mm::MmChip),
             Chip::Output(output),
             Chip::Log(output::OutputChip::log()),
             Chip::Input(input::InputChip),

@@ -33,6 +33,7 @@ pub const SYS_SCHED_GETAFFINITY: u32 = 4240;
 pub const SYS_UNAME: u32 = 4122;
 pub use super::clock::{SYS_CLOCK_GETTIME, SYS_NANOSLEEP};
 pub use super::fs::{SYS_FCNTL, SYS_OPEN, SYS_OPENAT};
+pub use super::mm::{SYS_BRK, SYS_MADVISE, SYS_MMAP};
 use crate::syscalls::errno::ENOENT;
 /// Writes of this many bytes or more, and reads that return this many, are not proved
 /// (the VM caps one transfer here).
@@ -48,7 +49,7 @@ pub enum ProveError {
          zkm prove supports programs whose only system calls are write (to fds 1, 2, 3), \
          read (from fd 0), getrandom, clock_gettime (realtime, monotonic), nanosleep, \
          sched_getaffinity, uname, open and openat (failing with ENOENT), fcntl (F_GETFD, F_GETFL), \
-         exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
+         anonymous mmap, madvise (MADV_NOHUGEPAGE), brk(0), exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
          sched_yield), with no signal or second thread, for now; `zkm run` runs this program"
     )]
     Unsupported {
@@ -87,6 +88,9 @@ pub struct Region {
 #[derive(Clone, Debug)]
 pub struct Setup {
     pub facts: AuxFacts,
+    /// The initial program break: the end of the highest segment, page-aligned. `brk`
+    /// answers it, and mappings lie above it.
+    pub brk: u32,
     pub rom: Vec<RomEntry>,
     pub image: Vec<ImageWord>,
     pub regions: Vec<Region>,
@@ -195,6 +199,7 @@ impl Setup {
         }
         Ok(Setup {
             facts: AuxFacts::of(program),
+            brk: vm.kernel.brk_start,
             rom,
             image,
             regions,
@@ -289,6 +294,8 @@ pub struct SyscallRec {
     pub step: usize,
     pub number: u32,
     pub args: [u32; 4],
+    /// The stack arguments the VM read, at `$sp + 16` and `$sp + 20`.
+    pub stack: [u32; 2],
     /// `$v0` and `$a3` after it returned (none for `exit_group`).
     pub result: Option<(u32, u32)>,
     /// The bytes it wrote to guest memory, from its buffer on (a read's).
@@ -440,6 +447,13 @@ impl Tracer for ProveTracer<'_> {
             SYS_CLOCK_GETTIME => ev.args[0] <= 1 && ev.args[1] % 4 == 0,
             SYS_NANOSLEEP => ev.args[0] % 4 == 0,
             SYS_UNAME => true,
+            SYS_MMAP => mmap_supported(&ev.args),
+            SYS_MADVISE => {
+                ev.args[2] == super::mm::MADV_NOHUGEPAGE
+                    && ev.args[1] != 0
+                    && ev.args[0] % 4096 == 0
+            }
+            SYS_BRK => ev.args[0] == 0,
             SYS_OPEN | SYS_OPENAT | SYS_FCNTL => {
                 let args = [ev.args[0], ev.args[1], ev.args[2], ev.args[3]];
                 super::fs::answer(ev.number, &args).is_some()
@@ -509,6 +523,24 @@ impl Tracer for ProveTracer<'_> {
                      up can be proved yet)",
                     ev.args[1 + (ev.number == SYS_OPENAT) as usize]
                 )
+            } else if ev.number == SYS_MMAP {
+                format!(
+                    "mmap(addr {:#x}, len {:#x}, prot {:#x}, flags {:#x}, offset {:#x}) (only \
+                     anonymous private mappings, PROT_NONE or PROT_READ|PROT_WRITE, of fewer \
+                     than 2^30 bytes at a page-aligned offset can be proved yet)",
+                    ev.args[0], ev.args[1], ev.args[2], ev.args[3], ev.args[5]
+                )
+            } else if ev.number == SYS_MADVISE {
+                format!(
+                    "madvise({:#x}, {:#x}, {}) (only MADV_NOHUGEPAGE of a page-aligned, non-empty \
+                     range can be proved yet; MADV_DONTNEED is next)",
+                    ev.args[0], ev.args[1], ev.args[2]
+                )
+            } else if ev.number == SYS_BRK {
+                format!(
+                    "brk({:#x}) (only brk(0), which reads the break, can be proved yet)",
+                    ev.args[0]
+                )
             } else if ev.number == SYS_FCNTL {
                 format!(
                     "fcntl({}, {}) (only F_GETFD and F_GETFL of fds 0 to 3 can be proved yet)",
@@ -523,6 +555,7 @@ impl Tracer for ProveTracer<'_> {
             step: self.steps.len().saturating_sub(1),
             number: ev.number,
             args: [ev.args[0], ev.args[1], ev.args[2], ev.args[3]],
+            stack: [ev.args[4], ev.args[5]],
             result: None,
             written: Vec::new(),
         });
@@ -638,6 +671,16 @@ impl Tracer for ProveTracer<'_> {
             }
         }
     }
+}
+
+/// Whether the mm chip proves this `mmap` (given that it succeeds).
+fn mmap_supported(a: &[u32; 6]) -> bool {
+    use super::mm::{MAP_ANON, MAP_FIXED, MAX_LEN, PROT_RW};
+    matches!(a[2], 0 | PROT_RW)
+        && (a[3] == MAP_ANON || a[3] == MAP_ANON | MAP_FIXED)
+        && a[1] != 0
+        && a[1] < MAX_LEN
+        && a[5] % 4096 == 0
 }
 
 /// The buffer a provable call writes to guest memory, if it writes one.

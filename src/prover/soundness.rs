@@ -1151,6 +1151,7 @@ fn input_rows_start_with_a_request() {
         WordState {
             addr: waddr,
             init: 0,
+            init_ts: 0,
             value: evil,
             ts,
         },
@@ -1573,4 +1574,251 @@ fn path_rows_after_padding_are_refused() {
         ),
         "{errs:?}"
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// mmap, madvise, brk (the mm chip) and the words of mappings (the boundary).
+
+/// Where the VM places mappings without a hint: top-down from `MMAP_TOP`.
+const MMAP_TOP_ADDR: u32 = crate::syscalls::mem::MMAP_TOP;
+
+/// Emits `mmap(addr, len, prot, flags)` with fd -1 and offset 0 already on the stack.
+fn emit_mmap(a: &mut Asm, addr: u32, len: u32, prot: u32, flags: u32) {
+    a.li(A0, addr);
+    a.li(A1, len);
+    a.li(A2, prot);
+    a.li(A3, flags);
+    a.li(V0, super::mm::SYS_MMAP);
+    a.syscall();
+}
+
+/// The stack arguments of Go's `runtime.mmap`: fd -1 at `$sp + 16`, offset 0 at `+ 20`.
+fn mmap_frame(a: &mut Asm) {
+    a.addiu(SP, SP, (-32i16) as u16);
+    a.li(T0, u32::MAX);
+    a.sw(T0, 16, SP);
+    a.sw(ZERO, 20, SP);
+}
+
+/// Three readable mappings, A (3 pages), B (3 pages) and Z (1 page), used at the addresses
+/// the VM gives them (constants, so that no register holds a result): A's middle page is
+/// written and read back, B's middle page read, Z untouched. Prints the two words read.
+fn mm_addresses_program() -> Asm {
+    let mut a = Asm::new();
+    a.bss("out", 8);
+    mmap_frame(&mut a);
+    for len in [0x3000, 0x3000, 0x1000] {
+        emit_mmap(&mut a, 0, len, 3, 0x802);
+    }
+    a.li(S1, MMAP_TOP_ADDR - 0x2000);
+    a.li(T2, 0x5a5a_0001);
+    a.sw(T2, 0, S1);
+    a.lw(T3, 0, S1);
+    a.li(S2, MMAP_TOP_ADDR - 0x5000);
+    a.lw(T4, 0, S2);
+    a.la(S0, "out");
+    a.sw(T3, 0, S0);
+    a.sw(T4, 4, S0);
+    a.li(A0, 3);
+    a.la(A1, "out");
+    a.li(A2, 8);
+    a.li(V0, 4004);
+    a.syscall();
+    a.exit(0);
+    a
+}
+
+/// The witness of [`mm_addresses_program`] with mapping `k`'s address claimed as
+/// `result`: the mm row's and the `$v0` chain's (the next access to `$v0` is a write,
+/// which takes the claimed value as its previous one). Traced.
+fn mm_address_forged(k: usize, result: u32) -> Instances {
+    let program = mm_addresses_program();
+    let (machine, record) = recorded(&program, &[]);
+    let want: Vec<u32> = [0x3000, 0x6000, 0x7000]
+        .iter()
+        .map(|d| MMAP_TOP_ADDR - d)
+        .collect();
+    let got: Vec<u32> = record.syscalls[..3]
+        .iter()
+        .map(|s| s.result.unwrap().0)
+        .collect();
+    assert_eq!(got, want, "the VM's placement");
+    assert_eq!(record.output, [0x5a, 0x5a, 0, 1, 0, 0, 0, 0]);
+    let (statement, mut w, start) = machine.witness_of(&record, &argv()).unwrap();
+    let clk = w.mm[k].instr.clk;
+    w.mm[k].result = result;
+    let next = w
+        .cpu
+        .iter_mut()
+        .find(|c| c.clk > clk && (c.entry.ra == 2 || c.entry.rw == 2))
+        .unwrap();
+    assert_eq!((next.entry.rw, next.entry.ra), (2, 0), "a write of $v0");
+    next.w_acc.as_mut().unwrap().1.prev = result;
+    machine.traces_from(&w, &start, &statement).unwrap()
+}
+
+#[test]
+fn mmap_never_returns_memory_in_use() {
+    // B claimed one page higher up, where its first page is A's: B's word still lies in
+    // it, and every bus balances, but B overlaps A, which Linux never returns (nor, for a
+    // program that wrote A, does it zero A's page).
+    let inst = mm_address_forged(1, MMAP_TOP_ADDR - 0x5000);
+    only_constraints_of(&inst, "mm");
+}
+
+#[test]
+fn mappings_lie_above_the_break() {
+    // Z, untouched, claimed at 64 KiB: inside the program's own image area, below the
+    // break, where Linux's mmap never places memory it has not been asked for.
+    let inst = mm_address_forged(2, 0x1_0000);
+    only_constraints_of(&inst, "mm");
+}
+
+/// The witness of [`super::tests::mmap_program`] with the first access to a word of the
+/// mapping made at `mapped` forged by `f` (with the word's boundary row).
+fn mapped_word_forged(f: impl Fn(&mut WordState, &mut witness::Access)) -> Instances {
+    let (machine, record) = recorded(&super::tests::mmap_program(), &[]);
+    let (statement, mut w, start) = machine.witness_of(&record, &argv()).unwrap();
+    // The commit's word at +8, which the program only stores to.
+    let store = w
+        .memory
+        .iter_mut()
+        .find(|m| {
+            m.instr.op == program::Opcode::Sw
+                && m.acc.is_some_and(|a| a.prev_ts > 1)
+                && w.words.iter().any(|s| {
+                    s.addr == m.word_addr && s.init_ts > 1 && s.init_ts == m.acc.unwrap().prev_ts
+                })
+        })
+        .unwrap();
+    let word = w
+        .words
+        .iter_mut()
+        .find(|s| s.addr == store.word_addr)
+        .unwrap();
+    f(word, store.acc.as_mut().unwrap());
+    machine.traces_from(&w, &start, &statement).unwrap()
+}
+
+#[test]
+fn mapped_memory_starts_zeroed() {
+    // A word of the fresh commit starts at 0x41414141: the store finds it there and
+    // overwrites it, so nothing else changes, but Linux's fresh memory is zero.
+    let inst = mapped_word_forged(|word, acc| {
+        word.init = 0x4141_4141;
+        acc.prev = 0x4141_4141;
+    });
+    only_constraints_of(&inst, "boundary");
+}
+
+#[test]
+fn mapped_words_start_when_mapped() {
+    // A word of the commit starting at timestamp 0, as if it had been there before the
+    // mmap (so that an access before the call could have reached it).
+    let inst = mapped_word_forged(|word, acc| {
+        word.init_ts = 0;
+        acc.prev_ts = 0;
+    });
+    only_bus(&inst, "map");
+}
+
+/// Traces `asm`'s run with the witness's refusals of unprovable mappings turned off.
+fn traced_lenient(asm: &Asm) -> Instances {
+    super::mm::LENIENT.with(|l| l.set(true));
+    let (machine, record) = recorded(asm, &[]);
+    let traced = machine.witness_of(&record, &argv());
+    super::mm::LENIENT.with(|l| l.set(false));
+    let (statement, w, start) = traced.unwrap();
+    machine.traces_from(&w, &start, &statement).unwrap()
+}
+
+#[test]
+fn fixed_mappings_replace_only_reservations() {
+    // MAP_FIXED over a page of a readable mapping: Linux replaces it with a zero page,
+    // which the proof's one chain per word cannot show, so the commit must lie in a
+    // PROT_NONE reservation.
+    let mut a = Asm::new();
+    mmap_frame(&mut a);
+    emit_mmap(&mut a, 0, 0x2000, 3, 0x802);
+    emit_mmap(&mut a, MMAP_TOP_ADDR - 0x1000, 0x1000, 3, 0x812);
+    a.exit(0);
+    only_constraints_of(&traced_lenient(&a), "mm");
+}
+
+#[test]
+fn an_mmap_hint_is_the_result() {
+    // A hint that is taken (A's address): the VM places the mapping elsewhere, as Linux
+    // may, but the chip proves only a free hint, which Linux then returns.
+    let mut a = Asm::new();
+    mmap_frame(&mut a);
+    emit_mmap(&mut a, 0, 0x1000, 3, 0x802);
+    emit_mmap(&mut a, MMAP_TOP_ADDR - 0x1000, 0x1000, 3, 0x802);
+    a.exit(0);
+    only_constraints_of(&traced_lenient(&a), "mm");
+}
+
+#[test]
+fn a_commit_lies_inside_its_reservation() {
+    // Z (one page) and R (two) reserved; a commit of R's second page and the page above
+    // it, which is Z's: outside R.
+    let mut a = Asm::new();
+    mmap_frame(&mut a);
+    emit_mmap(&mut a, 0, 0x1000, 0, 0x802);
+    emit_mmap(&mut a, 0, 0x2000, 0, 0x802);
+    emit_mmap(&mut a, MMAP_TOP_ADDR - 0x2000, 0x2000, 3, 0x812);
+    a.exit(0);
+    only_constraints_of(&traced_lenient(&a), "mm");
+}
+
+/// A mapping, `madvise(MADV_NOHUGEPAGE)` of its first half page and `brk(0)`, each
+/// result and error flag stored and printed.
+fn mm_results_program() -> Asm {
+    let mut a = Asm::new();
+    a.bss("out", 16);
+    a.la(S0, "out");
+    mmap_frame(&mut a);
+    emit_mmap(&mut a, 0, 0x1000, 3, 0x802);
+    a.li(A0, MMAP_TOP_ADDR - 0x1000);
+    a.li(A1, 0x800);
+    a.li(A2, super::mm::MADV_NOHUGEPAGE);
+    a.li(V0, super::mm::SYS_MADVISE);
+    a.syscall();
+    a.sw(V0, 0, S0);
+    a.sw(A3, 4, S0);
+    a.li(A0, 0);
+    a.li(V0, super::mm::SYS_BRK);
+    a.syscall();
+    a.sw(V0, 8, S0);
+    a.sw(A3, 12, S0);
+    a.li(A0, 3);
+    a.la(A1, "out");
+    a.li(A2, 16);
+    a.li(V0, 4004);
+    a.syscall();
+    a.exit(0);
+    a
+}
+
+#[test]
+fn madvise_and_brk_answer_as_linux() {
+    let (machine, st, inst) = traced(&mm_results_program());
+    let mut want = vec![0; 8];
+    want.extend(machine.setup.brk.to_be_bytes());
+    want.extend([0; 4]);
+    assert_eq!(st.output, want);
+    inst.check().unwrap();
+    // madvise returning 1, and brk a break one page higher, each stored and printed.
+    let forged = |k: usize, v0: u32, out: usize| {
+        let (machine, mut record) = recorded(&mm_results_program(), &[]);
+        let sc = &mut record.syscalls[k];
+        sc.result = Some((v0, 0));
+        let step = sc.step;
+        let s = &mut record.steps[step + 1];
+        s.b = v0;
+        s.mem_value = v0;
+        record.output[out..out + 4].copy_from_slice(&v0.to_be_bytes());
+        traced_record(&machine, &record)
+    };
+    only_constraints_of(&forged(1, 1, 0), "mm");
+    only_constraints_of(&forged(2, machine.setup.brk + 0x1000, 8), "mm");
 }

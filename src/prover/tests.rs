@@ -695,3 +695,71 @@ fn uname_satisfies_every_constraint_and_proves() {
     inst.check().unwrap();
     proves_and_verifies(&inst);
 }
+
+/// `mmap` as Go uses it: fresh memory (read, written, read back), a `PROT_NONE`
+/// reservation with a `MAP_FIXED` commit inside it, `madvise(MADV_NOHUGEPAGE)` of the
+/// commit, and `brk(0)`. Prints the fresh word it read (0), the word it stored and read
+/// back, the commit's first read (0) and the break.
+pub(crate) fn mmap_program() -> Asm {
+    let mut a = Asm::new();
+    a.bss("out", 16);
+    let mmap = |a: &mut Asm, len: u32, prot: u32, flags: u32| {
+        a.li(A1, len);
+        a.li(A2, prot);
+        a.li(A3, flags);
+        a.li(V0, super::mm::SYS_MMAP);
+        a.syscall();
+    };
+    // fd -1 and offset 0 at $sp + 16 and $sp + 20, as Go's runtime.mmap puts them.
+    a.addiu(SP, SP, (-32i16) as u16);
+    a.li(T0, u32::MAX);
+    a.sw(T0, 16, SP);
+    a.sw(ZERO, 20, SP);
+    a.li(A0, 0);
+    mmap(&mut a, 0x3000, 3, 0x802);
+    a.addu(S1, V0, ZERO);
+    a.lw(T1, 0x2ffc, S1);
+    a.li(T2, 0x5a5a_0001);
+    a.sw(T2, 0x2ffc, S1);
+    a.lw(T3, 0x2ffc, S1);
+    a.li(A0, 0);
+    mmap(&mut a, 0x10000, 0, 0x802);
+    a.addiu(A0, V0, 0x1000);
+    mmap(&mut a, 0x2000, 3, 0x812);
+    a.addu(S3, V0, ZERO);
+    a.lw(T4, 4, S3);
+    a.sw(T2, 8, S3);
+    a.addu(A0, S3, ZERO);
+    a.li(A1, 0x800);
+    a.li(A2, super::mm::MADV_NOHUGEPAGE);
+    a.li(V0, super::mm::SYS_MADVISE);
+    a.syscall();
+    a.li(A0, 0);
+    a.li(V0, super::mm::SYS_BRK);
+    a.syscall();
+    a.addu(T5, V0, ZERO);
+    a.la(S0, "out");
+    a.sw(T1, 0, S0);
+    a.sw(T3, 4, S0);
+    a.sw(T4, 8, S0);
+    a.sw(T5, 12, S0);
+    a.li(A0, 3);
+    a.la(A1, "out");
+    a.li(A2, 16);
+    a.li(V0, 4004);
+    a.syscall();
+    a.exit(0);
+    a
+}
+
+#[test]
+fn mmap_satisfies_every_constraint_and_proves() {
+    let (machine, st, inst) = traced(&mmap_program());
+    let mut want = Vec::new();
+    for v in [0, 0x5a5a_0001, 0, machine.setup.brk] {
+        want.extend(u32::to_be_bytes(v));
+    }
+    assert_eq!(st.output, want);
+    inst.check().unwrap();
+    proves_and_verifies(&inst);
+}

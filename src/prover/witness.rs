@@ -7,6 +7,7 @@
 //! image value (zero outside the image), or at timestamp 1 with its value from the initial
 //! stack, which the loader chip writes.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::bus::{
@@ -92,6 +93,9 @@ pub struct SyscallEvent {
 pub struct WordState {
     pub addr: u32,
     pub init: u32,
+    /// When the initial value is there: 0, or for a word of a mapping, its `mmap`'s
+    /// timestamp.
+    pub init_ts: u32,
     pub value: u32,
     pub ts: u32,
 }
@@ -123,6 +127,8 @@ pub struct Witness {
     /// The file-system calls, and the words of the paths they read.
     pub fs: Vec<super::fs::FsEvent>,
     pub path: Vec<super::path::PathEvent>,
+    /// `mmap`, `madvise` and `brk`.
+    pub mm: Vec<super::mm::MmEvent>,
     pub rom_counts: Vec<u32>,
     /// Touched memory words, sorted by address.
     pub words: Vec<WordState>,
@@ -139,9 +145,28 @@ struct Shadow<'a> {
     /// The kernel's words (value, timestamp), in [`KERNEL_WORDS`]'s order.
     kernel: [(u32, u32); KERNEL_WORDS.len()],
     mem: HashMap<u32, (u32, u32)>,
-    init: HashMap<u32, u32>,
+    /// Each touched word's initial value and its timestamp.
+    init: HashMap<u32, (u32, u32)>,
     image: HashMap<u32, u32>,
     stack: &'a HashMap<u32, u32>,
+    /// The mappings made so far, in run order.
+    maps: &'a RefCell<Vec<Mapping>>,
+}
+
+/// A mapping an `mmap` made: pages `lo..=hi`, from timestamp `start`.
+#[derive(Clone, Copy, Debug)]
+struct Mapping {
+    lo: u32,
+    hi: u32,
+    start: u32,
+    rw: bool,
+    fixed: bool,
+}
+
+/// The readable mapping that holds word `waddr`, if one does.
+fn mapped(maps: &[Mapping], waddr: u32) -> Option<&Mapping> {
+    let page = waddr / super::mm::PAGE_WORDS;
+    maps.iter().find(|m| m.rw && m.lo <= page && page <= m.hi)
 }
 
 /// Puts `(value, ts)` in a register or kernel word's `slot`: the access, from what it held.
@@ -165,11 +190,15 @@ impl Shadow<'_> {
             return v;
         }
         let (init, start) = match self.stack.get(&addr) {
-            Some(&v) => (0, (v, TS_LOADER)),
-            None => {
-                let v = self.image.get(&addr).copied().unwrap_or(0);
-                (v, (v, 0))
-            }
+            Some(&v) => ((0, 0), (v, TS_LOADER)),
+            None => match self.image.get(&addr) {
+                Some(&v) => ((v, 0), (v, 0)),
+                // A word of a mapping starts at zero when it was mapped.
+                None => match mapped(&self.maps.borrow(), addr) {
+                    Some(m) => ((0, m.start), (0, m.start)),
+                    None => ((0, 0), (0, 0)),
+                },
+            },
         };
         self.init.insert(addr, init);
         self.mem.insert(addr, start);
@@ -180,6 +209,105 @@ impl Shadow<'_> {
         let (prev, prev_ts) = self.word(addr);
         self.mem.insert(addr, (value, ts));
         Access { prev, prev_ts, ts }
+    }
+
+    /// An `mmap`'s, `madvise`'s or `brk`'s event, at timestamp `t`.
+    fn mm(
+        &mut self,
+        sc: &super::record::SyscallRec,
+        instr: InstrEvent,
+        t: u32,
+        brk_page: u32,
+    ) -> Result<super::mm::MmEvent, ProveError> {
+        use super::mm::{MmEvent, MMAP_TOP, SYS_MMAP};
+        let pc = 0;
+        let refuse = |what: String| ProveError::Unsupported {
+            what,
+            pc,
+            symbol: String::new(),
+        };
+        let (v0, a3) = sc
+            .result
+            .ok_or_else(|| refuse("internal error: mmap without its result".into()))?;
+        if a3 != 0 {
+            return Err(refuse(format!(
+                "{} failing with error {v0} (only successful calls can be proved)",
+                crate::syscalls::names::name(sc.number).unwrap_or("mmap")
+            )));
+        }
+        let a = sc.args;
+        let mut ev = MmEvent {
+            instr,
+            thread: 0,
+            number: sc.number,
+            args: [a[0], a[1], a[2], self.regs[7].0],
+            result: v0,
+            sp: 0,
+            offset: 0,
+            acc: [None; 7],
+        };
+        if sc.number == SYS_MMAP {
+            let (lo, hi) = ev.pages();
+            let fixed = ev.fixed();
+            let mut maps = self.maps.borrow_mut();
+            let overlaps = |m: &Mapping| m.lo <= hi && lo <= m.hi;
+            let strict = !super::mm::lenient();
+            if strict && !fixed && a[0] != 0 && v0 != a[0] {
+                return Err(refuse(format!(
+                    "mmap placed away from its hint {:#x} (at {v0:#x}), which was taken; only \
+                     a free hint can be proved yet",
+                    a[0]
+                )));
+            }
+            if strict && (lo < brk_page || hi >= MMAP_TOP) {
+                return Err(refuse(format!(
+                    "mmap at {v0:#x}, outside the mapping area between the program break {:#x} \
+                     and {:#x}",
+                    brk_page << 12,
+                    MMAP_TOP << 12
+                )));
+            }
+            let ok = if fixed {
+                maps.iter()
+                    .any(|m| !m.fixed && !m.rw && m.lo <= lo && hi <= m.hi)
+                    && !maps.iter().any(|m| m.fixed && overlaps(m))
+            } else {
+                !maps.iter().any(overlaps)
+            };
+            if strict && !ok {
+                return Err(refuse(format!(
+                    "mmap of {v0:#x}..{:#x} with MAP_FIXED over memory that is not an unused \
+                     PROT_NONE reservation (only Go's way of committing its reservations can \
+                     be proved yet)",
+                    (hi + 1) << 12
+                )));
+            }
+            maps.push(Mapping {
+                lo,
+                hi,
+                start: t,
+                rw: ev.rw(),
+                fixed,
+            });
+            drop(maps);
+            let sp = self.regs[29].0;
+            ev.sp = sp;
+            let waddr = (sp / 4).wrapping_add(5);
+            ev.offset = self.word(waddr).0;
+            if ev.offset != sc.stack[1] || sp % 4 != 0 {
+                return Err(refuse(
+                    "internal error: mmap's offset argument differs from its stack word".into(),
+                ));
+            }
+            ev.acc[5] = Some(self.reg(29, sp, t));
+            ev.acc[6] = Some(self.mem(waddr, ev.offset, t));
+        }
+        ev.acc[0] = Some(self.reg(2, v0, t));
+        ev.acc[1] = Some(self.reg(4, a[0], t));
+        ev.acc[2] = Some(self.reg(5, a[1], t));
+        ev.acc[3] = Some(self.reg(6, a[2], t));
+        ev.acc[4] = Some(self.reg(7, 0, t));
+        Ok(ev)
     }
 
     fn kernel(&mut self, addr: u32, value: u32, ts: u32) -> Access {
@@ -422,6 +550,7 @@ impl Witness {
         image: &HashMap<u32, u32>,
         stack: &HashMap<u32, u32>,
     ) -> Result<Witness, ProveError> {
+        let maps = RefCell::new(Vec::new());
         let mut sh = Shadow {
             regs: [(0, 0); NUM_REGS],
             kernel: [(0, 0); KERNEL_WORDS.len()],
@@ -429,6 +558,7 @@ impl Witness {
             init: HashMap::new(),
             image: image.clone(),
             stack,
+            maps: &maps,
         };
         for (r, v) in start.regs.iter().enumerate() {
             sh.regs[r] = (*v, 0);
@@ -446,6 +576,7 @@ impl Witness {
                 .regions
                 .get(i)
                 .is_some_and(|r| r.lo <= addr && r.writable)
+                || mapped(&maps.borrow(), addr).is_some()
         };
         let mut w = Witness {
             rom_counts: vec![0; setup.rom.len()],
@@ -654,6 +785,21 @@ impl Witness {
                             }
                         })?;
                         w.clock.push(ev);
+                    } else if matches!(
+                        sc.number,
+                        super::mm::SYS_MMAP | super::mm::SYS_MADVISE | super::mm::SYS_BRK
+                    ) {
+                        let ev = sh
+                            .mm(sc, instr(0), t, setup.brk >> super::mm::PAGE_BITS)
+                            .map_err(|e| match e {
+                                ProveError::Unsupported { what, .. } => ProveError::Unsupported {
+                                    what,
+                                    pc: step.pc,
+                                    symbol: String::new(),
+                                },
+                                e => e,
+                            })?;
+                        w.mm.push(ev);
                     } else if matches!(
                         sc.number,
                         super::fs::SYS_OPEN | super::fs::SYS_OPENAT | super::fs::SYS_FCNTL
@@ -876,7 +1022,8 @@ impl Witness {
             .iter()
             .map(|(&addr, &(value, ts))| WordState {
                 addr,
-                init: sh.init[&addr],
+                init: sh.init[&addr].0,
+                init_ts: sh.init[&addr].1,
                 value,
                 ts,
             })
@@ -887,6 +1034,7 @@ impl Witness {
                 words.push(WordState {
                     addr,
                     init: 0,
+                    init_ts: 0,
                     value: v,
                     ts: TS_LOADER,
                 });

@@ -1,0 +1,660 @@
+//! The memory-management chip: `mmap`, `madvise` and `brk`, and the table of every mapping
+//! the run made, which proves each one fresh, zeroed and overlapping nothing in use.
+//!
+//! **Mappings.** One row per `mmap(addr, len, prot, flags, fd, offset)` (o32 4090), with
+//! `flags` `MAP_PRIVATE | MAP_ANONYMOUS` (0x802), optionally `| MAP_FIXED` (0x812), and
+//! `prot` `PROT_NONE` or `PROT_READ | PROT_WRITE`. The result is page-aligned and the
+//! mapping covers pages `lo..=hi`, `hi - lo + 1 = ceil(len / 4096)` pages, with
+//! `0 < len < 2^30`. Linux's `old_mmap` refuses an offset that is not page-aligned
+//! (`EINVAL`) even for anonymous memory, so the row reads the offset, the stack word at
+//! `$sp + 20`, and proves it aligned. A call without `MAP_FIXED` and with a hint returns
+//! the hint (Linux uses a free hint; a taken one moves the mapping elsewhere, which is not
+//! provable yet), one without a hint returns an address of the prover's choosing, as
+//! Linux's randomised mmap base does.
+//!
+//! The mapping rows are sorted by first page, and are of two kinds:
+//! - an **outer** mapping (no `MAP_FIXED`) lies above every earlier row's pages: outer
+//!   mappings are pairwise disjoint, for the whole run, so none ever covers memory in use.
+//! - an **inner** mapping (`MAP_FIXED`) lies inside the outer row before it, which must be
+//!   a `PROT_NONE` reservation made earlier, and above the inner row before it: this is
+//!   how Go commits parts of its reservations. Linux replaces the reserved pages with
+//!   fresh ones; a reservation's words can never have been touched, so nothing is lost.
+//!
+//! Every mapping lies between the program break (`pv::BRK_PAGE`, from the ELF) and
+//! [`MMAP_TOP`] (below the stack), so it is disjoint from the image, the BSS and the
+//! stack. There is no `munmap`, `mremap` or `mprotect`: mappings live to the end.
+//!
+//! **Words.** A readable and writable mapping receives the boundary's `map` lookups
+//! `(first word, last word, ts)`: a word it covers starts at zero at the mapping's own
+//! timestamp, so every access to it comes after the `mmap` and reads zero first. As the
+//! readable mappings are disjoint, each word has one chain (see the boundary chip).
+//!
+//! **`madvise(addr, len, MADV_NOHUGEPAGE)`** (4218) returns 0: the advice changes nothing
+//! the program can observe, and the range lies inside one mapping made before the call
+//! (a `vma` lookup), so Linux would not return `ENOMEM`.
+//!
+//! **`brk(0)`** (4045) returns the program break, which no provable call moves.
+//!
+//! All three read the number from `$v0` and the arguments from `$a0..$a3` and write the
+//! result to `$v0` and 0 (no error) to `$a3`, at the chip's timestamp slot.
+
+use std::borrow::{Borrow, BorrowMut};
+
+use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
+use p3_field::PrimeCharacteristicRing;
+use p3_lookup::{Count, InteractionBuilder};
+use p3_matrix::dense::RowMajorMatrix;
+
+use super::boundary::{eval_limbs, limbs, Limbs};
+use super::bus::{
+    self, access, range16, AccessCols, Expr, Word, MAP, REG_STRIDE, SLOT_CHIP, SPACE_MEM,
+    SPACE_REG, TS_SLOTS, VMA,
+};
+use super::bytes::ByteCounts;
+use super::cols::columns;
+use super::config::Val;
+use super::knockout::kept;
+use super::program::Opcode;
+use super::witness::{Access, InstrEvent};
+
+pub const SYS_MMAP: u32 = 4090;
+pub const SYS_MADVISE: u32 = 4218;
+pub const SYS_BRK: u32 = 4045;
+/// `MAP_PRIVATE | MAP_ANONYMOUS`, and `MAP_FIXED`.
+pub const MAP_ANON: u32 = 0x802;
+pub const MAP_FIXED: u32 = 0x10;
+/// `PROT_READ | PROT_WRITE`.
+pub const PROT_RW: u32 = 3;
+pub const MADV_NOHUGEPAGE: u32 = 15;
+pub const PAGE_BITS: u32 = 12;
+/// Words per page.
+pub const PAGE_WORDS: u32 = 1 << (PAGE_BITS - 2);
+/// Mappings lie below this page (the VM's `MMAP_TOP`, 1 MiB below the stack).
+pub const MMAP_TOP: u32 = crate::syscalls::mem::MMAP_TOP >> PAGE_BITS;
+/// A mapping's length is below 2^30 bytes, so `pages · 4096` is exact.
+pub const MAX_LEN: u32 = 1 << 30;
+
+/// Public values: the program break's page.
+pub mod pv {
+    pub const BRK_PAGE: usize = 0;
+    pub const COUNT: usize = 1;
+}
+
+/// One call.
+#[derive(Clone, Copy, Debug)]
+pub struct MmEvent {
+    pub instr: InstrEvent,
+    pub thread: u32,
+    pub number: u32,
+    /// `$a0..$a3` before.
+    pub args: [u32; 4],
+    /// `$v0` after.
+    pub result: u32,
+    /// `mmap`: `$sp` and the offset argument at `$sp + 20`.
+    pub sp: u32,
+    pub offset: u32,
+    /// `$v0`, `$a0`, `$a1`, `$a2`, `$a3`, and for `mmap` `$sp` and the offset's word.
+    pub acc: [Option<Access>; 7],
+}
+
+impl MmEvent {
+    /// The pages the call maps or advises, `(lo, hi)` (`brk`: the break's page twice).
+    pub fn pages(&self) -> (u32, u32) {
+        let addr = if self.number == SYS_MADVISE {
+            self.args[0]
+        } else {
+            self.result
+        };
+        let lo = addr >> PAGE_BITS;
+        let n = self.args[1].div_ceil(1 << PAGE_BITS);
+        match self.number {
+            SYS_BRK => (lo, lo),
+            _ => (lo, lo + n.max(1) - 1),
+        }
+    }
+
+    pub fn fixed(&self) -> bool {
+        self.number == SYS_MMAP && self.args[3] & MAP_FIXED != 0
+    }
+
+    pub fn rw(&self) -> bool {
+        self.number == SYS_MMAP && self.args[2] == PROT_RW
+    }
+
+    /// The timestamp of the call's accesses: a mapping's words start here.
+    pub fn ts(&self) -> u32 {
+        super::witness::ts(self.instr.clk, SLOT_CHIP)
+    }
+}
+
+/// The trace's row order: the mappings sorted by first page (an outer one before the
+/// inner ones it holds), then `madvise` and `brk` in run order. Returns event indices.
+pub fn row_order(events: &[MmEvent]) -> Vec<usize> {
+    let mut maps: Vec<usize> = (0..events.len())
+        .filter(|&i| events[i].number == SYS_MMAP)
+        .collect();
+    maps.sort_by_key(|&i| (events[i].pages().0, events[i].fixed(), events[i].instr.clk));
+    maps.extend((0..events.len()).filter(|&i| events[i].number != SYS_MMAP));
+    maps
+}
+
+/// The row of the mapping that holds `pages` for a `madvise` at timestamp `ts`: one made
+/// before it whose pages contain them.
+fn holder(events: &[MmEvent], order: &[usize], pages: (u32, u32), ts: u32) -> Option<usize> {
+    order.iter().position(|&i| {
+        let ev = &events[i];
+        let (lo, hi) = ev.pages();
+        ev.number == SYS_MMAP && lo <= pages.0 && pages.1 <= hi && ev.ts() < ts
+    })
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct MmCols<T> {
+    pub is_mmap: T,
+    pub is_madvise: T,
+    pub is_brk: T,
+    /// `mmap`: `MAP_FIXED` (an inner mapping), `PROT_READ | PROT_WRITE` (else
+    /// `PROT_NONE`), and a hint (`$a0 != 0`; always with `MAP_FIXED`).
+    pub fixed: T,
+    pub rw: T,
+    pub hinted: T,
+    pub clk: T,
+    pub thread: T,
+    /// `$a0..$a3` before the call, `$v0` after.
+    pub a0: Word<T>,
+    pub a1: Word<T>,
+    pub a2: Word<T>,
+    pub a3: Word<T>,
+    pub result: Word<T>,
+    /// The address (`mmap`, `brk`: the result; `madvise`: `$a0`) is `[0, 16 pg_nib, x2,
+    /// x3]`, page `lo = pg_nib + 16 x2 + 4096 x3`.
+    pub pg_nib: T,
+    pub lo: T,
+    /// The last page (`mmap`, `madvise`), `hi - lo` (below 2^18) and
+    /// `(hi - lo + 1) · 4096 - len = d[0] + 256 d[1]` (below 4096).
+    pub hi: T,
+    pub span: Limbs<T>,
+    pub d: [T; 2],
+    /// `mmap`: the outer mapping this row is or lies in (first and last page, timestamp,
+    /// readable); `madvise`: the mapping that holds the range.
+    pub o_lo: T,
+    pub o_hi: T,
+    pub o_start: T,
+    pub o_rw: T,
+    /// `mmap`: what the next inner row must lie above (`hi` here for an inner row, `lo - 1`
+    /// for an outer one), and `lo` minus what this row must lie above, minus one.
+    pub fence: T,
+    pub gap: Limbs<T>,
+    /// Inner `mmap`, `madvise`: `lo - o_lo`, `o_hi - hi` and `ts - o_start - 1`.
+    pub above: Limbs<T>,
+    pub inside: Limbs<T>,
+    pub later: Limbs<T>,
+    /// `mmap`: `lo - BRK_PAGE` and `MMAP_TOP - 1 - hi`.
+    pub floor: Limbs<T>,
+    pub ceil: Limbs<T>,
+    /// `mmap`: `$sp` (`sp[0] = 4 sp_q`) and the offset at `$sp + 20` (`off[1] = 16 off_q`,
+    /// `off[0] = 0`).
+    pub sp: Word<T>,
+    pub sp_q: T,
+    pub off: Word<T>,
+    pub off_q: T,
+    /// The boundary's lookups of this mapping's words, and the `madvise` rows'.
+    pub map_mult: T,
+    pub vma_mult: T,
+    /// `$v0`, `$a0`, `$a1`, `$a2`, `$a3`, `$sp`, the offset's word.
+    pub acc: [AccessCols<T>; 7],
+}
+columns!(MmCols);
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MmChip;
+
+/// The limbs of a difference that must be below 2^29. One that is not (only in a forged
+/// run) is filled as 0, so that the constraint relating it, not its range check, refuses
+/// it.
+fn fit(v: Val, bytes: &mut ByteCounts) -> Limbs<Val> {
+    use p3_field::PrimeField32;
+    limbs(
+        if v.as_canonical_u32() < 1 << 29 {
+            v
+        } else {
+            Val::ZERO
+        },
+        bytes,
+    )
+}
+
+// Tests turn the witness's own refusals of what the mm chip cannot prove off, to show
+// that the constraints refuse it too.
+#[cfg(test)]
+thread_local! {
+    pub(crate) static LENIENT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the witness lets an unprovable mapping through (tests only).
+pub(crate) fn lenient() -> bool {
+    #[cfg(test)]
+    {
+        LENIENT.with(|l| l.get())
+    }
+    #[cfg(not(test))]
+    {
+        false
+    }
+}
+
+/// `v = lo + 2^16 hi` with `hi < 4`: a span of pages below 2^18.
+fn span_limbs(v: u32, bytes: &mut ByteCounts) -> Limbs<Val> {
+    let (lo, hi) = (v & 0xffff, v >> 16);
+    bytes.range16(lo);
+    bytes.range16(hi);
+    bytes.range16(hi << 14);
+    Limbs {
+        lo: Val::from_u32(lo),
+        hi: Val::from_u32(hi),
+    }
+}
+
+impl MmChip {
+    /// The trace, rows in `order` ([`row_order`]), with `map_counts[row]` boundary lookups
+    /// of each row's words.
+    pub fn generate_trace(
+        &self,
+        events: &[MmEvent],
+        order: &[usize],
+        map_counts: &[u32],
+        brk_page: u32,
+        bytes: &mut ByteCounts,
+    ) -> Result<RowMajorMatrix<Val>, String> {
+        let height = events.len().next_power_of_two().max(4);
+        let w = MmCols::<u8>::WIDTH;
+        let mut values = Val::zero_vec(height * w);
+        let f = Val::from_u32;
+        let mut vma_counts = vec![0u32; events.len()];
+        // The current outer mapping's (lo, hi, start, rw), and the last row's fence.
+        let mut outer = (0u32, 0u32, 0u32, false);
+        let mut fence = Val::ZERO;
+        let mut first = true;
+        for (row, &i) in order.iter().enumerate() {
+            let ev = &events[i];
+            let r: &mut MmCols<Val> = values[row * w..(row + 1) * w].borrow_mut();
+            let [a0, a1, a2, a3] = ev.args;
+            r.is_mmap = Val::from_bool(ev.number == SYS_MMAP);
+            r.is_madvise = Val::from_bool(ev.number == SYS_MADVISE);
+            r.is_brk = Val::from_bool(ev.number == SYS_BRK);
+            r.clk = f(ev.instr.clk);
+            r.thread = f(ev.thread);
+            r.a0 = super::word(a0);
+            r.a1 = super::word(a1);
+            r.a2 = super::word(a2);
+            r.a3 = super::word(a3);
+            r.result = super::word(ev.result);
+            let x = if ev.number == SYS_MADVISE {
+                a0
+            } else {
+                ev.result
+            };
+            let nib = (x >> PAGE_BITS) & 15;
+            r.pg_nib = f(nib);
+            bytes.range8x2(nib, 16 * nib);
+            bytes.range8x2((x >> 16) & 0xff, 2 * (x >> 24));
+            let (lo, hi) = ev.pages();
+            r.lo = f(lo);
+            if ev.number != SYS_BRK {
+                r.hi = f(hi);
+                r.span = span_limbs(hi.wrapping_sub(lo), bytes);
+                let d = ((hi - lo + 1) << PAGE_BITS).wrapping_sub(a1);
+                r.d = [f(d & 0xff), f(d >> 8)];
+                bytes.range8x2(d & 0xff, 16 * (d >> 8));
+                bytes.range8x2(4 * (a1 >> 24), 0);
+            }
+            let ts = ev.ts();
+            if ev.number == SYS_MMAP {
+                let fixed = ev.fixed();
+                r.fixed = Val::from_bool(fixed);
+                r.rw = Val::from_bool(ev.rw());
+                r.hinted = Val::from_bool(fixed || a0 != 0);
+                if !first {
+                    // lo - 1 - (what it must lie above)
+                    let bar = if fixed { fence } else { f(outer.1) };
+                    r.gap = fit(f(lo) - Val::ONE - bar, bytes);
+                } else {
+                    r.gap = limbs(Val::ZERO, bytes);
+                }
+                if !fixed {
+                    outer = (lo, hi, ts, ev.rw());
+                    fence = f(lo) - Val::ONE;
+                } else {
+                    fence = f(hi);
+                }
+                r.fence = fence;
+                r.floor = fit(f(lo) - f(brk_page), bytes);
+                r.ceil = fit(f(MMAP_TOP - 1) - f(hi), bytes);
+                r.sp = super::word(ev.sp);
+                r.sp_q = f((ev.sp & 0xff) >> 2);
+                bytes.range8x2((ev.sp & 0xff) >> 2, ev.sp & 0xfc);
+                bytes.range8x2(2 * (ev.sp >> 24), 0);
+                r.off = super::word(ev.offset);
+                let q = (ev.offset >> 12) & 15;
+                r.off_q = f(q);
+                bytes.range8x2(q, 16 * q);
+                r.map_mult = f(map_counts.get(row).copied().unwrap_or(0));
+                first = false;
+            }
+            let o = if ev.number == SYS_MMAP {
+                Some(outer)
+            } else if ev.number == SYS_MADVISE {
+                let h = holder(events, order, (lo, hi), ts).ok_or_else(|| {
+                    format!("madvise of pages {lo:#x}..={hi:#x}, which no earlier mapping holds")
+                })?;
+                vma_counts[h] += 1;
+                let hev = &events[order[h]];
+                let (hl, hh) = hev.pages();
+                Some((hl, hh, hev.ts(), false))
+            } else {
+                None
+            };
+            if let Some((ol, oh, os, orw)) = o {
+                r.o_lo = f(ol);
+                r.o_hi = f(oh);
+                r.o_start = f(os);
+                r.o_rw = Val::from_bool(orw);
+                if ev.fixed() || ev.number == SYS_MADVISE {
+                    r.above = fit(f(lo) - f(ol), bytes);
+                    r.inside = fit(f(oh) - f(hi), bytes);
+                    r.later = fit(f(ts) - f(os) - Val::ONE, bytes);
+                }
+            }
+            for (cols, acc) in r.acc.iter_mut().zip(&ev.acc) {
+                if let Some(acc) = acc {
+                    super::fill_access(cols, acc, bytes);
+                }
+            }
+        }
+        for (row, &n) in vma_counts.iter().enumerate() {
+            if n > 0 {
+                let r: &mut MmCols<Val> = values[row * w..(row + 1) * w].borrow_mut();
+                r.vma_mult = f(n);
+            }
+        }
+        Ok(RowMajorMatrix::new(values, w))
+    }
+}
+
+impl BaseAir<Val> for MmChip {
+    fn width(&self) -> usize {
+        MmCols::<u8>::WIDTH
+    }
+    fn num_public_values(&self) -> usize {
+        pv::COUNT
+    }
+}
+
+impl<AB: InteractionBuilder<F = Val>> Air<AB> for MmChip {
+    fn eval(&self, b: &mut AB) {
+        let main = b.main();
+        let l: &MmCols<AB::Var> = main.current_slice().borrow();
+        let n: &MmCols<AB::Var> = main.next_slice().borrow();
+        let (l, n) = (*l, *n);
+        let brk_page: Expr<AB> = b.public_values()[pv::BRK_PAGE].into();
+        let e = |v: AB::Var| -> Expr<AB> { v.into() };
+        let c = |v: u32| Expr::<AB>::from_u32(v);
+        let one = || Expr::<AB>::ONE;
+        let zero = || Expr::<AB>::ZERO;
+        let words = |w: &Word<AB::Var>| w.map(|v| -> Expr<AB> { v.into() });
+        let is_real = super::assert_flags(b, &[l.is_mmap, l.is_madvise, l.is_brk]);
+        let (is_mmap, is_madvise, is_brk) = (e(l.is_mmap), e(l.is_madvise), e(l.is_brk));
+        let ranged = is_mmap.clone() + is_madvise.clone();
+        let (fixed, rw, hinted) = (e(l.fixed), e(l.rw), e(l.hinted));
+        for f in [l.fixed, l.rw, l.hinted] {
+            b.assert_bool(f);
+            b.assert_zero(e(f) * (one() - is_mmap.clone()));
+        }
+        let outer = is_mmap.clone() - fixed.clone();
+        let ts = (e(l.clk) + one()) * c(TS_SLOTS) + c(SLOT_CHIP);
+
+        // The number in $v0.
+        let number: [Expr<AB>; 4] = std::array::from_fn(|k| {
+            is_mmap.clone() * c(SYS_MMAP.to_le_bytes()[k] as u32)
+                + is_madvise.clone() * c(SYS_MADVISE.to_le_bytes()[k] as u32)
+                + is_brk.clone() * c(SYS_BRK.to_le_bytes()[k] as u32)
+        });
+
+        // The address: the result, or madvise's $a0: page-aligned, page lo.
+        let x: [Expr<AB>; 4] = std::array::from_fn(|k| {
+            e(l.result[k]) + is_madvise.clone() * (e(l.a0[k]) - e(l.result[k]))
+        });
+        b.assert_zero(is_real.clone() * x[0].clone());
+        b.assert_zero(is_real.clone() * (x[1].clone() - c(16) * e(l.pg_nib)));
+        bus::range8x2(b, l.pg_nib, c(16) * e(l.pg_nib), is_real.clone());
+        bus::range8x2(b, x[2].clone(), c(2) * x[3].clone(), is_real.clone());
+        let page = e(l.pg_nib) + c(16) * x[2].clone() + c(4096) * x[3].clone();
+        b.assert_zero(is_real.clone() * (e(l.lo) - page));
+        // (Off real rows lo and every column below are in no message with a non-zero count
+        // and no constraint with a non-zero factor: left zero.)
+
+        // The range: len = a1 in (0, 2^30), hi - lo + 1 = ceil(len / 4096) pages, below
+        // 2^18.
+        bus::range8x2(b, c(4) * e(l.a1[3]), zero(), ranged.clone());
+        eval_span(b, e(l.hi) - e(l.lo), &l.span, ranged.clone());
+        let len = bus::word_value::<AB>(&l.a1);
+        let pages = e(l.hi) - e(l.lo) + one();
+        b.assert_zero(
+            ranged.clone() * (pages * c(1 << PAGE_BITS) - len - e(l.d[0]) - c(256) * e(l.d[1])),
+        );
+        bus::range8x2(b, l.d[0], c(16) * e(l.d[1]), ranged.clone());
+
+        // mmap: prot PROT_NONE or PROT_READ | PROT_WRITE; flags MAP_PRIVATE | MAP_ANONYMOUS,
+        // maybe MAP_FIXED.
+        {
+            b.assert_zero(is_mmap.clone() * (e(l.a2[0]) - c(PROT_RW) * rw.clone()));
+            b.assert_zero(
+                is_mmap.clone() * (e(l.a3[0]) - c(MAP_ANON & 0xff) - c(MAP_FIXED) * fixed.clone()),
+            );
+            b.assert_zero(is_mmap.clone() * (e(l.a3[1]) - c(MAP_ANON >> 8)));
+            for k in 1..4 {
+                b.assert_zero(is_mmap.clone() * e(l.a2[k]));
+                if k > 1 {
+                    b.assert_zero(is_mmap.clone() * e(l.a3[k]));
+                }
+            }
+        }
+        // A hint is the result; MAP_FIXED always has one. Without one $a0 is 0.
+        b.assert_zero(fixed.clone() * (one() - hinted.clone()));
+        for k in 0..4 {
+            if kept("mm.hint") {
+                b.assert_zero(hinted.clone() * (e(l.a0[k]) - e(l.result[k])));
+            }
+            b.assert_zero((is_mmap.clone() - hinted.clone()) * e(l.a0[k]));
+        }
+        // The offset at $sp + 20 is page-aligned.
+        b.assert_zero(is_mmap.clone() * (e(l.sp[0]) - c(4) * e(l.sp_q)));
+        bus::range8x2(b, l.sp_q, c(4) * e(l.sp_q), is_mmap.clone());
+        bus::range8x2(b, c(2) * e(l.sp[3]), zero(), is_mmap.clone());
+        {
+            b.assert_zero(is_mmap.clone() * e(l.off[0]));
+            b.assert_zero(is_mmap.clone() * (e(l.off[1]) - c(16) * e(l.off_q)));
+        }
+        bus::range8x2(b, l.off_q, c(16) * e(l.off_q), is_mmap.clone());
+        let off_addr = e(l.sp_q)
+            + c(1 << 6) * e(l.sp[1])
+            + c(1 << 14) * e(l.sp[2])
+            + c(1 << 22) * e(l.sp[3])
+            + c(5);
+
+        // Between the program break and MMAP_TOP.
+        if kept("mm.bounds") {
+            eval_limbs(b, e(l.lo) - brk_page.clone(), &l.floor, is_mmap.clone());
+            eval_limbs(b, c(MMAP_TOP - 1) - e(l.hi), &l.ceil, is_mmap.clone());
+        }
+
+        // The outer mapping: an outer row is its own; an inner row carries the one above
+        // it, which is a PROT_NONE reservation (and the first row is outer).
+        b.assert_zero(outer.clone() * (e(l.o_lo) - e(l.lo)));
+        b.assert_zero(outer.clone() * (e(l.o_hi) - e(l.hi)));
+        b.assert_zero(outer.clone() * (e(l.o_start) - ts.clone()));
+        b.assert_zero(outer.clone() * (e(l.o_rw) - rw.clone()));
+        if kept("mm.reserved") {
+            b.assert_zero(fixed.clone() * e(l.o_rw));
+        }
+        b.when_first_row().assert_zero(fixed.clone());
+        // An inner row or a madvise lies inside its mapping, and after it.
+        let inner = fixed.clone() + is_madvise.clone();
+        if kept("mm.inside") {
+            eval_limbs(b, e(l.lo) - e(l.o_lo), &l.above, inner.clone());
+            eval_limbs(b, e(l.o_hi) - e(l.hi), &l.inside, inner.clone());
+            eval_limbs(b, ts.clone() - e(l.o_start) - one(), &l.later, inner);
+        }
+        // The fence: hi for an inner row, lo - 1 for an outer one.
+        b.assert_zero(e(l.fence) - fixed.clone() * e(l.hi) - outer.clone() * (e(l.lo) - one()));
+        // Mapping rows first, sorted: an outer row lies above the outer row before it (and
+        // so above everything before it), an inner row above the previous row's fence.
+        {
+            range16(b, l.gap.lo, is_mmap.clone());
+            range16(b, l.gap.hi, is_mmap.clone());
+            range16(b, e(l.gap.hi) * c(8), is_mmap.clone());
+        }
+        {
+            let mut t = b.when_transition();
+            t.assert_zero(e(n.is_mmap) * (one() - is_mmap.clone()));
+            if kept("mm.order") {
+                t.assert_zero(
+                    e(n.is_mmap)
+                        * (e(n.lo)
+                            - one()
+                            - e(n.gap.lo)
+                            - e(n.gap.hi) * c(1 << 16)
+                            - e(l.o_hi)
+                            - e(n.fixed) * (e(l.fence) - e(l.o_hi))),
+                );
+            }
+            for (nv, lv) in [
+                (n.o_lo, l.o_lo),
+                (n.o_hi, l.o_hi),
+                (n.o_start, l.o_start),
+                (n.o_rw, l.o_rw),
+            ] {
+                t.assert_zero(e(n.fixed) * (e(nv) - e(lv)));
+            }
+        }
+
+        // The lookups: a readable mapping's words, from its timestamp on; any mapping's
+        // pages, for a madvise, which looks one up.
+        b.assert_zero(e(l.map_mult) * (one() - rw.clone()));
+        b.assert_zero(e(l.vma_mult) * (one() - is_mmap.clone()));
+        // (`map.ts` knocks the timestamp out of both ends of the lookup.)
+        let start = if kept("map.ts") { ts.clone() } else { zero() };
+        b.push_interaction(
+            MAP,
+            [
+                e(l.lo) * c(PAGE_WORDS),
+                e(l.hi) * c(PAGE_WORDS) + c(PAGE_WORDS - 1),
+                start,
+            ],
+            Count::provided(-e(l.map_mult)),
+        );
+        b.push_interaction(
+            VMA,
+            [e(l.lo), e(l.hi), ts.clone()],
+            Count::provided(-e(l.vma_mult)),
+        );
+        b.push_interaction(
+            VMA,
+            [e(l.o_lo), e(l.o_hi), e(l.o_start)],
+            Count::bounded(is_madvise.clone(), 1),
+        );
+
+        // madvise(addr, len, MADV_NOHUGEPAGE) returns 0; brk(0) the break.
+        if kept("mm.madvise") {
+            b.assert_zero(is_madvise.clone() * (e(l.a2[0]) - c(MADV_NOHUGEPAGE)));
+            for k in 0..4 {
+                if k > 0 {
+                    b.assert_zero(is_madvise.clone() * e(l.a2[k]));
+                }
+                b.assert_zero(is_madvise.clone() * e(l.result[k]));
+            }
+        }
+        if kept("mm.brk") {
+            b.assert_zero(is_brk.clone() * (e(l.lo) - brk_page));
+            for k in 0..4 {
+                b.assert_zero(is_brk.clone() * e(l.a0[k]));
+            }
+        }
+
+        // The accesses, at the chip's slot: $v0 from the number to the result, $a0..$a2
+        // read, $a3 to 0 (no error); mmap reads $sp and the offset.
+        let reg = |r: u32| e(l.thread) * c(REG_STRIDE) + c(r);
+        let z4 = || [zero(), zero(), zero(), zero()];
+        let accesses = [
+            (
+                is_real.clone(),
+                c(SPACE_REG),
+                reg(2),
+                number,
+                words(&l.result),
+            ),
+            (
+                is_real.clone(),
+                c(SPACE_REG),
+                reg(4),
+                words(&l.a0),
+                words(&l.a0),
+            ),
+            (
+                is_real.clone(),
+                c(SPACE_REG),
+                reg(5),
+                words(&l.a1),
+                words(&l.a1),
+            ),
+            (
+                is_real.clone(),
+                c(SPACE_REG),
+                reg(6),
+                words(&l.a2),
+                words(&l.a2),
+            ),
+            (is_real.clone(), c(SPACE_REG), reg(7), words(&l.a3), z4()),
+            (
+                is_mmap.clone(),
+                c(SPACE_REG),
+                reg(29),
+                words(&l.sp),
+                words(&l.sp),
+            ),
+            (
+                is_mmap.clone(),
+                c(SPACE_MEM),
+                off_addr,
+                words(&l.off),
+                words(&l.off),
+            ),
+        ];
+        for ((count, space, addr, prev, new), cols) in accesses.into_iter().zip(&l.acc) {
+            access(b, count, space, addr, prev, new, ts.clone(), cols);
+        }
+
+        // The CPU reads $zero for both operands; the call does not halt.
+        let op = is_real.clone() * c(Opcode::Syscall as u32);
+        super::receive_instr_exprs(
+            b,
+            op,
+            e(l.clk),
+            e(l.thread),
+            z4(),
+            z4(),
+            z4(),
+            zero(),
+            is_real,
+        );
+    }
+}
+
+/// Proves `v = lo + 2^16 hi < 2^18` where `count` is 1.
+fn eval_span<AB: InteractionBuilder>(b: &mut AB, v: Expr<AB>, l: &Limbs<AB::Var>, count: Expr<AB>) {
+    b.assert_zero(count.clone() * (v - l.lo.into() - l.hi.into() * Expr::<AB>::from_u32(1 << 16)));
+    range16(b, l.lo, count.clone());
+    range16(b, l.hi, count.clone());
+    range16(b, l.hi.into() * Expr::<AB>::from_u32(1 << 14), count);
+}
