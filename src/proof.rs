@@ -93,7 +93,10 @@ impl VerifyingKey {
         if out[1] != prover::bytes::ROWS {
             return Err("the byte table has the wrong height".into());
         }
-        if self.brk % 4096 != 0 || self.brk >> prover::mm::PAGE_BITS >= prover::mm::MMAP_TOP {
+        if self.brk % 4096 != 0
+            || self.brk < prover::record::MMAP_MIN_ADDR
+            || self.brk >> prover::mm::PAGE_BITS >= prover::mm::MMAP_TOP
+        {
             return Err(format!("the program break {:#x}", self.brk));
         }
         Ok(out)

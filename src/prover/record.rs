@@ -96,6 +96,9 @@ pub struct Setup {
     pub regions: Vec<Region>,
 }
 
+/// Linux's default `mmap_min_addr`: no mapping starts below it.
+pub const MMAP_MIN_ADDR: u32 = 0x1_0000;
+
 /// Word addresses are below 2^29: all of user space (below 2 GiB).
 pub const ADDR_WORDS: u32 = 1 << 29;
 
@@ -196,6 +199,13 @@ impl Setup {
             if cur <= hi {
                 push(cur, hi, writable);
             }
+        }
+        // Linux maps nothing below mmap_min_addr; the mm chip places mappings above the break.
+        if vm.kernel.brk_start < MMAP_MIN_ADDR {
+            return Err(ProveError::Image(format!(
+                "the program ends at {:#x}, below 64 KiB, where Linux maps nothing",
+                vm.kernel.brk_start
+            )));
         }
         Ok(Setup {
             facts: AuxFacts::of(program),
@@ -739,6 +749,44 @@ pub fn execute(
         exit_code: exit.code as u32,
         output,
     })
+}
+
+/// Runs `program` until the tracer refuses something: the record of everything before the
+/// refused instruction, and what was refused. (Tests check the chips on the provable
+/// prefix of runs that are not provable yet, such as the Go runtime's start.)
+#[cfg(test)]
+pub(crate) fn execute_prefix(
+    program: &Program,
+    setup: &Setup,
+    argv: &[String],
+    max_cycles: u64,
+) -> (Record, Option<String>) {
+    let mut config = quiet_config(Vec::new(), argv.to_vec());
+    config.max_cycles = Some(max_cycles);
+    let mut vm = Vm::new(program.clone(), config).unwrap();
+    let mut t = ProveTracer::new(&setup.rom);
+    let mut until = 0;
+    while t.unsupported.is_none() {
+        until += 1000;
+        match vm.run(until, &mut t) {
+            Ok(None) => continue,
+            _ => break,
+        }
+    }
+    let refused = t.unsupported.take().map(|(what, _)| what);
+    if refused.is_some() {
+        // The refused call is the last one recorded: cut the run before it.
+        let sc = t.syscalls.pop().unwrap();
+        t.steps.truncate(sc.step);
+    }
+    let output = vm.public_output().to_vec();
+    let record = Record {
+        steps: t.steps,
+        syscalls: t.syscalls,
+        exit_code: 0,
+        output,
+    };
+    (record, refused)
 }
 
 impl crate::exit::ExitCode for ProveError {

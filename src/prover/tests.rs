@@ -763,3 +763,45 @@ fn mmap_satisfies_every_constraint_and_proves() {
     inst.check().unwrap();
     proves_and_verifies(&inst);
 }
+
+#[test]
+fn the_go_runtimes_mappings_satisfy_the_mm_chip() {
+    // The Go runtime's start up to its first call that is not provable yet: its mmaps
+    // (fresh memory, the PROT_NONE reservations of its arenas and the MAP_FIXED commits
+    // inside them, the hinted arena at 4 MiB), madvise and brk, and its use of the memory.
+    // Every constraint and bus of the memory chips holds; the run has not halted, so the
+    // CPU's last row (and what depends on the end of the run) is not checked.
+    let elf = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/elf/exitcode.elf"
+    ))
+    .unwrap();
+    let program = Program::parse(&elf).unwrap();
+    let machine = Machine::new(&program).unwrap();
+    let argv = vec!["exitcode".to_string()];
+    let (record, refused) = record::execute_prefix(&program, &machine.setup, &argv, 1 << 22);
+    let refused = refused.expect("the Go runtime is not provable yet");
+    assert!(refused.contains("rt_sigprocmask"), "{refused}");
+    let mmaps = record
+        .syscalls
+        .iter()
+        .filter(|s| s.number == mm::SYS_MMAP)
+        .count();
+    assert!(mmaps >= 10, "{mmaps} mmaps");
+    let (statement, w, start) = machine.witness_of(&record, &argv).unwrap();
+    assert!(w.words.iter().filter(|s| s.init_ts > 1).count() > 1000);
+    let inst = machine.traces_from(&w, &start, &statement).unwrap();
+    let errs = inst.check_all(1000);
+    let memory_chips = ["mm", "boundary", "memory", "input", "fs", "path"];
+    let bad: Vec<_> = errs
+        .iter()
+        .filter(|e| match e {
+            check::CheckError::Constraint { chip, .. } => memory_chips.contains(&chip.as_str()),
+            check::CheckError::Unbalanced { bus, .. } => {
+                ["map", "vma", "region", "image", "byte"].contains(&bus.as_str())
+            }
+            _ => true,
+        })
+        .collect();
+    assert!(bad.is_empty(), "{bad:?}");
+}
