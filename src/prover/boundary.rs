@@ -108,7 +108,7 @@ impl BoundaryChip {
         words: &[WordState],
         image_row: impl Fn(u32) -> Option<(usize, bool)>,
         regions: &RegionChip,
-        mapping: impl Fn(u32) -> Option<(usize, Region, u32)>,
+        mapping: impl Fn(u32) -> Option<(usize, Region)>,
         image_counts: &mut [u32],
         region_counts: &mut [u32],
         map_counts: &mut [u32],
@@ -135,7 +135,7 @@ impl BoundaryChip {
                     regions.regions[row]
                 } else {
                     // (The witness starts the word at its mapping's timestamp.)
-                    let (row, region, _) = mapping(s.addr).ok_or_else(|| {
+                    let (row, region) = mapping(s.addr).ok_or_else(|| {
                         format!("word {:#010x} is in no mapped region", s.addr * 4)
                     })?;
                     map_counts[row] += 1;

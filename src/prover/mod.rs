@@ -674,7 +674,7 @@ impl Machine {
         let mut region_counts = vec![0u32; self.setup.regions.len()];
         // The readable mappings by first word, with their rows in the mm chip.
         let mm_order = mm::row_order(&w.mm);
-        let mut maps: Vec<(usize, record::Region, u32)> = mm_order
+        let mut maps: Vec<(usize, record::Region)> = mm_order
             .iter()
             .enumerate()
             .map(|(row, &i)| (row, &w.mm[i]))
@@ -686,7 +686,7 @@ impl Machine {
                     hi: hi * mm::PAGE_WORDS + mm::PAGE_WORDS - 1,
                     writable: true,
                 };
-                (row, region, ev.ts())
+                (row, region)
             })
             .collect();
         maps.sort_by_key(|m| m.1.lo);

@@ -1582,22 +1582,12 @@ fn path_rows_after_padding_are_refused() {
 /// Where the VM places mappings without a hint: top-down from `MMAP_TOP`.
 const MMAP_TOP_ADDR: u32 = crate::syscalls::mem::MMAP_TOP;
 
+use super::tests::mmap_frame;
+
 /// Emits `mmap(addr, len, prot, flags)` with fd -1 and offset 0 already on the stack.
 fn emit_mmap(a: &mut Asm, addr: u32, len: u32, prot: u32, flags: u32) {
     a.li(A0, addr);
-    a.li(A1, len);
-    a.li(A2, prot);
-    a.li(A3, flags);
-    a.li(V0, super::mm::SYS_MMAP);
-    a.syscall();
-}
-
-/// The stack arguments of Go's `runtime.mmap`: fd -1 at `$sp + 16`, offset 0 at `+ 20`.
-fn mmap_frame(a: &mut Asm) {
-    a.addiu(SP, SP, (-32i16) as u16);
-    a.li(T0, u32::MAX);
-    a.sw(T0, 16, SP);
-    a.sw(ZERO, 20, SP);
+    super::tests::emit_mmap_at_a0(a, len, prot, flags);
 }
 
 /// Three readable mappings, A (3 pages), B (3 pages) and Z (1 page), used at the addresses

@@ -703,29 +703,18 @@ fn uname_satisfies_every_constraint_and_proves() {
 pub(crate) fn mmap_program() -> Asm {
     let mut a = Asm::new();
     a.bss("out", 16);
-    let mmap = |a: &mut Asm, len: u32, prot: u32, flags: u32| {
-        a.li(A1, len);
-        a.li(A2, prot);
-        a.li(A3, flags);
-        a.li(V0, super::mm::SYS_MMAP);
-        a.syscall();
-    };
-    // fd -1 and offset 0 at $sp + 16 and $sp + 20, as Go's runtime.mmap puts them.
-    a.addiu(SP, SP, (-32i16) as u16);
-    a.li(T0, u32::MAX);
-    a.sw(T0, 16, SP);
-    a.sw(ZERO, 20, SP);
+    mmap_frame(&mut a);
     a.li(A0, 0);
-    mmap(&mut a, 0x3000, 3, 0x802);
+    emit_mmap_at_a0(&mut a, 0x3000, 3, 0x802);
     a.addu(S1, V0, ZERO);
     a.lw(T1, 0x2ffc, S1);
     a.li(T2, 0x5a5a_0001);
     a.sw(T2, 0x2ffc, S1);
     a.lw(T3, 0x2ffc, S1);
     a.li(A0, 0);
-    mmap(&mut a, 0x10000, 0, 0x802);
+    emit_mmap_at_a0(&mut a, 0x10000, 0, 0x802);
     a.addiu(A0, V0, 0x1000);
-    mmap(&mut a, 0x2000, 3, 0x812);
+    emit_mmap_at_a0(&mut a, 0x2000, 3, 0x812);
     a.addu(S3, V0, ZERO);
     a.lw(T4, 4, S3);
     a.sw(T2, 8, S3);
@@ -750,6 +739,23 @@ pub(crate) fn mmap_program() -> Asm {
     a.syscall();
     a.exit(0);
     a
+}
+
+/// The stack arguments of Go's `runtime.mmap`: fd -1 at `$sp + 16`, offset 0 at `+ 20`.
+pub(crate) fn mmap_frame(a: &mut Asm) {
+    a.addiu(SP, SP, (-32i16) as u16);
+    a.li(T0, u32::MAX);
+    a.sw(T0, 16, SP);
+    a.sw(ZERO, 20, SP);
+}
+
+/// Emits `mmap($a0, len, prot, flags)`, with [`mmap_frame`]'s stack arguments in place.
+pub(crate) fn emit_mmap_at_a0(a: &mut Asm, len: u32, prot: u32, flags: u32) {
+    a.li(A1, len);
+    a.li(A2, prot);
+    a.li(A3, flags);
+    a.li(V0, super::mm::SYS_MMAP);
+    a.syscall();
 }
 
 #[test]
