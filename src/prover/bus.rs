@@ -68,6 +68,22 @@ pub const KERNEL_WORDS: [u32; 6] = [
     KERNEL_CLOCKS + 2,
     KERNEL_CLOCKS + 3,
 ];
+/// Kernel words from here up are not in that list: each starts at 0 at timestamp 0
+/// through the kernel-state chip ([`super::state`]), which lists the touched ones.
+pub const KERNEL_DYNAMIC: u32 = 64;
+/// Signal actions: signal `s` (1..=128) has [`ACTION_WORDS`] words from
+/// `KERNEL_ACTIONS + ACTION_WORDS (s - 1)`: `sa_flags`, `sa_handler`, `sa_mask[4]`.
+pub const KERNEL_ACTIONS: u32 = KERNEL_DYNAMIC;
+pub const ACTION_WORDS: u32 = 6;
+/// Each thread's kernel words: thread `t`'s block of [`THREAD_WORDS`] from
+/// `KERNEL_THREADS + THREAD_WORDS t`, holding its blocked mask (4 words from
+/// [`THREAD_MASK`]) and its alternate signal stack (`ss_sp`, `ss_size` at
+/// [`THREAD_ALTSTACK`]).
+pub const KERNEL_THREADS: u32 = 1024;
+pub const THREAD_WORDS: u32 = 16;
+pub const THREAD_MASK: u32 = 0;
+pub const THREAD_ALTSTACK: u32 = 4;
+const _: () = assert!(KERNEL_ACTIONS + 128 * ACTION_WORDS <= KERNEL_THREADS);
 /// The first this many kernel words are counts (one field element in `value[0]`); the
 /// others are words of four bytes.
 pub const KERNEL_COUNTS: usize = 2;

@@ -225,7 +225,7 @@ fn fit(v: Val, bytes: &mut ByteCounts) -> Limbs<Val> {
     )
 }
 
-// Tests turn the witness's own refusals of what the mm chip cannot prove off, to show
+// Tests turn the witness's own refusals of what the mm and signal chips cannot prove off, to show
 // that the constraints refuse it too.
 #[cfg(test)]
 thread_local! {

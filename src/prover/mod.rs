@@ -10,9 +10,10 @@
 //!   table), [`image`] (the ELF image and the zero regions);
 //! - per run: [`cpu`], the opcode chips ([`add_sub`], [`bitwise`], [`branch`],
 //!   [`shift`], [`compare`], [`mul`], [`div`], [`clz`], [`sext`], [`movz`], [`ext`],
-//!   [`memory`], [`syscall`], [`clock`], [`fs`], [`mm`]), the public output and the logs ([`output`]), the private
+//!   [`memory`], [`syscall`], [`clock`], [`fs`], [`mm`], [`signal`]), the public output and the logs ([`output`]), the private
 //!   input's placement ([`input`]), the paths system calls read ([`path`]), the initial state
-//!   ([`init`]) and the memory boundary ([`boundary`]).
+//!   ([`init`]), the memory boundary ([`boundary`]) and the kernel-state boundary
+//!   ([`state`]).
 
 // Constraints over the four bytes of a word read best with the byte index.
 #![allow(clippy::needless_range_loop)]
@@ -47,6 +48,8 @@ pub mod program;
 pub mod record;
 pub mod sext;
 pub mod shift;
+pub mod signal;
+pub mod state;
 pub mod syscall;
 pub mod witness;
 
@@ -93,12 +96,14 @@ pub enum Chip {
     Clock(clock::ClockChip),
     Fs(fs::FsChip),
     Mm(mm::MmChip),
+    Signal(signal::SignalChip),
     Output(output::OutputChip),
     Log(output::OutputChip),
     Input(input::InputChip),
     Path(path::PathChip),
     Init(init::InitChip),
     Boundary(boundary::BoundaryChip),
+    State(state::StateChip),
 }
 
 /// The chips by name, in batch order.
@@ -125,16 +130,18 @@ pub enum ChipKind {
     Clock,
     Fs,
     Mm,
+    Signal,
     Output,
     Log,
     Input,
     Path,
     Init,
     Boundary,
+    State,
 }
 
 impl ChipKind {
-    pub const ALL: [ChipKind; 27] = [
+    pub const ALL: [ChipKind; 29] = [
         ChipKind::Program,
         ChipKind::Bytes,
         ChipKind::Image,
@@ -156,12 +163,14 @@ impl ChipKind {
         ChipKind::Clock,
         ChipKind::Fs,
         ChipKind::Mm,
+        ChipKind::Signal,
         ChipKind::Output,
         ChipKind::Log,
         ChipKind::Input,
         ChipKind::Path,
         ChipKind::Init,
         ChipKind::Boundary,
+        ChipKind::State,
     ];
 
     /// The chip's position in the batch.
@@ -192,12 +201,14 @@ impl ChipKind {
             ChipKind::Clock => "clock",
             ChipKind::Fs => "fs",
             ChipKind::Mm => "mm",
+            ChipKind::Signal => "signal",
             ChipKind::Output => "output",
             ChipKind::Log => "log",
             ChipKind::Input => "input",
             ChipKind::Path => "path",
             ChipKind::Init => "init",
             ChipKind::Boundary => "boundary",
+            ChipKind::State => "state",
         }
     }
 
@@ -240,12 +251,14 @@ macro_rules! for_each_chip {
             Chip::Clock($c) => $body,
             Chip::Fs($c) => $body,
             Chip::Mm($c) => $body,
+            Chip::Signal($c) => $body,
             Chip::Output($c) => $body,
             Chip::Log($c) => $body,
             Chip::Input($c) => $body,
             Chip::Path($c) => $body,
             Chip::Init($c) => $body,
             Chip::Boundary($c) => $body,
+            Chip::State($c) => $body,
         }
     };
 }
@@ -274,12 +287,14 @@ impl Chip {
             Chip::Clock(_) => ChipKind::Clock,
             Chip::Fs(_) => ChipKind::Fs,
             Chip::Mm(_) => ChipKind::Mm,
+            Chip::Signal(_) => ChipKind::Signal,
             Chip::Output(_) => ChipKind::Output,
             Chip::Log(_) => ChipKind::Log,
             Chip::Input(_) => ChipKind::Input,
             Chip::Path(_) => ChipKind::Path,
             Chip::Init(_) => ChipKind::Init,
             Chip::Boundary(_) => ChipKind::Boundary,
+            Chip::State(_) => ChipKind::State,
         }
     }
 }
@@ -656,6 +671,8 @@ impl Machine {
         let syscall = syscall::SyscallChip.generate_trace(&w.syscall, &mut bytes);
         let clock = clock::ClockChip.generate_trace(&w.clock, &mut bytes);
         let fs = fs::FsChip.generate_trace(&w.fs, &mut bytes);
+        let signal = signal::SignalChip.generate_trace(&w.signal, &mut bytes);
+        let state = state::StateChip.generate_trace(&w.kernel_words, &mut bytes);
         let output_chip = output::OutputChip::new(&statement.output);
         let output = output_chip.generate_trace(&w.output, &mut bytes);
         let log = output::OutputChip::log().generate_trace(&w.log, &mut bytes);
@@ -743,12 +760,14 @@ impl Machine {
             clock,
             fs,
             mm,
+            signal,
             output,
             log,
             input,
             path,
             init,
             boundary,
+            state,
         ];
         Ok(Instances {
             airs,
@@ -787,12 +806,14 @@ impl Machine {
             Chip::Clock(clock::ClockChip),
             Chip::Fs(fs::FsChip),
             Chip::Mm(mm::MmChip),
+            Chip::Signal(signal::SignalChip),
             Chip::Output(output),
             Chip::Log(output::OutputChip::log()),
             Chip::Input(input::InputChip),
             Chip::Path(path::PathChip),
             Chip::Init(init),
             Chip::Boundary(boundary::BoundaryChip),
+            Chip::State(state::StateChip),
         ]
     }
 }

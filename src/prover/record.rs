@@ -34,6 +34,7 @@ pub const SYS_UNAME: u32 = 4122;
 pub use super::clock::{SYS_CLOCK_GETTIME, SYS_NANOSLEEP};
 pub use super::fs::{SYS_FCNTL, SYS_OPEN, SYS_OPENAT};
 pub use super::mm::{SYS_BRK, SYS_MADVISE, SYS_MMAP};
+pub use super::signal::{SYS_RT_SIGACTION, SYS_RT_SIGPROCMASK, SYS_SIGALTSTACK};
 use crate::syscalls::errno::ENOENT;
 /// Writes of this many bytes or more, and reads that return this many, are not proved
 /// (the VM caps one transfer here).
@@ -49,7 +50,8 @@ pub enum ProveError {
          zkm prove supports programs whose only system calls are write (to fds 1, 2, 3), \
          read (from fd 0), getrandom, clock_gettime (realtime, monotonic), nanosleep, \
          sched_getaffinity, uname, open and openat (failing with ENOENT), fcntl (F_GETFD, F_GETFL), \
-         anonymous mmap, madvise (MADV_NOHUGEPAGE), brk(0), exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
+         anonymous mmap, madvise (MADV_NOHUGEPAGE), brk(0), \
+         rt_sigprocmask (SIG_SETMASK), rt_sigaction, sigaltstack (before a thread has one), exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
          sched_yield), with no signal or second thread, for now; `zkm run` runs this program"
     )]
     Unsupported {
@@ -331,6 +333,8 @@ pub struct ProveTracer<'a> {
     pub syscalls: Vec<SyscallRec>,
     /// The first thing that cannot be proved: what, and the pc.
     pub unsupported: Option<(String, u32)>,
+    /// The index of the step it happened at.
+    refused_step: usize,
     /// Where the next instruction must start, if nothing else intervenes.
     expect: Option<(u32, u32)>,
     pending_mem: bool,
@@ -352,6 +356,7 @@ impl<'a> ProveTracer<'a> {
             steps: Vec::new(),
             syscalls: Vec::new(),
             unsupported: None,
+            refused_step: 0,
             expect: None,
             pending_mem: false,
         }
@@ -360,6 +365,7 @@ impl<'a> ProveTracer<'a> {
     fn refuse(&mut self, what: String, pc: u32) {
         if self.unsupported.is_none() {
             self.unsupported = Some((what, pc));
+            self.refused_step = self.steps.len().saturating_sub(1);
         }
     }
 }
@@ -464,6 +470,15 @@ impl Tracer for ProveTracer<'_> {
                     && ev.args[0] % 4096 == 0
             }
             SYS_BRK => ev.args[0] == 0,
+            // (A call Linux refuses, such as one with another sigsetsize, fails in the VM
+            // too: the witness refuses it as failing.)
+            SYS_RT_SIGPROCMASK => {
+                (ev.args[1] == 0 || ev.args[0] == super::signal::SIG_SETMASK)
+                    && ev.args[1] % 4 == 0
+                    && ev.args[2] % 4 == 0
+            }
+            SYS_RT_SIGACTION => ev.args[1] % 4 == 0 && ev.args[2] % 4 == 0,
+            SYS_SIGALTSTACK => ev.args[0] % 4 == 0 && ev.args[1] % 4 == 0,
             SYS_OPEN | SYS_OPENAT | SYS_FCNTL => {
                 let args = [ev.args[0], ev.args[1], ev.args[2], ev.args[3]];
                 super::fs::answer(ev.number, &args).is_some()
@@ -555,6 +570,22 @@ impl Tracer for ProveTracer<'_> {
                 format!(
                     "fcntl({}, {}) (only F_GETFD and F_GETFL of fds 0 to 3 can be proved yet)",
                     ev.args[0], ev.args[1]
+                )
+            } else if ev.number == SYS_RT_SIGPROCMASK
+                && ev.args[1] != 0
+                && ev.args[0] != super::signal::SIG_SETMASK
+            {
+                format!(
+                    "rt_sigprocmask with how {} (only SIG_SETMASK, or no new set, can be proved yet)",
+                    ev.args[0]
+                )
+            } else if matches!(
+                ev.number,
+                SYS_RT_SIGPROCMASK | SYS_RT_SIGACTION | SYS_SIGALTSTACK
+            ) {
+                format!(
+                    "{name}({:#x}, {:#x}, {:#x}) (only word-aligned buffers can be proved yet)",
+                    ev.args[0], ev.args[1], ev.args[2]
                 )
             } else {
                 format!("system call {name} ({})", ev.number)
@@ -700,6 +731,8 @@ pub(crate) fn out_buffer(number: u32, args: &[u32; 4]) -> Option<u32> {
         SYS_GETRANDOM => Some(args[0]),
         SYS_SCHED_GETAFFINITY => Some(args[2]),
         SYS_UNAME => Some(args[0]),
+        SYS_RT_SIGPROCMASK | SYS_RT_SIGACTION => Some(args[2]),
+        SYS_SIGALTSTACK => Some(args[1]),
         _ => None,
     }
 }
@@ -775,9 +808,10 @@ pub(crate) fn execute_prefix(
     }
     let refused = t.unsupported.take().map(|(what, _)| what);
     if refused.is_some() {
-        // The refused call is the last one recorded: cut the run before it.
-        let sc = t.syscalls.pop().unwrap();
-        t.steps.truncate(sc.step);
+        // Cut the run before the refused step (the VM ran on to the end of its slice).
+        let cut = t.refused_step;
+        t.steps.truncate(cut);
+        t.syscalls.retain(|sc| sc.step < cut);
     }
     let output = vm.public_output().to_vec();
     let record = Record {

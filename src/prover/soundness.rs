@@ -1812,3 +1812,401 @@ fn madvise_and_brk_answer_as_linux() {
     only_constraints_of(&forged(1, 1, 0), "mm");
     only_constraints_of(&forged(2, machine.setup.brk + 0x1000, 8), "mm");
 }
+
+// rt_sigprocmask, rt_sigaction and sigaltstack (the signal chip) and the kernel words
+// they keep (the kernel-state boundary).
+
+use super::bus::{KERNEL_THREADS, THREAD_MASK};
+use super::tests::{emit_call, signal_program, Arg, USR1_ACTION};
+
+/// Makes the program print `new` for word `waddr`: the output chip's copies of the word,
+/// the output's bytes and the word's final value.
+fn set_printed(w: &mut Witness, output: &mut [u8], waddr: u32, new: u32) {
+    for (i, o) in w.output.iter_mut().enumerate() {
+        if o.addr / 4 == waddr {
+            o.word = new;
+            output[i] = new.to_be_bytes()[(o.addr % 4) as usize];
+        }
+    }
+    w.words.iter_mut().find(|s| s.addr == waddr).unwrap().value = new;
+}
+
+/// Sets a kernel word's final value.
+fn set_kernel_final(w: &mut Witness, addr: u32, value: u32) {
+    w.kernel_words
+        .iter_mut()
+        .find(|k| k.addr == addr)
+        .unwrap()
+        .value = value;
+}
+
+/// [`signal_program`]'s witness as `f` forges it (with the output it prints), traced.
+fn signal_forged(f: impl FnOnce(&mut Witness, &mut Vec<u8>)) -> Instances {
+    let (machine, record) = recorded(&signal_program(), &[]);
+    let (statement, mut w, start) = machine.witness_of(&record, &argv()).unwrap();
+    let mut output = statement.output.clone();
+    f(&mut w, &mut output);
+    let statement = Statement {
+        output,
+        ..statement
+    };
+    machine.traces_from(&w, &start, &statement).unwrap()
+}
+
+#[test]
+fn no_mask_blocks_sigkill_or_sigstop() {
+    // The mask set to every signal keeps SIGKILL's and SIGSTOP's bits, and the query
+    // after it prints them: a consistent witness of a thread that blocks SIGKILL. Only
+    // the And lookups that clear the two bits refuse it.
+    let inst = signal_forged(|w, out| {
+        let mask = KERNEL_THREADS + THREAD_MASK;
+        assert_eq!(w.signal[0].new[0], !signal::UNBLOCKABLE);
+        w.signal[0].new[0] = !0;
+        w.signal[1].old[0] = !0;
+        w.signal[1].new[0] = !0;
+        set_kernel_final(w, mask, !0);
+        let oset2 = w.signal[1].args[2] / 4;
+        set_printed(w, out, oset2, !0);
+    });
+    only_bus(&inst, BYTE);
+}
+
+#[test]
+fn an_action_reads_back_as_it_was_set() {
+    // The query of SIGUSR1's action claims another handler than the one set, and prints
+    // it. The kernel word's chain (memory argument) refuses it.
+    let inst = signal_forged(|w, out| {
+        let forged = USR1_ACTION[1] + 0x100;
+        assert_eq!(w.signal[3].old[1], USR1_ACTION[1]);
+        w.signal[3].old[1] = forged;
+        w.signal[3].new[1] = forged;
+        set_kernel_final(w, bus::KERNEL_ACTIONS + 6 * 9 + 1, forged);
+        let oact = w.signal[3].args[2] / 4;
+        set_printed(w, out, oact + 1, forged);
+    });
+    only_bus(&inst, MEMORY);
+}
+
+#[test]
+fn kernel_state_starts_once() {
+    // The mask query reads a second, fresh copy of the mask (zero, from its own start at
+    // timestamp 0) instead of the mask just set, and prints it. With a second row for
+    // each mask word in the kernel-state boundary, every bus balances: only the strictly
+    // increasing addresses refuse it.
+    let inst = signal_forged(|w, out| {
+        let mask = KERNEL_THREADS + THREAD_MASK;
+        let t2 = w.signal[1].acc[5].unwrap().ts;
+        let oset2 = w.signal[1].args[2] / 4;
+        for k in 0..4 {
+            let set = w.signal[0].new[k];
+            w.signal[1].old[k] = 0;
+            w.signal[1].new[k] = 0;
+            let acc = w.signal[1].acc[5 + k].as_mut().unwrap();
+            (acc.prev, acc.prev_ts) = (0, 0);
+            let t1 = w.signal[0].acc[5 + k].unwrap().ts;
+            let i = w
+                .kernel_words
+                .iter()
+                .position(|kw| kw.addr == mask + k as u32)
+                .unwrap();
+            w.kernel_words[i] = state::KernelWord {
+                addr: mask + k as u32,
+                value: set,
+                ts: t1,
+            };
+            w.kernel_words.insert(
+                i + 1,
+                state::KernelWord {
+                    addr: mask + k as u32,
+                    value: 0,
+                    ts: t2,
+                },
+            );
+            set_printed(w, out, oset2 + k as u32, 0);
+        }
+    });
+    let errs = all(&inst);
+    assert!(!errs.is_empty());
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Unbalanced { bus, chip, .. }
+                if bus == BYTE && chip == "state")),
+        "{errs:?}"
+    );
+}
+
+/// A program that makes one signal call with `args` and exits, its record forged by
+/// `f`, traced with the witness's own refusals off.
+fn one_signal_call(
+    setup: impl FnOnce(&mut Asm),
+    number: u32,
+    args: [Arg; 4],
+    f: impl FnOnce(&mut record::Record),
+) -> Instances {
+    let mut a = Asm::new();
+    setup(&mut a);
+    emit_call(&mut a, number, args);
+    a.exit(0);
+    let (machine, mut record) = recorded(&a, &[]);
+    f(&mut record);
+    super::mm::LENIENT.with(|l| l.set(true));
+    let traced = machine.witness_of(&record, &argv());
+    super::mm::LENIENT.with(|l| l.set(false));
+    let (statement, w, start) = traced.unwrap();
+    machine.traces_from(&w, &start, &statement).unwrap()
+}
+
+/// The record's call `number` succeeds (where the VM, as Linux, refused it), having
+/// written `written`.
+fn succeeds(record: &mut record::Record, number: u32, written: Vec<u8>) {
+    let sc = record
+        .syscalls
+        .iter_mut()
+        .find(|s| s.number == number)
+        .unwrap();
+    assert_eq!(sc.result.unwrap().1, 1, "the VM refused it");
+    sc.result = Some((0, 0));
+    sc.written = written;
+}
+
+fn usr1_action(a: &mut Asm) {
+    let act: Vec<u8> = USR1_ACTION.iter().flat_map(|w| w.to_be_bytes()).collect();
+    a.data("act", &act);
+    a.bss("oact", 24);
+}
+
+#[test]
+fn sigkill_and_sigstop_keep_their_actions() {
+    // rt_sigaction(SIGKILL, act) claimed to succeed (Linux: EINVAL): only the inverse of
+    // (sig - 9)(sig - 23) refuses it.
+    use Arg::{Label as L, Value as V};
+    let action = signal::SYS_RT_SIGACTION;
+    let inst = one_signal_call(
+        usr1_action,
+        action,
+        [V(signal::SIGKILL), L("act"), V(0), V(16)],
+        |r| succeeds(r, action, Vec::new()),
+    );
+    only_constraints_of(&inst, "signal");
+}
+
+#[test]
+fn signal_sets_are_16_bytes() {
+    // rt_sigprocmask(SIG_SETMASK, NULL, oset, 8) claimed to succeed, writing the empty
+    // mask (Linux: EINVAL): only the check of sigsetsize refuses it.
+    use Arg::{Label as L, Value as V};
+    let mask = signal::SYS_RT_SIGPROCMASK;
+    let inst = one_signal_call(
+        |a| {
+            a.bss("oset", 16);
+        },
+        mask,
+        [V(3), V(0), L("oset"), V(8)],
+        |r| succeeds(r, mask, vec![0; 16]),
+    );
+    only_constraints_of(&inst, "signal");
+}
+
+#[test]
+fn signals_are_1_to_128() {
+    // rt_sigaction(129, NULL, oact) claimed to succeed, writing an action of zeros (Linux:
+    // EINVAL): only the range check of sig - 1 refuses it.
+    use Arg::{Label as L, Value as V};
+    let action = signal::SYS_RT_SIGACTION;
+    let inst = one_signal_call(usr1_action, action, [V(129), V(0), L("oact"), V(16)], |r| {
+        succeeds(r, action, vec![0; 24])
+    });
+    only_bus(&inst, BYTE);
+}
+
+/// A program that reads `n` bytes of private input to `buf`, loads its first word into
+/// `$a0` when `how`, and makes the signal call `number` with `args`; its record forged to
+/// read `forged` instead (the private input is the prover's), traced with the witness's
+/// refusals off.
+fn input_signal_call(
+    n: u32,
+    how: bool,
+    number: u32,
+    args: [Arg; 4],
+    input: &[u8],
+    forged: &[u8],
+) -> Instances {
+    use Arg::{Label as L, Value as V};
+    let mut a = Asm::new();
+    a.data("set", &[0xff; 16]);
+    a.bss("buf", n);
+    emit_call(&mut a, 4003, [V(0), L("buf"), V(n), V(0)]);
+    if how {
+        a.la(T0, "buf");
+        a.lw(A0, 0, T0);
+        for (r, arg) in [A1, A2, A3].into_iter().zip(&args[1..]) {
+            match *arg {
+                V(v) => a.li(r, v),
+                L(l) => a.la(r, l),
+            };
+        }
+        a.li(V0, number);
+        a.syscall();
+    } else {
+        emit_call(&mut a, number, args);
+    }
+    a.exit(0);
+    let (machine, mut record) = recorded(&a, input);
+    let old = u32::from_be_bytes(input[..4].try_into().unwrap());
+    let new = u32::from_be_bytes(forged[..4].try_into().unwrap());
+    assert_eq!(record.syscalls[0].written, input);
+    record.syscalls[0].written = forged.to_vec();
+    if how {
+        let lw = record
+            .steps
+            .iter_mut()
+            .find(|s| s.mem_value == old && s.out == old)
+            .unwrap();
+        lw.mem_value = new;
+        lw.out = new;
+        let sc = record
+            .syscalls
+            .iter_mut()
+            .find(|s| s.number == number)
+            .unwrap();
+        sc.args[0] = new;
+    }
+    super::mm::LENIENT.with(|l| l.set(true));
+    let traced = machine.witness_of(&record, &argv());
+    super::mm::LENIENT.with(|l| l.set(false));
+    let (statement, w, start) = traced.unwrap();
+    machine.traces_from(&w, &start, &statement).unwrap()
+}
+
+#[test]
+fn a_mask_is_set_only_by_sig_setmask() {
+    // rt_sigprocmask(how, set) with `how` from the private input: SIG_SETMASK in the run,
+    // claimed as SIG_UNBLOCK, which leaves the empty mask empty, while the witness sets
+    // every signal blocked. Only the check of `how` refuses it.
+    use Arg::{Label as L, Value as V};
+    let inst = input_signal_call(
+        4,
+        true,
+        signal::SYS_RT_SIGPROCMASK,
+        [V(0), L("set"), V(0), V(16)],
+        &[0, 0, 0, 3],
+        &[0, 0, 0, 2],
+    );
+    only_constraints_of(&inst, "signal");
+}
+
+#[test]
+fn alternate_stacks_are_valid() {
+    // sigaltstack(ss) with ss from the private input: (sp, 32 KiB, 0) in the run, claimed
+    // as a 1 KiB stack (Linux: ENOMEM; only the size's range check refuses it), and as
+    // flags 4 (Linux: EINVAL; only the flags' check refuses it).
+    use Arg::{Label as L, Value as V};
+    let ss = |size: u32, flags: u32| -> Vec<u8> {
+        [0x7fe0_0000u32, size, flags]
+            .iter()
+            .flat_map(|w| w.to_be_bytes())
+            .collect()
+    };
+    let call = |forged: &[u8]| {
+        input_signal_call(
+            12,
+            false,
+            signal::SYS_SIGALTSTACK,
+            [L("buf"), V(0), V(0), V(0)],
+            &ss(0x8000, 0),
+            forged,
+        )
+    };
+    only_bus(&call(&ss(1024, 0)), BYTE);
+    only_constraints_of(&call(&ss(0x8000, 4)), "signal");
+}
+
+#[test]
+fn sigaltstack_is_proved_only_without_a_stack() {
+    // A stack set, then asked for: Linux answers it (flags 0); the witness, its refusal
+    // off, claims SS_DISABLE and no size. Only the check that no stack is set refuses it.
+    use Arg::{Label as L, Value as V};
+    let mut a = Asm::new();
+    let ss: Vec<u8> = [0x7fe0_0000u32, 0x8000, 0]
+        .iter()
+        .flat_map(|w| w.to_be_bytes())
+        .collect();
+    a.data("ss", &ss);
+    a.bss("oss", 12);
+    let stack = signal::SYS_SIGALTSTACK;
+    emit_call(&mut a, stack, [L("ss"), V(0), V(0), V(0)]);
+    emit_call(&mut a, stack, [V(0), L("oss"), V(0), V(0)]);
+    a.exit(0);
+    super::mm::LENIENT.with(|l| l.set(true));
+    let traced = recorded(&a, &[]);
+    let (machine, record) = traced;
+    let w = machine.witness_of(&record, &argv());
+    super::mm::LENIENT.with(|l| l.set(false));
+    let (statement, w, start) = w.unwrap();
+    assert_eq!(w.signal[1].old[1], 0x8000);
+    let inst = machine.traces_from(&w, &start, &statement).unwrap();
+    only_constraints_of(&inst, "signal");
+}
+
+#[test]
+fn kernel_words_of_the_initial_state_start_only_there() {
+    // The third reading of CLOCK_MONOTONIC reads a second, fresh copy of the clock's
+    // words (started at zero by the kernel-state boundary) and claims 5 ns, before the
+    // first reading: a clock that goes backwards, printed, with the last reading carrying
+    // on from it. Every bus balances; only the bound that keeps the kernel-state
+    // boundary's words above the initial-state chip's refuses it.
+    let (machine, record) = recorded(&clock_program(), &[]);
+    let (statement, mut w, start) = machine.witness_of(&record, &argv()).unwrap();
+    let mut out = statement.output.clone();
+    let (sec, nsec) = (bus::KERNEL_CLOCKS + 2, bus::KERNEL_CLOCKS + 3);
+    assert!(w.clock[0].mono && w.clock[2].mono && w.clock[3].mono);
+    let t0 = w.clock[0].acc[4].unwrap().ts;
+    let r0 = w.clock[0].new;
+    let forged = (0, 5);
+    {
+        let c = &mut w.clock[2];
+        c.old = (0, 0);
+        c.new = forged;
+        for k in [4, 5] {
+            let acc = c.acc[k].as_mut().unwrap();
+            (acc.prev, acc.prev_ts) = (0, 0);
+        }
+    }
+    let ts = w.clock[2].ts / 4;
+    set_printed(&mut w, &mut out, ts, forged.0);
+    set_printed(&mut w, &mut out, ts + 1, forged.1);
+    w.clock[3].old = forged;
+    let t3 = w.clock[3].acc[4].unwrap().ts;
+    let r3 = w.clock[3].new;
+    let i = bus::NUM_REGS + sec as usize;
+    w.regs[i] = (r0.0, t0);
+    w.regs[i + 1] = (r0.1, t0);
+    w.kernel_words.splice(
+        0..0,
+        [
+            state::KernelWord {
+                addr: sec,
+                value: r3.0,
+                ts: t3,
+            },
+            state::KernelWord {
+                addr: nsec,
+                value: r3.1,
+                ts: t3,
+            },
+        ],
+    );
+    let statement = Statement {
+        output: out,
+        ..statement
+    };
+    let inst = machine.traces_from(&w, &start, &statement).unwrap();
+    let errs = all(&inst);
+    assert!(!errs.is_empty());
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Unbalanced { bus, chip, .. }
+                if bus == BYTE && chip == "state")),
+        "{errs:?}"
+    );
+}

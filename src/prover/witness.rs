@@ -129,6 +129,11 @@ pub struct Witness {
     pub path: Vec<super::path::PathEvent>,
     /// `mmap`, `madvise` and `brk`.
     pub mm: Vec<super::mm::MmEvent>,
+    /// `rt_sigprocmask`, `rt_sigaction` and `sigaltstack`.
+    pub signal: Vec<super::signal::SigEvent>,
+    /// The kernel words above the initial-state chip's list that the run touched, sorted
+    /// by address, with their final values.
+    pub kernel_words: Vec<super::state::KernelWord>,
     pub rom_counts: Vec<u32>,
     /// Touched memory words, sorted by address.
     pub words: Vec<WordState>,
@@ -144,6 +149,9 @@ struct Shadow<'a> {
     regs: [(u32, u32); NUM_REGS],
     /// The kernel's words (value, timestamp), in [`KERNEL_WORDS`]'s order.
     kernel: [(u32, u32); KERNEL_WORDS.len()],
+    /// The kernel words from [`super::bus::KERNEL_DYNAMIC`] up (value, timestamp); each
+    /// starts at (0, 0).
+    dynamic: std::collections::BTreeMap<u32, (u32, u32)>,
     mem: HashMap<u32, (u32, u32)>,
     /// Each touched word's initial value and its timestamp.
     init: HashMap<u32, (u32, u32)>,
@@ -312,6 +320,137 @@ impl Shadow<'_> {
 
     fn kernel(&mut self, addr: u32, value: u32, ts: u32) -> Access {
         touch(&mut self.kernel[addr as usize], value, ts)
+    }
+
+    /// A kernel word from [`super::bus::KERNEL_DYNAMIC`] up: its value.
+    fn kdyn_value(&self, addr: u32) -> u32 {
+        self.dynamic.get(&addr).map_or(0, |v| v.0)
+    }
+
+    fn kdyn(&mut self, addr: u32, value: u32, ts: u32) -> Access {
+        touch(self.dynamic.entry(addr).or_insert((0, 0)), value, ts)
+    }
+
+    /// An `rt_sigprocmask`'s, `rt_sigaction`'s or `sigaltstack`'s event, at timestamp `t`;
+    /// or what cannot be proved about it.
+    fn signal(
+        &mut self,
+        sc: &super::record::SyscallRec,
+        instr: InstrEvent,
+        t: u32,
+        writable: &dyn Fn(u32) -> bool,
+    ) -> Result<super::signal::SigEvent, String> {
+        use super::signal::{new_value, old_value, Kind, SigEvent};
+        let name = crate::syscalls::names::name(sc.number).unwrap_or("a signal call");
+        let kind = Kind::of(sc.number).ok_or("internal error: not a signal call")?;
+        let result = sc
+            .result
+            .ok_or("internal error: a signal call without its result")?;
+        if result != (0, 0) {
+            return Err(format!(
+                "{name} failing with error {} (only successful calls can be proved)",
+                result.0
+            ));
+        }
+        let thread = 0;
+        let mut args = sc.args;
+        args[3] = self.regs[7].0;
+        let (src, dst) = kind.pointers(&args);
+        let (klen, slen, dlen) = kind.lens();
+        let at = kind.state_at(&args, thread);
+        let mut old = [0; 6];
+        for k in 0..klen {
+            old[k] = self.kdyn_value(at + k as u32);
+        }
+        if kind == Kind::Stack && old[1] != 0 && !super::mm::lenient() {
+            return Err(
+                "sigaltstack while the thread has an alternate signal stack (only the \
+                 calls a thread makes before it has one, as Go's runtime makes them, can be \
+                 proved yet)"
+                    .into(),
+            );
+        }
+        let (sw, dw) = (src / 4, dst / 4);
+        if src != 0 && dst != 0 && sw < dw + dlen as u32 && dw < sw + slen as u32 {
+            return Err(format!(
+                "{name} whose new and old values overlap in memory (only separate buffers can \
+                 be proved)"
+            ));
+        }
+        let mut srcv = [0; 6];
+        let mut src_ro = false;
+        if src != 0 {
+            for k in 0..slen {
+                srcv[k] = self.word(sw + k as u32).0;
+            }
+            src_ro = !writable(sw);
+            if (1..slen as u32).any(|k| writable(sw + k) == src_ro) {
+                return Err(format!(
+                    "{name} reading a value that straddles read-only and writable memory"
+                ));
+            }
+        }
+        // (Tests turn these refusals off, to show that the chip refuses the same.)
+        let strict = !super::mm::lenient();
+        let new = match new_value(kind, &old, (src != 0).then_some(&srcv)) {
+            Some(new) => new,
+            None if !strict => [srcv[0], srcv[1], 0, 0, 0, 0],
+            None => {
+                return Err(format!(
+                    "internal error: {name} succeeded with a value Linux refuses"
+                ))
+            }
+        };
+        let out = old_value(kind, &old);
+        let mut dst_prev = [0; 6];
+        if dst != 0 {
+            let bytes: Vec<u8> = out[..dlen].iter().flat_map(|v| v.to_be_bytes()).collect();
+            if strict && sc.written != bytes {
+                return Err(format!(
+                    "internal error: {name} wrote an old value that differs from the proof's \
+                     kernel state"
+                ));
+            }
+            for k in 0..dlen {
+                if !writable(dw + k as u32) {
+                    return Err(format!("internal error: {name} wrote read-only memory"));
+                }
+                dst_prev[k] = self.word(dw + k as u32).0;
+            }
+        }
+        let mut acc = [None; 23];
+        acc[0] = Some(self.reg(2, 0, t));
+        acc[1] = Some(self.reg(4, args[0], t));
+        acc[2] = Some(self.reg(5, args[1], t));
+        if kind != Kind::Stack {
+            acc[3] = Some(self.reg(6, args[2], t));
+        }
+        acc[4] = Some(self.reg(7, 0, t));
+        for k in 0..klen {
+            acc[5 + k] = Some(self.kdyn(at + k as u32, new[k], t));
+        }
+        if src != 0 {
+            for k in 0..slen {
+                acc[11 + k] = Some(self.mem(sw + k as u32, srcv[k], t));
+            }
+        }
+        if dst != 0 {
+            for k in 0..dlen {
+                acc[17 + k] = Some(self.mem(dw + k as u32, out[k], t));
+            }
+        }
+        Ok(SigEvent {
+            instr,
+            thread,
+            number: sc.number,
+            args,
+            src_ro,
+            old,
+            new,
+            src: srcv,
+            dst_prev,
+            acc,
+        })
     }
 
     /// A `clock_gettime`'s or `nanosleep`'s event, at timestamp `t`.
@@ -554,6 +693,7 @@ impl Witness {
         let mut sh = Shadow {
             regs: [(0, 0); NUM_REGS],
             kernel: [(0, 0); KERNEL_WORDS.len()],
+            dynamic: Default::default(),
             mem: HashMap::new(),
             init: HashMap::new(),
             image: image.clone(),
@@ -800,6 +940,15 @@ impl Witness {
                                 e => e,
                             })?;
                         w.mm.push(ev);
+                    } else if super::signal::Kind::of(sc.number).is_some() {
+                        let ev = sh.signal(sc, instr(0), t, &writable).map_err(|what| {
+                            ProveError::Unsupported {
+                                what,
+                                pc: step.pc,
+                                symbol: String::new(),
+                            }
+                        })?;
+                        w.signal.push(ev);
                     } else if matches!(
                         sc.number,
                         super::fs::SYS_OPEN | super::fs::SYS_OPENAT | super::fs::SYS_FCNTL
@@ -1017,6 +1166,11 @@ impl Witness {
         }
         w.regs = sh.regs.to_vec();
         w.regs.extend(sh.kernel);
+        w.kernel_words = sh
+            .dynamic
+            .iter()
+            .map(|(&addr, &(value, ts))| super::state::KernelWord { addr, value, ts })
+            .collect();
         let mut words: Vec<WordState> = sh
             .mem
             .iter()

@@ -1,0 +1,603 @@
+//! The signal-state chip: `rt_sigprocmask`, `rt_sigaction` and `sigaltstack`, one row
+//! per call, each keeping its state in kernel words (`SPACE_KERNEL`, which only system-call
+//! chips address) as Linux keeps it in the task and the signal handler table:
+//!
+//! - **`rt_sigprocmask(how, set, oset, 16)`**: the calling thread's blocked mask, four
+//!   words at `KERNEL_THREADS + THREAD_WORDS · thread`. With `set`, the call reads the
+//!   four words at `set` and, for `SIG_SETMASK` (the only `how` Go uses), makes them the
+//!   mask, without `SIGKILL` and `SIGSTOP`, which Linux never lets a thread block. With
+//!   `oset`, it writes the mask from before the call there. Without `set`, Linux ignores
+//!   `how`, and so does the chip.
+//! - **`rt_sigaction(sig, act, oact, 16)`**: signal `sig`'s action, six words (`sa_flags`,
+//!   `sa_handler`, `sa_mask[4]`, o32's `struct sigaction`) at
+//!   `KERNEL_ACTIONS + 6 (sig - 1)`, for `1 <= sig <= 128` (`_NSIG` is 128 on MIPS). With
+//!   `act` (not for `SIGKILL` or `SIGSTOP`, which is `EINVAL`), the call reads the new
+//!   action and stores it with `SIGKILL` and `SIGSTOP` taken out of its mask, as Linux's
+//!   `do_sigaction` does. With `oact`, it writes the action from before the call.
+//! - **`sigaltstack(ss, oss)`**: the thread's alternate signal stack, two words (`ss_sp`,
+//!   `ss_size`) at the thread's block + 4. Linux records no alternate stack as size 0, and
+//!   then answers `oss` with `ss_flags = SS_DISABLE`. The chip proves the calls a thread
+//!   makes while it has no alternate stack, which is how Go's runtime calls it (once per
+//!   thread: ask, then set): `oss` gets `(ss_sp, 0, SS_DISABLE)`, and `ss` with
+//!   `ss_flags` 0 and `ss_size >= MINSIGSTKSZ` (2048) sets the stack, with `SS_DISABLE`
+//!   keeps none. (Another thread's stack, or a call on a thread with a stack, needs the
+//!   on-stack comparison, and is refused before proving.)
+//!
+//! Every proved call returns 0. Linux reads the new value before it writes the old one,
+//! and both accesses happen at the chip's one timestamp, so the two buffers must not
+//! overlap (the witness refuses a run where they do, as Go never does). The pointers are
+//! word-aligned (Go's always are), below 2^31, and non-zero exactly when the flag says so
+//! (an inverse of the word address), so the chip cannot skip a buffer the call named or
+//! invent one it did not.
+//!
+//! All three start from zero state: every kernel word above the initial-state chip's list
+//! starts at 0 at timestamp 0 (the `state` chip), which is Linux's state at `execve`.
+
+use std::borrow::Borrow;
+
+use p3_air::{Air, BaseAir, WindowAccess};
+use p3_field::{Field, PrimeCharacteristicRing};
+use p3_lookup::{Count, InteractionBuilder};
+use p3_matrix::dense::RowMajorMatrix;
+
+use super::bus::{
+    self, access, AccessCols, ByteOp, Expr, Word, ACTION_WORDS, BYTE, KERNEL_ACTIONS,
+    KERNEL_THREADS, REG_STRIDE, SLOT_CHIP, SPACE_KERNEL, SPACE_MEM, SPACE_REG, SPACE_RO,
+    THREAD_ALTSTACK, THREAD_MASK, THREAD_WORDS, TS_SLOTS,
+};
+use super::bytes::ByteCounts;
+use super::cols::columns;
+use super::config::Val;
+use super::knockout::kept;
+use super::program::Opcode;
+use super::witness::{Access, InstrEvent};
+
+pub const SYS_RT_SIGACTION: u32 = 4194;
+pub const SYS_RT_SIGPROCMASK: u32 = 4195;
+pub const SYS_SIGALTSTACK: u32 = 4206;
+/// `rt_sigprocmask`'s `how` that replaces the mask.
+pub const SIG_SETMASK: u32 = 3;
+/// o32's `sizeof(sigset_t)`, the one size Linux accepts.
+pub const SIGSET_SIZE: u32 = 16;
+pub const SIGKILL: u32 = 9;
+pub const SIGSTOP: u32 = 23;
+/// `ss_flags`: no alternate stack.
+pub const SS_DISABLE: u32 = 2;
+/// MIPS's `MINSIGSTKSZ`: a smaller stack is `ENOMEM`.
+pub const MINSIGSTKSZ: u32 = 2048;
+/// The bits of `SIGKILL` and `SIGSTOP` in word 0 of a signal set: bit 8 (byte 1, bit 0)
+/// and bit 22 (byte 2, bit 6). A set's other words hold no unblockable signal.
+pub const UNBLOCKABLE: u32 = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
+
+/// The three calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Mask,
+    Action,
+    Stack,
+}
+
+impl Kind {
+    pub fn of(number: u32) -> Option<Kind> {
+        match number {
+            SYS_RT_SIGPROCMASK => Some(Kind::Mask),
+            SYS_RT_SIGACTION => Some(Kind::Action),
+            SYS_SIGALTSTACK => Some(Kind::Stack),
+            _ => None,
+        }
+    }
+
+    /// The new-value pointer and the old-value pointer among the arguments.
+    pub fn pointers(self, args: &[u32; 4]) -> (u32, u32) {
+        match self {
+            Kind::Stack => (args[0], args[1]),
+            _ => (args[1], args[2]),
+        }
+    }
+
+    /// Words of kernel state, of the new value read, of the old value written.
+    pub fn lens(self) -> (usize, usize, usize) {
+        match self {
+            Kind::Mask => (4, 4, 4),
+            Kind::Action => (6, 6, 6),
+            Kind::Stack => (2, 3, 3),
+        }
+    }
+
+    /// The first kernel word of the call's state.
+    pub fn state_at(self, args: &[u32; 4], thread: u32) -> u32 {
+        let block = KERNEL_THREADS + THREAD_WORDS * thread;
+        match self {
+            Kind::Mask => block + THREAD_MASK,
+            Kind::Stack => block + THREAD_ALTSTACK,
+            Kind::Action => {
+                KERNEL_ACTIONS.wrapping_add(ACTION_WORDS.wrapping_mul(args[0].wrapping_sub(1)))
+            }
+        }
+    }
+}
+
+/// One `rt_sigprocmask`, `rt_sigaction` or `sigaltstack`.
+#[derive(Clone, Copy, Debug)]
+pub struct SigEvent {
+    pub instr: InstrEvent,
+    pub thread: u32,
+    pub number: u32,
+    /// `$a0..$a3` before the call.
+    pub args: [u32; 4],
+    /// The new value is read from read-only memory.
+    pub src_ro: bool,
+    /// The kernel words before and after, the words read at the new-value pointer, the
+    /// words at the old-value pointer before the call (zero past each one's length).
+    pub old: [u32; 6],
+    pub new: [u32; 6],
+    pub src: [u32; 6],
+    pub dst_prev: [u32; 6],
+    /// `$v0`, `$a0`, `$a1`, `$a2`, `$a3`; the kernel words; the words read; the words
+    /// written.
+    pub acc: [Option<Access>; 23],
+}
+
+impl SigEvent {
+    pub fn kind(&self) -> Kind {
+        Kind::of(self.number).unwrap_or(Kind::Mask)
+    }
+}
+
+/// What the call writes at the old-value pointer, from the kernel words before it.
+pub fn old_value(kind: Kind, old: &[u32; 6]) -> [u32; 6] {
+    let mut out = *old;
+    if kind == Kind::Stack {
+        out[2] = SS_DISABLE;
+        out[3..].fill(0);
+    }
+    out
+}
+
+/// The kernel words after the call, given the words read (Linux's rules; `None` where
+/// the call fails or is not proved).
+pub fn new_value(kind: Kind, old: &[u32; 6], src: Option<&[u32; 6]>) -> Option<[u32; 6]> {
+    let Some(s) = src else {
+        return Some(*old);
+    };
+    let mut new = [0; 6];
+    match kind {
+        Kind::Mask => {
+            new[..4].copy_from_slice(&s[..4]);
+            new[0] &= !UNBLOCKABLE;
+        }
+        Kind::Action => {
+            new.copy_from_slice(s);
+            new[2] &= !UNBLOCKABLE;
+        }
+        Kind::Stack => match s[2] {
+            SS_DISABLE => {}
+            0 if s[1] >= MINSIGSTKSZ => new[..2].copy_from_slice(&s[..2]),
+            _ => return None,
+        },
+    }
+    Some(new)
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct SignalCols<T> {
+    /// Which call: `rt_sigprocmask`, `rt_sigaction`, `sigaltstack`.
+    pub is_mask: T,
+    pub is_action: T,
+    pub is_stack: T,
+    /// A new value is given (`set`, `act`, `ss` not NULL); an old one asked for.
+    pub has_new: T,
+    pub has_old: T,
+    /// `is_* · has_new` and `is_* · has_old`, for linear counts.
+    pub up_mask: T,
+    pub up_act: T,
+    pub up_stack: T,
+    pub o_mask: T,
+    pub o_act: T,
+    pub o_stack: T,
+    pub clk: T,
+    pub thread: T,
+    /// `$a0` of `rt_sigprocmask` (`how`) and `rt_sigaction` (`sig`); zero on `sigaltstack`.
+    pub arg0: Word<T>,
+    /// The new-value pointer, `= 4 src_q` in its low byte, with the inverse of its word
+    /// address, and whether it points into read-only memory.
+    pub src: Word<T>,
+    pub src_q: T,
+    pub src_inv: T,
+    pub src_ro: T,
+    /// The old-value pointer, likewise.
+    pub dst: Word<T>,
+    pub dst_q: T,
+    pub dst_inv: T,
+    /// `$a3` before the call (`sigsetsize` of the first two).
+    pub a3: Word<T>,
+    /// `rt_sigaction`: `(sig - 9)(sig - 23)` and its inverse, where an action is set.
+    pub kp: T,
+    pub kill_inv: T,
+    /// `sigaltstack` with `ss`: `ss_flags` is `SS_DISABLE`; else
+    /// `ss_size / 256 - 8 = r_lo + 2^16 r_hi` (so `ss_size >= 2048`).
+    pub dis: T,
+    pub r_lo: T,
+    pub r_hi: T,
+    pub old: [Word<T>; 6],
+    pub new: [Word<T>; 6],
+    pub srcw: [Word<T>; 6],
+    pub dst_prev: [Word<T>; 6],
+    pub acc: [AccessCols<T>; 23],
+}
+columns!(SignalCols);
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SignalChip;
+
+impl SignalChip {
+    pub fn generate_trace(
+        &self,
+        events: &[SigEvent],
+        bytes: &mut ByteCounts,
+    ) -> RowMajorMatrix<Val> {
+        super::fill_rows::<SignalCols<Val>, _>(events, SignalCols::<Val>::WIDTH, bytes, fill_row)
+    }
+}
+
+/// A pointer's columns: its word, `q`, the inverse of its word address (zero for NULL).
+fn pointer(p: u32, bytes: &mut ByteCounts) -> ([Val; 4], Val, Val) {
+    if p == 0 {
+        return ([Val::ZERO; 4], Val::ZERO, Val::ZERO);
+    }
+    let q = (p & 0xff) >> 2;
+    bytes.range8x2(q, 4 * q);
+    bytes.range8x2(2 * (p >> 24), 0);
+    let waddr = Val::from_u32(p >> 2);
+    (
+        super::word(p),
+        Val::from_u32(q),
+        waddr.try_inverse().unwrap_or(Val::ZERO),
+    )
+}
+
+fn fill_row(r: &mut SignalCols<Val>, ev: &SigEvent, bytes: &mut ByteCounts) {
+    let kind = ev.kind();
+    let (src, dst) = kind.pointers(&ev.args);
+    let (has_new, has_old) = (src != 0, dst != 0);
+    let f = Val::from_bool;
+    r.is_mask = f(kind == Kind::Mask);
+    r.is_action = f(kind == Kind::Action);
+    r.is_stack = f(kind == Kind::Stack);
+    r.has_new = f(has_new);
+    r.has_old = f(has_old);
+    r.up_mask = f(has_new && kind == Kind::Mask);
+    r.up_act = f(has_new && kind == Kind::Action);
+    r.up_stack = f(has_new && kind == Kind::Stack);
+    r.o_mask = f(has_old && kind == Kind::Mask);
+    r.o_act = f(has_old && kind == Kind::Action);
+    r.o_stack = f(has_old && kind == Kind::Stack);
+    r.clk = Val::from_u32(ev.instr.clk);
+    r.thread = Val::from_u32(ev.thread);
+    if kind != Kind::Stack {
+        r.arg0 = super::word(ev.args[0]);
+    }
+    (r.src, r.src_q, r.src_inv) = pointer(src, bytes);
+    r.src_ro = f(has_new && ev.src_ro);
+    (r.dst, r.dst_q, r.dst_inv) = pointer(dst, bytes);
+    r.a3 = super::word(ev.args[3]);
+    if kind == Kind::Action {
+        let sig = ev.args[0] as i64;
+        // (A signal out of range has no byte-table row: left uncounted.)
+        if (1..=128).contains(&sig) && kept("signal.sig_range") {
+            bytes.range8x2(sig as u32 - 1, 2 * (sig as u32 - 1));
+        }
+        let kp = Val::from_i64((sig - SIGKILL as i64) * (sig - SIGSTOP as i64));
+        r.kp = kp;
+        if has_new {
+            r.kill_inv = kp.try_inverse().unwrap_or(Val::ZERO);
+        }
+    }
+    for k in 0..6 {
+        r.old[k] = super::word(ev.old[k]);
+        r.new[k] = super::word(ev.new[k]);
+        r.srcw[k] = super::word(ev.src[k]);
+        r.dst_prev[k] = super::word(ev.dst_prev[k]);
+    }
+    // The unblockable signals' bytes of the new mask word.
+    let masked = match kind {
+        Kind::Mask if has_new => Some(0),
+        Kind::Action if has_new => Some(2),
+        _ => None,
+    };
+    if let (Some(k), true) = (masked, kept("signal.unblockable")) {
+        let s = ev.src[k].to_le_bytes();
+        bytes.add(ByteOp::And, s[1] as u32, !(UNBLOCKABLE >> 8) & 0xff);
+        bytes.add(ByteOp::And, s[2] as u32, !(UNBLOCKABLE >> 16) & 0xff);
+    }
+    if kind == Kind::Stack && has_new {
+        let dis = ev.src[2] == SS_DISABLE;
+        r.dis = f(dis);
+        if !dis {
+            let d = (ev.src[1] >> 8) as i64 - (MINSIGSTKSZ >> 8) as i64;
+            // (A stack below MINSIGSTKSZ gives limbs out of range: only a forged
+            // witness, left uncounted.)
+            r.r_lo = Val::from_i64(d & 0xffff);
+            r.r_hi = Val::from_i64(d >> 16);
+            if d >= 0 && kept("signal.stack_size") {
+                bytes.range16((d & 0xffff) as u32);
+                bytes.range8x2((d >> 16) as u32, 0);
+            }
+        }
+    }
+    for (cols, acc) in r.acc.iter_mut().zip(&ev.acc) {
+        if let Some(acc) = acc {
+            super::fill_access(cols, acc, bytes);
+        }
+    }
+}
+
+impl BaseAir<Val> for SignalChip {
+    fn width(&self) -> usize {
+        SignalCols::<u8>::WIDTH
+    }
+}
+
+/// An access: count, space, address, previous value, new value.
+type Access4<AB> = (Expr<AB>, Expr<AB>, Expr<AB>, [Expr<AB>; 4], [Expr<AB>; 4]);
+
+impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
+    fn eval(&self, b: &mut AB) {
+        let main = b.main();
+        let l: &SignalCols<AB::Var> = main.current_slice().borrow();
+        let l = *l;
+        let e = |v: AB::Var| -> Expr<AB> { v.into() };
+        let c = |n: u32| Expr::<AB>::from_u32(n);
+        let words = |w: &Word<AB::Var>| w.map(|v| -> Expr<AB> { v.into() });
+        let zero = || {
+            [
+                Expr::<AB>::ZERO,
+                Expr::<AB>::ZERO,
+                Expr::<AB>::ZERO,
+                Expr::<AB>::ZERO,
+            ]
+        };
+        let byte_of = |v: u32, j: usize| c((v >> (8 * j)) & 0xff);
+
+        let is_real = super::assert_flags(b, &[l.is_mask, l.is_action, l.is_stack]);
+        let (is_mask, is_action, is_stack) = (e(l.is_mask), e(l.is_action), e(l.is_stack));
+        let not_stack = is_mask.clone() + is_action.clone();
+        b.assert_bool(l.has_new);
+        b.assert_bool(l.has_old);
+        for (up, is) in [
+            (l.up_mask, l.is_mask),
+            (l.up_act, l.is_action),
+            (l.up_stack, l.is_stack),
+        ] {
+            b.assert_zero(e(up) - e(is) * e(l.has_new));
+        }
+        for (o, is) in [
+            (l.o_mask, l.is_mask),
+            (l.o_act, l.is_action),
+            (l.o_stack, l.is_stack),
+        ] {
+            b.assert_zero(e(o) - e(is) * e(l.has_old));
+        }
+        // (So both flags are zero on padding rows.)
+        b.assert_zero(e(l.has_new) - e(l.up_mask) - e(l.up_act) - e(l.up_stack));
+        b.assert_zero(e(l.has_old) - e(l.o_mask) - e(l.o_act) - e(l.o_stack));
+        let (has_new, has_old) = (e(l.has_new), e(l.has_old));
+        let (up_mask, up_act, up_stack) = (e(l.up_mask), e(l.up_act), e(l.up_stack));
+
+        // The pointers: NULL exactly when the flag is clear; else word-aligned, below
+        // 2^31, with a non-zero word address.
+        let waddr = |p: &Word<AB::Var>, q: AB::Var| {
+            e(q) + e(p[1]) * c(1 << 6) + e(p[2]) * c(1 << 14) + e(p[3]) * c(1 << 22)
+        };
+        let src_w = waddr(&l.src, l.src_q);
+        let dst_w = waddr(&l.dst, l.dst_q);
+        for (p, q, inv, flag, w) in [
+            (&l.src, l.src_q, l.src_inv, has_new.clone(), src_w.clone()),
+            (&l.dst, l.dst_q, l.dst_inv, has_old.clone(), dst_w.clone()),
+        ] {
+            for k in 0..4 {
+                b.assert_zero((Expr::<AB>::ONE - flag.clone()) * e(p[k]));
+            }
+            b.assert_zero(flag.clone() * (e(p[0]) - c(4) * e(q)));
+            bus::range8x2(b, q, c(4) * e(q), flag.clone());
+            bus::range8x2(b, c(2) * e(p[3]), Expr::<AB>::ZERO, flag.clone());
+            b.assert_zero(flag * (w * e(inv) - Expr::<AB>::ONE));
+        }
+        b.assert_bool(l.src_ro);
+        b.assert_zero(e(l.src_ro) * (Expr::<AB>::ONE - has_new.clone()));
+
+        // The arguments Linux checks: sigsetsize 16; SIG_SETMASK where a mask is given;
+        // 1 <= sig <= 128, and no action set for SIGKILL or SIGSTOP.
+        for j in 0..4 {
+            if kept("signal.size") {
+                b.assert_zero(not_stack.clone() * (e(l.a3[j]) - byte_of(SIGSET_SIZE, j)));
+            }
+            if kept("signal.how") {
+                b.assert_zero(up_mask.clone() * (e(l.arg0[j]) - byte_of(SIG_SETMASK, j)));
+            }
+            b.assert_zero(is_stack.clone() * e(l.arg0[j]));
+            if j > 0 {
+                b.assert_zero(is_action.clone() * e(l.arg0[j]));
+            }
+        }
+        let sig = e(l.arg0[0]);
+        if kept("signal.sig_range") {
+            bus::range8x2(
+                b,
+                sig.clone() - Expr::<AB>::ONE,
+                c(2) * (sig.clone() - Expr::<AB>::ONE),
+                is_action.clone(),
+            );
+        }
+        b.assert_zero(
+            is_action.clone() * (e(l.kp) - (sig.clone() - c(SIGKILL)) * (sig.clone() - c(SIGSTOP))),
+        );
+        if kept("signal.kill_stop") {
+            b.assert_zero(up_act.clone() * (e(l.kp) * e(l.kill_inv) - Expr::<AB>::ONE));
+        }
+
+        // The new state. Without a new value it stays; a mask or an action is the value
+        // read, but for the unblockable signals' bits of its mask word (And lookups).
+        for k in 0..6 {
+            for j in 0..4 {
+                b.assert_zero(
+                    (Expr::<AB>::ONE - has_new.clone()) * (e(l.new[k][j]) - e(l.old[k][j])),
+                );
+                let d = e(l.new[k][j]) - e(l.srcw[k][j]);
+                let masked = |m: usize| k == m && (j == 1 || j == 2);
+                if k < 4 && !masked(0) {
+                    b.assert_zero(up_mask.clone() * d.clone());
+                }
+                if !masked(2) {
+                    b.assert_zero(up_act.clone() * d);
+                }
+            }
+        }
+        for j in [1, 2] {
+            let x = up_mask.clone() * e(l.srcw[0][j]) + up_act.clone() * e(l.srcw[2][j]);
+            let z = up_mask.clone() * e(l.new[0][j]) + up_act.clone() * e(l.new[2][j]);
+            let y = c(!(UNBLOCKABLE >> (8 * j)) & 0xff);
+            let count = up_mask.clone() + up_act.clone();
+            if kept("signal.unblockable") {
+                b.push_interaction(
+                    BYTE,
+                    [c(ByteOp::And as u32), x, y, z],
+                    Count::bounded(count, 1),
+                );
+            }
+        }
+        // sigaltstack: only without an alternate stack (size 0); a new one has ss_flags
+        // 0 or SS_DISABLE, and with 0 a size of at least MINSIGSTKSZ.
+        for j in 0..4 {
+            if kept("signal.no_altstack") {
+                b.assert_zero(is_stack.clone() * e(l.old[1][j]));
+            }
+        }
+        b.assert_bool(l.dis);
+        b.assert_zero(e(l.dis) * (Expr::<AB>::ONE - up_stack.clone()));
+        let enable = up_stack.clone() - e(l.dis);
+        if kept("signal.stack_flags") {
+            b.assert_zero(up_stack.clone() * (e(l.srcw[2][0]) - c(SS_DISABLE) * e(l.dis)));
+            for j in 1..4 {
+                b.assert_zero(up_stack.clone() * e(l.srcw[2][j]));
+            }
+        }
+        for k in 0..2 {
+            for j in 0..4 {
+                b.assert_zero(enable.clone() * (e(l.new[k][j]) - e(l.srcw[k][j])));
+                b.assert_zero(e(l.dis) * e(l.new[k][j]));
+            }
+        }
+        let hi24 = e(l.srcw[1][1]) + c(1 << 8) * e(l.srcw[1][2]) + c(1 << 16) * e(l.srcw[1][3]);
+        b.assert_zero(
+            enable.clone() * (hi24 - c(MINSIGSTKSZ >> 8) - e(l.r_lo) - c(1 << 16) * e(l.r_hi)),
+        );
+        if kept("signal.stack_size") {
+            bus::range16(b, l.r_lo, enable.clone());
+            bus::range8x2(b, l.r_hi, Expr::<AB>::ZERO, enable);
+        }
+
+        // The accesses, at the chip's slot.
+        let ts = (e(l.clk) + Expr::<AB>::ONE) * c(TS_SLOTS) + c(SLOT_CHIP);
+        let reg = |r: u32| e(l.thread) * c(REG_STRIDE) + c(r);
+        let number: [Expr<AB>; 4] = std::array::from_fn(|j| {
+            is_mask.clone() * byte_of(SYS_RT_SIGPROCMASK, j)
+                + is_action.clone() * byte_of(SYS_RT_SIGACTION, j)
+                + is_stack.clone() * byte_of(SYS_SIGALTSTACK, j)
+        });
+        let a0: [Expr<AB>; 4] =
+            std::array::from_fn(|j| e(l.arg0[j]) + is_stack.clone() * e(l.src[j]));
+        let a1: [Expr<AB>; 4] = std::array::from_fn(|j| {
+            not_stack.clone() * e(l.src[j]) + is_stack.clone() * e(l.dst[j])
+        });
+        let block = c(KERNEL_THREADS) + c(THREAD_WORDS) * e(l.thread);
+        let state = is_mask.clone() * (block.clone() + c(THREAD_MASK))
+            + is_stack.clone() * (block + c(THREAD_ALTSTACK))
+            + is_action.clone() * (c(KERNEL_ACTIONS) + c(ACTION_WORDS) * (sig - Expr::<AB>::ONE));
+        let src_space = c(SPACE_MEM) + e(l.src_ro) * c(SPACE_RO - SPACE_MEM);
+        let mut accesses: Vec<Access4<AB>> = vec![
+            (is_real.clone(), c(SPACE_REG), reg(2), number, zero()),
+            (is_real.clone(), c(SPACE_REG), reg(4), a0.clone(), a0),
+            (is_real.clone(), c(SPACE_REG), reg(5), a1.clone(), a1),
+            (
+                not_stack.clone(),
+                c(SPACE_REG),
+                reg(6),
+                words(&l.dst),
+                words(&l.dst),
+            ),
+            (is_real.clone(), c(SPACE_REG), reg(7), words(&l.a3), zero()),
+        ];
+        // Kernel words 0, 1 on every row, 2, 3 on the first two calls', 4, 5 on
+        // rt_sigaction's; the words read and written likewise (sigaltstack's are 3).
+        for k in 0..6u32 {
+            let count = match k {
+                0 | 1 => is_real.clone(),
+                2 | 3 => not_stack.clone(),
+                _ => is_action.clone(),
+            };
+            let at = state.clone() + c(k);
+            accesses.push((
+                count,
+                c(SPACE_KERNEL),
+                at,
+                words(&l.old[k as usize]),
+                words(&l.new[k as usize]),
+            ));
+        }
+        for k in 0..6u32 {
+            let count = match k {
+                0..=2 => has_new.clone(),
+                3 => up_mask.clone() + up_act.clone(),
+                _ => up_act.clone(),
+            };
+            let w = words(&l.srcw[k as usize]);
+            accesses.push((count, src_space.clone(), src_w.clone() + c(k), w.clone(), w));
+        }
+        for k in 0..6usize {
+            let count = match k {
+                0..=2 => has_old.clone(),
+                3 => e(l.o_mask) + e(l.o_act),
+                _ => e(l.o_act),
+            };
+            // The state from before the call; sigaltstack's third word is SS_DISABLE.
+            let value: [Expr<AB>; 4] = std::array::from_fn(|j| {
+                if k == 2 {
+                    not_stack.clone() * e(l.old[2][j]) + is_stack.clone() * byte_of(SS_DISABLE, j)
+                } else {
+                    e(l.old[k][j])
+                }
+            });
+            accesses.push((
+                count,
+                c(SPACE_MEM),
+                dst_w.clone() + c(k as u32),
+                words(&l.dst_prev[k]),
+                value,
+            ));
+        }
+        for ((count, space, addr, prev, new), cols) in accesses.into_iter().zip(&l.acc) {
+            access(b, count, space, addr, prev, new, ts.clone(), cols);
+        }
+
+        // The CPU reads $zero for both operands; the call does not halt.
+        super::receive_instr_exprs(
+            b,
+            is_real.clone() * c(Opcode::Syscall as u32),
+            e(l.clk),
+            e(l.thread),
+            zero(),
+            zero(),
+            zero(),
+            Expr::<AB>::ZERO,
+            is_real,
+        );
+        // Unused cells: on a row, the kernel, read and written words past the call's
+        // lengths, kp and kill_inv off rt_sigaction rows, dis, r_lo and r_hi off
+        // sigaltstack rows with a new stack, and the accesses' columns where their count
+        // is zero are in no message with a non-zero count and no constraint that is not
+        // multiplied by a zero selector. The trace generator leaves them zero; their
+        // values cannot change what the row proves.
+    }
+}
