@@ -368,9 +368,16 @@ fn refuses_to_prove_what_it_cannot_yet() {
         a.exit(0);
         a
     };
-    // prlimit64: a system call the prover does not handle yet (named with its pc).
-    let limit = call(4338, &[0, 5, 0, 0]);
-    refused(&limit, exit::NOT_PROVABLE, &["prlimit64", "0x00400028"]);
+    // getcwd: a system call the prover does not handle yet (named with its pc).
+    let cwd = call(4203, &[0, 0, 0, 0]);
+    refused(&cwd, exit::NOT_PROVABLE, &["getcwd", "0x00400028"]);
+    // prlimit64 of another resource than RLIMIT_NOFILE.
+    let limit = call(4338, &[0, 3, 0, 0]);
+    refused(
+        &limit,
+        exit::NOT_PROVABLE,
+        &["prlimit64(0, 3", "RLIMIT_NOFILE"],
+    );
     // rt_sigprocmask proves with SIG_SETMASK only (the set is the code's first words).
     let block = call(4195, &[1, 0x40_0000, 0, 16]);
     refused(

@@ -59,15 +59,25 @@ pub const KERNEL_IN_CURSOR: u32 = 1;
 /// The last value of `CLOCK_REALTIME` (words 2 and 3: seconds, nanoseconds) and of
 /// `CLOCK_MONOTONIC` (words 4 and 5), each a word of four bytes.
 pub const KERNEL_CLOCKS: u32 = 2;
-/// The kernel's words, in the order the initial-state chip lists them. Each starts at 0.
-pub const KERNEL_WORDS: [u32; 6] = [
+/// `RLIMIT_NOFILE` (words 6 to 9): `struct rlimit64 { u64 cur, max }` as `prlimit64`
+/// copies it, four big-endian words (cur's high and low word, max's).
+pub const KERNEL_NOFILE: u32 = 6;
+/// The kernel's words, in the order the initial-state chip lists them.
+pub const KERNEL_WORDS: [u32; 10] = [
     KERNEL_OUT_CURSOR,
     KERNEL_IN_CURSOR,
     KERNEL_CLOCKS,
     KERNEL_CLOCKS + 1,
     KERNEL_CLOCKS + 2,
     KERNEL_CLOCKS + 3,
+    KERNEL_NOFILE,
+    KERNEL_NOFILE + 1,
+    KERNEL_NOFILE + 2,
+    KERNEL_NOFILE + 3,
 ];
+/// Their initial values: zero but `RLIMIT_NOFILE`, soft 1024 and hard 4096 (the VM's
+/// limits, as a usual Linux login gets them).
+pub const KERNEL_INIT: [u32; 10] = [0, 0, 0, 0, 0, 0, 0, 1024, 0, 4096];
 /// Kernel words from here up are not in that list: each starts at 0 at timestamp 0
 /// through the kernel-state chip ([`super::state`]), which lists the touched ones.
 pub const KERNEL_DYNAMIC: u32 = 64;

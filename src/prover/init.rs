@@ -4,7 +4,7 @@
 //! Its rows are periodic columns, fixed by the statement rather than committed by the
 //! prover: first the state words, each put into the memory argument at timestamp 0 and
 //! taken out at the end with its final value: the main thread's registers (all zero but
-//! `$sp`) and the kernel's words (the output and input cursors and the clocks, starting at 0); then the non-zero
+//! `$sp`) and the kernel's words (the output and input cursors and the clocks, starting at 0, and the open-file limit at its default); then the non-zero
 //! words of the initial stack (argv, the auxiliary vector), each written by the loader at
 //! timestamp 1 over the zero that the memory boundary starts it with.
 //!
@@ -24,8 +24,8 @@ use p3_matrix::dense::RowMajorMatrix;
 use sha2::{Digest, Sha256};
 
 use super::bus::{
-    memory_receive, memory_send, Expr, Word, KERNEL_COUNTS, KERNEL_WORDS, NUM_REGS, SPACE_KERNEL,
-    SPACE_MEM, SPACE_REG, TS_LOADER,
+    memory_receive, memory_send, Expr, Word, KERNEL_COUNTS, KERNEL_INIT, KERNEL_WORDS, NUM_REGS,
+    SPACE_KERNEL, SPACE_MEM, SPACE_REG, TS_LOADER,
 };
 use super::cols::columns;
 use super::config::Val;
@@ -82,11 +82,15 @@ impl InitChip {
                 periodic[P_VALUE + k][r] = Val::from_u8(byte);
             }
         }
-        // The kernel's words (the output and input cursors, the clocks) start at 0.
-        for (i, &addr) in KERNEL_WORDS.iter().enumerate() {
+        // The kernel's words (the output and input cursors, the clocks start at 0; the
+        // open-file limit at its default).
+        for (i, (&addr, &v)) in KERNEL_WORDS.iter().zip(&KERNEL_INIT).enumerate() {
             periodic[P_IS_REG][NUM_REGS + i] = Val::ONE;
             periodic[P_SPACE][NUM_REGS + i] = Val::from_u32(SPACE_KERNEL);
             periodic[P_ADDR][NUM_REGS + i] = Val::from_u32(addr);
+            for (k, byte) in v.to_le_bytes().into_iter().enumerate() {
+                periodic[P_VALUE + k][NUM_REGS + i] = Val::from_u8(byte);
+            }
         }
         for (i, &(addr, v)) in start.stack.iter().enumerate() {
             let r = NUM_STATE + i;

@@ -155,16 +155,17 @@ soundness::an_mmap_hint_is_the_result                 mm.hint
 soundness::a_commit_lies_inside_its_reservation       mm.inside
 soundness::madvise_and_brk_answer_as_linux            mm.madvise
 soundness::madvise_and_brk_answer_as_linux            mm.brk
-soundness::no_mask_blocks_sigkill_or_sigstop          signal.unblockable
+soundness::no_mask_blocks_sigkill_or_sigstop          getset.unblockable
 soundness::an_action_reads_back_as_it_was_set         bus.memory
 soundness::kernel_state_starts_once                   state.gap
-soundness::sigkill_and_sigstop_keep_their_actions     signal.kill_stop
-soundness::signal_sets_are_16_bytes                   signal.size
-soundness::signals_are_1_to_128                       signal.sig_range
-soundness::a_mask_is_set_only_by_sig_setmask          signal.how
-soundness::alternate_stacks_are_valid                 signal.stack_size
-soundness::alternate_stacks_are_valid                 signal.stack_flags
-soundness::sigaltstack_is_proved_only_without_a_stack signal.no_altstack
+soundness::sigkill_and_sigstop_keep_their_actions     getset.kill_stop
+soundness::signal_sets_are_16_bytes                   getset.size
+soundness::signals_are_1_to_128                       getset.sig_range
+soundness::a_mask_is_set_only_by_sig_setmask          getset.how
+soundness::alternate_stacks_are_valid                 getset.stack_size
+soundness::alternate_stacks_are_valid                 getset.stack_flags
+soundness::sigaltstack_is_proved_only_without_a_stack getset.no_altstack
+soundness::a_soft_limit_is_raised_only_to_the_hard_one getset.limit
 soundness::kernel_words_of_the_initial_state_start_only_there  state.dynamic
 ";
 

@@ -10,7 +10,7 @@
 //!   table), [`image`] (the ELF image and the zero regions);
 //! - per run: [`cpu`], the opcode chips ([`add_sub`], [`bitwise`], [`branch`],
 //!   [`shift`], [`compare`], [`mul`], [`div`], [`clz`], [`sext`], [`movz`], [`ext`],
-//!   [`memory`], [`syscall`], [`clock`], [`fs`], [`mm`], [`signal`]), the public output and the logs ([`output`]), the private
+//!   [`memory`], [`syscall`], [`clock`], [`fs`], [`mm`], [`getset`]), the public output and the logs ([`output`]), the private
 //!   input's placement ([`input`]), the paths system calls read ([`path`]), the initial state
 //!   ([`init`]), the memory boundary ([`boundary`]) and the kernel-state boundary
 //!   ([`state`]).
@@ -34,6 +34,7 @@ pub mod cpu;
 pub mod div;
 pub mod ext;
 pub mod fs;
+pub mod getset;
 pub mod image;
 pub mod init;
 pub mod input;
@@ -48,7 +49,6 @@ pub mod program;
 pub mod record;
 pub mod sext;
 pub mod shift;
-pub mod signal;
 pub mod state;
 pub mod syscall;
 pub mod witness;
@@ -96,7 +96,7 @@ pub enum Chip {
     Clock(clock::ClockChip),
     Fs(fs::FsChip),
     Mm(mm::MmChip),
-    Signal(signal::SignalChip),
+    GetSet(getset::GetSetChip),
     Output(output::OutputChip),
     Log(output::OutputChip),
     Input(input::InputChip),
@@ -130,7 +130,7 @@ pub enum ChipKind {
     Clock,
     Fs,
     Mm,
-    Signal,
+    GetSet,
     Output,
     Log,
     Input,
@@ -163,7 +163,7 @@ impl ChipKind {
         ChipKind::Clock,
         ChipKind::Fs,
         ChipKind::Mm,
-        ChipKind::Signal,
+        ChipKind::GetSet,
         ChipKind::Output,
         ChipKind::Log,
         ChipKind::Input,
@@ -201,7 +201,7 @@ impl ChipKind {
             ChipKind::Clock => "clock",
             ChipKind::Fs => "fs",
             ChipKind::Mm => "mm",
-            ChipKind::Signal => "signal",
+            ChipKind::GetSet => "getset",
             ChipKind::Output => "output",
             ChipKind::Log => "log",
             ChipKind::Input => "input",
@@ -251,7 +251,7 @@ macro_rules! for_each_chip {
             Chip::Clock($c) => $body,
             Chip::Fs($c) => $body,
             Chip::Mm($c) => $body,
-            Chip::Signal($c) => $body,
+            Chip::GetSet($c) => $body,
             Chip::Output($c) => $body,
             Chip::Log($c) => $body,
             Chip::Input($c) => $body,
@@ -287,7 +287,7 @@ impl Chip {
             Chip::Clock(_) => ChipKind::Clock,
             Chip::Fs(_) => ChipKind::Fs,
             Chip::Mm(_) => ChipKind::Mm,
-            Chip::Signal(_) => ChipKind::Signal,
+            Chip::GetSet(_) => ChipKind::GetSet,
             Chip::Output(_) => ChipKind::Output,
             Chip::Log(_) => ChipKind::Log,
             Chip::Input(_) => ChipKind::Input,
@@ -671,7 +671,7 @@ impl Machine {
         let syscall = syscall::SyscallChip.generate_trace(&w.syscall, &mut bytes);
         let clock = clock::ClockChip.generate_trace(&w.clock, &mut bytes);
         let fs = fs::FsChip.generate_trace(&w.fs, &mut bytes);
-        let signal = signal::SignalChip.generate_trace(&w.signal, &mut bytes);
+        let getset = getset::GetSetChip.generate_trace(&w.getset, &mut bytes);
         let state = state::StateChip.generate_trace(&w.kernel_words, &mut bytes);
         let output_chip = output::OutputChip::new(&statement.output);
         let output = output_chip.generate_trace(&w.output, &mut bytes);
@@ -760,7 +760,7 @@ impl Machine {
             clock,
             fs,
             mm,
-            signal,
+            getset,
             output,
             log,
             input,
@@ -806,7 +806,7 @@ impl Machine {
             Chip::Clock(clock::ClockChip),
             Chip::Fs(fs::FsChip),
             Chip::Mm(mm::MmChip),
-            Chip::Signal(signal::SignalChip),
+            Chip::GetSet(getset::GetSetChip),
             Chip::Output(output),
             Chip::Log(output::OutputChip::log()),
             Chip::Input(input::InputChip),

@@ -33,8 +33,8 @@ pub const SYS_SCHED_GETAFFINITY: u32 = 4240;
 pub const SYS_UNAME: u32 = 4122;
 pub use super::clock::{SYS_CLOCK_GETTIME, SYS_NANOSLEEP};
 pub use super::fs::{SYS_FCNTL, SYS_OPEN, SYS_OPENAT};
+pub use super::getset::{SYS_PRLIMIT64, SYS_RT_SIGACTION, SYS_RT_SIGPROCMASK, SYS_SIGALTSTACK};
 pub use super::mm::{SYS_BRK, SYS_MADVISE, SYS_MMAP};
-pub use super::signal::{SYS_RT_SIGACTION, SYS_RT_SIGPROCMASK, SYS_SIGALTSTACK};
 use crate::syscalls::errno::ENOENT;
 /// Writes of this many bytes or more, and reads that return this many, are not proved
 /// (the VM caps one transfer here).
@@ -51,7 +51,8 @@ pub enum ProveError {
          read (from fd 0), getrandom, clock_gettime (realtime, monotonic), nanosleep, \
          sched_getaffinity, uname, open and openat (failing with ENOENT), fcntl (F_GETFD, F_GETFL), \
          anonymous mmap, madvise (MADV_NOHUGEPAGE), brk(0), \
-         rt_sigprocmask (SIG_SETMASK), rt_sigaction, sigaltstack (before a thread has one), exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
+         rt_sigprocmask (SIG_SETMASK), rt_sigaction, sigaltstack (before a thread has one), \
+         prlimit64 (RLIMIT_NOFILE), exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
          sched_yield), with no signal or second thread, for now; `zkm run` runs this program"
     )]
     Unsupported {
@@ -473,12 +474,18 @@ impl Tracer for ProveTracer<'_> {
             // (A call Linux refuses, such as one with another sigsetsize, fails in the VM
             // too: the witness refuses it as failing.)
             SYS_RT_SIGPROCMASK => {
-                (ev.args[1] == 0 || ev.args[0] == super::signal::SIG_SETMASK)
+                (ev.args[1] == 0 || ev.args[0] == super::getset::SIG_SETMASK)
                     && ev.args[1] % 4 == 0
                     && ev.args[2] % 4 == 0
             }
             SYS_RT_SIGACTION => ev.args[1] % 4 == 0 && ev.args[2] % 4 == 0,
             SYS_SIGALTSTACK => ev.args[0] % 4 == 0 && ev.args[1] % 4 == 0,
+            SYS_PRLIMIT64 => {
+                ev.args[0] == 0
+                    && ev.args[1] == super::getset::RLIMIT_NOFILE
+                    && ev.args[2] % 4 == 0
+                    && ev.args[3] % 4 == 0
+            }
             SYS_OPEN | SYS_OPENAT | SYS_FCNTL => {
                 let args = [ev.args[0], ev.args[1], ev.args[2], ev.args[3]];
                 super::fs::answer(ev.number, &args).is_some()
@@ -573,11 +580,17 @@ impl Tracer for ProveTracer<'_> {
                 )
             } else if ev.number == SYS_RT_SIGPROCMASK
                 && ev.args[1] != 0
-                && ev.args[0] != super::signal::SIG_SETMASK
+                && ev.args[0] != super::getset::SIG_SETMASK
             {
                 format!(
                     "rt_sigprocmask with how {} (only SIG_SETMASK, or no new set, can be proved yet)",
                     ev.args[0]
+                )
+            } else if ev.number == SYS_PRLIMIT64 {
+                format!(
+                    "prlimit64({}, {}, {:#x}, {:#x}) (only the calling process's RLIMIT_NOFILE \
+                     (5), with word-aligned buffers, can be proved yet)",
+                    ev.args[0], ev.args[1], ev.args[2], ev.args[3]
                 )
             } else if matches!(
                 ev.number,
@@ -733,6 +746,7 @@ pub(crate) fn out_buffer(number: u32, args: &[u32; 4]) -> Option<u32> {
         SYS_UNAME => Some(args[0]),
         SYS_RT_SIGPROCMASK | SYS_RT_SIGACTION => Some(args[2]),
         SYS_SIGALTSTACK => Some(args[1]),
+        SYS_PRLIMIT64 => Some(args[3]),
         _ => None,
     }
 }

@@ -1860,12 +1860,12 @@ fn no_mask_blocks_sigkill_or_sigstop() {
     // the And lookups that clear the two bits refuse it.
     let inst = signal_forged(|w, out| {
         let mask = KERNEL_THREADS + THREAD_MASK;
-        assert_eq!(w.signal[0].new[0], !signal::UNBLOCKABLE);
-        w.signal[0].new[0] = !0;
-        w.signal[1].old[0] = !0;
-        w.signal[1].new[0] = !0;
+        assert_eq!(w.getset[0].new[0], !getset::UNBLOCKABLE);
+        w.getset[0].new[0] = !0;
+        w.getset[1].old[0] = !0;
+        w.getset[1].new[0] = !0;
         set_kernel_final(w, mask, !0);
-        let oset2 = w.signal[1].args[2] / 4;
+        let oset2 = w.getset[1].args[2] / 4;
         set_printed(w, out, oset2, !0);
     });
     only_bus(&inst, BYTE);
@@ -1877,11 +1877,11 @@ fn an_action_reads_back_as_it_was_set() {
     // it. The kernel word's chain (memory argument) refuses it.
     let inst = signal_forged(|w, out| {
         let forged = USR1_ACTION[1] + 0x100;
-        assert_eq!(w.signal[3].old[1], USR1_ACTION[1]);
-        w.signal[3].old[1] = forged;
-        w.signal[3].new[1] = forged;
+        assert_eq!(w.getset[3].old[1], USR1_ACTION[1]);
+        w.getset[3].old[1] = forged;
+        w.getset[3].new[1] = forged;
         set_kernel_final(w, bus::KERNEL_ACTIONS + 6 * 9 + 1, forged);
-        let oact = w.signal[3].args[2] / 4;
+        let oact = w.getset[3].args[2] / 4;
         set_printed(w, out, oact + 1, forged);
     });
     only_bus(&inst, MEMORY);
@@ -1895,15 +1895,15 @@ fn kernel_state_starts_once() {
     // increasing addresses refuse it.
     let inst = signal_forged(|w, out| {
         let mask = KERNEL_THREADS + THREAD_MASK;
-        let t2 = w.signal[1].acc[5].unwrap().ts;
-        let oset2 = w.signal[1].args[2] / 4;
+        let t2 = w.getset[1].acc[5].unwrap().ts;
+        let oset2 = w.getset[1].args[2] / 4;
         for k in 0..4 {
-            let set = w.signal[0].new[k];
-            w.signal[1].old[k] = 0;
-            w.signal[1].new[k] = 0;
-            let acc = w.signal[1].acc[5 + k].as_mut().unwrap();
+            let set = w.getset[0].new[k];
+            w.getset[1].old[k] = 0;
+            w.getset[1].new[k] = 0;
+            let acc = w.getset[1].acc[5 + k].as_mut().unwrap();
             (acc.prev, acc.prev_ts) = (0, 0);
-            let t1 = w.signal[0].acc[5 + k].unwrap().ts;
+            let t1 = w.getset[0].acc[5 + k].unwrap().ts;
             let i = w
                 .kernel_words
                 .iter()
@@ -1980,14 +1980,14 @@ fn sigkill_and_sigstop_keep_their_actions() {
     // rt_sigaction(SIGKILL, act) claimed to succeed (Linux: EINVAL): only the inverse of
     // (sig - 9)(sig - 23) refuses it.
     use Arg::{Label as L, Value as V};
-    let action = signal::SYS_RT_SIGACTION;
+    let action = getset::SYS_RT_SIGACTION;
     let inst = one_signal_call(
         usr1_action,
         action,
-        [V(signal::SIGKILL), L("act"), V(0), V(16)],
+        [V(getset::SIGKILL), L("act"), V(0), V(16)],
         |r| succeeds(r, action, Vec::new()),
     );
-    only_constraints_of(&inst, "signal");
+    only_constraints_of(&inst, "getset");
 }
 
 #[test]
@@ -1995,7 +1995,7 @@ fn signal_sets_are_16_bytes() {
     // rt_sigprocmask(SIG_SETMASK, NULL, oset, 8) claimed to succeed, writing the empty
     // mask (Linux: EINVAL): only the check of sigsetsize refuses it.
     use Arg::{Label as L, Value as V};
-    let mask = signal::SYS_RT_SIGPROCMASK;
+    let mask = getset::SYS_RT_SIGPROCMASK;
     let inst = one_signal_call(
         |a| {
             a.bss("oset", 16);
@@ -2004,7 +2004,7 @@ fn signal_sets_are_16_bytes() {
         [V(3), V(0), L("oset"), V(8)],
         |r| succeeds(r, mask, vec![0; 16]),
     );
-    only_constraints_of(&inst, "signal");
+    only_constraints_of(&inst, "getset");
 }
 
 #[test]
@@ -2012,7 +2012,7 @@ fn signals_are_1_to_128() {
     // rt_sigaction(129, NULL, oact) claimed to succeed, writing an action of zeros (Linux:
     // EINVAL): only the range check of sig - 1 refuses it.
     use Arg::{Label as L, Value as V};
-    let action = signal::SYS_RT_SIGACTION;
+    let action = getset::SYS_RT_SIGACTION;
     let inst = one_signal_call(usr1_action, action, [V(129), V(0), L("oact"), V(16)], |r| {
         succeeds(r, action, vec![0; 24])
     });
@@ -2087,12 +2087,12 @@ fn a_mask_is_set_only_by_sig_setmask() {
     let inst = input_signal_call(
         4,
         true,
-        signal::SYS_RT_SIGPROCMASK,
+        getset::SYS_RT_SIGPROCMASK,
         [V(0), L("set"), V(0), V(16)],
         &[0, 0, 0, 3],
         &[0, 0, 0, 2],
     );
-    only_constraints_of(&inst, "signal");
+    only_constraints_of(&inst, "getset");
 }
 
 #[test]
@@ -2111,14 +2111,37 @@ fn alternate_stacks_are_valid() {
         input_signal_call(
             12,
             false,
-            signal::SYS_SIGALTSTACK,
+            getset::SYS_SIGALTSTACK,
             [L("buf"), V(0), V(0), V(0)],
             &ss(0x8000, 0),
             forged,
         )
     };
     only_bus(&call(&ss(1024, 0)), BYTE);
-    only_constraints_of(&call(&ss(0x8000, 4)), "signal");
+    only_constraints_of(&call(&ss(0x8000, 4)), "getset");
+}
+
+#[test]
+fn a_soft_limit_is_raised_only_to_the_hard_one() {
+    // prlimit64(0, RLIMIT_NOFILE, new) with `new` from the private input: (4096, 4096) in
+    // the run, claimed as a soft limit of 8192 over the hard 4096 (Linux: EINVAL). Only
+    // the check that cur = max refuses it.
+    use Arg::{Label as L, Value as V};
+    let limit = |cur: u32| -> Vec<u8> {
+        [0u32, cur, 0, 4096]
+            .iter()
+            .flat_map(|w| w.to_be_bytes())
+            .collect()
+    };
+    let inst = input_signal_call(
+        16,
+        false,
+        getset::SYS_PRLIMIT64,
+        [V(0), V(getset::RLIMIT_NOFILE), L("buf"), V(0)],
+        &limit(4096),
+        &limit(8192),
+    );
+    only_constraints_of(&inst, "getset");
 }
 
 #[test]
@@ -2133,7 +2156,7 @@ fn sigaltstack_is_proved_only_without_a_stack() {
         .collect();
     a.data("ss", &ss);
     a.bss("oss", 12);
-    let stack = signal::SYS_SIGALTSTACK;
+    let stack = getset::SYS_SIGALTSTACK;
     emit_call(&mut a, stack, [L("ss"), V(0), V(0), V(0)]);
     emit_call(&mut a, stack, [V(0), L("oss"), V(0), V(0)]);
     a.exit(0);
@@ -2143,9 +2166,9 @@ fn sigaltstack_is_proved_only_without_a_stack() {
     let w = machine.witness_of(&record, &argv());
     super::mm::LENIENT.with(|l| l.set(false));
     let (statement, w, start) = w.unwrap();
-    assert_eq!(w.signal[1].old[1], 0x8000);
+    assert_eq!(w.getset[1].old[1], 0x8000);
     let inst = machine.traces_from(&w, &start, &statement).unwrap();
-    only_constraints_of(&inst, "signal");
+    only_constraints_of(&inst, "getset");
 }
 
 #[test]

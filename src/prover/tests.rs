@@ -789,9 +789,9 @@ fn the_go_runtimes_start_satisfies_the_memory_and_signal_chips() {
     let refused = refused.expect("the Go runtime is not provable yet");
     assert!(refused.contains("clone"), "{refused}");
     let count = |n: u32| record.syscalls.iter().filter(|s| s.number == n).count();
-    assert!(count(signal::SYS_RT_SIGACTION) > 200);
-    assert!(count(signal::SYS_RT_SIGPROCMASK) >= 3);
-    assert_eq!(count(signal::SYS_SIGALTSTACK), 2);
+    assert!(count(getset::SYS_RT_SIGACTION) > 200);
+    assert!(count(getset::SYS_RT_SIGPROCMASK) >= 3);
+    assert_eq!(count(getset::SYS_SIGALTSTACK), 2);
     let mmaps = record
         .syscalls
         .iter()
@@ -862,13 +862,13 @@ pub(crate) fn signal_program() -> Asm {
     a.bss("oset2", 16);
     a.bss("oact", 24);
     a.bss("oss", 12);
-    let mask = signal::SYS_RT_SIGPROCMASK;
+    let mask = getset::SYS_RT_SIGPROCMASK;
     emit_call(&mut a, mask, [V(3), L("set"), L("oset"), V(16)]);
     emit_call(&mut a, mask, [V(7), V(0), L("oset2"), V(16)]);
-    let action = signal::SYS_RT_SIGACTION;
+    let action = getset::SYS_RT_SIGACTION;
     emit_call(&mut a, action, [V(10), L("act"), V(0), V(16)]);
     emit_call(&mut a, action, [V(10), V(0), L("oact"), V(16)]);
-    let stack = signal::SYS_SIGALTSTACK;
+    let stack = getset::SYS_SIGALTSTACK;
     emit_call(&mut a, stack, [V(0), L("oss"), V(0), V(0)]);
     emit_call(&mut a, stack, [L("ss"), V(0), V(0), V(0)]);
     emit_call(&mut a, 4004, [V(3), L("oset"), V(68), V(0)]);
@@ -879,11 +879,11 @@ pub(crate) fn signal_program() -> Asm {
 /// What [`signal_program`] prints.
 pub(crate) fn signal_output() -> Vec<u8> {
     let mut words = vec![0u32; 4];
-    words.extend([!signal::UNBLOCKABLE, !0, !0, !0]);
+    words.extend([!getset::UNBLOCKABLE, !0, !0, !0]);
     let mut act = USR1_ACTION;
-    act[2] &= !signal::UNBLOCKABLE;
+    act[2] &= !getset::UNBLOCKABLE;
     words.extend(act);
-    words.extend([0, 0, signal::SS_DISABLE]);
+    words.extend([0, 0, getset::SS_DISABLE]);
     words.iter().flat_map(|w| w.to_be_bytes()).collect()
 }
 
@@ -891,6 +891,41 @@ pub(crate) fn signal_output() -> Vec<u8> {
 fn signal_calls_keep_their_state_and_prove() {
     let (_, st, inst) = traced(&signal_program());
     assert_eq!(st.output, signal_output());
+    inst.check().unwrap();
+    proves_and_verifies(&inst);
+}
+
+/// Go's `prlimit64` calls: the open-file limit asked for, its soft limit raised to the
+/// hard one (copied from the answer), asked for again. Prints both answers.
+pub(crate) fn limit_program() -> Asm {
+    use Arg::{Label as L, Value as V};
+    let mut a = Asm::new();
+    a.bss("old", 16);
+    a.bss("old2", 16);
+    a.bss("new", 16);
+    let limit = getset::SYS_PRLIMIT64;
+    emit_call(&mut a, limit, [V(0), V(5), V(0), L("old")]);
+    a.la(S0, "old");
+    a.la(S1, "new");
+    for k in 0..4 {
+        a.lw(T0, 8 + 4 * (k % 2), S0);
+        a.sw(T0, 4 * k, S1);
+    }
+    emit_call(&mut a, limit, [V(0), V(5), L("new"), V(0)]);
+    emit_call(&mut a, limit, [V(0), V(5), V(0), L("old2")]);
+    emit_call(&mut a, 4004, [V(3), L("old"), V(32), V(0)]);
+    a.exit(0);
+    a
+}
+
+#[test]
+fn prlimit64_keeps_the_open_file_limit_and_proves() {
+    let (_, st, inst) = traced(&limit_program());
+    let want: Vec<u8> = [0u32, 1024, 0, 4096, 0, 4096, 0, 4096]
+        .iter()
+        .flat_map(|w| w.to_be_bytes())
+        .collect();
+    assert_eq!(st.output, want);
     inst.check().unwrap();
     proves_and_verifies(&inst);
 }

@@ -130,7 +130,7 @@ pub struct Witness {
     /// `mmap`, `madvise` and `brk`.
     pub mm: Vec<super::mm::MmEvent>,
     /// `rt_sigprocmask`, `rt_sigaction` and `sigaltstack`.
-    pub signal: Vec<super::signal::SigEvent>,
+    pub getset: Vec<super::getset::GetSetEvent>,
     /// The kernel words above the initial-state chip's list that the run touched, sorted
     /// by address, with their final values.
     pub kernel_words: Vec<super::state::KernelWord>,
@@ -322,25 +322,32 @@ impl Shadow<'_> {
         touch(&mut self.kernel[addr as usize], value, ts)
     }
 
-    /// A kernel word from [`super::bus::KERNEL_DYNAMIC`] up: its value.
+    /// A kernel word's value: one of the initial-state chip's, or one from
+    /// [`super::bus::KERNEL_DYNAMIC`] up (zero until written).
     fn kdyn_value(&self, addr: u32) -> u32 {
-        self.dynamic.get(&addr).map_or(0, |v| v.0)
+        match self.kernel.get(addr as usize) {
+            Some(v) => v.0,
+            None => self.dynamic.get(&addr).map_or(0, |v| v.0),
+        }
     }
 
     fn kdyn(&mut self, addr: u32, value: u32, ts: u32) -> Access {
+        if (addr as usize) < self.kernel.len() {
+            return self.kernel(addr, value, ts);
+        }
         touch(self.dynamic.entry(addr).or_insert((0, 0)), value, ts)
     }
 
     /// An `rt_sigprocmask`'s, `rt_sigaction`'s or `sigaltstack`'s event, at timestamp `t`;
     /// or what cannot be proved about it.
-    fn signal(
+    fn getset(
         &mut self,
         sc: &super::record::SyscallRec,
         instr: InstrEvent,
         t: u32,
         writable: &dyn Fn(u32) -> bool,
-    ) -> Result<super::signal::SigEvent, String> {
-        use super::signal::{new_value, old_value, Kind, SigEvent};
+    ) -> Result<super::getset::GetSetEvent, String> {
+        use super::getset::{new_value, old_value, GetSetEvent, Kind};
         let name = crate::syscalls::names::name(sc.number).unwrap_or("a signal call");
         let kind = Kind::of(sc.number).ok_or("internal error: not a signal call")?;
         let result = sc
@@ -394,7 +401,11 @@ impl Shadow<'_> {
         let strict = !super::mm::lenient();
         let new = match new_value(kind, &old, (src != 0).then_some(&srcv)) {
             Some(new) => new,
-            None if !strict => [srcv[0], srcv[1], 0, 0, 0, 0],
+            None if !strict => {
+                let mut new = [0; 6];
+                new[..klen].copy_from_slice(&srcv[..klen]);
+                new
+            }
             None => {
                 return Err(format!(
                     "internal error: {name} succeeded with a value Linux refuses"
@@ -439,7 +450,7 @@ impl Shadow<'_> {
                 acc[17 + k] = Some(self.mem(dw + k as u32, out[k], t));
             }
         }
-        Ok(SigEvent {
+        Ok(GetSetEvent {
             instr,
             thread,
             number: sc.number,
@@ -692,7 +703,7 @@ impl Witness {
         let maps = RefCell::new(Vec::new());
         let mut sh = Shadow {
             regs: [(0, 0); NUM_REGS],
-            kernel: [(0, 0); KERNEL_WORDS.len()],
+            kernel: super::bus::KERNEL_INIT.map(|v| (v, 0)),
             dynamic: Default::default(),
             mem: HashMap::new(),
             init: HashMap::new(),
@@ -940,15 +951,15 @@ impl Witness {
                                 e => e,
                             })?;
                         w.mm.push(ev);
-                    } else if super::signal::Kind::of(sc.number).is_some() {
-                        let ev = sh.signal(sc, instr(0), t, &writable).map_err(|what| {
+                    } else if super::getset::Kind::of(sc.number).is_some() {
+                        let ev = sh.getset(sc, instr(0), t, &writable).map_err(|what| {
                             ProveError::Unsupported {
                                 what,
                                 pc: step.pc,
                                 symbol: String::new(),
                             }
                         })?;
-                        w.signal.push(ev);
+                        w.getset.push(ev);
                     } else if matches!(
                         sc.number,
                         super::fs::SYS_OPEN | super::fs::SYS_OPENAT | super::fs::SYS_FCNTL

@@ -1,6 +1,8 @@
-//! The signal-state chip: `rt_sigprocmask`, `rt_sigaction` and `sigaltstack`, one row
-//! per call, each keeping its state in kernel words (`SPACE_KERNEL`, which only system-call
-//! chips address) as Linux keeps it in the task and the signal handler table:
+//! The get-and-set chip: the calls that read a kernel value, optionally replace it from
+//! a user buffer and optionally copy the old one out: `rt_sigprocmask`, `rt_sigaction`,
+//! `sigaltstack` and `prlimit64`, one row per call, each keeping its state in kernel
+//! words (`SPACE_KERNEL`, which only system-call chips address) as Linux keeps it in the
+//! task, the signal handler table and the resource limits:
 //!
 //! - **`rt_sigprocmask(how, set, oset, 16)`**: the calling thread's blocked mask, four
 //!   words at `KERNEL_THREADS + THREAD_WORDS · thread`. With `set`, the call reads the
@@ -22,6 +24,12 @@
 //!   `ss_flags` 0 and `ss_size >= MINSIGSTKSZ` (2048) sets the stack, with `SS_DISABLE`
 //!   keeps none. (Another thread's stack, or a call on a thread with a stack, needs the
 //!   on-stack comparison, and is refused before proving.)
+//! - **`prlimit64(0, RLIMIT_NOFILE, new, old)`**: the open-file limit, `struct rlimit64
+//!   { u64 cur, max }` as four words at `KERNEL_NOFILE` (the initial-state chip's, from
+//!   soft 1024 and hard 4096). With `old`, the call writes the limit from before; with
+//!   `new`, it sets the one read, which must have `cur = max` (Go raises the soft limit
+//!   to the hard one; Linux's `cur <= max` then holds) and `max < 2^20` (Linux's
+//!   `nr_open` is 2^20, and above it `EPERM`). Its pointers are `$a2` and `$a3`.
 //!
 //! Every proved call returns 0. Linux reads the new value before it writes the old one,
 //! and both accesses happen at the chip's one timestamp, so the two buffers must not
@@ -30,8 +38,9 @@
 //! (an inverse of the word address), so the chip cannot skip a buffer the call named or
 //! invent one it did not.
 //!
-//! All three start from zero state: every kernel word above the initial-state chip's list
-//! starts at 0 at timestamp 0 (the `state` chip), which is Linux's state at `execve`.
+//! The signal calls start from zero state: every kernel word above the initial-state
+//! chip's list starts at 0 at timestamp 0 (the `state` chip), which is Linux's state at
+//! `execve`.
 
 use std::borrow::Borrow;
 
@@ -42,8 +51,8 @@ use p3_matrix::dense::RowMajorMatrix;
 
 use super::bus::{
     self, access, AccessCols, ByteOp, Expr, Word, ACTION_WORDS, BYTE, KERNEL_ACTIONS,
-    KERNEL_THREADS, REG_STRIDE, SLOT_CHIP, SPACE_KERNEL, SPACE_MEM, SPACE_REG, SPACE_RO,
-    THREAD_ALTSTACK, THREAD_MASK, THREAD_WORDS, TS_SLOTS,
+    KERNEL_NOFILE, KERNEL_THREADS, REG_STRIDE, SLOT_CHIP, SPACE_KERNEL, SPACE_MEM, SPACE_REG,
+    SPACE_RO, THREAD_ALTSTACK, THREAD_MASK, THREAD_WORDS, TS_SLOTS,
 };
 use super::bytes::ByteCounts;
 use super::cols::columns;
@@ -55,6 +64,9 @@ use super::witness::{Access, InstrEvent};
 pub const SYS_RT_SIGACTION: u32 = 4194;
 pub const SYS_RT_SIGPROCMASK: u32 = 4195;
 pub const SYS_SIGALTSTACK: u32 = 4206;
+pub const SYS_PRLIMIT64: u32 = 4338;
+/// The one resource `prlimit64` proves.
+pub const RLIMIT_NOFILE: u32 = 5;
 /// `rt_sigprocmask`'s `how` that replaces the mask.
 pub const SIG_SETMASK: u32 = 3;
 /// o32's `sizeof(sigset_t)`, the one size Linux accepts.
@@ -69,12 +81,13 @@ pub const MINSIGSTKSZ: u32 = 2048;
 /// and bit 22 (byte 2, bit 6). A set's other words hold no unblockable signal.
 pub const UNBLOCKABLE: u32 = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
 
-/// The three calls.
+/// The four calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Mask,
     Action,
     Stack,
+    Limit,
 }
 
 impl Kind {
@@ -83,6 +96,7 @@ impl Kind {
             SYS_RT_SIGPROCMASK => Some(Kind::Mask),
             SYS_RT_SIGACTION => Some(Kind::Action),
             SYS_SIGALTSTACK => Some(Kind::Stack),
+            SYS_PRLIMIT64 => Some(Kind::Limit),
             _ => None,
         }
     }
@@ -91,6 +105,7 @@ impl Kind {
     pub fn pointers(self, args: &[u32; 4]) -> (u32, u32) {
         match self {
             Kind::Stack => (args[0], args[1]),
+            Kind::Limit => (args[2], args[3]),
             _ => (args[1], args[2]),
         }
     }
@@ -101,6 +116,7 @@ impl Kind {
             Kind::Mask => (4, 4, 4),
             Kind::Action => (6, 6, 6),
             Kind::Stack => (2, 3, 3),
+            Kind::Limit => (4, 4, 4),
         }
     }
 
@@ -110,6 +126,7 @@ impl Kind {
         match self {
             Kind::Mask => block + THREAD_MASK,
             Kind::Stack => block + THREAD_ALTSTACK,
+            Kind::Limit => KERNEL_NOFILE,
             Kind::Action => {
                 KERNEL_ACTIONS.wrapping_add(ACTION_WORDS.wrapping_mul(args[0].wrapping_sub(1)))
             }
@@ -119,7 +136,7 @@ impl Kind {
 
 /// One `rt_sigprocmask`, `rt_sigaction` or `sigaltstack`.
 #[derive(Clone, Copy, Debug)]
-pub struct SigEvent {
+pub struct GetSetEvent {
     pub instr: InstrEvent,
     pub thread: u32,
     pub number: u32,
@@ -138,7 +155,7 @@ pub struct SigEvent {
     pub acc: [Option<Access>; 23],
 }
 
-impl SigEvent {
+impl GetSetEvent {
     pub fn kind(&self) -> Kind {
         Kind::of(self.number).unwrap_or(Kind::Mask)
     }
@@ -175,17 +192,24 @@ pub fn new_value(kind: Kind, old: &[u32; 6], src: Option<&[u32; 6]>) -> Option<[
             0 if s[1] >= MINSIGSTKSZ => new[..2].copy_from_slice(&s[..2]),
             _ => return None,
         },
+        Kind::Limit => {
+            if (s[0], s[1]) != (s[2], s[3]) || s[2] != 0 || s[3] >= 1 << 20 {
+                return None;
+            }
+            new[..4].copy_from_slice(&s[..4]);
+        }
     }
     Some(new)
 }
 
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
-pub struct SignalCols<T> {
-    /// Which call: `rt_sigprocmask`, `rt_sigaction`, `sigaltstack`.
+pub struct GetSetCols<T> {
+    /// Which call: `rt_sigprocmask`, `rt_sigaction`, `sigaltstack`, `prlimit64`.
     pub is_mask: T,
     pub is_action: T,
     pub is_stack: T,
+    pub is_limit: T,
     /// A new value is given (`set`, `act`, `ss` not NULL); an old one asked for.
     pub has_new: T,
     pub has_old: T,
@@ -193,9 +217,11 @@ pub struct SignalCols<T> {
     pub up_mask: T,
     pub up_act: T,
     pub up_stack: T,
+    pub up_limit: T,
     pub o_mask: T,
     pub o_act: T,
     pub o_stack: T,
+    pub o_limit: T,
     pub clk: T,
     pub thread: T,
     /// `$a0` of `rt_sigprocmask` (`how`) and `rt_sigaction` (`sig`); zero on `sigaltstack`.
@@ -226,18 +252,18 @@ pub struct SignalCols<T> {
     pub dst_prev: [Word<T>; 6],
     pub acc: [AccessCols<T>; 23],
 }
-columns!(SignalCols);
+columns!(GetSetCols);
 
 #[derive(Clone, Copy, Debug, Default)]
-pub struct SignalChip;
+pub struct GetSetChip;
 
-impl SignalChip {
+impl GetSetChip {
     pub fn generate_trace(
         &self,
-        events: &[SigEvent],
+        events: &[GetSetEvent],
         bytes: &mut ByteCounts,
     ) -> RowMajorMatrix<Val> {
-        super::fill_rows::<SignalCols<Val>, _>(events, SignalCols::<Val>::WIDTH, bytes, fill_row)
+        super::fill_rows::<GetSetCols<Val>, _>(events, GetSetCols::<Val>::WIDTH, bytes, fill_row)
     }
 }
 
@@ -257,7 +283,7 @@ fn pointer(p: u32, bytes: &mut ByteCounts) -> ([Val; 4], Val, Val) {
     )
 }
 
-fn fill_row(r: &mut SignalCols<Val>, ev: &SigEvent, bytes: &mut ByteCounts) {
+fn fill_row(r: &mut GetSetCols<Val>, ev: &GetSetEvent, bytes: &mut ByteCounts) {
     let kind = ev.kind();
     let (src, dst) = kind.pointers(&ev.args);
     let (has_new, has_old) = (src != 0, dst != 0);
@@ -265,14 +291,17 @@ fn fill_row(r: &mut SignalCols<Val>, ev: &SigEvent, bytes: &mut ByteCounts) {
     r.is_mask = f(kind == Kind::Mask);
     r.is_action = f(kind == Kind::Action);
     r.is_stack = f(kind == Kind::Stack);
+    r.is_limit = f(kind == Kind::Limit);
     r.has_new = f(has_new);
     r.has_old = f(has_old);
     r.up_mask = f(has_new && kind == Kind::Mask);
     r.up_act = f(has_new && kind == Kind::Action);
     r.up_stack = f(has_new && kind == Kind::Stack);
+    r.up_limit = f(has_new && kind == Kind::Limit);
     r.o_mask = f(has_old && kind == Kind::Mask);
     r.o_act = f(has_old && kind == Kind::Action);
     r.o_stack = f(has_old && kind == Kind::Stack);
+    r.o_limit = f(has_old && kind == Kind::Limit);
     r.clk = Val::from_u32(ev.instr.clk);
     r.thread = Val::from_u32(ev.thread);
     if kind != Kind::Stack {
@@ -285,7 +314,7 @@ fn fill_row(r: &mut SignalCols<Val>, ev: &SigEvent, bytes: &mut ByteCounts) {
     if kind == Kind::Action {
         let sig = ev.args[0] as i64;
         // (A signal out of range has no byte-table row: left uncounted.)
-        if (1..=128).contains(&sig) && kept("signal.sig_range") {
+        if (1..=128).contains(&sig) && kept("getset.sig_range") {
             bytes.range8x2(sig as u32 - 1, 2 * (sig as u32 - 1));
         }
         let kp = Val::from_i64((sig - SIGKILL as i64) * (sig - SIGSTOP as i64));
@@ -306,10 +335,13 @@ fn fill_row(r: &mut SignalCols<Val>, ev: &SigEvent, bytes: &mut ByteCounts) {
         Kind::Action if has_new => Some(2),
         _ => None,
     };
-    if let (Some(k), true) = (masked, kept("signal.unblockable")) {
+    if let (Some(k), true) = (masked, kept("getset.unblockable")) {
         let s = ev.src[k].to_le_bytes();
         bytes.add(ByteOp::And, s[1] as u32, !(UNBLOCKABLE >> 8) & 0xff);
         bytes.add(ByteOp::And, s[2] as u32, !(UNBLOCKABLE >> 16) & 0xff);
+    }
+    if kind == Kind::Limit && has_new {
+        bytes.range8x2(16 * ((ev.src[3] >> 16) & 0xff), 0);
     }
     if kind == Kind::Stack && has_new {
         let dis = ev.src[2] == SS_DISABLE;
@@ -320,7 +352,7 @@ fn fill_row(r: &mut SignalCols<Val>, ev: &SigEvent, bytes: &mut ByteCounts) {
             // witness, left uncounted.)
             r.r_lo = Val::from_i64(d & 0xffff);
             r.r_hi = Val::from_i64(d >> 16);
-            if d >= 0 && kept("signal.stack_size") {
+            if d >= 0 && kept("getset.stack_size") {
                 bytes.range16((d & 0xffff) as u32);
                 bytes.range8x2((d >> 16) as u32, 0);
             }
@@ -333,19 +365,19 @@ fn fill_row(r: &mut SignalCols<Val>, ev: &SigEvent, bytes: &mut ByteCounts) {
     }
 }
 
-impl BaseAir<Val> for SignalChip {
+impl BaseAir<Val> for GetSetChip {
     fn width(&self) -> usize {
-        SignalCols::<u8>::WIDTH
+        GetSetCols::<u8>::WIDTH
     }
 }
 
 /// An access: count, space, address, previous value, new value.
 type Access4<AB> = (Expr<AB>, Expr<AB>, Expr<AB>, [Expr<AB>; 4], [Expr<AB>; 4]);
 
-impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
+impl<AB: InteractionBuilder<F = Val>> Air<AB> for GetSetChip {
     fn eval(&self, b: &mut AB) {
         let main = b.main();
-        let l: &SignalCols<AB::Var> = main.current_slice().borrow();
+        let l: &GetSetCols<AB::Var> = main.current_slice().borrow();
         let l = *l;
         let e = |v: AB::Var| -> Expr<AB> { v.into() };
         let c = |n: u32| Expr::<AB>::from_u32(n);
@@ -360,15 +392,19 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
         };
         let byte_of = |v: u32, j: usize| c((v >> (8 * j)) & 0xff);
 
-        let is_real = super::assert_flags(b, &[l.is_mask, l.is_action, l.is_stack]);
+        let is_real = super::assert_flags(b, &[l.is_mask, l.is_action, l.is_stack, l.is_limit]);
         let (is_mask, is_action, is_stack) = (e(l.is_mask), e(l.is_action), e(l.is_stack));
-        let not_stack = is_mask.clone() + is_action.clone();
+        let is_limit = e(l.is_limit);
+        // The signal-set calls, and the calls with four kernel words or more.
+        let sets = is_mask.clone() + is_action.clone();
+        let four = sets.clone() + is_limit.clone();
         b.assert_bool(l.has_new);
         b.assert_bool(l.has_old);
         for (up, is) in [
             (l.up_mask, l.is_mask),
             (l.up_act, l.is_action),
             (l.up_stack, l.is_stack),
+            (l.up_limit, l.is_limit),
         ] {
             b.assert_zero(e(up) - e(is) * e(l.has_new));
         }
@@ -376,14 +412,16 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
             (l.o_mask, l.is_mask),
             (l.o_act, l.is_action),
             (l.o_stack, l.is_stack),
+            (l.o_limit, l.is_limit),
         ] {
             b.assert_zero(e(o) - e(is) * e(l.has_old));
         }
         // (So both flags are zero on padding rows.)
-        b.assert_zero(e(l.has_new) - e(l.up_mask) - e(l.up_act) - e(l.up_stack));
-        b.assert_zero(e(l.has_old) - e(l.o_mask) - e(l.o_act) - e(l.o_stack));
+        b.assert_zero(e(l.has_new) - e(l.up_mask) - e(l.up_act) - e(l.up_stack) - e(l.up_limit));
+        b.assert_zero(e(l.has_old) - e(l.o_mask) - e(l.o_act) - e(l.o_stack) - e(l.o_limit));
         let (has_new, has_old) = (e(l.has_new), e(l.has_old));
         let (up_mask, up_act, up_stack) = (e(l.up_mask), e(l.up_act), e(l.up_stack));
+        let up_limit = e(l.up_limit);
 
         // The pointers: NULL exactly when the flag is clear; else word-aligned, below
         // 2^31, with a non-zero word address.
@@ -410,19 +448,23 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
         // The arguments Linux checks: sigsetsize 16; SIG_SETMASK where a mask is given;
         // 1 <= sig <= 128, and no action set for SIGKILL or SIGSTOP.
         for j in 0..4 {
-            if kept("signal.size") {
-                b.assert_zero(not_stack.clone() * (e(l.a3[j]) - byte_of(SIGSET_SIZE, j)));
+            if kept("getset.size") {
+                b.assert_zero(sets.clone() * (e(l.a3[j]) - byte_of(SIGSET_SIZE, j)));
             }
-            if kept("signal.how") {
+            if kept("getset.how") {
                 b.assert_zero(up_mask.clone() * (e(l.arg0[j]) - byte_of(SIG_SETMASK, j)));
             }
+            // (sigaltstack's $a0 is its pointer; prlimit64's is pid 0, and its $a3 the
+            // old-value pointer.)
             b.assert_zero(is_stack.clone() * e(l.arg0[j]));
+            b.assert_zero(is_limit.clone() * e(l.arg0[j]));
+            b.assert_zero(is_limit.clone() * (e(l.a3[j]) - e(l.dst[j])));
             if j > 0 {
                 b.assert_zero(is_action.clone() * e(l.arg0[j]));
             }
         }
         let sig = e(l.arg0[0]);
-        if kept("signal.sig_range") {
+        if kept("getset.sig_range") {
             bus::range8x2(
                 b,
                 sig.clone() - Expr::<AB>::ONE,
@@ -433,7 +475,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
         b.assert_zero(
             is_action.clone() * (e(l.kp) - (sig.clone() - c(SIGKILL)) * (sig.clone() - c(SIGSTOP))),
         );
-        if kept("signal.kill_stop") {
+        if kept("getset.kill_stop") {
             b.assert_zero(up_act.clone() * (e(l.kp) * e(l.kill_inv) - Expr::<AB>::ONE));
         }
 
@@ -459,7 +501,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
             let z = up_mask.clone() * e(l.new[0][j]) + up_act.clone() * e(l.new[2][j]);
             let y = c(!(UNBLOCKABLE >> (8 * j)) & 0xff);
             let count = up_mask.clone() + up_act.clone();
-            if kept("signal.unblockable") {
+            if kept("getset.unblockable") {
                 b.push_interaction(
                     BYTE,
                     [c(ByteOp::And as u32), x, y, z],
@@ -467,17 +509,37 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
                 );
             }
         }
+        // prlimit64: the limit read, with cur = max (its high and low words) and
+        // max < 2^20 (its high word zero, its low word's top byte zero and byte 2 below 16).
+        for k in 0..4 {
+            for j in 0..4 {
+                b.assert_zero(up_limit.clone() * (e(l.new[k][j]) - e(l.srcw[k][j])));
+                if k < 2 && kept("getset.limit") {
+                    b.assert_zero(up_limit.clone() * (e(l.srcw[k][j]) - e(l.srcw[k + 2][j])));
+                }
+            }
+        }
+        for j in 0..4 {
+            b.assert_zero(up_limit.clone() * e(l.srcw[2][j]));
+        }
+        b.assert_zero(up_limit.clone() * e(l.srcw[3][3]));
+        bus::range8x2(
+            b,
+            c(16) * e(l.srcw[3][2]),
+            Expr::<AB>::ZERO,
+            up_limit.clone(),
+        );
         // sigaltstack: only without an alternate stack (size 0); a new one has ss_flags
         // 0 or SS_DISABLE, and with 0 a size of at least MINSIGSTKSZ.
         for j in 0..4 {
-            if kept("signal.no_altstack") {
+            if kept("getset.no_altstack") {
                 b.assert_zero(is_stack.clone() * e(l.old[1][j]));
             }
         }
         b.assert_bool(l.dis);
         b.assert_zero(e(l.dis) * (Expr::<AB>::ONE - up_stack.clone()));
         let enable = up_stack.clone() - e(l.dis);
-        if kept("signal.stack_flags") {
+        if kept("getset.stack_flags") {
             b.assert_zero(up_stack.clone() * (e(l.srcw[2][0]) - c(SS_DISABLE) * e(l.dis)));
             for j in 1..4 {
                 b.assert_zero(up_stack.clone() * e(l.srcw[2][j]));
@@ -493,7 +555,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
         b.assert_zero(
             enable.clone() * (hi24 - c(MINSIGSTKSZ >> 8) - e(l.r_lo) - c(1 << 16) * e(l.r_hi)),
         );
-        if kept("signal.stack_size") {
+        if kept("getset.stack_size") {
             bus::range16(b, l.r_lo, enable.clone());
             bus::range8x2(b, l.r_hi, Expr::<AB>::ZERO, enable);
         }
@@ -505,36 +567,36 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
             is_mask.clone() * byte_of(SYS_RT_SIGPROCMASK, j)
                 + is_action.clone() * byte_of(SYS_RT_SIGACTION, j)
                 + is_stack.clone() * byte_of(SYS_SIGALTSTACK, j)
+                + is_limit.clone() * byte_of(SYS_PRLIMIT64, j)
         });
         let a0: [Expr<AB>; 4] =
             std::array::from_fn(|j| e(l.arg0[j]) + is_stack.clone() * e(l.src[j]));
         let a1: [Expr<AB>; 4] = std::array::from_fn(|j| {
-            not_stack.clone() * e(l.src[j]) + is_stack.clone() * e(l.dst[j])
+            sets.clone() * e(l.src[j])
+                + is_stack.clone() * e(l.dst[j])
+                + is_limit.clone() * byte_of(RLIMIT_NOFILE, j)
         });
+        let a2: [Expr<AB>; 4] =
+            std::array::from_fn(|j| sets.clone() * e(l.dst[j]) + is_limit.clone() * e(l.src[j]));
         let block = c(KERNEL_THREADS) + c(THREAD_WORDS) * e(l.thread);
         let state = is_mask.clone() * (block.clone() + c(THREAD_MASK))
             + is_stack.clone() * (block + c(THREAD_ALTSTACK))
-            + is_action.clone() * (c(KERNEL_ACTIONS) + c(ACTION_WORDS) * (sig - Expr::<AB>::ONE));
+            + is_action.clone() * (c(KERNEL_ACTIONS) + c(ACTION_WORDS) * (sig - Expr::<AB>::ONE))
+            + is_limit.clone() * c(KERNEL_NOFILE);
         let src_space = c(SPACE_MEM) + e(l.src_ro) * c(SPACE_RO - SPACE_MEM);
         let mut accesses: Vec<Access4<AB>> = vec![
             (is_real.clone(), c(SPACE_REG), reg(2), number, zero()),
             (is_real.clone(), c(SPACE_REG), reg(4), a0.clone(), a0),
             (is_real.clone(), c(SPACE_REG), reg(5), a1.clone(), a1),
-            (
-                not_stack.clone(),
-                c(SPACE_REG),
-                reg(6),
-                words(&l.dst),
-                words(&l.dst),
-            ),
+            (four.clone(), c(SPACE_REG), reg(6), a2.clone(), a2),
             (is_real.clone(), c(SPACE_REG), reg(7), words(&l.a3), zero()),
         ];
-        // Kernel words 0, 1 on every row, 2, 3 on the first two calls', 4, 5 on
+        // Kernel words 0, 1 on every row, 2, 3 on all but sigaltstack's, 4, 5 on
         // rt_sigaction's; the words read and written likewise (sigaltstack's are 3).
         for k in 0..6u32 {
             let count = match k {
                 0 | 1 => is_real.clone(),
-                2 | 3 => not_stack.clone(),
+                2 | 3 => four.clone(),
                 _ => is_action.clone(),
             };
             let at = state.clone() + c(k);
@@ -549,7 +611,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
         for k in 0..6u32 {
             let count = match k {
                 0..=2 => has_new.clone(),
-                3 => up_mask.clone() + up_act.clone(),
+                3 => up_mask.clone() + up_act.clone() + up_limit.clone(),
                 _ => up_act.clone(),
             };
             let w = words(&l.srcw[k as usize]);
@@ -558,13 +620,13 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
         for k in 0..6usize {
             let count = match k {
                 0..=2 => has_old.clone(),
-                3 => e(l.o_mask) + e(l.o_act),
+                3 => e(l.o_mask) + e(l.o_act) + e(l.o_limit),
                 _ => e(l.o_act),
             };
             // The state from before the call; sigaltstack's third word is SS_DISABLE.
             let value: [Expr<AB>; 4] = std::array::from_fn(|j| {
                 if k == 2 {
-                    not_stack.clone() * e(l.old[2][j]) + is_stack.clone() * byte_of(SS_DISABLE, j)
+                    four.clone() * e(l.old[2][j]) + is_stack.clone() * byte_of(SS_DISABLE, j)
                 } else {
                     e(l.old[k][j])
                 }
