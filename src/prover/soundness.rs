@@ -1712,14 +1712,28 @@ fn mapped_words_start_when_mapped() {
     only_bus(&inst, "map");
 }
 
+/// The witness of `record` with the witness's own refusals of what the mm and getset
+/// chips cannot prove turned off.
+fn witness_lenient(
+    machine: &Machine,
+    record: &record::Record,
+) -> (Statement, Witness, record::Start) {
+    super::mm::LENIENT.with(|l| l.set(true));
+    let traced = machine.witness_of(record, &argv());
+    super::mm::LENIENT.with(|l| l.set(false));
+    traced.unwrap()
+}
+
+/// `record` traced with the witness's refusals turned off ([`witness_lenient`]).
+fn traced_record_lenient(machine: &Machine, record: &record::Record) -> Instances {
+    let (statement, w, start) = witness_lenient(machine, record);
+    machine.traces_from(&w, &start, &statement).unwrap()
+}
+
 /// Traces `asm`'s run with the witness's refusals of unprovable mappings turned off.
 fn traced_lenient(asm: &Asm) -> Instances {
-    super::mm::LENIENT.with(|l| l.set(true));
     let (machine, record) = recorded(asm, &[]);
-    let traced = machine.witness_of(&record, &argv());
-    super::mm::LENIENT.with(|l| l.set(false));
-    let (statement, w, start) = traced.unwrap();
-    machine.traces_from(&w, &start, &statement).unwrap()
+    traced_record_lenient(&machine, &record)
 }
 
 #[test]
@@ -1949,11 +1963,7 @@ fn one_signal_call(
     a.exit(0);
     let (machine, mut record) = recorded(&a, &[]);
     f(&mut record);
-    super::mm::LENIENT.with(|l| l.set(true));
-    let traced = machine.witness_of(&record, &argv());
-    super::mm::LENIENT.with(|l| l.set(false));
-    let (statement, w, start) = traced.unwrap();
-    machine.traces_from(&w, &start, &statement).unwrap()
+    traced_record_lenient(&machine, &record)
 }
 
 /// The record's call `number` succeeds (where the VM, as Linux, refused it), having
@@ -2071,11 +2081,7 @@ fn input_signal_call(
             .unwrap();
         sc.args[0] = new;
     }
-    super::mm::LENIENT.with(|l| l.set(true));
-    let traced = machine.witness_of(&record, &argv());
-    super::mm::LENIENT.with(|l| l.set(false));
-    let (statement, w, start) = traced.unwrap();
-    machine.traces_from(&w, &start, &statement).unwrap()
+    traced_record_lenient(&machine, &record)
 }
 
 #[test]
@@ -2160,12 +2166,8 @@ fn sigaltstack_is_proved_only_without_a_stack() {
     emit_call(&mut a, stack, [L("ss"), V(0), V(0), V(0)]);
     emit_call(&mut a, stack, [V(0), L("oss"), V(0), V(0)]);
     a.exit(0);
-    super::mm::LENIENT.with(|l| l.set(true));
-    let traced = recorded(&a, &[]);
-    let (machine, record) = traced;
-    let w = machine.witness_of(&record, &argv());
-    super::mm::LENIENT.with(|l| l.set(false));
-    let (statement, w, start) = w.unwrap();
+    let (machine, record) = recorded(&a, &[]);
+    let (statement, w, start) = witness_lenient(&machine, &record);
     assert_eq!(w.getset[1].old[1], 0x8000);
     let inst = machine.traces_from(&w, &start, &statement).unwrap();
     only_constraints_of(&inst, "getset");
