@@ -424,6 +424,17 @@ fn refuses_to_prove_what_it_cannot_yet() {
     ] {
         refused(&call(number, &args), exit::NOT_PROVABLE, &[what]);
     }
+    // clone of a thread with its own TLS, and a futex operation other than Go's two.
+    refused(
+        &call(4120, &[0x50f00 | 0x80000, 0x7fff_0000, 0, 0]),
+        exit::NOT_PROVABLE,
+        &["clone(flags 0xd0f00", "only Go's threads"],
+    );
+    refused(
+        &call(4238, &[0x0040_0000, 9 | 128, 0, 0]),
+        exit::NOT_PROVABLE,
+        &["futex(0x400000, 137", "FUTEX_WAIT_PRIVATE"],
+    );
     // BREAK fires: refused with the VM's error.
     let mut a = Asm::new();
     a.emit(0x0000_000d);
@@ -654,4 +665,40 @@ fn proving_gives_the_same_claims_every_time() {
     let p = program(&f.elf);
     zkm::proof::verify(&one, Expected::Elf(&p)).unwrap();
     zkm::proof::verify(&two, Expected::Elf(&p)).unwrap();
+}
+
+#[test]
+fn proves_go_guests_with_their_runtime_and_threads() {
+    // Unmodified Go programs, with the garbage collector on and the runtime's threads
+    // (sysmon, a GC worker): proved, and verified against their ELF, their exit status
+    // and their public output as qemu-mips gives them (testdata/expected).
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    for name in ["exitcode", "panic", "hello"] {
+        let elf = root.join(format!("elf/{name}.elf"));
+        let proof = dir.path().join(format!("{name}.proof"));
+        zkm()
+            .arg("prove")
+            .arg(&elf)
+            .arg("-q")
+            .arg("-o")
+            .arg(&proof)
+            .assert()
+            .success();
+        let exit = std::fs::read_to_string(root.join(format!("expected/{name}.exit"))).unwrap();
+        let public = std::fs::read(root.join(format!("expected/{name}.public"))).unwrap();
+        let expected = proof.with_extension("expected");
+        std::fs::write(&expected, &public).unwrap();
+        zkm()
+            .arg("verify")
+            .arg(&proof)
+            .arg("--elf")
+            .arg(&elf)
+            .arg("--expect-output")
+            .arg(&expected)
+            .arg("--expect-exit")
+            .arg(exit.trim())
+            .assert()
+            .success();
+    }
 }

@@ -9,8 +9,10 @@ use super::Ctx;
 /// Prove that a guest ELF ran to exit: a STARK proof of its public output and exit status.
 ///
 /// Runs the guest in the VM on the private input, builds the traces, proves, and writes a
-/// proof file that `zkm verify` checks. For now a provable guest makes no system call but
-/// write (to fds 1, 2 and 3: fd 3 is the public output) and exit_group, and runs at most 4 M instructions.
+/// proof file that `zkm verify` checks. For now a provable guest makes only the system calls
+/// the proof models (docs/proof-system.md: I/O on fds 0 to 3, the clocks, memory
+/// mappings, the signal set-up, threads and futexes), receives no signal, and runs at most
+/// 4 M instructions; `zkm prove` names the first thing it cannot prove.
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Examples:\n  zkm prove guest.elf --input in.bin -o guest.proof\n  zkm verify guest.proof --elf guest.elf"

@@ -64,6 +64,7 @@ fn fill_row(r: &mut AddSubCols<Val>, ev: &InstrEvent, bytes: &mut ByteCounts) {
     r.is_sub = Val::from_bool(ev.op == Opcode::Sub);
     r.is_sub_trap = Val::from_bool(ev.op == Opcode::SubTrap);
     r.clk = Val::from_u32(ev.clk);
+    r.thread = Val::from_u32(ev.thread);
     r.a = super::word(ev.a);
     r.b = super::word(ev.b);
     r.c = super::word(ev.c);

@@ -95,6 +95,7 @@ fn events(ops: &[Opcode], answer: impl Fn(Opcode, u32, u32) -> Option<u32>) -> V
                     evs.push(InstrEvent {
                         op,
                         clk: evs.len() as u32,
+                        thread: 0,
                         a,
                         b,
                         c,
@@ -274,6 +275,7 @@ fn multiplies_are_exact_and_wrong_answers_are_caught() {
                     instr: InstrEvent {
                         op,
                         clk: evs.len() as u32,
+                        thread: 0,
                         a,
                         b,
                         c,
@@ -353,6 +355,7 @@ fn divides_are_exact_and_wrong_answers_are_caught() {
                     instr: InstrEvent {
                         op,
                         clk: evs.len() as u32,
+                        thread: 0,
                         a,
                         b,
                         c: 0,
@@ -431,6 +434,7 @@ fn leading_counts_are_exact_and_wrong_answers_are_caught() {
         .map(|(i, (op, a))| InstrEvent {
             op,
             clk: i as u32,
+            thread: 0,
             a,
             b: 0,
             c: clz::count(op, a),
@@ -536,6 +540,7 @@ fn conditional_moves_move_exactly_when_they_should() {
                     instr: InstrEvent {
                         op,
                         clk,
+                        thread: 0,
                         a,
                         b,
                         c: 0,
@@ -625,6 +630,7 @@ fn unaligned_and_linked_accesses_are_exact_and_wrong_answers_are_caught() {
                     instr: InstrEvent {
                         op,
                         clk,
+                        thread: 0,
                         a: addr - off,
                         b: rt,
                         c,
@@ -729,6 +735,7 @@ fn misaligned_accesses_are_refused() {
                 instr: InstrEvent {
                     op,
                     clk,
+                    thread: 0,
                     a: base,
                     b: 0,
                     c: 0,
@@ -782,6 +789,7 @@ fn bit_fields_are_exact_and_wrong_answers_are_caught() {
                 evs.push(InstrEvent {
                     op,
                     clk: evs.len() as u32,
+                    thread: 0,
                     a,
                     b,
                     c: ext::bit_field(op, a, b, aux),
@@ -824,6 +832,7 @@ fn a_remainder_as_large_as_the_divisor_is_refused() {
         instr: InstrEvent {
             op: Opcode::Divu,
             clk: 0,
+            thread: 0,
             a: 100,
             b: 7,
             c: 0,

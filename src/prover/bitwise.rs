@@ -51,6 +51,7 @@ fn fill_row(r: &mut BitwiseCols<Val>, ev: &InstrEvent, bytes: &mut ByteCounts) {
     r.is_xor = Val::from_bool(ev.op == Opcode::Xor);
     r.is_nor = Val::from_bool(ev.op == Opcode::Nor);
     r.clk = Val::from_u32(ev.clk);
+    r.thread = Val::from_u32(ev.thread);
     r.a = super::word(ev.a);
     r.b = super::word(ev.b);
     let (op, res) = match ev.op {

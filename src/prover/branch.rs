@@ -86,6 +86,7 @@ fn fill_row(r: &mut BranchCols<Val>, ev: &InstrEvent, bytes: &mut ByteCounts) {
         *f = Val::from_bool(ev.op == op);
     }
     r.clk = Val::from_u32(ev.clk);
+    r.thread = Val::from_u32(ev.thread);
     r.a = super::word(ev.a);
     r.b = super::word(ev.b);
     r.eq = Val::from_bool(ev.a == ev.b);

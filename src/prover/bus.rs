@@ -21,6 +21,7 @@
 //! | `path` | `clk, path / 4, path % 4` | fs chip (an `open` or `openat`) | the path chip (the first word of each path) |
 //! | `map` | `first word, last word, ts` | memory boundary (a word of a mapping made by `mmap`) | the mm chip (a readable mapping, multiplicity) |
 //! | `vma` | `first page, last page, ts` | mm chip (a `madvise`: the mapping that holds its range) | the mm chip (every mapping, multiplicity) |
+//! | `sched` | `clk, thread, pc, next_pc` | CPU (the last row before a context switch: where its thread resumes; the first row after one: where the new thread starts) | the sched chip (one row per switch: both halves) |
 //!
 //! Words travel as four bytes, least significant first (`value[0]` is bits 0..8), whatever
 //! the guest's big-endian byte order in memory.
@@ -45,6 +46,7 @@ pub const INPUT: &str = "input";
 pub const PATH: &str = "path";
 pub const MAP: &str = "map";
 pub const VMA: &str = "vma";
+pub const SCHED: &str = "sched";
 
 /// The address spaces of the memory argument. Registers live apart from memory, so no
 /// load or store can reach one, and each thread has its own block of [`REG_STRIDE`].
@@ -93,7 +95,11 @@ pub const KERNEL_THREADS: u32 = 1024;
 pub const THREAD_WORDS: u32 = 16;
 pub const THREAD_MASK: u32 = 0;
 pub const THREAD_ALTSTACK: u32 = 4;
-const _: () = assert!(KERNEL_ACTIONS + 128 * ACTION_WORDS <= KERNEL_THREADS);
+const _: () = assert!(KERNEL_ACTIONS + 128 * ACTION_WORDS <= KERNEL_CLONES);
+/// The number of threads `clone` has created (the newest thread's index), one field
+/// element in `value[0]`; zero at the start, when only the main thread runs.
+pub const KERNEL_CLONES: u32 = 1000;
+const _: () = assert!(KERNEL_CLONES < KERNEL_THREADS);
 /// The first this many kernel words are counts (one field element in `value[0]`); the
 /// others are words of four bytes.
 pub const KERNEL_COUNTS: usize = 2;
@@ -109,6 +115,17 @@ pub const REG_LO: u8 = 33;
 pub const REG_LLBIT: u8 = 34;
 /// Registers a thread has (the rows of the register file).
 pub const NUM_REGS: usize = 35;
+/// Where a thread resumes while it is switched out (`pc`, `next_pc`), each one field
+/// element in `value[0]`: slots of its register block that only the sched and clone
+/// chips address. They start at zero, which no ROM entry has as its `pc`, so no switch
+/// can resume a thread that was never created.
+pub const REG_PC: u32 = 35;
+pub const REG_NEXT_PC: u32 = 36;
+/// The register-block slots a thread uses: its registers and its resume pair.
+pub const THREAD_SLOTS: u32 = 37;
+/// A thread index is below this (a 16-bit range check where one is created), so that a
+/// block's addresses are exact field elements.
+pub const MAX_THREADS: u32 = 1 << 16;
 
 /// Timestamps: instruction `clk` accesses memory at `4 * (clk + 1) + slot`. Slot 0 reads
 /// `ra`, 1 reads `rb`, 2 writes `rw`, 3 is the opcode chip's own (data memory, HI/LO, the
@@ -164,6 +181,10 @@ impl ByteOp {
 
 /// The expression type of a builder.
 pub type Expr<AB> = <AB as AirBuilder>::Expr;
+
+/// One access as a chip lists its accesses: count, space, address, previous value, new
+/// value.
+pub type AccessExprs<AB> = (Expr<AB>, Expr<AB>, Expr<AB>, [Expr<AB>; 4], [Expr<AB>; 4]);
 
 /// Sends a byte-table lookup with `count` (0 or 1, as the caller's AIR enforces).
 pub fn byte<AB: InteractionBuilder>(

@@ -79,6 +79,9 @@ pub struct ClockCols<T> {
     pub is_get: T,
     pub is_sleep: T,
     pub clk: T,
+    /// The ROM's `aux` for the `SYSCALL` (its `pc + 4`): in the `instr` message only,
+    /// bound by the ROM through the CPU; only the clone chip reads it.
+    pub aux: T,
     pub thread: T,
     /// `$a0`: 1 for `CLOCK_MONOTONIC`, 0 for `CLOCK_REALTIME`.
     pub mono: T,
@@ -143,6 +146,7 @@ fn fill_row(r: &mut ClockCols<Val>, ev: &ClockEvent, bytes: &mut ByteCounts) {
     r.is_sleep = Val::from_bool(ev.sleep);
     r.other = super::word(ev.other);
     r.clk = Val::from_u32(ev.instr.clk);
+    r.aux = Val::from_u32(ev.instr.aux);
     r.thread = Val::from_u32(ev.thread);
     r.mono = Val::from_bool(ev.mono);
     r.ts = super::word(ev.ts);
@@ -327,7 +331,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for ClockChip {
             zero(),
             zero(),
             zero(),
-            Expr::<AB>::ZERO,
+            l.aux.into(),
             is_real,
         );
         // Padding rows are zero: every column is in a constraint or message multiplied

@@ -65,6 +65,7 @@ fn fill_row(r: &mut ClzCols<Val>, ev: &InstrEvent, bytes: &mut ByteCounts) {
     r.is_clz = Val::from_bool(!clo);
     r.is_clo = Val::from_bool(clo);
     r.clk = Val::from_u32(ev.clk);
+    r.thread = Val::from_u32(ev.thread);
     r.a = super::word(ev.a);
     let x = if clo { !ev.a } else { ev.a };
     match (0..4).rev().find(|&k| (x >> (8 * k)) & 0xff != 0) {

@@ -102,6 +102,7 @@ fn fill_row(r: &mut CompareCols<Val>, ev: &InstrEvent, bytes: &mut ByteCounts) {
         *flag = Val::from_bool(ev.op == op);
     }
     r.clk = f(ev.clk);
+    r.thread = f(ev.thread);
     r.a = super::word(ev.a);
     r.b = super::word(ev.b);
     let (a, b) = (ev.a.to_le_bytes(), ev.b.to_le_bytes());

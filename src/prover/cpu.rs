@@ -78,7 +78,7 @@ pub struct CpuCols<T> {
     pub is_real: T,
     /// The instruction's index in the run.
     pub clk: T,
-    /// The thread (0 for the main thread; one thread for now).
+    /// The running thread's index (0 for the main thread); it changes only at a switch.
     pub thread: T,
     pub pc: T,
     pub next_pc: T,
@@ -98,6 +98,10 @@ pub struct CpuCols<T> {
     pub taken: T,
     /// This row is the final `exit_group`.
     pub halt: T,
+    /// A context switch follows this row (the sched chip saves where its thread
+    /// resumes), or precedes it (the sched chip says where the new thread starts).
+    pub switch: T,
+    pub resumed: T,
     /// Operand values: register `ra`, register `rb` or the immediate.
     pub a: Word<T>,
     pub b: Word<T>,
@@ -139,7 +143,9 @@ fn fill_row(r: &mut CpuCols<Val>, ev: &CpuEvent, bytes: &mut ByteCounts) {
     let s = &ev.step;
     r.is_real = Val::ONE;
     r.clk = Val::from_u32(ev.clk);
-    r.thread = Val::ZERO;
+    r.thread = Val::from_u32(s.thread);
+    r.switch = Val::from_bool(ev.switch);
+    r.resumed = Val::from_bool(s.switched);
     r.pc = Val::from_u32(s.pc);
     r.next_pc = Val::from_u32(s.next_pc);
     r.new_pc = Val::from_u32(ev.new_pc);
@@ -205,7 +211,11 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for CpuChip {
         // Flags are boolean and zero on padding rows: f (is_real - f) = 0.
         b.assert_bool(is_real.clone());
         if kept("cpu.flags_bool") {
-            for f in fl.all().into_iter().chain([l.taken, l.halt]) {
+            for f in fl
+                .all()
+                .into_iter()
+                .chain([l.taken, l.halt, l.switch, l.resumed])
+            {
                 b.assert_zero(f.into() * (is_real.clone() - f.into()));
             }
         }
@@ -289,6 +299,23 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for CpuChip {
             b.assert_zero((one() - fl.dispatch.into()) * l.c[k].into());
         }
 
+        // Context switches: where this row's thread resumes, and where the new one starts.
+        b.push_interaction(
+            bus::SCHED,
+            [
+                l.clk.into(),
+                l.thread.into(),
+                l.new_pc.into(),
+                l.new_next_pc.into(),
+            ],
+            Count::bounded(l.switch.into(), 1),
+        );
+        b.push_interaction(
+            bus::SCHED,
+            [l.clk.into(), l.thread.into(), l.pc.into(), l.next_pc.into()],
+            Count::bounded(l.resumed.into(), 1),
+        );
+
         // Control flow. A conditional branch is taken when the chip says so; a jump always.
         if kept("cpu.taken_branch") {
             b.assert_zero(fl.branch.into() * (l.taken.into() - l.c[0].into()));
@@ -346,14 +373,18 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for CpuChip {
             if kept("cpu.real_prefix") {
                 t.assert_zero(n.is_real.into() - is_real.clone() + l.halt.into());
             }
+            // Without a switch the next row goes on in the same thread where this one
+            // left off; after one, the sched chip says where (and in which thread).
+            let goes_on = || n.is_real.into() - n.resumed.into();
             if kept("cpu.pc") {
-                t.assert_zero(n.is_real.into() * (n.pc.into() - l.new_pc.into()));
+                t.assert_zero(goes_on() * (n.pc.into() - l.new_pc.into()));
             }
             if kept("cpu.next_pc") {
-                t.assert_zero(n.is_real.into() * (n.next_pc.into() - l.new_next_pc.into()));
+                t.assert_zero(goes_on() * (n.next_pc.into() - l.new_next_pc.into()));
             }
             t.assert_zero(n.is_real.into() * (n.clk.into() - l.clk.into() - one()));
-            t.assert_zero(n.is_real.into() * (n.thread.into() - l.thread.into()));
+            t.assert_zero(goes_on() * (n.thread.into() - l.thread.into()));
+            t.assert_eq(n.resumed, l.switch);
         }
         if kept("cpu.real_prefix") {
             b.when_last_row()
@@ -371,5 +402,6 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for CpuChip {
             f.assert_eq(l.clk, pvs[pv::CLK].clone());
         }
         f.assert_zero(l.thread);
+        f.assert_zero(l.resumed);
     }
 }

@@ -149,6 +149,7 @@ fn fill_row(r: &mut DivCols<Val>, ev: &DivEvent, bytes: &mut ByteCounts) {
     r.is_div = Val::from_bool(signed);
     r.is_divu = Val::from_bool(!signed);
     r.clk = f(ev.instr.clk);
+    r.thread = f(ev.instr.thread);
     let (a, b) = (ev.instr.a, ev.instr.b);
     r.a = super::word(a);
     r.b = super::word(b);

@@ -90,6 +90,7 @@ fn fill_row(r: &mut ExtCols<Val>, ev: &InstrEvent, _bytes: &mut ByteCounts) {
     r.is_ext = f(ext);
     r.is_ins = f(!ext);
     r.clk = Val::from_u32(ev.clk);
+    r.thread = Val::from_u32(ev.thread);
     r.aux = Val::from_u32(ev.aux);
     r.a = super::word(ev.a);
     r.b = super::word(ev.b);

@@ -84,6 +84,9 @@ pub struct FsCols<T> {
     pub fd: [T; 4],
     pub getfl: T,
     pub clk: T,
+    /// The ROM's `aux` for the `SYSCALL` (its `pc + 4`): in the `instr` message only,
+    /// bound by the ROM through the CPU; only the clone chip reads it.
+    pub aux: T,
     pub thread: T,
     /// `$a0..$a3` before the call.
     pub a0: Word<T>,
@@ -125,6 +128,7 @@ fn fill_row(r: &mut FsCols<Val>, ev: &FsEvent, bytes: &mut ByteCounts) {
     r.is_openat = Val::from_bool(ev.number == SYS_OPENAT);
     r.is_fcntl = Val::from_bool(ev.number == SYS_FCNTL);
     r.clk = Val::from_u32(ev.instr.clk);
+    r.aux = Val::from_u32(ev.instr.aux);
     r.thread = Val::from_u32(ev.thread);
     r.a0 = super::word(a0);
     r.a1 = super::word(a1);
@@ -288,7 +292,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
             z4(),
             z4(),
             z4(),
-            zero(),
+            l.aux.into(),
             is_real,
         );
     }

@@ -27,8 +27,8 @@
 //! - **`prlimit64(0, RLIMIT_NOFILE, new, old)`**: the open-file limit, `struct rlimit64
 //!   { u64 cur, max }` as four words at `KERNEL_NOFILE` (the initial-state chip's, from
 //!   soft 1024 and hard 4096). With `old`, the call writes the limit from before; with
-//!   `new`, it sets the one read, which must have `cur = max` (Go raises the soft limit
-//!   to the hard one; Linux's `cur <= max` then holds) and `max < 2^20` (Linux's
+//!   `new`, it sets the one read, which must have `cur <= max` (Linux's `EINVAL`
+//!   otherwise; Go raises the soft limit towards the hard one: 4095 of 4096 here) and `max < 2^20` (Linux's
 //!   `nr_open` is 2^20, and above it `EPERM`). Its pointers are `$a2` and `$a3`.
 //!
 //! Every proved call returns 0. Linux reads the new value before it writes the old one,
@@ -193,7 +193,7 @@ pub fn new_value(kind: Kind, old: &[u32; 6], src: Option<&[u32; 6]>) -> Option<[
             _ => return None,
         },
         Kind::Limit => {
-            if (s[0], s[1]) != (s[2], s[3]) || s[2] != 0 || s[3] >= 1 << 20 {
+            if s[0] != 0 || s[2] != 0 || s[3] >= 1 << 20 || s[1] > s[3] {
                 return None;
             }
             new[..4].copy_from_slice(&s[..4]);
@@ -223,6 +223,9 @@ pub struct GetSetCols<T> {
     pub o_stack: T,
     pub o_limit: T,
     pub clk: T,
+    /// The ROM's `aux` for the `SYSCALL` (its `pc + 4`): in the `instr` message only,
+    /// bound by the ROM through the CPU; only the clone chip reads it.
+    pub aux: T,
     pub thread: T,
     /// `$a0` of `rt_sigprocmask` (`how`) and `rt_sigaction` (`sig`); zero on `sigaltstack`.
     pub arg0: Word<T>,
@@ -242,7 +245,8 @@ pub struct GetSetCols<T> {
     pub kp: T,
     pub kill_inv: T,
     /// `sigaltstack` with `ss`: `ss_flags` is `SS_DISABLE`; else
-    /// `ss_size / 256 - 8 = r_lo + 2^16 r_hi` (so `ss_size >= 2048`).
+    /// `ss_size / 256 - 8 = r_lo + 2^16 r_hi` (so `ss_size >= 2048`); for `prlimit64`,
+    /// `max - cur` (so `cur <= max`).
     pub dis: T,
     pub r_lo: T,
     pub r_hi: T,
@@ -303,6 +307,7 @@ fn fill_row(r: &mut GetSetCols<Val>, ev: &GetSetEvent, bytes: &mut ByteCounts) {
     r.o_stack = f(has_old && kind == Kind::Stack);
     r.o_limit = f(has_old && kind == Kind::Limit);
     r.clk = Val::from_u32(ev.instr.clk);
+    r.aux = Val::from_u32(ev.instr.aux);
     r.thread = Val::from_u32(ev.thread);
     if kind != Kind::Stack {
         r.arg0 = super::word(ev.args[0]);
@@ -342,6 +347,15 @@ fn fill_row(r: &mut GetSetCols<Val>, ev: &GetSetEvent, bytes: &mut ByteCounts) {
     }
     if kind == Kind::Limit && has_new {
         bytes.range8x2(16 * ((ev.src[3] >> 16) & 0xff), 0);
+        // max - cur, as for sigaltstack's size (a negative one only in a forged witness,
+        // left uncounted).
+        let d = ev.src[3] as i64 - ev.src[1] as i64;
+        r.r_lo = Val::from_i64(d & 0xffff);
+        r.r_hi = Val::from_i64(d >> 16);
+        if d >= 0 && kept("getset.limit") {
+            bytes.range16((d & 0xffff) as u32);
+            bytes.range8x2((d >> 16) as u32, 0);
+        }
     }
     if kind == Kind::Stack && has_new {
         let dis = ev.src[2] == SS_DISABLE;
@@ -372,7 +386,7 @@ impl BaseAir<Val> for GetSetChip {
 }
 
 /// An access: count, space, address, previous value, new value.
-type Access4<AB> = (Expr<AB>, Expr<AB>, Expr<AB>, [Expr<AB>; 4], [Expr<AB>; 4]);
+type Access4<AB> = super::bus::AccessExprs<AB>;
 
 impl<AB: InteractionBuilder<F = Val>> Air<AB> for GetSetChip {
     fn eval(&self, b: &mut AB) {
@@ -509,20 +523,30 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for GetSetChip {
                 );
             }
         }
-        // prlimit64: the limit read, with cur = max (its high and low words) and
-        // max < 2^20 (its high word zero, its low word's top byte zero and byte 2 below 16).
+        // prlimit64: the limit read, with max < 2^20 (its high word zero, its low word's
+        // top byte zero and byte 2 below 16) and cur <= max (cur's high word and top byte
+        // zero, so that both are exact below 2^24, and max - cur = r_lo + 2^16 r_hi in
+        // [0, 2^24)).
         for k in 0..4 {
             for j in 0..4 {
                 b.assert_zero(up_limit.clone() * (e(l.new[k][j]) - e(l.srcw[k][j])));
-                if k < 2 && kept("getset.limit") {
-                    b.assert_zero(up_limit.clone() * (e(l.srcw[k][j]) - e(l.srcw[k + 2][j])));
-                }
             }
         }
         for j in 0..4 {
+            b.assert_zero(up_limit.clone() * e(l.srcw[0][j]));
             b.assert_zero(up_limit.clone() * e(l.srcw[2][j]));
         }
+        b.assert_zero(up_limit.clone() * e(l.srcw[1][3]));
         b.assert_zero(up_limit.clone() * e(l.srcw[3][3]));
+        if kept("getset.limit") {
+            let low = |w: &Word<AB::Var>| e(w[0]) + c(1 << 8) * e(w[1]) + c(1 << 16) * e(w[2]);
+            b.assert_zero(
+                up_limit.clone()
+                    * (low(&l.srcw[3]) - low(&l.srcw[1]) - e(l.r_lo) - c(1 << 16) * e(l.r_hi)),
+            );
+            bus::range16(b, l.r_lo, up_limit.clone());
+            bus::range8x2(b, l.r_hi, Expr::<AB>::ZERO, up_limit.clone());
+        }
         bus::range8x2(
             b,
             c(16) * e(l.srcw[3][2]),
@@ -652,12 +676,12 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for GetSetChip {
             zero(),
             zero(),
             zero(),
-            Expr::<AB>::ZERO,
+            l.aux.into(),
             is_real,
         );
         // Unused cells: on a row, the kernel, read and written words past the call's
-        // lengths, kp and kill_inv off rt_sigaction rows, dis, r_lo and r_hi off
-        // sigaltstack rows with a new stack, and the accesses' columns where their count
+        // lengths, kp and kill_inv off rt_sigaction rows, dis off sigaltstack rows with
+        // a new stack, r_lo and r_hi off those and off prlimit64 rows with a new limit, and the accesses' columns where their count
         // is zero are in no message with a non-zero count and no constraint that is not
         // multiplied by a zero selector. The trace generator leaves them zero; their
         // values cannot change what the row proves.

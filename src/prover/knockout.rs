@@ -165,8 +165,14 @@ soundness::a_mask_is_set_only_by_sig_setmask          getset.how
 soundness::alternate_stacks_are_valid                 getset.stack_size
 soundness::alternate_stacks_are_valid                 getset.stack_flags
 soundness::sigaltstack_is_proved_only_without_a_stack getset.no_altstack
-soundness::a_soft_limit_is_raised_only_to_the_hard_one getset.limit
+soundness::a_soft_limit_stays_within_the_hard_one getset.limit
 soundness::kernel_words_of_the_initial_state_start_only_there  state.dynamic
+soundness::futex_wait_returns_eagain_only_when_the_word_differs futex.eagain
+soundness::futex_wait_times_out_only_with_a_timeout   futex.timeout
+soundness::futex_wake_wakes_no_more_than_could_wait   futex.wake
+soundness::a_clone_child_gets_the_parents_registers   clone.copy
+soundness::a_switch_changes_no_other_register         bus.memory
+soundness::a_clone_child_gets_a_new_stack             clone.stack
 ";
 
     fn cases() -> Vec<(&'static str, &'static str)> {

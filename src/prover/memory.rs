@@ -135,6 +135,7 @@ fn fill_row(r: &mut MemoryCols<Val>, ev: &MemEvent, bytes: &mut ByteCounts) {
         *f = Val::from_bool(i.op == op);
     }
     r.clk = Val::from_u32(i.clk);
+    r.thread = Val::from_u32(i.thread);
     r.a = super::word(i.a);
     r.b = super::word(i.b);
     r.c = super::word(i.c);

@@ -160,6 +160,9 @@ pub struct MmCols<T> {
     pub rw: T,
     pub hinted: T,
     pub clk: T,
+    /// The ROM's `aux` for the `SYSCALL` (its `pc + 4`): in the `instr` message only,
+    /// bound by the ROM through the CPU; only the clone chip reads it.
+    pub aux: T,
     pub thread: T,
     /// `$a0..$a3` before the call, `$v0` after.
     pub a0: Word<T>,
@@ -284,6 +287,7 @@ impl MmChip {
             r.is_madvise = Val::from_bool(ev.number == SYS_MADVISE);
             r.is_brk = Val::from_bool(ev.number == SYS_BRK);
             r.clk = f(ev.instr.clk);
+            r.aux = f(ev.instr.aux);
             r.thread = f(ev.thread);
             r.a0 = super::word(a0);
             r.a1 = super::word(a1);
@@ -645,7 +649,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MmChip {
             z4(),
             z4(),
             z4(),
-            zero(),
+            l.aux.into(),
             is_real,
         );
     }

@@ -34,6 +34,7 @@ pub mod cpu;
 pub mod div;
 pub mod ext;
 pub mod fs;
+pub mod futex;
 pub mod getset;
 pub mod image;
 pub mod init;
@@ -47,10 +48,12 @@ pub mod output;
 pub mod path;
 pub mod program;
 pub mod record;
+pub mod sched;
 pub mod sext;
 pub mod shift;
 pub mod state;
 pub mod syscall;
+pub mod threads;
 pub mod witness;
 
 use std::collections::HashMap;
@@ -97,6 +100,9 @@ pub enum Chip {
     Fs(fs::FsChip),
     Mm(mm::MmChip),
     GetSet(getset::GetSetChip),
+    Clone(threads::CloneChip),
+    Futex(futex::FutexChip),
+    Sched(sched::SchedChip),
     Output(output::OutputChip),
     Log(output::OutputChip),
     Input(input::InputChip),
@@ -131,6 +137,9 @@ pub enum ChipKind {
     Fs,
     Mm,
     GetSet,
+    Clone,
+    Futex,
+    Sched,
     Output,
     Log,
     Input,
@@ -141,7 +150,7 @@ pub enum ChipKind {
 }
 
 impl ChipKind {
-    pub const ALL: [ChipKind; 29] = [
+    pub const ALL: [ChipKind; 32] = [
         ChipKind::Program,
         ChipKind::Bytes,
         ChipKind::Image,
@@ -164,6 +173,9 @@ impl ChipKind {
         ChipKind::Fs,
         ChipKind::Mm,
         ChipKind::GetSet,
+        ChipKind::Clone,
+        ChipKind::Futex,
+        ChipKind::Sched,
         ChipKind::Output,
         ChipKind::Log,
         ChipKind::Input,
@@ -202,6 +214,9 @@ impl ChipKind {
             ChipKind::Fs => "fs",
             ChipKind::Mm => "mm",
             ChipKind::GetSet => "getset",
+            ChipKind::Clone => "clone",
+            ChipKind::Futex => "futex",
+            ChipKind::Sched => "sched",
             ChipKind::Output => "output",
             ChipKind::Log => "log",
             ChipKind::Input => "input",
@@ -252,6 +267,9 @@ macro_rules! for_each_chip {
             Chip::Fs($c) => $body,
             Chip::Mm($c) => $body,
             Chip::GetSet($c) => $body,
+            Chip::Clone($c) => $body,
+            Chip::Futex($c) => $body,
+            Chip::Sched($c) => $body,
             Chip::Output($c) => $body,
             Chip::Log($c) => $body,
             Chip::Input($c) => $body,
@@ -288,6 +306,9 @@ impl Chip {
             Chip::Fs(_) => ChipKind::Fs,
             Chip::Mm(_) => ChipKind::Mm,
             Chip::GetSet(_) => ChipKind::GetSet,
+            Chip::Clone(_) => ChipKind::Clone,
+            Chip::Futex(_) => ChipKind::Futex,
+            Chip::Sched(_) => ChipKind::Sched,
             Chip::Output(_) => ChipKind::Output,
             Chip::Log(_) => ChipKind::Log,
             Chip::Input(_) => ChipKind::Input,
@@ -672,6 +693,9 @@ impl Machine {
         let clock = clock::ClockChip.generate_trace(&w.clock, &mut bytes);
         let fs = fs::FsChip.generate_trace(&w.fs, &mut bytes);
         let getset = getset::GetSetChip.generate_trace(&w.getset, &mut bytes);
+        let clone = threads::CloneChip::new().generate_trace(&w.clone, &mut bytes);
+        let futex = futex::FutexChip.generate_trace(&w.futex, &mut bytes);
+        let sched = sched::SchedChip.generate_trace(&w.sched, &mut bytes);
         let state = state::StateChip.generate_trace(&w.kernel_words, &mut bytes);
         let output_chip = output::OutputChip::new(&statement.output);
         let output = output_chip.generate_trace(&w.output, &mut bytes);
@@ -761,6 +785,9 @@ impl Machine {
             fs,
             mm,
             getset,
+            clone,
+            futex,
+            sched,
             output,
             log,
             input,
@@ -807,6 +834,9 @@ impl Machine {
             Chip::Fs(fs::FsChip),
             Chip::Mm(mm::MmChip),
             Chip::GetSet(getset::GetSetChip),
+            Chip::Clone(threads::CloneChip::new()),
+            Chip::Futex(futex::FutexChip),
+            Chip::Sched(sched::SchedChip),
             Chip::Output(output),
             Chip::Log(output::OutputChip::log()),
             Chip::Input(input::InputChip),

@@ -73,6 +73,7 @@ fn fill_row(r: &mut MovCols<Val>, ev: &MovEvent, bytes: &mut ByteCounts) {
     r.is_movz = Val::from_bool(i.op == Opcode::Movz);
     r.is_movn = Val::from_bool(i.op == Opcode::Movn);
     r.clk = Val::from_u32(i.clk);
+    r.thread = Val::from_u32(i.thread);
     r.rd = Val::from_u32(i.aux);
     r.a = super::word(i.a);
     r.b = super::word(i.b);

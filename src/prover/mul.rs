@@ -121,6 +121,7 @@ fn fill_row(r: &mut MulCols<Val>, ev: &MulEvent, bytes: &mut ByteCounts) {
         *flag = Val::from_bool(op == o);
     }
     r.clk = f(ev.instr.clk);
+    r.thread = f(ev.instr.thread);
     let (a, b) = (ev.instr.a, ev.instr.b);
     r.a = super::word(a);
     r.b = super::word(b);

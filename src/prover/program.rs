@@ -247,9 +247,11 @@ pub fn translate(pc: u32, ins: &Instr) -> RomEntry {
             e.aux = rd as u32;
             e.rw = rd;
         }
+        // `aux`: where the call returns, `pc + 4` (a new thread starts there).
         Op::Syscall => {
             chip(&mut e, Opcode::Syscall, 0, 0);
             e.flags |= SYSCALL;
+            e.aux = pc.wrapping_add(4);
         }
         Op::Sync | Op::Synci | Op::Pref => {}
         Op::Mfhi => ri(&mut e, Opcode::Or, REG_HI, 0, rd, false),

@@ -33,8 +33,10 @@ pub const SYS_SCHED_GETAFFINITY: u32 = 4240;
 pub const SYS_UNAME: u32 = 4122;
 pub use super::clock::{SYS_CLOCK_GETTIME, SYS_NANOSLEEP};
 pub use super::fs::{SYS_FCNTL, SYS_OPEN, SYS_OPENAT};
+pub use super::futex::SYS_FUTEX;
 pub use super::getset::{SYS_PRLIMIT64, SYS_RT_SIGACTION, SYS_RT_SIGPROCMASK, SYS_SIGALTSTACK};
 pub use super::mm::{SYS_BRK, SYS_MADVISE, SYS_MMAP};
+pub use super::threads::SYS_CLONE;
 use crate::syscalls::errno::ENOENT;
 /// Writes of this many bytes or more, and reads that return this many, are not proved
 /// (the VM caps one transfer here).
@@ -52,8 +54,9 @@ pub enum ProveError {
          sched_getaffinity, uname, open and openat (failing with ENOENT), fcntl (F_GETFD, F_GETFL), \
          anonymous mmap, madvise (MADV_NOHUGEPAGE), brk(0), \
          rt_sigprocmask (SIG_SETMASK), rt_sigaction, sigaltstack (before a thread has one), \
-         prlimit64 (RLIMIT_NOFILE), exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
-         sched_yield), with no signal or second thread, for now; `zkm run` runs this program"
+         prlimit64 (RLIMIT_NOFILE), clone (Go's threads), futex (FUTEX_WAIT_PRIVATE, \
+         FUTEX_WAKE_PRIVATE), exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
+         sched_yield), with no signal and no thread exit, for now; `zkm run` runs this program"
     )]
     Unsupported {
         what: String,
@@ -298,6 +301,11 @@ pub struct Step {
     pub mem_value: u32,
     pub llbit: bool,
     pub out_llbit: bool,
+    /// The thread running it (its index: its id less [`super::syscall::FIRST_TID`]).
+    pub thread: u32,
+    /// A context switch comes before it: another thread ran last, or the kernel put this
+    /// thread's registers back after a wait (which clears its LLbit).
+    pub switched: bool,
 }
 
 /// A system call as the prover sees it.
@@ -329,16 +337,26 @@ pub struct ProveTracer<'a> {
     rom: &'a [RomEntry],
     rom_base: u32,
     rom_index: Vec<u32>,
-    main_tid: u32,
     pub steps: Vec<Step>,
     pub syscalls: Vec<SyscallRec>,
     /// The first thing that cannot be proved: what, and the pc.
     pub unsupported: Option<(String, u32)>,
-    /// The index of the step it happened at.
-    refused_step: usize,
-    /// Where the next instruction must start, if nothing else intervenes.
-    expect: Option<(u32, u32)>,
+    /// Each thread's state as the record follows it, by thread id.
+    threads: BTreeMap<u32, Track>,
+    /// The thread of the last step.
+    last_tid: Option<u32>,
     pending_mem: bool,
+}
+
+/// What the tracer knows of one thread.
+#[derive(Clone, Copy, Debug, Default)]
+struct Track {
+    /// Where its next instruction must start, if nothing else intervenes.
+    expect: Option<(u32, u32)>,
+    /// The kernel put its registers back (a wait ended): a switch comes before it runs.
+    reload: bool,
+    /// Its blocking call that has not returned yet (an index into `syscalls`).
+    pending: Option<usize>,
 }
 
 impl<'a> ProveTracer<'a> {
@@ -353,12 +371,11 @@ impl<'a> ProveTracer<'a> {
             rom,
             rom_base,
             rom_index,
-            main_tid: crate::vm::PID,
             steps: Vec::new(),
             syscalls: Vec::new(),
             unsupported: None,
-            refused_step: 0,
-            expect: None,
+            threads: BTreeMap::new(),
+            last_tid: None,
             pending_mem: false,
         }
     }
@@ -366,8 +383,82 @@ impl<'a> ProveTracer<'a> {
     fn refuse(&mut self, what: String, pc: u32) {
         if self.unsupported.is_none() {
             self.unsupported = Some((what, pc));
-            self.refused_step = self.steps.len().saturating_sub(1);
         }
+    }
+}
+
+impl ProveTracer<'_> {
+    /// System call `idx` of thread `tid` returned with the registers `after`: its result,
+    /// and what of it cannot be proved.
+    fn returned(&mut self, idx: usize, tid: u32, after: &Cpu) {
+        let (v0, a3) = (after.gpr[2], after.gpr[7]);
+        let mut refused = None;
+        let step = {
+            let sc = &mut self.syscalls[idx];
+            sc.result = Some((v0, a3));
+            sc.step
+        };
+        if let Some(sc) = self.syscalls.get(idx) {
+            if sc.number == SYS_READ && a3 != 0 {
+                refused = Some(format!(
+                    "read(0) failing with error {v0} (only successful reads can be proved)"
+                ));
+            } else if matches!(
+                sc.number,
+                SYS_CLOCK_GETTIME
+                    | SYS_GETRANDOM
+                    | SYS_NANOSLEEP
+                    | SYS_SCHED_GETAFFINITY
+                    | SYS_UNAME
+            ) && a3 != 0
+            {
+                refused = Some(format!(
+                    "{} failing with error {v0} (only successful calls can be proved)",
+                    crate::syscalls::names::name(sc.number).unwrap_or("a system call")
+                ));
+            } else if matches!(sc.number, SYS_OPEN | SYS_OPENAT) && (v0, a3) != (ENOENT, 1) {
+                refused = Some(format!(
+                    "{} failing with error {v0} (an unreadable path, or one of PATH_MAX bytes or \
+                     more; only ENOENT can be proved yet)",
+                    crate::syscalls::names::name(sc.number).unwrap_or("open")
+                ));
+            } else if sc.number == SYS_FCNTL {
+                let args = sc.args;
+                if super::fs::answer(SYS_FCNTL, &args) != Some((v0, a3)) {
+                    refused = Some(format!(
+                        "internal error: fcntl({}, {}) returned {v0} (error {a3}), not the fs \
+                         chip's answer",
+                        args[0], args[1]
+                    ));
+                }
+            } else if sc.number == SYS_CLONE && a3 != 0 {
+                refused = Some(format!(
+                    "clone failing with error {v0} (only a thread that starts can be proved)"
+                ));
+            } else if sc.number == SYS_FUTEX && !super::futex::provable_result(&sc.args, v0, a3) {
+                refused = Some(format!(
+                    "futex({:#x}, {}) returning {v0} (error flag {a3}); only a wait's 0, EAGAIN \
+                     or ETIMEDOUT and a wake's count can be proved yet",
+                    sc.args[0], sc.args[1]
+                ));
+            } else if sc.number == SYS_READ && v0 >= MAX_WRITE {
+                refused = Some(format!(
+                    "read of {v0} bytes (at most {} in one call can be proved)",
+                    MAX_WRITE - 1
+                ));
+            }
+        }
+        if let Some(what) = refused {
+            let pc = self.steps.get(step).map_or(0, |s| s.pc);
+            self.refuse(what, pc);
+        }
+        if let Some(s) = self.steps.get_mut(step) {
+            s.out = after.gpr[2];
+            s.out_lo = after.gpr[7];
+        }
+        let track = self.threads.entry(tid).or_default();
+        track.pending = None;
+        track.expect = Some((after.pc, after.next_pc));
     }
 }
 
@@ -383,17 +474,31 @@ fn reg(cpu: &Cpu, r: u8) -> u32 {
 
 impl Tracer for ProveTracer<'_> {
     fn step(&mut self, ev: &StepEvent, before: &Cpu) {
-        if ev.tid != self.main_tid {
-            self.refuse(format!("a second thread (tid {}) runs", ev.tid), ev.pc);
+        let thread = ev.tid.wrapping_sub(super::syscall::FIRST_TID);
+        if thread >= super::bus::MAX_THREADS {
+            self.refuse(format!("a thread with id {} runs", ev.tid), ev.pc);
         }
-        if let Some((pc, next)) = self.expect.take() {
+        let first = self.last_tid.is_none();
+        let track = self.threads.entry(ev.tid).or_default();
+        let switched = !first && (self.last_tid != Some(ev.tid) || track.reload);
+        track.reload = false;
+        let expect = track.expect.take();
+        let pending = track.pending.is_some();
+        self.last_tid = Some(ev.tid);
+        if pending {
+            self.refuse(
+                "internal error: a thread ran before its blocking call returned".into(),
+                ev.pc,
+            );
+        }
+        if let Some((pc, next)) = expect {
             if (pc, next) != (ev.pc, ev.next_pc) {
                 self.refuse(
                     "the kernel changed the program counter (a signal was delivered)".into(),
                     ev.pc,
                 );
             }
-        } else if !self.steps.is_empty() {
+        } else if !first {
             self.refuse("execution resumed after an unproved event".into(), ev.pc);
         }
         let rom = ev
@@ -421,6 +526,8 @@ impl Tracer for ProveTracer<'_> {
             hi: before.hi,
             lo: before.lo,
             llbit: before.llbit,
+            thread,
+            switched,
             ..Step::default()
         });
         self.pending_mem = true;
@@ -435,7 +542,9 @@ impl Tracer for ProveTracer<'_> {
         s.out_hi = after.hi;
         s.out_lo = after.lo;
         s.out_llbit = after.llbit;
-        self.expect = Some((after.pc, after.next_pc));
+        if let Some(tid) = self.last_tid {
+            self.threads.entry(tid).or_default().expect = Some((after.pc, after.next_pc));
+        }
     }
 
     fn mem(&mut self, ev: &MemEvent) {
@@ -480,6 +589,12 @@ impl Tracer for ProveTracer<'_> {
             }
             SYS_RT_SIGACTION => ev.args[1] % 4 == 0 && ev.args[2] % 4 == 0,
             SYS_SIGALTSTACK => ev.args[0] % 4 == 0 && ev.args[1] % 4 == 0,
+            // (Tests turn the refusal of a clone without a stack off, to show that the
+            // clone chip refuses it too.)
+            SYS_CLONE => {
+                ev.args[0] == super::threads::CLONE_GO && (ev.args[1] != 0 || super::mm::lenient())
+            }
+            SYS_FUTEX => super::futex::supported(&ev.args),
             SYS_PRLIMIT64 => {
                 ev.args[0] == 0
                     && ev.args[1] == super::getset::RLIMIT_NOFILE
@@ -586,6 +701,20 @@ impl Tracer for ProveTracer<'_> {
                     "rt_sigprocmask with how {} (only SIG_SETMASK, or no new set, can be proved yet)",
                     ev.args[0]
                 )
+            } else if ev.number == SYS_CLONE {
+                format!(
+                    "clone(flags {:#x}, stack {:#x}) (only Go's threads, flags {:#x} with a new \
+                     stack, can be proved yet)",
+                    ev.args[0],
+                    ev.args[1],
+                    super::threads::CLONE_GO
+                )
+            } else if ev.number == SYS_FUTEX {
+                format!(
+                    "futex({:#x}, {}, {}, {:#x}) (only FUTEX_WAIT_PRIVATE and FUTEX_WAKE_PRIVATE \
+                     on an aligned word, with an aligned timeout, can be proved yet)",
+                    ev.args[0], ev.args[1], ev.args[2], ev.args[3]
+                )
             } else if ev.number == SYS_PRLIMIT64 {
                 format!(
                     "prlimit64({}, {}, {:#x}, {:#x}) (only the calling process's RLIMIT_NOFILE \
@@ -605,6 +734,7 @@ impl Tracer for ProveTracer<'_> {
             };
             self.refuse(what, pc);
         }
+        self.threads.entry(ev.tid).or_default().pending = Some(self.syscalls.len());
         self.syscalls.push(SyscallRec {
             step: self.steps.len().saturating_sub(1),
             number: ev.number,
@@ -616,63 +746,21 @@ impl Tracer for ProveTracer<'_> {
     }
 
     fn syscall_done(&mut self, after: &Cpu) {
-        let (v0, a3) = (after.gpr[2], after.gpr[7]);
-        let mut refused = None;
-        if let Some(sc) = self.syscalls.last_mut() {
-            if sc.number == SYS_NANOSLEEP && v0 == SYS_NANOSLEEP {
-                // It blocked and the wait has not ended: `$v0` still holds the number (no
-                // result of nanosleep is 4166); the result comes when it ends (`kernel`).
-                return;
-            }
-            sc.result = Some((v0, a3));
-            if sc.number == SYS_READ && a3 != 0 {
-                refused = Some(format!(
-                    "read(0) failing with error {v0} (only successful reads can be proved)"
-                ));
-            } else if matches!(
-                sc.number,
-                SYS_CLOCK_GETTIME
-                    | SYS_GETRANDOM
-                    | SYS_NANOSLEEP
-                    | SYS_SCHED_GETAFFINITY
-                    | SYS_UNAME
-            ) && a3 != 0
-            {
-                refused = Some(format!(
-                    "{} failing with error {v0} (only successful calls can be proved)",
-                    crate::syscalls::names::name(sc.number).unwrap_or("a system call")
-                ));
-            } else if matches!(sc.number, SYS_OPEN | SYS_OPENAT) && (v0, a3) != (ENOENT, 1) {
-                refused = Some(format!(
-                    "{} failing with error {v0} (an unreadable path, or one of PATH_MAX bytes or \
-                     more; only ENOENT can be proved yet)",
-                    crate::syscalls::names::name(sc.number).unwrap_or("open")
-                ));
-            } else if sc.number == SYS_FCNTL {
-                let args = sc.args;
-                if super::fs::answer(SYS_FCNTL, &args) != Some((v0, a3)) {
-                    refused = Some(format!(
-                        "internal error: fcntl({}, {}) returned {v0} (error {a3}), not the fs \
-                         chip's answer",
-                        args[0], args[1]
-                    ));
-                }
-            } else if sc.number == SYS_READ && v0 >= MAX_WRITE {
-                refused = Some(format!(
-                    "read of {v0} bytes (at most {} in one call can be proved)",
-                    MAX_WRITE - 1
-                ));
-            }
+        let Some(idx) = self.syscalls.len().checked_sub(1) else {
+            return;
+        };
+        let sc = &self.syscalls[idx];
+        if sc.number == SYS_NANOSLEEP && after.gpr[2] == SYS_NANOSLEEP {
+            // It blocked and the wait has not ended: `$v0` still holds the number (no
+            // result of nanosleep is 4166); the result comes when it ends (`kernel`).
+            return;
         }
-        if let Some(what) = refused {
-            let pc = self.steps.last().map_or(0, |s| s.pc);
-            self.refuse(what, pc);
+        if sc.result.is_some() {
+            // The wait's end reported it first (`kernel`): the same result.
+            return;
         }
-        if let Some(s) = self.steps.last_mut() {
-            s.out = after.gpr[2];
-            s.out_lo = after.gpr[7];
-        }
-        self.expect = Some((after.pc, after.next_pc));
+        let tid = self.last_tid.unwrap_or(crate::vm::PID);
+        self.returned(idx, tid, after);
     }
 
     fn signal(&mut self, ev: &SignalEvent) {
@@ -684,25 +772,27 @@ impl Tracer for ProveTracer<'_> {
     }
 
     fn kernel(&mut self, _cycle: u64, ev: &KernelEvent) {
-        // A sleep that blocked ends: its result, as syscall_done gives it for a call that
-        // returns at once. (With one thread, nothing else runs meanwhile.)
-        if let KernelEvent::Registers {
-            tid,
-            cpu,
-            why: RegisterChange::WaitDone,
-        } = ev
-        {
-            // (The VM may report the call's return first: the same result.)
-            let steps = self.steps.len();
-            let pending = self
-                .syscalls
-                .last()
-                .is_some_and(|sc| sc.number == SYS_NANOSLEEP && sc.step + 1 == steps);
-            if *tid == self.main_tid && pending {
-                self.syscall_done(cpu);
-            } else {
-                let pc = self.steps.last().map_or(0, |s| s.pc);
-                self.refuse("a blocking call that is not a sleep ended".into(), pc);
+        // A call that blocked ends (a sleep, a futex wait): its result, as syscall_done
+        // gives it for a call that returns at once. The kernel put the thread's registers
+        // back, so a context switch comes before it runs on (the VM may report the call's
+        // return first: the same result).
+        if let KernelEvent::Registers { tid, cpu, why } = ev {
+            let pc = self.steps.last().map_or(0, |s| s.pc);
+            match why {
+                RegisterChange::WaitDone => {
+                    let pending = self.threads.get(tid).and_then(|t| t.pending);
+                    if let Some(idx) = pending {
+                        self.returned(idx, *tid, cpu);
+                    }
+                    self.threads.entry(*tid).or_default().reload = true;
+                }
+                RegisterChange::Clone { .. } => {
+                    // The child starts where the clone chip puts it.
+                    self.threads.entry(*tid).or_default().expect = Some((cpu.pc, cpu.next_pc));
+                }
+                RegisterChange::Interrupted => {
+                    self.refuse("a signal interrupted a blocking call".into(), pc)
+                }
             }
             return;
         }
@@ -796,45 +886,6 @@ pub fn execute(
         exit_code: exit.code as u32,
         output,
     })
-}
-
-/// Runs `program` until the tracer refuses something: the record of everything before the
-/// refused instruction, and what was refused. (Tests check the chips on the provable
-/// prefix of runs that are not provable yet, such as the Go runtime's start.)
-#[cfg(test)]
-pub(crate) fn execute_prefix(
-    program: &Program,
-    setup: &Setup,
-    argv: &[String],
-    max_cycles: u64,
-) -> (Record, Option<String>) {
-    let mut config = quiet_config(Vec::new(), argv.to_vec());
-    config.max_cycles = Some(max_cycles);
-    let mut vm = Vm::new(program.clone(), config).unwrap();
-    let mut t = ProveTracer::new(&setup.rom);
-    let mut until = 0;
-    while t.unsupported.is_none() {
-        until += 1000;
-        match vm.run(until, &mut t) {
-            Ok(None) => continue,
-            _ => break,
-        }
-    }
-    let refused = t.unsupported.take().map(|(what, _)| what);
-    if refused.is_some() {
-        // Cut the run before the refused step (the VM ran on to the end of its slice).
-        let cut = t.refused_step;
-        t.steps.truncate(cut);
-        t.syscalls.retain(|sc| sc.step < cut);
-    }
-    let output = vm.public_output().to_vec();
-    let record = Record {
-        steps: t.steps,
-        syscalls: t.syscalls,
-        exit_code: 0,
-        output,
-    };
-    (record, refused)
 }
 
 impl crate::exit::ExitCode for ProveError {

@@ -57,6 +57,7 @@ fn fill_row(r: &mut SextCols<Val>, ev: &InstrEvent, bytes: &mut ByteCounts) {
     r.is_seh = Val::from_bool(ev.op == Opcode::Seh);
     r.is_wsbh = Val::from_bool(ev.op == Opcode::Wsbh);
     r.clk = Val::from_u32(ev.clk);
+    r.thread = Val::from_u32(ev.thread);
     r.a = super::word(ev.a);
     let byte = match ev.op {
         Opcode::Seb => Some(ev.a & 0xff),

@@ -92,6 +92,7 @@ fn fill_row(r: &mut ShiftCols<Val>, ev: &InstrEvent, bytes: &mut ByteCounts) {
     r.is_sra = Val::from_bool(ev.op == Opcode::Sra);
     r.is_rotr = Val::from_bool(ev.op == Opcode::Rotr);
     r.clk = f(ev.clk);
+    r.thread = f(ev.thread);
     r.a = super::word(ev.a);
     r.b = super::word(ev.b);
     r.c = super::word(shift(ev.op, ev.a, ev.b));

@@ -131,6 +131,9 @@ pub struct SyscallCols<T> {
     pub buf_q: T,
     pub buf_o: [T; 2],
     pub clk: T,
+    /// The ROM's `aux` for the `SYSCALL` (its `pc + 4`): in the `instr` message only,
+    /// bound by the ROM through the CPU; only the clone chip reads it.
+    pub aux: T,
     pub thread: T,
     /// `$v0` before (the number) and after (the result).
     pub v0: Word<T>,
@@ -235,6 +238,8 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
         }
     }
     r.clk = Val::from_u32(ev.instr.clk);
+    r.aux = Val::from_u32(ev.instr.aux);
+    r.thread = Val::from_u32(ev.instr.thread);
     r.v0 = super::word(ev.regs[0].prev);
     r.result = super::word(ev.result.0);
     r.a0 = super::word(ev.args[0]);
@@ -584,7 +589,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
             zero.clone(),
             zero,
             answer,
-            Expr::<AB>::ZERO,
+            l.aux.into(),
             is_real,
         );
     }

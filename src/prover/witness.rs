@@ -11,8 +11,9 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::bus::{
-    KERNEL_CLOCKS, KERNEL_IN_CURSOR, KERNEL_OUT_CURSOR, KERNEL_WORDS, NUM_REGS, REG_HI, REG_LO,
-    SLOT_A, SLOT_B, SLOT_C, SLOT_CHIP, TS_LOADER, TS_SLOTS,
+    KERNEL_CLOCKS, KERNEL_CLONES, KERNEL_IN_CURSOR, KERNEL_OUT_CURSOR, KERNEL_THREADS,
+    KERNEL_WORDS, NUM_REGS, REG_HI, REG_LLBIT, REG_LO, REG_NEXT_PC, REG_PC, REG_STRIDE, SLOT_A,
+    SLOT_B, SLOT_C, SLOT_CHIP, THREAD_MASK, THREAD_SLOTS, THREAD_WORDS, TS_LOADER, TS_SLOTS,
 };
 use super::program::{flag, Opcode, RomEntry};
 use super::record::{ProveError, Record, Setup, Start, Step};
@@ -47,6 +48,8 @@ pub struct CpuEvent {
     pub taken: bool,
     pub new_pc: u32,
     pub new_next_pc: u32,
+    /// A context switch follows.
+    pub switch: bool,
 }
 
 /// A dispatched instruction, as an opcode chip receives it.
@@ -54,6 +57,8 @@ pub struct CpuEvent {
 pub struct InstrEvent {
     pub op: Opcode,
     pub clk: u32,
+    /// The running thread.
+    pub thread: u32,
     pub a: u32,
     pub b: u32,
     pub c: u32,
@@ -131,8 +136,14 @@ pub struct Witness {
     pub mm: Vec<super::mm::MmEvent>,
     /// `rt_sigprocmask`, `rt_sigaction` and `sigaltstack`.
     pub getset: Vec<super::getset::GetSetEvent>,
-    /// The kernel words above the initial-state chip's list that the run touched, sorted
-    /// by address, with their final values.
+    /// The context switches.
+    pub sched: Vec<super::sched::SchedEvent>,
+    /// The threads `clone` created.
+    pub clone: Vec<super::threads::CloneEvent>,
+    pub futex: Vec<super::futex::FutexEvent>,
+    /// The kernel words above the initial-state chip's list, and the register-space words
+    /// beyond the main thread's registers, that the run touched, register words first,
+    /// each part sorted by address, with their final values.
     pub kernel_words: Vec<super::state::KernelWord>,
     pub rom_counts: Vec<u32>,
     /// Touched memory words, sorted by address.
@@ -146,7 +157,11 @@ pub struct Witness {
 
 /// The shadow state of the memory argument.
 struct Shadow<'a> {
-    regs: [(u32, u32); NUM_REGS],
+    /// The running thread's register block (registers, then its resume slots).
+    regs: [(u32, u32); THREAD_SLOTS as usize],
+    /// Every thread's block by index (the running thread's is stale: see `regs`).
+    saved: Vec<[(u32, u32); THREAD_SLOTS as usize]>,
+    cur: u32,
     /// The kernel's words (value, timestamp), in [`KERNEL_WORDS`]'s order.
     kernel: [(u32, u32); KERNEL_WORDS.len()],
     /// The kernel words from [`super::bus::KERNEL_DYNAMIC`] up (value, timestamp); each
@@ -191,6 +206,161 @@ fn touch(slot: &mut (u32, u32), value: u32, ts: u32) -> Access {
 impl Shadow<'_> {
     fn reg(&mut self, r: u8, value: u32, ts: u32) -> Access {
         touch(&mut self.regs[r as usize], value, ts)
+    }
+
+    /// Makes thread `t` the running one.
+    fn switch_to(&mut self, t: u32) -> Result<(), String> {
+        if t as usize >= self.saved.len() {
+            return Err(format!("thread {t} runs before a clone created it"));
+        }
+        self.saved[self.cur as usize] = self.regs;
+        self.regs = self.saved[t as usize];
+        self.cur = t;
+        Ok(())
+    }
+
+    /// A `clone`'s event at the `SYSCALL` of clock `clk`: the child's block, copied from
+    /// the running thread's.
+    fn clone_thread(
+        &mut self,
+        sc: &super::record::SyscallRec,
+        instr: InstrEvent,
+        clk: u32,
+    ) -> Result<super::threads::CloneEvent, String> {
+        use super::threads::SlotCopy;
+        let (v0, a3) = sc.result.ok_or("clone without its result")?;
+        let parent = self.cur;
+        let child = self.saved.len() as u32;
+        let clones = self.kdyn_value(KERNEL_CLONES);
+        if clones + 1 != child || child >= super::bus::MAX_THREADS - super::syscall::FIRST_TID {
+            return Err(format!("clone of thread {child} after {clones} others"));
+        }
+        if (v0, a3) != (super::syscall::FIRST_TID + child, 0) {
+            return Err(format!(
+                "clone returned {v0} (error {a3}), not thread {child}'s id"
+            ));
+        }
+        let [flags, stack, _, _] = sc.args;
+        if stack == 0 && !super::mm::lenient() {
+            return Err("clone without a new stack".into());
+        }
+        let a3_before = self.regs[7].0;
+        let (t_read, t) = (ts(clk, SLOT_C), ts(clk, SLOT_CHIP));
+        let mut copies = Vec::new();
+        let mut block = [(0, 0); THREAD_SLOTS as usize];
+        for r in 0..THREAD_SLOTS {
+            let resume = r == REG_PC || r == REG_NEXT_PC;
+            let val = if resume { 0 } else { self.regs[r as usize].0 };
+            let read = (!resume).then(|| self.reg(r as u8, val, t_read));
+            let new = match r {
+                2 | 7 => 0,
+                r if r == REG_LLBIT as u32 => 0,
+                29 => stack,
+                REG_PC => instr.aux,
+                REG_NEXT_PC => instr.aux.wrapping_add(4),
+                _ => val,
+            };
+            block[r as usize] = (new, t);
+            copies.push(SlotCopy {
+                val,
+                read,
+                new,
+                write: Access {
+                    prev: 0,
+                    prev_ts: 0,
+                    ts: t,
+                },
+            });
+        }
+        for k in 0..4 {
+            let src = KERNEL_THREADS + THREAD_WORDS * parent + THREAD_MASK + k;
+            let dst = KERNEL_THREADS + THREAD_WORDS * child + THREAD_MASK + k;
+            let val = self.kdyn_value(src);
+            let read = Some(self.kdyn(src, val, t_read));
+            let write = self.kdyn(dst, val, t);
+            copies.push(SlotCopy {
+                val,
+                read,
+                new: val,
+                write,
+            });
+        }
+        let call = [
+            self.reg(2, v0, t),
+            self.reg(4, flags, t),
+            self.reg(5, stack, t),
+            self.reg(7, 0, t),
+            self.kdyn(KERNEL_CLONES, clones + 1, t),
+        ];
+        self.saved.push(block);
+        Ok(super::threads::CloneEvent {
+            instr,
+            child,
+            stack,
+            a3: a3_before,
+            call,
+            copies,
+        })
+    }
+
+    /// A `futex`'s event at timestamp `t`.
+    fn futex(
+        &mut self,
+        sc: &super::record::SyscallRec,
+        instr: InstrEvent,
+        t: u32,
+        writable: &dyn Fn(u32) -> bool,
+    ) -> Result<super::futex::FutexEvent, String> {
+        use crate::syscalls::errno::EAGAIN;
+        let [addr, op, val, _] = sc.args;
+        // A wait still blocked when the run ends: its thread never runs again (the tracer
+        // refuses a thread that runs before its call returns), so no one sees its result;
+        // the proof gives it a spurious wake-up's 0.
+        let (v0, a3) = match sc.result {
+            Some(r) => r,
+            None if op == super::futex::FUTEX_WAIT_PRIVATE => (0, 0),
+            None => return Err("futex without its result".into()),
+        };
+        let args = [addr, op, val, self.regs[7].0];
+        let wake = op == super::futex::FUTEX_WAKE_PRIVATE;
+        let mut ev = super::futex::FutexEvent {
+            instr,
+            wake,
+            args,
+            result: (v0, a3),
+            word: 0,
+            ro: false,
+            clones: 0,
+            acc: [Access::default(); 6],
+        };
+        if wake {
+            ev.clones = self.kdyn_value(KERNEL_CLONES);
+            if !super::mm::lenient() && (v0 > ev.clones || (val < 1 << 16 && v0 > val)) {
+                return Err(format!(
+                    "FUTEX_WAKE woke {v0} of {} other threads",
+                    ev.clones
+                ));
+            }
+            ev.acc[5] = self.kdyn(KERNEL_CLONES, ev.clones, t);
+        } else {
+            let waddr = addr / 4;
+            ev.word = self.word(waddr).0;
+            ev.ro = !writable(waddr);
+            if !super::mm::lenient() && (ev.word != val) != ((v0, a3) == (EAGAIN, 1)) {
+                return Err(format!(
+                    "FUTEX_WAIT on {addr:#x} returned {v0} (error {a3}) with the word {:#x} \
+                     against {val:#x}",
+                    ev.word
+                ));
+            }
+            ev.acc[5] = self.mem(waddr, ev.word, t);
+        }
+        ev.acc[0] = self.reg(2, v0, t);
+        ev.acc[1] = self.reg(4, addr, t);
+        ev.acc[2] = self.reg(5, op, t);
+        ev.acc[3] = self.reg(6, val, t);
+        ev.acc[4] = self.reg(7, a3, t);
+        Ok(ev)
     }
 
     fn word(&mut self, addr: u32) -> (u32, u32) {
@@ -246,7 +416,7 @@ impl Shadow<'_> {
         let a = sc.args;
         let mut ev = MmEvent {
             instr,
-            thread: 0,
+            thread: instr.thread,
             number: sc.number,
             args: [a[0], a[1], a[2], self.regs[7].0],
             result: v0,
@@ -359,7 +529,7 @@ impl Shadow<'_> {
                 result.0
             ));
         }
-        let thread = 0;
+        let thread = instr.thread;
         let mut args = sc.args;
         args[3] = self.regs[7].0;
         let (src, dst) = kind.pointers(&args);
@@ -408,7 +578,10 @@ impl Shadow<'_> {
             }
             None => {
                 return Err(format!(
-                    "internal error: {name} succeeded with a value Linux refuses"
+                    "internal error: {name} succeeded with a value Linux refuses ({:x?}, \
+                     before {:x?})",
+                    &srcv[..slen],
+                    &old[..klen]
                 ))
             }
         };
@@ -510,7 +683,7 @@ impl Shadow<'_> {
         .map(Some);
         Ok(super::clock::ClockEvent {
             instr,
-            thread: 0,
+            thread: instr.thread,
             sleep: false,
             mono: clock == 1,
             ts: ptr,
@@ -579,7 +752,7 @@ impl Shadow<'_> {
         Ok((
             super::fs::FsEvent {
                 instr,
-                thread: 0,
+                thread: instr.thread,
                 number: sc.number,
                 args: [a[0], a[1], a[2], a3_before],
                 result: (v0, a3),
@@ -598,7 +771,10 @@ impl Shadow<'_> {
         writable: &dyn Fn(u32) -> bool,
     ) -> Result<super::clock::ClockEvent, String> {
         let [req, rem, _, _] = sc.args;
-        if sc.result != Some((0, 0)) || req % 4 != 0 {
+        // A sleep still blocked when the run ends: its thread never runs again (the
+        // tracer refuses one that runs before its call returns), and the proof has it
+        // return 0, as it would once its time is up.
+        if sc.result.unwrap_or((0, 0)) != (0, 0) || req % 4 != 0 {
             return Err(format!(
                 "nanosleep({req:#x}, {rem:#x}) returned {:?}",
                 sc.result
@@ -622,7 +798,7 @@ impl Shadow<'_> {
         ];
         Ok(super::clock::ClockEvent {
             instr,
-            thread: 0,
+            thread: instr.thread,
             sleep: true,
             mono: false,
             ts: req,
@@ -702,7 +878,9 @@ impl Witness {
     ) -> Result<Witness, ProveError> {
         let maps = RefCell::new(Vec::new());
         let mut sh = Shadow {
-            regs: [(0, 0); NUM_REGS],
+            regs: [(0, 0); THREAD_SLOTS as usize],
+            saved: vec![[(0, 0); THREAD_SLOTS as usize]],
+            cur: 0,
             kernel: super::bus::KERNEL_INIT.map(|v| (v, 0)),
             dynamic: Default::default(),
             mem: HashMap::new(),
@@ -714,6 +892,7 @@ impl Witness {
         for (r, v) in start.regs.iter().enumerate() {
             sh.regs[r] = (*v, 0);
         }
+        sh.saved[0] = sh.regs;
         // Writability as the memory boundary will see it: the image word's, else the
         // region's (a word in neither is refused there).
         let image_writable: HashMap<u32, bool> =
@@ -741,12 +920,69 @@ impl Witness {
             let e = setup.rom[step.rom as usize];
             w.rom_counts[step.rom as usize] += 1;
             let op = opcode(e.op);
+            // A context switch before this row: the old thread's resume pair saved, the
+            // new thread's read (it must be where the VM resumed it), its LLbit cleared.
+            if step.switched {
+                let prev = w
+                    .cpu
+                    .last()
+                    .ok_or_else(|| internal(step, "a switch before the first instruction"))?;
+                let (old, save) = (sh.cur, [prev.new_pc, prev.new_next_pc]);
+                let t_save = ts(clk - 1, SLOT_CHIP);
+                let prev_save = [sh.regs[REG_PC as usize].0, sh.regs[REG_NEXT_PC as usize].0];
+                let s0 = sh.reg(REG_PC as u8, save[0], t_save);
+                let s1 = sh.reg(REG_NEXT_PC as u8, save[1], t_save);
+                sh.switch_to(step.thread).map_err(|m| internal(step, &m))?;
+                let load = [sh.regs[REG_PC as usize].0, sh.regs[REG_NEXT_PC as usize].0];
+                if load != [step.pc, step.next_pc] {
+                    return Err(internal(
+                        step,
+                        &format!(
+                            "thread {} resumed at {:#x}, not where it left off ({:#x})",
+                            step.thread, step.pc, load[0]
+                        ),
+                    ));
+                }
+                if step.llbit {
+                    return Err(internal(step, "the LLbit survived a context switch"));
+                }
+                let t_load = ts(clk, SLOT_A);
+                let prev_ll = sh.regs[REG_LLBIT as usize].0;
+                let acc = [
+                    s0,
+                    s1,
+                    sh.reg(REG_PC as u8, load[0], t_load),
+                    sh.reg(REG_NEXT_PC as u8, load[1], t_load),
+                    sh.reg(REG_LLBIT, 0, t_load),
+                ];
+                w.sched.push(super::sched::SchedEvent {
+                    clk: clk - 1,
+                    old,
+                    new: step.thread,
+                    save,
+                    prev_save,
+                    load,
+                    prev_ll,
+                    acc,
+                });
+            } else if step.thread != sh.cur {
+                return Err(internal(step, "the thread changed without a switch"));
+            }
+            // The operands are what the registers hold (a test that forges them turns the
+            // check off).
+            if !super::mm::lenient()
+                && (sh.regs[e.ra as usize].0 != step.a
+                    || (e.flags & flag::B_IMM == 0 && sh.regs[e.rb as usize].0 != step.b))
+            {
+                return Err(internal(step, "an operand differs from its register"));
+            }
             let a_acc = sh.reg(e.ra, step.a, ts(clk, SLOT_A));
             let b_acc = (e.flags & flag::B_IMM == 0).then(|| sh.reg(e.rb, step.b, ts(clk, SLOT_B)));
             let mut c = 0;
             let instr = |c: u32| InstrEvent {
                 op,
                 clk,
+                thread: step.thread,
                 a: step.a,
                 b: step.b,
                 c,
@@ -920,7 +1156,17 @@ impl Witness {
                     c = halt as u32;
                     let (v0, a3) = sc.result.unwrap_or((sc.number, sh.regs[7].0));
                     let t = ts(clk, SLOT_CHIP);
-                    if matches!(
+                    if sc.number == super::threads::SYS_CLONE {
+                        let ev = sh
+                            .clone_thread(sc, instr(0), clk)
+                            .map_err(|m| internal(step, &m))?;
+                        w.clone.push(ev);
+                    } else if sc.number == super::futex::SYS_FUTEX {
+                        let ev = sh
+                            .futex(sc, instr(0), t, &writable)
+                            .map_err(|m| internal(step, &m))?;
+                        w.futex.push(ev);
+                    } else if matches!(
                         sc.number,
                         super::clock::SYS_CLOCK_GETTIME | super::clock::SYS_NANOSLEEP
                     ) {
@@ -987,8 +1233,8 @@ impl Witness {
                                 "sched_getaffinity did not write the one CPU's mask",
                             ));
                         }
-                        // (Every row runs in thread 0 until context switches are proved.)
-                        if let Some(want) = super::syscall::identity_answer(sc.number, 0) {
+                        if let Some(want) = super::syscall::identity_answer(sc.number, step.thread)
+                        {
                             if (v0, a3) != (want, 0) {
                                 return Err(internal(
                                     step,
@@ -1144,7 +1390,9 @@ impl Witness {
             } else {
                 e.target
             };
-            if let Some(next) = record.steps.get(clk as usize + 1) {
+            let next = record.steps.get(clk as usize + 1);
+            let switch = next.is_some_and(|n| n.switched);
+            if let Some(next) = next.filter(|n| !n.switched) {
                 if (next.pc, next.next_pc) != (new_pc, new_next_pc) {
                     return Err(internal(
                         step,
@@ -1166,6 +1414,7 @@ impl Witness {
                 taken,
                 new_pc,
                 new_next_pc,
+                switch,
             });
         }
         if w.output.len() != record.output.len() {
@@ -1175,13 +1424,38 @@ impl Witness {
                 symbol: String::new(),
             });
         }
-        w.regs = sh.regs.to_vec();
+        let cur = sh.cur;
+        sh.saved[cur as usize] = sh.regs;
+        w.regs = sh.saved[0][..NUM_REGS].to_vec();
         w.regs.extend(sh.kernel);
-        w.kernel_words = sh
-            .dynamic
-            .iter()
-            .map(|(&addr, &(value, ts))| super::state::KernelWord { addr, value, ts })
-            .collect();
+        // The register space beyond the main thread's registers: its resume slots, once
+        // it was switched out, and every later thread's block.
+        let mut words = Vec::new();
+        for (t, block) in sh.saved.iter().enumerate() {
+            let first = if t == 0 { REG_PC } else { 0 };
+            for r in first..THREAD_SLOTS {
+                let (value, ts) = block[r as usize];
+                if ts != 0 {
+                    words.push(super::state::KernelWord {
+                        reg: true,
+                        addr: t as u32 * REG_STRIDE + r,
+                        value,
+                        ts,
+                    });
+                }
+            }
+        }
+        words.extend(
+            sh.dynamic
+                .iter()
+                .map(|(&addr, &(value, ts))| super::state::KernelWord {
+                    reg: false,
+                    addr,
+                    value,
+                    ts,
+                }),
+        );
+        w.kernel_words = words;
         let mut words: Vec<WordState> = sh
             .mem
             .iter()

@@ -1,0 +1,363 @@
+//! The futex chip: `futex(addr, op, val, timeout)` (o32 4238) with `FUTEX_WAIT_PRIVATE`
+//! and `FUTEX_WAKE_PRIVATE`, the two operations of Go's `futexsleep` and `futexwakeup`.
+//! One row per call.
+//!
+//! Linux leaves two things open, and the proof leaves them to the prover: which thread
+//! runs while a waiter sleeps (the sched chip), and spurious wake-ups, which Linux's
+//! `futex(2)` tells every caller to expect. So a wait need not stay blocked in the
+//! proof: what is constrained is what the caller can observe.
+//!
+//! - **`FUTEX_WAIT_PRIVATE`** reads the word at `addr` through the memory argument.
+//!   It returns `EAGAIN` exactly when the word differs from `val` (a sum of squared byte
+//!   differences and its inverse). Otherwise it returns 0 (woken, or spuriously) or, only
+//!   when a timeout was given, `ETIMEDOUT`: the prover picks which.
+//! - **`FUTEX_WAKE_PRIVATE`** returns a count `n` that is plausible for the waiters:
+//!   `n <= val` (when `val` is below 2^16; a larger `val` bounds nothing here) and `n` at
+//!   most the number of other threads, which is the kernel's thread counter, as no thread
+//!   exits.
+//! - Both need `addr` word-aligned (Linux's `EINVAL` otherwise, which the tracer
+//!   refuses).
+//!
+//! Not constrained: the timeout's contents. Linux fails a wait with `EFAULT` or `EINVAL`
+//! for an unreadable or invalid `timespec` before it looks at the word; Go's timeouts
+//! are valid `timespec`s on its own stack. A negative `val` for a wake (Linux then wakes
+//! at most one) is bounded only by the thread count.
+
+use std::borrow::Borrow;
+
+use p3_air::{Air, BaseAir, WindowAccess};
+use p3_field::{Field, PrimeCharacteristicRing};
+use p3_lookup::InteractionBuilder;
+use p3_matrix::dense::RowMajorMatrix;
+
+use super::bus::{
+    self, access, range16, AccessCols, Expr, Word, KERNEL_CLONES, REG_STRIDE, SLOT_CHIP,
+    SPACE_KERNEL, SPACE_MEM, SPACE_REG, SPACE_RO, TS_SLOTS,
+};
+use super::bytes::ByteCounts;
+use super::cols::columns;
+use super::config::Val;
+use super::knockout::kept;
+use super::program::Opcode;
+use super::witness::{Access, InstrEvent};
+use crate::syscalls::errno::{EAGAIN, ETIMEDOUT};
+
+/// `futex`'s o32 number (32-bit `timespec`).
+pub const SYS_FUTEX: u32 = 4238;
+pub const FUTEX_WAIT_PRIVATE: u32 = 128;
+pub const FUTEX_WAKE_PRIVATE: u32 = 129;
+
+/// Whether the chip proves this call (given its result).
+pub fn supported(args: &[u32; 6]) -> bool {
+    matches!(args[1], FUTEX_WAIT_PRIVATE | FUTEX_WAKE_PRIVATE) && args[0] % 4 == 0
+}
+
+/// Whether the chip proves this result of a supported call.
+pub fn provable_result(args: &[u32; 4], v0: u32, a3: u32) -> bool {
+    if args[1] == FUTEX_WAKE_PRIVATE {
+        return a3 == 0 && v0 < 1 << 16;
+    }
+    matches!((v0, a3), (0, 0) | (EAGAIN, 1)) || ((v0, a3) == (ETIMEDOUT, 1) && args[3] != 0)
+}
+
+/// One call.
+#[derive(Clone, Copy, Debug)]
+pub struct FutexEvent {
+    pub instr: InstrEvent,
+    pub wake: bool,
+    /// `$a0..$a3`.
+    pub args: [u32; 4],
+    pub result: (u32, u32),
+    /// A wait: the word read, and whether it is read-only.
+    pub word: u32,
+    pub ro: bool,
+    /// A wake: the thread counter.
+    pub clones: u32,
+    /// `$v0`, `$a0`, `$a1`, `$a2`, `$a3`, the word (a wait) or the counter (a wake).
+    pub acc: [Access; 6],
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct FutexCols<T> {
+    pub is_real: T,
+    pub is_wake: T,
+    pub clk: T,
+    pub thread: T,
+    /// The ROM's `aux` for the `SYSCALL` (its `pc + 4`), which only the clone chip reads.
+    pub aux: T,
+    pub addr: Word<T>,
+    pub val: Word<T>,
+    /// `$a3` before the call: the timeout pointer.
+    pub timeout: Word<T>,
+    /// `addr[0] = 4 addr_q`: the address is aligned, and its word address exact.
+    pub addr_q: T,
+    /// A wait: the word, whether it is read-only, `d = Σ (word_k - val_k)^2` and its
+    /// inverse, whether it differs, whether a timeout was given (with the inverse of the
+    /// pointer's byte sum), and whether the wait timed out.
+    pub ro: T,
+    pub word: Word<T>,
+    pub d: T,
+    pub d_inv: T,
+    pub differs: T,
+    pub has_timeout: T,
+    pub timeout_inv: T,
+    pub timed_out: T,
+    /// A wake: the count (two bytes), the thread counter, whether `val >= 2^16` (with the
+    /// inverse of its high bytes' sum), and `val - n` where `val < 2^16`.
+    pub n: [T; 2],
+    pub clones: T,
+    pub val_big: T,
+    pub big_inv: T,
+    pub slack: T,
+    pub acc: [AccessCols<T>; 6],
+}
+columns!(FutexCols);
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FutexChip;
+
+impl FutexChip {
+    pub fn generate_trace(
+        &self,
+        events: &[FutexEvent],
+        bytes: &mut ByteCounts,
+    ) -> RowMajorMatrix<Val> {
+        super::fill_rows::<FutexCols<Val>, _>(events, FutexCols::<Val>::WIDTH, bytes, fill_row)
+    }
+}
+
+fn fill_row(r: &mut FutexCols<Val>, ev: &FutexEvent, bytes: &mut ByteCounts) {
+    let f = Val::from_u32;
+    let [addr, _, val, timeout] = ev.args;
+    r.is_real = Val::ONE;
+    r.is_wake = Val::from_bool(ev.wake);
+    r.clk = f(ev.instr.clk);
+    r.thread = f(ev.instr.thread);
+    r.aux = f(ev.instr.aux);
+    r.addr = super::word(addr);
+    r.val = super::word(val);
+    r.timeout = super::word(timeout);
+    r.addr_q = f((addr & 0xff) >> 2);
+    bytes.range8x2((addr & 0xff) >> 2, 0);
+    if ev.wake {
+        let n = ev.result.0;
+        r.n = [f(n & 0xff), f(n >> 8)];
+        bytes.range8x2(n & 0xff, n >> 8);
+        r.clones = f(ev.clones);
+        let hi = (val >> 16 & 0xff) + (val >> 24);
+        r.val_big = Val::from_bool(hi != 0);
+        r.big_inv = f(hi).try_inverse().unwrap_or(Val::ZERO);
+        let slack = if hi == 0 {
+            (val & 0xffff) as i64 - n as i64
+        } else {
+            0
+        };
+        r.slack = Val::from_i64(slack);
+        // (A count above either bound is only in a forged witness: its range checks are
+        // left uncounted, as are a knocked-out check's.)
+        let spare = ev.clones as i64 - n as i64;
+        if kept("futex.wake") && spare >= 0 && slack >= 0 {
+            bytes.range16(spare as u32);
+            bytes.range16(slack as u32);
+        }
+    } else {
+        r.ro = Val::from_bool(ev.ro);
+        r.word = super::word(ev.word);
+        let d: u32 = ev
+            .word
+            .to_le_bytes()
+            .iter()
+            .zip(val.to_le_bytes())
+            .map(|(&a, b)| (a as i32 - b as i32).pow(2) as u32)
+            .sum();
+        r.d = f(d);
+        r.d_inv = f(d).try_inverse().unwrap_or(Val::ZERO);
+        // The result says whether it differed; the constraints hold it to the word.
+        r.differs = Val::from_bool(ev.result == (EAGAIN, 1));
+        let s: u32 = timeout.to_le_bytes().iter().map(|&b| b as u32).sum();
+        r.has_timeout = Val::from_bool(s != 0);
+        r.timeout_inv = f(s).try_inverse().unwrap_or(Val::ZERO);
+        r.timed_out = Val::from_bool(ev.result == (ETIMEDOUT, 1));
+    }
+    for (cols, acc) in r.acc.iter_mut().zip(&ev.acc) {
+        super::fill_access(cols, acc, bytes);
+    }
+}
+
+impl BaseAir<Val> for FutexChip {
+    fn width(&self) -> usize {
+        FutexCols::<u8>::WIDTH
+    }
+}
+
+impl<AB: InteractionBuilder<F = Val>> Air<AB> for FutexChip {
+    fn eval(&self, b: &mut AB) {
+        let main = b.main();
+        let l: &FutexCols<AB::Var> = main.current_slice().borrow();
+        let l = *l;
+        let e = |v: AB::Var| -> Expr<AB> { v.into() };
+        let c = |v: u32| Expr::<AB>::from_u32(v);
+        let words = |w: &Word<AB::Var>| -> [Expr<AB>; 4] { w.map(Into::into) };
+        let konst = |v: u32| -> [Expr<AB>; 4] { v.to_le_bytes().map(|x| c(x as u32)) };
+        let is_real = e(l.is_real);
+        let wake = e(l.is_wake);
+        let wait = is_real.clone() - wake.clone();
+        b.assert_bool(l.is_real);
+        b.assert_bool(l.is_wake);
+        b.assert_zero(wake.clone() * (Expr::<AB>::ONE - is_real.clone()));
+        for f in [l.ro, l.differs, l.has_timeout, l.timed_out] {
+            b.assert_bool(f);
+            b.assert_zero(e(f) * (Expr::<AB>::ONE - wait.clone()));
+        }
+
+        // The address: aligned, and its word address exact.
+        b.assert_zero(is_real.clone() * (e(l.addr[0]) - c(4) * e(l.addr_q)));
+        bus::range8x2(b, l.addr_q, Expr::<AB>::ZERO, is_real.clone());
+        let waddr = e(l.addr_q)
+            + e(l.addr[1]) * c(1 << 6)
+            + e(l.addr[2]) * c(1 << 14)
+            + e(l.addr[3]) * c(1 << 22);
+
+        // A wait: EAGAIN exactly when the word differs from val.
+        let mut d = Expr::<AB>::ZERO;
+        for k in 0..4 {
+            let x = e(l.word[k]) - e(l.val[k]);
+            d += x.clone() * x;
+        }
+        b.assert_zero(wait.clone() * (e(l.d) - d));
+        if kept("futex.eagain") {
+            b.assert_zero(wait.clone() * (e(l.differs) - e(l.d) * e(l.d_inv)));
+            b.assert_zero(wait.clone() * e(l.d) * (Expr::<AB>::ONE - e(l.differs)));
+        }
+        // ETIMEDOUT only with a timeout, and not with EAGAIN.
+        let s = l.timeout.iter().fold(Expr::<AB>::ZERO, |a, &x| a + e(x));
+        b.assert_zero(wait.clone() * (e(l.has_timeout) - s.clone() * e(l.timeout_inv)));
+        b.assert_zero(wait.clone() * s * (Expr::<AB>::ONE - e(l.has_timeout)));
+        if kept("futex.timeout") {
+            b.assert_zero(e(l.timed_out) * (Expr::<AB>::ONE - e(l.has_timeout)));
+        }
+        b.assert_zero(e(l.timed_out) * e(l.differs));
+
+        // A wake: n <= the other threads, and n <= val where val < 2^16.
+        let n = e(l.n[0]) + e(l.n[1]) * c(256);
+        bus::range8x2(b, l.n[0], l.n[1], wake.clone());
+        for k in 0..2 {
+            b.assert_zero(wait.clone() * e(l.n[k]));
+        }
+        if kept("futex.wake") {
+            range16(b, e(l.clones) - n.clone(), wake.clone());
+            let hi = e(l.val[2]) + e(l.val[3]);
+            b.assert_zero(wake.clone() * (e(l.val_big) - hi.clone() * e(l.big_inv)));
+            b.assert_zero(wake.clone() * hi * (Expr::<AB>::ONE - e(l.val_big)));
+            let lo = e(l.val[0]) + e(l.val[1]) * c(256);
+            b.assert_zero(
+                wake.clone() * (e(l.slack) - (Expr::<AB>::ONE - e(l.val_big)) * (lo - n.clone())),
+            );
+            range16(b, e(l.slack), wake.clone());
+        }
+
+        // The accesses, at the chip's slot.
+        let ts = (e(l.clk) + Expr::<AB>::ONE) * c(TS_SLOTS) + c(SLOT_CHIP);
+        let reg = |r: u32| e(l.thread) * c(REG_STRIDE) + c(r);
+        let result = [
+            c(EAGAIN) * e(l.differs) + c(ETIMEDOUT) * e(l.timed_out) + e(l.n[0]),
+            e(l.n[1]),
+            Expr::<AB>::ZERO,
+            Expr::<AB>::ZERO,
+        ];
+        let err = [
+            e(l.differs) + e(l.timed_out),
+            Expr::<AB>::ZERO,
+            Expr::<AB>::ZERO,
+            Expr::<AB>::ZERO,
+        ];
+        let op = [
+            c(FUTEX_WAIT_PRIVATE) + wake.clone(),
+            Expr::<AB>::ZERO,
+            Expr::<AB>::ZERO,
+            Expr::<AB>::ZERO,
+        ];
+        let clones = [
+            e(l.clones),
+            Expr::<AB>::ZERO,
+            Expr::<AB>::ZERO,
+            Expr::<AB>::ZERO,
+        ];
+        let accesses: [bus::AccessExprs<AB>; 7] = [
+            (
+                is_real.clone(),
+                c(SPACE_REG),
+                reg(2),
+                konst(SYS_FUTEX),
+                result,
+            ),
+            (
+                is_real.clone(),
+                c(SPACE_REG),
+                reg(4),
+                words(&l.addr),
+                words(&l.addr),
+            ),
+            (is_real.clone(), c(SPACE_REG), reg(5), op.clone(), op),
+            (
+                is_real.clone(),
+                c(SPACE_REG),
+                reg(6),
+                words(&l.val),
+                words(&l.val),
+            ),
+            (
+                is_real.clone(),
+                c(SPACE_REG),
+                reg(7),
+                words(&l.timeout),
+                err,
+            ),
+            (
+                wait,
+                c(SPACE_MEM) + e(l.ro) * c(SPACE_RO - SPACE_MEM),
+                waddr,
+                words(&l.word),
+                words(&l.word),
+            ),
+            (
+                wake,
+                c(SPACE_KERNEL),
+                c(KERNEL_CLONES),
+                clones.clone(),
+                clones,
+            ),
+        ];
+        // The word (a wait) and the counter (a wake) share the last access's columns.
+        for (k, (count, space, addr, prev, new)) in accesses.into_iter().enumerate() {
+            access(
+                b,
+                count,
+                space,
+                addr,
+                prev,
+                new,
+                ts.clone(),
+                &l.acc[k.min(5)],
+            );
+        }
+
+        super::receive_instr_exprs(
+            b,
+            is_real.clone() * c(Opcode::Syscall as u32),
+            e(l.clk),
+            e(l.thread),
+            konst(0),
+            konst(0),
+            konst(0),
+            e(l.aux),
+            is_real,
+        );
+        // Unused cells: on a wake row ro, word, d, d_inv, differs, has_timeout,
+        // timeout_inv and timed_out (zero by the constraints above or in no constraint
+        // whose selector is not zero), on a wait row n (zero), clones, val_big, big_inv
+        // and slack (in no constraint and no message with a non-zero count); the trace
+        // generator leaves them zero.
+    }
+}

@@ -1,0 +1,182 @@
+//! The scheduler chip: one row per context switch.
+//!
+//! A switch sits between two CPU rows: the last row of one thread's run (`clk`, the CPU's
+//! `switch` flag) and the first row of the next run (`clk + 1`, its `resumed` flag). Linux
+//! may preempt a thread at any instruction boundary and may run any live thread next, so
+//! where switches fall and which thread runs is the prover's choice. What a switch may do
+//! is not:
+//!
+//! - it saves where the old thread resumes (the CPU's `new_pc`, `new_next_pc`) into the
+//!   old thread's slots [`REG_PC`] and [`REG_NEXT_PC`], at the leaving row's chip slot;
+//! - it reads the new thread's slots at the next row's first slot, and the CPU's next row
+//!   starts there, in that thread;
+//! - it clears the new thread's LLbit, as Linux's return from the kernel does (so an `SC`
+//!   never succeeds across a switch).
+//!
+//! It touches no other register, so a switch cannot change any thread's registers: each
+//! thread's block keeps its values in the memory argument while it is switched out. A
+//! thread that was never created has zero in its slots, and no ROM entry has `pc` 0, so
+//! no switch can run it. A switch back to the same thread is allowed (the kernel put its
+//! registers back after a wait).
+//!
+//! The CPU sends both halves on the `sched` bus; the CPU's clocks are distinct, so a row
+//! here matches exactly one switch.
+
+use std::borrow::Borrow;
+
+use p3_air::{Air, BaseAir, WindowAccess};
+use p3_field::PrimeCharacteristicRing;
+use p3_lookup::{Count, InteractionBuilder};
+use p3_matrix::dense::RowMajorMatrix;
+
+use super::bus::{
+    access, AccessCols, Expr, REG_LLBIT, REG_NEXT_PC, REG_PC, REG_STRIDE, SCHED, SLOT_A, SLOT_CHIP,
+    SPACE_REG, TS_SLOTS,
+};
+use super::bytes::ByteCounts;
+use super::cols::columns;
+use super::config::Val;
+use super::witness::Access;
+
+/// One context switch.
+#[derive(Clone, Copy, Debug)]
+pub struct SchedEvent {
+    /// The leaving row's clock.
+    pub clk: u32,
+    pub old: u32,
+    pub new: u32,
+    /// Where the old thread resumes, and what its slots held before.
+    pub save: [u32; 2],
+    pub prev_save: [u32; 2],
+    /// Where the new thread starts.
+    pub load: [u32; 2],
+    /// The new thread's LLbit before the switch clears it.
+    pub prev_ll: u32,
+    /// The saves, the loads, the LLbit.
+    pub acc: [Access; 5],
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct SchedCols<T> {
+    pub is_real: T,
+    pub clk: T,
+    pub old: T,
+    pub new: T,
+    pub save: [T; 2],
+    pub prev_save: [T; 2],
+    pub load: [T; 2],
+    pub prev_ll: T,
+    pub acc: [AccessCols<T>; 5],
+}
+columns!(SchedCols);
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SchedChip;
+
+impl SchedChip {
+    pub fn generate_trace(
+        &self,
+        events: &[SchedEvent],
+        bytes: &mut ByteCounts,
+    ) -> RowMajorMatrix<Val> {
+        super::fill_rows::<SchedCols<Val>, _>(events, SchedCols::<Val>::WIDTH, bytes, fill_row)
+    }
+}
+
+fn fill_row(r: &mut SchedCols<Val>, ev: &SchedEvent, bytes: &mut ByteCounts) {
+    let f = Val::from_u32;
+    r.is_real = Val::ONE;
+    r.clk = f(ev.clk);
+    r.old = f(ev.old);
+    r.new = f(ev.new);
+    r.save = ev.save.map(f);
+    r.prev_save = ev.prev_save.map(f);
+    r.load = ev.load.map(f);
+    r.prev_ll = f(ev.prev_ll);
+    for (cols, acc) in r.acc.iter_mut().zip(&ev.acc) {
+        super::fill_access(cols, acc, bytes);
+    }
+}
+
+impl BaseAir<Val> for SchedChip {
+    fn width(&self) -> usize {
+        SchedCols::<u8>::WIDTH
+    }
+}
+
+/// A field element as a memory value (`value[0]`).
+fn elem<AB: p3_air::AirBuilder>(x: Expr<AB>) -> [Expr<AB>; 4] {
+    [x, Expr::<AB>::ZERO, Expr::<AB>::ZERO, Expr::<AB>::ZERO]
+}
+
+impl<AB: InteractionBuilder<F = Val>> Air<AB> for SchedChip {
+    fn eval(&self, b: &mut AB) {
+        let main = b.main();
+        let l: &SchedCols<AB::Var> = main.current_slice().borrow();
+        let l = *l;
+        let e = |v: AB::Var| -> Expr<AB> { v.into() };
+        let c = |v: u32| Expr::<AB>::from_u32(v);
+        let is_real = e(l.is_real);
+        b.assert_bool(l.is_real);
+
+        // The two halves the CPU sent: the leaving row and the next one.
+        b.push_interaction(
+            SCHED,
+            [e(l.clk), e(l.old), e(l.save[0]), e(l.save[1])],
+            Count::bounded(-is_real.clone(), 1),
+        );
+        b.push_interaction(
+            SCHED,
+            [
+                e(l.clk) + Expr::<AB>::ONE,
+                e(l.new),
+                e(l.load[0]),
+                e(l.load[1]),
+            ],
+            Count::bounded(-is_real.clone(), 1),
+        );
+
+        let ts_save = (e(l.clk) + Expr::<AB>::ONE) * c(TS_SLOTS) + c(SLOT_CHIP);
+        let ts_load = (e(l.clk) + c(2)) * c(TS_SLOTS) + c(SLOT_A);
+        let old = |r: u32| e(l.old) * c(REG_STRIDE) + c(r);
+        let new = |r: u32| e(l.new) * c(REG_STRIDE) + c(r);
+        let space = || c(SPACE_REG);
+        for k in 0..2 {
+            let slot = [REG_PC, REG_NEXT_PC][k];
+            access(
+                b,
+                is_real.clone(),
+                space(),
+                old(slot),
+                elem::<AB>(e(l.prev_save[k])),
+                elem::<AB>(e(l.save[k])),
+                ts_save.clone(),
+                &l.acc[k],
+            );
+            access(
+                b,
+                is_real.clone(),
+                space(),
+                new(slot),
+                elem::<AB>(e(l.load[k])),
+                elem::<AB>(e(l.load[k])),
+                ts_load.clone(),
+                &l.acc[2 + k],
+            );
+        }
+        access(
+            b,
+            is_real,
+            space(),
+            new(REG_LLBIT as u32),
+            elem::<AB>(e(l.prev_ll)),
+            elem::<AB>(Expr::<AB>::ZERO),
+            ts_load,
+            &l.acc[4],
+        );
+        // Padding rows (is_real 0) are in no message with a non-zero count and no
+        // constraint; prev_save and prev_ll are in the memory argument's messages only,
+        // which take whatever the slot held before.
+    }
+}
