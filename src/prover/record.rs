@@ -141,6 +141,14 @@ impl Setup {
             .filter(|(_, i)| i.op != crate::vm::decode::Op::NotExecutable)
             .map(|(k, i)| translate(base + 4 * k as u32, i))
             .collect();
+        // Linux maps nothing below mmap_min_addr; the proof relies on it, as a thread that
+        // was never created resumes at pc 0, where no ROM entry may lie.
+        if let Some(e) = rom.first().filter(|e| e.pc < MMAP_MIN_ADDR) {
+            return Err(ProveError::Image(format!(
+                "code at {:#010x} lies below 64 KiB, where Linux maps nothing",
+                e.pc
+            )));
+        }
         if let Some(e) = rom.iter().find(|e| e.pc >= 0x7f00_0000 - 8) {
             return Err(ProveError::Image(format!(
                 "code at {:#010x} lies above 0x7f000000, where addresses no longer fit the field",
