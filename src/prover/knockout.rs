@@ -173,6 +173,7 @@ soundness::futex_wake_wakes_no_more_than_could_wait   futex.wake
 soundness::a_clone_child_gets_the_parents_registers   clone.copy
 soundness::a_switch_changes_no_other_register         bus.memory
 soundness::a_clone_child_gets_a_new_stack             clone.stack
+soundness::a_switch_names_a_thread_below_2_16         sched.new_range
 ";
 
     fn cases() -> Vec<(&'static str, &'static str)> {

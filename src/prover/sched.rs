@@ -90,7 +90,9 @@ fn fill_row(r: &mut SchedCols<Val>, ev: &SchedEvent, bytes: &mut ByteCounts) {
     r.clk = f(ev.clk);
     r.old = f(ev.old);
     r.new = f(ev.new);
-    bytes.range16(ev.new);
+    if super::knockout::kept("sched.new_range") {
+        bytes.range16(ev.new);
+    }
     r.save = ev.save.map(f);
     r.prev_save = ev.prev_save.map(f);
     r.load = ev.load.map(f);
@@ -122,7 +124,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SchedChip {
         b.assert_bool(l.is_real);
         // The new thread's index is below 2^16, so each `64 new + r` is exact and names
         // one slot of one thread (else `new + 1/64` would shift a block by one slot).
-        super::bus::range16(b, l.new, is_real.clone());
+        if super::knockout::kept("sched.new_range") {
+            super::bus::range16(b, l.new, is_real.clone());
+        }
 
         // The two halves the CPU sent: the leaving row and the next one.
         b.push_interaction(

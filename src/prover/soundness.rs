@@ -8,7 +8,7 @@
 
 use std::borrow::BorrowMut;
 
-use p3_field::{PrimeCharacteristicRing, PrimeField32};
+use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
 
 use super::bus::{self, ByteOp, BYTE, IMAGE, INSTR, MEMORY, PROGRAM};
 use super::check::CheckError;
@@ -2361,6 +2361,31 @@ fn a_thread_changes_only_at_a_switch() {
         |c| c.thread = one(),
     );
     assert_eq!(first(&inst), At::Constraint("cpu"));
+}
+
+#[test]
+fn a_switch_names_a_thread_below_2_16() {
+    // The switch to the child names thread 1 + 1/64 (mod p) instead of 1: its slot r is
+    // then thread 1's slot r + 1, so its resume pair would be read from the wrong words.
+    // Whatever else that forgery would need, the sched row itself refuses it: the index
+    // is not below 2^16.
+    let (_, _, mut inst) = traced(&thread_program());
+    let forged = Val::ONE + Val::from_u32(bus::REG_STRIDE).inverse();
+    mutate(
+        &mut inst,
+        ChipKind::Sched,
+        |c: &sched::SchedCols<Val>| is(c.is_real) && c.new == one(),
+        |c| c.new = forged,
+    );
+    let errs = all(&inst);
+    assert!(
+        errs.iter().any(
+            |e| matches!(e, CheckError::Unbalanced { bus, message, chip, .. }
+            if bus == BYTE && chip == "sched" && message[0] == ByteOp::Range16 as u32
+                && message[1] == forged.as_canonical_u32())
+        ),
+        "{errs:?}"
+    );
 }
 
 #[test]
