@@ -674,7 +674,9 @@ fn proves_go_guests_with_their_runtime_and_threads() {
     // and their public output as qemu-mips gives them (testdata/expected).
     let dir = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
-    for name in ["exitcode", "panic", "hello"] {
+    // nilpanic and recovered take a nil dereference's SIGSEGV through Go's handler and
+    // its rt_sigreturn.
+    for name in ["exitcode", "panic", "hello", "nilpanic", "recovered"] {
         let elf = root.join(format!("elf/{name}.elf"));
         let proof = dir.path().join(format!("{name}.proof"));
         zkm()

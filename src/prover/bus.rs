@@ -21,7 +21,7 @@
 //! | `path` | `clk, path / 4, path % 4` | fs chip (an `open` or `openat`) | the path chip (the first word of each path) |
 //! | `map` | `first word, last word, ts` | memory boundary (a word of a mapping made by `mmap`) | the mm chip (a readable mapping, multiplicity) |
 //! | `vma` | `first page, last page, ts` | mm chip (a `madvise`: the mapping that holds its range) | the mm chip (every mapping, multiplicity) |
-//! | `sched` | `clk, thread, pc, next_pc` | CPU (the last row before a context switch: where its thread resumes; the first row after one: where the new thread starts) | the sched chip (one row per switch: both halves) |
+//! | `sched` | `kind, clk, thread, pc, next_pc` | CPU (`kind` 0 or 2: the last row before a context switch or a signal's delivery, where its thread resumes; `kind` 1: the first row after one, where the new thread starts) | the sched chip (one row per switch: both halves), the signal chip (a fault's delivery), the sigreturn chip (a handler's return) |
 //!
 //! Words travel as four bytes, least significant first (`value[0]` is bits 0..8), whatever
 //! the guest's big-endian byte order in memory.
@@ -47,6 +47,28 @@ pub const PATH: &str = "path";
 pub const MAP: &str = "map";
 pub const VMA: &str = "vma";
 pub const SCHED: &str = "sched";
+
+/// The `kind` of a `sched` message: the half a leaving row sends (where its thread
+/// resumes), the half the next row sends (where it starts), and the half a faulting row
+/// sends (its thread and the PC Linux reports for the fault, `epc`, `epc + 4`). The tag
+/// keeps the halves apart: without it a row that both resumes and leaves sends two
+/// messages of one clock and thread, and a switch could take either for either.
+pub const SCHED_LEAVE: u32 = 0;
+pub const SCHED_RESUME: u32 = 1;
+pub const SCHED_FAULT: u32 = 2;
+
+/// The `instr` opcode of a load or store that faults: its opcode plus this, which no chip
+/// but the signal chip receives.
+pub const FAULT_OP: u32 = 64;
+const _: () = assert!((super::program::Opcode::Syscall as u32) < FAULT_OP);
+
+/// Where a handler returns: the `rt_sigreturn` trampoline (the VM's vDSO page). It lies
+/// above `0x7f000000`, where addresses alias modulo p, so the CPU's jump there lands on
+/// the field element `-1` ([`SIGRETURN_PC`]), which no other jump or fetch can name; the
+/// sigreturn chip takes the thread from there.
+pub const SIGRETURN_ADDR: u32 = crate::syscalls::signal::SIGRETURN_ADDR;
+/// `p - 1` as a `u32`: the field element `-1`.
+pub const SIGRETURN_PC: u32 = 0x7f00_0000;
 
 /// The address spaces of the memory argument. Registers live apart from memory, so no
 /// load or store can reach one, and each thread has its own block of [`REG_STRIDE`].

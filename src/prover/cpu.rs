@@ -102,6 +102,12 @@ pub struct CpuCols<T> {
     /// resumes), or precedes it (the sched chip says where the new thread starts).
     pub switch: T,
     pub resumed: T,
+    /// This row is a load or store that faults (its address lies in the unmapped first
+    /// 64 KiB): the signal chip delivers `SIGSEGV`, the row writes nothing, and the next
+    /// row is the handler's first.
+    pub fault: T,
+    /// This row jumps (through a register) to the `rt_sigreturn` trampoline.
+    pub sigret: T,
     /// Operand values: register `ra`, register `rb` or the immediate.
     pub a: Word<T>,
     pub b: Word<T>,
@@ -145,7 +151,10 @@ fn fill_row(r: &mut CpuCols<Val>, ev: &CpuEvent, bytes: &mut ByteCounts) {
     r.clk = Val::from_u32(ev.clk);
     r.thread = Val::from_u32(s.thread);
     r.switch = Val::from_bool(ev.switch);
-    r.resumed = Val::from_bool(s.switched);
+    r.resumed = Val::from_bool(s.switched || s.delivered || s.returned);
+    r.fault = Val::from_bool(s.fault);
+    let sigret = e.flags & flag::JUMP_REG != 0 && s.a == bus::SIGRETURN_ADDR;
+    r.sigret = Val::from_bool(sigret);
     r.pc = Val::from_u32(s.pc);
     r.next_pc = Val::from_u32(s.next_pc);
     r.new_pc = Val::from_u32(ev.new_pc);
@@ -183,7 +192,7 @@ fn fill_row(r: &mut CpuCols<Val>, ev: &CpuEvent, bytes: &mut ByteCounts) {
         fill_access(&mut r.w_acc, acc, bytes);
     }
     if e.flags & flag::JUMP_REG != 0 {
-        bytes.range8x2(0x7eu32.wrapping_sub(s.a >> 24), 0);
+        bytes.range8x2(0x7eu32.wrapping_sub(s.a >> 24) + sigret as u32, 0);
     }
 }
 
@@ -214,7 +223,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for CpuChip {
             for f in fl
                 .all()
                 .into_iter()
-                .chain([l.taken, l.halt, l.switch, l.resumed])
+                .chain([l.taken, l.halt, l.switch, l.resumed, l.fault, l.sigret])
             {
                 b.assert_zero(f.into() * (is_real.clone() - f.into()));
             }
@@ -287,9 +296,20 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for CpuChip {
         for k in 0..4 {
             b.assert_zero((one() - fl.write.into()) * l.w_prev[k].into());
         }
+        // A faulting load writes its register back unchanged (Linux leaves it as it was):
+        // the answer is the old value. (A store writes nothing, and its answer is 0.)
+        {
+            for k in 0..4 {
+                b.assert_zero(l.fault.into() * (l.c[k].into() - l.w_prev[k].into()));
+            }
+        }
 
         // Dispatch to the opcode chip; an instruction that dispatches nothing answers 0.
-        let mut msg = vec![l.op.into(), l.clk.into(), l.thread.into()];
+        // A faulting row dispatches under `op + FAULT_OP`, which only the signal chip
+        // receives, and only for loads and stores whose address faults.
+        b.assert_zero(l.fault.into() * (one() - fl.dispatch.into()));
+        let op = l.op.into() + l.fault.into() * Expr::<AB>::from_u32(bus::FAULT_OP);
+        let mut msg = vec![op, l.clk.into(), l.thread.into()];
         msg.extend(l.a.map(Into::into));
         msg.extend(l.b.map(Into::into));
         msg.extend(l.c.map(Into::into));
@@ -300,9 +320,13 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for CpuChip {
         }
 
         // Context switches: where this row's thread resumes, and where the new one starts.
+        // A fault leaves too, with its own kind, for the signal chip (and the PC Linux
+        // reports, `epc`, as `new_pc`).
+        b.assert_zero(l.fault.into() * (one() - l.switch.into()));
         b.push_interaction(
             bus::SCHED,
             [
+                l.fault.into() * Expr::<AB>::from_u32(bus::SCHED_FAULT),
                 l.clk.into(),
                 l.thread.into(),
                 l.new_pc.into(),
@@ -312,7 +336,13 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for CpuChip {
         );
         b.push_interaction(
             bus::SCHED,
-            [l.clk.into(), l.thread.into(), l.pc.into(), l.next_pc.into()],
+            [
+                Expr::<AB>::from_u32(bus::SCHED_RESUME),
+                l.clk.into(),
+                l.thread.into(),
+                l.pc.into(),
+                l.next_pc.into(),
+            ],
             Count::bounded(l.resumed.into(), 1),
         );
 
@@ -325,28 +355,44 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for CpuChip {
             l.taken.into() * (one() - fl.branch.into() - fl.jump.into() - fl.jump_reg.into()),
         );
         // A register target must be below 0x7f000000, so that its value as a field
-        // element is the address itself and cannot alias one modulo p.
+        // element is the address itself and cannot alias one modulo p. The one exception
+        // is the sigreturn trampoline, exactly (`sigret`), whose jump lands on -1 below.
+        b.assert_zero(l.sigret.into() * (one() - fl.jump_reg.into()));
+        for (k, byte) in bus::SIGRETURN_ADDR.to_le_bytes().into_iter().enumerate() {
+            b.assert_zero(l.sigret.into() * (l.a[k].into() - Expr::<AB>::from_u8(byte)));
+        }
         if kept("cpu.jr_range") {
             bus::byte(
                 b,
                 ByteOp::Range8x2,
-                Expr::<AB>::from_u32(0x7e) - l.a[3].into(),
+                Expr::<AB>::from_u32(0x7e) - l.a[3].into() + l.sigret.into(),
                 Expr::<AB>::ZERO,
                 Expr::<AB>::ZERO,
                 fl.jump_reg.into(),
             );
         }
-        // An untaken branch-likely skips its delay slot.
+        // An untaken branch-likely skips its delay slot. A fault goes on at the PC Linux
+        // reports for it, which the ROM holds as a load's or store's `target`: its own
+        // `pc`, or in a delay slot its branch's (the handler's frame saves it, and the
+        // signal chip reads it from the fault's `sched` message).
         if kept("cpu.likely") {
             b.assert_zero(
                 l.new_pc.into()
                     - l.next_pc.into()
-                    - Expr::<AB>::from_u32(4) * fl.likely.into() * (one() - l.taken.into()),
+                    - Expr::<AB>::from_u32(4) * fl.likely.into() * (one() - l.taken.into())
+                    + l.fault.into() * (l.next_pc.into() - l.new_pc.into()),
             );
         }
+        {
+            b.assert_zero(l.fault.into() * (l.new_pc.into() - l.target.into()));
+        }
         // Targets: static (ROM `target`, zero for a register jump) or register `ra`;
-        // untaken, the instruction after the new pc.
-        let dest = l.target.into() + fl.jump_reg.into() * bus::word_value::<AB>(&l.a);
+        // untaken, the instruction after the new pc. A jump to the trampoline goes to
+        // -1, the field element no ROM entry, jump target or `pc + 8` can equal.
+        let sigret_value =
+            Expr::<AB>::from_u32(bus::SIGRETURN_ADDR - 0x7f00_0001) + Expr::<AB>::ONE;
+        let dest = l.target.into() + fl.jump_reg.into() * bus::word_value::<AB>(&l.a)
+            - l.sigret.into() * sigret_value;
         if kept("cpu.target") {
             b.assert_zero(
                 l.new_next_pc.into()

@@ -174,6 +174,9 @@ soundness::a_clone_child_gets_the_parents_registers   clone.copy
 soundness::a_switch_changes_no_other_register         bus.memory
 soundness::a_clone_child_gets_a_new_stack             clone.stack
 soundness::a_switch_names_a_thread_below_2_16         sched.new_range
+soundness::a_signal_frame_saves_the_faulting_registers signal.frame
+soundness::a_handler_gets_its_arguments               signal.handler_regs
+soundness::rt_sigreturn_restores_the_frames_registers sigreturn.restore
 ";
 
     fn cases() -> Vec<(&'static str, &'static str)> {

@@ -10,7 +10,9 @@
 //!   table), [`image`] (the ELF image and the zero regions);
 //! - per run: [`cpu`], the opcode chips ([`add_sub`], [`bitwise`], [`branch`],
 //!   [`shift`], [`compare`], [`mul`], [`div`], [`clz`], [`sext`], [`movz`], [`ext`],
-//!   [`memory`], [`syscall`], [`clock`], [`fs`], [`mm`], [`getset`]), the public output and the logs ([`output`]), the private
+//!   [`memory`], [`syscall`], [`clock`], [`fs`], [`mm`], [`getset`]), the thread chips
+//!   ([`threads`], [`futex`], [`sched`]), signals ([`signal`]: a fault's delivery and the
+//!   handler's return), the public output and the logs ([`output`]), the private
 //!   input's placement ([`input`]), the paths system calls read ([`path`]), the initial state
 //!   ([`init`]), the memory boundary ([`boundary`]) and the kernel-state boundary
 //!   ([`state`]).
@@ -51,6 +53,7 @@ pub mod record;
 pub mod sched;
 pub mod sext;
 pub mod shift;
+pub mod signal;
 pub mod state;
 pub mod syscall;
 pub mod threads;
@@ -103,6 +106,8 @@ pub enum Chip {
     Clone(threads::CloneChip),
     Futex(futex::FutexChip),
     Sched(sched::SchedChip),
+    Signal(signal::SignalChip),
+    Sigreturn(signal::SigreturnChip),
     Output(output::OutputChip),
     Log(output::OutputChip),
     Input(input::InputChip),
@@ -140,6 +145,8 @@ pub enum ChipKind {
     Clone,
     Futex,
     Sched,
+    Signal,
+    Sigreturn,
     Output,
     Log,
     Input,
@@ -150,7 +157,7 @@ pub enum ChipKind {
 }
 
 impl ChipKind {
-    pub const ALL: [ChipKind; 32] = [
+    pub const ALL: [ChipKind; 34] = [
         ChipKind::Program,
         ChipKind::Bytes,
         ChipKind::Image,
@@ -176,6 +183,8 @@ impl ChipKind {
         ChipKind::Clone,
         ChipKind::Futex,
         ChipKind::Sched,
+        ChipKind::Signal,
+        ChipKind::Sigreturn,
         ChipKind::Output,
         ChipKind::Log,
         ChipKind::Input,
@@ -217,6 +226,8 @@ impl ChipKind {
             ChipKind::Clone => "clone",
             ChipKind::Futex => "futex",
             ChipKind::Sched => "sched",
+            ChipKind::Signal => "signal",
+            ChipKind::Sigreturn => "sigreturn",
             ChipKind::Output => "output",
             ChipKind::Log => "log",
             ChipKind::Input => "input",
@@ -270,6 +281,8 @@ macro_rules! for_each_chip {
             Chip::Clone($c) => $body,
             Chip::Futex($c) => $body,
             Chip::Sched($c) => $body,
+            Chip::Signal($c) => $body,
+            Chip::Sigreturn($c) => $body,
             Chip::Output($c) => $body,
             Chip::Log($c) => $body,
             Chip::Input($c) => $body,
@@ -309,6 +322,8 @@ impl Chip {
             Chip::Clone(_) => ChipKind::Clone,
             Chip::Futex(_) => ChipKind::Futex,
             Chip::Sched(_) => ChipKind::Sched,
+            Chip::Signal(_) => ChipKind::Signal,
+            Chip::Sigreturn(_) => ChipKind::Sigreturn,
             Chip::Output(_) => ChipKind::Output,
             Chip::Log(_) => ChipKind::Log,
             Chip::Input(_) => ChipKind::Input,
@@ -696,6 +711,8 @@ impl Machine {
         let clone = threads::CloneChip::new().generate_trace(&w.clone, &mut bytes);
         let futex = futex::FutexChip.generate_trace(&w.futex, &mut bytes);
         let sched = sched::SchedChip.generate_trace(&w.sched, &mut bytes);
+        let signal = signal::SignalChip::new().generate_trace(&w.signal, &mut bytes);
+        let sigreturn = signal::SigreturnChip::new().generate_trace(&w.sigreturn, &mut bytes);
         let state = state::StateChip.generate_trace(&w.kernel_words, &mut bytes);
         let output_chip = output::OutputChip::new(&statement.output);
         let output = output_chip.generate_trace(&w.output, &mut bytes);
@@ -788,6 +805,8 @@ impl Machine {
             clone,
             futex,
             sched,
+            signal,
+            sigreturn,
             output,
             log,
             input,
@@ -837,6 +856,8 @@ impl Machine {
             Chip::Clone(threads::CloneChip::new()),
             Chip::Futex(futex::FutexChip),
             Chip::Sched(sched::SchedChip),
+            Chip::Signal(signal::SignalChip::new()),
+            Chip::Sigreturn(signal::SigreturnChip::new()),
             Chip::Output(output),
             Chip::Log(output::OutputChip::log()),
             Chip::Input(input::InputChip),

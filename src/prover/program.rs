@@ -150,8 +150,15 @@ pub struct RomEntry {
     pub aux: u32,
 }
 
-/// The ROM entry for `ins` at `pc`.
+/// The ROM entry for `ins` at `pc`, outside a delay slot.
 pub fn translate(pc: u32, ins: &Instr) -> RomEntry {
+    translate_at(pc, ins, false)
+}
+
+/// The ROM entry for `ins` at `pc`; `in_delay_slot` when the instruction before it is a
+/// branch or jump. A load's or store's `target` is the PC Linux reports when it faults:
+/// its own, or in a delay slot the branch's (the fault restarts the branch).
+pub fn translate_at(pc: u32, ins: &Instr, in_delay_slot: bool) -> RomEntry {
     use flag::*;
     let (rs, rt, rd) = (ins.rs, ins.rt, ins.rd);
     let link = pc.wrapping_add(8);
@@ -204,6 +211,11 @@ pub fn translate(pc: u32, ins: &Instr) -> RomEntry {
             e.rb = rt;
         }
         e.aux = ins.imm & 0xffff;
+        e.target = if in_delay_slot {
+            pc.wrapping_sub(4)
+        } else {
+            pc
+        };
         e.flags |= DISPATCH;
         if rw != 0 {
             e.rw = rw;

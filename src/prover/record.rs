@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use super::bus::{NUM_REGS, REG_HI, REG_LLBIT, REG_LO};
-use super::program::{translate, RomEntry};
+use super::program::{translate_at, RomEntry};
 use crate::elf::Program;
 use crate::vm::cpu::Cpu;
 use crate::vm::loader::{initial_stack, AuxFacts};
@@ -56,7 +56,8 @@ pub enum ProveError {
          rt_sigprocmask (SIG_SETMASK), rt_sigaction, sigaltstack (before a thread has one), \
          prlimit64 (RLIMIT_NOFILE), clone (Go's threads), futex (FUTEX_WAIT_PRIVATE, \
          FUTEX_WAKE_PRIVATE), exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
-         sched_yield), with no signal and no thread exit, for now; `zkm run` runs this program"
+         sched_yield), with no signal but a nil dereference's SIGSEGV to Go's handler and its \
+         rt_sigreturn, and no thread exit, for now; `zkm run` runs this program"
     )]
     Unsupported {
         what: String,
@@ -139,7 +140,10 @@ impl Setup {
             .iter()
             .enumerate()
             .filter(|(_, i)| i.op != crate::vm::decode::Op::NotExecutable)
-            .map(|(k, i)| translate(base + 4 * k as u32, i))
+            .map(|(k, i)| {
+                let in_delay = k > 0 && text[k - 1].op.has_delay_slot();
+                translate_at(base + 4 * k as u32, i, in_delay)
+            })
             .collect();
         // Linux maps nothing below mmap_min_addr; the proof relies on it, as a thread that
         // was never created resumes at pc 0, where no ROM entry may lie.
@@ -314,6 +318,53 @@ pub struct Step {
     /// A context switch comes before it: another thread ran last, or the kernel put this
     /// thread's registers back after a wait (which clears its LLbit).
     pub switched: bool,
+    /// It faulted: a signal was delivered instead of its effects.
+    pub fault: bool,
+    /// A signal's delivery comes before it (it is the handler's first instruction), or
+    /// a handler's return through `rt_sigreturn`.
+    pub delivered: bool,
+    pub returned: bool,
+}
+
+/// A signal delivered to the handler after the faulting step `step`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignalRec {
+    pub step: usize,
+    pub signal: u32,
+    pub frame_addr: u32,
+    pub frame: Vec<u8>,
+    pub handler: u32,
+    /// The handler's `$a0..$a2`, `$sp`, `$ra`, `$t9`, and the mask it runs with.
+    pub a: [u32; 3],
+    pub sp: u32,
+    pub ra: u32,
+    pub t9: u32,
+    pub mask: [u32; 4],
+}
+
+/// An `rt_sigreturn` after step `step` (the delay slot of the handler's return).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SigreturnRec {
+    pub step: usize,
+    pub frame_addr: u32,
+    pub gpr: [u32; 32],
+    pub hi: u32,
+    pub lo: u32,
+    pub pc: u32,
+    pub mask: [u32; 4],
+}
+
+/// An address as the proof names it: the trampoline (above 0x7f000000, where addresses
+/// alias modulo p) is -1, and the address after it -1 + 4.
+pub fn proof_pc(v: u32) -> u32 {
+    use super::bus::{SIGRETURN_ADDR, SIGRETURN_PC};
+    if v == SIGRETURN_ADDR {
+        SIGRETURN_PC
+    } else if v == SIGRETURN_ADDR.wrapping_add(4) {
+        SIGRETURN_PC.wrapping_add(4)
+    } else {
+        v
+    }
 }
 
 /// A system call as the prover sees it.
@@ -336,6 +387,8 @@ pub struct SyscallRec {
 pub struct Record {
     pub steps: Vec<Step>,
     pub syscalls: Vec<SyscallRec>,
+    pub signals: Vec<SignalRec>,
+    pub sigreturns: Vec<SigreturnRec>,
     pub exit_code: u32,
     pub output: Vec<u8>,
 }
@@ -347,6 +400,11 @@ pub struct ProveTracer<'a> {
     rom_index: Vec<u32>,
     pub steps: Vec<Step>,
     pub syscalls: Vec<SyscallRec>,
+    pub signals: Vec<SignalRec>,
+    pub sigreturns: Vec<SigreturnRec>,
+    /// The part of a delivery's frame the kernel's writes have not reported yet (from,
+    /// to): the VM writes it page by page.
+    frame: Option<(u32, u32)>,
     /// The first thing that cannot be proved: what, and the pc.
     pub unsupported: Option<(String, u32)>,
     /// Each thread's state as the record follows it, by thread id.
@@ -365,6 +423,11 @@ struct Track {
     reload: bool,
     /// Its blocking call that has not returned yet (an index into `syscalls`).
     pending: Option<usize>,
+    /// A signal's delivery, or a handler's return, comes before its next instruction.
+    delivered: bool,
+    returned: bool,
+    /// Its LLbit after its last instruction.
+    llbit: bool,
 }
 
 impl<'a> ProveTracer<'a> {
@@ -381,6 +444,9 @@ impl<'a> ProveTracer<'a> {
             rom_index,
             steps: Vec::new(),
             syscalls: Vec::new(),
+            signals: Vec::new(),
+            sigreturns: Vec::new(),
+            frame: None,
             unsupported: None,
             threads: BTreeMap::new(),
             last_tid: None,
@@ -488,8 +554,14 @@ impl Tracer for ProveTracer<'_> {
         }
         let first = self.last_tid.is_none();
         let track = self.threads.entry(ev.tid).or_default();
-        let switched = !first && (self.last_tid != Some(ev.tid) || track.reload);
+        // The VM clears a thread's LLbit when it schedules it again, even when the same
+        // thread goes on, as Linux's return to user space does: a switch to it.
+        let cleared = track.llbit && !before.llbit;
+        let switched = !first && (self.last_tid != Some(ev.tid) || track.reload || cleared);
         track.reload = false;
+        let (delivered, returned) = (track.delivered, track.returned);
+        track.delivered = false;
+        track.returned = false;
         let expect = track.expect.take();
         let pending = track.pending.is_some();
         self.last_tid = Some(ev.tid);
@@ -499,8 +571,16 @@ impl Tracer for ProveTracer<'_> {
                 ev.pc,
             );
         }
+        if switched && (delivered || returned) {
+            self.refuse(
+                "a context switch right after a signal's delivery or return (not proved yet)"
+                    .into(),
+                ev.pc,
+            );
+        }
+        let next_pc = proof_pc(ev.next_pc);
         if let Some((pc, next)) = expect {
-            if (pc, next) != (ev.pc, ev.next_pc) {
+            if (pc, next) != (ev.pc, next_pc) {
                 self.refuse(
                     "the kernel changed the program counter (a signal was delivered)".into(),
                     ev.pc,
@@ -527,7 +607,7 @@ impl Tracer for ProveTracer<'_> {
         };
         self.steps.push(Step {
             pc: ev.pc,
-            next_pc: ev.next_pc,
+            next_pc,
             rom,
             a: reg(before, e.ra),
             b,
@@ -536,6 +616,8 @@ impl Tracer for ProveTracer<'_> {
             llbit: before.llbit,
             thread,
             switched,
+            delivered,
+            returned,
             ..Step::default()
         });
         self.pending_mem = true;
@@ -551,7 +633,9 @@ impl Tracer for ProveTracer<'_> {
         s.out_lo = after.lo;
         s.out_llbit = after.llbit;
         if let Some(tid) = self.last_tid {
-            self.threads.entry(tid).or_default().expect = Some((after.pc, after.next_pc));
+            let track = self.threads.entry(tid).or_default();
+            track.expect = Some((proof_pc(after.pc), proof_pc(after.next_pc)));
+            track.llbit = after.llbit;
         }
     }
 
@@ -772,11 +856,83 @@ impl Tracer for ProveTracer<'_> {
     }
 
     fn signal(&mut self, ev: &SignalEvent) {
-        self.refuse(format!("signal {} is delivered", ev.signal), ev.pc);
+        let pc = self.steps.last().map_or(0, |s| s.pc);
+        let track = self.threads.entry(ev.tid).or_default();
+        // The faulting instruction did not retire: nothing set where its thread goes on.
+        let faulted = track.expect.is_none() && self.last_tid == Some(ev.tid);
+        if !ev.synchronous {
+            self.refuse(
+                format!(
+                    "signal {} sent with kill, tkill or tgkill is delivered (only faults can be \
+                     proved yet)",
+                    ev.signal
+                ),
+                pc,
+            );
+            return;
+        }
+        if ev.signal != super::signal::SIGSEGV || !faulted {
+            self.refuse(
+                format!(
+                    "{} is delivered (only SIGSEGV for a load or store in the first 64 KiB, a \
+                     nil dereference, can be proved yet)",
+                    crate::syscalls::signal::signal_name(ev.signal)
+                ),
+                pc,
+            );
+            return;
+        }
+        track.expect = Some((ev.pc, ev.pc.wrapping_add(4)));
+        track.delivered = true;
+        track.llbit = false;
+        if let Some(s) = self.steps.last_mut() {
+            s.fault = true;
+        }
+        self.frame = Some((
+            ev.frame_addr,
+            ev.frame_addr.wrapping_add(ev.frame.len() as u32),
+        ));
+        self.signals.push(SignalRec {
+            step: self.steps.len().saturating_sub(1),
+            signal: ev.signal,
+            frame_addr: ev.frame_addr,
+            frame: ev.frame.clone(),
+            handler: ev.pc,
+            a: ev.a,
+            sp: ev.sp,
+            ra: ev.ra,
+            t9: ev.t9,
+            mask: ev.mask,
+        });
     }
 
     fn sigreturn(&mut self, ev: &SigreturnEvent) {
-        self.refuse("rt_sigreturn".into(), ev.pc);
+        use super::bus::SIGRETURN_PC;
+        let pc = self.steps.last().map_or(0, |s| s.pc);
+        let track = self.threads.entry(ev.tid).or_default();
+        let at_trampoline = track.expect == Some((SIGRETURN_PC, SIGRETURN_PC.wrapping_add(4)))
+            && self.last_tid == Some(ev.tid);
+        if ev.frame.len() != super::signal::FRAME_SIZE as usize || !at_trampoline {
+            self.refuse(
+                "sigreturn (only rt_sigreturn, reached by a jump to its trampoline, can be \
+                 proved yet)"
+                    .into(),
+                pc,
+            );
+            return;
+        }
+        track.expect = Some((ev.pc, ev.pc.wrapping_add(4)));
+        track.returned = true;
+        track.llbit = false;
+        self.sigreturns.push(SigreturnRec {
+            step: self.steps.len().saturating_sub(1),
+            frame_addr: ev.frame_addr,
+            gpr: ev.gpr,
+            hi: ev.hi,
+            lo: ev.lo,
+            pc: ev.pc,
+            mask: ev.mask,
+        });
     }
 
     fn kernel(&mut self, _cycle: u64, ev: &KernelEvent) {
@@ -809,6 +965,14 @@ impl Tracer for ProveTracer<'_> {
         // output chips' business).
         if let KernelEvent::Write { addr, bytes } = ev {
             let pc = self.steps.last().map_or(0, |s| s.pc);
+            // A delivery's frame (the signal chip writes it).
+            if let Some((from, to)) = self.frame {
+                let end = addr.wrapping_add(bytes.len() as u32);
+                if *addr == from && end <= to {
+                    self.frame = (end < to).then_some((end, to));
+                    return;
+                }
+            }
             match self.syscalls.last_mut() {
                 Some(sc)
                     if out_buffer(sc.number, &sc.args)
@@ -891,6 +1055,8 @@ pub fn execute(
     Ok(Record {
         steps: t.steps,
         syscalls: t.syscalls,
+        signals: t.signals,
+        sigreturns: t.sigreturns,
         exit_code: exit.code as u32,
         output,
     })

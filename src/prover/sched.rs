@@ -19,8 +19,11 @@
 //! no switch can run it. A switch back to the same thread is allowed (the kernel put its
 //! registers back after a wait).
 //!
-//! The CPU sends both halves on the `sched` bus; the CPU's clocks are distinct, so a row
-//! here matches exactly one switch.
+//! The CPU sends both halves on the `sched` bus, tagged: the leaving row's with kind
+//! `SCHED_LEAVE`, the next row's with `SCHED_RESUME`. The CPU's clocks are distinct, and a
+//! row that both resumes and leaves sends two messages of one clock that the tags keep
+//! apart, so a row here matches exactly one switch. (Untagged, a switch could take that
+//! row's leaving half as the next one's start and run any instruction in any thread.)
 
 use std::borrow::Borrow;
 
@@ -30,8 +33,8 @@ use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 
 use super::bus::{
-    access, AccessCols, Expr, REG_LLBIT, REG_NEXT_PC, REG_PC, REG_STRIDE, SCHED, SLOT_A, SLOT_CHIP,
-    SPACE_REG, TS_SLOTS,
+    access, AccessCols, Expr, REG_LLBIT, REG_NEXT_PC, REG_PC, REG_STRIDE, SCHED, SCHED_LEAVE,
+    SCHED_RESUME, SLOT_A, SLOT_CHIP, SPACE_REG, TS_SLOTS,
 };
 use super::bytes::ByteCounts;
 use super::cols::columns;
@@ -131,12 +134,19 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SchedChip {
         // The two halves the CPU sent: the leaving row and the next one.
         b.push_interaction(
             SCHED,
-            [e(l.clk), e(l.old), e(l.save[0]), e(l.save[1])],
+            [
+                c(SCHED_LEAVE),
+                e(l.clk),
+                e(l.old),
+                e(l.save[0]),
+                e(l.save[1]),
+            ],
             Count::bounded(-is_real.clone(), 1),
         );
         b.push_interaction(
             SCHED,
             [
+                c(SCHED_RESUME),
                 e(l.clk) + Expr::<AB>::ONE,
                 e(l.new),
                 e(l.load[0]),

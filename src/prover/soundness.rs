@@ -13,8 +13,8 @@ use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
 use super::bus::{self, ByteOp, BYTE, IMAGE, INSTR, MEMORY, PROGRAM};
 use super::check::CheckError;
 use super::tests::{
-    affinity_program, clock_program, coverage_program, input_program, random_program,
-    thread_program, traced, INPUT,
+    affinity_program, clock_program, coverage_program, fault_program, input_program,
+    random_program, thread_program, traced, INPUT,
 };
 use super::witness::{Witness, WordState};
 use super::*;
@@ -2418,4 +2418,62 @@ fn a_clone_child_gets_a_new_stack() {
     super::mm::LENIENT.with(|l| l.set(false));
     let inst = traced_record_lenient(&machine, &record);
     only_constraints_of(&inst, "clone");
+}
+
+// ---------------------------------------------------------------------------------------
+// Signals: a fault's delivery and the handler's return.
+
+/// [`fault_program`]'s witness as `f` forges it, traced.
+fn fault_forged(returns: bool, f: impl FnOnce(&mut Witness)) -> Instances {
+    let (machine, record) = recorded(&fault_program(returns), &[]);
+    let (statement, mut w, start) = machine.witness_of(&record, &argv()).unwrap();
+    f(&mut w);
+    machine.traces_from(&w, &start, &statement).unwrap()
+}
+
+#[test]
+fn a_signal_frame_saves_the_faulting_registers() {
+    // The frame's copy of $s0 (0x12345678 at the fault) is written as 0xdead; the
+    // handler exits without reading it, and the memory boundary claims the word ends so.
+    // Every bus balances; only the frame's check refuses it.
+    let inst = fault_forged(false, |w| {
+        let k = signal::w_reg(S0 as usize);
+        let ev = &mut w.signal[0];
+        assert_eq!(ev.words[k].value, 0x1234_5678);
+        ev.words[k].value = 0xdead;
+        let waddr = ev.frame / 4 + k as u32;
+        w.words.iter_mut().find(|s| s.addr == waddr).unwrap().value = 0xdead;
+    });
+    only_constraints_of(&inst, "signal");
+}
+
+#[test]
+fn a_handler_gets_its_arguments() {
+    // The handler's $t9, which Linux sets to the handler, is given 0x1000; the handler
+    // exits without using it, and the boundary claims $t9 ends so. Only the check of the
+    // handler's registers refuses it.
+    let inst = fault_forged(false, |w| {
+        let k = signal::w_reg(T9 as usize);
+        w.signal[0].words[k].src.as_mut().unwrap().1 = 0x1000;
+        w.regs[T9 as usize].0 = 0x1000;
+    });
+    only_constraints_of(&inst, "signal");
+}
+
+#[test]
+fn rt_sigreturn_restores_the_frames_registers() {
+    // The return restores $s0 as 0x5eed, not the frame's 0x12345678; the program exits
+    // without using it, and the boundary claims $s0 ends so. Only the restore's check
+    // refuses it.
+    let inst = fault_forged(true, |w| {
+        let row = signal::ret_layout()
+            .iter()
+            .position(|&(_, r)| r == signal::Ret::Reg(S0 as u32))
+            .unwrap();
+        let second = w.sigreturn[0].words[row].2.as_mut().unwrap();
+        assert_eq!(second.1, 0x1234_5678);
+        second.1 = 0x5eed;
+        w.regs[S0 as usize].0 = 0x5eed;
+    });
+    only_constraints_of(&inst, "sigreturn");
 }

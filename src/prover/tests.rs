@@ -800,6 +800,101 @@ fn the_go_runtime_with_its_threads_satisfies_every_constraint() {
     inst.check().unwrap();
 }
 
+/// A nil dereference taken as Go takes it: SIGSEGV's action set (Go's flags, a handler,
+/// every signal blocked while it runs) and an alternate stack, then `$s0` = 0x12345678
+/// and a load from address 8. With `returns`, the handler moves the frame's `sc_pc` past
+/// the load and returns through the trampoline, and the program exits 3; without, the
+/// handler exits 5.
+pub(crate) fn fault_program(returns: bool) -> Asm {
+    use Arg::{Label as L, Value as V};
+    let mut a = Asm::new();
+    a.bss("act", 24);
+    a.bss("ss", 12);
+    a.bss("altstack", 8192);
+    a.la(T0, "act");
+    a.li(T1, signal::GO_SA_FLAGS);
+    a.sw(T1, 0, T0);
+    a.la(T1, "handler");
+    a.sw(T1, 4, T0);
+    a.li(T1, u32::MAX);
+    for off in [8, 12, 16, 20] {
+        a.sw(T1, off, T0);
+    }
+    emit_call(
+        &mut a,
+        getset::SYS_RT_SIGACTION,
+        [V(11), L("act"), V(0), V(16)],
+    );
+    a.la(T0, "ss");
+    a.la(T1, "altstack");
+    a.sw(T1, 0, T0);
+    a.li(T1, 8192);
+    a.sw(T1, 4, T0);
+    a.sw(ZERO, 8, T0);
+    emit_call(&mut a, getset::SYS_SIGALTSTACK, [L("ss"), V(0), V(0), V(0)]);
+    a.li(S0, 0x1234_5678);
+    a.lw(T2, 8, ZERO);
+    a.exit(3);
+    a.label("handler");
+    if returns {
+        // uc (in $a2) + 36: sc_pc's low word.
+        a.lw(T0, 36, A2);
+        a.addiu(T0, T0, 4);
+        a.sw(T0, 36, A2);
+        a.jr(RA);
+        a.nop();
+    } else {
+        a.exit(5);
+    }
+    a
+}
+
+#[test]
+fn a_fault_is_delivered_and_returns_and_proves() {
+    for (returns, code) in [(true, 3), (false, 5)] {
+        let (_, st, inst) = traced(&fault_program(returns));
+        assert_eq!(st.exit_code, code);
+        inst.check().unwrap();
+        if returns {
+            proves_and_verifies(&inst);
+        }
+    }
+}
+
+/// `testdata/elf/NAME.elf`'s run, its record and witness, traced.
+fn go_guest(name: &str) -> (Machine, record::Record, Statement, Instances) {
+    let path = format!("{}/testdata/elf/{name}.elf", env!("CARGO_MANIFEST_DIR"));
+    let program = Program::parse(&std::fs::read(path).unwrap()).unwrap();
+    let machine = Machine::new(&program).unwrap();
+    let argv = vec![name.to_string()];
+    let record = record::execute(&program, &machine.setup, &argv, Vec::new(), 1 << 22).unwrap();
+    let (statement, w, start) = machine.witness_of(&record, &argv).unwrap();
+    let inst = machine.traces_from(&w, &start, &statement).unwrap();
+    (machine, record, statement, inst)
+}
+
+#[test]
+fn a_nil_dereference_panics_through_a_signal_frame() {
+    // nilpanic.elf: a load from address 0 faults; Go's handler gets SIGSEGV on its signal
+    // stack, edits the frame to call sigpanic, returns through rt_sigreturn, and the
+    // panic exits 2.
+    let (_, record, st, inst) = go_guest("nilpanic");
+    assert_eq!(st.exit_code, 2);
+    assert_eq!((record.signals.len(), record.sigreturns.len()), (1, 1));
+    let t = |k: ChipKind| p3_matrix::Matrix::height(&inst.traces[k.index()]);
+    assert_eq!(t(ChipKind::Signal), signal::BLOCK);
+    assert_eq!(t(ChipKind::Sigreturn), signal::RET_BLOCK);
+    inst.check().unwrap();
+}
+
+#[test]
+fn a_recovered_nil_dereference_runs_on() {
+    let (_, record, st, inst) = go_guest("recovered");
+    assert_eq!(st.exit_code, 0);
+    assert_eq!(record.signals.len(), 1);
+    inst.check().unwrap();
+}
+
 /// SIGUSR1's action as Go sets its handlers: `SA_SIGINFO | SA_ONSTACK | SA_RESTART`, a
 /// handler, every signal blocked while it runs.
 pub(crate) const USR1_ACTION: [u32; 6] = [0x1800_0008, 0x0040_0000, !0, !0, !0, !0];

@@ -11,9 +11,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::bus::{
-    KERNEL_CLOCKS, KERNEL_CLONES, KERNEL_IN_CURSOR, KERNEL_OUT_CURSOR, KERNEL_THREADS,
-    KERNEL_WORDS, NUM_REGS, REG_HI, REG_LLBIT, REG_LO, REG_NEXT_PC, REG_PC, REG_STRIDE, SLOT_A,
-    SLOT_B, SLOT_C, SLOT_CHIP, THREAD_MASK, THREAD_SLOTS, THREAD_WORDS, TS_LOADER, TS_SLOTS,
+    ACTION_WORDS, KERNEL_ACTIONS, KERNEL_CLOCKS, KERNEL_CLONES, KERNEL_IN_CURSOR,
+    KERNEL_OUT_CURSOR, KERNEL_THREADS, KERNEL_WORDS, NUM_REGS, REG_HI, REG_LLBIT, REG_LO,
+    REG_NEXT_PC, REG_PC, REG_STRIDE, SLOT_A, SLOT_B, SLOT_C, SLOT_CHIP, THREAD_ALTSTACK,
+    THREAD_MASK, THREAD_SLOTS, THREAD_WORDS, TS_LOADER, TS_SLOTS,
 };
 use super::program::{flag, Opcode, RomEntry};
 use super::record::{ProveError, Record, Setup, Start, Step};
@@ -138,6 +139,9 @@ pub struct Witness {
     pub getset: Vec<super::getset::GetSetEvent>,
     /// The context switches.
     pub sched: Vec<super::sched::SchedEvent>,
+    /// Signal deliveries and handlers' returns.
+    pub signal: Vec<super::signal::SignalEvent>,
+    pub sigreturn: Vec<super::signal::SigreturnEvent>,
     /// The threads `clone` created.
     pub clone: Vec<super::threads::CloneEvent>,
     pub futex: Vec<super::futex::FutexEvent>,
@@ -506,6 +510,247 @@ impl Shadow<'_> {
             return self.kernel(addr, value, ts);
         }
         touch(self.dynamic.entry(addr).or_insert((0, 0)), value, ts)
+    }
+
+    /// The delivery of `rec` after the faulting instruction `instr` (its ROM entry `e`),
+    /// at its chip slot: the frame, the handler's registers, the mask; or what cannot be
+    /// proved about it.
+    fn deliver(
+        &mut self,
+        rec: &super::record::SignalRec,
+        instr: InstrEvent,
+        e: &RomEntry,
+        writable: &dyn Fn(u32) -> bool,
+    ) -> Result<super::signal::SignalEvent, String> {
+        use super::signal::*;
+        let t = ts(instr.clk, SLOT_CHIP);
+        let addr = instr.a.wrapping_add(e.aux as u16 as i16 as i32 as u32);
+        let Some(&(_, align)) = FAULT_OPS.iter().find(|(op, _)| *op == instr.op) else {
+            return Err(format!(
+                "a fault of {:?} (only LW, LH, LHU, LB, LBU, SW, SH and SB faults can be proved \
+                 yet)",
+                instr.op
+            ));
+        };
+        if addr >= super::record::MMAP_MIN_ADDR || addr % align != 0 {
+            return Err(format!(
+                "a fault at {addr:#x} (only aligned accesses in the first 64 KiB, nil \
+                 dereferences, can be proved yet)"
+            ));
+        }
+        let act = KERNEL_ACTIONS + ACTION_WORDS * (SIGSEGV - 1);
+        let sa_flags = self.kdyn_value(act);
+        let handler = self.kdyn_value(act + 1);
+        if sa_flags != GO_SA_FLAGS || handler >= 0x7f00_0000 {
+            return Err(format!(
+                "a SIGSEGV handler at {handler:#x} with sa_flags {sa_flags:#x} (only Go's, \
+                 SA_SIGINFO | SA_ONSTACK | SA_RESTART, can be proved yet)"
+            ));
+        }
+        let kt = KERNEL_THREADS + THREAD_WORDS * self.cur;
+        let old: [u32; 4] = std::array::from_fn(|i| self.kdyn_value(kt + THREAD_MASK + i as u32));
+        let acts: [u32; 4] = std::array::from_fn(|i| self.kdyn_value(act + 2 + i as u32));
+        let ss_sp = self.kdyn_value(kt + THREAD_ALTSTACK);
+        let ss_size = self.kdyn_value(kt + THREAD_ALTSTACK + 1);
+        let sp = self.regs[29].0;
+        let top = ss_sp.checked_add(ss_size);
+        let off = |top: u32| sp >= 32 && (sp <= ss_sp || sp - 32 > top);
+        let Some(top) = top.filter(|&top| ss_size != 0 && top >= FRAME_SIZE && off(top)) else {
+            return Err(
+                "a fault on a thread without an alternate signal stack, or on (or next to) it \
+                 (only a fault Go's handler takes on its signal stack can be proved yet)"
+                    .into(),
+            );
+        };
+        if old[0] & (1 << (SIGSEGV - 1)) != 0 {
+            return Err("a fault while SIGSEGV is blocked (Linux kills the process)".into());
+        }
+        let frame = (top - FRAME_SIZE) & !7;
+        if frame != rec.frame_addr || frame >= 0x8000_0000 - FRAME_SIZE {
+            return Err(format!(
+                "internal error: the frame is at {:#x}, the VM's at {:#x}",
+                frame, rec.frame_addr
+            ));
+        }
+        let epc = e.target;
+        let mut words = Vec::with_capacity(FRAME_WORDS);
+        let mut bytes = Vec::with_capacity(FRAME_SIZE as usize);
+        for k in 0..FRAME_WORDS {
+            let l = layout(k);
+            let mut fw = FrameWord::default();
+            let mut from = 0;
+            if let Some(src) = l.src {
+                let place = src.addr(self.cur);
+                let prev = match src {
+                    Src::Reg(r) => self.regs[r as usize].0,
+                    Src::Kernel(_) => self.kdyn_value(place),
+                };
+                let bits = l.mask.unwrap_or(0);
+                let i = k.wrapping_sub(192) % 4;
+                let new = match l.set {
+                    Set::Keep => prev,
+                    Set::Const(v) => v,
+                    Set::Info => frame + FRAME_INFO,
+                    Set::Uc => frame + FRAME_UC,
+                    Set::Frame => frame,
+                    Set::Handler => handler,
+                    Set::Mask => old[i] | acts[i] | bits,
+                };
+                let acc = match src {
+                    Src::Reg(r) => self.reg(r as u8, new, t),
+                    Src::Kernel(_) => self.kdyn(place, new, t),
+                };
+                fw.src = Some((prev, new, acc));
+                if l.mask.is_some() {
+                    fw.act = Some((acts[i], self.kdyn(act + 2 + i as u32, acts[i], t)));
+                }
+                from = prev;
+            }
+            let value = l.konst
+                + if l.from_src { from } else { 0 }
+                + if l.epc { epc } else { 0 }
+                + if l.addr { addr } else { 0 };
+            let waddr = frame / 4 + k as u32;
+            if !writable(waddr) {
+                return Err(format!(
+                    "a signal frame at {frame:#x} in read-only memory (Linux kills the process)"
+                ));
+            }
+            fw.value = value;
+            fw.acc = self.mem(waddr, value, t);
+            bytes.extend(value.to_be_bytes());
+            words.push(fw);
+        }
+        if bytes != rec.frame {
+            return Err("internal error: the signal frame differs from the VM's".into());
+        }
+        let want = (
+            [SIGSEGV, frame + FRAME_INFO, frame + FRAME_UC],
+            frame,
+            super::bus::SIGRETURN_ADDR,
+            handler,
+        );
+        if (rec.a, rec.sp, rec.ra, rec.t9) != want || rec.handler != handler {
+            return Err("internal error: the handler's registers differ from the VM's".into());
+        }
+        let flags_acc = self.kdyn(act, sa_flags, t);
+        let handler_acc = self.kdyn(act + 1, handler, t);
+        let ll_prev = self.regs[REG_LLBIT as usize].0;
+        let ll_acc = self.reg(REG_LLBIT, 0, t);
+        Ok(SignalEvent {
+            clk: instr.clk,
+            thread: instr.thread,
+            op: instr.op,
+            a: instr.a,
+            b: instr.b,
+            c: instr.c,
+            aux: instr.aux,
+            addr,
+            epc,
+            handler,
+            sp,
+            ss_sp,
+            ss_size,
+            frame,
+            words,
+            sa_flags,
+            flags_acc,
+            handler_acc,
+            ll_prev,
+            ll_acc,
+        })
+    }
+
+    /// The handler's return `rec` after the row of clock `clk`, at its chip slot.
+    fn sigreturn(
+        &mut self,
+        rec: &super::record::SigreturnRec,
+        clk: u32,
+        writable: &dyn Fn(u32) -> bool,
+    ) -> Result<super::signal::SigreturnEvent, String> {
+        use super::signal::*;
+        let t = ts(clk, SLOT_CHIP);
+        let sp = self.regs[29].0;
+        if sp != rec.frame_addr || sp % 4 != 0 || sp >= 0x8000_0000 - FRAME_SIZE {
+            return Err(format!(
+                "rt_sigreturn with the frame at {sp:#x} (only a word-aligned frame below 2 GiB \
+                 can be proved yet)"
+            ));
+        }
+        let kt = KERNEL_THREADS + THREAD_WORDS * self.cur;
+        let layout = ret_layout();
+        let mut words = Vec::with_capacity(layout.len());
+        let mut pc = 0;
+        let mut mask = [0u32; 4];
+        for &(k, what) in &layout {
+            let waddr = sp / 4 + k as u32;
+            if !writable(waddr) {
+                return Err("rt_sigreturn with its frame in read-only memory".into());
+            }
+            let fv = self.word(waddr).0;
+            let facc = self.mem(waddr, fv, t);
+            let second = match what {
+                Ret::Pc => {
+                    pc = fv;
+                    None
+                }
+                Ret::Flags => {
+                    if fv > 1 {
+                        return Err(format!(
+                            "rt_sigreturn with uc_stack.ss_flags {fv:#x} (only 0 and \
+                             SS_ONSTACK can be proved yet)"
+                        ));
+                    }
+                    None
+                }
+                Ret::Reg(r) => {
+                    let prev = self.regs[r as usize].0;
+                    Some((prev, fv, self.reg(r as u8, fv, t)))
+                }
+                Ret::Mask(i) => {
+                    let place = kt + THREAD_MASK + i;
+                    let prev = self.kdyn_value(place);
+                    let new = fv & mask_keep(i);
+                    mask[i as usize] = new;
+                    Some((prev, new, self.kdyn(place, new, t)))
+                }
+                Ret::Stack(i) => {
+                    let place = kt + THREAD_ALTSTACK + i;
+                    let cur = self.kdyn_value(place);
+                    if cur != fv {
+                        return Err(
+                            "rt_sigreturn whose uc_stack is not the thread's alternate signal \
+                             stack (not proved yet)"
+                                .into(),
+                        );
+                    }
+                    Some((fv, fv, self.kdyn(place, fv, t)))
+                }
+            };
+            words.push((fv, facc, second));
+        }
+        if pc >= 0x7f00_0000 {
+            return Err(format!("rt_sigreturn to {pc:#x}, above 0x7f000000"));
+        }
+        let regs: Vec<u32> = (1..32).map(|r| self.regs[r].0).collect();
+        if regs[..] != rec.gpr[1..]
+            || (self.regs[REG_HI as usize].0, self.regs[REG_LO as usize].0) != (rec.hi, rec.lo)
+            || pc != rec.pc
+            || mask != rec.mask
+        {
+            return Err("internal error: rt_sigreturn restored other values than the VM".into());
+        }
+        let ll_prev = self.regs[REG_LLBIT as usize].0;
+        let ll_acc = self.reg(REG_LLBIT, 0, t);
+        Ok(SigreturnEvent {
+            clk,
+            thread: self.cur,
+            sp,
+            pc,
+            words,
+            ll_prev,
+            ll_acc,
+        })
     }
 
     /// An `rt_sigprocmask`'s, `rt_sigaction`'s or `sigaltstack`'s event, at timestamp `t`;
@@ -915,6 +1160,8 @@ impl Witness {
             ..Witness::default()
         };
         let mut syscalls = record.syscalls.iter().peekable();
+        let mut signals = record.signals.iter().peekable();
+        let mut sigreturns = record.sigreturns.iter().peekable();
         for (clk, step) in record.steps.iter().enumerate() {
             let clk = clk as u32;
             let e = setup.rom[step.rom as usize];
@@ -1093,6 +1340,30 @@ impl Witness {
                     c = chip_result(op, step.a, step.b);
                     taken = c == 1;
                     w.branch.push(instr(c));
+                }
+                Opcode::Lw
+                | Opcode::Lb
+                | Opcode::Lbu
+                | Opcode::Lh
+                | Opcode::Lhu
+                | Opcode::Sw
+                | Opcode::Sh
+                | Opcode::Sb
+                | Opcode::Lwl
+                | Opcode::Lwr
+                | Opcode::Ll
+                | Opcode::Swl
+                | Opcode::Swr
+                | Opcode::Sc
+                    if step.fault =>
+                {
+                    // The fault: no access; the register written keeps its value (the
+                    // signal chip delivers, after the write below).
+                    c = if e.flags & flag::WRITE != 0 {
+                        sh.regs[e.rw as usize].0
+                    } else {
+                        0
+                    };
                 }
                 Opcode::Lw
                 | Opcode::Lb
@@ -1370,15 +1641,32 @@ impl Witness {
             }
             let w_acc = if e.flags & flag::WRITE != 0 {
                 let value = if e.flags & flag::LINK != 0 { e.imm } else { c };
-                if value != step.out && op != Opcode::Syscall {
+                if value != step.out && op != Opcode::Syscall && !step.fault {
                     return Err(internal(step, "the chip's result differs from the VM's"));
                 }
                 Some((value, sh.reg(e.rw, value, ts(clk, SLOT_C))))
             } else {
                 None
             };
-            // An untaken branch-likely skips its delay slot.
-            let new_pc = if e.flags & flag::LIKELY != 0 && !taken {
+            // A fault: the delivery, at the row's chip slot.
+            if step.fault {
+                let rec = signals
+                    .next()
+                    .filter(|r| r.step == clk as usize)
+                    .ok_or_else(|| internal(step, "a fault without its delivery"))?;
+                let ev = sh.deliver(rec, instr(c), &e, &writable).map_err(|what| {
+                    ProveError::Unsupported {
+                        what,
+                        pc: step.pc,
+                        symbol: String::new(),
+                    }
+                })?;
+                w.signal.push(ev);
+            }
+            // An untaken branch-likely skips its delay slot; a fault goes on at its epc.
+            let new_pc = if step.fault {
+                e.target
+            } else if e.flags & flag::LIKELY != 0 && !taken {
                 step.next_pc.wrapping_add(4)
             } else {
                 step.next_pc
@@ -1386,13 +1674,62 @@ impl Witness {
             let new_next_pc = if !taken {
                 new_pc.wrapping_add(4)
             } else if e.flags & flag::JUMP_REG != 0 {
-                step.a
+                super::record::proof_pc(step.a)
             } else {
                 e.target
             };
+            // A handler's return after this row (its delay slot), at its chip slot, which
+            // its own instruction must leave free.
+            if sigreturns.peek().is_some_and(|r| r.step == clk as usize) {
+                let rec = sigreturns.next().unwrap();
+                use Opcode::*;
+                let free = matches!(
+                    op,
+                    None | Add
+                        | AddTrap
+                        | Sub
+                        | SubTrap
+                        | And
+                        | Or
+                        | Xor
+                        | Nor
+                        | Sll
+                        | Srl
+                        | Sra
+                        | Rotr
+                        | Slt
+                        | Sltu
+                        | Clz
+                        | Clo
+                        | Seb
+                        | Seh
+                        | Wsbh
+                        | Ext
+                        | Ins
+                );
+                if !free || new_pc != super::bus::SIGRETURN_PC {
+                    return Err(ProveError::Unsupported {
+                        what: format!(
+                            "rt_sigreturn after {op:?} in the return's delay slot (only an \
+                             instruction that touches no memory, HI or LO can be proved yet)"
+                        ),
+                        pc: step.pc,
+                        symbol: String::new(),
+                    });
+                }
+                let ev =
+                    sh.sigreturn(rec, clk, &writable)
+                        .map_err(|what| ProveError::Unsupported {
+                            what,
+                            pc: step.pc,
+                            symbol: String::new(),
+                        })?;
+                w.sigreturn.push(ev);
+            }
             let next = record.steps.get(clk as usize + 1);
-            let switch = next.is_some_and(|n| n.switched);
-            if let Some(next) = next.filter(|n| !n.switched) {
+            let resumes = |n: &&Step| n.switched || n.delivered || n.returned;
+            let switch = next.is_some_and(|n| resumes(&n));
+            if let Some(next) = next.filter(|n| !resumes(n)) {
                 if (next.pc, next.next_pc) != (new_pc, new_next_pc) {
                     return Err(internal(
                         step,
