@@ -469,6 +469,13 @@ fn carries_of(x: [u32; 4], y: [u32; 4]) -> [Val; 4] {
     })
 }
 
+/// The lookups of [`range_low`].
+fn range_low_counts(bytes: &mut ByteCounts, b: [u32; 4]) {
+    bytes.range8x2(b[0], b[1]);
+    bytes.range8x2(b[2], b[3]);
+    bytes.range8x2(0x7eu32.wrapping_sub(b[3]), 0);
+}
+
 fn range_word(bytes: &mut ByteCounts, v: u32) {
     let b = bytes_of(v);
     bytes.range8x2(b[0], b[1]);
@@ -558,10 +565,8 @@ fn fill_signal(r: &mut SignalCols<Val>, ev: &SignalEvent, row: usize, bytes: &mu
     bytes.range8x2(ev.addr >> 8, 0);
     let eb = bytes_of(ev.epc);
     let hb = bytes_of(ev.handler);
-    bytes.range8x2(eb[0], eb[1]);
-    bytes.range8x2(eb[2], 0x7eu32.wrapping_sub(eb[3]));
-    bytes.range8x2(hb[0], hb[1]);
-    bytes.range8x2(hb[2], 0x7eu32.wrapping_sub(hb[3]));
+    range_low_counts(bytes, eb);
+    range_low_counts(bytes, hb);
     range_word(bytes, ev.sp);
     range_word(bytes, ev.ss_sp);
     range_word(bytes, ev.ss_size);
@@ -654,10 +659,18 @@ fn value<AB: AirBuilder>(w: &Word<AB::Var>) -> Expr<AB> {
     bus::word_value::<AB>(w)
 }
 
-/// Range-checks bytes 0 to 2 of `w` and `w[3] <= 0x7e`, so that its value is exact.
+/// Range-checks the four bytes of `w` and `w[3] <= 0x7e`, so that its value is exact and
+/// its bytes the only ones with that value. (Without the check of `w[3]` itself, a "byte"
+/// `p - 127` would pass `0x7e - w[3]` and give an address a second decomposition, whose
+/// limbs a later byte load could read; found by review.)
 fn range_low<AB: InteractionBuilder>(b: &mut AB, w: &Word<AB::Var>, count: Expr<AB>) {
-    bus::range8x2(b, w[0], w[1], count.clone());
-    bus::range8x2(b, w[2], Expr::<AB>::from_u32(0x7e) - w[3].into(), count);
+    range_bytes(b, w, count.clone());
+    bus::range8x2(
+        b,
+        Expr::<AB>::from_u32(0x7e) - w[3].into(),
+        Expr::<AB>::ZERO,
+        count,
+    );
 }
 
 impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
@@ -1269,8 +1282,7 @@ fn fill_return(
     bytes.add(ByteOp::Msb, sb[3], 0);
     r.leave_next = f(SIGRETURN_PC.wrapping_add(4));
     let pb = bytes_of(ev.pc);
-    bytes.range8x2(pb[0], pb[1]);
-    bytes.range8x2(pb[2], 0x7eu32.wrapping_sub(pb[3]));
+    range_low_counts(bytes, pb);
     r.ll_prev = f(ev.ll_prev);
     super::fill_access(&mut r.acc_ll, &ev.ll_acc, bytes);
 }
