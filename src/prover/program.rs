@@ -150,6 +150,19 @@ pub struct RomEntry {
     pub aux: u32,
 }
 
+/// A static branch or jump target as the ROM names it. One at or above 0x7f000000 (a
+/// branch whose offset wraps past 0, which Go's text holds in code never taken) would
+/// alias modulo p, 0x7f000000 itself being -1, the trampoline's landing PC. Linux faults
+/// there; the ROM names 1 instead, where no instruction lies, so a taken one cannot go
+/// on either (found by review).
+fn static_target(t: u32) -> u32 {
+    if t >= 0x7f00_0000 {
+        1
+    } else {
+        t
+    }
+}
+
 /// The ROM entry for `ins` at `pc`, outside a delay slot.
 pub fn translate(pc: u32, ins: &Instr) -> RomEntry {
     translate_at(pc, ins, false)
@@ -191,7 +204,7 @@ pub fn translate_at(pc: u32, ins: &Instr, in_delay_slot: bool) -> RomEntry {
         e.op = op as u8;
         e.ra = rs;
         e.rb = rb;
-        e.target = branch_target;
+        e.target = static_target(branch_target);
         e.flags |= DISPATCH | BRANCH;
         if likely {
             e.flags |= LIKELY;
@@ -317,7 +330,7 @@ pub fn translate_at(pc: u32, ins: &Instr, in_delay_slot: bool) -> RomEntry {
         Op::Blezl => branch(&mut e, Opcode::Blez, 0, true, false),
         Op::Bgtzl => branch(&mut e, Opcode::Bgtz, 0, true, false),
         Op::J | Op::Jal => {
-            e.target = (pc.wrapping_add(4) & 0xf000_0000) | ins.imm;
+            e.target = static_target((pc.wrapping_add(4) & 0xf000_0000) | ins.imm);
             e.flags |= JUMP;
             if ins.op == Op::Jal {
                 e.rw = 31;
@@ -555,6 +568,18 @@ mod tests {
         let e = translate(0x400000, &decode(0x0109_0020));
         assert_eq!(e.op, Opcode::AddTrap as u8);
         assert_eq!(e.flags, flag::DISPATCH);
+    }
+
+    #[test]
+    fn targets_that_would_alias_name_no_instruction() {
+        // beq $t0, $t1, -0x8000 words at 0x10000: the target wraps to 0xfffe0004, above
+        // 0x7f000000, and the ROM names 1 instead.
+        let e = translate(0x10000, &decode(0x1109_8000));
+        assert_eq!(e.target, 1);
+        // A load's target is its fault PC: its own, or in a delay slot the branch's.
+        let lw = decode(0x8c82_0008);
+        assert_eq!(translate_at(0x400010, &lw, false).target, 0x400010);
+        assert_eq!(translate_at(0x400010, &lw, true).target, 0x40000c);
     }
 
     #[test]

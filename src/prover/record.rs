@@ -153,15 +153,6 @@ impl Setup {
                 e.pc
             )));
         }
-        // A static branch or jump target at or above 0x7f000000 would alias modulo p
-        // (0x7f000000 is -1, where only the sigreturn chip takes a thread on).
-        if let Some(e) = rom.iter().find(|e| e.target >= 0x7f00_0000) {
-            return Err(ProveError::Image(format!(
-                "the instruction at {:#010x} branches or jumps to {:#010x}, above 0x7f000000, \
-                 where addresses no longer fit the field",
-                e.pc, e.target
-            )));
-        }
         // Nothing may be mapped below mmap_min_addr: an access there faults, which the
         // signal chip proves from the address alone (found by review).
         if let Some(s) = program
