@@ -435,6 +435,19 @@ fn refuses_to_prove_what_it_cannot_yet() {
         exit::NOT_PROVABLE,
         &["futex(0x400000, 137", "FUTEX_WAIT_PRIVATE"],
     );
+    // A run longer than one shard: refused, naming its length.
+    let mut a = Asm::new();
+    a.li(T0, 1_500_000);
+    a.label("spin");
+    a.addiu(T0, T0, 0xffff);
+    a.bne(T0, ZERO, "spin");
+    a.nop();
+    a.exit(0);
+    refused(
+        &a,
+        exit::NOT_PROVABLE,
+        &["runs 45000", "at most 4194302", "in shards"],
+    );
     // BREAK fires: refused with the VM's error.
     let mut a = Asm::new();
     a.emit(0x0000_000d);

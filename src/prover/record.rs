@@ -67,8 +67,9 @@ pub enum ProveError {
     #[error("the program cannot be proved: {0}")]
     Image(String),
     #[error(
-        "the program ran {cycles} instructions; one proof covers at most {max} for now\n\
-         prove a shorter run (continuations will lift this limit)"
+        "the program runs {cycles} instructions; this version of zkm proves at most {max} \
+         (one shard)\n\
+         prove a shorter run; the next version proves longer ones in shards (continuations)"
     )]
     TooLong { cycles: u64, max: u64 },
     #[error("the program did not exit within {0} instructions; raise --max-cycles")]
@@ -1025,6 +1026,21 @@ pub(crate) fn out_buffer(number: u32, args: &[u32; 4]) -> Option<u32> {
     }
 }
 
+/// The instructions an untraced run of `program` executes to its exit, if it exits
+/// within 2^32 of them.
+fn run_length(program: &Program, argv: &[String], input: Vec<u8>) -> Option<u64> {
+    let mut config = quiet_config(input, argv.to_vec());
+    config.max_cycles = Some(u32::MAX as u64);
+    let mut vm = Vm::new(program.clone(), config).ok()?;
+    loop {
+        match vm.run(u64::MAX, &mut crate::vm::trace::NoTracer) {
+            Ok(Some(_)) => return Some(vm.cycles),
+            Ok(None) => continue,
+            Err(_) => return None,
+        }
+    }
+}
+
 /// Runs `program` and records everything the trace generators need.
 pub fn execute(
     program: &Program,
@@ -1033,6 +1049,7 @@ pub fn execute(
     input: Vec<u8>,
     max_cycles: u64,
 ) -> Result<Record, ProveError> {
+    let long = (max_cycles >= super::bus::MAX_SHARD_CYCLES).then(|| input.clone());
     let mut config = quiet_config(input, argv.to_vec());
     config.max_cycles = Some(max_cycles);
     let mut vm = Vm::new(program.clone(), config)?;
@@ -1041,7 +1058,18 @@ pub fn execute(
         match vm.run(u64::MAX, &mut t) {
             Ok(Some(exit)) => break exit,
             Ok(None) => continue,
-            Err(VmError::CycleLimit { .. }) => return Err(ProveError::NoExit(max_cycles)),
+            Err(VmError::CycleLimit { .. }) => {
+                // Longer than one shard: say how long, from an untraced run.
+                if let Some(input) = long {
+                    if let Some(cycles) = run_length(program, argv, input) {
+                        return Err(ProveError::TooLong {
+                            cycles,
+                            max: super::bus::MAX_SHARD_CYCLES,
+                        });
+                    }
+                }
+                return Err(ProveError::NoExit(max_cycles));
+            }
             Err(e) => {
                 // A fault the program has no handler for: name it as the VM does.
                 return Err(e.into());
