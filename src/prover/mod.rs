@@ -420,6 +420,34 @@ where
     RowMajorMatrix::new(values, width)
 }
 
+/// Fills `block` rows per event, `fill(row, event, row's index in its block, bytes)`,
+/// padded with zero blocks to a power of two (at least one block).
+pub(crate) fn fill_blocks<C, E>(
+    events: &[E],
+    block: usize,
+    width: usize,
+    bytes: &mut ByteCounts,
+    mut fill: impl FnMut(&mut C, &E, usize, &mut ByteCounts),
+) -> RowMajorMatrix<Val>
+where
+    [Val]: std::borrow::BorrowMut<C>,
+{
+    let height = (events.len() * block).next_power_of_two().max(block);
+    let mut values = Val::zero_vec(height * width);
+    for (i, ev) in events.iter().enumerate() {
+        for row in 0..block {
+            let at = (i * block + row) * width;
+            fill(
+                std::borrow::BorrowMut::borrow_mut(&mut values[at..at + width]),
+                ev,
+                row,
+                bytes,
+            );
+        }
+    }
+    RowMajorMatrix::new(values, width)
+}
+
 /// Asserts that each selector is boolean and that at most one is set; returns their sum,
 /// the row's `is_real`. Padding rows (all selectors zero) then send nothing.
 pub(crate) fn assert_flags<AB: AirBuilder>(b: &mut AB, flags: &[AB::Var]) -> Expr<AB> {

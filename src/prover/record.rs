@@ -339,32 +339,19 @@ pub struct Step {
     pub returned: bool,
 }
 
-/// A signal delivered to the handler after the faulting step `step`.
+/// A signal delivered to the handler after the faulting step `step`, as the VM did it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignalRec {
     pub step: usize,
-    pub signal: u32,
-    pub frame_addr: u32,
-    pub frame: Vec<u8>,
-    pub handler: u32,
-    /// The handler's `$a0..$a2`, `$sp`, `$ra`, `$t9`, and the mask it runs with.
-    pub a: [u32; 3],
-    pub sp: u32,
-    pub ra: u32,
-    pub t9: u32,
-    pub mask: [u32; 4],
+    pub ev: SignalEvent,
 }
 
-/// An `rt_sigreturn` after step `step` (the delay slot of the handler's return).
+/// An `rt_sigreturn` after step `step` (the delay slot of the handler's return), as the
+/// VM did it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SigreturnRec {
     pub step: usize,
-    pub frame_addr: u32,
-    pub gpr: [u32; 32],
-    pub hi: u32,
-    pub lo: u32,
-    pub pc: u32,
-    pub mask: [u32; 4],
+    pub ev: SigreturnEvent,
 }
 
 /// An address as the proof names it: the trampoline (above 0x7f000000, where addresses
@@ -907,15 +894,7 @@ impl Tracer for ProveTracer<'_> {
         ));
         self.signals.push(SignalRec {
             step: self.steps.len().saturating_sub(1),
-            signal: ev.signal,
-            frame_addr: ev.frame_addr,
-            frame: ev.frame.clone(),
-            handler: ev.pc,
-            a: ev.a,
-            sp: ev.sp,
-            ra: ev.ra,
-            t9: ev.t9,
-            mask: ev.mask,
+            ev: ev.clone(),
         });
     }
 
@@ -939,12 +918,7 @@ impl Tracer for ProveTracer<'_> {
         track.llbit = false;
         self.sigreturns.push(SigreturnRec {
             step: self.steps.len().saturating_sub(1),
-            frame_addr: ev.frame_addr,
-            gpr: ev.gpr,
-            hi: ev.hi,
-            lo: ev.lo,
-            pc: ev.pc,
-            mask: ev.mask,
+            ev: ev.clone(),
         });
     }
 

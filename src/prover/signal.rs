@@ -43,7 +43,7 @@
 //! `SS_ONSTACK`, which Linux's `restore_altstack` leaves as it is (as a Go handler's
 //! always is). One block of [`RET_BLOCK`] rows per return.
 
-use std::borrow::{Borrow, BorrowMut, Cow};
+use std::borrow::{Borrow, Cow};
 
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 use p3_field::{Field, PrimeCharacteristicRing};
@@ -441,17 +441,7 @@ impl SignalChip {
         events: &[SignalEvent],
         bytes: &mut ByteCounts,
     ) -> RowMajorMatrix<Val> {
-        let w = SignalCols::<u8>::WIDTH;
-        let height = (events.len() * BLOCK).next_power_of_two().max(BLOCK);
-        let mut values = Val::zero_vec(height * w);
-        for (i, ev) in events.iter().enumerate() {
-            for row in 0..BLOCK {
-                let at = (i * BLOCK + row) * w;
-                let r: &mut SignalCols<Val> = values[at..at + w].borrow_mut();
-                fill_signal(r, ev, row, bytes);
-            }
-        }
-        RowMajorMatrix::new(values, w)
+        super::fill_blocks(events, BLOCK, SignalCols::<u8>::WIDTH, bytes, fill_signal)
     }
 }
 
@@ -1215,20 +1205,14 @@ impl SigreturnChip {
         events: &[SigreturnEvent],
         bytes: &mut ByteCounts,
     ) -> RowMajorMatrix<Val> {
-        let w = SigreturnCols::<u8>::WIDTH;
-        let height = (events.len() * RET_BLOCK)
-            .next_power_of_two()
-            .max(RET_BLOCK);
-        let mut values = Val::zero_vec(height * w);
         let layout = ret_layout();
-        for (i, ev) in events.iter().enumerate() {
-            for row in 0..RET_BLOCK {
-                let at = (i * RET_BLOCK + row) * w;
-                let r: &mut SigreturnCols<Val> = values[at..at + w].borrow_mut();
-                fill_return(r, ev, row, &layout, bytes);
-            }
-        }
-        RowMajorMatrix::new(values, w)
+        super::fill_blocks(
+            events,
+            RET_BLOCK,
+            SigreturnCols::<u8>::WIDTH,
+            bytes,
+            |r, ev, row, bytes| fill_return(r, ev, row, &layout, bytes),
+        )
     }
 }
 

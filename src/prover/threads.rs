@@ -180,15 +180,11 @@ impl CloneChip {
         bytes: &mut ByteCounts,
     ) -> RowMajorMatrix<Val> {
         let w = CloneCols::<u8>::WIDTH;
-        let height = (events.len() * BLOCK).next_power_of_two().max(BLOCK);
-        let mut values = Val::zero_vec(height * w);
-        for (i, ev) in events.iter().enumerate() {
-            for row in 0..BLOCK {
-                let at = (i * BLOCK + row) * w;
-                let r: &mut CloneCols<Val> = values[at..at + w].borrow_mut();
-                self.fill(r, ev, row, bytes);
-            }
-        }
+        let mut m = super::fill_blocks(events, BLOCK, w, bytes, |r, ev, row, bytes| {
+            self.fill(r, ev, row, bytes)
+        });
+        let height = m.values.len() / w;
+        let values = &mut m.values;
         // Padding blocks: the slot index is the layout's, and so are the addresses (of
         // thread 0, in no message, as every count is zero).
         for i in events.len() * BLOCK..height {
@@ -198,7 +194,7 @@ impl CloneChip {
             r.src_addr = idx;
             r.dst_addr = idx;
         }
-        RowMajorMatrix::new(values, w)
+        m
     }
 
     fn fill(&self, r: &mut CloneCols<Val>, ev: &CloneEvent, row: usize, bytes: &mut ByteCounts) {

@@ -566,10 +566,10 @@ impl Shadow<'_> {
             return Err("a fault while SIGSEGV is blocked (Linux kills the process)".into());
         }
         let frame = (top - FRAME_SIZE) & !7;
-        if frame != rec.frame_addr || frame >= 0x8000_0000 - FRAME_SIZE {
+        if frame != rec.ev.frame_addr || frame >= 0x8000_0000 - FRAME_SIZE {
             return Err(format!(
                 "internal error: the frame is at {:#x}, the VM's at {:#x}",
-                frame, rec.frame_addr
+                frame, rec.ev.frame_addr
             ));
         }
         let epc = e.target;
@@ -621,7 +621,7 @@ impl Shadow<'_> {
             bytes.extend(value.to_be_bytes());
             words.push(fw);
         }
-        if bytes != rec.frame {
+        if bytes != rec.ev.frame {
             return Err("internal error: the signal frame differs from the VM's".into());
         }
         let want = (
@@ -630,7 +630,8 @@ impl Shadow<'_> {
             super::bus::SIGRETURN_ADDR,
             handler,
         );
-        if (rec.a, rec.sp, rec.ra, rec.t9) != want || rec.handler != handler {
+        let r = &rec.ev;
+        if (r.a, r.sp, r.ra, r.t9) != want || r.pc != handler {
             return Err("internal error: the handler's registers differ from the VM's".into());
         }
         let flags_acc = self.kdyn(act, sa_flags, t);
@@ -671,7 +672,7 @@ impl Shadow<'_> {
         use super::signal::*;
         let t = ts(clk, SLOT_CHIP);
         let sp = self.regs[29].0;
-        if sp != rec.frame_addr || sp % 4 != 0 || sp >= 0x8000_0000 - FRAME_SIZE {
+        if sp != rec.ev.frame_addr || sp % 4 != 0 || sp >= 0x8000_0000 - FRAME_SIZE {
             return Err(format!(
                 "rt_sigreturn with the frame at {sp:#x} (only a word-aligned frame below 2 GiB \
                  can be proved yet)"
@@ -733,10 +734,11 @@ impl Shadow<'_> {
             return Err(format!("rt_sigreturn to {pc:#x}, above 0x7f000000"));
         }
         let regs: Vec<u32> = (1..32).map(|r| self.regs[r].0).collect();
-        if regs[..] != rec.gpr[1..]
-            || (self.regs[REG_HI as usize].0, self.regs[REG_LO as usize].0) != (rec.hi, rec.lo)
-            || pc != rec.pc
-            || mask != rec.mask
+        if regs[..] != rec.ev.gpr[1..]
+            || (self.regs[REG_HI as usize].0, self.regs[REG_LO as usize].0)
+                != (rec.ev.hi, rec.ev.lo)
+            || pc != rec.ev.pc
+            || mask != rec.ev.mask
         {
             return Err("internal error: rt_sigreturn restored other values than the VM".into());
         }
@@ -1237,6 +1239,16 @@ impl Witness {
             };
             let mut taken = false;
             match op {
+                // The fault (only a load or store faults with SIGSEGV, and the signal
+                // chip's event refuses any other): no access; the register written keeps
+                // its value (the signal chip delivers, after the write below).
+                _ if step.fault => {
+                    c = if e.flags & flag::WRITE != 0 {
+                        sh.regs[e.rw as usize].0
+                    } else {
+                        0
+                    };
+                }
                 Opcode::None => {
                     taken = e.flags & (flag::JUMP | flag::JUMP_REG) != 0;
                 }
@@ -1340,30 +1352,6 @@ impl Witness {
                     c = chip_result(op, step.a, step.b);
                     taken = c == 1;
                     w.branch.push(instr(c));
-                }
-                Opcode::Lw
-                | Opcode::Lb
-                | Opcode::Lbu
-                | Opcode::Lh
-                | Opcode::Lhu
-                | Opcode::Sw
-                | Opcode::Sh
-                | Opcode::Sb
-                | Opcode::Lwl
-                | Opcode::Lwr
-                | Opcode::Ll
-                | Opcode::Swl
-                | Opcode::Swr
-                | Opcode::Sc
-                    if step.fault =>
-                {
-                    // The fault: no access; the register written keeps its value (the
-                    // signal chip delivers, after the write below).
-                    c = if e.flags & flag::WRITE != 0 {
-                        sh.regs[e.rw as usize].0
-                    } else {
-                        0
-                    };
                 }
                 Opcode::Lw
                 | Opcode::Lb
