@@ -435,6 +435,15 @@ fn refuses_to_prove_what_it_cannot_yet() {
         exit::NOT_PROVABLE,
         &["futex(0x400000, 137", "FUTEX_WAIT_PRIVATE"],
     );
+    // A SYSCALL in a delay slot (getpid, which proves elsewhere): refused.
+    let mut a = Asm::new();
+    a.li(V0, 4020);
+    a.beq(ZERO, ZERO, "done");
+    a.syscall();
+    a.nop();
+    a.label("done");
+    a.exit(0);
+    refused(&a, exit::NOT_PROVABLE, &["a SYSCALL in a delay slot"]);
     // A run longer than one shard: refused, naming its length.
     let mut a = Asm::new();
     a.li(T0, 1_500_000);

@@ -699,6 +699,16 @@ impl Tracer for ProveTracer<'_> {
             }
             n => super::syscall::identity_answer(n, 0).is_some(),
         };
+        if self
+            .steps
+            .last()
+            .is_some_and(|s| s.next_pc != s.pc.wrapping_add(4))
+        {
+            self.refuse(
+                "a SYSCALL in a delay slot (MIPS leaves it unpredictable)".into(),
+                pc,
+            );
+        }
         if !supported {
             let what = if ev.number == SYS_WRITE && ev.args[2] >= MAX_WRITE {
                 format!(
