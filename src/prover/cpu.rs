@@ -298,10 +298,8 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for CpuChip {
         }
         // A faulting load writes its register back unchanged (Linux leaves it as it was):
         // the answer is the old value. (A store writes nothing, and its answer is 0.)
-        {
-            for k in 0..4 {
-                b.assert_zero(l.fault.into() * (l.c[k].into() - l.w_prev[k].into()));
-            }
+        for k in 0..4 {
+            b.assert_zero(l.fault.into() * (l.c[k].into() - l.w_prev[k].into()));
         }
 
         // Dispatch to the opcode chip; an instruction that dispatches nothing answers 0.
@@ -383,14 +381,12 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for CpuChip {
                     + l.fault.into() * (l.next_pc.into() - l.new_pc.into()),
             );
         }
-        {
-            b.assert_zero(l.fault.into() * (l.new_pc.into() - l.target.into()));
-        }
+        b.assert_zero(l.fault.into() * (l.new_pc.into() - l.target.into()));
         // Targets: static (ROM `target`, zero for a register jump) or register `ra`;
         // untaken, the instruction after the new pc. A jump to the trampoline goes to
         // -1, the field element no ROM entry, jump target or `pc + 8` can equal.
-        let sigret_value =
-            Expr::<AB>::from_u32(bus::SIGRETURN_ADDR - 0x7f00_0001) + Expr::<AB>::ONE;
+        // (`from_u32` reduces modulo p, as `word_value` does.)
+        let sigret_value = Expr::<AB>::from_u32(bus::SIGRETURN_ADDR) + Expr::<AB>::ONE;
         let dest = l.target.into() + fl.jump_reg.into() * bus::word_value::<AB>(&l.a)
             - l.sigret.into() * sigret_value;
         if kept("cpu.target") {

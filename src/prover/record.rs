@@ -1010,12 +1010,10 @@ pub(crate) fn out_buffer(number: u32, args: &[u32; 4]) -> Option<u32> {
     }
 }
 
-/// The instructions an untraced run of `program` executes to its exit, if it exits
-/// within 2^32 of them.
-fn run_length(program: &Program, argv: &[String], input: Vec<u8>) -> Option<u64> {
-    let mut config = quiet_config(input, argv.to_vec());
-    config.max_cycles = Some(u32::MAX as u64);
-    let mut vm = Vm::new(program.clone(), config).ok()?;
+/// The instructions `vm`, stopped at its instruction limit, executes to its exit when it
+/// goes on untraced, if it exits within 2^32 of them.
+fn run_length(vm: &mut Vm) -> Option<u64> {
+    vm.set_cycle_limit(u32::MAX as u64);
     loop {
         match vm.run(u64::MAX, &mut crate::vm::trace::NoTracer) {
             Ok(Some(_)) => return Some(vm.cycles),
@@ -1033,7 +1031,6 @@ pub fn execute(
     input: Vec<u8>,
     max_cycles: u64,
 ) -> Result<Record, ProveError> {
-    let long = (max_cycles >= super::bus::MAX_SHARD_CYCLES).then(|| input.clone());
     let mut config = quiet_config(input, argv.to_vec());
     config.max_cycles = Some(max_cycles);
     let mut vm = Vm::new(program.clone(), config)?;
@@ -1043,9 +1040,9 @@ pub fn execute(
             Ok(Some(exit)) => break exit,
             Ok(None) => continue,
             Err(VmError::CycleLimit { .. }) => {
-                // Longer than one shard: say how long, from an untraced run.
-                if let Some(input) = long {
-                    if let Some(cycles) = run_length(program, argv, input) {
+                // Longer than one shard: say how long, going on untraced.
+                if max_cycles >= super::bus::MAX_SHARD_CYCLES {
+                    if let Some(cycles) = run_length(&mut vm) {
                         return Err(ProveError::TooLong {
                             cycles,
                             max: super::bus::MAX_SHARD_CYCLES,

@@ -97,8 +97,13 @@ pub const fn w_reg(r: usize) -> usize {
 }
 
 /// The first kernel word of signal `sig`'s action.
-const fn action(sig: u32) -> u32 {
+pub(crate) const fn action(sig: u32) -> u32 {
     KERNEL_ACTIONS + ACTION_WORDS * (sig - 1)
+}
+
+/// The kernel word of mask word `i` of SIGSEGV's action.
+pub(crate) const fn action_mask(i: u32) -> u32 {
+    action(SIGSEGV) + 2 + i
 }
 
 /// The loads and stores whose fault the chip proves, with the alignment each needs
@@ -162,7 +167,7 @@ pub struct Layout {
     pub src: Option<Src>,
     pub set: Set,
     /// The mask row of word `i`, with the bits it adds (`SIGSEGV`'s in word 0).
-    pub mask: Option<u32>,
+    pub mask: Option<(u32, u32)>,
     /// The second access's value must be `$sp`, `ss_sp`, `ss_size` (call-level columns).
     pub is_sp: bool,
     pub is_ss_sp: bool,
@@ -206,7 +211,7 @@ pub fn layout(k: usize) -> Layout {
             l.from_src = true;
             l.src = Some(Src::Kernel(THREAD_MASK + i));
             l.set = Set::Mask;
-            l.mask = Some(if i == 0 { 1 << (SIGSEGV - 1) } else { 0 });
+            l.mask = Some((i, if i == 0 { 1 << (SIGSEGV - 1) } else { 0 }));
         }
         _ if k > w_reg(0) && k <= w_reg(31) && (k - w_reg(0)) % 2 == 0 => {
             let r = ((k - w_reg(0)) / 2) as u32;
@@ -418,9 +423,8 @@ impl SignalChip {
                     Set::Mask => p[P_MASK][k] = Val::ONE,
                 }
             }
-            if let Some(bits) = l.mask {
-                let i = (k - W_MASK) as u32;
-                p[P_ACT3][k] = f(action(SIGSEGV) + 2 + i);
+            if let Some((i, bits)) = l.mask {
+                p[P_ACT3][k] = f(action_mask(i));
                 for (j, b) in bytes_of(bits).into_iter().enumerate() {
                     p[P_BIT + j][k] = f(b);
                 }
@@ -504,11 +508,11 @@ fn fill_signal(r: &mut SignalCols<Val>, ev: &SignalEvent, row: usize, bytes: &mu
             r.rn = word(new);
             super::fill_access(&mut r.acc2, &acc, bytes);
         }
-        if let (Some(bits), Some((act, acc))) = (l.mask, fw.act) {
+        if let (Some((i, bits)), Some((act, acc))) = (l.mask, fw.act) {
             let old = fw.src.map_or(0, |s| s.0);
             r.on3 = Val::ONE;
-            r.mask0 = Val::from_bool(row == W_MASK);
-            r.addr3 = f(action(SIGSEGV) + 2 + (row - W_MASK) as u32);
+            r.mask0 = Val::from_bool(i == 0);
+            r.addr3 = f(action_mask(i));
             r.av = word(act);
             r.tmp = word(old | act);
             r.nb = word(old | act | bits);
@@ -524,7 +528,7 @@ fn fill_signal(r: &mut SignalCols<Val>, ev: &SignalEvent, row: usize, bytes: &mu
                 bytes.add(ByteOp::Or, ob[j], ab[j]);
                 bytes.add(ByteOp::Or, tb[j], bb[j]);
             }
-            if row == W_MASK {
+            if i == 0 {
                 bytes.add(ByteOp::And, ob[1], 4);
             }
         }
@@ -796,16 +800,14 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
             &l.acc3,
         );
         // SIGSEGV (bit 10 of word 0) was not blocked: Linux would kill the process.
-        {
-            bus::byte(
-                b,
-                ByteOp::And,
-                l.rv[1],
-                c(1 << (SIGSEGV - 1 - 8)),
-                Expr::<AB>::ZERO,
-                e(l.mask0),
-            );
-        }
+        bus::byte(
+            b,
+            ByteOp::And,
+            l.rv[1],
+            c(1 << (SIGSEGV - 1 - 8)),
+            Expr::<AB>::ZERO,
+            e(l.mask0),
+        );
 
         // The call row. The faulting instruction: one of the loads and stores, received
         // under its fault opcode.
@@ -906,10 +908,8 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
 
         // The action: Go's flags exactly, and the handler (no ROM entry lies at SIG_DFL
         // 0 or SIG_IGN 1, so the handler's first row could not be fetched from either).
-        {
-            for (k, want) in konst(GO_SA_FLAGS).into_iter().enumerate() {
-                b.assert_zero(call.clone() * (e(l.sa_flags[k]) - want));
-            }
+        for (k, want) in konst(GO_SA_FLAGS).into_iter().enumerate() {
+            b.assert_zero(call.clone() * (e(l.sa_flags[k]) - want));
         }
         access(
             b,
@@ -1333,12 +1333,10 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SigreturnChip {
             b.assert_zero(fon.clone() * p[R_PC].clone() * (e(l.fv[k]) - e(l.pc[k])));
         }
         // uc_stack's flags: 0 or SS_ONSTACK.
-        {
-            for k in 1..4 {
-                b.assert_zero(p[R_FLAGS].clone() * e(l.fv[k]));
-            }
-            b.assert_zero(p[R_FLAGS].clone() * e(l.fv[0]) * (e(l.fv[0]) - Expr::<AB>::ONE));
+        for k in 1..4 {
+            b.assert_zero(p[R_FLAGS].clone() * e(l.fv[k]));
         }
+        b.assert_zero(p[R_FLAGS].clone() * e(l.fv[0]) * (e(l.fv[0]) - Expr::<AB>::ONE));
 
         // The second access: the restored register or mask word, the alternate stack.
         let on2 = e(l.on2);

@@ -11,10 +11,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::bus::{
-    ACTION_WORDS, KERNEL_ACTIONS, KERNEL_CLOCKS, KERNEL_CLONES, KERNEL_IN_CURSOR,
-    KERNEL_OUT_CURSOR, KERNEL_THREADS, KERNEL_WORDS, NUM_REGS, REG_HI, REG_LLBIT, REG_LO,
-    REG_NEXT_PC, REG_PC, REG_STRIDE, SLOT_A, SLOT_B, SLOT_C, SLOT_CHIP, THREAD_ALTSTACK,
-    THREAD_MASK, THREAD_SLOTS, THREAD_WORDS, TS_LOADER, TS_SLOTS,
+    KERNEL_CLOCKS, KERNEL_CLONES, KERNEL_IN_CURSOR, KERNEL_OUT_CURSOR, KERNEL_THREADS,
+    KERNEL_WORDS, NUM_REGS, REG_HI, REG_LLBIT, REG_LO, REG_NEXT_PC, REG_PC, REG_STRIDE, SLOT_A,
+    SLOT_B, SLOT_C, SLOT_CHIP, THREAD_ALTSTACK, THREAD_MASK, THREAD_SLOTS, THREAD_WORDS, TS_LOADER,
+    TS_SLOTS,
 };
 use super::program::{flag, Opcode, RomEntry};
 use super::record::{ProveError, Record, Setup, Start, Step};
@@ -538,7 +538,7 @@ impl Shadow<'_> {
                  dereferences, can be proved yet)"
             ));
         }
-        let act = KERNEL_ACTIONS + ACTION_WORDS * (SIGSEGV - 1);
+        let act = action(SIGSEGV);
         let sa_flags = self.kdyn_value(act);
         let handler = self.kdyn_value(act + 1);
         if sa_flags != GO_SA_FLAGS || handler >= 0x7f00_0000 {
@@ -549,7 +549,7 @@ impl Shadow<'_> {
         }
         let kt = KERNEL_THREADS + THREAD_WORDS * self.cur;
         let old: [u32; 4] = std::array::from_fn(|i| self.kdyn_value(kt + THREAD_MASK + i as u32));
-        let acts: [u32; 4] = std::array::from_fn(|i| self.kdyn_value(act + 2 + i as u32));
+        let acts: [u32; 4] = std::array::from_fn(|i| self.kdyn_value(action_mask(i as u32)));
         let ss_sp = self.kdyn_value(kt + THREAD_ALTSTACK);
         let ss_size = self.kdyn_value(kt + THREAD_ALTSTACK + 1);
         let sp = self.regs[29].0;
@@ -585,8 +585,7 @@ impl Shadow<'_> {
                     Src::Reg(r) => self.regs[r as usize].0,
                     Src::Kernel(_) => self.kdyn_value(place),
                 };
-                let bits = l.mask.unwrap_or(0);
-                let i = k.wrapping_sub(192) % 4;
+                let (i, bits) = l.mask.map_or((0, 0), |(i, bits)| (i as usize, bits));
                 let new = match l.set {
                     Set::Keep => prev,
                     Set::Const(v) => v,
@@ -602,7 +601,7 @@ impl Shadow<'_> {
                 };
                 fw.src = Some((prev, new, acc));
                 if l.mask.is_some() {
-                    fw.act = Some((acts[i], self.kdyn(act + 2 + i as u32, acts[i], t)));
+                    fw.act = Some((acts[i], self.kdyn(action_mask(i as u32), acts[i], t)));
                 }
                 from = prev;
             }

@@ -365,6 +365,12 @@ impl Vm {
     }
 
     /// The public output written to fd 3 so far.
+    /// Raises (or lowers) the instruction limit of a run that stopped at it, so that it
+    /// can go on where it stopped.
+    pub fn set_cycle_limit(&mut self, limit: u64) {
+        self.max_cycles = limit;
+    }
+
     pub fn public_output(&self) -> &[u8] {
         &self.kernel.public
     }
