@@ -710,7 +710,7 @@ _zkm() {
             return 0
             ;;
         zkm__subcmd__prove)
-            opts="-i -o -q -v -h -V --input --output --max-cycles --check --json --quiet --verbose --help --version"
+            opts="-i -o -q -v -h -V --input --output --max-cycles --check --env --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -733,6 +733,10 @@ _zkm() {
                     return 0
                     ;;
                 --max-cycles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -782,7 +786,7 @@ _zkm() {
             return 0
             ;;
         zkm__subcmd__verify)
-            opts="-q -v -h -V --elf --image-id --expect-output --expect-exit --json --quiet --verbose --help --version"
+            opts="-q -v -h -V --elf --image-id --expect-output --expect-exit --expect-args --env --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -801,6 +805,10 @@ _zkm() {
                     return 0
                     ;;
                 --expect-exit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

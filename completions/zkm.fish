@@ -70,6 +70,7 @@ complete -c zkm -n "__fish_zkm_using_subcommand run" -s V -l version -d 'Print v
 complete -c zkm -n "__fish_zkm_using_subcommand prove" -s i -l input -d 'The private input, read by the guest from stdin; `-` reads zkm\'s own stdin [default: empty]' -r -F
 complete -c zkm -n "__fish_zkm_using_subcommand prove" -s o -l output -d 'Where to write the proof [default: the ELF\'s name with .proof]' -r -F
 complete -c zkm -n "__fish_zkm_using_subcommand prove" -l max-cycles -d 'Stop after this many instructions (exit code 103)' -r
+complete -c zkm -n "__fish_zkm_using_subcommand prove" -l env -d 'Add KEY=VALUE to the guest\'s environment (empty by default; part of the statement); repeatable' -r
 complete -c zkm -n "__fish_zkm_using_subcommand prove" -l check -d 'Check every constraint of the witness before proving (slower; for debugging)'
 complete -c zkm -n "__fish_zkm_using_subcommand prove" -l json -d 'Print machine-readable JSON on stdout; human messages still go to stderr'
 complete -c zkm -n "__fish_zkm_using_subcommand prove" -s q -l quiet -d 'Print nothing but errors on stderr'
@@ -80,6 +81,8 @@ complete -c zkm -n "__fish_zkm_using_subcommand verify" -l elf -d 'The ELF the p
 complete -c zkm -n "__fish_zkm_using_subcommand verify" -l image-id -d 'The image id the proof must be for (64 hex digits; `zkm inspect ELF` shows it)' -r
 complete -c zkm -n "__fish_zkm_using_subcommand verify" -l expect-output -d 'The public output (fd 3) the proof must state, byte for byte' -r -F
 complete -c zkm -n "__fish_zkm_using_subcommand verify" -l expect-exit -d 'The exit status the proof must state' -r
+complete -c zkm -n "__fish_zkm_using_subcommand verify" -l env -d 'With --expect-args: a KEY=VALUE of the expected environment; repeatable' -r
+complete -c zkm -n "__fish_zkm_using_subcommand verify" -l expect-args -d 'Require the arguments after the program\'s name to be exactly those after `--`, and the environment exactly the --env values, in order (without it the proof\'s are shown, not checked; argv[0], the proved ELF\'s file name, never is)'
 complete -c zkm -n "__fish_zkm_using_subcommand verify" -l json -d 'Print machine-readable JSON on stdout; human messages still go to stderr'
 complete -c zkm -n "__fish_zkm_using_subcommand verify" -s q -l quiet -d 'Print nothing but errors on stderr'
 complete -c zkm -n "__fish_zkm_using_subcommand verify" -s v -l verbose -d 'Print more detail on stderr (repeat for more)'

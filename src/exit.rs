@@ -44,6 +44,9 @@ pub const UNEXPECTED_OUTPUT: i32 = 108;
 pub const UNEXPECTED_EXIT: i32 = 109;
 /// `zkm prove`: the program does something that cannot be proved yet.
 pub const NOT_PROVABLE: i32 = 110;
+/// `zkm verify`: the proof is valid, but its arguments or environment are not the
+/// expected ones (`--expect-args`).
+pub const UNEXPECTED_ARGS: i32 = 111;
 
 /// A library error that knows which exit code it maps to.
 pub trait ExitCode {

@@ -25,7 +25,7 @@ use crate::prover::{self, Chip, ChipKind, Machine, Statement};
 use crate::vm::loader::AuxFacts;
 
 pub const MAGIC: &[u8; 8] = b"ZKMPROOF";
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 /// What a verifier needs besides the statement: it determines the image id.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -161,6 +161,12 @@ pub enum ProofError {
     UnexpectedOutput(String),
     #[error("the exit status is {found}, not the expected {expected}")]
     UnexpectedExit { expected: u32, found: u32 },
+    #[error("the {what} {found:?} differ from the expected {expected:?}")]
+    UnexpectedArgs {
+        what: &'static str,
+        expected: Vec<String>,
+        found: Vec<String>,
+    },
 }
 
 impl crate::exit::ExitCode for ProofError {
@@ -174,6 +180,7 @@ impl crate::exit::ExitCode for ProofError {
             ProofError::Invalid(_) => exit::PROOF_INVALID,
             ProofError::UnexpectedOutput(_) => exit::UNEXPECTED_OUTPUT,
             ProofError::UnexpectedExit { .. } => exit::UNEXPECTED_EXIT,
+            ProofError::UnexpectedArgs { .. } => exit::UNEXPECTED_ARGS,
         }
     }
 }
@@ -225,10 +232,12 @@ pub struct Timings {
     pub prove: f64,
 }
 
-/// Proves a run of `program`. `phase` is told each phase as it starts.
+/// Proves a run of `program` with `argv` and the environment `env` (`KEY=VALUE`
+/// strings). `phase` is told each phase as it starts.
 pub fn prove(
     program: &Program,
     argv: &[String],
+    env: &[String],
     input: Vec<u8>,
     max_cycles: u64,
     check: bool,
@@ -238,7 +247,8 @@ pub fn prove(
     phase("execute");
     let start = Instant::now();
     let machine = Machine::new(program)?;
-    let record = prover::record::execute(program, &machine.setup, argv, input, max_cycles)?;
+    let record =
+        prover::record::execute_with_env(program, &machine.setup, argv, env, input, max_cycles)?;
     t.execute = start.elapsed().as_secs_f64();
     phase("trace");
     let start = Instant::now();
@@ -343,7 +353,8 @@ pub fn verify(file: &ProofFile, expected: Expected<'_>) -> Result<(), ProofError
 }
 
 fn start_of(file: &ProofFile) -> Result<Start, ProofError> {
-    Start::new(&file.vk.facts, &file.statement.argv).map_err(ProofError::Invalid)
+    Start::with_env(&file.vk.facts, &file.statement.argv, &file.statement.env)
+        .map_err(ProofError::Invalid)
 }
 
 /// The chips, at the proof's heights, with shape-only preprocessed tables, and the common

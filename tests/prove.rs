@@ -237,6 +237,7 @@ fn rejects_an_altered_statement() {
         ("cycles + p", restated(&bytes, |s| s.cycles += 0x7f00_0001)),
         ("argv", restated(&bytes, |s| s.argv.push("x".into()))),
         ("argv[0]", restated(&bytes, |s| s.argv[0] = "sun".into())),
+        ("env", restated(&bytes, |s| s.env.push("A=1".into()))),
         ("output byte", restated(&bytes, |s| s.output[7] ^= 1)),
         ("output tag", restated(&bytes, |s| s.output[0] = b'S')),
         ("output longer", restated(&bytes, |s| s.output.push(0))),
@@ -690,6 +691,60 @@ fn proving_gives_the_same_claims_every_time() {
 }
 
 #[test]
+fn the_arguments_and_environment_are_in_the_statement() {
+    // argsenv prints its arguments and environment and commits its arguments: proved
+    // with both, and verified against them; other arguments or another environment are
+    // refused with exit 111, and the same run without them is another statement.
+    let dir = tempfile::tempdir().unwrap();
+    let elf = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/elf/argsenv.elf");
+    let proof = dir.path().join("argsenv.proof");
+    let env = ["--env", "ZKM_TEST=hi", "--env", "B=2"];
+    zkm()
+        .arg("prove")
+        .arg(&elf)
+        .arg("-q")
+        .arg("-o")
+        .arg(&proof)
+        .args(env)
+        .args(["--", "x", "y z"])
+        .assert()
+        .success();
+    let expected = dir.path().join("public");
+    std::fs::write(&expected, b"x y z").unwrap();
+    let verify = |extra: &[&str]| {
+        zkm()
+            .arg("verify")
+            .arg(&proof)
+            .arg("--elf")
+            .arg(&elf)
+            .arg("--expect-output")
+            .arg(&expected)
+            .args(extra)
+            .assert()
+    };
+    verify(&[]).success();
+    let mut same = vec!["--expect-args"];
+    same.extend(env);
+    same.extend(["--", "x", "y z"]);
+    verify(&same).success();
+    verify(&["--expect-args", "--env", "ZKM_TEST=hi", "--", "x", "y z"])
+        .code(exit::UNEXPECTED_ARGS)
+        .stderr(predicates::str::contains("environment"));
+    let mut other = vec!["--expect-args"];
+    other.extend(env);
+    other.extend(["--", "x", "y", "z"]);
+    verify(&other)
+        .code(exit::UNEXPECTED_ARGS)
+        .stderr(predicates::str::contains("arguments"));
+    let file = ProofFile::decode(&std::fs::read(&proof).unwrap()).unwrap();
+    assert_eq!(file.statement.argv[1..], ["x", "y z"]);
+    assert_eq!(file.statement.env, ["ZKM_TEST=hi", "B=2"]);
+    // --env without --expect-args is a usage error, as is a value without `=`.
+    verify(&["--env", "A=1"]).code(exit::USAGE);
+    verify(&["--expect-args", "--env", "A"]).code(exit::USAGE);
+}
+
+#[test]
 fn proves_go_guests_with_their_runtime_and_threads() {
     // Unmodified Go programs, with the garbage collector on and the runtime's threads
     // (sysmon, a GC worker): proved, and verified against their ELF, their exit status
@@ -698,14 +753,17 @@ fn proves_go_guests_with_their_runtime_and_threads() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
     // nilpanic and recovered take a nil dereference's SIGSEGV through Go's handler and
     // its rt_sigreturn.
-    // jsonbig (encoding/json and math/big, 1.9 M instructions) is the largest that fits
-    // one shard: about 45 s and 6 GB here.
+    // timers sleeps, ticks and waits on deadlines through Go's netpoller (an eventfd and
+    // an epoll instance). jsonbig (encoding/json and math/big, 1.9 M instructions) is the
+    // largest that fits one shard: about 45 s and 6 GB here.
     for name in [
         "exitcode",
         "panic",
         "hello",
         "nilpanic",
         "recovered",
+        "argsenv",
+        "timers",
         "jsonbig",
     ] {
         let elf = root.join(format!("elf/{name}.elf"));

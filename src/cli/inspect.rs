@@ -127,6 +127,7 @@ struct ProofInfo {
     image_id: ImageId,
     entry: String,
     argv: Vec<String>,
+    env: Vec<String>,
     cycles: u64,
     exit_code: u32,
     public_output: String,
@@ -152,6 +153,7 @@ fn inspect_proof(ctx: Ctx, args: &Args, bytes: &[u8]) -> anyhow::Result<i32> {
         image_id: file.image_id(),
         entry: format!("{:#010x}", file.vk.facts.entry),
         argv: st.argv.clone(),
+        env: st.env.clone(),
         cycles: st.cycles,
         exit_code: st.exit_code,
         public_output: hex::encode(&st.output),
@@ -175,6 +177,7 @@ fn inspect_proof(ctx: Ctx, args: &Args, bytes: &[u8]) -> anyhow::Result<i32> {
     println!("image id  {}", info.image_id);
     println!("entry     {}", info.entry);
     println!("argv      {:?}", info.argv);
+    println!("env       {:?}", info.env);
     println!("cycles    {}", info.cycles);
     println!("exit      {}", info.exit_code);
     println!("output    {} bytes", st.output.len());

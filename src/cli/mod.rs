@@ -218,6 +218,18 @@ fn exit_code(err: &anyhow::Error) -> i32 {
 /// Exit code of a successful command.
 pub const OK: anyhow::Result<i32> = Ok(0);
 
+/// Checks that each `--env` value is `KEY=VALUE`.
+pub(crate) fn check_env(env: &[String]) -> anyhow::Result<()> {
+    for e in env {
+        if !e.contains('=') {
+            return Err(anyhow::Error::new(verify::UsageError(format!(
+                "--env {e:?} is not KEY=VALUE\nwrite it as --env {e}=VALUE"
+            ))));
+        }
+    }
+    Ok(())
+}
+
 /// The guest a run or a proof starts: the ELF, the private input (`--input FILE`, `-` for
 /// stdin, none for empty) and argv (the ELF's name, then `args`).
 pub(crate) fn guest(

@@ -33,7 +33,11 @@ pub struct Args {
     /// Check every constraint of the witness before proving (slower; for debugging).
     #[arg(long)]
     pub check: bool,
-    /// Arguments passed to the guest after its name (argv[1]...).
+    /// Add KEY=VALUE to the guest's environment (empty by default; part of the statement);
+    /// repeatable.
+    #[arg(long = "env", value_name = "K=V")]
+    pub env: Vec<String>,
+    /// Arguments passed to the guest after its name (argv[1]...; part of the statement).
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<String>,
 }
@@ -53,6 +57,7 @@ struct Report {
 }
 
 pub fn run(ctx: Ctx, args: Args) -> anyhow::Result<i32> {
+    super::check_env(&args.env)?;
     let (program, input, argv) = super::guest(&args.elf, args.input.as_deref(), &args.args)?;
     let out = args
         .output
@@ -61,11 +66,16 @@ pub fn run(ctx: Ctx, args: Args) -> anyhow::Result<i32> {
 
     let bar = ctx.spinner("execute");
     let start = Instant::now();
-    let (file, timings) =
-        zkm::proof::prove(&program, &argv, input, args.max_cycles, args.check, |p| {
-            bar.set_message(p.to_string())
-        })
-        .with_context(|| format!("proving {}", args.elf.display()))?;
+    let (file, timings) = zkm::proof::prove(
+        &program,
+        &argv,
+        &args.env,
+        input,
+        args.max_cycles,
+        args.check,
+        |p| bar.set_message(p.to_string()),
+    )
+    .with_context(|| format!("proving {}", args.elf.display()))?;
     bar.finish_and_clear();
     let total = start.elapsed().as_secs_f64();
     let bytes = file.encode();

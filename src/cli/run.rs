@@ -48,11 +48,7 @@ pub struct Args {
 const CHUNK: u64 = 20_000_000;
 
 pub fn run(ctx: Ctx, args: Args) -> anyhow::Result<i32> {
-    for e in &args.env {
-        if !e.contains('=') {
-            anyhow::bail!("--env {e:?} is not KEY=VALUE\nwrite it as --env {e}=VALUE");
-        }
-    }
+    super::check_env(&args.env)?;
     let (program, input, argv) = super::guest(&args.elf, args.input.as_deref(), &args.args)?;
     let config = zkm::vm::Config {
         argv,

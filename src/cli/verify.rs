@@ -12,10 +12,10 @@ use super::Ctx;
 ///
 /// Exit codes: 67 a malformed file, 106 a proof of another program, 107 an invalid proof,
 /// 108 another public output than --expect-output, 109 another exit status than
-/// --expect-exit.
+/// --expect-exit, 111 other arguments or environment than --expect-args gives.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  zkm verify guest.proof --elf guest.elf --expect-exit 0\n  zkm verify guest.proof --image-id 3f1c...e2 --expect-output expected.bin"
+    after_help = "Examples:\n  zkm verify guest.proof --elf guest.elf --expect-exit 0\n  zkm verify guest.proof --image-id 3f1c...e2 --expect-output expected.bin\n  zkm verify guest.proof --elf guest.elf --expect-args --env MODE=fast -- input.json"
 )]
 pub struct Args {
     /// The proof file.
@@ -37,6 +37,17 @@ pub struct Args {
     /// The exit status the proof must state.
     #[arg(long, value_name = "N")]
     pub expect_exit: Option<u32>,
+    /// Require the arguments after the program's name to be exactly those after `--`,
+    /// and the environment exactly the --env values, in order (without it the proof's
+    /// are shown, not checked; argv[0], the proved ELF's file name, never is).
+    #[arg(long)]
+    pub expect_args: bool,
+    /// With --expect-args: a KEY=VALUE of the expected environment; repeatable.
+    #[arg(long = "env", value_name = "K=V", requires = "expect_args")]
+    pub env: Vec<String>,
+    /// With --expect-args: the expected arguments after the program's name.
+    #[arg(last = true, value_name = "ARGS", requires = "expect_args")]
+    pub args: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -45,6 +56,7 @@ struct Report {
     reason: Option<String>,
     image_id: Option<String>,
     argv: Option<Vec<String>>,
+    env: Option<Vec<String>>,
     cycles: Option<u64>,
     exit_code: Option<u32>,
     public_output: Option<String>,
@@ -75,6 +87,7 @@ fn security() -> Security {
 }
 
 pub fn run(ctx: Ctx, args: Args) -> anyhow::Result<i32> {
+    super::check_env(&args.env)?;
     let start = Instant::now();
     let expected_id = match &args.image_id {
         Some(h) => Some(parse_id(h)?),
@@ -108,6 +121,23 @@ pub fn run(ctx: Ctx, args: Args) -> anyhow::Result<i32> {
                 )));
             }
         }
+        if args.expect_args {
+            let found = f.statement.argv.get(1..).unwrap_or_default();
+            if found != args.args.as_slice() {
+                return Err(ProofError::UnexpectedArgs {
+                    what: "arguments",
+                    expected: args.args.clone(),
+                    found: found.to_vec(),
+                });
+            }
+            if f.statement.env != args.env {
+                return Err(ProofError::UnexpectedArgs {
+                    what: "environment",
+                    expected: args.env.clone(),
+                    found: f.statement.env.clone(),
+                });
+            }
+        }
         if let Some(code) = args.expect_exit {
             if f.statement.exit_code != code {
                 return Err(ProofError::UnexpectedExit {
@@ -126,6 +156,7 @@ pub fn run(ctx: Ctx, args: Args) -> anyhow::Result<i32> {
             reason: result.as_ref().err().map(|e| first_line(&e.to_string())),
             image_id: f.map(|f| f.image_id().to_string()),
             argv: f.map(|f| f.statement.argv.clone()),
+            env: f.map(|f| f.statement.env.clone()),
             cycles: f.map(|f| f.statement.cycles),
             exit_code: f.map(|f| f.statement.exit_code),
             public_output: f.map(|f| hex::encode(&f.statement.output)),

@@ -177,6 +177,12 @@ soundness::a_switch_names_a_thread_below_2_16         sched.new_range
 soundness::a_signal_frame_saves_the_faulting_registers signal.frame
 soundness::a_handler_gets_its_arguments               signal.handler_regs
 soundness::rt_sigreturn_restores_the_frames_registers sigreturn.restore
+soundness::epoll_pwait_reports_a_ready_eventfd        poll.ready
+soundness::an_eventfd_read_fails_with_eagain_only_when_empty poll.eagain
+soundness::epoll_watches_only_epollin                 poll.events
+soundness::an_eventfd_counter_is_the_sum_of_its_writes poll.counter
+soundness::a_new_descriptor_is_the_lowest_free_one    poll.files
+soundness::a_new_descriptor_is_below_the_open_file_limit poll.limit
 ";
 
     fn cases() -> Vec<(&'static str, &'static str)> {

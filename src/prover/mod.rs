@@ -48,6 +48,7 @@ pub mod movz;
 pub mod mul;
 pub mod output;
 pub mod path;
+pub mod poll;
 pub mod program;
 pub mod record;
 pub mod sched;
@@ -105,6 +106,7 @@ pub enum Chip {
     GetSet(getset::GetSetChip),
     Clone(threads::CloneChip),
     Futex(futex::FutexChip),
+    Poll(poll::PollChip),
     Sched(sched::SchedChip),
     Signal(signal::SignalChip),
     Sigreturn(signal::SigreturnChip),
@@ -144,6 +146,7 @@ pub enum ChipKind {
     GetSet,
     Clone,
     Futex,
+    Poll,
     Sched,
     Signal,
     Sigreturn,
@@ -157,7 +160,7 @@ pub enum ChipKind {
 }
 
 impl ChipKind {
-    pub const ALL: [ChipKind; 34] = [
+    pub const ALL: [ChipKind; 35] = [
         ChipKind::Program,
         ChipKind::Bytes,
         ChipKind::Image,
@@ -182,6 +185,7 @@ impl ChipKind {
         ChipKind::GetSet,
         ChipKind::Clone,
         ChipKind::Futex,
+        ChipKind::Poll,
         ChipKind::Sched,
         ChipKind::Signal,
         ChipKind::Sigreturn,
@@ -225,6 +229,7 @@ impl ChipKind {
             ChipKind::GetSet => "getset",
             ChipKind::Clone => "clone",
             ChipKind::Futex => "futex",
+            ChipKind::Poll => "poll",
             ChipKind::Sched => "sched",
             ChipKind::Signal => "signal",
             ChipKind::Sigreturn => "sigreturn",
@@ -280,6 +285,7 @@ macro_rules! for_each_chip {
             Chip::GetSet($c) => $body,
             Chip::Clone($c) => $body,
             Chip::Futex($c) => $body,
+            Chip::Poll($c) => $body,
             Chip::Sched($c) => $body,
             Chip::Signal($c) => $body,
             Chip::Sigreturn($c) => $body,
@@ -321,6 +327,7 @@ impl Chip {
             Chip::GetSet(_) => ChipKind::GetSet,
             Chip::Clone(_) => ChipKind::Clone,
             Chip::Futex(_) => ChipKind::Futex,
+            Chip::Poll(_) => ChipKind::Poll,
             Chip::Sched(_) => ChipKind::Sched,
             Chip::Signal(_) => ChipKind::Signal,
             Chip::Sigreturn(_) => ChipKind::Sigreturn,
@@ -523,11 +530,13 @@ pub(crate) fn receive_instr_exprs<AB: InteractionBuilder>(
 /// The version of zkm, bound into every proof it makes.
 pub const ZKM_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// What a proof states: the program (by its verifying key), argv, the public output,
+/// What a proof states: the program (by its verifying key), argv and the environment, the public output,
 /// the exit status and the number of instructions.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Statement {
     pub argv: Vec<String>,
+    /// The environment, `KEY=VALUE` strings (on the initial stack after argv).
+    pub env: Vec<String>,
     pub output: Vec<u8>,
     pub exit_code: u32,
     pub cycles: u64,
@@ -694,7 +703,8 @@ impl Machine {
                 max: bus::MAX_SHARD_CYCLES,
             });
         }
-        let start = Start::new(&self.setup.facts, argv).map_err(ProveError::Image)?;
+        let start =
+            Start::with_env(&self.setup.facts, argv, &record.env).map_err(ProveError::Image)?;
         let w = witness::Witness::new(
             record,
             &self.setup,
@@ -704,6 +714,7 @@ impl Machine {
         )?;
         let statement = Statement {
             argv: argv.to_vec(),
+            env: record.env.clone(),
             output: record.output.clone(),
             exit_code: w.exit_code,
             cycles: w.cycles,
@@ -738,6 +749,7 @@ impl Machine {
         let getset = getset::GetSetChip.generate_trace(&w.getset, &mut bytes);
         let clone = threads::CloneChip::new().generate_trace(&w.clone, &mut bytes);
         let futex = futex::FutexChip.generate_trace(&w.futex, &mut bytes);
+        let poll = poll::PollChip.generate_trace(&w.poll, &mut bytes);
         let sched = sched::SchedChip.generate_trace(&w.sched, &mut bytes);
         let signal = signal::SignalChip::new().generate_trace(&w.signal, &mut bytes);
         let sigreturn = signal::SigreturnChip::new().generate_trace(&w.sigreturn, &mut bytes);
@@ -832,6 +844,7 @@ impl Machine {
             getset,
             clone,
             futex,
+            poll,
             sched,
             signal,
             sigreturn,
@@ -883,6 +896,7 @@ impl Machine {
             Chip::GetSet(getset::GetSetChip),
             Chip::Clone(threads::CloneChip::new()),
             Chip::Futex(futex::FutexChip),
+            Chip::Poll(poll::PollChip),
             Chip::Sched(sched::SchedChip),
             Chip::Signal(signal::SignalChip::new()),
             Chip::Sigreturn(signal::SigreturnChip::new()),

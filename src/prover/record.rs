@@ -50,7 +50,8 @@ pub enum ProveError {
     #[error(
         "{what} at pc {pc:#010x} in {symbol}\n\
          zkm prove supports programs whose only system calls are write (to fds 1, 2, 3), \
-         read (from fd 0), getrandom, clock_gettime (realtime, monotonic), nanosleep, \
+         read (from fd 0), eventfd2, epoll_create1, epoll_ctl (EPOLL_CTL_ADD of an eventfd), \
+         epoll_pwait, 8-byte reads and writes of an eventfd, getrandom, clock_gettime (realtime, monotonic), nanosleep, \
          sched_getaffinity, uname, open and openat (failing with ENOENT), fcntl (F_GETFD, F_GETFL), \
          anonymous mmap, madvise (MADV_NOHUGEPAGE), brk(0), \
          rt_sigprocmask (SIG_SETMASK), rt_sigaction, sigaltstack (before a thread has one), \
@@ -267,7 +268,12 @@ pub struct Start {
 
 impl Start {
     pub fn new(facts: &AuxFacts, argv: &[String]) -> Result<Start, String> {
-        let st = initial_stack(facts, argv, &[])?;
+        Start::with_env(facts, argv, &[])
+    }
+
+    /// The start of a run with `argv` and the environment `env`.
+    pub fn with_env(facts: &AuxFacts, argv: &[String], env: &[String]) -> Result<Start, String> {
+        let st = initial_stack(facts, argv, env)?;
         let mut stack = Vec::new();
         for (i, chunk) in st.bytes.chunks(4).enumerate() {
             let mut w = [0u8; 4];
@@ -391,6 +397,8 @@ pub struct Record {
     pub sigreturns: Vec<SigreturnRec>,
     pub exit_code: u32,
     pub output: Vec<u8>,
+    /// The environment it ran with (`KEY=VALUE` strings, on the initial stack).
+    pub env: Vec<String>,
 }
 
 /// Collects the [`Record`] and notices what the prover cannot handle yet.
@@ -473,7 +481,7 @@ impl ProveTracer<'_> {
             sc.step
         };
         if let Some(sc) = self.syscalls.get(idx) {
-            if sc.number == SYS_READ && a3 != 0 {
+            if sc.number == SYS_READ && sc.args[0] == 0 && a3 != 0 {
                 refused = Some(format!(
                     "read(0) failing with error {v0} (only successful reads can be proved)"
                 ));
@@ -654,7 +662,10 @@ impl Tracer for ProveTracer<'_> {
     fn syscall(&mut self, ev: &SyscallEvent) {
         let pc = self.steps.last().map_or(0, |s| s.pc);
         let name = crate::syscalls::names::name(ev.number).unwrap_or("unknown");
+        let poll = super::poll::Call::of(ev.number, ev.args[0])
+            .map(|_| super::poll::supported(ev.number, &ev.args));
         let supported = match ev.number {
+            _ if poll.is_some() => poll.as_ref().is_some_and(|r| r.is_ok()),
             SYS_EXIT_GROUP => true,
             SYS_WRITE => matches!(ev.args[0], 1..=3) && ev.args[2] < MAX_WRITE,
             SYS_READ => ev.args[0] == 0,
@@ -710,7 +721,9 @@ impl Tracer for ProveTracer<'_> {
             );
         }
         if !supported {
-            let what = if ev.number == SYS_WRITE && ev.args[2] >= MAX_WRITE {
+            let what = if let Some(Err(what)) = poll {
+                what
+            } else if ev.number == SYS_WRITE && ev.args[2] >= MAX_WRITE {
                 format!(
                     "write of {} bytes (at most {} in one call can be proved)",
                     ev.args[2],
@@ -970,6 +983,29 @@ impl Tracer for ProveTracer<'_> {
                     return;
                 }
             }
+            // epoll_pwait's events: each one's `events` word and its data, which the
+            // witness finds from the kernel state as the poll chip writes them.
+            let in_events = |sc: &SyscallRec| {
+                sc.number == super::poll::SYS_EPOLL_PWAIT
+                    && addr.wrapping_sub(sc.args[1]) < sc.args[2].saturating_mul(16)
+            };
+            if self.syscalls.last().is_some_and(in_events) {
+                return;
+            }
+            let waiting = self.threads.values().any(|t| {
+                t.pending
+                    .and_then(|i| self.syscalls.get(i))
+                    .is_some_and(in_events)
+            });
+            if waiting {
+                self.refuse(
+                    "epoll_pwait woken by an event that arrived while it waited (not provable \
+                     yet)"
+                        .into(),
+                    pc,
+                );
+                return;
+            }
             match self.syscalls.last_mut() {
                 Some(sc)
                     if out_buffer(sc.number, &sc.args)
@@ -1023,7 +1059,8 @@ fn run_length(vm: &mut Vm) -> Option<u64> {
     }
 }
 
-/// Runs `program` and records everything the trace generators need.
+/// Runs `program` with an empty environment and records everything the trace generators
+/// need.
 pub fn execute(
     program: &Program,
     setup: &Setup,
@@ -1031,7 +1068,21 @@ pub fn execute(
     input: Vec<u8>,
     max_cycles: u64,
 ) -> Result<Record, ProveError> {
+    execute_with_env(program, setup, argv, &[], input, max_cycles)
+}
+
+/// Runs `program` with `argv` and the environment `env` (`KEY=VALUE` strings), and
+/// records everything the trace generators need.
+pub fn execute_with_env(
+    program: &Program,
+    setup: &Setup,
+    argv: &[String],
+    env: &[String],
+    input: Vec<u8>,
+    max_cycles: u64,
+) -> Result<Record, ProveError> {
     let mut config = quiet_config(input, argv.to_vec());
+    config.env = env.to_vec();
     config.max_cycles = Some(max_cycles);
     let mut vm = Vm::new(program.clone(), config)?;
     let mut t = ProveTracer::new(&setup.rom);
@@ -1080,6 +1131,7 @@ pub fn execute(
         sigreturns: t.sigreturns,
         exit_code: exit.code as u32,
         output,
+        env: env.to_vec(),
     })
 }
 

@@ -54,7 +54,7 @@ impl KernelWord {
         if self.reg {
             matches!(self.addr % REG_STRIDE, REG_PC | REG_NEXT_PC)
         } else {
-            self.addr == KERNEL_CLONES
+            self.addr == KERNEL_CLONES || super::poll::is_count(self.addr)
         }
     }
 }

@@ -145,6 +145,8 @@ pub struct Witness {
     /// The threads `clone` created.
     pub clone: Vec<super::threads::CloneEvent>,
     pub futex: Vec<super::futex::FutexEvent>,
+    /// eventfd and epoll calls.
+    pub poll: Vec<super::poll::PollEvent>,
     /// The kernel words above the initial-state chip's list, and the register-space words
     /// beyond the main thread's registers, that the run touched, register words first,
     /// each part sorted by address, with their final values.
@@ -1008,6 +1010,250 @@ impl Shadow<'_> {
         ))
     }
 
+    /// An eventfd or epoll call's event, at timestamp `t`: the kernel objects as the
+    /// proof keeps them, and what of the call the poll chip cannot prove.
+    fn poll(
+        &mut self,
+        sc: &super::record::SyscallRec,
+        instr: InstrEvent,
+        t: u32,
+        writable: &dyn Fn(u32) -> bool,
+    ) -> Result<super::poll::PollEvent, String> {
+        use super::poll::{
+            file_at, kind_word, Call, PollEvent, COUNTER_LIMIT, EPOLLIN, EVENTFD_IO, FIRST_FD,
+            KERNEL_FILES, KIND_EPOLL, KIND_EVENTFD, O_CLOEXEC, O_NONBLOCK,
+        };
+        let name = crate::syscalls::names::name(sc.number).unwrap_or("a poll call");
+        let call = Call::of(sc.number, sc.args[0]).ok_or("internal error: not a poll call")?;
+        let got = sc
+            .result
+            .ok_or_else(|| format!("{name} still blocked when the run ends (not provable yet)"))?;
+        let strict = !super::mm::lenient();
+        let mut args = sc.args;
+        args[3] = self.regs[7].0;
+        let mut ev = PollEvent::new(instr, sc.number, args);
+        let flags = |w: u32| ((w >> 8) & 1 == 1, (w >> 16) & 1 == 1);
+        let mut acc = [None; 18];
+        let files = self.kdyn_value(KERNEL_FILES);
+        // The user words at `waddr + offsets`, all writable or all read-only.
+        let same_space = |waddr: u32, offsets: &[u32]| {
+            let ro = !writable(waddr);
+            offsets
+                .iter()
+                .all(|&k| writable(waddr + k) != ro)
+                .then_some(ro)
+        };
+        if call.creates() {
+            ev.files = files;
+            ev.limit = self.kdyn_value(super::bus::KERNEL_NOFILE + 1);
+            // (Tests forge the descriptor: a lenient witness takes the record's.)
+            ev.fd = if strict { FIRST_FD + files } else { got.0 };
+            let fl = if call == Call::Eventfd {
+                args[1]
+            } else {
+                args[0]
+            };
+            ev.cloexec = fl & O_CLOEXEC != 0;
+            ev.nonblock = fl & O_NONBLOCK != 0;
+            let file = file_at(files);
+            let kind = if call == Call::Eventfd {
+                KIND_EVENTFD
+            } else {
+                KIND_EPOLL
+            };
+            acc[7] = Some(self.kdyn(KERNEL_FILES, files + 1, t));
+            acc[8] = Some(self.kdyn(super::bus::KERNEL_NOFILE + 1, ev.limit, t));
+            acc[9] = Some(self.kdyn(file, kind_word(kind, ev.cloexec, ev.nonblock), t));
+            if call == Call::Eventfd {
+                ev.state_new = args[0];
+                acc[10] = Some(self.kdyn(file + 1, args[0], t));
+            }
+        } else {
+            let fd = args[0];
+            let i = fd.wrapping_sub(FIRST_FD);
+            let file = file_at(i);
+            let w0 = self.kdyn_value(file);
+            let want = match call {
+                Call::Ctl | Call::Wait => KIND_EPOLL,
+                _ => KIND_EVENTFD,
+            };
+            if i >= files || w0 & 0xff != want {
+                let what = if want == KIND_EPOLL {
+                    "an epoll instance"
+                } else {
+                    "an eventfd"
+                };
+                return Err(format!(
+                    "{name} on descriptor {fd}, which is not {what} (only descriptors that \
+                     eventfd2 and epoll_create1 made can be proved yet)"
+                ));
+            }
+            (ev.cloexec, ev.nonblock) = flags(w0);
+            ev.state = self.kdyn_value(file + 1);
+            acc[9] = Some(self.kdyn(file, w0, t));
+            match call {
+                Call::Ctl => {
+                    let target = args[2];
+                    let ti = target.wrapping_sub(FIRST_FD);
+                    let tw0 = self.kdyn_value(file_at(ti));
+                    if ti >= files || tw0 & 0xff != KIND_EVENTFD {
+                        return Err(format!(
+                            "epoll_ctl adding descriptor {target}, which is not an eventfd (only \
+                             eventfds can be watched in a proof yet)"
+                        ));
+                    }
+                    if ev.state != 0 {
+                        return Err(
+                            "epoll_ctl adding a second descriptor to one epoll instance \
+                                    (only one can be proved yet)"
+                                .into(),
+                        );
+                    }
+                    let w = args[3] / 4;
+                    let at = [w, w + 2, w + 3];
+                    ev.ro = same_space(w, &[2, 3]).ok_or(
+                        "epoll_ctl reading an event that straddles read-only and writable memory",
+                    )?;
+                    ev.mprev = at.map(|a| self.word(a).0);
+                    ev.mnew = ev.mprev;
+                    if strict && ev.mprev[0] != EPOLLIN {
+                        return Err(format!(
+                            "epoll_ctl with events {:#x} (only EPOLLIN, level-triggered, can be \
+                             proved yet)",
+                            ev.mprev[0]
+                        ));
+                    }
+                    ev.data = [ev.mprev[1], ev.mprev[2]];
+                    ev.target = target;
+                    ev.target_flags = flags(tw0);
+                    ev.state_new = target;
+                    acc[10] = Some(self.kdyn(file + 1, target, t));
+                    acc[11] = Some(self.kdyn(file + 2, ev.data[0], t));
+                    acc[12] = Some(self.kdyn(file + 3, ev.data[1], t));
+                    acc[13] = Some(self.kdyn(file_at(ti), tw0, t));
+                    for k in 0..3 {
+                        acc[15 + k] = Some(self.mem(at[k], ev.mprev[k], t));
+                    }
+                }
+                Call::Wait => {
+                    let (buf, max) = (args[1], args[2]);
+                    if max == 0 || max >= 1 << 24 || (buf / 4) as u64 + 4 * max as u64 >= 1 << 29 {
+                        return Err(format!(
+                            "epoll_pwait for {max} events at {buf:#x} (only 1 to 2^24 - 1 events \
+                             in user memory can be proved)"
+                        ));
+                    }
+                    ev.target = ev.state;
+                    ev.state_new = ev.state;
+                    acc[10] = Some(self.kdyn(file + 1, ev.state, t));
+                    if ev.target != 0 {
+                        let tf = file_at(ev.target - FIRST_FD);
+                        ev.target_count = self.kdyn_value(tf + 1);
+                        acc[14] = Some(self.kdyn(tf + 1, ev.target_count, t));
+                    }
+                    // (A lenient witness takes what the record says, for forgeries.)
+                    ev.ready = if strict {
+                        ev.target != 0 && ev.target_count != 0
+                    } else {
+                        got == (1, 0)
+                    };
+                    let sp = self.regs[29].0;
+                    ev.sp = sp;
+                    let sw = (sp / 4).wrapping_add(4);
+                    if sp % 4 != 0 || self.word(sw).0 != 0 {
+                        return Err(
+                            "internal error: epoll_pwait's sigmask differs from its stack word"
+                                .into(),
+                        );
+                    }
+                    acc[5] = Some(self.reg(29, sp, t));
+                    acc[6] = Some(self.mem(sw, 0, t));
+                    if ev.ready {
+                        let w = buf / 4;
+                        let at = [w, w + 2, w + 3];
+                        if at.iter().any(|&a| !writable(a)) {
+                            return Err("epoll_pwait writing read-only memory".into());
+                        }
+                        ev.data = [self.kdyn_value(file + 2), self.kdyn_value(file + 3)];
+                        acc[11] = Some(self.kdyn(file + 2, ev.data[0], t));
+                        acc[12] = Some(self.kdyn(file + 3, ev.data[1], t));
+                        ev.mprev = at.map(|a| self.word(a).0);
+                        ev.mnew = [EPOLLIN, ev.data[0], ev.data[1]];
+                        for k in 0..3 {
+                            acc[15 + k] = Some(self.mem(at[k], ev.mnew[k], t));
+                        }
+                    } else if (args[3] as i32) < 0 && strict {
+                        return Err("epoll_pwait without a timeout returning no event".into());
+                    }
+                }
+                Call::Write => {
+                    let w = args[1] / 4;
+                    ev.ro = same_space(w, &[1])
+                        .ok_or("a write to an eventfd from a value that straddles read-only and writable memory")?;
+                    ev.mprev = [self.word(w).0, self.word(w + 1).0, 0];
+                    ev.mnew = ev.mprev;
+                    let sum = ev.state as u64 + ev.mprev[1] as u64;
+                    if ev.mprev[0] != 0 || sum >= COUNTER_LIMIT as u64 {
+                        return Err(format!(
+                            "a write of {:#x} to an eventfd holding {} (only counters below 2^24 \
+                             can be proved yet)",
+                            (ev.mprev[0] as u64) << 32 | ev.mprev[1] as u64,
+                            ev.state
+                        ));
+                    }
+                    ev.state_new = sum as u32;
+                    acc[10] = Some(self.kdyn(file + 1, ev.state_new, t));
+                    acc[15] = Some(self.mem(w, ev.mprev[0], t));
+                    acc[16] = Some(self.mem(w + 1, ev.mprev[1], t));
+                }
+                Call::Read => {
+                    ev.ready = if strict {
+                        ev.state != 0
+                    } else {
+                        got == (EVENTFD_IO, 0)
+                    };
+                    acc[10] = Some(self.kdyn(file + 1, 0, t));
+                    if ev.ready {
+                        let w = args[1] / 4;
+                        if !writable(w) || !writable(w + 1) {
+                            return Err("a read from an eventfd into read-only memory".into());
+                        }
+                        ev.mprev = [self.word(w).0, self.word(w + 1).0, 0];
+                        ev.mnew = [0, ev.state, 0];
+                        acc[15] = Some(self.mem(w, 0, t));
+                        acc[16] = Some(self.mem(w + 1, ev.state, t));
+                    } else if !ev.nonblock {
+                        return Err("a blocking read of an empty eventfd (not provable yet)".into());
+                    }
+                }
+                Call::Eventfd | Call::Create => unreachable!("creates are above"),
+            }
+        }
+        let want = ev.result();
+        if strict && got != want {
+            return Err(if call == Call::Wait {
+                format!(
+                    "epoll_pwait returned {} events where the kernel state at the call has {}: \
+                     an event arrived while it waited (not provable yet)",
+                    got.0, want.0
+                )
+            } else {
+                format!(
+                    "{name} returned {} (error flag {}) where the proof's kernel state gives {} \
+                     (error flag {}); a descriptor closed or out of range is not provable yet",
+                    got.0, got.1, want.0, want.1
+                )
+            });
+        }
+        acc[0] = Some(self.reg(2, got.0, t));
+        acc[1] = Some(self.reg(4, args[0], t));
+        acc[2] = Some(self.reg(5, args[1], t));
+        acc[3] = Some(self.reg(6, args[2], t));
+        acc[4] = Some(self.reg(7, got.1, t));
+        ev.acc = acc;
+        Ok(ev)
+    }
+
     /// A `nanosleep`'s event: it read its request, and returned 0.
     fn sleep(
         &mut self,
@@ -1464,6 +1710,15 @@ impl Witness {
                             }
                         })?;
                         w.getset.push(ev);
+                    } else if super::poll::Call::of(sc.number, sc.args[0]).is_some() {
+                        let ev = sh.poll(sc, instr(0), t, &writable).map_err(|what| {
+                            ProveError::Unsupported {
+                                what,
+                                pc: step.pc,
+                                symbol: String::new(),
+                            }
+                        })?;
+                        w.poll.push(ev);
                     } else if matches!(
                         sc.number,
                         super::fs::SYS_OPEN | super::fs::SYS_OPENAT | super::fs::SYS_FCNTL

@@ -565,20 +565,26 @@ pub(crate) fn collect_epoll(vm: &mut Vm, epfd: u32, buf: u32, max: u32) -> Ret {
     let mut out = Vec::new();
     let mut reported = Vec::new();
     for (&at, i) in set {
-        if out.len() as u32 / 16 >= max {
+        if out.len() as u32 >= max {
             break;
         }
         let ready = readiness(vm, at) & (i.events | EPOLLERR | EPOLLHUP);
         if ready == 0 || (i.events & EPOLLET != 0 && i.seen == generation) {
             continue;
         }
-        out.extend(ready.to_be_bytes());
-        out.extend([0; 4]);
-        out.extend(i.data.to_be_bytes());
+        out.push((ready, i.data));
         reported.push(at);
     }
-    if let Err(e) = vm.user_write(buf, &out) {
-        return Ret::Err(e);
+    // Linux writes each event's `events` and `data` (two `__put_user`s) and leaves the
+    // pad word between them as it was.
+    for (k, &(ready, data)) in out.iter().enumerate() {
+        let at = buf.wrapping_add(16 * k as u32);
+        if let Err(e) = vm
+            .user_write(at, &ready.to_be_bytes())
+            .and_then(|_| vm.user_write(at.wrapping_add(8), &data.to_be_bytes()))
+        {
+            return Ret::Err(e);
+        }
     }
     if let Some(Fd {
         file: File::Epoll(set),
@@ -591,7 +597,7 @@ pub(crate) fn collect_epoll(vm: &mut Vm, epfd: u32, buf: u32, max: u32) -> Ret {
             }
         }
     }
-    Ret::Ok(out.len() as u32 / 16)
+    Ret::Ok(out.len() as u32)
 }
 
 /// Wakes threads blocked in `epoll_pwait` whose instance now has events.
