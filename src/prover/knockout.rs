@@ -183,6 +183,7 @@ soundness::epoll_watches_only_epollin                 poll.events
 soundness::an_eventfd_counter_is_the_sum_of_its_writes poll.counter
 soundness::a_new_descriptor_is_the_lowest_free_one    poll.files
 soundness::a_new_descriptor_is_below_the_open_file_limit poll.limit
+soundness::an_eventfd_read_needs_a_user_buffer        poll.read_buf
 ";
 
     fn cases() -> Vec<(&'static str, &'static str)> {

@@ -452,6 +452,20 @@ fn fill_row(r: &mut PollCols<Val>, ev: &PollEvent, bytes: &mut ByteCounts) {
         r.sp_q = quarter(ev.sp, bytes);
     }
     if call == Call::Read {
+        // access_ok(buf, 8): `buf / 4 + 2 <= 2^29 - 1` (Linux's EFAULT otherwise, even
+        // for a read that then finds the counter empty). Negative only in a forged
+        // witness: left uncounted, or zero with the check knocked out.
+        let d = (1i64 << 29) - 3 - (ev.args[1] / 4) as i64;
+        let d = if d < 0 && !kept("poll.read_buf") {
+            0
+        } else {
+            d
+        };
+        diff(d, r);
+        if d >= 0 {
+            bytes.range16((d & 0xffff) as u32);
+            bytes.range16(8 * (d >> 16) as u32);
+        }
         r.r_ready = f(ev.ready);
         r.inv = r.state.try_inverse().unwrap_or(Val::ZERO);
         if ev.ready {
@@ -591,18 +605,16 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for PollChip {
         }
         b.assert_zero(is_write.clone() * (e(l.state_new) - r.clone()));
         b.assert_zero(is_read.clone() * e(l.state_new));
-        bus::range16(
-            b,
-            l.r_lo,
-            creates.clone() + is_write.clone() + is_wait.clone(),
-        );
+        // 24 bits for creates and writes, 29 for waits and reads.
+        let r29 = is_wait.clone() + is_read.clone();
+        bus::range16(b, l.r_lo, creates.clone() + is_write.clone() + r29.clone());
         bus::range8x2(
             b,
             l.r_hi,
             Expr::<AB>::ZERO,
             creates.clone() + is_write.clone(),
         );
-        bus::range16(b, c(8) * e(l.r_hi), is_wait.clone());
+        bus::range16(b, c(8) * e(l.r_hi), r29);
 
         // epoll_pwait: the watched descriptor, whether it is ready, the buffer, the
         // timeout.
@@ -632,7 +644,11 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for PollChip {
         bus::range8x2(b, l.sp_q, c(4) * e(l.sp_q), is_wait.clone());
         bus::range8x2(b, c(2) * e(l.sp[3]), Expr::<AB>::ZERO, is_wait.clone());
 
-        // read: ready when the counter is not zero; else EAGAIN, only without blocking.
+        // read: the buffer within user space (access_ok, which Linux checks first); ready
+        // when the counter is not zero; else EAGAIN, only without blocking.
+        if kept("poll.read_buf") {
+            b.assert_zero(is_read.clone() * (c((1 << 29) - 3) - ptr_w.clone() - r.clone()));
+        }
         b.assert_zero(r_ready.clone() * (one() - is_read.clone()));
         b.assert_zero(r_ready.clone() * (e(l.state) * e(l.inv) - one()));
         if kept("poll.eagain") {

@@ -2590,3 +2590,29 @@ fn a_new_descriptor_is_below_the_open_file_limit() {
     let inst = traced_record_lenient(&machine, &record);
     only_bus(&inst, BYTE);
 }
+
+#[test]
+fn an_eventfd_read_needs_a_user_buffer() {
+    // A read of an empty non-blocking eventfd into 0x7ffffffc, whose 8 bytes pass 2^31:
+    // Linux's access_ok fails first (EFAULT), as the VM's does. The record claims
+    // EAGAIN, which touches no memory. Only the range checks of `2^29 - 3 - buf / 4`
+    // refuse it.
+    use crate::syscalls::errno::{EAGAIN, EFAULT};
+    let mut a = Asm::new();
+    a.li(A0, 0);
+    a.li(A1, poll::O_NONBLOCK);
+    a.li(V0, poll::SYS_EVENTFD2);
+    a.syscall();
+    a.li(A0, 4);
+    a.li(A1, 0x7fff_fffc);
+    a.li(A2, 8);
+    a.li(V0, record::SYS_READ);
+    a.syscall();
+    a.exit(0);
+    let (machine, mut record) = recorded(&a, &[]);
+    let sc = &mut record.syscalls[1];
+    assert_eq!(sc.result, Some((EFAULT, 1)));
+    sc.result = Some((EAGAIN, 1));
+    let inst = traced_record_lenient(&machine, &record);
+    only_bus(&inst, BYTE);
+}

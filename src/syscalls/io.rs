@@ -46,6 +46,14 @@ pub fn read(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
         return ret(Err(EBADF));
     };
     let nonblock = f.flags & O_NONBLOCK != 0;
+    // Linux's vfs_read: EBADF for a descriptor not open for reading, then access_ok.
+    let readable = !matches!(
+        f.file,
+        File::Stdout | File::Stderr | File::Public | File::PipeWrite(_) | File::Epoll(_)
+    );
+    if readable && !super::access_ok(buf, a[2]) {
+        return ret(Err(EFAULT));
+    }
     match f.file.clone() {
         File::Input => {
             let k = &vm.kernel;
@@ -125,6 +133,9 @@ pub fn write(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     // A descriptor not open for writing is EBADF before the buffer is looked at.
     if let File::Input | File::PipeRead(_) | File::Epoll(_) = file {
         return ret(Err(EBADF));
+    }
+    if !super::access_ok(buf, a[2]) {
+        return ret(Err(EFAULT));
     }
     let data = match vm.user_read(buf, count) {
         Ok(d) => d,
@@ -639,6 +650,9 @@ fn epoll_wait(
 ) -> Result<Ret, VmError> {
     if max == 0 || max > (i32::MAX as u32) / 16 {
         return ret(Err(EINVAL));
+    }
+    if !super::access_ok(buf, max * 16) {
+        return ret(Err(EFAULT));
     }
     let r = collect_epoll(vm, epfd, buf, max);
     if r != Ret::Ok(0) || timeout_ns == Some(0) {

@@ -494,6 +494,12 @@ pub(crate) fn set_result(cpu: &mut crate::vm::cpu::Cpu, r: Ret) {
 
 /// The big-endian word at byte `off` of `b`, which the caller read from the guest large
 /// enough to hold it.
+/// Linux's `access_ok` on MIPS32: `len` bytes from `addr` lie in user space, below 2^31
+/// (checked before a call touches its buffer, whether or not it then does).
+pub(crate) fn access_ok(addr: u32, len: u32) -> bool {
+    (addr as u64) + (len as u64) < 1 << 31
+}
+
 pub(crate) fn be_u32(b: &[u8], off: usize) -> u32 {
     u32::from_be_bytes([b[off], b[off + 1], b[off + 2], b[off + 3]])
 }
