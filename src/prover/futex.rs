@@ -18,10 +18,13 @@
 //! - Both need `addr` word-aligned (Linux's `EINVAL` otherwise, which the tracer
 //!   refuses).
 //!
-//! Not constrained: the timeout's contents. Linux fails a wait with `EFAULT` or `EINVAL`
-//! for an unreadable or invalid `timespec` before it looks at the word; Go's timeouts
-//! are valid `timespec`s on its own stack. A negative `val` for a wake (Linux then wakes
-//! at most one) is bounded only by the thread count.
+//! - A wait's timeout, when given, is a readable, valid 32-bit `timespec` (`tv_sec >= 0`,
+//!   `0 <= tv_nsec < 10^9`): Linux copies and checks it at the call's entry (`EFAULT`,
+//!   `EINVAL`), before it looks at the word, so every result above needs it.
+//!
+//! Not constrained: a negative `val` for a wake (Linux then wakes at most one) is bounded
+//! only by the thread count. A wait that times out does not move the clocks on (see the
+//! clock chip's sleeps).
 
 use std::borrow::Borrow;
 
@@ -46,6 +49,8 @@ use crate::syscalls::errno::{EAGAIN, ETIMEDOUT};
 pub const SYS_FUTEX: u32 = 4238;
 pub const FUTEX_WAIT_PRIVATE: u32 = 128;
 pub const FUTEX_WAKE_PRIVATE: u32 = 129;
+/// Nanoseconds per second: a `tv_nsec` is below this.
+const NS: u32 = 1_000_000_000;
 
 /// Whether the chip proves this call (given its result).
 pub fn supported(args: &[u32; 6]) -> bool {
@@ -73,8 +78,14 @@ pub struct FutexEvent {
     pub ro: bool,
     /// A wake: the thread counter.
     pub clones: u32,
+    /// A wait with a timeout: its two words (`tv_sec`, `tv_nsec`), and whether they are
+    /// read-only.
+    pub timespec: [u32; 2],
+    pub ts_ro: bool,
     /// `$v0`, `$a0`, `$a1`, `$a2`, `$a3`, the word (a wait) or the counter (a wake).
     pub acc: [Access; 6],
+    /// The timeout's two words.
+    pub ts_acc: [Option<Access>; 2],
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -110,7 +121,16 @@ pub struct FutexCols<T> {
     pub val_big: T,
     pub big_inv: T,
     pub slack: T,
+    /// A wait with a timeout: the pointer's low byte over 4 (aligned), its words, whether
+    /// they are read-only, and `10^9 - 1 - tv_nsec = g_lo + 2^16 g_hi`.
+    pub ts_q: T,
+    pub ts_ro: T,
+    pub sec: Word<T>,
+    pub nsec: Word<T>,
+    pub g_lo: T,
+    pub g_hi: T,
     pub acc: [AccessCols<T>; 6],
+    pub ts_acc: [AccessCols<T>; 2],
 }
 columns!(FutexCols);
 
@@ -179,9 +199,35 @@ fn fill_row(r: &mut FutexCols<Val>, ev: &FutexEvent, bytes: &mut ByteCounts) {
         r.has_timeout = Val::from_bool(s != 0);
         r.timeout_inv = f(s).try_inverse().unwrap_or(Val::ZERO);
         r.timed_out = Val::from_bool(ev.result == (ETIMEDOUT, 1));
+        if s != 0 {
+            let q = (timeout & 0xff) >> 2;
+            r.ts_q = f(q);
+            bytes.range8x2(q, 4 * q);
+            bytes.range8x2(2 * (timeout >> 24), 0);
+            r.ts_ro = Val::from_bool(ev.ts_ro);
+            let [sec, nsec] = ev.timespec;
+            r.sec = super::word(sec);
+            r.nsec = super::word(nsec);
+            // (Out of range only in a forged witness: left uncounted, as a knocked-out
+            // check's lookups are.)
+            let valid = sec >> 31 == 0 && nsec < 1 << 30;
+            let g = (NS - 1) as i64 - nsec as i64;
+            r.g_lo = Val::from_i64(g & 0xffff);
+            r.g_hi = Val::from_i64(g >> 16);
+            if valid && g >= 0 && kept("futex.timespec") {
+                bytes.range8x2(2 * (sec >> 24), 4 * (nsec >> 24));
+                bytes.range16((g & 0xffff) as u32);
+                bytes.range16(4 * (g >> 16) as u32);
+            }
+        }
     }
     for (cols, acc) in r.acc.iter_mut().zip(&ev.acc) {
         super::fill_access(cols, acc, bytes);
+    }
+    for (cols, acc) in r.ts_acc.iter_mut().zip(&ev.ts_acc) {
+        if let Some(acc) = acc {
+            super::fill_access(cols, acc, bytes);
+        }
     }
 }
 
@@ -238,6 +284,40 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FutexChip {
             b.assert_zero(e(l.timed_out) * (Expr::<AB>::ONE - e(l.has_timeout)));
         }
         b.assert_zero(e(l.timed_out) * e(l.differs));
+
+        // A timeout is a readable, valid timespec (before the word is looked at): the
+        // pointer aligned and below 2^31, tv_sec below 2^31, tv_nsec below 2^30 and, with
+        // g, below 10^9.
+        let has_ts = e(l.has_timeout);
+        b.assert_bool(l.ts_ro);
+        b.assert_zero(e(l.ts_ro) * (Expr::<AB>::ONE - has_ts.clone()));
+        b.assert_zero(has_ts.clone() * (e(l.timeout[0]) - c(4) * e(l.ts_q)));
+        bus::range8x2(b, l.ts_q, c(4) * e(l.ts_q), has_ts.clone());
+        bus::range8x2(b, c(2) * e(l.timeout[3]), Expr::<AB>::ZERO, has_ts.clone());
+        let ts_waddr = e(l.ts_q)
+            + e(l.timeout[1]) * c(1 << 6)
+            + e(l.timeout[2]) * c(1 << 14)
+            + e(l.timeout[3]) * c(1 << 22);
+        if kept("futex.timespec") {
+            bus::range8x2(b, c(2) * e(l.sec[3]), c(4) * e(l.nsec[3]), has_ts.clone());
+            let g = e(l.g_lo) + c(1 << 16) * e(l.g_hi);
+            b.assert_zero(has_ts.clone() * (c(NS - 1) - bus::word_value::<AB>(&l.nsec) - g));
+            bus::range16(b, l.g_lo, has_ts.clone());
+            bus::range16(b, c(4) * e(l.g_hi), has_ts.clone());
+        }
+        let ts_space = c(SPACE_MEM) + e(l.ts_ro) * c(SPACE_RO - SPACE_MEM);
+        for (k, w) in [&l.sec, &l.nsec].into_iter().enumerate() {
+            access(
+                b,
+                has_ts.clone(),
+                ts_space.clone(),
+                ts_waddr.clone() + c(k as u32),
+                words(w),
+                words(w),
+                (e(l.clk) + Expr::<AB>::ONE) * c(TS_SLOTS) + c(SLOT_CHIP),
+                &l.ts_acc[k],
+            );
+        }
 
         // A wake: n <= the other threads, and n <= val where val < 2^16.
         let n = e(l.n[0]) + e(l.n[1]) * c(256);

@@ -170,6 +170,7 @@ soundness::kernel_words_of_the_initial_state_start_only_there  state.dynamic
 soundness::futex_wait_returns_eagain_only_when_the_word_differs futex.eagain
 soundness::futex_wait_times_out_only_with_a_timeout   futex.timeout
 soundness::futex_wake_wakes_no_more_than_could_wait   futex.wake
+soundness::a_futex_timeout_is_a_valid_timespec        futex.timespec
 soundness::a_clone_child_gets_the_parents_registers   clone.copy
 soundness::a_switch_changes_no_other_register         bus.memory
 soundness::a_clone_child_gets_a_new_stack             clone.stack

@@ -13,8 +13,8 @@ use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
 use super::bus::{self, ByteOp, BYTE, IMAGE, INSTR, MEMORY, PROGRAM};
 use super::check::CheckError;
 use super::tests::{
-    affinity_program, clock_program, coverage_program, fault_program, input_program, poll_program,
-    random_program, thread_program, traced, INPUT,
+    affinity_program, clock_program, coverage_program, fault_program, futex_timeout_program,
+    input_program, poll_program, random_program, thread_program, traced, INPUT,
 };
 use super::witness::{Witness, WordState};
 use super::*;
@@ -2612,6 +2612,22 @@ fn an_eventfd_read_needs_a_user_buffer() {
     let (machine, mut record) = recorded(&a, &[]);
     let sc = &mut record.syscalls[1];
     assert_eq!(sc.result, Some((EFAULT, 1)));
+    sc.result = Some((EAGAIN, 1));
+    let inst = traced_record_lenient(&machine, &record);
+    only_bus(&inst, BYTE);
+}
+
+#[test]
+fn a_futex_timeout_is_a_valid_timespec() {
+    // The timeout {1, 10^9} is invalid: Linux fails the wait with EINVAL before it looks
+    // at the word, as the VM does. The record claims EAGAIN (the word differs). Only the
+    // range checks of `10^9 - 1 - tv_nsec` refuse it.
+    use crate::syscalls::errno::{EAGAIN, EINVAL};
+    super::mm::LENIENT.with(|l| l.set(true));
+    let (machine, mut record) = recorded(&futex_timeout_program(1_000_000_000), &[]);
+    super::mm::LENIENT.with(|l| l.set(false));
+    let sc = &mut record.syscalls[0];
+    assert_eq!(sc.result, Some((EINVAL, 1)));
     sc.result = Some((EAGAIN, 1));
     let inst = traced_record_lenient(&machine, &record);
     only_bus(&inst, BYTE);

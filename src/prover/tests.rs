@@ -1215,3 +1215,34 @@ fn the_netpollers_calls_satisfy_every_constraint_and_prove() {
     inst.check().unwrap();
     proves_and_verifies(&inst);
 }
+
+/// `FUTEX_WAIT_PRIVATE` on a word holding 0 with `val` 1 and the timeout `{1, nsec}`:
+/// `EAGAIN` for a valid timeout (Linux checks it first), `EINVAL` for `nsec >= 10^9`.
+pub(crate) fn futex_timeout_program(nsec: u32) -> Asm {
+    let mut a = Asm::new();
+    a.bss("word", 4);
+    a.bss("ts", 8);
+    a.la(T0, "ts");
+    a.li(T1, 1);
+    a.sw(T1, 0, T0);
+    a.li(T1, nsec);
+    a.sw(T1, 4, T0);
+    a.la(A0, "word");
+    a.li(A1, super::futex::FUTEX_WAIT_PRIVATE);
+    a.li(A2, 1);
+    a.la(A3, "ts");
+    a.li(V0, super::futex::SYS_FUTEX);
+    a.syscall();
+    a.exit(0);
+    a
+}
+
+#[test]
+fn a_futex_wait_reads_its_timeout() {
+    let (_, _, inst) = traced(&futex_timeout_program(999_999_999));
+    let t = &inst.traces[ChipKind::Futex.index()];
+    let row: &super::futex::FutexCols<Val> = std::borrow::Borrow::borrow(&t.values[..t.width]);
+    assert_eq!(row.has_timeout, Val::ONE);
+    assert_eq!(row.nsec, super::word(999_999_999));
+    inst.check().unwrap();
+}

@@ -337,7 +337,10 @@ impl Shadow<'_> {
             word: 0,
             ro: false,
             clones: 0,
+            timespec: [0; 2],
+            ts_ro: false,
             acc: [Access::default(); 6],
+            ts_acc: [None; 2],
         };
         if wake {
             ev.clones = self.kdyn_value(KERNEL_CLONES);
@@ -360,6 +363,20 @@ impl Shadow<'_> {
                 ));
             }
             ev.acc[5] = self.mem(waddr, ev.word, t);
+            let ts = ev.args[3];
+            if ts != 0 {
+                let tw = ts / 4;
+                ev.timespec = [self.word(tw).0, self.word(tw + 1).0];
+                ev.ts_ro = !writable(tw);
+                if writable(tw + 1) == ev.ts_ro {
+                    return Err(
+                        "a futex timeout that straddles read-only and writable memory".into(),
+                    );
+                }
+                for k in 0..2 {
+                    ev.ts_acc[k] = Some(self.mem(tw + k as u32, ev.timespec[k], t));
+                }
+            }
         }
         ev.acc[0] = self.reg(2, v0, t);
         ev.acc[1] = self.reg(4, addr, t);

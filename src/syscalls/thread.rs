@@ -155,15 +155,17 @@ fn futex(vm: &mut Vm, a: &Args, wide: bool) -> Result<Ret, VmError> {
     let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
     match cmd {
         FUTEX_WAIT => {
+            // Linux copies and checks the timeout at the call's entry, before it looks
+            // at the futex word.
+            let timeout = match read_timeout(vm, ts, wide) {
+                Ok(t) => t,
+                Err(e) => return ret(Err(e)),
+            };
             if addr & 3 != 0 {
                 return ret(Err(EINVAL));
             }
             let cur = match vm.user_u32(addr) {
                 Ok(v) => v,
-                Err(e) => return ret(Err(e)),
-            };
-            let timeout = match read_timeout(vm, ts, wide) {
-                Ok(t) => t,
                 Err(e) => return ret(Err(e)),
             };
             if cur != val {
