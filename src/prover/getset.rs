@@ -6,10 +6,11 @@
 //!
 //! - **`rt_sigprocmask(how, set, oset, 16)`**: the calling thread's blocked mask, four
 //!   words at `KERNEL_THREADS + THREAD_WORDS · thread`. With `set`, the call reads the
-//!   four words at `set` and, for `SIG_SETMASK` (the only `how` Go uses), makes them the
-//!   mask, without `SIGKILL` and `SIGSTOP`, which Linux never lets a thread block. With
-//!   `oset`, it writes the mask from before the call there. Without `set`, Linux ignores
-//!   `how`, and so does the chip.
+//!   four words at `set` and makes the mask `old | set` (`SIG_BLOCK`), `old & !set`
+//!   (`SIG_UNBLOCK`) or `set` (`SIG_SETMASK`, Go's usual one), one `Or` or `And` lookup
+//!   per byte, without `SIGKILL` and `SIGSTOP`, which Linux never lets a thread block
+//!   (another `how` is `EINVAL`). With `oset`, it writes the mask from before the call
+//!   there. Without `set`, Linux ignores `how`, and so does the chip.
 //! - **`rt_sigaction(sig, act, oact, 16)`**: signal `sig`'s action, six words (`sa_flags`,
 //!   `sa_handler`, `sa_mask[4]`, o32's `struct sigaction`) at
 //!   `KERNEL_ACTIONS + 6 (sig - 1)`, for `1 <= sig <= 128` (`_NSIG` is 128 on MIPS). With
@@ -67,7 +68,9 @@ pub const SYS_SIGALTSTACK: u32 = 4206;
 pub const SYS_PRLIMIT64: u32 = 4338;
 /// The one resource `prlimit64` proves.
 pub const RLIMIT_NOFILE: u32 = 5;
-/// `rt_sigprocmask`'s `how` that replaces the mask.
+/// `rt_sigprocmask`'s `how`: add the set to the mask, take it out, replace the mask.
+pub const SIG_BLOCK: u32 = 1;
+pub const SIG_UNBLOCK: u32 = 2;
 pub const SIG_SETMASK: u32 = 3;
 /// o32's `sizeof(sigset_t)`, the one size Linux accepts.
 pub const SIGSET_SIZE: u32 = 16;
@@ -144,6 +147,10 @@ pub struct GetSetEvent {
     pub args: [u32; 4],
     /// The new value is read from read-only memory.
     pub src_ro: bool,
+    /// `rt_sigprocmask`'s `how` as the witness applied it (`$a0` in an honest one), and
+    /// the mask combined with the set before the unblockable signals are taken out.
+    pub how: u32,
+    pub comb: [u32; 4],
     /// The kernel words before and after, the words read at the new-value pointer, the
     /// words at the old-value pointer before the call (zero past each one's length).
     pub old: [u32; 6],
@@ -171,16 +178,31 @@ pub fn old_value(kind: Kind, old: &[u32; 6]) -> [u32; 6] {
     out
 }
 
-/// The kernel words after the call, given the words read (Linux's rules; `None` where
-/// the call fails or is not proved).
-pub fn new_value(kind: Kind, old: &[u32; 6], src: Option<&[u32; 6]>) -> Option<[u32; 6]> {
+/// `rt_sigprocmask`'s mask before the unblockable signals are taken out: `old` combined
+/// with `set` as `how` says (`None` for another `how`).
+pub fn combined(how: u32, old: &[u32; 6], set: &[u32; 6]) -> Option<[u32; 6]> {
+    let mut c = [0; 6];
+    for k in 0..4 {
+        c[k] = match how {
+            SIG_BLOCK => old[k] | set[k],
+            SIG_UNBLOCK => old[k] & !set[k],
+            SIG_SETMASK => set[k],
+            _ => return None,
+        };
+    }
+    Some(c)
+}
+
+/// The kernel words after the call, given `how` (for `rt_sigprocmask`) and the words read
+/// (Linux's rules; `None` where the call fails or is not proved).
+pub fn new_value(kind: Kind, how: u32, old: &[u32; 6], src: Option<&[u32; 6]>) -> Option<[u32; 6]> {
     let Some(s) = src else {
         return Some(*old);
     };
     let mut new = [0; 6];
     match kind {
         Kind::Mask => {
-            new[..4].copy_from_slice(&s[..4]);
+            new = combined(how, old, s)?;
             new[0] &= !UNBLOCKABLE;
         }
         Kind::Action => {
@@ -213,6 +235,11 @@ pub struct GetSetCols<T> {
     /// A new value is given (`set`, `act`, `ss` not NULL); an old one asked for.
     pub has_new: T,
     pub has_old: T,
+    /// `rt_sigprocmask` with a set: `how` is `SIG_BLOCK`, `SIG_UNBLOCK` (else
+    /// `SIG_SETMASK`), and the mask before the unblockable signals are taken out.
+    pub blk: T,
+    pub unblk: T,
+    pub comb: [Word<T>; 4],
     /// `is_* · has_new` and `is_* · has_old`, for linear counts.
     pub up_mask: T,
     pub up_act: T,
@@ -312,6 +339,21 @@ fn fill_row(r: &mut GetSetCols<Val>, ev: &GetSetEvent, bytes: &mut ByteCounts) {
     if kind != Kind::Stack {
         r.arg0 = super::word(ev.args[0]);
     }
+    if kind == Kind::Mask && has_new {
+        r.blk = f(ev.how == SIG_BLOCK);
+        r.unblk = f(ev.how == SIG_UNBLOCK);
+        for k in 0..4 {
+            r.comb[k] = super::word(ev.comb[k]);
+            let (o, s) = (ev.old[k].to_le_bytes(), ev.src[k].to_le_bytes());
+            for j in (0..4).filter(|_| kept("getset.combine")) {
+                match ev.how {
+                    SIG_BLOCK => bytes.add(ByteOp::Or, o[j] as u32, s[j] as u32),
+                    SIG_UNBLOCK => bytes.add(ByteOp::And, o[j] as u32, 255 - s[j] as u32),
+                    _ => {}
+                }
+            }
+        }
+    }
     (r.src, r.src_q, r.src_inv) = pointer(src, bytes);
     r.src_ro = f(has_new && ev.src_ro);
     (r.dst, r.dst_q, r.dst_inv) = pointer(dst, bytes);
@@ -341,7 +383,11 @@ fn fill_row(r: &mut GetSetCols<Val>, ev: &GetSetEvent, bytes: &mut ByteCounts) {
         _ => None,
     };
     if let (Some(k), true) = (masked, kept("getset.unblockable")) {
-        let s = ev.src[k].to_le_bytes();
+        let s = if kind == Kind::Mask {
+            ev.comb[0].to_le_bytes()
+        } else {
+            ev.src[k].to_le_bytes()
+        };
         bytes.add(ByteOp::And, s[1] as u32, !(UNBLOCKABLE >> 8) & 0xff);
         bytes.add(ByteOp::And, s[2] as u32, !(UNBLOCKABLE >> 16) & 0xff);
     }
@@ -465,8 +511,16 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for GetSetChip {
             if kept("getset.size") {
                 b.assert_zero(sets.clone() * (e(l.a3[j]) - byte_of(SIGSET_SIZE, j)));
             }
+            // how: SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK, as the selectors say.
             if kept("getset.how") {
-                b.assert_zero(up_mask.clone() * (e(l.arg0[j]) - byte_of(SIG_SETMASK, j)));
+                let how = if j == 0 {
+                    c(SIG_SETMASK)
+                        - c(SIG_SETMASK - SIG_BLOCK) * e(l.blk)
+                        - c(SIG_SETMASK - SIG_UNBLOCK) * e(l.unblk)
+                } else {
+                    Expr::<AB>::ZERO
+                };
+                b.assert_zero(up_mask.clone() * (e(l.arg0[j]) - how));
             }
             // (sigaltstack's $a0 is its pointer; prlimit64's is pid 0, and its $a3 the
             // old-value pointer.)
@@ -493,8 +547,37 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for GetSetChip {
             b.assert_zero(up_act.clone() * (e(l.kp) * e(l.kill_inv) - Expr::<AB>::ONE));
         }
 
-        // The new state. Without a new value it stays; a mask or an action is the value
-        // read, but for the unblockable signals' bits of its mask word (And lookups).
+        // rt_sigprocmask's how: the mask combined with the set read, one Or (SIG_BLOCK)
+        // or And with its complement (SIG_UNBLOCK) lookup per byte, or the set itself.
+        for v in [l.blk, l.unblk] {
+            b.assert_bool(v);
+            b.assert_zero(e(v) * (Expr::<AB>::ONE - up_mask.clone()));
+        }
+        b.assert_zero(e(l.blk) * e(l.unblk));
+        let (blk, unblk) = (e(l.blk), e(l.unblk));
+        let setmask = up_mask.clone() - blk.clone() - unblk.clone();
+        for k in 0..4 {
+            for j in 0..4 {
+                b.assert_zero(setmask.clone() * (e(l.comb[k][j]) - e(l.srcw[k][j])));
+                let y = blk.clone() * e(l.srcw[k][j]) + unblk.clone() * (c(255) - e(l.srcw[k][j]));
+                if kept("getset.combine") {
+                    b.push_interaction(
+                        BYTE,
+                        [
+                            c(ByteOp::And as u32) + blk.clone() * c(ByteOp::Or as u32),
+                            e(l.old[k][j]),
+                            y,
+                            e(l.comb[k][j]),
+                        ],
+                        Count::bounded(blk.clone() + unblk.clone(), 1),
+                    );
+                }
+            }
+        }
+
+        // The new state. Without a new value it stays; a mask is the combined one and an
+        // action the value read, but for the unblockable signals' bits of its mask word
+        // (And lookups).
         for k in 0..6 {
             for j in 0..4 {
                 b.assert_zero(
@@ -503,7 +586,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for GetSetChip {
                 let d = e(l.new[k][j]) - e(l.srcw[k][j]);
                 let masked = |m: usize| k == m && (j == 1 || j == 2);
                 if k < 4 && !masked(0) {
-                    b.assert_zero(up_mask.clone() * d.clone());
+                    b.assert_zero(up_mask.clone() * (e(l.new[k][j]) - e(l.comb[k][j])));
                 }
                 if !masked(2) {
                     b.assert_zero(up_act.clone() * d);
@@ -511,7 +594,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for GetSetChip {
             }
         }
         for j in [1, 2] {
-            let x = up_mask.clone() * e(l.srcw[0][j]) + up_act.clone() * e(l.srcw[2][j]);
+            let x = up_mask.clone() * e(l.comb[0][j]) + up_act.clone() * e(l.srcw[2][j]);
             let z = up_mask.clone() * e(l.new[0][j]) + up_act.clone() * e(l.new[2][j]);
             let y = c(!(UNBLOCKABLE >> (8 * j)) & 0xff);
             let count = up_mask.clone() + up_act.clone();

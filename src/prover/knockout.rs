@@ -161,7 +161,8 @@ soundness::kernel_state_starts_once                   state.gap
 soundness::sigkill_and_sigstop_keep_their_actions     getset.kill_stop
 soundness::signal_sets_are_16_bytes                   getset.size
 soundness::signals_are_1_to_128                       getset.sig_range
-soundness::a_mask_is_set_only_by_sig_setmask          getset.how
+soundness::a_mask_is_combined_as_how_says              getset.how
+soundness::sig_unblock_takes_out_exactly_its_set       getset.combine
 soundness::alternate_stacks_are_valid                 getset.stack_size
 soundness::alternate_stacks_are_valid                 getset.stack_flags
 soundness::sigaltstack_is_proved_only_without_a_stack getset.no_altstack

@@ -54,7 +54,7 @@ pub enum ProveError {
          epoll_pwait, 8-byte reads and writes of an eventfd, getrandom, clock_gettime (realtime, monotonic), nanosleep, \
          sched_getaffinity, uname, open and openat (failing with ENOENT), fcntl (F_GETFD, F_GETFL), \
          anonymous mmap, madvise (MADV_NOHUGEPAGE), brk(0), \
-         rt_sigprocmask (SIG_SETMASK), rt_sigaction, sigaltstack (before a thread has one), \
+         rt_sigprocmask, rt_sigaction, sigaltstack (before a thread has one), \
          prlimit64 (RLIMIT_NOFILE), clone (Go's threads), futex (FUTEX_WAIT_PRIVATE, \
          FUTEX_WAKE_PRIVATE), exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
          sched_yield), with no signal but a nil dereference's SIGSEGV to Go's handler and its \
@@ -689,11 +689,7 @@ impl Tracer for ProveTracer<'_> {
             SYS_BRK => ev.args[0] == 0,
             // (A call Linux refuses, such as one with another sigsetsize, fails in the VM
             // too: the witness refuses it as failing.)
-            SYS_RT_SIGPROCMASK => {
-                (ev.args[1] == 0 || ev.args[0] == super::getset::SIG_SETMASK)
-                    && ev.args[1] % 4 == 0
-                    && ev.args[2] % 4 == 0
-            }
+            SYS_RT_SIGPROCMASK => ev.args[1] % 4 == 0 && ev.args[2] % 4 == 0,
             SYS_RT_SIGACTION => ev.args[1] % 4 == 0 && ev.args[2] % 4 == 0,
             SYS_SIGALTSTACK => ev.args[0] % 4 == 0 && ev.args[1] % 4 == 0,
             // (Tests turn the refusal of a clone without a stack off, to show that the
@@ -811,14 +807,6 @@ impl Tracer for ProveTracer<'_> {
                 format!(
                     "fcntl({}, {}) (only F_GETFD and F_GETFL of fds 0 to 3 can be proved yet)",
                     ev.args[0], ev.args[1]
-                )
-            } else if ev.number == SYS_RT_SIGPROCMASK
-                && ev.args[1] != 0
-                && ev.args[0] != super::getset::SIG_SETMASK
-            {
-                format!(
-                    "rt_sigprocmask with how {} (only SIG_SETMASK, or no new set, can be proved yet)",
-                    ev.args[0]
                 )
             } else if ev.number == SYS_CLONE {
                 format!(

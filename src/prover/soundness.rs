@@ -14,7 +14,7 @@ use super::bus::{self, ByteOp, BYTE, IMAGE, INSTR, MEMORY, PROGRAM};
 use super::check::CheckError;
 use super::tests::{
     affinity_program, clock_program, coverage_program, fault_program, futex_timeout_program,
-    input_program, poll_program, random_program, thread_program, traced, INPUT,
+    input_program, mask_program, poll_program, random_program, thread_program, traced, INPUT,
 };
 use super::witness::{Witness, WordState};
 use super::*;
@@ -2057,6 +2057,19 @@ fn input_signal_call(
     input: &[u8],
     forged: &[u8],
 ) -> Instances {
+    let (machine, record) = input_signal_record(n, how, number, args, input, forged);
+    traced_record_lenient(&machine, &record)
+}
+
+/// [`input_signal_call`]'s machine and forged record.
+fn input_signal_record(
+    n: u32,
+    how: bool,
+    number: u32,
+    args: [Arg; 4],
+    input: &[u8],
+    forged: &[u8],
+) -> (Machine, record::Record) {
     use Arg::{Label as L, Value as V};
     let mut a = Asm::new();
     a.data("set", &[0xff; 16]);
@@ -2097,16 +2110,17 @@ fn input_signal_call(
             .unwrap();
         sc.args[0] = new;
     }
-    traced_record_lenient(&machine, &record)
+    (machine, record)
 }
 
 #[test]
-fn a_mask_is_set_only_by_sig_setmask() {
+fn a_mask_is_combined_as_how_says() {
     // rt_sigprocmask(how, set) with `how` from the private input: SIG_SETMASK in the run,
-    // claimed as SIG_UNBLOCK, which leaves the empty mask empty, while the witness sets
-    // every signal blocked. Only the check of `how` refuses it.
+    // which blocks every signal (but SIGKILL and SIGSTOP), claimed as SIG_UNBLOCK, whose
+    // selectors the forged row keeps at SIG_SETMASK's. Only the check that `how` is the
+    // one the selectors combine with refuses it.
     use Arg::{Label as L, Value as V};
-    let inst = input_signal_call(
+    let (machine, record) = input_signal_record(
         4,
         true,
         getset::SYS_RT_SIGPROCMASK,
@@ -2114,7 +2128,41 @@ fn a_mask_is_set_only_by_sig_setmask() {
         &[0, 0, 0, 3],
         &[0, 0, 0, 2],
     );
+    let (statement, mut w, start) = witness_lenient(&machine, &record);
+    let ev = &mut w.getset[0];
+    assert_eq!((ev.how, ev.new[0]), (getset::SIG_UNBLOCK, 0));
+    ev.how = getset::SIG_SETMASK;
+    ev.comb = [u32::MAX; 4];
+    ev.new[..4].copy_from_slice(&[!getset::UNBLOCKABLE, u32::MAX, u32::MAX, u32::MAX]);
+    let mask = bus::KERNEL_THREADS + bus::THREAD_MASK;
+    for k in 0..4 {
+        let word = w
+            .kernel_words
+            .iter_mut()
+            .find(|x| !x.reg && x.addr == mask + k);
+        word.unwrap().value = ev.new[k as usize];
+    }
+    let inst = machine.traces_from(&w, &start, &statement).unwrap();
     only_constraints_of(&inst, "getset");
+}
+
+#[test]
+fn sig_unblock_takes_out_exactly_its_set() {
+    // SIG_UNBLOCK of b (signal 64 among others) after SIG_BLOCK of a, claimed to leave
+    // signal 64 blocked (word 1 ends 0x80000001), and the run to end so. Every bus but
+    // the byte table's balances and every constraint holds; only the And lookup of that
+    // byte refuses it.
+    let (machine, record) = recorded(&mask_program(false), &[]);
+    let (statement, mut w, start) = machine.witness_of(&record, &argv()).unwrap();
+    let ev = &mut w.getset[1];
+    assert_eq!((ev.how, ev.new[1]), (getset::SIG_UNBLOCK, 1));
+    ev.new[1] = 0x8000_0001;
+    ev.comb[1] = 0x8000_0001;
+    let at = bus::KERNEL_THREADS + bus::THREAD_MASK + 1;
+    let word = w.kernel_words.iter_mut().find(|x| !x.reg && x.addr == at);
+    word.unwrap().value = 0x8000_0001;
+    let inst = machine.traces_from(&w, &start, &statement).unwrap();
+    only_bus(&inst, BYTE);
 }
 
 #[test]

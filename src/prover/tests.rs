@@ -1246,3 +1246,69 @@ fn a_futex_wait_reads_its_timeout() {
     assert_eq!(row.nsec, super::word(999_999_999));
     inst.check().unwrap();
 }
+
+/// `rt_sigprocmask(SIG_BLOCK, a)`, then `rt_sigprocmask(SIG_UNBLOCK, b, old1)`; with
+/// `observe`, a query into `old2` and both old masks to fd 3. `a` holds SIGKILL and
+/// SIGSTOP, which no mask keeps.
+pub(crate) fn mask_program(observe: bool) -> Asm {
+    let words = |w: [u32; 4]| -> Vec<u8> { w.iter().flat_map(|v| v.to_be_bytes()).collect() };
+    let mut a = Asm::new();
+    a.data("a", &words([0x0040_0301, 0x8000_0001, 0, 0xffff_0000]));
+    a.data(
+        "b",
+        &words([0x0000_0001, 0x8000_0000, 0xffff_ffff, 0x0f00_0000]),
+    );
+    a.bss("old", 32);
+    let call = |a: &mut Asm, how: u32, set: Option<&str>, old: Option<u16>| {
+        a.li(A0, how);
+        match set {
+            Some(l) => a.la(A1, l),
+            None => a.li(A1, 0),
+        };
+        a.la(A2, "old");
+        match old {
+            Some(off) => a.addiu(A2, A2, off),
+            None => a.li(A2, 0),
+        };
+        a.li(A3, 16);
+        a.li(V0, super::getset::SYS_RT_SIGPROCMASK);
+        a.syscall();
+    };
+    call(&mut a, super::getset::SIG_BLOCK, Some("a"), None);
+    call(&mut a, super::getset::SIG_UNBLOCK, Some("b"), Some(0));
+    if observe {
+        call(&mut a, super::getset::SIG_BLOCK, None, Some(16));
+        a.li(A0, 3);
+        a.la(A1, "old");
+        a.li(A2, 32);
+        a.li(V0, 4004);
+        a.syscall();
+    }
+    a.exit(0);
+    a
+}
+
+#[test]
+fn sig_block_and_sig_unblock_combine_the_mask_and_prove() {
+    let (_, st, inst) = traced(&mask_program(true));
+    let words: Vec<u32> = st
+        .output
+        .chunks(4)
+        .map(|c| u32::from_be_bytes(c.try_into().unwrap()))
+        .collect();
+    assert_eq!(
+        words,
+        [
+            0x0000_0201,
+            0x8000_0001,
+            0,
+            0xffff_0000, // after SIG_BLOCK, without 9 and 23
+            0x0000_0200,
+            0x0000_0001,
+            0,
+            0xf0ff_0000, // after SIG_UNBLOCK
+        ]
+    );
+    inst.check().unwrap();
+    proves_and_verifies(&inst);
+}

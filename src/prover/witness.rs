@@ -834,7 +834,8 @@ impl Shadow<'_> {
         }
         // (Tests turn these refusals off, to show that the chip refuses the same.)
         let strict = !super::mm::lenient();
-        let new = match new_value(kind, &old, (src != 0).then_some(&srcv)) {
+        let how = args[0];
+        let new = match new_value(kind, how, &old, (src != 0).then_some(&srcv)) {
             Some(new) => new,
             None if !strict => {
                 let mut new = [0; 6];
@@ -894,6 +895,11 @@ impl Shadow<'_> {
             number: sc.number,
             args,
             src_ro,
+            how,
+            comb: {
+                let c = super::getset::combined(how, &old, &srcv).unwrap_or(srcv);
+                [c[0], c[1], c[2], c[3]]
+            },
             old,
             new,
             src: srcv,
