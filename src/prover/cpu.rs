@@ -400,9 +400,11 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for CpuChip {
 
         // A SYSCALL is never in a delay slot (MIPS leaves that unpredictable; the clone
         // chip starts a child at `pc + 4`, so the parent must go on there too).
-        b.assert_zero(
-            fl.syscall.into() * (l.next_pc.into() - l.pc.into() - Expr::<AB>::from_u32(4)),
-        );
+        if kept("cpu.syscall_slot") {
+            b.assert_zero(
+                fl.syscall.into() * (l.next_pc.into() - l.pc.into() - Expr::<AB>::from_u32(4)),
+            );
+        }
 
         // Halting: only an exit_group halts, and the syscall chip says which calls are.
         b.assert_zero(fl.syscall.into() * (l.halt.into() - l.c[0].into()));

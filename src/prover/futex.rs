@@ -54,7 +54,9 @@ const NS: u32 = 1_000_000_000;
 
 /// Whether the chip proves this call (given its result).
 pub fn supported(args: &[u32; 6]) -> bool {
-    matches!(args[1], FUTEX_WAIT_PRIVATE | FUTEX_WAKE_PRIVATE) && args[0] % 4 == 0
+    matches!(args[1], FUTEX_WAIT_PRIVATE | FUTEX_WAKE_PRIVATE)
+        && args[0] % 4 == 0
+        && (args[1] == FUTEX_WAKE_PRIVATE || args[3] % 4 == 0)
 }
 
 /// Whether the chip proves this result of a supported call.
@@ -437,7 +439,8 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FutexChip {
         // Unused cells: on a wake row ro, word, d, d_inv, differs, has_timeout,
         // timeout_inv and timed_out (zero by the constraints above or in no constraint
         // whose selector is not zero), on a wait row n (zero), clones, val_big, big_inv
-        // and slack (in no constraint and no message with a non-zero count); the trace
-        // generator leaves them zero.
+        // and slack, and on a row without a timeout ts_q, sec, nsec, g_lo, g_hi and the
+        // timeout's accesses (in no constraint and no message with a non-zero count; ts_ro
+        // is zero there); the trace generator leaves them zero.
     }
 }

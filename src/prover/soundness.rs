@@ -2680,3 +2680,23 @@ fn a_futex_timeout_is_a_valid_timespec() {
     let inst = traced_record_lenient(&machine, &record);
     only_bus(&inst, BYTE);
 }
+
+#[test]
+fn no_syscall_sits_in_a_delay_slot() {
+    // getpid in a jump's delay slot, which the VM runs (MIPS leaves it unpredictable, and
+    // the clone chip starts a child at pc + 4, where the parent would not go on); the
+    // tracer's refusal is off. Only the CPU's `next_pc = pc + 4` on a SYSCALL row refuses
+    // it.
+    let mut a = Asm::new();
+    a.li(V0, 4020);
+    a.j("after");
+    a.syscall();
+    a.nop();
+    a.label("after");
+    a.exit(0);
+    super::mm::LENIENT.with(|l| l.set(true));
+    let (machine, record) = recorded(&a, &[]);
+    super::mm::LENIENT.with(|l| l.set(false));
+    let inst = traced_record_lenient(&machine, &record);
+    only_constraints_of(&inst, "cpu");
+}

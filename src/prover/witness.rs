@@ -366,6 +366,13 @@ impl Shadow<'_> {
             let ts = ev.args[3];
             if ts != 0 {
                 let tw = ts / 4;
+                if tw == waddr || tw + 1 == waddr {
+                    return Err(
+                        "a futex timeout that overlaps the futex word (not provable: \
+                                both are read at one timestamp)"
+                            .into(),
+                    );
+                }
                 ev.timespec = [self.word(tw).0, self.word(tw + 1).0];
                 ev.ts_ro = !writable(tw);
                 if writable(tw + 1) == ev.ts_ro {
