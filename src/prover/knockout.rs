@@ -186,6 +186,8 @@ soundness::an_eventfd_counter_is_the_sum_of_its_writes poll.counter
 soundness::a_new_descriptor_is_the_lowest_free_one    poll.files
 soundness::a_new_descriptor_is_below_the_open_file_limit poll.limit
 soundness::an_eventfd_read_needs_a_user_buffer        poll.read_buf
+soundness::an_eventfd_is_never_a_semaphore            poll.flags
+soundness::eventfd_transfers_are_8_bytes              poll.size
 soundness::no_syscall_sits_in_a_delay_slot            cpu.syscall_slot
 ";
 

@@ -562,10 +562,14 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for PollChip {
                 c(0),
             ];
             let ecx = [c(0), c(0), c(8) * e(l.cloexec), c(0)];
-            b.assert_zero(is_eventfd.clone() * (e(l.a1[j]) - fl[j].clone()));
+            if kept("poll.flags") {
+                b.assert_zero(is_eventfd.clone() * (e(l.a1[j]) - fl[j].clone()));
+            }
             b.assert_zero(is_create.clone() * (e(l.a0[j]) - ecx[j].clone()));
             b.assert_zero(is_ctl.clone() * (e(l.a1[j]) - byte_of(EPOLL_CTL_ADD, j)));
-            b.assert_zero(rw.clone() * (e(l.a2[j]) - byte_of(EVENTFD_IO, j)));
+            if kept("poll.size") {
+                b.assert_zero(rw.clone() * (e(l.a2[j]) - byte_of(EVENTFD_IO, j)));
+            }
         }
         b.assert_zero(is_create.clone() * e(l.nonblock));
         // Descriptors, initval, ctl's fd and maxevents are below 2^24, so exact.

@@ -2700,3 +2700,54 @@ fn no_syscall_sits_in_a_delay_slot() {
     let inst = traced_record_lenient(&machine, &record);
     only_constraints_of(&inst, "cpu");
 }
+
+/// `asm`'s run recorded and traced with the tracer's and the witness's refusals off,
+/// after `forge` edits the record.
+fn lenient_forged(asm: &Asm, forge: impl FnOnce(&mut record::Record)) -> Instances {
+    super::mm::LENIENT.with(|l| l.set(true));
+    let (machine, mut record) = recorded(asm, &[]);
+    super::mm::LENIENT.with(|l| l.set(false));
+    forge(&mut record);
+    traced_record_lenient(&machine, &record)
+}
+
+#[test]
+fn an_eventfd_is_never_a_semaphore() {
+    // eventfd2(0, EFD_SEMAPHORE), whose reads take 1 at a time, not the whole counter:
+    // the chip's reads are not that. Only the flags check refuses it.
+    let mut a = Asm::new();
+    a.li(A0, 0);
+    a.li(A1, 1);
+    a.li(V0, poll::SYS_EVENTFD2);
+    a.syscall();
+    a.exit(0);
+    let inst = lenient_forged(&a, |_| {});
+    only_constraints_of(&inst, "poll");
+}
+
+#[test]
+fn eventfd_transfers_are_8_bytes() {
+    // write(fd, buf, 4) to an eventfd: Linux's EINVAL (below 8 bytes), as the VM's. The
+    // record claims 8, the counter growing by the u64 at buf. Only the size check
+    // refuses it.
+    let mut a = Asm::new();
+    a.data("one", &[0, 0, 0, 0, 0, 0, 0, 1]);
+    a.li(A0, 0);
+    a.li(A1, poll::O_NONBLOCK);
+    a.li(V0, poll::SYS_EVENTFD2);
+    a.syscall();
+    a.li(A0, 4);
+    a.la(A1, "one");
+    a.li(A2, 4);
+    a.li(V0, record::SYS_WRITE);
+    a.syscall();
+    a.exit(0);
+    let inst = lenient_forged(&a, |r| {
+        assert_eq!(
+            r.syscalls[1].result,
+            Some((crate::syscalls::errno::EINVAL, 1))
+        );
+        r.syscalls[1].result = Some((poll::EVENTFD_IO, 0));
+    });
+    only_constraints_of(&inst, "poll");
+}
