@@ -188,6 +188,7 @@ soundness::a_new_descriptor_is_below_the_open_file_limit poll.limit
 soundness::an_eventfd_read_needs_a_user_buffer        poll.read_buf
 soundness::an_eventfd_is_never_a_semaphore            poll.flags
 soundness::eventfd_transfers_are_8_bytes              poll.size
+soundness::an_epoll_buffer_lies_in_user_space         poll.wait_buf
 soundness::no_syscall_sits_in_a_delay_slot            cpu.syscall_slot
 ";
 

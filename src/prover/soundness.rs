@@ -2751,3 +2751,32 @@ fn eventfd_transfers_are_8_bytes() {
     });
     only_constraints_of(&inst, "poll");
 }
+
+#[test]
+fn an_epoll_buffer_lies_in_user_space() {
+    // epoll_pwait for 2 events at 0x7fffffe0, whose 32 bytes pass 2^31: Linux's
+    // access_ok fails first (EFAULT), as the VM's does. The record claims no event (which
+    // writes nothing). Only the range checks of `2^29 - 1 - events / 4 - 4 maxevents`
+    // refuse it.
+    let mut a = Asm::new();
+    a.li(A0, 0);
+    a.li(V0, poll::SYS_EPOLL_CREATE1);
+    a.syscall();
+    a.addiu(SP, SP, 0xffe0);
+    a.sw(ZERO, 16, SP);
+    a.li(A0, 4);
+    a.li(A1, 0x7fff_ffe0);
+    a.li(A2, 2);
+    a.li(A3, 0);
+    a.li(V0, poll::SYS_EPOLL_PWAIT);
+    a.syscall();
+    a.exit(0);
+    let inst = lenient_forged(&a, |r| {
+        assert_eq!(
+            r.syscalls[1].result,
+            Some((crate::syscalls::errno::EFAULT, 1))
+        );
+        r.syscalls[1].result = Some((0, 0));
+    });
+    only_bus(&inst, BYTE);
+}
