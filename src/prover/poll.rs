@@ -377,6 +377,39 @@ fn quarter(p: u32, bytes: &mut ByteCounts) -> Val {
     Val::from_u32(q)
 }
 
+/// Writes the difference `d` as `r_lo + 2^16 r_hi` and counts its range checks: 16 + 8
+/// bits (a create's `limit - 5 - files`, a write's counter), or with `wide` 16 + 13 (a
+/// wait's or a read's room below 2^31). A `d` out of range is only in a forged witness:
+/// left uncounted, or, where the check named `knockout` is knocked out, zero as a prover
+/// without it would write.
+fn range_diff(
+    r: &mut PollCols<Val>,
+    d: i64,
+    wide: bool,
+    knockout: Option<&str>,
+    bytes: &mut ByteCounts,
+) {
+    let bound = if wide {
+        1i64 << 29
+    } else {
+        COUNTER_LIMIT as i64
+    };
+    let d = match knockout {
+        Some(name) if !(0..bound).contains(&d) && !kept(name) => 0,
+        _ => d,
+    };
+    r.r_lo = Val::from_i64(d & 0xffff);
+    r.r_hi = Val::from_i64(d >> 16);
+    if (0..bound).contains(&d) {
+        bytes.range16((d & 0xffff) as u32);
+        if wide {
+            bytes.range16(8 * (d >> 16) as u32);
+        } else {
+            bytes.range8x2((d >> 16) as u32, 0);
+        }
+    }
+}
+
 fn fill_row(r: &mut PollCols<Val>, ev: &PollEvent, bytes: &mut ByteCounts) {
     let call = ev.call();
     let f = Val::from_bool;
@@ -398,10 +431,6 @@ fn fill_row(r: &mut PollCols<Val>, ev: &PollEvent, bytes: &mut ByteCounts) {
     r.nonblock = f(ev.nonblock);
     r.state = Val::from_u32(ev.state);
     r.state_new = Val::from_u32(ev.state_new);
-    let diff = |d: i64, r: &mut PollCols<Val>| {
-        r.r_lo = Val::from_i64(d & 0xffff);
-        r.r_hi = Val::from_i64(d >> 16);
-    };
     if call.creates() {
         r.files = Val::from_u32(ev.files);
         r.idx = r.files;
@@ -412,15 +441,8 @@ fn fill_row(r: &mut PollCols<Val>, ev: &PollEvent, bytes: &mut ByteCounts) {
         r.fd = [0, 1, 2].map(|k| Val::from_u32((fd >> (8 * k)) & 0xff));
         bytes.range8x2(fd & 0xff, (fd >> 8) & 0xff);
         bytes.range8x2((fd >> 16) & 0xff, 0);
-        // (At or above the limit only in a forged witness: left uncounted, or, with the
-        // check knocked out, zero as a prover without it would write.)
         let d = ev.limit as i64 - 5 - ev.files as i64;
-        let d = if d < 0 && !kept("poll.limit") { 0 } else { d };
-        diff(d, r);
-        if d >= 0 {
-            bytes.range16((d & 0xffff) as u32);
-            bytes.range8x2((d >> 16) as u32, 0);
-        }
+        range_diff(r, d, false, Some("poll.limit"), bytes);
     } else {
         r.idx = Val::from_u32(ev.args[0]) - Val::from_u32(FIRST_FD);
     }
@@ -439,19 +461,8 @@ fn fill_row(r: &mut PollCols<Val>, ev: &PollEvent, bytes: &mut ByteCounts) {
         r.inv = r.t_count.try_inverse().unwrap_or(Val::ZERO);
         let max = Val::from_u32(ev.args[2]);
         r.max_inv = max.try_inverse().unwrap_or(Val::ZERO);
-        // (Outside user space only in a forged witness: left uncounted, or zero with the
-        // check knocked out.)
         let d = (1i64 << 29) - 1 - (ev.args[1] / 4) as i64 - 4 * ev.args[2] as i64;
-        let d = if d < 0 && !kept("poll.wait_buf") {
-            0
-        } else {
-            d
-        };
-        diff(d, r);
-        if d >= 0 {
-            bytes.range16((d & 0xffff) as u32);
-            bytes.range16(8 * (d >> 16) as u32);
-        }
+        range_diff(r, d, true, Some("poll.wait_buf"), bytes);
         if !ev.ready {
             bytes.range8x2(2 * (ev.args[3] >> 24), 0);
         }
@@ -460,19 +471,9 @@ fn fill_row(r: &mut PollCols<Val>, ev: &PollEvent, bytes: &mut ByteCounts) {
     }
     if call == Call::Read {
         // access_ok(buf, 8): `buf / 4 + 2 <= 2^29 - 1` (Linux's EFAULT otherwise, even
-        // for a read that then finds the counter empty). Negative only in a forged
-        // witness: left uncounted, or zero with the check knocked out.
+        // for a read that then finds the counter empty).
         let d = (1i64 << 29) - 3 - (ev.args[1] / 4) as i64;
-        let d = if d < 0 && !kept("poll.read_buf") {
-            0
-        } else {
-            d
-        };
-        diff(d, r);
-        if d >= 0 {
-            bytes.range16((d & 0xffff) as u32);
-            bytes.range16(8 * (d >> 16) as u32);
-        }
+        range_diff(r, d, true, Some("poll.read_buf"), bytes);
         r.r_ready = f(ev.ready);
         r.inv = r.state.try_inverse().unwrap_or(Val::ZERO);
         if ev.ready {
@@ -482,12 +483,7 @@ fn fill_row(r: &mut PollCols<Val>, ev: &PollEvent, bytes: &mut ByteCounts) {
         }
     }
     if call == Call::Write {
-        let d = ev.state_new as i64;
-        diff(d, r);
-        if d < COUNTER_LIMIT as i64 {
-            bytes.range16((d & 0xffff) as u32);
-            bytes.range8x2((d >> 16) as u32, 0);
-        }
+        range_diff(r, ev.state_new as i64, false, None, bytes);
     }
     if matches!(call, Call::Ctl | Call::Wait | Call::Write | Call::Read) {
         let p = if call == Call::Ctl {

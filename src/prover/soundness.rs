@@ -2671,13 +2671,10 @@ fn a_futex_timeout_is_a_valid_timespec() {
     // at the word, as the VM does. The record claims EAGAIN (the word differs). Only the
     // range checks of `10^9 - 1 - tv_nsec` refuse it.
     use crate::syscalls::errno::{EAGAIN, EINVAL};
-    super::mm::LENIENT.with(|l| l.set(true));
-    let (machine, mut record) = recorded(&futex_timeout_program(1_000_000_000), &[]);
-    super::mm::LENIENT.with(|l| l.set(false));
-    let sc = &mut record.syscalls[0];
-    assert_eq!(sc.result, Some((EINVAL, 1)));
-    sc.result = Some((EAGAIN, 1));
-    let inst = traced_record_lenient(&machine, &record);
+    let inst = lenient_forged(&futex_timeout_program(1_000_000_000), |r| {
+        assert_eq!(r.syscalls[0].result, Some((EINVAL, 1)));
+        r.syscalls[0].result = Some((EAGAIN, 1));
+    });
     only_bus(&inst, BYTE);
 }
 
@@ -2694,10 +2691,7 @@ fn no_syscall_sits_in_a_delay_slot() {
     a.nop();
     a.label("after");
     a.exit(0);
-    super::mm::LENIENT.with(|l| l.set(true));
-    let (machine, record) = recorded(&a, &[]);
-    super::mm::LENIENT.with(|l| l.set(false));
-    let inst = traced_record_lenient(&machine, &record);
+    let inst = lenient_forged(&a, |_| {});
     only_constraints_of(&inst, "cpu");
 }
 
