@@ -4,8 +4,10 @@
 //!
 //! A fault (SIGSEGV, SIGBUS, SIGTRAP, SIGFPE, SIGILL) raised by an instruction is
 //! delivered at once. A signal sent with `kill`, `tkill` or `tgkill` becomes pending for
-//! one thread (the one named, or for the process the sender if it does not block the
-//! signal, else the first thread in creation order that does not) and is delivered when
+//! one thread (the one named; for the process the main thread if it does not block the
+//! signal and has none to take already, as Linux's `complete_signal` prefers it, else the
+//! sender if it does not block it, else the first thread in creation order that does not)
+//! and is delivered when
 //! that thread next runs, before its next instruction: right after the sending system
 //! call when the sender is the target, at the next switch to the target otherwise (one
 //! instruction later if the thread stands in a delay slot). A signal every thread blocks
@@ -303,9 +305,19 @@ fn send(vm: &mut Vm, sig: u32, target: Target) -> Result<Ret, VmError> {
     // The thread that takes it, if any thread does not block it.
     let taker = match target {
         Target::Thread(i) => (!blocks(&vm.threads[i].sigmask, sig)).then_some(i),
+        // Linux's complete_signal offers it first to the main thread, when that thread
+        // wants it (does not block it, and is running or has nothing to take already),
+        // then to the others that do not block it, in an order of its own: here the
+        // sender, then creation order.
         Target::Process => {
             let cur = vm.current;
-            if !blocks(&vm.threads[cur].sigmask, sig) {
+            let main = &vm.threads[0];
+            if live(main)
+                && !blocks(&main.sigmask, sig)
+                && (cur == 0 || vm.next_signal(0).is_none())
+            {
+                Some(0)
+            } else if !blocks(&vm.threads[cur].sigmask, sig) {
                 Some(cur)
             } else {
                 vm.threads
@@ -929,15 +941,22 @@ mod tests {
     }
 
     #[test]
-    fn a_process_signal_goes_to_the_first_thread_that_does_not_block_it() {
+    fn a_process_signal_goes_to_the_main_thread_first_then_one_that_does_not_block_it() {
         let mut vm = vm_with_threads(3);
         handle(&mut vm, SIGUSR1, SA_SIGINFO);
         let send = |vm: &mut Vm| call(vm, KILL, [crate::vm::PID, SIGUSR1, 0, 0, 0, 0]).unwrap();
-        // The sender takes it when it does not block it.
+        // The main thread takes it when it does not block it, even from another sender.
+        vm.current = 2;
         send(&mut vm);
         assert!(vm.threads[0].pending.contains_key(&SIGUSR1));
+        // With a signal to take already, and not running, it is passed over for the
+        // sender.
+        send(&mut vm);
+        assert!(vm.threads[2].pending.contains_key(&SIGUSR1));
         vm.threads[0].pending.clear();
-        // Else the first thread in creation order that does not.
+        vm.threads[2].pending.clear();
+        vm.current = 0;
+        // Else the first thread in creation order that does not block it.
         vm.threads[0].sigmask = mask_of(SIGUSR1);
         vm.threads[1].sigmask = mask_of(SIGUSR1);
         send(&mut vm);
