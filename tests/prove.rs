@@ -758,8 +758,11 @@ fn proves_go_guests_with_their_runtime_and_threads() {
     // nilpanic and recovered take a nil dereference's SIGSEGV through Go's handler and
     // its rt_sigreturn.
     // timers sleeps, ticks and waits on deadlines through Go's netpoller (an eventfd and
-    // an epoll instance). jsonbig (encoding/json and math/big, 1.9 M instructions) is the
-    // largest that fits one shard: about 45 s and 6 GB here.
+    // an epoll instance). sigself receives, through os/signal, the signals its main
+    // thread sends itself with kill and tgkill, each delivered to Go's handler on the way
+    // back from the call.
+    // jsonbig (encoding/json and math/big, 1.9 M instructions) is the largest that fits
+    // one shard: about 45 s and 6 GB here.
     for name in [
         "exitcode",
         "panic",
@@ -768,6 +771,7 @@ fn proves_go_guests_with_their_runtime_and_threads() {
         "recovered",
         "argsenv",
         "timers",
+        "sigself",
         "jsonbig",
     ] {
         let elf = root.join(format!("elf/{name}.elf"));

@@ -178,6 +178,12 @@ soundness::a_clone_child_gets_a_new_stack             clone.stack
 soundness::a_switch_names_a_thread_below_2_16         sched.new_range
 soundness::a_signal_frame_saves_the_faulting_registers signal.frame
 soundness::a_handler_gets_its_arguments               signal.handler_regs
+soundness::a_sent_signals_frame_saves_the_calls_success signal.frame
+soundness::a_sent_signals_handler_sees_the_calls_success signal.handler_regs
+soundness::a_kill_is_not_a_tkill                       signal.sent_call
+soundness::a_sent_signal_goes_to_the_calling_thread    signal.target
+soundness::a_sent_signals_arguments_are_its_registers  signal.sent_args
+soundness::a_sent_signals_info_says_who_sent_it        signal.sent_info
 soundness::rt_sigreturn_restores_the_frames_registers sigreturn.restore
 soundness::epoll_pwait_reports_a_ready_eventfd        poll.ready
 soundness::an_eventfd_read_fails_with_eagain_only_when_empty poll.eagain

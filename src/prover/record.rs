@@ -57,8 +57,10 @@ pub enum ProveError {
          rt_sigprocmask, rt_sigaction, sigaltstack (before a thread has one), \
          prlimit64 (RLIMIT_NOFILE), clone (Go's threads), futex (FUTEX_WAIT_PRIVATE, \
          FUTEX_WAKE_PRIVATE), exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
-         sched_yield), with no signal but a nil dereference's SIGSEGV to Go's handler and its \
-         rt_sigreturn, and no thread exit, for now; `zkm run` runs this program"
+         sched_yield), and kill, tkill and tgkill of a signal to the calling thread, with no \
+         signal but a nil dereference's SIGSEGV and a signal a thread sends itself, each to \
+         Go's handler at once, and its rt_sigreturn, and no thread exit, for now; `zkm run` \
+         runs this program"
     )]
     Unsupported {
         what: String,
@@ -436,6 +438,9 @@ struct Track {
     returned: bool,
     /// Its LLbit after its last instruction.
     llbit: bool,
+    /// The signal it sent itself with its last call, which must be delivered before
+    /// it runs on (the signal chip proves only that outcome of kill, tkill and tgkill).
+    sent: Option<u32>,
 }
 
 impl<'a> ProveTracer<'a> {
@@ -548,6 +553,17 @@ impl ProveTracer<'_> {
     }
 }
 
+/// Whether `kill`, `tkill` or `tgkill` (`number`) with `args`, made by thread `tid`, sends
+/// to that thread (or by `kill` to the process), and the signal.
+fn send_target(number: u32, args: &[u32; 6], tid: u32) -> (bool, u32) {
+    use super::signal::{PID, SYS_KILL, SYS_TKILL};
+    match number {
+        SYS_KILL => (args[0] == PID, args[1]),
+        SYS_TKILL => (args[0] == tid, args[1]),
+        _ => (args[0] == PID && args[1] == tid, args[2]),
+    }
+}
+
 fn reg(cpu: &Cpu, r: u8) -> u32 {
     match r {
         0..=31 => cpu.gpr[r as usize],
@@ -576,10 +592,22 @@ impl Tracer for ProveTracer<'_> {
         track.returned = false;
         let expect = track.expect.take();
         let pending = track.pending.is_some();
+        let undelivered = track.sent.take();
         self.last_tid = Some(ev.tid);
         if pending {
             self.refuse(
                 "internal error: a thread ran before its blocking call returned".into(),
+                ev.pc,
+            );
+        }
+        if let Some(sig) = undelivered {
+            self.refuse(
+                format!(
+                    "signal {sig} sent with kill, tkill or tgkill and not delivered at once \
+                     (ignored, blocked, sent to another thread, or its default action; only a \
+                     signal Go's handler takes on the way back from the call can be proved \
+                     yet)"
+                ),
                 ev.pc,
             );
         }
@@ -699,6 +727,16 @@ impl Tracer for ProveTracer<'_> {
                 ev.args[0] == super::threads::CLONE_GO && (ev.args[1] != 0 || super::mm::lenient())
             }
             SYS_FUTEX => super::futex::supported(&ev.args),
+            // (Tests turn the check of the target off, to show that the signal chip
+            // refuses the same.)
+            n if super::signal::SEND_CALLS.contains(&n) => {
+                let (target, sig) = send_target(n, &ev.args, ev.tid);
+                let ok = (target || super::mm::lenient()) && (1..=128).contains(&sig);
+                if ok {
+                    self.threads.entry(ev.tid).or_default().sent = Some(sig);
+                }
+                ok
+            }
             SYS_PRLIMIT64 => {
                 ev.args[0] == 0
                     && ev.args[1] == super::getset::RLIMIT_NOFILE
@@ -839,6 +877,12 @@ impl Tracer for ProveTracer<'_> {
                     "{name}({:#x}, {:#x}, {:#x}) (only word-aligned buffers can be proved yet)",
                     ev.args[0], ev.args[1], ev.args[2]
                 )
+            } else if super::signal::SEND_CALLS.contains(&ev.number) {
+                format!(
+                    "{name}({:#x}, {:#x}, {:#x}) (only a signal 1 to 128 sent to the calling \
+                     thread, or by kill to the process, can be proved yet)",
+                    ev.args[0], ev.args[1], ev.args[2]
+                )
             } else {
                 format!("system call {name} ({})", ev.number)
             };
@@ -879,17 +923,26 @@ impl Tracer for ProveTracer<'_> {
         // The faulting instruction did not retire: nothing set where its thread goes on.
         let faulted = track.expect.is_none() && self.last_tid == Some(ev.tid);
         if !ev.synchronous {
-            self.refuse(
-                format!(
-                    "signal {} sent with kill, tkill or tgkill is delivered (only faults can be \
-                     proved yet)",
-                    ev.signal
-                ),
-                pc,
-            );
-            return;
-        }
-        if ev.signal != super::signal::SIGSEGV || !faulted {
+            // A signal the thread sent itself, delivered right after the call returned.
+            let sent = track.sent.take();
+            let call = self.syscalls.last();
+            let fresh = call.is_some_and(|sc| {
+                super::signal::SEND_CALLS.contains(&sc.number)
+                    && sc.step + 1 == self.steps.len()
+                    && sc.result == Some((0, 0))
+            });
+            if sent != Some(ev.signal) || !fresh || self.last_tid != Some(ev.tid) {
+                self.refuse(
+                    format!(
+                        "signal {} delivered after it was sent (only a signal a thread sends \
+                         itself, delivered on the way back from the call, can be proved yet)",
+                        ev.signal
+                    ),
+                    pc,
+                );
+                return;
+            }
+        } else if ev.signal != super::signal::SIGSEGV || !faulted {
             self.refuse(
                 format!(
                     "{} is delivered (only SIGSEGV for a load or store in the first 64 KiB, a \
@@ -900,11 +953,12 @@ impl Tracer for ProveTracer<'_> {
             );
             return;
         }
+        let track = self.threads.entry(ev.tid).or_default();
         track.expect = Some((ev.pc, ev.pc.wrapping_add(4)));
         track.delivered = true;
         track.llbit = false;
         if let Some(s) = self.steps.last_mut() {
-            s.fault = true;
+            s.fault = ev.synchronous;
         }
         self.frame = Some((
             ev.frame_addr,

@@ -82,7 +82,7 @@ pub const RET_BLOCK: usize = 64;
 
 // Frame words (index = byte offset / 4).
 const W_SIGNO: usize = 6;
-const W_CODE: usize = 7;
+pub(crate) const W_CODE: usize = 7;
 const W_ADDR: usize = 9;
 const W_SS_SP: usize = 40;
 const W_SS_SIZE: usize = 41;
@@ -101,9 +101,18 @@ pub(crate) const fn action(sig: u32) -> u32 {
     KERNEL_ACTIONS + ACTION_WORDS * (sig - 1)
 }
 
-/// The kernel word of mask word `i` of SIGSEGV's action.
-pub(crate) const fn action_mask(i: u32) -> u32 {
-    action(SIGSEGV) + 2 + i
+/// The kernel word of mask word `i` of signal `sig`'s action.
+pub(crate) const fn action_mask(sig: u32, i: u32) -> u32 {
+    action(sig) + 2 + i
+}
+
+/// The bits signal `sig` has in mask word `i`.
+pub(crate) const fn sig_bits(sig: u32, i: u32) -> u32 {
+    if (sig - 1) / 32 == i {
+        1 << ((sig - 1) % 32)
+    } else {
+        0
+    }
 }
 
 /// The loads and stores whose fault the chip proves, with the alignment each needs
@@ -147,6 +156,8 @@ impl Src {
 pub enum Set {
     Keep,
     Const(u32),
+    /// The signal's number (`$a0`).
+    Sig,
     /// `frame + 24`, `frame + 152`.
     Info,
     Uc,
@@ -160,14 +171,22 @@ pub enum Set {
 #[derive(Clone, Copy, Debug)]
 pub struct Layout {
     pub konst: u32,
-    /// The value is the second access's previous value, the fault's `epc`, its address.
+    /// The value is the second access's previous value, the fault's `epc`, its address
+    /// (a sent signal's `si_pid`), the signal's number, its `si_code`.
     pub from_src: bool,
     pub epc: bool,
     pub addr: bool,
+    pub signo: bool,
+    pub code: bool,
     pub src: Option<Src>,
     pub set: Set,
-    /// The mask row of word `i`, with the bits it adds (`SIGSEGV`'s in word 0).
-    pub mask: Option<(u32, u32)>,
+    /// The mask row of word `i`.
+    pub mask: Option<u32>,
+    /// A system call's result register (`$v0`, `$a3`): a sent signal's frame saves, and
+    /// the handler gets, 0 (the call's success) rather than what the register held.
+    pub res: bool,
+    /// The register holds the sending call's number (0) or its argument `j - 1`.
+    pub arg: Option<usize>,
     /// The second access's value must be `$sp`, `ss_sp`, `ss_size` (call-level columns).
     pub is_sp: bool,
     pub is_ss_sp: bool,
@@ -181,9 +200,13 @@ pub fn layout(k: usize) -> Layout {
         from_src: false,
         epc: false,
         addr: false,
+        signo: false,
+        code: false,
         src: None,
         set: Set::Keep,
         mask: None,
+        res: false,
+        arg: None,
         is_sp: false,
         is_ss_sp: false,
         is_ss_size: false,
@@ -193,8 +216,8 @@ pub fn layout(k: usize) -> Layout {
         l.src = Some(Src::Reg(r));
     };
     match k {
-        W_SIGNO => l.konst = SIGSEGV,
-        W_CODE => l.konst = SEGV_MAPERR,
+        W_SIGNO => l.signo = true,
+        W_CODE => l.code = true,
         W_ADDR => l.addr = true,
         W_SS_SP | W_SS_SIZE => {
             l.from_src = true;
@@ -211,13 +234,19 @@ pub fn layout(k: usize) -> Layout {
             l.from_src = true;
             l.src = Some(Src::Kernel(THREAD_MASK + i));
             l.set = Set::Mask;
-            l.mask = Some((i, if i == 0 { 1 << (SIGSEGV - 1) } else { 0 }));
+            l.mask = Some(i);
         }
         _ if k > w_reg(0) && k <= w_reg(31) && (k - w_reg(0)) % 2 == 0 => {
             let r = ((k - w_reg(0)) / 2) as u32;
             reg(&mut l, r);
+            l.res = r == 2 || r == 7;
+            l.arg = match r {
+                2 => Some(0),
+                4..=6 => Some(r as usize - 3),
+                _ => None,
+            };
             l.set = match r {
-                4 => Set::Const(SIGSEGV),
+                4 => Set::Sig,
                 5 => Set::Info,
                 6 => Set::Uc,
                 25 => Set::Handler,
@@ -232,17 +261,45 @@ pub fn layout(k: usize) -> Layout {
     l
 }
 
+/// `kill`, `tkill` and `tgkill`: the calls whose signal the chip delivers to the
+/// thread that sent it, in the order of the call row's flags.
+pub const SYS_KILL: u32 = 4037;
+pub const SYS_TKILL: u32 = 4236;
+pub const SYS_TGKILL: u32 = 4266;
+pub const SEND_CALLS: [u32; 3] = [SYS_KILL, SYS_TKILL, SYS_TGKILL];
+/// `si_code` of a signal sent with `kill` (`SI_USER`) and with `tkill` or `tgkill`
+/// (`SI_TKILL`, -6).
+pub const SI_USER: u32 = 0;
+pub const SI_TKILL: u32 = -6i32 as u32;
+/// The process's id (`si_pid` of a signal it sends itself).
+pub const PID: u32 = crate::vm::PID;
+
+/// A signal the thread sent itself, delivered on the way back from the call.
+#[derive(Clone, Copy, Debug)]
+pub struct Sent {
+    /// Its index in [`SEND_CALLS`].
+    pub call: usize,
+    /// `$v0` (the call's number), `$a0`, `$a1`, `$a2` before the call.
+    pub args: [u32; 4],
+}
+
 /// One delivery.
 #[derive(Clone, Debug)]
 pub struct SignalEvent {
     pub clk: u32,
     pub thread: u32,
-    /// The faulting instruction as the CPU dispatched it.
+    /// The signal, its `si_code`, and the call that sent it (`None` for a fault).
+    pub sig: u32,
+    pub code: u32,
+    pub sent: Option<Sent>,
+    /// The faulting instruction as the CPU dispatched it (a sent signal's `SYSCALL`:
+    /// `aux` its `pc + 4`, the rest 0).
     pub op: Opcode,
     pub a: u32,
     pub b: u32,
     pub c: u32,
     pub aux: u32,
+    /// The fault's address; a sent signal's `si_pid`.
     pub addr: u32,
     pub epc: u32,
     pub handler: u32,
@@ -286,12 +343,28 @@ pub struct SignalCols<T> {
     /// The handler's `$a1` and `$a2`: `frame + 24`, `frame + 152` (the call row adds them).
     pub info: Word<T>,
     pub uc: Word<T>,
-    // Main copies of the layout (for the messages, which read main columns only).
+    /// A signal the thread sent itself (else a fault), its number, and the number's
+    /// place in a mask: word `wsel`, byte `ksel`, bit `bsel` (one-hot each), with
+    /// `kbv[k] = ksel[k] 2^bit`; its `si_code`; the sending call's `$v0`, `$a0..$a2`.
+    pub sent: T,
+    pub sig: T,
+    pub wsel: [T; 4],
+    pub ksel: [T; 4],
+    pub bsel: [T; 8],
+    pub kbv: [T; 4],
+    pub code: Word<T>,
+    pub args: [Word<T>; 4],
+    // Main copies of the layout (for the messages, which read main columns only), and
+    // of products with `sent`: a result row of a sent signal, the call row of a fault
+    // and of a sent signal, a mask row's `wsel` of its word.
     pub fon: T,
     pub on2: T,
     pub on3: T,
     pub call: T,
-    pub mask0: T,
+    pub res_on: T,
+    pub fcall: T,
+    pub scall: T,
+    pub wsel_here: T,
     // The frame word: address, value, what it held.
     pub faddr: T,
     pub fval: Word<T>,
@@ -310,7 +383,8 @@ pub struct SignalCols<T> {
     pub nb: Word<T>,
     pub bit: Word<T>,
     pub acc3: AccessCols<T>,
-    // The call row: the faulting instruction.
+    // The call row: the sending call (kill, tkill, tgkill), or the faulting instruction.
+    pub calls: [T; 3],
     pub ops: [T; 8],
     pub ia: Word<T>,
     pub ib: Word<T>,
@@ -364,14 +438,18 @@ const P_NSP: usize = 20;
 const P_NT9: usize = 21;
 const P_MASK: usize = 22;
 const P_ACT3: usize = 23;
-const P_BIT: usize = 24; // 4 bytes
+const P_MI: usize = 24; // 4: the mask row of word i
 const P_SP: usize = 28;
 const P_SSSP: usize = 29;
 const P_SSSZ: usize = 30;
-const P_MASK0: usize = 31;
+const P_SIGNO: usize = 31;
 const P_CALL: usize = 32;
 const P_LAST: usize = 33;
-const P_COUNT: usize = 34;
+const P_CODE: usize = 34;
+const P_RES: usize = 35;
+const P_SIG: usize = 36;
+const P_ARG: usize = 37; // 4: $v0, $a0, $a1, $a2
+const P_COUNT: usize = 41;
 
 /// The signal chip, with its periodic layout.
 #[derive(Clone, Debug)]
@@ -416,6 +494,7 @@ impl SignalChip {
                             p[P_N + j][k] = f(b);
                         }
                     }
+                    Set::Sig => p[P_SIG][k] = Val::ONE,
                     Set::Info => p[P_INFO][k] = Val::ONE,
                     Set::Uc => p[P_UC][k] = Val::ONE,
                     Set::Frame => p[P_NSP][k] = Val::ONE,
@@ -423,12 +502,16 @@ impl SignalChip {
                     Set::Mask => p[P_MASK][k] = Val::ONE,
                 }
             }
-            if let Some((i, bits)) = l.mask {
-                p[P_ACT3][k] = f(action_mask(i));
-                for (j, b) in bytes_of(bits).into_iter().enumerate() {
-                    p[P_BIT + j][k] = f(b);
-                }
-                p[P_MASK0][k] = Val::from_bool(i == 0);
+            if let Some(i) = l.mask {
+                // The action's mask word i: KERNEL_ACTIONS + 6 (sig - 1) + 2 + i.
+                p[P_ACT3][k] = f(KERNEL_ACTIONS - ACTION_WORDS + 2 + i);
+                p[P_MI + i as usize][k] = Val::ONE;
+            }
+            p[P_SIGNO][k] = Val::from_bool(l.signo);
+            p[P_CODE][k] = Val::from_bool(l.code);
+            p[P_RES][k] = Val::from_bool(l.res);
+            if let Some(j) = l.arg {
+                p[P_ARG + j][k] = Val::ONE;
             }
             p[P_SP][k] = Val::from_bool(l.is_sp);
             p[P_SSSP][k] = Val::from_bool(l.is_ss_sp);
@@ -491,6 +574,24 @@ fn fill_signal(r: &mut SignalCols<Val>, ev: &SignalEvent, row: usize, bytes: &mu
     r.sp = word(ev.sp);
     r.info = word(ev.frame + FRAME_INFO);
     r.uc = word(ev.frame + FRAME_UC);
+    let sent = ev.sent.is_some();
+    r.sent = Val::from_bool(sent);
+    r.sig = f(ev.sig);
+    let s1 = ev.sig - 1;
+    r.wsel = std::array::from_fn(|i| Val::from_bool(s1 / 32 == i as u32));
+    r.ksel = std::array::from_fn(|k| Val::from_bool(s1 % 32 / 8 == k as u32));
+    r.bsel = std::array::from_fn(|j| Val::from_bool(s1 % 8 == j as u32));
+    r.kbv = std::array::from_fn(|k| {
+        f(if s1 % 32 / 8 == k as u32 {
+            1 << (s1 % 8)
+        } else {
+            0
+        })
+    });
+    r.code = word(ev.code);
+    if let Some(s) = ev.sent {
+        r.args = s.args.map(word);
+    }
     if row < FRAME_WORDS {
         let l = layout(row);
         let fw = &ev.words[row];
@@ -502,17 +603,19 @@ fn fill_signal(r: &mut SignalCols<Val>, ev: &SignalEvent, row: usize, bytes: &mu
         if let (Some(src), Some((prev, new, acc))) = (l.src, fw.src) {
             let (space, _, _) = src.place();
             r.on2 = Val::ONE;
+            r.res_on = Val::from_bool(sent && l.res);
             r.space2 = f(space);
             r.addr2 = f(src.addr(ev.thread));
             r.rv = word(prev);
             r.rn = word(new);
             super::fill_access(&mut r.acc2, &acc, bytes);
         }
-        if let (Some((i, bits)), Some((act, acc))) = (l.mask, fw.act) {
+        if let (Some(i), Some((act, acc))) = (l.mask, fw.act) {
             let old = fw.src.map_or(0, |s| s.0);
+            let bits = sig_bits(ev.sig, i);
             r.on3 = Val::ONE;
-            r.mask0 = Val::from_bool(i == 0);
-            r.addr3 = f(action_mask(i));
+            r.wsel_here = Val::from_bool(s1 / 32 == i);
+            r.addr3 = f(action_mask(ev.sig, i));
             r.av = word(act);
             r.tmp = word(old | act);
             r.nb = word(old | act | bits);
@@ -527,9 +630,7 @@ fn fill_signal(r: &mut SignalCols<Val>, ev: &SignalEvent, row: usize, bytes: &mu
             for j in 0..4 {
                 bytes.add(ByteOp::Or, ob[j], ab[j]);
                 bytes.add(ByteOp::Or, tb[j], bb[j]);
-            }
-            if i == 0 {
-                bytes.add(ByteOp::And, ob[1], 4);
+                bytes.add(ByteOp::And, ob[j], bb[j]);
             }
         }
         return;
@@ -538,25 +639,31 @@ fn fill_signal(r: &mut SignalCols<Val>, ev: &SignalEvent, row: usize, bytes: &mu
         return;
     }
     r.call = Val::ONE;
-    for (flag, (op, _)) in r.ops.iter_mut().zip(FAULT_OPS) {
-        *flag = Val::from_bool(op == ev.op);
-    }
-    r.ia = word(ev.a);
-    r.ib = word(ev.b);
-    r.ic = word(ev.c);
     r.aux = f(ev.aux);
-    let (lo, hi) = (ev.aux & 0xff, ev.aux >> 8);
-    r.off = [f(lo), f(hi)];
-    r.off_sign = f(hi >> 7);
-    bytes.range8x2(lo, hi);
-    bytes.add(ByteOp::Msb, hi, 0);
-    let offset = ev.aux as u16 as i16 as i32 as u32;
-    r.acarry = carries(ev.a, offset);
-    let q = (ev.addr & 0xff) >> 2;
-    r.q = f(q);
-    r.o = [f(ev.addr & 1), f((ev.addr >> 1) & 1)];
-    bytes.range8x2(q, 4 * q);
-    bytes.range8x2(ev.addr >> 8, 0);
+    if let Some(s) = ev.sent {
+        r.scall = Val::ONE;
+        r.calls = std::array::from_fn(|i| Val::from_bool(i == s.call));
+    } else {
+        r.fcall = Val::ONE;
+        for (flag, (op, _)) in r.ops.iter_mut().zip(FAULT_OPS) {
+            *flag = Val::from_bool(op == ev.op);
+        }
+        r.ia = word(ev.a);
+        r.ib = word(ev.b);
+        r.ic = word(ev.c);
+        let (lo, hi) = (ev.aux & 0xff, ev.aux >> 8);
+        r.off = [f(lo), f(hi)];
+        r.off_sign = f(hi >> 7);
+        bytes.range8x2(lo, hi);
+        bytes.add(ByteOp::Msb, hi, 0);
+        let offset = ev.aux as u16 as i16 as i32 as u32;
+        r.acarry = carries(ev.a, offset);
+        let q = (ev.addr & 0xff) >> 2;
+        r.q = f(q);
+        r.o = [f(ev.addr & 1), f((ev.addr >> 1) & 1)];
+        bytes.range8x2(q, 4 * q);
+        bytes.range8x2(ev.addr >> 8, 0);
+    }
     let eb = bytes_of(ev.epc);
     let hb = bytes_of(ev.handler);
     range_low_counts(bytes, eb);
@@ -667,6 +774,70 @@ fn range_low<AB: InteractionBuilder>(b: &mut AB, w: &Word<AB::Var>, count: Expr<
     );
 }
 
+impl SignalChip {
+    /// The call row of a signal the thread sent itself: `kill(PID, sig)` from the main
+    /// thread, `tkill(tid, sig)` or `tgkill(PID, tid, sig)` with `tid` its own (Linux then
+    /// makes the signal pending for it, and delivers it on the way back from the call, as
+    /// it does not block it), succeeding: `$v0` and `$a3` are 0 (the register rows), and
+    /// `siginfo` says who sent it (`si_code` `SI_USER` or `SI_TKILL`, `si_pid` the
+    /// process, `si_uid` 0).
+    fn eval_sent<AB: InteractionBuilder<F = Val>>(&self, b: &mut AB, l: &SignalCols<AB::Var>) {
+        let e = |v: AB::Var| -> Expr<AB> { v.into() };
+        let c = |v: u32| Expr::<AB>::from_u32(v);
+        let scall = e(l.scall);
+        let [k, tk, tg] = l.calls.map(e);
+        for f in l.calls {
+            b.assert_bool(f);
+        }
+        b.assert_zero(k.clone() + tk.clone() + tg.clone() - scall.clone());
+        // A value of two bytes (the words' other bytes are held to 0): exact.
+        let num = |w: &Word<AB::Var>| e(w[0]) + e(w[1]) * c(256);
+        let a = &l.args;
+        if kept("signal.sent_call") {
+            b.assert_zero(
+                scall.clone()
+                    * (num(&a[0])
+                        - k.clone() * c(SYS_KILL)
+                        - tk.clone() * c(SYS_TKILL)
+                        - tg.clone() * c(SYS_TGKILL)),
+            );
+        }
+        let tid = c(super::syscall::FIRST_TID) + e(l.thread);
+        // kill to the process: Linux offers the signal first to the main thread, which
+        // takes it whenever it does not block it (nothing is ever pending in a proof), so
+        // the sender takes it at once only as the main thread.
+        b.assert_zero(k.clone() * e(l.thread));
+        if kept("signal.target") {
+            b.assert_zero((k.clone() + tg.clone()) * (num(&a[1]) - c(PID)));
+            b.assert_zero(tk.clone() * (num(&a[1]) - tid.clone()));
+            b.assert_zero(tg.clone() * (num(&a[2]) - tid));
+        }
+        for j in 2..4 {
+            b.assert_zero(scall.clone() * e(a[0][j]));
+            b.assert_zero(scall.clone() * e(a[1][j]));
+            b.assert_zero(tg.clone() * e(a[2][j]));
+        }
+        // The signal: `$a1` of kill and tkill, `$a2` of tgkill.
+        b.assert_zero(
+            (k.clone() + tk.clone()) * (e(a[2][0]) - e(l.sig))
+                + tg.clone() * (e(a[3][0]) - e(l.sig)),
+        );
+        for j in 1..4 {
+            b.assert_zero((k.clone() + tk.clone()) * e(a[2][j]) + tg.clone() * e(a[3][j]));
+        }
+        // siginfo: si_code, and si_pid (in the fault's si_addr columns).
+        if kept("signal.sent_info") {
+            for (j, byte) in SI_TKILL.to_le_bytes().into_iter().enumerate() {
+                b.assert_zero(
+                    scall.clone() * (e(l.code[j]) - (tk.clone() + tg.clone()) * c(byte as u32)),
+                );
+            }
+            b.assert_zero(scall.clone() * (e(l.addr[0]) - c(PID & 0xff)));
+            b.assert_zero(scall * (e(l.addr[1]) - c(PID >> 8)));
+        }
+    }
+}
+
 impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
     fn eval(&self, b: &mut AB) {
         let main = b.main();
@@ -686,11 +857,40 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
         b.assert_eq(l.on2, is_real.clone() * p[P_SRC].clone());
         b.assert_eq(l.on3, is_real.clone() * p[P_MASK].clone());
         b.assert_eq(l.call, is_real.clone() * p[P_CALL].clone());
-        b.assert_eq(l.mask0, is_real.clone() * p[P_MASK0].clone());
+        b.assert_bool(l.sent);
+        b.assert_zero(e(l.sent) * (Expr::<AB>::ONE - is_real.clone()));
+        b.assert_eq(l.res_on, e(l.sent) * p[P_RES].clone());
+        b.assert_eq(l.scall, e(l.call) * e(l.sent));
+        b.assert_eq(l.fcall, e(l.call) - e(l.scall));
+        {
+            let mut here = Expr::<AB>::ZERO;
+            for i in 0..4 {
+                here += p[P_MI + i].clone() * e(l.wsel[i]);
+            }
+            b.assert_eq(l.wsel_here, here);
+        }
         // One delivery per block: its values are the same on every row of it.
         {
             let same = Expr::<AB>::ONE - p[P_LAST].clone();
-            let mut pairs = vec![(n.is_real, l.is_real), (n.clk, l.clk), (n.thread, l.thread)];
+            let mut pairs = vec![
+                (n.is_real, l.is_real),
+                (n.clk, l.clk),
+                (n.thread, l.thread),
+                (n.sent, l.sent),
+                (n.sig, l.sig),
+            ];
+            for (x, y) in [
+                (&n.wsel[..], &l.wsel[..]),
+                (&n.ksel[..], &l.ksel[..]),
+                (&n.bsel[..], &l.bsel[..]),
+                (&n.kbv[..], &l.kbv[..]),
+                (&n.code[..], &l.code[..]),
+            ] {
+                pairs.extend(x.iter().copied().zip(y.iter().copied()));
+            }
+            for j in 0..4 {
+                pairs.extend(n.args[j].iter().copied().zip(l.args[j].iter().copied()));
+            }
             for (x, y) in [
                 (&n.frame, &l.frame),
                 (&n.handler, &l.handler),
@@ -724,9 +924,14 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
         b.assert_zero(fon.clone() * (e(l.faddr) - frame_w - p[P_K].clone()));
         if kept("signal.frame") {
             for k in 0..4 {
-                let mut want = p[P_C + k].clone()
-                    + p[P_RV].clone() * e(l.rv[k])
-                    + p[P_EPC].clone() * e(l.epc[k]);
+                // (A sent signal's result rows save 0, the call's success.)
+                let mut want = p[P_C + k].clone() + p[P_RV].clone() * e(l.rv[k])
+                    - e(l.res_on) * e(l.rv[k])
+                    + p[P_EPC].clone() * e(l.epc[k])
+                    + p[P_CODE].clone() * e(l.code[k]);
+                if k == 0 {
+                    want += p[P_SIGNO].clone() * e(l.sig);
+                }
                 if k < 2 {
                     want += p[P_ADDR].clone() * e(l.addr[k]);
                 }
@@ -755,14 +960,27 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
         );
         if kept("signal.handler_regs") {
             for k in 0..4 {
-                let want = p[P_KEEP].clone() * e(l.rv[k])
+                let mut want = p[P_KEEP].clone() * e(l.rv[k]) - e(l.res_on) * e(l.rv[k])
                     + p[P_N + k].clone()
                     + p[P_INFO].clone() * e(l.info[k])
                     + p[P_UC].clone() * e(l.uc[k])
                     + p[P_NSP].clone() * e(l.frame[k])
                     + p[P_NT9].clone() * e(l.handler[k])
                     + p[P_MASK].clone() * e(l.nb[k]);
+                if k == 0 {
+                    want += p[P_SIG].clone() * e(l.sig);
+                }
                 b.assert_zero(on2.clone() * (e(l.rn[k]) - want));
+            }
+        }
+        // A sent signal: the registers hold the sending call's number and arguments.
+        if kept("signal.sent_args") {
+            for j in 0..4 {
+                for k in 0..4 {
+                    b.assert_zero(
+                        e(l.sent) * p[P_ARG + j].clone() * (e(l.rv[k]) - e(l.args[j][k])),
+                    );
+                }
             }
         }
         for k in 0..4 {
@@ -781,13 +999,24 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
             &l.acc2,
         );
 
-        // The mask rows: the action's mask word, and the new mask `old | act | bit`.
+        // The mask rows: the action's mask word, the signal's bits in this word (`kbv` in
+        // its word, zero in the others), and the new mask `old | act | bit`. The signal
+        // was not blocked (`old & bit = 0`): Linux kills the process for a blocked fault,
+        // and keeps a blocked sent signal pending (not proved yet).
         let on3 = e(l.on3);
-        b.assert_zero(on3.clone() * (e(l.addr3) - p[P_ACT3].clone()));
+        b.assert_zero(on3.clone() * (e(l.addr3) - p[P_ACT3].clone() - c(ACTION_WORDS) * e(l.sig)));
         for k in 0..4 {
-            b.assert_zero(on3.clone() * (e(l.bit[k]) - p[P_BIT + k].clone()));
+            b.assert_zero(on3.clone() * (e(l.bit[k]) - e(l.wsel_here) * e(l.kbv[k])));
             bus::byte(b, ByteOp::Or, l.rv[k], l.av[k], l.tmp[k], on3.clone());
             bus::byte(b, ByteOp::Or, l.tmp[k], l.bit[k], l.nb[k], on3.clone());
+            bus::byte(
+                b,
+                ByteOp::And,
+                l.rv[k],
+                l.bit[k],
+                Expr::<AB>::ZERO,
+                on3.clone(),
+            );
         }
         access(
             b,
@@ -799,19 +1028,38 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
             ts.clone(),
             &l.acc3,
         );
-        // SIGSEGV (bit 10 of word 0) was not blocked: Linux would kill the process.
-        bus::byte(
-            b,
-            ByteOp::And,
-            l.rv[1],
-            c(1 << (SIGSEGV - 1 - 8)),
-            Expr::<AB>::ZERO,
-            e(l.mask0),
-        );
 
-        // The call row. The faulting instruction: one of the loads and stores, received
-        // under its fault opcode.
+        // The call row: a signal number's place (one-hot word, byte and bit), and the
+        // cause. A fault: one of the loads and stores, received under its fault opcode,
+        // delivering SIGSEGV; a sent signal: the SYSCALL of kill, tkill or tgkill.
         let call = e(l.call);
+        let fcall = e(l.fcall);
+        let scall = e(l.scall);
+        {
+            let mut pos = c(1);
+            let mut bv = Expr::<AB>::ZERO;
+            for (sel, weight) in [(&l.wsel[..], 32), (&l.ksel[..], 8), (&l.bsel[..], 1)] {
+                let mut n = Expr::<AB>::ZERO;
+                for (i, &f) in sel.iter().enumerate() {
+                    b.assert_bool(f);
+                    n += e(f);
+                    pos += e(f) * c(weight * i as u32);
+                    if weight == 1 {
+                        bv += e(f) * c(1 << i);
+                    }
+                }
+                b.assert_zero(call.clone() * (n - Expr::<AB>::ONE));
+            }
+            b.assert_zero(call.clone() * (e(l.sig) - pos));
+            for k in 0..4 {
+                b.assert_zero(call.clone() * (e(l.kbv[k]) - e(l.ksel[k]) * bv.clone()));
+            }
+        }
+        self.eval_sent(b, &l);
+        b.assert_zero(fcall.clone() * (e(l.sig) - c(SIGSEGV)));
+        for (k, want) in konst(SEGV_MAPERR).into_iter().enumerate() {
+            b.assert_zero(fcall.clone() * (e(l.code[k]) - want));
+        }
         let mut sum = Expr::<AB>::ZERO;
         let mut op = Expr::<AB>::ZERO;
         let mut word_ops = Expr::<AB>::ZERO;
@@ -826,7 +1074,8 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
                 _ => {}
             }
         }
-        b.assert_zero(sum - call.clone());
+        b.assert_zero(sum - fcall.clone());
+        op += scall.clone() * c(Opcode::Syscall as u32);
         super::receive_instr_exprs(
             b,
             op,
@@ -838,17 +1087,22 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
             e(l.aux),
             call.clone(),
         );
+        for w in [&l.ia, &l.ib, &l.ic] {
+            for &x in w.iter() {
+                b.assert_zero(scall.clone() * e(x));
+            }
+        }
         // Its address, a + sext(offset), is below 2^16 (its bytes 2 and 3 are 0), and
         // aligned: addr[0] = 4 q + o0 + 2 o1.
-        b.assert_zero(call.clone() * (e(l.aux) - e(l.off[0]) - e(l.off[1]) * c(256)));
-        bus::range8x2(b, l.off[0], l.off[1], call.clone());
+        b.assert_zero(fcall.clone() * (e(l.aux) - e(l.off[0]) - e(l.off[1]) * c(256)));
+        bus::range8x2(b, l.off[0], l.off[1], fcall.clone());
         bus::byte(
             b,
             ByteOp::Msb,
             l.off[1],
             l.off_sign,
             Expr::<AB>::ZERO,
-            call.clone(),
+            fcall.clone(),
         );
         let ext = e(l.off_sign) * c(255);
         let addr0 = e(l.q) * c(4) + e(l.o[0]) + e(l.o[1]) * c(2);
@@ -862,7 +1116,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
                     e(l.acarry[k - 1])
                 };
                 b.assert_zero(
-                    call.clone()
+                    fcall.clone()
                         * (e(l.ia[k]) + off[k].clone() + cin
                             - addr[k].clone()
                             - e(l.acarry[k]) * c(256)),
@@ -870,9 +1124,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
                 b.assert_bool(l.acarry[k]);
             }
         }
-        b.assert_zero(call.clone() * (e(l.addr[0]) - addr0));
-        bus::range8x2(b, l.q, e(l.q) * c(4), call.clone());
-        bus::range8x2(b, l.addr[1], Expr::<AB>::ZERO, call.clone());
+        b.assert_zero(fcall.clone() * (e(l.addr[0]) - addr0));
+        bus::range8x2(b, l.q, e(l.q) * c(4), fcall.clone());
+        bus::range8x2(b, l.addr[1], Expr::<AB>::ZERO, fcall.clone());
         b.assert_bool(l.o[0]);
         b.assert_bool(l.o[1]);
         b.assert_zero(word_ops * (e(l.o[0]) + e(l.o[1])));
@@ -883,10 +1137,13 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
         range_low(b, &l.handler, call.clone());
         let epc = value::<AB>(&l.epc);
         let handler = value::<AB>(&l.handler);
+        // A sent signal's call row takes the SYSCALL's leaving half (where its thread
+        // resumes: `pc + 4`, as the CPU holds a SYSCALL out of delay slots, so `epc` needs
+        // no check of its own), a fault the fault's.
         b.push_interaction(
             SCHED,
             [
-                c(SCHED_FAULT),
+                fcall.clone() * c(SCHED_FAULT) + scall.clone() * c(SCHED_LEAVE),
                 e(l.clk),
                 e(l.thread),
                 epc.clone(),
@@ -915,7 +1172,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
             b,
             call.clone(),
             c(SPACE_KERNEL),
-            c(action(SIGSEGV)),
+            c(KERNEL_ACTIONS - ACTION_WORDS) + c(ACTION_WORDS) * e(l.sig),
             words(&l.sa_flags),
             words(&l.sa_flags),
             ts.clone(),
@@ -925,7 +1182,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
             b,
             call.clone(),
             c(SPACE_KERNEL),
-            c(action(SIGSEGV) + 1),
+            c(KERNEL_ACTIONS - ACTION_WORDS + 1) + c(ACTION_WORDS) * e(l.sig),
             words(&l.handler),
             words(&l.handler),
             ts.clone(),

@@ -14,7 +14,8 @@ use super::bus::{self, ByteOp, BYTE, IMAGE, INSTR, MEMORY, PROGRAM};
 use super::check::CheckError;
 use super::tests::{
     affinity_program, clock_program, coverage_program, fault_program, futex_timeout_program,
-    input_program, mask_program, poll_program, random_program, thread_program, traced, INPUT,
+    input_program, mask_program, poll_program, random_program, send_program, thread_program,
+    traced, INPUT,
 };
 use super::witness::{Witness, WordState};
 use super::*;
@@ -2531,6 +2532,109 @@ fn rt_sigreturn_restores_the_frames_registers() {
         w.regs[S0 as usize].0 = 0x5eed;
     });
     only_constraints_of(&inst, "sigreturn");
+}
+
+/// [`send_program`] (its handler exiting) with `call` to `pid` or the thread itself,
+/// recorded (leniently: the tracer's and the witness's check of the target off), and its
+/// witness as `f` forges it, traced.
+fn send_forged(call: u32, pid: u32, f: impl FnOnce(&mut Witness)) -> Instances {
+    super::mm::LENIENT.with(|l| l.set(true));
+    let (machine, record) = recorded(&send_program(call, pid, false), &[]);
+    super::mm::LENIENT.with(|l| l.set(false));
+    let (statement, mut w, start) = witness_lenient(&machine, &record);
+    f(&mut w);
+    machine.traces_from(&w, &start, &statement).unwrap()
+}
+
+/// Sets frame word `k` of the first delivery to `value`, and the memory boundary's last
+/// value of that word with it (the handler exits without reading the frame).
+fn forge_frame_word(w: &mut Witness, k: usize, value: u32) {
+    let ev = &mut w.signal[0];
+    ev.words[k].value = value;
+    let waddr = ev.frame / 4 + k as u32;
+    w.words.iter_mut().find(|s| s.addr == waddr).unwrap().value = value;
+}
+
+#[test]
+fn a_sent_signals_frame_saves_the_calls_success() {
+    // tkill returns 0 with $a3 = 0 before Linux builds the frame; the frame's $a3 is
+    // written as the 7 the register held. Only the frame's check refuses it.
+    let inst = send_forged(signal::SYS_TKILL, signal::PID, |w| {
+        let k = signal::w_reg(A3 as usize);
+        assert_eq!(w.signal[0].words[k].value, 0);
+        forge_frame_word(w, k, 7);
+    });
+    only_constraints_of(&inst, "signal");
+}
+
+#[test]
+fn a_sent_signals_handler_sees_the_calls_success() {
+    // The handler's $a3 is left at 7, not the call's 0; the handler exits without using
+    // it (its exit_group reads it as 7), and the boundary claims $a3 ends so. Only the check of the handler's registers
+    // refuses it.
+    let inst = send_forged(signal::SYS_TKILL, signal::PID, |w| {
+        let k = signal::w_reg(A3 as usize);
+        let second = w.signal[0].words[k].src.as_mut().unwrap();
+        assert_eq!((second.0, second.1), (7, 0));
+        second.1 = 7;
+        w.regs[A3 as usize].0 = 7;
+        // The handler's exit_group reads $a3 as it finds it.
+        let exit = w.syscall.last_mut().unwrap();
+        assert_eq!(exit.regs[4].prev, 0);
+        exit.regs[4].prev = 7;
+        exit.result.1 = 7;
+    });
+    only_constraints_of(&inst, "signal");
+}
+
+#[test]
+fn a_kill_is_not_a_tkill() {
+    // kill(PID, SIGUSR1) from the main thread (whose id is the PID) claimed as tkill,
+    // with tkill's si_code SI_TKILL in the frame: the target and signal checks hold
+    // (tkill's $a0 is the thread's id, its $a1 the signal). Only the check of the call's
+    // number refuses it.
+    let inst = send_forged(signal::SYS_KILL, signal::PID, |w| {
+        let ev = &mut w.signal[0];
+        assert_eq!(ev.code, signal::SI_USER);
+        ev.sent.as_mut().unwrap().call = 1;
+        ev.code = signal::SI_TKILL;
+        forge_frame_word(w, signal::W_CODE, signal::SI_TKILL);
+    });
+    only_constraints_of(&inst, "signal");
+}
+
+#[test]
+fn a_sent_signal_goes_to_the_calling_thread() {
+    // kill(0, SIGUSR1): the caller's process group, which the chip does not prove (Linux
+    // sends to every process in it), delivered as if to this process. Only the check
+    // of the target refuses it.
+    let inst = send_forged(signal::SYS_KILL, 0, |_| {});
+    only_constraints_of(&inst, "signal");
+}
+
+#[test]
+fn a_sent_signals_arguments_are_its_registers() {
+    // kill(0, SIGUSR1), with the chip's copy of $a0 claimed as the PID: the target check
+    // holds. Only the check that the copies are the registers refuses it.
+    let inst = send_forged(signal::SYS_KILL, 0, |w| {
+        let sent = w.signal[0].sent.as_mut().unwrap();
+        assert_eq!(sent.args[1], 0);
+        sent.args[1] = signal::PID;
+    });
+    only_constraints_of(&inst, "signal");
+}
+
+#[test]
+fn a_sent_signals_info_says_who_sent_it() {
+    // tkill's signal delivered with kill's si_code SI_USER, in the frame and the chip's
+    // column alike. Only the siginfo check refuses it.
+    let inst = send_forged(signal::SYS_TKILL, signal::PID, |w| {
+        let ev = &mut w.signal[0];
+        assert_eq!(ev.code, signal::SI_TKILL);
+        ev.code = signal::SI_USER;
+        forge_frame_word(w, signal::W_CODE, signal::SI_USER);
+    });
+    only_constraints_of(&inst, "signal");
 }
 
 /// [`poll_program`] (watching `events`, its results unread) with the `nth` call of

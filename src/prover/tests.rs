@@ -861,6 +861,117 @@ fn a_fault_is_delivered_and_returns_and_proves() {
     }
 }
 
+/// A signal a thread sends itself, taken as Go takes it: SIGUSR1's action (Go's flags, a
+/// handler, every signal blocked while it runs) and an alternate stack, `$s0` =
+/// 0x12345678, then `kill(pid, 16)`, `tkill(1000, 16)` or `tgkill(1000, 1000, 16)` (as
+/// `call` says; `pid` for kill; `$a3` = 7 before the call). With `returns`, the handler
+/// stores its `$a0` and returns through the trampoline; back from the call, the program
+/// exits with the stored word if the call returned 0 and `$s0` survived, else 4. Without,
+/// the handler exits with its `$a0`.
+pub(crate) fn send_program(call: u32, pid: u32, returns: bool) -> Asm {
+    use Arg::{Label as L, Value as V};
+    let mut a = Asm::new();
+    a.bss("act", 24);
+    a.bss("ss", 12);
+    a.bss("seen", 4);
+    a.bss("altstack", 8192);
+    a.la(T0, "act");
+    a.li(T1, signal::GO_SA_FLAGS);
+    a.sw(T1, 0, T0);
+    a.la(T1, "handler");
+    a.sw(T1, 4, T0);
+    a.li(T1, u32::MAX);
+    for off in [8, 12, 16, 20] {
+        a.sw(T1, off, T0);
+    }
+    emit_call(
+        &mut a,
+        getset::SYS_RT_SIGACTION,
+        [V(16), L("act"), V(0), V(16)],
+    );
+    a.la(T0, "ss");
+    a.la(T1, "altstack");
+    a.sw(T1, 0, T0);
+    a.li(T1, 8192);
+    a.sw(T1, 4, T0);
+    a.sw(ZERO, 8, T0);
+    emit_call(&mut a, getset::SYS_SIGALTSTACK, [L("ss"), V(0), V(0), V(0)]);
+    a.li(S0, 0x1234_5678);
+    let args = match call {
+        signal::SYS_KILL => [V(pid), V(16), V(0), V(7)],
+        signal::SYS_TKILL => [V(1000), V(16), V(0), V(7)],
+        _ => [V(1000), V(1000), V(16), V(7)],
+    };
+    emit_call(&mut a, call, args);
+    a.bne(V0, ZERO, "bad");
+    a.nop();
+    a.li(T0, 0x1234_5678);
+    a.bne(S0, T0, "bad");
+    a.nop();
+    a.la(T0, "seen");
+    a.lw(T1, 0, T0);
+    a.exit_reg(T1);
+    a.label("bad");
+    a.exit(4);
+    a.label("handler");
+    if returns {
+        a.la(T0, "seen");
+        a.sw(A0, 0, T0);
+        a.jr(RA);
+        a.nop();
+    } else {
+        a.exit_reg(A0);
+    }
+    a
+}
+
+#[test]
+fn a_signal_a_thread_sends_itself_is_delivered_and_proves() {
+    for call in signal::SEND_CALLS {
+        let (_, st, inst) = traced(&send_program(call, signal::PID, true));
+        assert_eq!(st.exit_code, 16, "{call}");
+        let t = |k: ChipKind| p3_matrix::Matrix::height(&inst.traces[k.index()]);
+        assert_eq!(t(ChipKind::Signal), signal::BLOCK);
+        inst.check().unwrap();
+        if call == signal::SYS_TGKILL {
+            proves_and_verifies(&inst);
+        }
+    }
+}
+
+#[test]
+fn a_signal_not_delivered_at_once_is_refused() {
+    // kill of another process (ESRCH), of the process group (which the chip does not
+    // prove), and a signal the thread blocks (pending), each stop the prover with what
+    // it cannot prove.
+    let blocked = {
+        use Arg::{Label as L, Value as V};
+        let mut a = Asm::new();
+        a.data("set", &[0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        emit_call(
+            &mut a,
+            getset::SYS_RT_SIGPROCMASK,
+            [V(1), L("set"), V(0), V(16)],
+        );
+        emit_call(&mut a, signal::SYS_TKILL, [V(1000), V(16), V(0), V(0)]);
+        a.exit(0);
+        a
+    };
+    for (asm, want) in [
+        (send_program(signal::SYS_KILL, 1234, true), "kill(0x4d2"),
+        (send_program(signal::SYS_KILL, 0, true), "kill(0x0"),
+        (blocked, "not delivered at once"),
+    ] {
+        let program = Program::parse(&asm.elf()).unwrap();
+        let machine = Machine::new(&program).unwrap();
+        let err = machine
+            .trace(&program, &["prog".to_string()], Vec::new(), 1 << 20)
+            .err()
+            .expect("refused");
+        assert!(err.to_string().contains(want), "{err}");
+    }
+}
+
 /// `testdata/elf/NAME.elf`'s run, its record and witness, traced.
 fn go_guest(name: &str) -> (Machine, record::Record, Statement, Instances) {
     let path = format!("{}/testdata/elf/{name}.elf", env!("CARGO_MANIFEST_DIR"));
@@ -884,6 +995,18 @@ fn a_nil_dereference_panics_through_a_signal_frame() {
     let t = |k: ChipKind| p3_matrix::Matrix::height(&inst.traces[k.index()]);
     assert_eq!(t(ChipKind::Signal), signal::BLOCK);
     assert_eq!(t(ChipKind::Sigreturn), signal::RET_BLOCK);
+    inst.check().unwrap();
+}
+
+#[test]
+fn a_go_program_receives_the_signals_it_sends_itself() {
+    // sigself.elf: the main thread sends itself SIGUSR1 with kill and SIGUSR2 with
+    // tgkill; each is delivered to Go's handler on the way back from the call, which
+    // returns through rt_sigreturn, and os/signal receives both.
+    let (_, record, st, inst) = go_guest("sigself");
+    assert_eq!(st.exit_code, 0);
+    assert_eq!((record.signals.len(), record.sigreturns.len()), (2, 2));
+    assert!(record.signals.iter().all(|s| !s.ev.synchronous));
     inst.check().unwrap();
 }
 

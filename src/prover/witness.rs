@@ -34,6 +34,20 @@ impl Access {
     }
 }
 
+/// What a delivery follows: a load or store that faulted (its `epc` the ROM's
+/// `target`), or a call that sent the thread a signal.
+#[derive(Clone, Copy)]
+enum Cause<'a> {
+    Fault {
+        instr: InstrEvent,
+        target: u32,
+    },
+    Sent {
+        sc: &'a super::record::SyscallRec,
+        instr: InstrEvent,
+    },
+}
+
 /// A CPU row.
 #[derive(Clone, Copy, Debug)]
 pub struct CpuEvent {
@@ -538,58 +552,106 @@ impl Shadow<'_> {
         touch(self.dynamic.entry(addr).or_insert((0, 0)), value, ts)
     }
 
-    /// The delivery of `rec` after the faulting instruction `instr` (its ROM entry `e`),
-    /// at its chip slot: the frame, the handler's registers, the mask; or what cannot be
-    /// proved about it.
+    /// The delivery of `rec` at its chip slot, after the faulting instruction or the
+    /// sending call `cause`: the frame, the handler's registers, the mask; or what cannot
+    /// be proved about it.
     fn deliver(
         &mut self,
         rec: &super::record::SignalRec,
-        instr: InstrEvent,
-        e: &RomEntry,
+        cause: Cause,
         writable: &dyn Fn(u32) -> bool,
     ) -> Result<super::signal::SignalEvent, String> {
         use super::signal::*;
-        let t = ts(instr.clk, SLOT_CHIP);
-        let addr = instr.a.wrapping_add(e.aux as u16 as i16 as i32 as u32);
-        let Some(&(_, align)) = FAULT_OPS.iter().find(|(op, _)| *op == instr.op) else {
-            return Err(format!(
-                "a fault of {:?} (only LW, LH, LHU, LB, LBU, SW, SH and SB faults can be proved \
-                 yet)",
-                instr.op
-            ));
+        let instr = match cause {
+            Cause::Fault { instr, .. } | Cause::Sent { instr, .. } => instr,
         };
-        if addr >= super::record::MMAP_MIN_ADDR || addr % align != 0 {
-            return Err(format!(
-                "a fault at {addr:#x} (only aligned accesses in the first 64 KiB, nil \
-                 dereferences, can be proved yet)"
-            ));
-        }
-        let act = action(SIGSEGV);
+        let t = ts(instr.clk, SLOT_CHIP);
+        // The signal, its si_code and si_addr (si_pid), where the thread resumes.
+        let (sig, code, addr, epc, sent) = match cause {
+            Cause::Fault { instr, target } => {
+                let addr = instr.a.wrapping_add(instr.aux as u16 as i16 as i32 as u32);
+                let Some(&(_, align)) = FAULT_OPS.iter().find(|(op, _)| *op == instr.op) else {
+                    return Err(format!(
+                        "a fault of {:?} (only LW, LH, LHU, LB, LBU, SW, SH and SB faults can \
+                         be proved yet)",
+                        instr.op
+                    ));
+                };
+                if addr >= super::record::MMAP_MIN_ADDR || addr % align != 0 {
+                    return Err(format!(
+                        "a fault at {addr:#x} (only aligned accesses in the first 64 KiB, nil \
+                         dereferences, can be proved yet)"
+                    ));
+                }
+                (SIGSEGV, SEGV_MAPERR, addr, target, None)
+            }
+            Cause::Sent { sc, instr } => {
+                let call = SEND_CALLS
+                    .iter()
+                    .position(|&n| n == sc.number)
+                    .ok_or("internal error: not a call that sends a signal")?;
+                let tid = super::syscall::FIRST_TID + self.cur;
+                let [a0, a1, a2, _] = sc.args;
+                let (target, sig) = match call {
+                    0 => (a0 == PID, a1),
+                    1 => (a0 == tid, a1),
+                    _ => (a0 == PID && a1 == tid, a2),
+                };
+                // (Tests turn the check of the target off, to show that the signal chip
+                // refuses the same.)
+                let target = target || super::mm::lenient();
+                if !target || !(1..=128).contains(&sig) || sc.result != Some((0, 0)) {
+                    return Err(format!(
+                        "internal error: {} delivered at once, not sent to the thread itself",
+                        crate::syscalls::names::name(sc.number).unwrap_or("kill")
+                    ));
+                }
+                if call == 0 && self.cur != 0 && !super::mm::lenient() {
+                    return Err(format!(
+                        "kill of signal {sig} to the process taken at once by thread {} (Linux \
+                         offers it to the main thread first; only the main thread's kill, or \
+                         tkill or tgkill to the caller, can be proved yet)",
+                        tid
+                    ));
+                }
+                let code = if call == 0 { SI_USER } else { SI_TKILL };
+                let args = [sc.number, a0, a1, a2];
+                (sig, code, PID, instr.aux, Some(Sent { call, args }))
+            }
+        };
+        let name = match crate::syscalls::signal::signal_name(sig) {
+            "a signal" => format!("signal {sig}"),
+            n => n.to_string(),
+        };
+        let act = action(sig);
         let sa_flags = self.kdyn_value(act);
         let handler = self.kdyn_value(act + 1);
         if sa_flags != GO_SA_FLAGS || handler >= 0x7f00_0000 {
             return Err(format!(
-                "a SIGSEGV handler at {handler:#x} with sa_flags {sa_flags:#x} (only Go's, \
+                "a {name} handler at {handler:#x} with sa_flags {sa_flags:#x} (only Go's, \
                  SA_SIGINFO | SA_ONSTACK | SA_RESTART, can be proved yet)"
             ));
         }
         let kt = KERNEL_THREADS + THREAD_WORDS * self.cur;
         let old: [u32; 4] = std::array::from_fn(|i| self.kdyn_value(kt + THREAD_MASK + i as u32));
-        let acts: [u32; 4] = std::array::from_fn(|i| self.kdyn_value(action_mask(i as u32)));
+        let acts: [u32; 4] = std::array::from_fn(|i| self.kdyn_value(action_mask(sig, i as u32)));
         let ss_sp = self.kdyn_value(kt + THREAD_ALTSTACK);
         let ss_size = self.kdyn_value(kt + THREAD_ALTSTACK + 1);
         let sp = self.regs[29].0;
         let top = ss_sp.checked_add(ss_size);
         let off = |top: u32| sp >= 32 && (sp <= ss_sp || sp - 32 > top);
         let Some(top) = top.filter(|&top| ss_size != 0 && top >= FRAME_SIZE && off(top)) else {
-            return Err(
-                "a fault on a thread without an alternate signal stack, or on (or next to) it \
-                 (only a fault Go's handler takes on its signal stack can be proved yet)"
-                    .into(),
-            );
+            return Err(format!(
+                "{name} delivered to a thread without an alternate signal stack, or on (or \
+                 next to) it (only a signal Go's handler takes on its signal stack, from off \
+                 it, can be proved yet)"
+            ));
         };
-        if old[0] & (1 << (SIGSEGV - 1)) != 0 {
-            return Err("a fault while SIGSEGV is blocked (Linux kills the process)".into());
+        if (0..4).any(|i| old[i as usize] & sig_bits(sig, i) != 0) {
+            return Err(format!(
+                "{name} delivered while the thread blocks it (Linux kills the process for a \
+                 fault, and keeps a sent signal pending)"
+            ));
         }
         let frame = (top - FRAME_SIZE) & !7;
         if frame != rec.ev.frame_addr || frame >= 0x8000_0000 - FRAME_SIZE {
@@ -598,7 +660,6 @@ impl Shadow<'_> {
                 frame, rec.ev.frame_addr
             ));
         }
-        let epc = e.target;
         let mut words = Vec::with_capacity(FRAME_WORDS);
         let mut bytes = Vec::with_capacity(FRAME_SIZE as usize);
         for k in 0..FRAME_WORDS {
@@ -611,15 +672,19 @@ impl Shadow<'_> {
                     Src::Reg(r) => self.regs[r as usize].0,
                     Src::Kernel(_) => self.kdyn_value(place),
                 };
-                let (i, bits) = l.mask.map_or((0, 0), |(i, bits)| (i as usize, bits));
+                // A sent signal's call succeeded: its result registers are 0.
+                let result = l.res && sent.is_some();
+                let i = l.mask.unwrap_or(0);
                 let new = match l.set {
+                    Set::Keep if result => 0,
                     Set::Keep => prev,
                     Set::Const(v) => v,
+                    Set::Sig => sig,
                     Set::Info => frame + FRAME_INFO,
                     Set::Uc => frame + FRAME_UC,
                     Set::Frame => frame,
                     Set::Handler => handler,
-                    Set::Mask => old[i] | acts[i] | bits,
+                    Set::Mask => old[i as usize] | acts[i as usize] | sig_bits(sig, i),
                 };
                 let acc = match src {
                     Src::Reg(r) => self.reg(r as u8, new, t),
@@ -627,14 +692,17 @@ impl Shadow<'_> {
                 };
                 fw.src = Some((prev, new, acc));
                 if l.mask.is_some() {
-                    fw.act = Some((acts[i], self.kdyn(action_mask(i as u32), acts[i], t)));
+                    let a = acts[i as usize];
+                    fw.act = Some((a, self.kdyn(action_mask(sig, i), a, t)));
                 }
-                from = prev;
+                from = if result { 0 } else { prev };
             }
             let value = l.konst
                 + if l.from_src { from } else { 0 }
                 + if l.epc { epc } else { 0 }
-                + if l.addr { addr } else { 0 };
+                + if l.addr { addr } else { 0 }
+                + if l.signo { sig } else { 0 }
+                + if l.code { code } else { 0 };
             let waddr = frame / 4 + k as u32;
             if !writable(waddr) {
                 return Err(format!(
@@ -650,7 +718,7 @@ impl Shadow<'_> {
             return Err("internal error: the signal frame differs from the VM's".into());
         }
         let want = (
-            [SIGSEGV, frame + FRAME_INFO, frame + FRAME_UC],
+            [sig, frame + FRAME_INFO, frame + FRAME_UC],
             frame,
             super::bus::SIGRETURN_ADDR,
             handler,
@@ -666,6 +734,9 @@ impl Shadow<'_> {
         Ok(SignalEvent {
             clk: instr.clk,
             thread: instr.thread,
+            sig,
+            code,
+            sent,
             op: instr.op,
             a: instr.a,
             b: instr.b,
@@ -1693,7 +1764,26 @@ impl Witness {
                     c = halt as u32;
                     let (v0, a3) = sc.result.unwrap_or((sc.number, sh.regs[7].0));
                     let t = ts(clk, SLOT_CHIP);
-                    if sc.number == super::threads::SYS_CLONE {
+                    if super::signal::SEND_CALLS.contains(&sc.number) {
+                        // A signal sent to the thread itself: the signal chip proves the
+                        // call and the delivery that follows it, at its chip slot.
+                        let rec = signals
+                            .next()
+                            .filter(|r| r.step == clk as usize)
+                            .ok_or_else(|| internal(step, "a signal sent without its delivery"))?;
+                        let cause = Cause::Sent {
+                            sc,
+                            instr: instr(0),
+                        };
+                        let ev = sh.deliver(rec, cause, &writable).map_err(|what| {
+                            ProveError::Unsupported {
+                                what,
+                                pc: step.pc,
+                                symbol: String::new(),
+                            }
+                        })?;
+                        w.signal.push(ev);
+                    } else if sc.number == super::threads::SYS_CLONE {
                         let ev = sh
                             .clone_thread(sc, instr(0), clk)
                             .map_err(|m| internal(step, &m))?;
@@ -1929,13 +2019,17 @@ impl Witness {
                     .next()
                     .filter(|r| r.step == clk as usize)
                     .ok_or_else(|| internal(step, "a fault without its delivery"))?;
-                let ev = sh.deliver(rec, instr(c), &e, &writable).map_err(|what| {
-                    ProveError::Unsupported {
-                        what,
-                        pc: step.pc,
-                        symbol: String::new(),
-                    }
-                })?;
+                let cause = Cause::Fault {
+                    instr: instr(c),
+                    target: e.target,
+                };
+                let ev =
+                    sh.deliver(rec, cause, &writable)
+                        .map_err(|what| ProveError::Unsupported {
+                            what,
+                            pc: step.pc,
+                            symbol: String::new(),
+                        })?;
                 w.signal.push(ev);
             }
             // An untaken branch-likely skips its delay slot; a fault goes on at its epc.
