@@ -180,6 +180,11 @@ impl Asm {
 
     /// Appends bytes to the data segment and defines `name` at them (4-byte aligned).
     pub fn data(&mut self, name: &str, bytes: &[u8]) -> &mut Self {
+        // BSS labels lie after the data as it stands when they are made.
+        assert_eq!(
+            self.bss, 0,
+            "Asm::data({name}) after Asm::bss would overlap the BSS"
+        );
         while self.data.len() % 4 != 0 {
             self.data.push(0);
         }

@@ -184,6 +184,8 @@ soundness::a_kill_is_not_a_tkill                       signal.sent_call
 soundness::a_sent_signal_goes_to_the_calling_thread    signal.target
 soundness::a_sent_signals_arguments_are_its_registers  signal.sent_args
 soundness::a_sent_signals_info_says_who_sent_it        signal.sent_info
+soundness::a_delivered_signal_is_the_one_sent         signal.sent_sig
+soundness::a_blocked_signal_is_not_delivered          signal.unblocked
 soundness::rt_sigreturn_restores_the_frames_registers sigreturn.restore
 soundness::epoll_pwait_reports_a_ready_eventfd        poll.ready
 soundness::an_eventfd_read_fails_with_eagain_only_when_empty poll.eagain

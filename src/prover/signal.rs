@@ -274,6 +274,26 @@ pub const SI_TKILL: u32 = -6i32 as u32;
 /// The process's id (`si_pid` of a signal it sends itself).
 pub const PID: u32 = crate::vm::PID;
 
+#[cfg(test)]
+thread_local! {
+    /// A signal number the witness uses in place of the one a sending call sends (tests
+    /// only: a delivery of another signal than the call's).
+    pub(crate) static FORGED_SIG: std::cell::Cell<Option<u32>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// The signal a sending call's delivery is given: `sig`, or in tests [`FORGED_SIG`].
+pub(crate) fn delivered_sig(sig: u32) -> u32 {
+    #[cfg(test)]
+    {
+        FORGED_SIG.with(|f| f.get()).unwrap_or(sig)
+    }
+    #[cfg(not(test))]
+    {
+        sig
+    }
+}
+
 /// A signal the thread sent itself, delivered on the way back from the call.
 #[derive(Clone, Copy, Debug)]
 pub struct Sent {
@@ -630,7 +650,9 @@ fn fill_signal(r: &mut SignalCols<Val>, ev: &SignalEvent, row: usize, bytes: &mu
             for j in 0..4 {
                 bytes.add(ByteOp::Or, ob[j], ab[j]);
                 bytes.add(ByteOp::Or, tb[j], bb[j]);
-                bytes.add(ByteOp::And, ob[j], bb[j]);
+                if kept("signal.unblocked") {
+                    bytes.add(ByteOp::And, ob[j], bb[j]);
+                }
             }
         }
         return;
@@ -818,10 +840,12 @@ impl SignalChip {
             b.assert_zero(tg.clone() * e(a[2][j]));
         }
         // The signal: `$a1` of kill and tkill, `$a2` of tgkill.
-        b.assert_zero(
-            (k.clone() + tk.clone()) * (e(a[2][0]) - e(l.sig))
-                + tg.clone() * (e(a[3][0]) - e(l.sig)),
-        );
+        if kept("signal.sent_sig") {
+            b.assert_zero(
+                (k.clone() + tk.clone()) * (e(a[2][0]) - e(l.sig))
+                    + tg.clone() * (e(a[3][0]) - e(l.sig)),
+            );
+        }
         for j in 1..4 {
             b.assert_zero((k.clone() + tk.clone()) * e(a[2][j]) + tg.clone() * e(a[3][j]));
         }
@@ -1009,14 +1033,16 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
             b.assert_zero(on3.clone() * (e(l.bit[k]) - e(l.wsel_here) * e(l.kbv[k])));
             bus::byte(b, ByteOp::Or, l.rv[k], l.av[k], l.tmp[k], on3.clone());
             bus::byte(b, ByteOp::Or, l.tmp[k], l.bit[k], l.nb[k], on3.clone());
-            bus::byte(
-                b,
-                ByteOp::And,
-                l.rv[k],
-                l.bit[k],
-                Expr::<AB>::ZERO,
-                on3.clone(),
-            );
+            if kept("signal.unblocked") {
+                bus::byte(
+                    b,
+                    ByteOp::And,
+                    l.rv[k],
+                    l.bit[k],
+                    Expr::<AB>::ZERO,
+                    on3.clone(),
+                );
+            }
         }
         access(
             b,

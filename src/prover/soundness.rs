@@ -2637,6 +2637,81 @@ fn a_sent_signals_info_says_who_sent_it() {
     only_constraints_of(&inst, "signal");
 }
 
+/// Go's action for SIGUSR1 and SIGUSR2 (one handler, which exits 5) and an alternate
+/// stack; SIGUSR1 blocked when `block`; then `tgkill(1000, 1000, SIGUSR2)`. Its witness
+/// with the delivery given SIGUSR1 instead (the call's SIGUSR2 in its registers), traced.
+fn usr2_delivered_as_usr1(block: bool) -> Instances {
+    use super::tests::Arg::{Label as L, Value as V};
+    let mut a = Asm::new();
+    a.data("set", &[0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    a.bss("act", 24);
+    a.bss("ss", 12);
+    a.bss("altstack", 8192);
+    a.la(T0, "act");
+    a.li(T1, signal::GO_SA_FLAGS);
+    a.sw(T1, 0, T0);
+    a.la(T1, "handler");
+    a.sw(T1, 4, T0);
+    a.li(T1, u32::MAX);
+    for off in [8, 12, 16, 20] {
+        a.sw(T1, off, T0);
+    }
+    for sig in [16, 17] {
+        emit_call(
+            &mut a,
+            getset::SYS_RT_SIGACTION,
+            [V(sig), L("act"), V(0), V(16)],
+        );
+    }
+    a.la(T0, "ss");
+    a.la(T1, "altstack");
+    a.sw(T1, 0, T0);
+    a.li(T1, 8192);
+    a.sw(T1, 4, T0);
+    a.sw(ZERO, 8, T0);
+    emit_call(&mut a, getset::SYS_SIGALTSTACK, [L("ss"), V(0), V(0), V(0)]);
+    if block {
+        emit_call(
+            &mut a,
+            getset::SYS_RT_SIGPROCMASK,
+            [V(1), L("set"), V(0), V(16)],
+        );
+    }
+    emit_call(&mut a, signal::SYS_TGKILL, [V(1000), V(1000), V(17), V(0)]);
+    a.exit(4);
+    a.label("handler");
+    a.exit(5);
+    let (machine, record) = recorded(&a, &[]);
+    signal::FORGED_SIG.with(|f| f.set(Some(16)));
+    let (statement, w, start) = witness_lenient(&machine, &record);
+    signal::FORGED_SIG.with(|f| f.set(None));
+    assert_eq!((w.signal[0].sig, statement.exit_code), (16, 5));
+    machine.traces_from(&w, &start, &statement).unwrap()
+}
+
+#[test]
+fn a_delivered_signal_is_the_one_sent() {
+    // tgkill sends SIGUSR2 (in $a2); the delivery claims SIGUSR1, whose action is the
+    // same, in the frame, the handler's $a0 and the action's words alike. Only the check
+    // that the signal is the call's refuses it.
+    only_constraints_of(&usr2_delivered_as_usr1(false), "signal");
+}
+
+#[test]
+fn a_blocked_signal_is_not_delivered() {
+    // The same with SIGUSR1 blocked: besides the check that the signal is the call's,
+    // the `And` lookups that the thread does not block it refuse it (the byte bus).
+    let errs = all(&usr2_delivered_as_usr1(true));
+    let byte = |e: &CheckError| matches!(e, CheckError::Unbalanced { bus, .. } if bus == BYTE);
+    assert!(errs.iter().any(byte), "{errs:?}");
+    assert!(
+        errs.iter().all(
+            |e| byte(e) || matches!(e, CheckError::Constraint { chip, .. } if chip == "signal")
+        ),
+        "{errs:?}"
+    );
+}
+
 /// [`poll_program`] (watching `events`, its results unread) with the `nth` call of
 /// `number` answering `result` in the record, traced leniently.
 fn poll_forged(events: u32, number: u32, nth: usize, result: Option<(u32, u32)>) -> Instances {

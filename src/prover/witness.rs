@@ -616,6 +616,7 @@ impl Shadow<'_> {
                 }
                 let code = if call == 0 { SI_USER } else { SI_TKILL };
                 let args = [sc.number, a0, a1, a2];
+                let sig = delivered_sig(sig);
                 (sig, code, PID, instr.aux, Some(Sent { call, args }))
             }
         };
@@ -647,7 +648,7 @@ impl Shadow<'_> {
                  it, can be proved yet)"
             ));
         };
-        if (0..4).any(|i| old[i as usize] & sig_bits(sig, i) != 0) {
+        if (0..4).any(|i| old[i as usize] & sig_bits(sig, i) != 0) && !super::mm::lenient() {
             return Err(format!(
                 "{name} delivered while the thread blocks it (Linux kills the process for a \
                  fault, and keeps a sent signal pending)"
@@ -714,7 +715,8 @@ impl Shadow<'_> {
             bytes.extend(value.to_be_bytes());
             words.push(fw);
         }
-        if bytes != rec.ev.frame {
+        // (Tests that forge the signal delivered turn these comparisons off.)
+        if bytes != rec.ev.frame && !super::mm::lenient() {
             return Err("internal error: the signal frame differs from the VM's".into());
         }
         let want = (
@@ -724,7 +726,7 @@ impl Shadow<'_> {
             handler,
         );
         let r = &rec.ev;
-        if (r.a, r.sp, r.ra, r.t9) != want || r.pc != handler {
+        if ((r.a, r.sp, r.ra, r.t9) != want || r.pc != handler) && !super::mm::lenient() {
             return Err("internal error: the handler's registers differ from the VM's".into());
         }
         let flags_acc = self.kdyn(act, sa_flags, t);
