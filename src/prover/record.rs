@@ -1013,9 +1013,14 @@ impl Tracer for ProveTracer<'_> {
                     // The child starts where the clone chip puts it.
                     self.threads.entry(*tid).or_default().expect = Some((cpu.pc, cpu.next_pc));
                 }
-                RegisterChange::Interrupted => {
-                    self.refuse("a signal interrupted a blocking call".into(), pc)
-                }
+                RegisterChange::Interrupted => self.refuse(
+                    format!(
+                        "a signal interrupted thread {tid}'s blocking call (a signal sent to a \
+                         thread that waits, such as kill's to the main thread; not provable \
+                         yet)"
+                    ),
+                    pc,
+                ),
             }
             return;
         }
