@@ -2644,32 +2644,7 @@ fn usr2_delivered_as_usr1(block: bool) -> Instances {
     use super::tests::Arg::{Label as L, Value as V};
     let mut a = Asm::new();
     a.data("set", &[0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-    a.bss("act", 24);
-    a.bss("ss", 12);
-    a.bss("altstack", 8192);
-    a.la(T0, "act");
-    a.li(T1, signal::GO_SA_FLAGS);
-    a.sw(T1, 0, T0);
-    a.la(T1, "handler");
-    a.sw(T1, 4, T0);
-    a.li(T1, u32::MAX);
-    for off in [8, 12, 16, 20] {
-        a.sw(T1, off, T0);
-    }
-    for sig in [16, 17] {
-        emit_call(
-            &mut a,
-            getset::SYS_RT_SIGACTION,
-            [V(sig), L("act"), V(0), V(16)],
-        );
-    }
-    a.la(T0, "ss");
-    a.la(T1, "altstack");
-    a.sw(T1, 0, T0);
-    a.li(T1, 8192);
-    a.sw(T1, 4, T0);
-    a.sw(ZERO, 8, T0);
-    emit_call(&mut a, getset::SYS_SIGALTSTACK, [L("ss"), V(0), V(0), V(0)]);
+    super::tests::go_handler_setup(&mut a, &[16, 17]);
     if block {
         emit_call(
             &mut a,

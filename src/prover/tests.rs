@@ -800,14 +800,11 @@ fn the_go_runtime_with_its_threads_satisfies_every_constraint() {
     inst.check().unwrap();
 }
 
-/// A nil dereference taken as Go takes it: SIGSEGV's action set (Go's flags, a handler,
-/// every signal blocked while it runs) and an alternate stack, then `$s0` = 0x12345678
-/// and a load from address 8. With `returns`, the handler moves the frame's `sc_pc` past
-/// the load and returns through the trampoline, and the program exits 3; without, the
-/// handler exits 5.
-pub(crate) fn fault_program(returns: bool) -> Asm {
+/// Sets up a handler as Go's runtime does, for each of `sigs`: its action (Go's flags, the
+/// label `handler`, every signal blocked while it runs) and an 8 KiB alternate stack.
+/// It defines the BSS labels `act`, `ss` and `altstack`, so any data must come first.
+pub(crate) fn go_handler_setup(a: &mut Asm, sigs: &[u32]) {
     use Arg::{Label as L, Value as V};
-    let mut a = Asm::new();
     a.bss("act", 24);
     a.bss("ss", 12);
     a.bss("altstack", 8192);
@@ -820,18 +817,26 @@ pub(crate) fn fault_program(returns: bool) -> Asm {
     for off in [8, 12, 16, 20] {
         a.sw(T1, off, T0);
     }
-    emit_call(
-        &mut a,
-        getset::SYS_RT_SIGACTION,
-        [V(11), L("act"), V(0), V(16)],
-    );
+    for &sig in sigs {
+        emit_call(a, getset::SYS_RT_SIGACTION, [V(sig), L("act"), V(0), V(16)]);
+    }
     a.la(T0, "ss");
     a.la(T1, "altstack");
     a.sw(T1, 0, T0);
     a.li(T1, 8192);
     a.sw(T1, 4, T0);
     a.sw(ZERO, 8, T0);
-    emit_call(&mut a, getset::SYS_SIGALTSTACK, [L("ss"), V(0), V(0), V(0)]);
+    emit_call(a, getset::SYS_SIGALTSTACK, [L("ss"), V(0), V(0), V(0)]);
+}
+
+/// A nil dereference taken as Go takes it: SIGSEGV's action set (Go's flags, a handler,
+/// every signal blocked while it runs) and an alternate stack, then `$s0` = 0x12345678
+/// and a load from address 8. With `returns`, the handler moves the frame's `sc_pc` past
+/// the load and returns through the trampoline, and the program exits 3; without, the
+/// handler exits 5.
+pub(crate) fn fault_program(returns: bool) -> Asm {
+    let mut a = Asm::new();
+    go_handler_setup(&mut a, &[11]);
     a.li(S0, 0x1234_5678);
     a.lw(T2, 8, ZERO);
     a.exit(3);
@@ -869,33 +874,10 @@ fn a_fault_is_delivered_and_returns_and_proves() {
 /// exits with the stored word if the call returned 0 and `$s0` survived, else 4. Without,
 /// the handler exits with its `$a0`.
 pub(crate) fn send_program(call: u32, pid: u32, returns: bool) -> Asm {
-    use Arg::{Label as L, Value as V};
+    use Arg::Value as V;
     let mut a = Asm::new();
-    a.bss("act", 24);
-    a.bss("ss", 12);
+    go_handler_setup(&mut a, &[16]);
     a.bss("seen", 4);
-    a.bss("altstack", 8192);
-    a.la(T0, "act");
-    a.li(T1, signal::GO_SA_FLAGS);
-    a.sw(T1, 0, T0);
-    a.la(T1, "handler");
-    a.sw(T1, 4, T0);
-    a.li(T1, u32::MAX);
-    for off in [8, 12, 16, 20] {
-        a.sw(T1, off, T0);
-    }
-    emit_call(
-        &mut a,
-        getset::SYS_RT_SIGACTION,
-        [V(16), L("act"), V(0), V(16)],
-    );
-    a.la(T0, "ss");
-    a.la(T1, "altstack");
-    a.sw(T1, 0, T0);
-    a.li(T1, 8192);
-    a.sw(T1, 4, T0);
-    a.sw(ZERO, 8, T0);
-    emit_call(&mut a, getset::SYS_SIGALTSTACK, [L("ss"), V(0), V(0), V(0)]);
     a.li(S0, 0x1234_5678);
     let args = match call {
         signal::SYS_KILL => [V(pid), V(16), V(0), V(7)],
