@@ -178,6 +178,7 @@ soundness::a_clone_child_gets_a_new_stack             clone.stack
 soundness::a_switch_names_a_thread_below_2_16         sched.new_range
 soundness::a_signal_frame_saves_the_faulting_registers signal.frame
 soundness::a_handler_gets_its_arguments               signal.handler_regs
+soundness::a_handler_has_gos_flags                    signal.flags
 soundness::a_sent_signals_frame_saves_the_calls_success signal.frame
 soundness::a_sent_signals_handler_sees_the_calls_success signal.handler_regs
 soundness::a_kill_is_not_a_tkill                       signal.sent_call

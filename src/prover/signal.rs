@@ -1191,8 +1191,10 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
 
         // The action: Go's flags exactly, and the handler (no ROM entry lies at SIG_DFL
         // 0 or SIG_IGN 1, so the handler's first row could not be fetched from either).
-        for (k, want) in konst(GO_SA_FLAGS).into_iter().enumerate() {
-            b.assert_zero(call.clone() * (e(l.sa_flags[k]) - want));
+        if kept("signal.flags") {
+            for (k, want) in konst(GO_SA_FLAGS).into_iter().enumerate() {
+                b.assert_zero(call.clone() * (e(l.sa_flags[k]) - want));
+            }
         }
         access(
             b,

@@ -2517,6 +2517,19 @@ fn a_handler_gets_its_arguments() {
 }
 
 #[test]
+fn a_handler_has_gos_flags() {
+    // SIGSEGV's handler installed with SA_NODEFER besides Go's flags: Linux would then
+    // leave SIGSEGV unblocked while it runs, where the chip's mask adds it. Recorded with
+    // the witness's refusal of other flags off; only the check of the flags refuses it.
+    const SA_NODEFER: u32 = 0x4000_0000;
+    let (machine, record) = recorded(
+        &super::tests::fault_program_with(false, signal::GO_SA_FLAGS | SA_NODEFER),
+        &[],
+    );
+    only_constraints_of(&traced_record_lenient(&machine, &record), "signal");
+}
+
+#[test]
 fn rt_sigreturn_restores_the_frames_registers() {
     // The return restores $s0 as 0x5eed, not the frame's 0x12345678; the program exits
     // without using it, and the boundary claims $s0 ends so. Only the restore's check

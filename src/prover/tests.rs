@@ -804,12 +804,17 @@ fn the_go_runtime_with_its_threads_satisfies_every_constraint() {
 /// label `handler`, every signal blocked while it runs) and an 8 KiB alternate stack.
 /// It defines the BSS labels `act`, `ss` and `altstack`, so any data must come first.
 pub(crate) fn go_handler_setup(a: &mut Asm, sigs: &[u32]) {
+    handler_setup(a, sigs, signal::GO_SA_FLAGS);
+}
+
+/// [`go_handler_setup`] with `sa_flags` in place of Go's.
+pub(crate) fn handler_setup(a: &mut Asm, sigs: &[u32], sa_flags: u32) {
     use Arg::{Label as L, Value as V};
     a.bss("act", 24);
     a.bss("ss", 12);
     a.bss("altstack", 8192);
     a.la(T0, "act");
-    a.li(T1, signal::GO_SA_FLAGS);
+    a.li(T1, sa_flags);
     a.sw(T1, 0, T0);
     a.la(T1, "handler");
     a.sw(T1, 4, T0);
@@ -835,8 +840,13 @@ pub(crate) fn go_handler_setup(a: &mut Asm, sigs: &[u32]) {
 /// the load and returns through the trampoline, and the program exits 3; without, the
 /// handler exits 5.
 pub(crate) fn fault_program(returns: bool) -> Asm {
+    fault_program_with(returns, signal::GO_SA_FLAGS)
+}
+
+/// [`fault_program`] with SIGSEGV's `sa_flags` as given.
+pub(crate) fn fault_program_with(returns: bool, sa_flags: u32) -> Asm {
     let mut a = Asm::new();
-    go_handler_setup(&mut a, &[11]);
+    handler_setup(&mut a, &[11], sa_flags);
     a.li(S0, 0x1234_5678);
     a.lw(T2, 8, ZERO);
     a.exit(3);
