@@ -553,17 +553,6 @@ impl ProveTracer<'_> {
     }
 }
 
-/// Whether `kill`, `tkill` or `tgkill` (`number`) with `args`, made by thread `tid`, sends
-/// to that thread (or by `kill` to the process), and the signal.
-fn send_target(number: u32, args: &[u32; 6], tid: u32) -> (bool, u32) {
-    use super::signal::{PID, SYS_KILL, SYS_TKILL};
-    match number {
-        SYS_KILL => (args[0] == PID, args[1]),
-        SYS_TKILL => (args[0] == tid, args[1]),
-        _ => (args[0] == PID && args[1] == tid, args[2]),
-    }
-}
-
 fn reg(cpu: &Cpu, r: u8) -> u32 {
     match r {
         0..=31 => cpu.gpr[r as usize],
@@ -730,7 +719,7 @@ impl Tracer for ProveTracer<'_> {
             // (Tests turn the check of the target off, to show that the signal chip
             // refuses the same.)
             n if super::signal::SEND_CALLS.contains(&n) => {
-                let (target, sig) = send_target(n, &ev.args, ev.tid);
+                let (target, sig) = super::signal::send_target(n, &ev.args, ev.tid);
                 let ok = (target || super::mm::lenient()) && (1..=128).contains(&sig);
                 if ok {
                     self.threads.entry(ev.tid).or_default().sent = Some(sig);

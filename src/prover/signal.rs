@@ -294,6 +294,17 @@ pub(crate) fn delivered_sig(sig: u32) -> u32 {
     }
 }
 
+/// Whether `kill`, `tkill` or `tgkill` (`number`) with `args` (`$a0`, `$a1`, `$a2`, …),
+/// made by the thread of id `tid`, sends to that thread (`kill`: to the process), and the
+/// signal it sends.
+pub(crate) fn send_target(number: u32, args: &[u32], tid: u32) -> (bool, u32) {
+    match number {
+        SYS_KILL => (args[0] == PID, args[1]),
+        SYS_TKILL => (args[0] == tid, args[1]),
+        _ => (args[0] == PID && args[1] == tid, args[2]),
+    }
+}
+
 /// A signal the thread sent itself, delivered on the way back from the call.
 #[derive(Clone, Copy, Debug)]
 pub struct Sent {

@@ -1393,11 +1393,16 @@ pub(crate) fn mask_program(observe: bool) -> Asm {
     call(&mut a, super::getset::SIG_UNBLOCK, Some("b"), Some(0));
     if observe {
         call(&mut a, super::getset::SIG_BLOCK, None, Some(16));
-        a.li(A0, 3);
-        a.la(A1, "old");
-        a.li(A2, 32);
-        a.li(V0, 4004);
-        a.syscall();
+        emit_call(
+            &mut a,
+            4004,
+            [
+                Arg::Value(3),
+                Arg::Label("old"),
+                Arg::Value(32),
+                Arg::Value(0),
+            ],
+        );
     }
     a.exit(0);
     a

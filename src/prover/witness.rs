@@ -592,11 +592,7 @@ impl Shadow<'_> {
                     .ok_or("internal error: not a call that sends a signal")?;
                 let tid = super::syscall::FIRST_TID + self.cur;
                 let [a0, a1, a2, _] = sc.args;
-                let (target, sig) = match call {
-                    0 => (a0 == PID, a1),
-                    1 => (a0 == tid, a1),
-                    _ => (a0 == PID && a1 == tid, a2),
-                };
+                let (target, sig) = send_target(sc.number, &sc.args, tid);
                 // (Tests turn the check of the target off, to show that the signal chip
                 // refuses the same.)
                 let target = target || super::mm::lenient();
