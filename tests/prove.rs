@@ -760,7 +760,8 @@ fn proves_go_guests_with_their_runtime_and_threads() {
     // timers sleeps, ticks and waits on deadlines through Go's netpoller (an eventfd and
     // an epoll instance). sigself receives, through os/signal, the signals its main
     // thread sends itself with kill and tgkill, each delivered to Go's handler on the way
-    // back from the call.
+    // back from the call; sigmask blocks SIGUSR1, sends it with tgkill, keeps it pending
+    // for 20 ms and takes it after the rt_sigprocmask that unblocks it.
     // jsonbig (encoding/json and math/big, 1.9 M instructions) is the largest that fits
     // one shard: about 45 s and 6 GB here.
     for name in [
@@ -772,6 +773,7 @@ fn proves_go_guests_with_their_runtime_and_threads() {
         "argsenv",
         "timers",
         "sigself",
+        "sigmask",
         "jsonbig",
     ] {
         let elf = root.join(format!("elf/{name}.elf"));

@@ -47,6 +47,9 @@ pub const PATH: &str = "path";
 pub const MAP: &str = "map";
 pub const VMA: &str = "vma";
 pub const SCHED: &str = "sched";
+/// A call after which the thread takes its pending signal, which the call unblocked:
+/// `(clk, thread)`, sent by the call's chip and received by the signal chip's delivery.
+pub const PENDING: &str = "pending";
 
 /// The `kind` of a `sched` message: the half a leaving row sends (where its thread
 /// resumes), the half the next row sends (where it starts), and the half a faulting row
@@ -111,12 +114,18 @@ pub const KERNEL_ACTIONS: u32 = KERNEL_DYNAMIC;
 pub const ACTION_WORDS: u32 = 6;
 /// Each thread's kernel words: thread `t`'s block of [`THREAD_WORDS`] from
 /// `KERNEL_THREADS + THREAD_WORDS t`, holding its blocked mask (4 words from
-/// [`THREAD_MASK`]) and its alternate signal stack (`ss_sp`, `ss_size` at
-/// [`THREAD_ALTSTACK`]).
+/// [`THREAD_MASK`]), its alternate signal stack (`ss_sp`, `ss_size` at
+/// [`THREAD_ALTSTACK`]) and its pending signals (a set of 4 words, as the mask, from
+/// [`THREAD_PENDING`]; at most one signal in it).
 pub const KERNEL_THREADS: u32 = 1024;
 pub const THREAD_WORDS: u32 = 16;
 pub const THREAD_MASK: u32 = 0;
 pub const THREAD_ALTSTACK: u32 = 4;
+pub const THREAD_PENDING: u32 = 8;
+/// The number of signals pending in the process (over every thread), one field element
+/// in `value[0]`: `rt_sigaction` sets an action only when it is zero.
+pub const KERNEL_PENDING: u32 = 1002;
+const _: () = assert!(KERNEL_PENDING < KERNEL_THREADS);
 const _: () = assert!(KERNEL_ACTIONS + 128 * ACTION_WORDS <= KERNEL_CLONES);
 /// The number of threads `clone` has created (the newest thread's index), one field
 /// element in `value[0]`; zero at the start, when only the main thread runs.

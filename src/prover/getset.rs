@@ -52,8 +52,9 @@ use p3_matrix::dense::RowMajorMatrix;
 
 use super::bus::{
     self, access, AccessCols, ByteOp, Expr, Word, ACTION_WORDS, BYTE, KERNEL_ACTIONS,
-    KERNEL_NOFILE, KERNEL_THREADS, REG_STRIDE, SLOT_CHIP, SPACE_KERNEL, SPACE_MEM, SPACE_REG,
-    SPACE_RO, THREAD_ALTSTACK, THREAD_MASK, THREAD_WORDS, TS_SLOTS,
+    KERNEL_NOFILE, KERNEL_PENDING, KERNEL_THREADS, PENDING, REG_STRIDE, SLOT_C, SPACE_KERNEL,
+    SPACE_MEM, SPACE_REG, SPACE_RO, THREAD_ALTSTACK, THREAD_MASK, THREAD_PENDING, THREAD_WORDS,
+    TS_SLOTS,
 };
 use super::bytes::ByteCounts;
 use super::cols::columns;
@@ -160,6 +161,14 @@ pub struct GetSetEvent {
     /// `$v0`, `$a0`, `$a1`, `$a2`, `$a3`; the kernel words; the words read; the words
     /// written.
     pub acc: [Option<Access>; 23],
+    /// `rt_sigprocmask` with a set: the thread's pending set, read, and whether the call
+    /// unblocks its signal (delivered after it).
+    pub pending: [u32; 4],
+    pub pending_acc: [Option<Access>; 4],
+    pub deliver: bool,
+    /// `rt_sigaction` with an action: the count of pending signals, read.
+    pub count: u32,
+    pub count_acc: Option<Access>,
 }
 
 impl GetSetEvent {
@@ -282,6 +291,14 @@ pub struct GetSetCols<T> {
     pub srcw: [Word<T>; 6],
     pub dst_prev: [Word<T>; 6],
     pub acc: [AccessCols<T>; 23],
+    /// `rt_sigprocmask` with a set: the thread's pending set (read), and whether the
+    /// call unblocks its signal, which the signal chip then delivers.
+    pub pending: [Word<T>; 4],
+    pub deliver: T,
+    pub acc_pending: [AccessCols<T>; 4],
+    /// `rt_sigaction` with an action: the count of pending signals (zero).
+    pub count: T,
+    pub acc_count: AccessCols<T>,
 }
 columns!(GetSetCols);
 
@@ -422,6 +439,25 @@ fn fill_row(r: &mut GetSetCols<Val>, ev: &GetSetEvent, bytes: &mut ByteCounts) {
         if let Some(acc) = acc {
             super::fill_access(cols, acc, bytes);
         }
+    }
+    if kind == Kind::Mask && has_new {
+        r.deliver = f(ev.deliver);
+        for k in 0..4 {
+            r.pending[k] = super::word(ev.pending[k]);
+            let (p, n) = (ev.pending[k].to_le_bytes(), ev.new[k].to_le_bytes());
+            for j in (0..4).filter(|_| !ev.deliver && kept("getset.pending")) {
+                bytes.add(ByteOp::And, p[j] as u32, n[j] as u32);
+            }
+        }
+    }
+    r.count = Val::from_u32(ev.count);
+    for (cols, acc) in r.acc_pending.iter_mut().zip(&ev.pending_acc) {
+        if let Some(acc) = acc {
+            super::fill_access(cols, acc, bytes);
+        }
+    }
+    if let Some(acc) = &ev.count_acc {
+        super::fill_access(&mut r.acc_count, acc, bytes);
     }
 }
 
@@ -667,8 +703,10 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for GetSetChip {
             bus::range8x2(b, l.r_hi, Expr::<AB>::ZERO, enable);
         }
 
-        // The accesses, at the chip's slot.
-        let ts = (e(l.clk) + Expr::<AB>::ONE) * c(TS_SLOTS) + c(SLOT_CHIP);
+        // The accesses, at the SYSCALL row's third slot (the CPU writes no register for
+        // a SYSCALL there), so that a delivery after the call, at the chip slot, comes
+        // after them in the memory argument.
+        let ts = (e(l.clk) + Expr::<AB>::ONE) * c(TS_SLOTS) + c(SLOT_C);
         let reg = |r: u32| e(l.thread) * c(REG_STRIDE) + c(r);
         let number: [Expr<AB>; 4] = std::array::from_fn(|j| {
             is_mask.clone() * byte_of(SYS_RT_SIGPROCMASK, j)
@@ -749,6 +787,57 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for GetSetChip {
         for ((count, space, addr, prev, new), cols) in accesses.into_iter().zip(&l.acc) {
             access(b, count, space, addr, prev, new, ts.clone(), cols);
         }
+
+        // Pending signals. A new mask leaves the thread's pending set blocked
+        // (`pending & new = pending`, byte by byte), or unblocks its one signal, which the
+        // signal chip then delivers on the way back from the call (the `pending` message).
+        // An action is set only while no signal is pending anywhere: Linux discards the
+        // pending instances of a signal whose new action ignores it.
+        b.assert_bool(l.deliver);
+        b.assert_zero(e(l.deliver) * (Expr::<AB>::ONE - up_mask.clone()));
+        let block = c(KERNEL_THREADS) + c(THREAD_WORDS) * e(l.thread);
+        for k in 0..4 {
+            if kept("getset.pending") {
+                for j in 0..4 {
+                    bus::byte(
+                        b,
+                        ByteOp::And,
+                        l.pending[k][j],
+                        l.new[k][j],
+                        l.pending[k][j],
+                        up_mask.clone() - e(l.deliver),
+                    );
+                }
+            }
+            access(
+                b,
+                up_mask.clone(),
+                c(SPACE_KERNEL),
+                block.clone() + c(THREAD_PENDING + k as u32),
+                words(&l.pending[k]),
+                words(&l.pending[k]),
+                ts.clone(),
+                &l.acc_pending[k],
+            );
+        }
+        b.push_interaction(
+            PENDING,
+            [e(l.clk), e(l.thread)],
+            Count::bounded(e(l.deliver), 1),
+        );
+        if kept("getset.pending_count") {
+            b.assert_zero(up_act.clone() * e(l.count));
+        }
+        access(
+            b,
+            up_act.clone(),
+            c(SPACE_KERNEL),
+            c(KERNEL_PENDING),
+            [e(l.count), c(0), c(0), c(0)],
+            [e(l.count), c(0), c(0), c(0)],
+            ts.clone(),
+            &l.acc_count,
+        );
 
         // The CPU reads $zero for both operands; the call does not halt.
         super::receive_instr_exprs(

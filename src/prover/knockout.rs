@@ -199,6 +199,12 @@ soundness::an_eventfd_is_never_a_semaphore            poll.flags
 soundness::eventfd_transfers_are_8_bytes              poll.size
 soundness::an_epoll_buffer_lies_in_user_space         poll.wait_buf
 soundness::no_syscall_sits_in_a_delay_slot            cpu.syscall_slot
+soundness::a_pending_signal_is_one_the_thread_blocks  send.blocked
+soundness::one_signal_is_pending_per_thread           send.empty
+soundness::no_action_is_set_while_a_signal_is_pending getset.pending_count
+soundness::an_unblocked_pending_signal_is_delivered   getset.pending
+soundness::a_delivered_pending_signal_was_pending     signal.pending
+soundness::a_handlers_return_keeps_a_pending_signal_blocked sigreturn.pending
 ";
 
     fn cases() -> Vec<(&'static str, &'static str)> {

@@ -10,7 +10,7 @@
 //!   table), [`image`] (the ELF image and the zero regions);
 //! - per run: [`cpu`], the opcode chips ([`add_sub`], [`bitwise`], [`branch`],
 //!   [`shift`], [`compare`], [`mul`], [`div`], [`clz`], [`sext`], [`movz`], [`ext`],
-//!   [`memory`], [`syscall`], [`clock`], [`fs`], [`mm`], [`getset`]), the thread chips
+//!   [`memory`], [`syscall`], [`clock`], [`fs`], [`mm`], [`getset`], [`send`]), the thread chips
 //!   ([`threads`], [`futex`], [`sched`]), signals ([`signal`]: a fault's delivery and the
 //!   handler's return), the public output and the logs ([`output`]), the private
 //!   input's placement ([`input`]), the paths system calls read ([`path`]), the initial state
@@ -52,6 +52,7 @@ pub mod poll;
 pub mod program;
 pub mod record;
 pub mod sched;
+pub mod send;
 pub mod sext;
 pub mod shift;
 pub mod signal;
@@ -104,6 +105,7 @@ pub enum Chip {
     Fs(fs::FsChip),
     Mm(mm::MmChip),
     GetSet(getset::GetSetChip),
+    Send(send::SendChip),
     Clone(threads::CloneChip),
     Futex(futex::FutexChip),
     Poll(poll::PollChip),
@@ -144,6 +146,7 @@ pub enum ChipKind {
     Fs,
     Mm,
     GetSet,
+    Send,
     Clone,
     Futex,
     Poll,
@@ -160,7 +163,7 @@ pub enum ChipKind {
 }
 
 impl ChipKind {
-    pub const ALL: [ChipKind; 35] = [
+    pub const ALL: [ChipKind; 36] = [
         ChipKind::Program,
         ChipKind::Bytes,
         ChipKind::Image,
@@ -183,6 +186,7 @@ impl ChipKind {
         ChipKind::Fs,
         ChipKind::Mm,
         ChipKind::GetSet,
+        ChipKind::Send,
         ChipKind::Clone,
         ChipKind::Futex,
         ChipKind::Poll,
@@ -227,6 +231,7 @@ impl ChipKind {
             ChipKind::Fs => "fs",
             ChipKind::Mm => "mm",
             ChipKind::GetSet => "getset",
+            ChipKind::Send => "send",
             ChipKind::Clone => "clone",
             ChipKind::Futex => "futex",
             ChipKind::Poll => "poll",
@@ -283,6 +288,7 @@ macro_rules! for_each_chip {
             Chip::Fs($c) => $body,
             Chip::Mm($c) => $body,
             Chip::GetSet($c) => $body,
+            Chip::Send($c) => $body,
             Chip::Clone($c) => $body,
             Chip::Futex($c) => $body,
             Chip::Poll($c) => $body,
@@ -325,6 +331,7 @@ impl Chip {
             Chip::Fs(_) => ChipKind::Fs,
             Chip::Mm(_) => ChipKind::Mm,
             Chip::GetSet(_) => ChipKind::GetSet,
+            Chip::Send(_) => ChipKind::Send,
             Chip::Clone(_) => ChipKind::Clone,
             Chip::Futex(_) => ChipKind::Futex,
             Chip::Poll(_) => ChipKind::Poll,
@@ -747,6 +754,7 @@ impl Machine {
         let clock = clock::ClockChip.generate_trace(&w.clock, &mut bytes);
         let fs = fs::FsChip.generate_trace(&w.fs, &mut bytes);
         let getset = getset::GetSetChip.generate_trace(&w.getset, &mut bytes);
+        let send = send::SendChip.generate_trace(&w.send, &mut bytes);
         let clone = threads::CloneChip::new().generate_trace(&w.clone, &mut bytes);
         let futex = futex::FutexChip.generate_trace(&w.futex, &mut bytes);
         let poll = poll::PollChip.generate_trace(&w.poll, &mut bytes);
@@ -842,6 +850,7 @@ impl Machine {
             fs,
             mm,
             getset,
+            send,
             clone,
             futex,
             poll,
@@ -894,6 +903,7 @@ impl Machine {
             Chip::Fs(fs::FsChip),
             Chip::Mm(mm::MmChip),
             Chip::GetSet(getset::GetSetChip),
+            Chip::Send(send::SendChip),
             Chip::Clone(threads::CloneChip::new()),
             Chip::Futex(futex::FutexChip),
             Chip::Poll(poll::PollChip),

@@ -105,9 +105,12 @@ pub fn file_at(i: u32) -> u32 {
     KERNEL_FDS + FILE_WORDS * i
 }
 
-/// Whether kernel word `addr` holds one field element (the file count, a file's word 1).
+/// Whether kernel word `addr` holds one field element (the file count, a file's word 1,
+/// the count of pending signals).
 pub fn is_count(addr: u32) -> bool {
-    addr == KERNEL_FILES || (addr >= KERNEL_FDS && (addr - KERNEL_FDS) % FILE_WORDS == 1)
+    addr == KERNEL_FILES
+        || addr == bus::KERNEL_PENDING
+        || (addr >= KERNEL_FDS && (addr - KERNEL_FDS) % FILE_WORDS == 1)
 }
 
 /// A file's word 0.

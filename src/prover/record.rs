@@ -59,8 +59,9 @@ pub enum ProveError {
          FUTEX_WAKE_PRIVATE), exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
          sched_yield), and kill, tkill and tgkill of a signal to the calling thread, with no \
          signal but a nil dereference's SIGSEGV and a signal a thread sends itself, each to \
-         Go's handler at once, and its rt_sigreturn, and no thread exit, for now; `zkm run` \
-         runs this program"
+         Go's handler at once or, when the thread blocks it (one at a time), after the \
+         rt_sigprocmask that unblocks it, and its rt_sigreturn, and no thread exit, for now; \
+         `zkm run` runs this program"
     )]
     Unsupported {
         what: String,
@@ -581,22 +582,13 @@ impl Tracer for ProveTracer<'_> {
         track.returned = false;
         let expect = track.expect.take();
         let pending = track.pending.is_some();
-        let undelivered = track.sent.take();
+        // (A signal sent and not delivered at once: the witness proves it pending, or
+        // says why it cannot.)
+        track.sent = None;
         self.last_tid = Some(ev.tid);
         if pending {
             self.refuse(
                 "internal error: a thread ran before its blocking call returned".into(),
-                ev.pc,
-            );
-        }
-        if let Some(sig) = undelivered {
-            self.refuse(
-                format!(
-                    "signal {sig} sent with kill, tkill or tgkill and not delivered at once \
-                     (ignored, blocked, sent to another thread, or its default action; only a \
-                     signal Go's handler takes on the way back from the call can be proved \
-                     yet)"
-                ),
                 ev.pc,
             );
         }
@@ -915,16 +907,23 @@ impl Tracer for ProveTracer<'_> {
             // A signal the thread sent itself, delivered right after the call returned.
             let sent = track.sent.take();
             let call = self.syscalls.last();
-            let fresh = call.is_some_and(|sc| {
-                super::signal::SEND_CALLS.contains(&sc.number)
-                    && sc.step + 1 == self.steps.len()
-                    && sc.result == Some((0, 0))
-            });
-            if sent != Some(ev.signal) || !fresh || self.last_tid != Some(ev.tid) {
+            let fresh = |numbers: &[u32]| {
+                call.is_some_and(|sc| {
+                    numbers.contains(&sc.number)
+                        && sc.step + 1 == self.steps.len()
+                        && sc.result == Some((0, 0))
+                })
+            };
+            // Or a pending signal the thread's rt_sigprocmask unblocked, delivered on the
+            // way back from that call.
+            let sent_now = sent == Some(ev.signal) && fresh(&super::signal::SEND_CALLS);
+            let unblocked = fresh(&[SYS_RT_SIGPROCMASK]);
+            if !(sent_now || unblocked) || self.last_tid != Some(ev.tid) {
                 self.refuse(
                     format!(
                         "signal {} delivered after it was sent (only a signal a thread sends \
-                         itself, delivered on the way back from the call, can be proved yet)",
+                         itself, delivered on the way back from the call or from the \
+                         rt_sigprocmask that unblocks it, can be proved yet)",
                         ev.signal
                     ),
                     pc,

@@ -51,10 +51,10 @@ use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 
 use super::bus::{
-    self, access, AccessCols, ByteOp, Expr, Word, ACTION_WORDS, KERNEL_ACTIONS, KERNEL_THREADS,
-    REG_HI, REG_LLBIT, REG_LO, REG_STRIDE, SCHED, SCHED_FAULT, SCHED_LEAVE, SCHED_RESUME,
-    SIGRETURN_ADDR, SIGRETURN_PC, SLOT_CHIP, SPACE_KERNEL, SPACE_MEM, SPACE_REG, THREAD_ALTSTACK,
-    THREAD_MASK, THREAD_WORDS, TS_SLOTS,
+    self, access, AccessCols, ByteOp, Expr, Word, ACTION_WORDS, KERNEL_ACTIONS, KERNEL_PENDING,
+    KERNEL_THREADS, PENDING, REG_HI, REG_LLBIT, REG_LO, REG_STRIDE, SCHED, SCHED_FAULT,
+    SCHED_LEAVE, SCHED_RESUME, SIGRETURN_ADDR, SIGRETURN_PC, SLOT_CHIP, SPACE_KERNEL, SPACE_MEM,
+    SPACE_REG, THREAD_ALTSTACK, THREAD_MASK, THREAD_PENDING, THREAD_WORDS, TS_SLOTS,
 };
 use super::bytes::ByteCounts;
 use super::cols::columns;
@@ -347,6 +347,9 @@ pub struct SignalEvent {
     pub handler_acc: Access,
     pub ll_prev: u32,
     pub ll_acc: Access,
+    /// A pending signal's delivery after the call that unblocked it: the count of
+    /// pending signals before, and its access.
+    pub pend: Option<(u32, Access)>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -355,6 +358,9 @@ pub struct FrameWord {
     pub acc: Access,
     pub src: Option<(u32, u32, Access)>,
     pub act: Option<(u32, Access)>,
+    /// A mask row of a pending signal's delivery: the pending set's word before, and the
+    /// access that empties it.
+    pub pend: Option<(u32, Access)>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -396,6 +402,17 @@ pub struct SignalCols<T> {
     pub fcall: T,
     pub scall: T,
     pub wsel_here: T,
+    /// A pending signal that the call (an `rt_sigprocmask`) unblocked, delivered on the way
+    /// back from it; the call row of such a delivery, and its mask rows. The block's
+    /// pending-set accesses (one per mask row: the signal's bit, then nothing) and the
+    /// count of pending signals (before: the call row takes one off).
+    pub pend: T,
+    pub pcall: T,
+    pub pon: T,
+    pub pprev: Word<T>,
+    pub acc_pend: AccessCols<T>,
+    pub count: T,
+    pub acc_count: AccessCols<T>,
     // The frame word: address, value, what it held.
     pub faddr: T,
     pub fval: Word<T>,
@@ -607,6 +624,7 @@ fn fill_signal(r: &mut SignalCols<Val>, ev: &SignalEvent, row: usize, bytes: &mu
     r.uc = word(ev.frame + FRAME_UC);
     let sent = ev.sent.is_some();
     r.sent = Val::from_bool(sent);
+    r.pend = Val::from_bool(ev.pend.is_some());
     r.sig = f(ev.sig);
     let s1 = ev.sig - 1;
     r.wsel = std::array::from_fn(|i| Val::from_bool(s1 / 32 == i as u32));
@@ -652,6 +670,11 @@ fn fill_signal(r: &mut SignalCols<Val>, ev: &SignalEvent, row: usize, bytes: &mu
             r.nb = word(old | act | bits);
             r.bit = word(bits);
             super::fill_access(&mut r.acc3, &acc, bytes);
+            if let Some((prev, acc)) = fw.pend {
+                r.pon = Val::ONE;
+                r.pprev = word(prev);
+                super::fill_access(&mut r.acc_pend, &acc, bytes);
+            }
             let (ob, ab, tb, bb) = (
                 bytes_of(old),
                 bytes_of(act),
@@ -676,6 +699,10 @@ fn fill_signal(r: &mut SignalCols<Val>, ev: &SignalEvent, row: usize, bytes: &mu
     if let Some(s) = ev.sent {
         r.scall = Val::ONE;
         r.calls = std::array::from_fn(|i| Val::from_bool(i == s.call));
+    } else if let Some((count, acc)) = ev.pend {
+        r.pcall = Val::ONE;
+        r.count = f(count);
+        super::fill_access(&mut r.acc_count, &acc, bytes);
     } else {
         r.fcall = Val::ONE;
         for (flag, (op, _)) in r.ops.iter_mut().zip(FAULT_OPS) {
@@ -873,6 +900,46 @@ impl SignalChip {
     }
 }
 
+impl SignalChip {
+    /// The call row of a pending signal's delivery after the call that unblocked it (an
+    /// `rt_sigprocmask`, whose chip sends the `pending` message and returned 0 in `$v0`
+    /// and `$a3` before this block's accesses): it takes the call's leaving half of the
+    /// `sched` messages (where the thread resumes, `pc + 4`), its `siginfo` is that of
+    /// `tkill` or `tgkill` (the only sends that leave a signal pending in a proof:
+    /// `SI_TKILL`, `si_pid` the process, `si_uid` 0), and the count of pending signals
+    /// goes down by one (the mask rows empty the thread's set).
+    fn eval_pending<AB: InteractionBuilder<F = Val>>(
+        &self,
+        b: &mut AB,
+        l: &SignalCols<AB::Var>,
+        ts: Expr<AB>,
+    ) {
+        let e = |v: AB::Var| -> Expr<AB> { v.into() };
+        let c = |v: u32| Expr::<AB>::from_u32(v);
+        let pcall = e(l.pcall);
+        b.push_interaction(
+            PENDING,
+            [e(l.clk), e(l.thread)],
+            Count::bounded(-pcall.clone(), 1),
+        );
+        for (j, byte) in SI_TKILL.to_le_bytes().into_iter().enumerate() {
+            b.assert_zero(pcall.clone() * (e(l.code[j]) - c(byte as u32)));
+        }
+        b.assert_zero(pcall.clone() * (e(l.addr[0]) - c(PID & 0xff)));
+        b.assert_zero(pcall.clone() * (e(l.addr[1]) - c(PID >> 8)));
+        access(
+            b,
+            pcall,
+            c(SPACE_KERNEL),
+            c(KERNEL_PENDING),
+            [e(l.count), c(0), c(0), c(0)],
+            [e(l.count) - Expr::<AB>::ONE, c(0), c(0), c(0)],
+            ts,
+            &l.acc_count,
+        );
+    }
+}
+
 impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
     fn eval(&self, b: &mut AB) {
         let main = b.main();
@@ -896,7 +963,11 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
         b.assert_zero(e(l.sent) * (Expr::<AB>::ONE - is_real.clone()));
         b.assert_eq(l.res_on, e(l.sent) * p[P_RES].clone());
         b.assert_eq(l.scall, e(l.call) * e(l.sent));
-        b.assert_eq(l.fcall, e(l.call) - e(l.scall));
+        b.assert_bool(l.pend);
+        b.assert_zero(e(l.pend) * (Expr::<AB>::ONE - is_real.clone() + e(l.sent)));
+        b.assert_eq(l.pcall, e(l.call) * e(l.pend));
+        b.assert_eq(l.pon, e(l.on3) * e(l.pend));
+        b.assert_eq(l.fcall, e(l.call) - e(l.scall) - e(l.pcall));
         {
             let mut here = Expr::<AB>::ZERO;
             for i in 0..4 {
@@ -912,6 +983,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
                 (n.clk, l.clk),
                 (n.thread, l.thread),
                 (n.sent, l.sent),
+                (n.pend, l.pend),
                 (n.sig, l.sig),
             ];
             for (x, y) in [
@@ -1065,6 +1137,24 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
             ts.clone(),
             &l.acc3,
         );
+        // A pending signal's delivery: the thread's pending set held exactly its bit (the
+        // mask row's word of the set: `bit` in its word, zero in the others), and is empty
+        // now. (The second access's address is the mask word's: the set is its offset.)
+        if kept("signal.pending") {
+            for k in 0..4 {
+                b.assert_zero(e(l.pon) * (e(l.pprev[k]) - e(l.bit[k])));
+            }
+        }
+        access(
+            b,
+            e(l.pon),
+            c(SPACE_KERNEL),
+            e(l.addr2) + c(THREAD_PENDING - THREAD_MASK),
+            words(&l.pprev),
+            konst(0),
+            ts.clone(),
+            &l.acc_pend,
+        );
 
         // The call row: a signal number's place (one-hot word, byte and bit), and the
         // cause. A fault: one of the loads and stores, received under its fault opcode,
@@ -1113,6 +1203,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
         }
         b.assert_zero(sum - fcall.clone());
         op += scall.clone() * c(Opcode::Syscall as u32);
+        self.eval_pending(b, &l, ts.clone());
         super::receive_instr_exprs(
             b,
             op,
@@ -1122,11 +1213,11 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
             words(&l.ib),
             words(&l.ic),
             e(l.aux),
-            call.clone(),
+            fcall.clone() + scall.clone(),
         );
         for w in [&l.ia, &l.ib, &l.ic] {
             for &x in w.iter() {
-                b.assert_zero(scall.clone() * e(x));
+                b.assert_zero((scall.clone() + e(l.pcall)) * e(x));
             }
         }
         // Its address, a + sext(offset), is below 2^16 (its bytes 2 and 3 are 0), and
@@ -1180,7 +1271,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
         b.push_interaction(
             SCHED,
             [
-                fcall.clone() * c(SCHED_FAULT) + scall.clone() * c(SCHED_LEAVE),
+                fcall.clone() * c(SCHED_FAULT) + (scall.clone() + e(l.pcall)) * c(SCHED_LEAVE),
                 e(l.clk),
                 e(l.thread),
                 epc.clone(),
@@ -1351,6 +1442,8 @@ pub struct SigreturnEvent {
     pub words: Vec<RetWord>,
     pub ll_prev: u32,
     pub ll_acc: Access,
+    /// The thread's pending set, word by word (read by the mask rows).
+    pub pending: [(u32, Access); 4],
 }
 
 /// What a return row does with its frame word.
@@ -1423,6 +1516,10 @@ pub struct SigreturnCols<T> {
     pub new2: Word<T>,
     pub acc2: AccessCols<T>,
     pub keep: Word<T>,
+    /// Mask rows: the word of the thread's pending set, which the restored mask must
+    /// still block.
+    pub pv: Word<T>,
+    pub acc3: AccessCols<T>,
     /// Call row: `sp = 4 q + ...`, the leaving half's `next_pc` (-1 + 4), the LLbit.
     pub q: T,
     pub leave_next: T,
@@ -1548,6 +1645,15 @@ fn fill_return(
             for j in 0..4 {
                 bytes.add(ByteOp::And, fb[j], kb[j]);
             }
+            let (pv, acc) = ev.pending[i as usize];
+            r.pv = word(pv);
+            super::fill_access(&mut r.acc3, &acc, bytes);
+            if kept("sigreturn.pending") {
+                let (pb, nb) = (bytes_of(pv), bytes_of(fv & mask_keep(i)));
+                for j in 0..4 {
+                    bytes.add(ByteOp::And, pb[j], nb[j]);
+                }
+            }
         }
         return;
     }
@@ -1657,7 +1763,24 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SigreturnChip {
             b.assert_zero(on2.clone() * p[R_SP].clone() * (e(l.prev2[k]) - e(l.sp[k])));
             b.assert_zero(mon.clone() * (e(l.keep[k]) - p[R_KEEP + k].clone()));
             bus::byte(b, ByteOp::And, l.fv[k], l.keep[k], l.new2[k], mon.clone());
+            // The thread's pending signal (if any) stays blocked: `pending & new =
+            // pending`. (Linux would deliver one the restored mask unblocks right after the
+            // return: not proved yet.)
+            if kept("sigreturn.pending") {
+                bus::byte(b, ByteOp::And, l.pv[k], l.new2[k], l.pv[k], mon.clone());
+            }
         }
+        // (The mask word's address, moved to the pending set's.)
+        access(
+            b,
+            mon.clone(),
+            c(SPACE_KERNEL),
+            e(l.addr2) + c(THREAD_PENDING - THREAD_MASK),
+            words(&l.pv),
+            words(&l.pv),
+            ts.clone(),
+            &l.acc3,
+        );
         access(
             b,
             on2,

@@ -14,8 +14,8 @@ use super::bus::{self, ByteOp, BYTE, IMAGE, INSTR, MEMORY, PROGRAM};
 use super::check::CheckError;
 use super::tests::{
     affinity_program, clock_program, coverage_program, fault_program, futex_timeout_program,
-    input_program, mask_program, poll_program, random_program, send_program, thread_program,
-    traced, INPUT,
+    input_program, mask_program, pend_program, poll_program, random_program, send_program,
+    thread_program, traced, Pend, INPUT, USR1_BIT, USR2_BIT,
 };
 use super::witness::{Witness, WordState};
 use super::*;
@@ -2938,6 +2938,100 @@ fn an_epoll_buffer_lies_in_user_space() {
             Some((crate::syscalls::errno::EFAULT, 1))
         );
         r.syscalls[1].result = Some((0, 0));
+    });
+    only_bus(&inst, BYTE);
+}
+
+/// [`pend_program`]'s run with `p`, traced with the witness's refusals off.
+fn pend_forged(p: &Pend) -> Instances {
+    let (machine, record) = recorded(&pend_program(p), &[]);
+    traced_record_lenient(&machine, &record)
+}
+
+#[test]
+fn a_pending_signal_is_one_the_thread_blocks() {
+    // SIGUSR1 ignored and not blocked: Linux drops tgkill's signal (so does the VM), and
+    // the witness claims it pending. Only the `And` lookups that the thread blocks it
+    // refuse it (the byte bus).
+    let inst = pend_forged(&Pend {
+        ignored: &[16],
+        block: 0,
+        unblock: 0,
+        ..Pend::usr1(signal::SYS_TGKILL)
+    });
+    only_bus(&inst, BYTE);
+}
+
+#[test]
+fn one_signal_is_pending_per_thread() {
+    // SIGUSR1 and SIGUSR2 blocked and both sent: the second send finds SIGUSR1 in the
+    // thread's pending set. Only the check that the set was empty refuses it.
+    let inst = pend_forged(&Pend {
+        block: USR1_BIT | USR2_BIT,
+        unblock: 0,
+        sends: &[16, 17],
+        ..Pend::usr1(signal::SYS_TKILL)
+    });
+    only_constraints_of(&inst, "send");
+}
+
+#[test]
+fn no_action_is_set_while_a_signal_is_pending() {
+    // rt_sigaction of SIGUSR1 (to SIG_IGN) while it is pending: Linux discards it, as
+    // the VM does. Only the check that no signal is pending refuses the call.
+    let inst = pend_forged(&Pend {
+        act_after: true,
+        unblock: 0,
+        ..Pend::usr1(signal::SYS_TGKILL)
+    });
+    only_constraints_of(&inst, "getset");
+}
+
+#[test]
+fn an_unblocked_pending_signal_is_delivered() {
+    // SIGUSR1 ignored, blocked, sent and unblocked: Linux discards it where it would
+    // deliver it (so does the VM), and the witness claims the call left it blocked.
+    // Only the `And` lookups that the new mask blocks the pending set refuse it.
+    let inst = pend_forged(&Pend {
+        ignored: &[16],
+        ..Pend::usr1(signal::SYS_TGKILL)
+    });
+    only_bus(&inst, BYTE);
+}
+
+#[test]
+fn a_delivered_pending_signal_was_pending() {
+    // SIGUSR1 and SIGUSR2 blocked, SIGUSR1 sent, both unblocked: the delivery claims
+    // SIGUSR2 (whose action is the same), in the frame, the handler's $a0 and the mask
+    // alike; the handler exits without reading them. Only the check that the thread's
+    // pending set held the signal refuses it.
+    let p = Pend {
+        block: USR1_BIT | USR2_BIT,
+        unblock: USR1_BIT | USR2_BIT,
+        returns: false,
+        ..Pend::usr1(signal::SYS_TGKILL)
+    };
+    let (machine, record) = recorded(&pend_program(&p), &[]);
+    signal::FORGED_SIG.with(|f| f.set(Some(17)));
+    let (statement, w, start) = witness_lenient(&machine, &record);
+    signal::FORGED_SIG.with(|f| f.set(None));
+    assert_eq!((w.signal[0].sig, statement.exit_code), (17, 5));
+    let inst = machine.traces_from(&w, &start, &statement).unwrap();
+    only_constraints_of(&inst, "signal");
+}
+
+#[test]
+fn a_handlers_return_keeps_a_pending_signal_blocked() {
+    // In SIGUSR1's handler (every signal blocked) the thread sends itself SIGUSR2, which
+    // it ignores: pending. The return restores a mask without SIGUSR2, and Linux
+    // discards it (so does the VM); the witness claims it stays pending. Only the `And`
+    // lookups that the restored mask blocks the pending set refuse it.
+    let inst = pend_forged(&Pend {
+        ignored: &[17],
+        block: 0,
+        unblock: 0,
+        handler_sends: 17,
+        ..Pend::usr1(signal::SYS_TGKILL)
     });
     only_bus(&inst, BYTE);
 }

@@ -931,29 +931,237 @@ fn a_signal_a_thread_sends_itself_is_delivered_and_proves() {
     }
 }
 
+/// Bit 0 of a signal set's word 0 for SIGUSR1 and SIGUSR2 (bits 15 and 16).
+pub(crate) const USR1_BIT: u32 = 1 << 15;
+pub(crate) const USR2_BIT: u32 = 1 << 16;
+
+/// A program in which a thread blocks signals and sends them to itself ([`pend_program`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Pend {
+    /// `tkill` or `tgkill`.
+    pub call: u32,
+    /// The signals whose action is then set to `SIG_IGN` (after Go's handler for
+    /// SIGUSR1 and SIGUSR2).
+    pub ignored: &'static [u32],
+    /// Word 0 of the set blocked (`SIG_BLOCK`) and of the one unblocked after the sends
+    /// (`SIG_UNBLOCK`; 0 for no call).
+    pub block: u32,
+    pub unblock: u32,
+    pub sends: &'static [u32],
+    /// `rt_sigaction` of SIGUSR1 (to `SIG_IGN`) after the sends.
+    pub act_after: bool,
+    /// The handler sends itself this signal before it returns (0: none).
+    pub handler_sends: u32,
+    /// The handler stores its `$a0` and returns; else it exits 5.
+    pub returns: bool,
+}
+
+impl Pend {
+    /// SIGUSR1 blocked, sent with `call`, and unblocked: delivered after the unblocking.
+    pub(crate) fn usr1(call: u32) -> Pend {
+        Pend {
+            call,
+            ignored: &[],
+            block: USR1_BIT,
+            unblock: USR1_BIT,
+            sends: &[16],
+            act_after: false,
+            handler_sends: 0,
+            returns: true,
+        }
+    }
+}
+
+/// SIGUSR1 and SIGUSR2 taken as Go takes them (with `p.ignored` then ignored), `p.block`
+/// blocked, `$s0` = 0x12345678, each of `p.sends` sent to the thread itself with `p.call`
+/// (`$a3` = 7 before each), then `p.act_after` and `p.unblock`. The handler stores its
+/// `$a0` in `seen` (optionally after sending itself `p.handler_sends`) and returns, or
+/// exits 5. The program exits with `seen` (0 when nothing was delivered), or 4 when a
+/// call failed or `$s0` changed.
+pub(crate) fn pend_program(p: &Pend) -> Asm {
+    use Arg::{Label as L, Value as V};
+    let set = |w: u32| -> Vec<u8> {
+        let mut v = w.to_be_bytes().to_vec();
+        v.resize(16, 0);
+        v
+    };
+    let mut a = Asm::new();
+    a.data("block", &set(p.block));
+    a.data("unblock", &set(p.unblock));
+    a.data(
+        "ign",
+        &[
+            0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        ],
+    );
+    go_handler_setup(&mut a, &[16, 17]);
+    a.bss("seen", 4);
+    for &sig in p.ignored {
+        emit_call(
+            &mut a,
+            getset::SYS_RT_SIGACTION,
+            [V(sig), L("ign"), V(0), V(16)],
+        );
+    }
+    let mask = getset::SYS_RT_SIGPROCMASK;
+    let send = |a: &mut Asm, sig: u32| {
+        let args = match p.call {
+            signal::SYS_KILL => [V(signal::PID), V(sig), V(0), V(7)],
+            signal::SYS_TKILL => [V(1000), V(sig), V(0), V(7)],
+            _ => [V(1000), V(1000), V(sig), V(7)],
+        };
+        emit_call(a, p.call, args);
+        a.bne(V0, ZERO, "bad");
+        a.nop();
+    };
+    emit_call(
+        &mut a,
+        mask,
+        [V(getset::SIG_BLOCK), L("block"), V(0), V(16)],
+    );
+    a.li(S0, 0x1234_5678);
+    for &sig in p.sends {
+        send(&mut a, sig);
+    }
+    if p.act_after {
+        emit_call(
+            &mut a,
+            getset::SYS_RT_SIGACTION,
+            [V(16), L("ign"), V(0), V(16)],
+        );
+    }
+    if p.unblock != 0 {
+        emit_call(
+            &mut a,
+            mask,
+            [V(getset::SIG_UNBLOCK), L("unblock"), V(0), V(16)],
+        );
+        a.bne(V0, ZERO, "bad");
+        a.nop();
+    }
+    a.li(T0, 0x1234_5678);
+    a.bne(S0, T0, "bad");
+    a.nop();
+    a.la(T0, "seen");
+    a.lw(T1, 0, T0);
+    a.exit_reg(T1);
+    a.label("bad");
+    a.exit(4);
+    a.label("handler");
+    if p.returns {
+        a.la(T0, "seen");
+        a.sw(A0, 0, T0);
+        if p.handler_sends != 0 {
+            send(&mut a, p.handler_sends);
+        }
+        a.jr(RA);
+        a.nop();
+    } else {
+        a.exit(5);
+    }
+    a
+}
+
+#[test]
+fn a_blocked_signal_stays_pending_until_unblocked_and_proves() {
+    // tkill and tgkill of a signal the thread blocks: pending (the send chip), then
+    // delivered to the handler on the way back from the rt_sigprocmask that unblocks it
+    // (the signal chip, after the getset chip's row), which returns; the call's 0 and
+    // $s0 survive.
+    for call in [signal::SYS_TKILL, signal::SYS_TGKILL] {
+        let (_, st, inst) = traced(&pend_program(&Pend::usr1(call)));
+        assert_eq!(st.exit_code, 16, "{call}");
+        let t = |k: ChipKind| p3_matrix::Matrix::height(&inst.traces[k.index()]);
+        assert_eq!(
+            (t(ChipKind::Signal), t(ChipKind::Sigreturn)),
+            (signal::BLOCK, signal::RET_BLOCK)
+        );
+        inst.check().unwrap();
+        if call == signal::SYS_TGKILL {
+            proves_and_verifies(&inst);
+        }
+    }
+    // Still pending at the exit; and SIGUSR2 pending while the call unblocks only
+    // SIGUSR1: not delivered.
+    let p = Pend {
+        unblock: 0,
+        ..Pend::usr1(signal::SYS_TGKILL)
+    };
+    let (_, st, inst) = traced(&pend_program(&p));
+    assert_eq!(st.exit_code, 0);
+    inst.check().unwrap();
+    let p = Pend {
+        block: USR1_BIT | USR2_BIT,
+        unblock: USR1_BIT,
+        sends: &[17],
+        ..Pend::usr1(signal::SYS_TGKILL)
+    };
+    let (_, st, inst) = traced(&pend_program(&p));
+    assert_eq!(st.exit_code, 0);
+    inst.check().unwrap();
+}
+
 #[test]
 fn a_signal_not_delivered_at_once_is_refused() {
     // kill of another process (ESRCH), of the process group (which the chip does not
-    // prove), and a signal the thread blocks (pending), each stop the prover with what
-    // it cannot prove.
-    let blocked = {
-        use Arg::{Label as L, Value as V};
-        let mut a = Asm::new();
-        a.data("set", &[0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        emit_call(
-            &mut a,
-            getset::SYS_RT_SIGPROCMASK,
-            [V(1), L("set"), V(0), V(16)],
-        );
-        emit_call(&mut a, signal::SYS_TKILL, [V(1000), V(16), V(0), V(0)]);
-        a.exit(0);
-        a
-    };
-    for (asm, want) in [
+    // prove), and each outcome of a send that is neither delivered at once nor kept
+    // pending in a way the proof follows stop the prover with what it cannot prove.
+    let tg = signal::SYS_TGKILL;
+    let pend = |p: Pend| pend_program(&p);
+    let cases = [
         (send_program(signal::SYS_KILL, 1234, true), "kill(0x4d2"),
         (send_program(signal::SYS_KILL, 0, true), "kill(0x0"),
-        (blocked, "not delivered at once"),
-    ] {
+        (
+            pend(Pend {
+                call: signal::SYS_KILL,
+                ..Pend::usr1(tg)
+            }),
+            "kill of signal 16 not delivered at once",
+        ),
+        (
+            pend(Pend {
+                ignored: &[16],
+                block: 0,
+                unblock: 0,
+                ..Pend::usr1(tg)
+            }),
+            "neither delivered at once nor blocked",
+        ),
+        (
+            pend(Pend {
+                block: USR1_BIT | USR2_BIT,
+                unblock: 0,
+                sends: &[16, 17],
+                ..Pend::usr1(tg)
+            }),
+            "only one pending signal per thread",
+        ),
+        (
+            pend(Pend {
+                act_after: true,
+                ..Pend::usr1(tg)
+            }),
+            "rt_sigaction of signal 16 while a signal is pending",
+        ),
+        (
+            pend(Pend {
+                ignored: &[16],
+                ..Pend::usr1(tg)
+            }),
+            "rt_sigprocmask unblocking a pending signal that is not delivered",
+        ),
+        (
+            pend(Pend {
+                ignored: &[17],
+                block: 0,
+                unblock: 0,
+                handler_sends: 17,
+                ..Pend::usr1(tg)
+            }),
+            "rt_sigreturn restoring a mask that unblocks a pending signal",
+        ),
+    ];
+    for (asm, want) in cases {
         let program = Program::parse(&asm.elf()).unwrap();
         let machine = Machine::new(&program).unwrap();
         let err = machine
@@ -987,6 +1195,19 @@ fn a_nil_dereference_panics_through_a_signal_frame() {
     let t = |k: ChipKind| p3_matrix::Matrix::height(&inst.traces[k.index()]);
     assert_eq!(t(ChipKind::Signal), signal::BLOCK);
     assert_eq!(t(ChipKind::Sigreturn), signal::RET_BLOCK);
+    inst.check().unwrap();
+}
+
+#[test]
+fn a_go_program_takes_a_pending_signal_when_it_unblocks_it() {
+    // sigmask.elf: a thread blocks SIGUSR1, sends it with tgkill (pending: the send
+    // chip), waits 20 ms without it, and unblocks it: delivered on the way back from that
+    // rt_sigprocmask, and os/signal receives it.
+    let (_, record, st, inst) = go_guest("sigmask");
+    assert_eq!(st.exit_code, 0);
+    assert_eq!((record.signals.len(), record.sigreturns.len()), (1, 1));
+    let t = |k: ChipKind| p3_matrix::Matrix::height(&inst.traces[k.index()]);
+    assert_eq!(t(ChipKind::Send), 4);
     inst.check().unwrap();
 }
 

@@ -11,10 +11,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::bus::{
-    KERNEL_CLOCKS, KERNEL_CLONES, KERNEL_IN_CURSOR, KERNEL_OUT_CURSOR, KERNEL_THREADS,
-    KERNEL_WORDS, NUM_REGS, REG_HI, REG_LLBIT, REG_LO, REG_NEXT_PC, REG_PC, REG_STRIDE, SLOT_A,
-    SLOT_B, SLOT_C, SLOT_CHIP, THREAD_ALTSTACK, THREAD_MASK, THREAD_SLOTS, THREAD_WORDS, TS_LOADER,
-    TS_SLOTS,
+    KERNEL_CLOCKS, KERNEL_CLONES, KERNEL_IN_CURSOR, KERNEL_OUT_CURSOR, KERNEL_PENDING,
+    KERNEL_THREADS, KERNEL_WORDS, NUM_REGS, REG_HI, REG_LLBIT, REG_LO, REG_NEXT_PC, REG_PC,
+    REG_STRIDE, SLOT_A, SLOT_B, SLOT_C, SLOT_CHIP, THREAD_ALTSTACK, THREAD_MASK, THREAD_PENDING,
+    THREAD_SLOTS, THREAD_WORDS, TS_LOADER, TS_SLOTS,
 };
 use super::program::{flag, Opcode, RomEntry};
 use super::record::{ProveError, Record, Setup, Start, Step};
@@ -44,6 +44,11 @@ enum Cause<'a> {
     },
     Sent {
         sc: &'a super::record::SyscallRec,
+        instr: InstrEvent,
+    },
+    /// The thread's pending signal, which the call `instr` (an `rt_sigprocmask`)
+    /// unblocked.
+    Pending {
         instr: InstrEvent,
     },
 }
@@ -151,6 +156,8 @@ pub struct Witness {
     pub mm: Vec<super::mm::MmEvent>,
     /// `rt_sigprocmask`, `rt_sigaction` and `sigaltstack`.
     pub getset: Vec<super::getset::GetSetEvent>,
+    /// `tkill` and `tgkill` whose signal becomes pending.
+    pub send: Vec<super::send::SendEvent>,
     /// The context switches.
     pub sched: Vec<super::sched::SchedEvent>,
     /// Signal deliveries and handlers' returns.
@@ -563,8 +570,11 @@ impl Shadow<'_> {
     ) -> Result<super::signal::SignalEvent, String> {
         use super::signal::*;
         let instr = match cause {
-            Cause::Fault { instr, .. } | Cause::Sent { instr, .. } => instr,
+            Cause::Fault { instr, .. } | Cause::Sent { instr, .. } | Cause::Pending { instr } => {
+                instr
+            }
         };
+        let kt = KERNEL_THREADS + THREAD_WORDS * self.cur;
         let t = ts(instr.clk, SLOT_CHIP);
         // The signal, its si_code and si_addr (si_pid), where the thread resumes.
         let (sig, code, addr, epc, sent) = match cause {
@@ -615,7 +625,18 @@ impl Shadow<'_> {
                 let sig = delivered_sig(sig);
                 (sig, code, PID, instr.aux, Some(Sent { call, args }))
             }
+            Cause::Pending { instr } => {
+                let set: [u32; 4] =
+                    std::array::from_fn(|i| self.kdyn_value(kt + THREAD_PENDING + i as u32));
+                let sig = (0..128u32)
+                    .find(|&s| set[(s / 32) as usize] & (1 << (s % 32)) != 0)
+                    .map(|s| s + 1)
+                    .ok_or("internal error: a pending signal's delivery with none pending")?;
+                let sig = delivered_sig(sig);
+                (sig, SI_TKILL, PID, instr.aux, None)
+            }
         };
+        let pending = matches!(cause, Cause::Pending { .. });
         let name = match crate::syscalls::signal::signal_name(sig) {
             "a signal" => format!("signal {sig}"),
             n => n.to_string(),
@@ -630,7 +651,6 @@ impl Shadow<'_> {
                  SA_SIGINFO | SA_ONSTACK | SA_RESTART, can be proved yet)"
             ));
         }
-        let kt = KERNEL_THREADS + THREAD_WORDS * self.cur;
         let old: [u32; 4] = std::array::from_fn(|i| self.kdyn_value(kt + THREAD_MASK + i as u32));
         let acts: [u32; 4] = std::array::from_fn(|i| self.kdyn_value(action_mask(sig, i as u32)));
         let ss_sp = self.kdyn_value(kt + THREAD_ALTSTACK);
@@ -692,6 +712,11 @@ impl Shadow<'_> {
                 if l.mask.is_some() {
                     let a = acts[i as usize];
                     fw.act = Some((a, self.kdyn(action_mask(sig, i), a, t)));
+                    if pending {
+                        let at = kt + THREAD_PENDING + i;
+                        let prev = self.kdyn_value(at);
+                        fw.pend = Some((prev, self.kdyn(at, 0, t)));
+                    }
                 }
                 from = if result { 0 } else { prev };
             }
@@ -730,6 +755,10 @@ impl Shadow<'_> {
         let handler_acc = self.kdyn(act + 1, handler, t);
         let ll_prev = self.regs[REG_LLBIT as usize].0;
         let ll_acc = self.reg(REG_LLBIT, 0, t);
+        let pend = pending.then(|| {
+            let count = self.kdyn_value(KERNEL_PENDING);
+            (count, self.kdyn(KERNEL_PENDING, count.wrapping_sub(1), t))
+        });
         Ok(SignalEvent {
             clk: instr.clk,
             thread: instr.thread,
@@ -754,6 +783,83 @@ impl Shadow<'_> {
             handler_acc,
             ll_prev,
             ll_acc,
+            pend,
+        })
+    }
+
+    /// A `tkill` or `tgkill` (`sc`) whose signal the calling thread blocks, so that it
+    /// becomes pending, at timestamp `t`; or what cannot be proved about it (any other
+    /// outcome of a send that is not delivered at once).
+    fn pend(
+        &mut self,
+        sc: &super::record::SyscallRec,
+        instr: InstrEvent,
+        t: u32,
+    ) -> Result<super::send::SendEvent, String> {
+        use super::signal::*;
+        let name = crate::syscalls::names::name(sc.number).unwrap_or("kill");
+        let tid = super::syscall::FIRST_TID + self.cur;
+        let (target, sig) = send_target(sc.number, &sc.args, tid);
+        let kt = KERNEL_THREADS + THREAD_WORDS * self.cur;
+        let (w, bits) = (
+            (sig.wrapping_sub(1) / 32) % 4,
+            sig_bits(sig.clamp(1, 128), (sig.wrapping_sub(1) / 32) % 4),
+        );
+        let mask = self.kdyn_value(kt + THREAD_MASK + w);
+        let blocked = mask & bits == bits;
+        let strict = !super::mm::lenient();
+        if sc.number == SYS_KILL {
+            return Err(format!(
+                "kill of signal {sig} not delivered at once (a signal to the process that \
+                 the main thread blocks, ignored, or with its default action: not proved \
+                 yet; tkill or tgkill to a thread that blocks it can be)"
+            ));
+        }
+        if !target || !(1..=128).contains(&sig) || sc.result != Some((0, 0)) {
+            return Err(format!(
+                "internal error: {name} not delivered at once, not sent to the thread itself"
+            ));
+        }
+        if !blocked && strict {
+            return Err(format!(
+                "signal {sig} sent with {name} and neither delivered at once nor blocked (it \
+                 is ignored, or its default action applies; only a signal Go's handler takes \
+                 on the way back from the call, or one the thread blocks, can be proved yet)"
+            ));
+        }
+        let pending: [u32; 4] =
+            std::array::from_fn(|i| self.kdyn_value(kt + THREAD_PENDING + i as u32));
+        if pending.iter().any(|&p| p != 0) && strict {
+            return Err(format!(
+                "signal {sig} sent with {name} while the thread has a signal pending (only \
+                 one pending signal per thread can be proved yet)"
+            ));
+        }
+        let count = self.kdyn_value(KERNEL_PENDING);
+        let mut acc = [None; 11];
+        let a = sc.args;
+        acc[0] = Some(self.reg(2, 0, t));
+        acc[1] = Some(self.reg(4, a[0], t));
+        acc[2] = Some(self.reg(5, a[1], t));
+        if sc.number == SYS_TGKILL {
+            acc[3] = Some(self.reg(6, a[2], t));
+        }
+        let a3 = self.regs[7].0;
+        acc[4] = Some(self.reg(7, 0, t));
+        acc[5] = Some(self.kdyn(kt + THREAD_MASK + w, mask, t));
+        for i in 0..4u32 {
+            let new = pending[i as usize] | sig_bits(sig, i);
+            acc[6 + i as usize] = Some(self.kdyn(kt + THREAD_PENDING + i, new, t));
+        }
+        acc[10] = Some(self.kdyn(KERNEL_PENDING, count + 1, t));
+        Ok(super::send::SendEvent {
+            instr,
+            args: [sc.number, a[0], a[1], a[2], a3],
+            sig,
+            mask,
+            pending,
+            count,
+            acc,
         })
     }
 
@@ -778,6 +884,7 @@ impl Shadow<'_> {
         let mut words = Vec::with_capacity(layout.len());
         let mut pc = 0;
         let mut mask = [0u32; 4];
+        let mut pending = [(0, Access::default()); 4];
         for &(k, what) in &layout {
             let waddr = sp / 4 + k as u32;
             if !writable(waddr) {
@@ -808,6 +915,16 @@ impl Shadow<'_> {
                     let prev = self.kdyn_value(place);
                     let new = fv & mask_keep(i);
                     mask[i as usize] = new;
+                    let at = kt + THREAD_PENDING + i;
+                    let pv = self.kdyn_value(at);
+                    if pv & new != pv && !super::mm::lenient() {
+                        return Err(
+                            "rt_sigreturn restoring a mask that unblocks a pending signal \
+                             (Linux delivers it right after the return: not proved yet)"
+                                .into(),
+                        );
+                    }
+                    pending[i as usize] = (pv, self.kdyn(at, pv, t));
                     Some((prev, new, self.kdyn(place, new, t)))
                 }
                 Ret::Stack(i) => {
@@ -847,6 +964,7 @@ impl Shadow<'_> {
             words,
             ll_prev,
             ll_acc,
+            pending,
         })
     }
 
@@ -945,6 +1063,35 @@ impl Shadow<'_> {
                 dst_prev[k] = self.word(dw + k as u32).0;
             }
         }
+        // Pending signals: a new mask keeps the thread's pending set blocked, or unblocks
+        // its signal, which is then delivered after the call; an action is set only while
+        // none is pending.
+        let kt = KERNEL_THREADS + THREAD_WORDS * thread;
+        let mut pending = [0; 4];
+        let mut pending_acc = [None; 4];
+        let mut deliver = false;
+        if kind == Kind::Mask && src != 0 {
+            for k in 0..4 {
+                let at = kt + THREAD_PENDING + k as u32;
+                pending[k] = self.kdyn_value(at);
+                deliver |= pending[k] & !new[k] != 0;
+                pending_acc[k] = Some(self.kdyn(at, pending[k], t));
+            }
+        }
+        let mut count = 0;
+        let mut count_acc = None;
+        if kind == Kind::Action && src != 0 {
+            count = self.kdyn_value(KERNEL_PENDING);
+            if count != 0 && strict {
+                return Err(format!(
+                    "rt_sigaction of signal {} while a signal is pending (Linux discards \
+                     the pending instances of a signal whose new action ignores it: not \
+                     proved yet)",
+                    args[0]
+                ));
+            }
+            count_acc = Some(self.kdyn(KERNEL_PENDING, count, t));
+        }
         let mut acc = [None; 23];
         acc[0] = Some(self.reg(2, 0, t));
         acc[1] = Some(self.reg(4, args[0], t));
@@ -982,6 +1129,11 @@ impl Shadow<'_> {
             src: srcv,
             dst_prev,
             acc,
+            pending,
+            pending_acc,
+            deliver,
+            count,
+            count_acc,
         })
     }
 
@@ -1763,12 +1915,21 @@ impl Witness {
                     c = halt as u32;
                     let (v0, a3) = sc.result.unwrap_or((sc.number, sh.regs[7].0));
                     let t = ts(clk, SLOT_CHIP);
-                    if super::signal::SEND_CALLS.contains(&sc.number) {
+                    let unsupported = |what: String| ProveError::Unsupported {
+                        what,
+                        pc: step.pc,
+                        symbol: String::new(),
+                    };
+                    let delivered = signals.peek().is_some_and(|r| r.step == clk as usize);
+                    if super::signal::SEND_CALLS.contains(&sc.number) && !delivered {
+                        // A signal the thread blocks: the send chip proves it pending.
+                        let ev = sh.pend(sc, instr(0), t).map_err(unsupported)?;
+                        w.send.push(ev);
+                    } else if super::signal::SEND_CALLS.contains(&sc.number) {
                         // A signal sent to the thread itself: the signal chip proves the
                         // call and the delivery that follows it, at its chip slot.
                         let rec = signals
                             .next()
-                            .filter(|r| r.step == clk as usize)
                             .ok_or_else(|| internal(step, "a signal sent without its delivery"))?;
                         let cause = Cause::Sent {
                             sc,
@@ -1824,14 +1985,41 @@ impl Witness {
                             })?;
                         w.mm.push(ev);
                     } else if super::getset::Kind::of(sc.number).is_some() {
-                        let ev = sh.getset(sc, instr(0), t, &writable).map_err(|what| {
-                            ProveError::Unsupported {
-                                what,
-                                pc: step.pc,
-                                symbol: String::new(),
-                            }
-                        })?;
+                        // At the third slot: a delivery after the call comes at the chip's.
+                        let ev = sh
+                            .getset(sc, instr(0), ts(clk, SLOT_C), &writable)
+                            .map_err(unsupported)?;
+                        let mut ev = ev;
+                        if super::mm::lenient() {
+                            // (Tests: a pending signal unblocked and not delivered, proved
+                            // as if it stayed blocked.)
+                            ev.deliver &= delivered;
+                        }
+                        let deliver = ev.deliver;
                         w.getset.push(ev);
+                        if deliver != delivered && !super::mm::lenient() {
+                            return Err(if delivered {
+                                internal(
+                                    step,
+                                    "a signal delivered after a call that unblocked none",
+                                )
+                            } else {
+                                unsupported(
+                                    "rt_sigprocmask unblocking a pending signal that is not \
+                                     delivered (its action ignores it, or its default action \
+                                     applies: not proved yet)"
+                                        .into(),
+                                )
+                            });
+                        }
+                        if deliver && delivered {
+                            let rec = signals.next().ok_or_else(|| {
+                                internal(step, "a pending signal without its delivery")
+                            })?;
+                            let cause = Cause::Pending { instr: instr(0) };
+                            let ev = sh.deliver(rec, cause, &writable).map_err(unsupported)?;
+                            w.signal.push(ev);
+                        }
                     } else if super::poll::Call::of(sc.number, sc.args[0]).is_some() {
                         let ev = sh.poll(sc, instr(0), t, &writable).map_err(|what| {
                             ProveError::Unsupported {

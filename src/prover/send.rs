@@ -1,0 +1,305 @@
+//! The send chip: a signal that a thread sends itself with `tkill(tid, sig)` or
+//! `tgkill(pid, tid, sig)` and blocks, so that Linux keeps it pending rather than
+//! delivering it on the way back from the call. One row per such call, in place of any
+//! other syscall chip. (A signal it does not block is delivered at once, which the signal
+//! chip proves.)
+//!
+//! Linux's `send_signal` never ignores a blocked signal (its handler may change before it
+//! is unblocked), and a thread can block neither `SIGKILL` nor `SIGSTOP`, so the signal
+//! becomes pending whatever its action. The row proves exactly that:
+//!
+//! - the call: its number (`$v0`), its target (`$a0` the thread's id for `tkill`; `$a0`
+//!   the process and `$a1` the thread's id for `tgkill`) and its signal (`$a1`, `$a2`),
+//!   two-byte or one-byte values with their other bytes held to 0, so nothing aliases;
+//! - the signal's place in a mask: one-hot word, byte and bit, so `1 <= sig <= 128`;
+//! - the thread blocks it: the mask word that holds its bit is read, and
+//!   `mask & bit = bit` byte by byte (`And` lookups);
+//! - the thread's pending set (four kernel words from [`THREAD_PENDING`]) was empty, and
+//!   holds the signal afterwards. At most one signal is pending per thread, so "the
+//!   lowest pending signal" never has to be found in the AIR;
+//! - the process's count of pending signals ([`KERNEL_PENDING`]) goes up by one;
+//! - the call succeeds: `$v0` and `$a3` become 0.
+//!
+//! Every access is at the `SYSCALL` row's chip slot.
+
+use std::borrow::Borrow;
+
+use p3_air::{Air, BaseAir, WindowAccess};
+use p3_field::PrimeCharacteristicRing;
+use p3_lookup::InteractionBuilder;
+use p3_matrix::dense::RowMajorMatrix;
+
+use super::bus::{
+    self, access, AccessCols, ByteOp, Expr, Word, KERNEL_PENDING, KERNEL_THREADS, REG_STRIDE,
+    SLOT_CHIP, SPACE_KERNEL, SPACE_REG, THREAD_MASK, THREAD_PENDING, THREAD_WORDS, TS_SLOTS,
+};
+use super::bytes::ByteCounts;
+use super::cols::columns;
+use super::config::Val;
+use super::knockout::kept;
+use super::program::Opcode;
+use super::signal::{sig_bits, PID, SYS_TGKILL, SYS_TKILL};
+use super::syscall::FIRST_TID;
+use super::witness::{Access, InstrEvent};
+
+/// One `tkill` or `tgkill` whose signal becomes pending.
+#[derive(Clone, Copy, Debug)]
+pub struct SendEvent {
+    pub instr: InstrEvent,
+    /// `$v0` (the call's number), `$a0`, `$a1`, `$a2`, `$a3` before the call.
+    pub args: [u32; 5],
+    pub sig: u32,
+    /// The thread's mask word that holds the signal's bit.
+    pub mask: u32,
+    /// The pending set before (empty in an honest run), and the count of pending signals.
+    pub pending: [u32; 4],
+    pub count: u32,
+    /// `$v0`, `$a0`, `$a1`, `$a2` (tgkill), `$a3`; the mask word; the pending set; the
+    /// count.
+    pub acc: [Option<Access>; 11],
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct SendCols<T> {
+    pub is_real: T,
+    /// `tgkill` (else `tkill`).
+    pub tg: T,
+    pub clk: T,
+    pub thread: T,
+    /// The ROM's `aux` for the `SYSCALL`: in the `instr` message only, bound by the ROM
+    /// through the CPU.
+    pub aux: T,
+    /// `$v0`, `$a0`, `$a1`, `$a2` before the call (`$a2` is read by `tgkill` only: on a
+    /// `tkill` row it is in no message and no constraint), and `$a3`.
+    pub args: [Word<T>; 4],
+    pub a3: Word<T>,
+    /// The signal, and its place in a mask: word `wsel`, byte `ksel`, bit `bsel` (one-hot
+    /// each), with `kbv[k] = ksel[k] 2^bit`.
+    pub sig: T,
+    pub wsel: [T; 4],
+    pub ksel: [T; 4],
+    pub bsel: [T; 8],
+    pub kbv: [T; 4],
+    /// The mask word `wsel` names.
+    pub mask: Word<T>,
+    /// The pending set before the call, and the count of pending signals.
+    pub pending: [Word<T>; 4],
+    pub count: T,
+    pub acc: [AccessCols<T>; 11],
+}
+columns!(SendCols);
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SendChip;
+
+impl SendChip {
+    pub fn generate_trace(
+        &self,
+        events: &[SendEvent],
+        bytes: &mut ByteCounts,
+    ) -> RowMajorMatrix<Val> {
+        super::fill_rows::<SendCols<Val>, _>(events, SendCols::<Val>::WIDTH, bytes, fill_row)
+    }
+}
+
+fn fill_row(r: &mut SendCols<Val>, ev: &SendEvent, bytes: &mut ByteCounts) {
+    let f = Val::from_u32;
+    r.is_real = Val::ONE;
+    r.tg = Val::from_bool(ev.args[0] == SYS_TGKILL);
+    r.clk = f(ev.instr.clk);
+    r.thread = f(ev.instr.thread);
+    r.aux = f(ev.instr.aux);
+    for j in 0..4 {
+        if j < 3 || ev.args[0] == SYS_TGKILL {
+            r.args[j] = super::word(ev.args[j]);
+        }
+    }
+    r.a3 = super::word(ev.args[4]);
+    let s = ev.sig.wrapping_sub(1);
+    r.sig = f(ev.sig);
+    let (w, k, bit) = ((s / 32) as usize, ((s / 8) % 4) as usize, s % 8);
+    if s < 128 {
+        r.wsel[w] = Val::ONE;
+        r.ksel[k] = Val::ONE;
+        r.bsel[bit as usize] = Val::ONE;
+        r.kbv[k] = f(1 << bit);
+    }
+    r.mask = super::word(ev.mask);
+    let (mb, kb) = (
+        ev.mask.to_le_bytes(),
+        sig_bits(ev.sig.clamp(1, 128), w as u32),
+    );
+    for j in (0..4).filter(|_| kept("send.blocked")) {
+        bytes.add(ByteOp::And, mb[j] as u32, (kb >> (8 * j)) & 0xff);
+    }
+    for i in 0..4 {
+        r.pending[i] = super::word(ev.pending[i]);
+    }
+    r.count = f(ev.count);
+    for (cols, acc) in r.acc.iter_mut().zip(&ev.acc) {
+        if let Some(acc) = acc {
+            super::fill_access(cols, acc, bytes);
+        }
+    }
+}
+
+impl BaseAir<Val> for SendChip {
+    fn width(&self) -> usize {
+        SendCols::<u8>::WIDTH
+    }
+}
+
+impl<AB: InteractionBuilder<F = Val>> Air<AB> for SendChip {
+    fn eval(&self, b: &mut AB) {
+        let main = b.main();
+        let l: &SendCols<AB::Var> = main.current_slice().borrow();
+        let l = *l;
+        let e = |v: AB::Var| -> Expr<AB> { v.into() };
+        let c = |n: u32| Expr::<AB>::from_u32(n);
+        let words = |w: &Word<AB::Var>| w.map(|v| -> Expr<AB> { v.into() });
+        let zero = || [c(0), c(0), c(0), c(0)];
+        let is_real = e(l.is_real);
+        b.assert_bool(l.is_real);
+        b.assert_bool(l.tg);
+        b.assert_zero(e(l.tg) * (Expr::<AB>::ONE - is_real.clone()));
+        let tg = e(l.tg);
+        let tk = is_real.clone() - tg.clone();
+
+        // The call: its number, its target (the calling thread) and its signal, each a
+        // value of two bytes or one (the words' other bytes are 0): exact.
+        let num = |w: &Word<AB::Var>| e(w[0]) + e(w[1]) * c(256);
+        let a = &l.args;
+        b.assert_zero(
+            is_real.clone() * (num(&a[0]) - c(SYS_TKILL)) - tg.clone() * c(SYS_TGKILL - SYS_TKILL),
+        );
+        let tid = c(FIRST_TID) + e(l.thread);
+        b.assert_zero(tk.clone() * (num(&a[1]) - tid.clone()));
+        b.assert_zero(tg.clone() * (num(&a[1]) - c(PID)));
+        b.assert_zero(tg.clone() * (num(&a[2]) - tid));
+        for j in 2..4 {
+            b.assert_zero(is_real.clone() * e(a[0][j]));
+            b.assert_zero(is_real.clone() * e(a[1][j]));
+            b.assert_zero(tg.clone() * e(a[2][j]));
+        }
+        // The signal: `$a1` of tkill, `$a2` of tgkill.
+        b.assert_zero(tk.clone() * (e(a[2][0]) - e(l.sig)) + tg.clone() * (e(a[3][0]) - e(l.sig)));
+        for j in 1..4 {
+            b.assert_zero(tk.clone() * e(a[2][j]) + tg.clone() * e(a[3][j]));
+        }
+
+        // Its place in a mask.
+        let mut pos = c(1);
+        let mut bv = Expr::<AB>::ZERO;
+        let mut word_at = Expr::<AB>::ZERO;
+        for (sel, weight) in [(&l.wsel[..], 32), (&l.ksel[..], 8), (&l.bsel[..], 1)] {
+            let mut n = Expr::<AB>::ZERO;
+            for (i, &f) in sel.iter().enumerate() {
+                b.assert_bool(f);
+                n += e(f);
+                pos += e(f) * c(weight * i as u32);
+                if weight == 1 {
+                    bv += e(f) * c(1 << i);
+                }
+                if weight == 32 {
+                    word_at += e(f) * c(i as u32);
+                }
+            }
+            b.assert_zero(n - is_real.clone());
+        }
+        b.assert_zero(is_real.clone() * (e(l.sig) - pos));
+        for k in 0..4 {
+            b.assert_zero(e(l.kbv[k]) - e(l.ksel[k]) * bv.clone());
+        }
+
+        // The thread blocks it: mask & bit = bit, byte by byte (zero in the other bytes).
+        if kept("send.blocked") {
+            for k in 0..4 {
+                bus::byte(
+                    b,
+                    ByteOp::And,
+                    l.mask[k],
+                    l.kbv[k],
+                    l.kbv[k],
+                    is_real.clone(),
+                );
+            }
+        }
+        // Its pending set was empty, and holds the signal now.
+        if kept("send.empty") {
+            for i in 0..4 {
+                for k in 0..4 {
+                    b.assert_zero(e(l.pending[i][k]));
+                }
+            }
+        }
+
+        // The accesses, at the chip's slot.
+        let ts = (e(l.clk) + Expr::<AB>::ONE) * c(TS_SLOTS) + c(SLOT_CHIP);
+        let reg = |r: u32| e(l.thread) * c(REG_STRIDE) + c(r);
+        let block = c(KERNEL_THREADS) + c(THREAD_WORDS) * e(l.thread);
+        let mut accesses: Vec<super::bus::AccessExprs<AB>> = vec![
+            (is_real.clone(), c(SPACE_REG), reg(2), words(&a[0]), zero()),
+            (
+                is_real.clone(),
+                c(SPACE_REG),
+                reg(4),
+                words(&a[1]),
+                words(&a[1]),
+            ),
+            (
+                is_real.clone(),
+                c(SPACE_REG),
+                reg(5),
+                words(&a[2]),
+                words(&a[2]),
+            ),
+            (tg.clone(), c(SPACE_REG), reg(6), words(&a[3]), words(&a[3])),
+            (is_real.clone(), c(SPACE_REG), reg(7), words(&l.a3), zero()),
+            (
+                is_real.clone(),
+                c(SPACE_KERNEL),
+                block.clone() + c(THREAD_MASK) + word_at,
+                words(&l.mask),
+                words(&l.mask),
+            ),
+        ];
+        for i in 0..4 {
+            // (The previous set plus the bit: the bit alone where the set was empty.)
+            let new: [Expr<AB>; 4] =
+                std::array::from_fn(|k| e(l.pending[i][k]) + e(l.wsel[i]) * e(l.kbv[k]));
+            accesses.push((
+                is_real.clone(),
+                c(SPACE_KERNEL),
+                block.clone() + c(THREAD_PENDING + i as u32),
+                words(&l.pending[i]),
+                new,
+            ));
+        }
+        accesses.push((
+            is_real.clone(),
+            c(SPACE_KERNEL),
+            c(KERNEL_PENDING),
+            [e(l.count), c(0), c(0), c(0)],
+            [e(l.count) + Expr::<AB>::ONE, c(0), c(0), c(0)],
+        ));
+        for ((count, space, addr, prev, new), cols) in accesses.into_iter().zip(&l.acc) {
+            access(b, count, space, addr, prev, new, ts.clone(), cols);
+        }
+
+        // The CPU reads $zero for both operands; the call does not halt.
+        super::receive_instr_exprs(
+            b,
+            is_real.clone() * c(Opcode::Syscall as u32),
+            e(l.clk),
+            e(l.thread),
+            zero(),
+            zero(),
+            zero(),
+            l.aux.into(),
+            is_real,
+        );
+        // Unused cells: padding rows are zero and send nothing; `args[3]` on a tkill row
+        // is in no message and no constraint. The trace generator leaves it zero there.
+    }
+}
