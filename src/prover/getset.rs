@@ -793,6 +793,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for GetSetChip {
         // signal chip then delivers on the way back from the call (the `pending` message).
         // An action is set only while no signal is pending anywhere: Linux discards the
         // pending instances of a signal whose new action ignores it.
+        // (With `deliver`, nothing here requires a signal pending and unblocked: the
+        // delivery's block does, reading the set from exactly the signal's bit and the
+        // mask written here as not blocking it, after this row's accesses.)
         b.assert_bool(l.deliver);
         b.assert_zero(e(l.deliver) * (Expr::<AB>::ONE - up_mask.clone()));
         let block = c(KERNEL_THREADS) + c(THREAD_WORDS) * e(l.thread);

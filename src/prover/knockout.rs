@@ -205,6 +205,8 @@ soundness::no_action_is_set_while_a_signal_is_pending getset.pending_count
 soundness::an_unblocked_pending_signal_is_delivered   getset.pending
 soundness::a_delivered_pending_signal_was_pending     signal.pending
 soundness::a_handlers_return_keeps_a_pending_signal_blocked sigreturn.pending
+soundness::no_stop_signal_is_sent                     send.stop
+soundness::no_stop_signal_is_taken_at_once            signal.stopcont
 ";
 
     fn cases() -> Vec<(&'static str, &'static str)> {

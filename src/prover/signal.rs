@@ -413,6 +413,8 @@ pub struct SignalCols<T> {
     pub acc_pend: AccessCols<T>,
     pub count: T,
     pub acc_count: AccessCols<T>,
+    /// The signal is a stop signal or SIGCONT, which a sent signal must not be.
+    pub stopcont: T,
     // The frame word: address, value, what it held.
     pub faddr: T,
     pub fval: Word<T>,
@@ -625,6 +627,7 @@ fn fill_signal(r: &mut SignalCols<Val>, ev: &SignalEvent, row: usize, bytes: &mu
     let sent = ev.sent.is_some();
     r.sent = Val::from_bool(sent);
     r.pend = Val::from_bool(ev.pend.is_some());
+    r.stopcont = Val::from_bool(super::send::stop_or_cont_sig(ev.sig));
     r.sig = f(ev.sig);
     let s1 = ev.sig - 1;
     r.wsel = std::array::from_fn(|i| Val::from_bool(s1 / 32 == i as u32));
@@ -864,8 +867,9 @@ impl SignalChip {
         }
         let tid = c(super::syscall::FIRST_TID) + e(l.thread);
         // kill to the process: Linux offers the signal first to the main thread, which
-        // takes it whenever it does not block it (nothing is ever pending in a proof), so
-        // the sender takes it at once only as the main thread.
+        // takes it whenever it does not block it and runs (a sender that is the main
+        // thread does; a signal pending for it in a proof is blocked, so it has nothing
+        // else to take), so the sender takes it at once only as the main thread.
         b.assert_zero(k.clone() * e(l.thread));
         if kept("signal.target") {
             b.assert_zero((k.clone() + tg.clone()) * (num(&a[1]) - c(PID)));
@@ -1183,6 +1187,16 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
             }
         }
         self.eval_sent(b, &l);
+        // A stop signal or SIGCONT flushes the other kind from every thread's pending
+        // set when it is sent (Linux's `prepare_signal`), which the proof does not
+        // follow: not sent.
+        b.assert_eq(
+            l.stopcont,
+            super::send::stop_or_cont::<AB>(&l.wsel, &l.ksel, &l.bsel),
+        );
+        if kept("signal.stopcont") {
+            b.assert_zero(e(l.sent) * e(l.stopcont));
+        }
         b.assert_zero(fcall.clone() * (e(l.sig) - c(SIGSEGV)));
         for (k, want) in konst(SEGV_MAPERR).into_iter().enumerate() {
             b.assert_zero(fcall.clone() * (e(l.code[k]) - want));

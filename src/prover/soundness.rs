@@ -3035,3 +3035,31 @@ fn a_handlers_return_keeps_a_pending_signal_blocked() {
     });
     only_bus(&inst, BYTE);
 }
+
+#[test]
+fn no_stop_signal_is_sent() {
+    // SIGTSTP blocked and sent: Linux flushes SIGCONT from every thread's pending set
+    // first, which the proof does not follow. The witness's refusal off, only the check
+    // that the signal is no stop signal or SIGCONT refuses it.
+    let inst = pend_forged(&Pend {
+        block: 1 << 23,
+        unblock: 0,
+        sends: &[24],
+        ..Pend::usr1(signal::SYS_TGKILL)
+    });
+    only_constraints_of(&inst, "send");
+}
+
+#[test]
+fn no_stop_signal_is_taken_at_once() {
+    // SIGCONT, with Go's handler, sent with tkill and delivered at once: Linux flushes
+    // the stop signals from every thread's pending set first. The witness's refusal
+    // off, only the check that a sent signal is no stop signal or SIGCONT refuses it.
+    let inst = pend_forged(&Pend {
+        block: 0,
+        unblock: 0,
+        sends: &[25],
+        ..Pend::usr1(signal::SYS_TKILL)
+    });
+    only_constraints_of(&inst, "signal");
+}

@@ -972,7 +972,7 @@ impl Pend {
     }
 }
 
-/// SIGUSR1 and SIGUSR2 taken as Go takes them (with `p.ignored` then ignored), `p.block`
+/// SIGUSR1, SIGUSR2 and SIGCONT taken as Go takes them (with `p.ignored` then ignored), `p.block`
 /// blocked, `$s0` = 0x12345678, each of `p.sends` sent to the thread itself with `p.call`
 /// (`$a3` = 7 before each), then `p.act_after` and `p.unblock`. The handler stores its
 /// `$a0` in `seen` (optionally after sending itself `p.handler_sends`) and returns, or
@@ -994,7 +994,7 @@ pub(crate) fn pend_program(p: &Pend) -> Asm {
             0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
         ],
     );
-    go_handler_setup(&mut a, &[16, 17]);
+    go_handler_setup(&mut a, &[16, 17, 25]);
     a.bss("seen", 4);
     for &sig in p.ignored {
         emit_call(

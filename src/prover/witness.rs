@@ -620,6 +620,10 @@ impl Shadow<'_> {
                         tid
                     ));
                 }
+                if super::send::stop_or_cont_sig(sig) && !super::mm::lenient() {
+                    let name = crate::syscalls::names::name(sc.number).unwrap_or("kill");
+                    return Err(stop_or_cont_refusal(sig, name));
+                }
                 let code = if call == 0 { SI_USER } else { SI_TKILL };
                 let args = [sc.number, a0, a1, a2];
                 let sig = delivered_sig(sig);
@@ -819,6 +823,9 @@ impl Shadow<'_> {
             return Err(format!(
                 "internal error: {name} not delivered at once, not sent to the thread itself"
             ));
+        }
+        if super::send::stop_or_cont_sig(sig) && strict {
+            return Err(stop_or_cont_refusal(sig, name));
         }
         if !blocked && strict {
             return Err(format!(
@@ -1557,6 +1564,14 @@ impl Shadow<'_> {
             acc,
         })
     }
+}
+
+/// Why a stop signal or `SIGCONT` sent with `name` cannot be proved.
+fn stop_or_cont_refusal(sig: u32, name: &str) -> String {
+    format!(
+        "signal {sig} (a stop signal or SIGCONT) sent with {name} (sending one flushes the \
+         other kind from every thread's pending signals: not proved yet)"
+    )
 }
 
 /// `4 (clk + 1) + slot`.
