@@ -207,6 +207,8 @@ soundness::a_delivered_pending_signal_was_pending     signal.pending
 soundness::a_handlers_return_keeps_a_pending_signal_blocked sigreturn.pending
 soundness::no_stop_signal_is_sent                     send.stop
 soundness::no_stop_signal_is_taken_at_once            signal.stopcont
+soundness::an_ignored_signals_action_ignores_it       send.action
+soundness::a_fatal_signal_gives_its_exit_status       send.exit_code
 ";
 
     fn cases() -> Vec<(&'static str, &'static str)> {

@@ -617,6 +617,7 @@ pub fn public_values(
                 v
             }
             ChipKind::Syscall => vec![Val::from_u32(statement.exit_code)],
+            ChipKind::Send => vec![Val::from_u32(statement.exit_code)],
             ChipKind::Mm => vec![Val::from_u32(brk >> mm::PAGE_BITS)],
             ChipKind::Init => init::digest(start, &statement.output, zkm_version),
             _ => Vec::new(),

@@ -60,7 +60,8 @@ pub enum ProveError {
          sched_yield), and kill, tkill and tgkill of a signal to the calling thread, with no \
          signal but a nil dereference's SIGSEGV and a signal a thread sends itself, each to \
          Go's handler at once or, when the thread blocks it (one at a time), after the \
-         rt_sigprocmask that unblocks it, and its rt_sigreturn, and no thread exit, for now; \
+         rt_sigprocmask that unblocks it, and its rt_sigreturn, or ignored, or ending the \
+         run with its default action, and no thread exit, for now; \
          `zkm run` runs this program"
     )]
     Unsupported {
@@ -1157,7 +1158,18 @@ pub fn execute_with_env(
             symbol: program.describe_addr(pc),
         });
     }
-    if exit.signal.is_some() {
+    // A signal's default action ended the run: provable when the last instruction sent
+    // it to the thread itself (the send chip's fatal outcome).
+    let last = t.steps.len().checked_sub(1);
+    let sent_fatal = exit.signal.is_some_and(|sig| {
+        t.syscalls.last().is_some_and(|sc| {
+            super::signal::SEND_CALLS.contains(&sc.number)
+                && Some(sc.step) == last
+                && sc.result.is_none()
+                && super::signal::send_target(sc.number, &sc.args, t.last_tid.unwrap_or(0)).1 == sig
+        })
+    });
+    if exit.signal.is_some() && !sent_fatal {
         let pc = t.steps.last().map_or(0, |s| s.pc);
         return Err(ProveError::Unsupported {
             what: "the program was killed by a signal".into(),

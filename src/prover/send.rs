@@ -1,26 +1,35 @@
-//! The send chip: a signal that a thread sends itself with `tkill(tid, sig)` or
-//! `tgkill(pid, tid, sig)` and blocks, so that Linux keeps it pending rather than
-//! delivering it on the way back from the call. One row per such call, in place of any
-//! other syscall chip. (A signal it does not block is delivered at once, which the signal
-//! chip proves.)
+//! The send chip: a signal that a thread sends itself with `kill(pid, sig)`,
+//! `tkill(tid, sig)` or `tgkill(pid, tid, sig)` and that Linux does not deliver on the way
+//! back from the call: the thread blocks it (pending), its action ignores it, or its
+//! default action ends the process. One row per such call, in place of any other syscall
+//! chip. (A signal a handler takes at once is the signal chip's.)
 //!
-//! Linux's `send_signal` never ignores a blocked signal (its handler may change before it
-//! is unblocked), and a thread can block neither `SIGKILL` nor `SIGSTOP`, so the signal
-//! becomes pending whatever its action. The row proves exactly that:
+//! The row proves one of three outcomes (`pend`, `ign` or `dign`, `fatal`, summing to
+//! `is_real`):
 //!
-//! - the call: its number (`$v0`), its target (`$a0` the thread's id for `tkill`; `$a0`
-//!   the process and `$a1` the thread's id for `tgkill`) and its signal (`$a1`, `$a2`),
-//!   two-byte or one-byte values with their other bytes held to 0, so nothing aliases;
+//! - the call: its number (`$v0`), its target and its signal: `kill(1000, sig)` (the
+//!   process), `tkill(1000 + thread, sig)`, `tgkill(1000, 1000 + thread, sig)`, two-byte
+//!   or one-byte values with their other bytes held to 0, so nothing aliases;
 //! - the signal's place in a mask: one-hot word, byte and bit, so `1 <= sig <= 128`; not a
 //!   stop signal or `SIGCONT` (sending one flushes the other kind from every thread's
 //!   pending set, which the proof does not follow);
-//! - the thread blocks it: the mask word that holds its bit is read, and
-//!   `mask & bit = bit` byte by byte (`And` lookups);
-//! - the thread's pending set (four kernel words from [`THREAD_PENDING`]) was empty, and
-//!   holds the signal afterwards. At most one signal is pending per thread, so "the
-//!   lowest pending signal" never has to be found in the AIR;
-//! - the process's count of pending signals ([`KERNEL_PENDING`]) goes up by one;
-//! - the call succeeds: `$v0` and `$a3` become 0.
+//! - the thread's mask word that holds the signal's bit is read: `mask & bit = bit`
+//!   (blocked) for a pending signal, `0` for the others (`And` lookups);
+//! - **pending** (`tkill`, `tgkill`): Linux's `send_signal` never ignores a blocked
+//!   signal (its handler may change before it is unblocked), so it becomes pending
+//!   whatever its action. The thread's pending set (four kernel words from
+//!   [`THREAD_PENDING`]) was empty, and holds the signal afterwards: at most one signal
+//!   is pending per thread, so "the lowest pending signal" never has to be found in the
+//!   AIR. The process's count of pending signals ([`KERNEL_PENDING`]) goes up by one;
+//! - **ignored**: the action's handler is `SIG_IGN` (`ign`), or `SIG_DFL` of `SIGCHLD`,
+//!   `SIGWINCH` or `SIGURG` (`dign`), whose default is to ignore: Linux drops it. A
+//!   `kill` is from the main thread, whose mask is the one `sig_ignored` reads;
+//! - **fatal**: the handler is `SIG_DFL` of any other signal: Linux ends the process with
+//!   the signal, which the statement's exit status gives as `128 + sig`. The row answers
+//!   the CPU `halt` and makes `128 + sig` the public exit status. (A `kill` from any
+//!   thread: the sender does not block the signal, so `complete_signal` finds a thread to
+//!   take it, and the signal is fatal to the whole process.)
+//! - the call returns 0 in `$v0` and `$a3`, but for a fatal one, which does not return.
 //!
 //! Every access is at the `SYSCALL` row's chip slot.
 
@@ -32,22 +41,65 @@ use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 
 use super::bus::{
-    self, access, AccessCols, ByteOp, Expr, Word, KERNEL_PENDING, KERNEL_THREADS, REG_STRIDE,
-    SLOT_CHIP, SPACE_KERNEL, SPACE_REG, THREAD_MASK, THREAD_PENDING, THREAD_WORDS, TS_SLOTS,
+    self, access, AccessCols, ByteOp, Expr, Word, ACTION_WORDS, KERNEL_PENDING, KERNEL_THREADS,
+    REG_STRIDE, SLOT_CHIP, SPACE_KERNEL, SPACE_REG, THREAD_MASK, THREAD_PENDING, THREAD_WORDS,
+    TS_SLOTS,
 };
 use super::bytes::ByteCounts;
 use super::cols::columns;
 use super::config::Val;
 use super::knockout::kept;
 use super::program::Opcode;
-use super::signal::{sig_bits, PID, SYS_TGKILL, SYS_TKILL};
+use super::signal::{sig_bits, ACTION_HANDLER, PID, SYS_KILL, SYS_TGKILL, SYS_TKILL};
 use super::syscall::FIRST_TID;
 use super::witness::{Access, InstrEvent};
 
-/// One `tkill` or `tgkill` whose signal becomes pending.
+/// What a send that is not delivered at once does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The thread blocks the signal: pending.
+    Pend,
+    /// Its handler is `SIG_IGN`, or `SIG_DFL` of a signal whose default is to ignore.
+    Ignored { dfl: bool },
+    /// Its handler is `SIG_DFL` of a signal whose default ends the process.
+    Fatal,
+}
+
+/// The signals whose default action is to ignore them (`SIGCHLD`, `SIGWINCH`, `SIGURG`;
+/// `SIGCONT` too, but the proof sends no stop signal or `SIGCONT`).
+pub const DEFAULT_IGNORED: [u32; 3] = [18, 20, 21];
+
+#[cfg(test)]
+thread_local! {
+    /// Tests: the witness claims every send pending, whatever the mask says.
+    pub(crate) static FORGED_PEND: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the witness claims a send pending whatever the mask says (tests only).
+pub(crate) fn forged_pend() -> bool {
+    #[cfg(test)]
+    {
+        FORGED_PEND.with(|f| f.get())
+    }
+    #[cfg(not(test))]
+    {
+        false
+    }
+}
+
+/// The public values: the exit status of a fatal signal (`128 + sig`).
+pub mod pv {
+    pub const EXIT_CODE: usize = 0;
+    pub const COUNT: usize = 1;
+}
+
+/// One `kill`, `tkill` or `tgkill` whose signal is not delivered at once.
 #[derive(Clone, Copy, Debug)]
 pub struct SendEvent {
     pub instr: InstrEvent,
+    pub outcome: Outcome,
+    /// The action's handler (read for an ignored or fatal signal).
+    pub handler: u32,
     /// `$v0` (the call's number), `$a0`, `$a1`, `$a2`, `$a3` before the call.
     pub args: [u32; 5],
     pub sig: u32,
@@ -57,16 +109,23 @@ pub struct SendEvent {
     pub pending: [u32; 4],
     pub count: u32,
     /// `$v0`, `$a0`, `$a1`, `$a2` (tgkill), `$a3`; the mask word; the pending set; the
-    /// count.
-    pub acc: [Option<Access>; 11],
+    /// count; the handler.
+    pub acc: [Option<Access>; 12],
 }
 
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
 pub struct SendCols<T> {
     pub is_real: T,
-    /// `tgkill` (else `tkill`).
+    /// The outcome: pending, ignored (`SIG_IGN`; `SIG_DFL` of a signal whose default is
+    /// to ignore), fatal.
+    pub pend: T,
+    pub ign: T,
+    pub dign: T,
+    pub fatal: T,
+    /// `tgkill`, `kill` (else `tkill`).
     pub tg: T,
+    pub kl: T,
     pub clk: T,
     pub thread: T,
     /// The ROM's `aux` for the `SYSCALL`: in the `instr` message only, bound by the ROM
@@ -88,7 +147,10 @@ pub struct SendCols<T> {
     /// The pending set before the call, and the count of pending signals.
     pub pending: [Word<T>; 4],
     pub count: T,
-    pub acc: [AccessCols<T>; 11],
+    /// The action's handler, and whether the signal's default is to ignore it.
+    pub handler: Word<T>,
+    pub dfl_ign: T,
+    pub acc: [AccessCols<T>; 12],
 }
 columns!(SendCols);
 
@@ -108,7 +170,14 @@ impl SendChip {
 fn fill_row(r: &mut SendCols<Val>, ev: &SendEvent, bytes: &mut ByteCounts) {
     let f = Val::from_u32;
     r.is_real = Val::ONE;
+    r.pend = Val::from_bool(ev.outcome == Outcome::Pend);
+    r.ign = Val::from_bool(ev.outcome == Outcome::Ignored { dfl: false });
+    r.dign = Val::from_bool(ev.outcome == Outcome::Ignored { dfl: true });
+    r.fatal = Val::from_bool(ev.outcome == Outcome::Fatal);
     r.tg = Val::from_bool(ev.args[0] == SYS_TGKILL);
+    r.kl = Val::from_bool(ev.args[0] == SYS_KILL);
+    r.handler = super::word(ev.handler);
+    r.dfl_ign = Val::from_bool(DEFAULT_IGNORED.contains(&ev.sig));
     r.clk = f(ev.instr.clk);
     r.thread = f(ev.instr.thread);
     r.aux = f(ev.instr.aux);
@@ -150,6 +219,12 @@ impl BaseAir<Val> for SendChip {
     fn width(&self) -> usize {
         SendCols::<u8>::WIDTH
     }
+    fn num_public_values(&self) -> usize {
+        pv::COUNT
+    }
+    fn main_next_row_columns(&self) -> Vec<usize> {
+        Vec::new()
+    }
 }
 
 /// 1 for a stop signal or SIGCONT (`SIGSTOP` 23, `SIGTSTP` 24, `SIGCONT` 25, `SIGTTIN` 26,
@@ -179,34 +254,47 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SendChip {
         let c = |n: u32| Expr::<AB>::from_u32(n);
         let words = |w: &Word<AB::Var>| w.map(|v| -> Expr<AB> { v.into() });
         let zero = || [c(0), c(0), c(0), c(0)];
-        let is_real = e(l.is_real);
-        b.assert_bool(l.is_real);
-        b.assert_bool(l.tg);
-        b.assert_zero(e(l.tg) * (Expr::<AB>::ONE - is_real.clone()));
-        let tg = e(l.tg);
-        let tk = is_real.clone() - tg.clone();
+        let exit_code: Expr<AB> = b.public_values()[pv::EXIT_CODE].into();
+        // The outcome, and the call (one of three).
+        let is_real = super::assert_flags(b, &[l.pend, l.ign, l.dign, l.fatal]);
+        b.assert_eq(l.is_real, is_real.clone());
+        let (pend, fatal) = (e(l.pend), e(l.fatal));
+        let ignored = e(l.ign) + e(l.dign);
+        for f in [l.tg, l.kl] {
+            b.assert_bool(f);
+            b.assert_zero(e(f) * (Expr::<AB>::ONE - is_real.clone()));
+        }
+        b.assert_zero(e(l.tg) * e(l.kl));
+        let (tg, kl) = (e(l.tg), e(l.kl));
+        let tk = is_real.clone() - tg.clone() - kl.clone();
 
-        // The call: its number, its target (the calling thread) and its signal, each a
-        // value of two bytes or one (the words' other bytes are 0): exact.
+        // The call: its number, its target (the calling thread, or the process) and its
+        // signal, each a value of two bytes or one (the words' other bytes are 0): exact.
         let num = |w: &Word<AB::Var>| e(w[0]) + e(w[1]) * c(256);
         let a = &l.args;
         b.assert_zero(
-            is_real.clone() * (num(&a[0]) - c(SYS_TKILL)) - tg.clone() * c(SYS_TGKILL - SYS_TKILL),
+            is_real.clone() * (num(&a[0]) - c(SYS_TKILL)) - tg.clone() * c(SYS_TGKILL - SYS_TKILL)
+                + kl.clone() * c(SYS_TKILL - SYS_KILL),
         );
         let tid = c(FIRST_TID) + e(l.thread);
         b.assert_zero(tk.clone() * (num(&a[1]) - tid.clone()));
-        b.assert_zero(tg.clone() * (num(&a[1]) - c(PID)));
+        b.assert_zero((tg.clone() + kl.clone()) * (num(&a[1]) - c(PID)));
         b.assert_zero(tg.clone() * (num(&a[2]) - tid));
         for j in 2..4 {
             b.assert_zero(is_real.clone() * e(a[0][j]));
             b.assert_zero(is_real.clone() * e(a[1][j]));
             b.assert_zero(tg.clone() * e(a[2][j]));
         }
-        // The signal: `$a1` of tkill, `$a2` of tgkill.
-        b.assert_zero(tk.clone() * (e(a[2][0]) - e(l.sig)) + tg.clone() * (e(a[3][0]) - e(l.sig)));
+        // The signal: `$a1` of kill and tkill, `$a2` of tgkill.
+        let k1 = tk.clone() + kl.clone();
+        b.assert_zero(k1.clone() * (e(a[2][0]) - e(l.sig)) + tg.clone() * (e(a[3][0]) - e(l.sig)));
         for j in 1..4 {
-            b.assert_zero(tk.clone() * e(a[2][j]) + tg.clone() * e(a[3][j]));
+            b.assert_zero(k1.clone() * e(a[2][j]) + tg.clone() * e(a[3][j]));
         }
+        // A kill stays pending only for the process (not proved), and is ignored by the
+        // main thread's mask (`sig_ignored` reads the leader's): from the main thread.
+        b.assert_zero(kl.clone() * pend.clone());
+        b.assert_zero(kl.clone() * ignored.clone() * e(l.thread));
 
         // Its place in a mask.
         let mut pos = c(1);
@@ -228,17 +316,24 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SendChip {
             b.assert_zero(n - is_real.clone());
         }
         b.assert_zero(is_real.clone() * (e(l.sig) - pos));
+        for k in 0..4 {
+            b.assert_zero(e(l.kbv[k]) - e(l.ksel[k]) * bv.clone());
+        }
         // Not a stop signal or SIGCONT (23 to 27 on MIPS): sending one flushes the other
         // kind from every thread's pending set (Linux's `prepare_signal`), which the
         // proof does not follow.
         if kept("send.stop") {
             b.assert_zero(stop_or_cont::<AB>(&l.wsel, &l.ksel, &l.bsel));
         }
-        for k in 0..4 {
-            b.assert_zero(e(l.kbv[k]) - e(l.ksel[k]) * bv.clone());
-        }
+        // SIGCHLD 18, SIGWINCH 20, SIGURG 21 (bits 17, 19, 20: word 0, byte 2), whose
+        // default is to ignore.
+        b.assert_eq(
+            l.dfl_ign,
+            e(l.wsel[0]) * e(l.ksel[2]) * (e(l.bsel[1]) + e(l.bsel[3]) + e(l.bsel[4])),
+        );
 
-        // The thread blocks it: mask & bit = bit, byte by byte (zero in the other bytes).
+        // Blocked for a pending signal (mask & bit = bit), else not (mask & bit = 0),
+        // byte by byte (zero in the other bytes).
         if kept("send.blocked") {
             for k in 0..4 {
                 bus::byte(
@@ -246,26 +341,47 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SendChip {
                     ByteOp::And,
                     l.mask[k],
                     l.kbv[k],
-                    l.kbv[k],
+                    pend.clone() * e(l.kbv[k]),
                     is_real.clone(),
                 );
             }
         }
-        // Its pending set was empty, and holds the signal now.
+        // A pending signal: the set was empty, and holds the signal now.
         if kept("send.empty") {
             for i in 0..4 {
                 for k in 0..4 {
-                    b.assert_zero(e(l.pending[i][k]));
+                    b.assert_zero(pend.clone() * e(l.pending[i][k]));
                 }
             }
         }
+        // Ignored: SIG_IGN (1), or SIG_DFL (0) of a signal whose default is to ignore.
+        // Fatal: SIG_DFL of any other; the run halts with status 128 + sig.
+        if kept("send.action") {
+            for k in 0..4 {
+                let want = if k == 0 { e(l.ign) } else { c(0) };
+                b.assert_zero((ignored.clone() + fatal.clone()) * (e(l.handler[k]) - want));
+            }
+            b.assert_zero(e(l.dign) * (Expr::<AB>::ONE - e(l.dfl_ign)));
+            b.assert_zero(fatal.clone() * e(l.dfl_ign));
+        }
+        if kept("send.exit_code") {
+            b.assert_zero(fatal.clone() * (exit_code - c(128) - e(l.sig)));
+        }
 
-        // The accesses, at the chip's slot.
+        // The accesses, at the chip's slot. The call returns 0, but for a fatal one,
+        // which leaves the registers.
         let ts = (e(l.clk) + Expr::<AB>::ONE) * c(TS_SLOTS) + c(SLOT_CHIP);
         let reg = |r: u32| e(l.thread) * c(REG_STRIDE) + c(r);
         let block = c(KERNEL_THREADS) + c(THREAD_WORDS) * e(l.thread);
+        let kept_if_fatal = |w: &Word<AB::Var>| w.map(|v| fatal.clone() * e(v));
         let mut accesses: Vec<super::bus::AccessExprs<AB>> = vec![
-            (is_real.clone(), c(SPACE_REG), reg(2), words(&a[0]), zero()),
+            (
+                is_real.clone(),
+                c(SPACE_REG),
+                reg(2),
+                words(&a[0]),
+                kept_if_fatal(&a[0]),
+            ),
             (
                 is_real.clone(),
                 c(SPACE_REG),
@@ -281,7 +397,13 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SendChip {
                 words(&a[2]),
             ),
             (tg.clone(), c(SPACE_REG), reg(6), words(&a[3]), words(&a[3])),
-            (is_real.clone(), c(SPACE_REG), reg(7), words(&l.a3), zero()),
+            (
+                is_real.clone(),
+                c(SPACE_REG),
+                reg(7),
+                words(&l.a3),
+                kept_if_fatal(&l.a3),
+            ),
             (
                 is_real.clone(),
                 c(SPACE_KERNEL),
@@ -295,7 +417,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SendChip {
             let new: [Expr<AB>; 4] =
                 std::array::from_fn(|k| e(l.pending[i][k]) + e(l.wsel[i]) * e(l.kbv[k]));
             accesses.push((
-                is_real.clone(),
+                pend.clone(),
                 c(SPACE_KERNEL),
                 block.clone() + c(THREAD_PENDING + i as u32),
                 words(&l.pending[i]),
@@ -303,17 +425,24 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SendChip {
             ));
         }
         accesses.push((
-            is_real.clone(),
+            pend.clone(),
             c(SPACE_KERNEL),
             c(KERNEL_PENDING),
             [e(l.count), c(0), c(0), c(0)],
             [e(l.count) + Expr::<AB>::ONE, c(0), c(0), c(0)],
         ));
+        accesses.push((
+            ignored.clone() + fatal.clone(),
+            c(SPACE_KERNEL),
+            c(ACTION_HANDLER) + c(ACTION_WORDS) * (e(l.sig) - Expr::<AB>::ONE),
+            words(&l.handler),
+            words(&l.handler),
+        ));
         for ((count, space, addr, prev, new), cols) in accesses.into_iter().zip(&l.acc) {
             access(b, count, space, addr, prev, new, ts.clone(), cols);
         }
 
-        // The CPU reads $zero for both operands; the call does not halt.
+        // The CPU reads $zero for both operands; a fatal signal halts.
         super::receive_instr_exprs(
             b,
             is_real.clone() * c(Opcode::Syscall as u32),
@@ -321,11 +450,12 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SendChip {
             e(l.thread),
             zero(),
             zero(),
-            zero(),
+            [fatal, c(0), c(0), c(0)],
             l.aux.into(),
             is_real,
         );
-        // Unused cells: padding rows are zero and send nothing; `args[3]` on a tkill row
-        // is in no message and no constraint. The trace generator leaves it zero there.
+        // Unused cells: padding rows are zero and send nothing; `args[3]` on a kill or
+        // tkill row is in no message and no constraint, the pending set and the count off
+        // a pending row, the handler on one. The trace generator leaves them zero.
     }
 }

@@ -101,6 +101,9 @@ pub(crate) const fn action(sig: u32) -> u32 {
     KERNEL_ACTIONS + ACTION_WORDS * (sig - 1)
 }
 
+/// The kernel word of signal 1's handler (signal `s`'s is `ACTION_WORDS (s - 1)` on).
+pub(crate) const ACTION_HANDLER: u32 = KERNEL_ACTIONS + 1;
+
 /// The kernel word of mask word `i` of signal `sig`'s action.
 pub(crate) const fn action_mask(sig: u32, i: u32) -> u32 {
     action(sig) + 2 + i

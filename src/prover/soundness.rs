@@ -2953,12 +2953,19 @@ fn a_pending_signal_is_one_the_thread_blocks() {
     // SIGUSR1 ignored and not blocked: Linux drops tgkill's signal (so does the VM), and
     // the witness claims it pending. Only the `And` lookups that the thread blocks it
     // refuse it (the byte bus).
+    send::FORGED_PEND.with(|f| f.set(true));
     let inst = pend_forged(&Pend {
         ignored: &[16],
         block: 0,
         unblock: 0,
         ..Pend::usr1(signal::SYS_TGKILL)
     });
+    send::FORGED_PEND.with(|f| f.set(false));
+    assert_eq!(
+        inst.traces[ChipKind::Send.index()].values[1],
+        Val::ONE,
+        "pend"
+    );
     only_bus(&inst, BYTE);
 }
 
@@ -3062,4 +3069,38 @@ fn no_stop_signal_is_taken_at_once() {
         ..Pend::usr1(signal::SYS_TKILL)
     });
     only_constraints_of(&inst, "signal");
+}
+
+#[test]
+fn an_ignored_signals_action_ignores_it() {
+    // SIGURG with SIG_DFL, which ignores it, claimed ignored by SIG_IGN (whose handler
+    // word is 1): only the check of the action refuses it.
+    let (machine, record) = recorded(
+        &pend_program(&Pend {
+            block: 0,
+            unblock: 0,
+            sends: &[21],
+            ..Pend::usr1(signal::SYS_TKILL)
+        }),
+        &[],
+    );
+    let (statement, mut w, start) = machine.witness_of(&record, &argv()).unwrap();
+    assert_eq!(w.send[0].outcome, send::Outcome::Ignored { dfl: true });
+    w.send[0].outcome = send::Outcome::Ignored { dfl: false };
+    let inst = machine.traces_from(&w, &start, &statement).unwrap();
+    only_constraints_of(&inst, "send");
+}
+
+#[test]
+fn a_fatal_signal_gives_its_exit_status() {
+    // SIGTERM's default action ends the run with 143; the send chip's copy of the exit
+    // status claims 144: only the check of the status refuses it.
+    let (_, _, mut inst) = traced(&pend_program(&Pend {
+        block: 0,
+        unblock: 0,
+        sends: &[15],
+        ..Pend::usr1(signal::SYS_TGKILL)
+    }));
+    inst.public_values[ChipKind::Send.index()][send::pv::EXIT_CODE] += Val::ONE;
+    only_constraints_of(&inst, "send");
 }

@@ -1102,6 +1102,43 @@ fn a_blocked_signal_stays_pending_until_unblocked_and_proves() {
 }
 
 #[test]
+fn an_ignored_or_fatal_signal_a_thread_sends_itself_proves() {
+    // Sent with kill (from the main thread), tkill and tgkill: SIGUSR1 ignored (SIG_IGN)
+    // and SIGURG, whose default is to ignore, are dropped, and the program exits with
+    // `seen` (0); SIGTERM and SIGKILL with their default action end it with 128 + N.
+    for call in signal::SEND_CALLS {
+        for (ignored, sig, code) in [
+            (&[16u32][..], 16, 0),
+            (&[][..], 21, 0),
+            (&[][..], 15, 128 + 15),
+            (&[][..], 9, 128 + 9),
+        ] {
+            let p = Pend {
+                call,
+                ignored,
+                block: 0,
+                unblock: 0,
+                sends: match sig {
+                    16 => &[16],
+                    21 => &[21],
+                    15 => &[15],
+                    _ => &[9],
+                },
+                ..Pend::usr1(call)
+            };
+            let (_, st, inst) = traced(&pend_program(&p));
+            assert_eq!(st.exit_code, code, "{call} {sig}");
+            let t = |k: ChipKind| p3_matrix::Matrix::height(&inst.traces[k.index()]);
+            assert_eq!(t(ChipKind::Signal), signal::BLOCK, "no delivery");
+            inst.check().unwrap();
+            if call == signal::SYS_KILL && sig == 15 {
+                proves_and_verifies(&inst);
+            }
+        }
+    }
+}
+
+#[test]
 fn a_signal_not_delivered_at_once_is_refused() {
     // kill of another process (ESRCH), of the process group (which the chip does not
     // prove), and each outcome of a send that is neither delivered at once nor kept
@@ -1116,16 +1153,7 @@ fn a_signal_not_delivered_at_once_is_refused() {
                 call: signal::SYS_KILL,
                 ..Pend::usr1(tg)
             }),
-            "kill of signal 16 not delivered at once",
-        ),
-        (
-            pend(Pend {
-                ignored: &[16],
-                block: 0,
-                unblock: 0,
-                ..Pend::usr1(tg)
-            }),
-            "neither delivered at once nor blocked",
+            "kill of signal 16, which the sender blocks",
         ),
         (
             pend(Pend {

@@ -791,81 +791,118 @@ impl Shadow<'_> {
         })
     }
 
-    /// A `tkill` or `tgkill` (`sc`) whose signal the calling thread blocks, so that it
-    /// becomes pending, at timestamp `t`; or what cannot be proved about it (any other
-    /// outcome of a send that is not delivered at once).
-    fn pend(
+    /// A `kill`, `tkill` or `tgkill` (`sc`) whose signal is not delivered at once, at
+    /// timestamp `t`: pending (the thread blocks it), ignored, or fatal (the run ends
+    /// with it); or what cannot be proved about it.
+    fn send(
         &mut self,
         sc: &super::record::SyscallRec,
         instr: InstrEvent,
         t: u32,
+        exit_code: u32,
     ) -> Result<super::send::SendEvent, String> {
+        use super::send::{Outcome, DEFAULT_IGNORED};
         use super::signal::*;
         let name = crate::syscalls::names::name(sc.number).unwrap_or("kill");
         let tid = super::syscall::FIRST_TID + self.cur;
         let (target, sig) = send_target(sc.number, &sc.args, tid);
-        let kt = KERNEL_THREADS + THREAD_WORDS * self.cur;
-        let (w, bits) = (
-            (sig.wrapping_sub(1) / 32) % 4,
-            sig_bits(sig.clamp(1, 128), (sig.wrapping_sub(1) / 32) % 4),
-        );
-        let mask = self.kdyn_value(kt + THREAD_MASK + w);
-        let blocked = mask & bits == bits;
-        let strict = !super::mm::lenient();
-        if sc.number == SYS_KILL {
-            return Err(format!(
-                "kill of signal {sig} not delivered at once (a signal to the process that \
-                 the main thread blocks, ignored, or with its default action: not proved \
-                 yet; tkill or tgkill to a thread that blocks it can be)"
-            ));
-        }
-        if !target || !(1..=128).contains(&sig) || sc.result != Some((0, 0)) {
+        if !target || !(1..=128).contains(&sig) {
             return Err(format!(
                 "internal error: {name} not delivered at once, not sent to the thread itself"
+            ));
+        }
+        let kt = KERNEL_THREADS + THREAD_WORDS * self.cur;
+        let w = (sig - 1) / 32;
+        let bits = sig_bits(sig, w);
+        let mask = self.kdyn_value(kt + THREAD_MASK + w);
+        let blocked = mask & bits == bits || super::send::forged_pend();
+        let handler = self.kdyn_value(action(sig) + 1);
+        let strict = !super::mm::lenient();
+        let outcome = if blocked {
+            Outcome::Pend
+        } else if handler == 1 {
+            Outcome::Ignored { dfl: false }
+        } else if handler == 0 && DEFAULT_IGNORED.contains(&sig) {
+            Outcome::Ignored { dfl: true }
+        } else if handler == 0 {
+            Outcome::Fatal
+        } else if strict {
+            return Err(format!(
+                "internal error: signal {sig} sent with {name}, not blocked, with a handler, \
+                 and not delivered at once"
+            ));
+        } else {
+            // (Tests: a send claimed pending, whatever the mask says.)
+            Outcome::Pend
+        };
+        let fatal = outcome == Outcome::Fatal;
+        let want = if fatal { None } else { Some((0, 0)) };
+        if sc.result != want || (fatal && exit_code != 128 + sig) {
+            return Err(format!(
+                "internal error: {name} of signal {sig} returned {:?} (the run's exit status \
+                 {exit_code})",
+                sc.result
             ));
         }
         if super::send::stop_or_cont_sig(sig) && strict {
             return Err(stop_or_cont_refusal(sig, name));
         }
-        if !blocked && strict {
+        if sc.number == SYS_KILL && outcome == Outcome::Pend {
             return Err(format!(
-                "signal {sig} sent with {name} and neither delivered at once nor blocked (it \
-                 is ignored, or its default action applies; only a signal Go's handler takes \
-                 on the way back from the call, or one the thread blocks, can be proved yet)"
+                "kill of signal {sig}, which the sender blocks (Linux gives it to another \
+                 thread or keeps it pending for the process: not proved yet; tkill or tgkill \
+                 to a thread that blocks it can be)"
+            ));
+        }
+        if sc.number == SYS_KILL && matches!(outcome, Outcome::Ignored { .. }) && self.cur != 0 {
+            return Err(format!(
+                "kill of the ignored signal {sig} from thread {tid} (Linux reads the main \
+                 thread's mask to ignore it: only the main thread's kill of an ignored \
+                 signal can be proved yet)"
             ));
         }
         let pending: [u32; 4] =
             std::array::from_fn(|i| self.kdyn_value(kt + THREAD_PENDING + i as u32));
-        if pending.iter().any(|&p| p != 0) && strict {
+        if outcome == Outcome::Pend && pending.iter().any(|&p| p != 0) && strict {
             return Err(format!(
                 "signal {sig} sent with {name} while the thread has a signal pending (only \
                  one pending signal per thread can be proved yet)"
             ));
         }
         let count = self.kdyn_value(KERNEL_PENDING);
-        let mut acc = [None; 11];
+        let mut acc = [None; 12];
         let a = sc.args;
-        acc[0] = Some(self.reg(2, 0, t));
+        let number = self.regs[2].0;
+        let a3 = self.regs[7].0;
+        acc[0] = Some(self.reg(2, if fatal { number } else { 0 }, t));
         acc[1] = Some(self.reg(4, a[0], t));
         acc[2] = Some(self.reg(5, a[1], t));
         if sc.number == SYS_TGKILL {
             acc[3] = Some(self.reg(6, a[2], t));
         }
-        let a3 = self.regs[7].0;
-        acc[4] = Some(self.reg(7, 0, t));
+        acc[4] = Some(self.reg(7, if fatal { a3 } else { 0 }, t));
         acc[5] = Some(self.kdyn(kt + THREAD_MASK + w, mask, t));
-        for i in 0..4u32 {
-            let new = pending[i as usize] | sig_bits(sig, i);
-            acc[6 + i as usize] = Some(self.kdyn(kt + THREAD_PENDING + i, new, t));
+        let mut prev_set = [0; 4];
+        if outcome == Outcome::Pend {
+            prev_set = pending;
+            for i in 0..4u32 {
+                let new = pending[i as usize] | sig_bits(sig, i);
+                acc[6 + i as usize] = Some(self.kdyn(kt + THREAD_PENDING + i, new, t));
+            }
+            acc[10] = Some(self.kdyn(KERNEL_PENDING, count + 1, t));
+        } else {
+            acc[11] = Some(self.kdyn(action(sig) + 1, handler, t));
         }
-        acc[10] = Some(self.kdyn(KERNEL_PENDING, count + 1, t));
+        let pend = outcome == Outcome::Pend;
         Ok(super::send::SendEvent {
             instr,
+            outcome,
+            handler: if pend { 0 } else { handler },
             args: [sc.number, a[0], a[1], a[2], a3],
             sig,
             mask,
-            pending,
-            count,
+            pending: prev_set,
+            count: if pend { count } else { 0 },
             acc,
         })
     }
@@ -1938,7 +1975,10 @@ impl Witness {
                     let delivered = signals.peek().is_some_and(|r| r.step == clk as usize);
                     if super::signal::SEND_CALLS.contains(&sc.number) && !delivered {
                         // A signal the thread blocks: the send chip proves it pending.
-                        let ev = sh.pend(sc, instr(0), t).map_err(unsupported)?;
+                        let ev = sh
+                            .send(sc, instr(0), t, record.exit_code)
+                            .map_err(unsupported)?;
+                        c = (ev.outcome == super::send::Outcome::Fatal) as u32;
                         w.send.push(ev);
                     } else if super::signal::SEND_CALLS.contains(&sc.number) {
                         // A signal sent to the thread itself: the signal chip proves the
