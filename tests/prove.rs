@@ -761,7 +761,8 @@ fn proves_go_guests_with_their_runtime_and_threads() {
     // an epoll instance). sigself receives, through os/signal, the signals its main
     // thread sends itself with kill and tgkill, each delivered to Go's handler on the way
     // back from the call; sigmask blocks SIGUSR1, sends it with tgkill, keeps it pending
-    // for 20 ms and takes it after the rt_sigprocmask that unblocks it.
+    // for 20 ms and takes it after the rt_sigprocmask that unblocks it; sigdefault sends
+    // itself SIGTERM until Go's handler, from on its signal stack, dies of it (143).
     // jsonbig (encoding/json and math/big, 1.9 M instructions) is the largest that fits
     // one shard: about 45 s and 6 GB here.
     for name in [
@@ -774,6 +775,7 @@ fn proves_go_guests_with_their_runtime_and_threads() {
         "timers",
         "sigself",
         "sigmask",
+        "sigdefault",
         "jsonbig",
     ] {
         let elf = root.join(format!("elf/{name}.elf"));

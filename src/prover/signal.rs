@@ -86,7 +86,7 @@ pub(crate) const W_CODE: usize = 7;
 const W_ADDR: usize = 9;
 const W_SS_SP: usize = 40;
 const W_SS_SIZE: usize = 41;
-const W_SS_FLAGS: usize = 42;
+pub(crate) const W_SS_FLAGS: usize = 42;
 const W_PC: usize = 47;
 const W_HI: usize = 183;
 const W_LO: usize = 185;
@@ -194,6 +194,8 @@ pub struct Layout {
     pub is_sp: bool,
     pub is_ss_sp: bool,
     pub is_ss_size: bool,
+    /// `uc_stack.ss_flags`: `SS_ONSTACK` for a delivery from on the alternate stack, else 0.
+    pub ss_flags: bool,
 }
 
 /// The layout of frame word `k`.
@@ -213,6 +215,7 @@ pub fn layout(k: usize) -> Layout {
         is_sp: false,
         is_ss_sp: false,
         is_ss_size: false,
+        ss_flags: false,
     };
     let reg = |l: &mut Layout, r: u32| {
         l.from_src = true;
@@ -228,7 +231,7 @@ pub fn layout(k: usize) -> Layout {
             l.is_ss_sp = k == W_SS_SP;
             l.is_ss_size = k == W_SS_SIZE;
         }
-        W_SS_FLAGS => {}
+        W_SS_FLAGS => l.ss_flags = true,
         W_PC => l.epc = true,
         W_HI => reg(&mut l, REG_HI as u32),
         W_LO => reg(&mut l, REG_LO as u32),
@@ -341,6 +344,8 @@ pub struct SignalEvent {
     pub ss_sp: u32,
     pub ss_size: u32,
     pub frame: u32,
+    /// Delivered from on the alternate stack (the frame below `$sp - 32`).
+    pub onstack: bool,
     /// Per frame word: its value, what it held, the write; the second access (previous
     /// and new value); the mask row's third (the action's mask word).
     pub words: Vec<FrameWord>,
@@ -458,10 +463,15 @@ pub struct SignalCols<T> {
     pub fr_c: Word<T>,
     pub info_c: Word<T>,
     pub uc_c: Word<T>,
-    // Off the alternate stack: `sp <= ss_sp` or `sp - 32 > ss_sp + ss_size`.
+    // Off the alternate stack: `sp <= ss_sp` or `sp - 32 > ss_sp + ss_size`; or on it
+    // (`onstack`, constant over the block): `ss_sp < sp - 32` and `sp <= ss_sp + ss_size`
+    // (`sp + d2 = top`).
     pub above: T,
     pub d: Word<T>,
     pub d_c: Word<T>,
+    pub onstack: T,
+    pub d2: Word<T>,
+    pub d2_c: Word<T>,
     pub size_inv: T,
     /// The action's `sa_flags`.
     pub sa_flags: Word<T>,
@@ -502,7 +512,8 @@ const P_CODE: usize = 34;
 const P_RES: usize = 35;
 const P_SIG: usize = 36;
 const P_ARG: usize = 37; // 4: $v0, $a0, $a1, $a2
-const P_COUNT: usize = 41;
+const P_SSFL: usize = 41;
+const P_COUNT: usize = 42;
 
 /// The signal chip, with its periodic layout.
 #[derive(Clone, Debug)]
@@ -569,6 +580,7 @@ impl SignalChip {
             p[P_SP][k] = Val::from_bool(l.is_sp);
             p[P_SSSP][k] = Val::from_bool(l.is_ss_sp);
             p[P_SSSZ][k] = Val::from_bool(l.is_ss_size);
+            p[P_SSFL][k] = Val::from_bool(l.ss_flags);
         }
         p[P_CALL][CALL_ROW] = Val::ONE;
         p[P_LAST][BLOCK - 1] = Val::ONE;
@@ -630,6 +642,7 @@ fn fill_signal(r: &mut SignalCols<Val>, ev: &SignalEvent, row: usize, bytes: &mu
     let sent = ev.sent.is_some();
     r.sent = Val::from_bool(sent);
     r.pend = Val::from_bool(ev.pend.is_some());
+    r.onstack = Val::from_bool(ev.onstack);
     r.stopcont = Val::from_bool(super::send::stop_or_cont_sig(ev.sig));
     r.sig = f(ev.sig);
     let s1 = ev.sig - 1;
@@ -745,7 +758,8 @@ fn fill_signal(r: &mut SignalCols<Val>, ev: &SignalEvent, row: usize, bytes: &mu
     r.top = word(top);
     r.top_c = carries(ev.ss_sp, ev.ss_size);
     range_word(bytes, top);
-    let rr = top - FRAME_SIZE - ev.frame;
+    let end = if ev.onstack { spm } else { top };
+    let rr = end - FRAME_SIZE - ev.frame;
     r.r = f(rr);
     bytes.range8x2(rr, 32 * rr);
     let fb = bytes_of(ev.frame);
@@ -758,15 +772,28 @@ fn fill_signal(r: &mut SignalCols<Val>, ev: &SignalEvent, row: usize, bytes: &mu
     range_word(bytes, ev.frame + FRAME_INFO);
     r.uc_c = carries(ev.frame, FRAME_UC);
     range_word(bytes, ev.frame + FRAME_UC);
-    let above = spm > top;
+    let above = !ev.onstack && spm > top;
     r.above = Val::from_bool(above);
-    let (x, y) = if above { (spm, top) } else { (ev.ss_sp, ev.sp) };
-    let d = x - y - above as u32;
+    let over = above || ev.onstack;
+    let (x, y) = if above {
+        (spm, top)
+    } else if ev.onstack {
+        (spm, ev.ss_sp)
+    } else {
+        (ev.ss_sp, ev.sp)
+    };
+    let d = x.wrapping_sub(y).wrapping_sub(over as u32);
     r.d = word(d);
     let mut db = bytes_of(d);
-    db[0] += above as u32;
+    db[0] += over as u32;
     r.d_c = carries_of(bytes_of(y), db);
     range_word(bytes, d);
+    if ev.onstack {
+        let d2 = top.wrapping_sub(ev.sp);
+        r.d2 = word(d2);
+        r.d2_c = carries(ev.sp, d2);
+        range_word(bytes, d2);
+    }
     let size_sum: u32 = bytes_of(ev.ss_size).iter().sum();
     r.size_inv = f(size_sum).try_inverse().unwrap_or(Val::ZERO);
     r.sa_flags = word(ev.sa_flags);
@@ -991,6 +1018,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
                 (n.thread, l.thread),
                 (n.sent, l.sent),
                 (n.pend, l.pend),
+                (n.onstack, l.onstack),
                 (n.sig, l.sig),
             ];
             for (x, y) in [
@@ -1044,7 +1072,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
                     + p[P_EPC].clone() * e(l.epc[k])
                     + p[P_CODE].clone() * e(l.code[k]);
                 if k == 0 {
-                    want += p[P_SIGNO].clone() * e(l.sig);
+                    want += p[P_SIGNO].clone() * e(l.sig) + p[P_SSFL].clone() * e(l.onstack);
                 }
                 if k < 2 {
                     want += p[P_ADDR].clone() * e(l.addr[k]);
@@ -1386,6 +1414,11 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
         );
         bus::range8x2(b, l.r, e(l.r) * c(32), call.clone());
         let size = konst(FRAME_SIZE);
+        // Off the stack the frame ends at its top, on it 32 bytes below `$sp`.
+        let onstack = e(l.onstack);
+        b.assert_bool(l.onstack);
+        let frame_end: [Expr<AB>; 4] =
+            std::array::from_fn(|k| e(l.top[k]) + onstack.clone() * (e(l.spm[k]) - e(l.top[k])));
         add_bytes(
             b,
             call.clone(),
@@ -1396,21 +1429,36 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
                 size[2].clone(),
                 size[3].clone(),
             ],
-            words(&l.top),
+            frame_end,
             &l.fr_c,
         );
         {
-            // above: top + 1 + d = sp - 32; else sp + d = ss_sp.
+            // Off the stack, above it: top + 1 + d = sp - 32; below it: sp + d = ss_sp.
+            // On it: ss_sp + 1 + d = sp - 32, and sp + d2 = top.
             let above = e(l.above);
             b.assert_bool(l.above);
-            let sel = |x: &Word<AB::Var>, y: &Word<AB::Var>| -> [Expr<AB>; 4] {
-                std::array::from_fn(|k| above.clone() * (e(x[k]) - e(y[k])) + e(y[k]))
-            };
-            let big = sel(&l.spm, &l.ss_sp);
-            let small = sel(&l.top, &l.sp);
-            let d = [e(l.d[0]) + above.clone(), e(l.d[1]), e(l.d[2]), e(l.d[3])];
+            b.assert_zero(above.clone() * onstack.clone());
+            let over = above.clone() + onstack.clone();
+            let below = Expr::<AB>::ONE - over.clone();
+            let big: [Expr<AB>; 4] =
+                std::array::from_fn(|k| over.clone() * e(l.spm[k]) + below.clone() * e(l.ss_sp[k]));
+            let small: [Expr<AB>; 4] = std::array::from_fn(|k| {
+                above.clone() * e(l.top[k])
+                    + onstack.clone() * e(l.ss_sp[k])
+                    + below.clone() * e(l.sp[k])
+            });
+            let d = [e(l.d[0]) + over, e(l.d[1]), e(l.d[2]), e(l.d[3])];
             range_bytes(b, &l.d, call.clone());
             add_bytes(b, call.clone(), small, d, big, &l.d_c);
+            range_bytes(b, &l.d2, call.clone() * onstack.clone());
+            add_bytes(
+                b,
+                call.clone() * onstack,
+                words(&l.sp),
+                words(&l.d2),
+                words(&l.top),
+                &l.d2_c,
+            );
         }
         // The handler's arguments.
         range_bytes(b, &l.info, call.clone());

@@ -3104,3 +3104,31 @@ fn a_fatal_signal_gives_its_exit_status() {
     inst.public_values[ChipKind::Send.index()][send::pv::EXIT_CODE] += Val::ONE;
     only_constraints_of(&inst, "send");
 }
+
+#[test]
+fn a_nested_frame_says_it_is_on_the_stack() {
+    // A signal sent inside a handler is delivered from on the alternate stack, and its
+    // frame's uc_stack.ss_flags is SS_ONSTACK (1); forged as 0 (its handler exits without
+    // reading it, and the boundary claims the word ends so). Only the frame's check
+    // refuses it.
+    let p = Pend {
+        block: 0,
+        unblock: USR2_BIT,
+        handler_sends: 17,
+        handler_unblocks: true,
+        nested_exits: true,
+        ..Pend::usr1(signal::SYS_TGKILL)
+    };
+    let (machine, record) = recorded(&pend_program(&p), &[]);
+    let (statement, mut w, start) = machine.witness_of(&record, &argv()).unwrap();
+    assert_eq!(statement.exit_code, 17);
+    assert!(w.signal[1].onstack && !w.signal[0].onstack);
+    let k = signal::W_SS_FLAGS;
+    assert_eq!(w.signal[1].words[k].value, 1);
+    let ev = &mut w.signal[1];
+    ev.words[k].value = 0;
+    let waddr = ev.frame / 4 + k as u32;
+    w.words.iter_mut().find(|s| s.addr == waddr).unwrap().value = 0;
+    let inst = machine.traces_from(&w, &start, &statement).unwrap();
+    only_constraints_of(&inst, "signal");
+}

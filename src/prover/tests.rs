@@ -950,8 +950,12 @@ pub(crate) struct Pend {
     pub sends: &'static [u32],
     /// `rt_sigaction` of SIGUSR1 (to `SIG_IGN`) after the sends.
     pub act_after: bool,
-    /// The handler sends itself this signal before it returns (0: none).
+    /// The handler of SIGUSR1 sends itself this signal before it returns (0: none),
+    /// after it unblocks `unblock` with `handler_unblocks`; the handler of any other
+    /// signal returns at once, or with `nested_exits` exits with its `$a0`.
     pub handler_sends: u32,
+    pub handler_unblocks: bool,
+    pub nested_exits: bool,
     /// The handler stores its `$a0` and returns; else it exits 5.
     pub returns: bool,
 }
@@ -967,6 +971,8 @@ impl Pend {
             sends: &[16],
             act_after: false,
             handler_sends: 0,
+            handler_unblocks: false,
+            nested_exits: false,
             returns: true,
         }
     }
@@ -1030,7 +1036,7 @@ pub(crate) fn pend_program(p: &Pend) -> Asm {
             [V(16), L("ign"), V(0), V(16)],
         );
     }
-    if p.unblock != 0 {
+    if p.unblock != 0 && !p.handler_unblocks {
         emit_call(
             &mut a,
             mask,
@@ -1052,8 +1058,26 @@ pub(crate) fn pend_program(p: &Pend) -> Asm {
         a.la(T0, "seen");
         a.sw(A0, 0, T0);
         if p.handler_sends != 0 {
+            // (A nested delivery, of another signal, runs the same handler.)
+            a.li(T1, 16);
+            a.bne(A0, T1, "nested");
+            a.nop();
+            if p.handler_unblocks {
+                emit_call(
+                    &mut a,
+                    mask,
+                    [V(getset::SIG_UNBLOCK), L("unblock"), V(0), V(16)],
+                );
+            }
             send(&mut a, p.handler_sends);
+            a.beq(ZERO, ZERO, "ret");
+            a.nop();
+            a.label("nested");
+            if p.nested_exits {
+                a.exit_reg(A0);
+            }
         }
+        a.label("ret");
         a.jr(RA);
         a.nop();
     } else {
@@ -1136,6 +1160,27 @@ fn an_ignored_or_fatal_signal_a_thread_sends_itself_proves() {
             }
         }
     }
+}
+
+#[test]
+fn a_signal_sent_inside_a_handler_is_delivered_on_its_stack_and_proves() {
+    // SIGUSR1's handler (every signal blocked) unblocks SIGUSR2 and sends it to itself:
+    // delivered at once from on the alternate stack, its frame below `$sp - 32` with
+    // `uc_stack.ss_flags = SS_ONSTACK`; its handler returns there, and SIGUSR1's to the
+    // program, which exits with the last signal seen.
+    let p = Pend {
+        block: 0,
+        unblock: USR2_BIT,
+        handler_sends: 17,
+        handler_unblocks: true,
+        ..Pend::usr1(signal::SYS_TGKILL)
+    };
+    let (_, st, inst) = traced(&pend_program(&p));
+    assert_eq!(st.exit_code, 17);
+    let t = |k: ChipKind| p3_matrix::Matrix::height(&inst.traces[k.index()]);
+    assert_eq!(t(ChipKind::Signal), 2 * signal::BLOCK);
+    inst.check().unwrap();
+    proves_and_verifies(&inst);
 }
 
 #[test]
@@ -1223,6 +1268,18 @@ fn a_nil_dereference_panics_through_a_signal_frame() {
     let t = |k: ChipKind| p3_matrix::Matrix::height(&inst.traces[k.index()]);
     assert_eq!(t(ChipKind::Signal), signal::BLOCK);
     assert_eq!(t(ChipKind::Sigreturn), signal::RET_BLOCK);
+    inst.check().unwrap();
+}
+
+#[test]
+fn a_go_program_dies_of_the_signal_it_sends_itself() {
+    // sigdefault.elf: the main thread sends itself SIGTERM three times: ignored, received
+    // through os/signal, and after signal.Reset taken by Go's handler, which unblocks it
+    // and raises it again from on its signal stack (a second delivery, whose handler
+    // returns), then restores SIG_DFL and raises it once more: the run ends with 143.
+    let (_, record, st, inst) = go_guest("sigdefault");
+    assert_eq!(st.exit_code, 128 + 15);
+    assert_eq!((record.signals.len(), record.sigreturns.len()), (3, 2));
     inst.check().unwrap();
 }
 

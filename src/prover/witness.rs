@@ -661,21 +661,27 @@ impl Shadow<'_> {
         let ss_size = self.kdyn_value(kt + THREAD_ALTSTACK + 1);
         let sp = self.regs[29].0;
         let top = ss_sp.checked_add(ss_size);
+        // Off the stack (`sp` and `sp - 32` both off it: the frame at its top), or on it
+        // (both on it, as a signal sent inside a handler: the frame below `sp - 32`).
         let off = |top: u32| sp >= 32 && (sp <= ss_sp || sp - 32 > top);
-        let Some(top) = top.filter(|&top| ss_size != 0 && top >= FRAME_SIZE && off(top)) else {
+        let on = |top: u32| sp >= 32 && sp - 32 > ss_sp && sp <= top;
+        let Some(top) = top.filter(|&top| {
+            ss_size != 0 && top >= FRAME_SIZE && (off(top) || (on(top) && sp - 32 >= FRAME_SIZE))
+        }) else {
             return Err(format!(
-                "{name} delivered to a thread without an alternate signal stack, or on (or \
-                 next to) it (only a signal Go's handler takes on its signal stack, from off \
-                 it, can be proved yet)"
+                "{name} delivered to a thread without an alternate signal stack, or next to \
+                 it (only a signal Go's handler takes on its signal stack, from off it or \
+                 from well inside it, can be proved yet)"
             ));
         };
+        let onstack = on(top);
         if (0..4).any(|i| old[i as usize] & sig_bits(sig, i) != 0) && !super::mm::lenient() {
             return Err(format!(
                 "{name} delivered while the thread blocks it (Linux kills the process for a \
                  fault, and keeps a sent signal pending)"
             ));
         }
-        let frame = (top - FRAME_SIZE) & !7;
+        let frame = (if onstack { sp - 32 } else { top } - FRAME_SIZE) & !7;
         if frame != rec.ev.frame_addr || frame >= 0x8000_0000 - FRAME_SIZE {
             return Err(format!(
                 "internal error: the frame is at {:#x}, the VM's at {:#x}",
@@ -729,7 +735,8 @@ impl Shadow<'_> {
                 + if l.epc { epc } else { 0 }
                 + if l.addr { addr } else { 0 }
                 + if l.signo { sig } else { 0 }
-                + if l.code { code } else { 0 };
+                + if l.code { code } else { 0 }
+                + if l.ss_flags { onstack as u32 } else { 0 };
             let waddr = frame / 4 + k as u32;
             if !writable(waddr) {
                 return Err(format!(
@@ -781,6 +788,7 @@ impl Shadow<'_> {
             ss_sp,
             ss_size,
             frame,
+            onstack,
             words,
             sa_flags,
             flags_acc,
@@ -835,6 +843,19 @@ impl Shadow<'_> {
             // (Tests: a send claimed pending, whatever the mask says.)
             Outcome::Pend
         };
+        if sc.number == SYS_KILL && outcome == Outcome::Pend {
+            return Err(format!(
+                "kill of signal {sig}, which the sender blocks (Linux gives it to another \
+                 thread or keeps it pending for the process: not proved yet; tkill or tgkill \
+                 to a thread that blocks it can be)"
+            ));
+        }
+        if outcome == Outcome::Fatal && sig == 128 {
+            return Err(format!(
+                "signal 128 sent with {name} with its default action (no exit status 128 + N \
+                 below 256 says it: not provable)"
+            ));
+        }
         let fatal = outcome == Outcome::Fatal;
         let want = if fatal { None } else { Some((0, 0)) };
         if sc.result != want || (fatal && exit_code != 128 + sig) {
@@ -846,13 +867,6 @@ impl Shadow<'_> {
         }
         if super::send::stop_or_cont_sig(sig) && strict {
             return Err(stop_or_cont_refusal(sig, name));
-        }
-        if sc.number == SYS_KILL && outcome == Outcome::Pend {
-            return Err(format!(
-                "kill of signal {sig}, which the sender blocks (Linux gives it to another \
-                 thread or keeps it pending for the process: not proved yet; tkill or tgkill \
-                 to a thread that blocks it can be)"
-            ));
         }
         if sc.number == SYS_KILL && matches!(outcome, Outcome::Ignored { .. }) && self.cur != 0 {
             return Err(format!(
