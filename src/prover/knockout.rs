@@ -210,6 +210,7 @@ soundness::no_stop_signal_is_taken_at_once            signal.stopcont
 soundness::an_ignored_signals_action_ignores_it       send.action
 soundness::a_fatal_signal_gives_its_exit_status       send.exit_code
 soundness::a_nested_frame_says_it_is_on_the_stack     signal.frame
+soundness::a_nested_frame_fits_on_the_alternate_stack signal.onstack_room
 ";
 
     fn cases() -> Vec<(&'static str, &'static str)> {

@@ -777,6 +777,8 @@ fn fill_signal(r: &mut SignalCols<Val>, ev: &SignalEvent, row: usize, bytes: &mu
     let over = above || ev.onstack;
     let (x, y) = if above {
         (spm, top)
+    } else if ev.onstack && kept("signal.onstack_room") {
+        (ev.sp.wrapping_sub(FRAME_SIZE), ev.ss_sp)
     } else if ev.onstack {
         (spm, ev.ss_sp)
     } else {
@@ -1434,14 +1436,28 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
         );
         {
             // Off the stack, above it: top + 1 + d = sp - 32; below it: sp + d = ss_sp.
-            // On it: ss_sp + 1 + d = sp - 32, and sp + d2 = top.
+            // On it: ss_sp + 1 + d = sp - 784 (= frame + r + 32: the whole frame fits on
+            // the stack, or Linux's `get_sigframe` forces SIGSEGV), and sp + d2 = top.
             let above = e(l.above);
             b.assert_bool(l.above);
             b.assert_zero(above.clone() * onstack.clone());
             let over = above.clone() + onstack.clone();
             let below = Expr::<AB>::ONE - over.clone();
-            let big: [Expr<AB>; 4] =
-                std::array::from_fn(|k| over.clone() * e(l.spm[k]) + below.clone() * e(l.ss_sp[k]));
+            let low: [Expr<AB>; 4] = if kept("signal.onstack_room") {
+                [
+                    e(l.frame[0]) + e(l.r) + c(32),
+                    e(l.frame[1]),
+                    e(l.frame[2]),
+                    e(l.frame[3]),
+                ]
+            } else {
+                words(&l.spm)
+            };
+            let big: [Expr<AB>; 4] = std::array::from_fn(|k| {
+                above.clone() * e(l.spm[k])
+                    + onstack.clone() * low[k].clone()
+                    + below.clone() * e(l.ss_sp[k])
+            });
             let small: [Expr<AB>; 4] = std::array::from_fn(|k| {
                 above.clone() * e(l.top[k])
                     + onstack.clone() * e(l.ss_sp[k])

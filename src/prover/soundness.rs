@@ -3132,3 +3132,27 @@ fn a_nested_frame_says_it_is_on_the_stack() {
     let inst = machine.traces_from(&w, &start, &statement).unwrap();
     only_constraints_of(&inst, "signal");
 }
+
+#[test]
+fn a_nested_frame_fits_on_the_alternate_stack() {
+    // SIGUSR1's handler moves $sp to 100 bytes above its alternate stack's bottom and
+    // sends itself SIGUSR2: Linux's get_sigframe forces SIGSEGV, as the frame would run
+    // below the stack, while the VM (as qemu-mips) writes it there. With the witness's
+    // room check off, only the chip's check that `sp - 784` lies on the stack refuses it.
+    let p = Pend {
+        block: 0,
+        unblock: USR2_BIT,
+        handler_sends: 17,
+        handler_unblocks: true,
+        nested_exits: true,
+        handler_sp_low: true,
+        ..Pend::usr1(signal::SYS_TGKILL)
+    };
+    let (machine, record) = recorded(&pend_program(&p), &[]);
+    assert!(machine.witness_of(&record, &argv()).is_err(), "refused");
+    let (statement, w, start) = witness_lenient(&machine, &record);
+    assert_eq!(statement.exit_code, 17);
+    assert!(w.signal[1].onstack && w.signal[1].frame < w.signal[1].ss_sp);
+    let inst = machine.traces_from(&w, &start, &statement).unwrap();
+    only_constraints_of(&inst, "signal");
+}

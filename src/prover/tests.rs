@@ -956,6 +956,9 @@ pub(crate) struct Pend {
     pub handler_sends: u32,
     pub handler_unblocks: bool,
     pub nested_exits: bool,
+    /// Before it sends, SIGUSR1's handler moves `$sp` to 100 bytes above the bottom of
+    /// its alternate stack, where a frame does not fit.
+    pub handler_sp_low: bool,
     /// The handler stores its `$a0` and returns; else it exits 5.
     pub returns: bool,
 }
@@ -973,6 +976,7 @@ impl Pend {
             handler_sends: 0,
             handler_unblocks: false,
             nested_exits: false,
+            handler_sp_low: false,
             returns: true,
         }
     }
@@ -1000,6 +1004,10 @@ pub(crate) fn pend_program(p: &Pend) -> Asm {
             0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
         ],
     );
+    if p.handler_sp_low {
+        // (Writable memory below the alternate stack, for a frame that overflows it.)
+        a.bss("below", 4096);
+    }
     go_handler_setup(&mut a, &[16, 17, 25]);
     a.bss("seen", 4);
     for &sig in p.ignored {
@@ -1068,6 +1076,10 @@ pub(crate) fn pend_program(p: &Pend) -> Asm {
                     mask,
                     [V(getset::SIG_UNBLOCK), L("unblock"), V(0), V(16)],
                 );
+            }
+            if p.handler_sp_low {
+                a.la(SP, "altstack");
+                a.addiu(SP, SP, 100);
             }
             send(&mut a, p.handler_sends);
             a.beq(ZERO, ZERO, "ret");
