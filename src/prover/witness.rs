@@ -2009,13 +2009,7 @@ impl Witness {
                             sc,
                             instr: instr(0),
                         };
-                        let ev = sh.deliver(rec, cause, &writable).map_err(|what| {
-                            ProveError::Unsupported {
-                                what,
-                                pc: step.pc,
-                                symbol: String::new(),
-                            }
-                        })?;
+                        let ev = sh.deliver(rec, cause, &writable).map_err(unsupported)?;
                         w.signal.push(ev);
                     } else if sc.number == super::threads::SYS_CLONE {
                         let ev = sh
@@ -2033,11 +2027,7 @@ impl Witness {
                     ) {
                         let ev = sh.clock(sc, instr(0), t, &writable).map_err(|m| {
                             if m == READ_ONLY_REQUEST {
-                                ProveError::Unsupported {
-                                    what: m,
-                                    pc: step.pc,
-                                    symbol: String::new(),
-                                }
+                                unsupported(m)
                             } else {
                                 internal(step, &m)
                             }
@@ -2050,20 +2040,15 @@ impl Witness {
                         let ev = sh
                             .mm(sc, instr(0), t, setup.brk >> super::mm::PAGE_BITS)
                             .map_err(|e| match e {
-                                ProveError::Unsupported { what, .. } => ProveError::Unsupported {
-                                    what,
-                                    pc: step.pc,
-                                    symbol: String::new(),
-                                },
+                                ProveError::Unsupported { what, .. } => unsupported(what),
                                 e => e,
                             })?;
                         w.mm.push(ev);
                     } else if super::getset::Kind::of(sc.number).is_some() {
                         // At the third slot: a delivery after the call comes at the chip's.
-                        let ev = sh
+                        let mut ev = sh
                             .getset(sc, instr(0), ts(clk, SLOT_C), &writable)
                             .map_err(unsupported)?;
-                        let mut ev = ev;
                         if super::mm::lenient() {
                             // (Tests: a pending signal unblocked and not delivered, proved
                             // as if it stayed blocked.)
@@ -2095,13 +2080,7 @@ impl Witness {
                             w.signal.push(ev);
                         }
                     } else if super::poll::Call::of(sc.number, sc.args[0]).is_some() {
-                        let ev = sh.poll(sc, instr(0), t, &writable).map_err(|what| {
-                            ProveError::Unsupported {
-                                what,
-                                pc: step.pc,
-                                symbol: String::new(),
-                            }
-                        })?;
+                        let ev = sh.poll(sc, instr(0), t, &writable).map_err(unsupported)?;
                         w.poll.push(ev);
                     } else if matches!(
                         sc.number,
