@@ -187,20 +187,11 @@ fn fill_row(r: &mut SendCols<Val>, ev: &SendEvent, bytes: &mut ByteCounts) {
         }
     }
     r.a3 = super::word(ev.args[4]);
-    let s = ev.sig.wrapping_sub(1);
     r.sig = f(ev.sig);
-    let (w, k, bit) = ((s / 32) as usize, ((s / 8) % 4) as usize, s % 8);
-    if s < 128 {
-        r.wsel[w] = Val::ONE;
-        r.ksel[k] = Val::ONE;
-        r.bsel[bit as usize] = Val::ONE;
-        r.kbv[k] = f(1 << bit);
-    }
+    (r.wsel, r.ksel, r.bsel, r.kbv) = super::signal::place_values(ev.sig);
+    let w = ev.sig.wrapping_sub(1) / 32;
     r.mask = super::word(ev.mask);
-    let (mb, kb) = (
-        ev.mask.to_le_bytes(),
-        sig_bits(ev.sig.clamp(1, 128), w as u32),
-    );
+    let (mb, kb) = (ev.mask.to_le_bytes(), sig_bits(ev.sig.clamp(1, 128), w));
     for j in (0..4).filter(|_| kept("send.blocked")) {
         bytes.add(ByteOp::And, mb[j] as u32, (kb >> (8 * j)) & 0xff);
     }
@@ -297,28 +288,15 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SendChip {
         b.assert_zero(kl.clone() * ignored.clone() * e(l.thread));
 
         // Its place in a mask.
-        let mut pos = c(1);
-        let mut bv = Expr::<AB>::ZERO;
-        let mut word_at = Expr::<AB>::ZERO;
-        for (sel, weight) in [(&l.wsel[..], 32), (&l.ksel[..], 8), (&l.bsel[..], 1)] {
-            let mut n = Expr::<AB>::ZERO;
-            for (i, &f) in sel.iter().enumerate() {
-                b.assert_bool(f);
-                n += e(f);
-                pos += e(f) * c(weight * i as u32);
-                if weight == 1 {
-                    bv += e(f) * c(1 << i);
-                }
-                if weight == 32 {
-                    word_at += e(f) * c(i as u32);
-                }
-            }
+        let pl = super::signal::place(b, &l.wsel, &l.ksel, &l.bsel);
+        for n in pl.sums {
             b.assert_zero(n - is_real.clone());
         }
-        b.assert_zero(is_real.clone() * (e(l.sig) - pos));
+        b.assert_zero(is_real.clone() * (e(l.sig) - pl.sig));
         for k in 0..4 {
-            b.assert_zero(e(l.kbv[k]) - e(l.ksel[k]) * bv.clone());
+            b.assert_zero(e(l.kbv[k]) - e(l.ksel[k]) * pl.bit.clone());
         }
+        let word_at = pl.word;
         // Not a stop signal or SIGCONT (23 to 27 on MIPS): sending one flushes the other
         // kind from every thread's pending set (Linux's `prepare_signal`), which the
         // proof does not follow.

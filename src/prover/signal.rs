@@ -118,6 +118,72 @@ pub(crate) const fn sig_bits(sig: u32, i: u32) -> u32 {
     }
 }
 
+/// The place of signal `sig` (1..=128) in a mask, as the chips' one-hot columns hold it:
+/// its word, byte and bit, and `2^bit` in its byte's column (all zero for another `sig`).
+pub(crate) fn place_values(sig: u32) -> ([Val; 4], [Val; 4], [Val; 8], [Val; 4]) {
+    let mut v = (
+        [Val::ZERO; 4],
+        [Val::ZERO; 4],
+        [Val::ZERO; 8],
+        [Val::ZERO; 4],
+    );
+    if (1..=128).contains(&sig) {
+        let s = sig - 1;
+        let (w, k, j) = ((s / 32) as usize, (s % 32 / 8) as usize, s % 8);
+        v.0[w] = Val::ONE;
+        v.1[k] = Val::ONE;
+        v.2[j as usize] = Val::ONE;
+        v.3[k] = Val::from_u32(1 << j);
+    }
+    v
+}
+
+/// A signal's place in a mask, from its one-hot word, byte and bit (each flag asserted
+/// boolean here; the caller asserts what each group sums to): the three sums, the signal
+/// `1 + 32 w + 8 k + j`, the bit's value in its byte `2^j`, and the word `w`.
+pub(crate) struct Place<AB: AirBuilder> {
+    pub sums: [Expr<AB>; 3],
+    pub sig: Expr<AB>,
+    pub bit: Expr<AB>,
+    pub word: Expr<AB>,
+}
+
+pub(crate) fn place<AB: AirBuilder>(
+    b: &mut AB,
+    wsel: &[AB::Var; 4],
+    ksel: &[AB::Var; 4],
+    bsel: &[AB::Var; 8],
+) -> Place<AB> {
+    let e = |v: AB::Var| -> Expr<AB> { v.into() };
+    let c = |v: u32| Expr::<AB>::from_u32(v);
+    let mut sig = c(1);
+    let mut bit = Expr::<AB>::ZERO;
+    let mut word = Expr::<AB>::ZERO;
+    let mut sums = [Expr::<AB>::ZERO, Expr::<AB>::ZERO, Expr::<AB>::ZERO];
+    for (g, (sel, weight)) in [(&wsel[..], 32), (&ksel[..], 8), (&bsel[..], 1)]
+        .into_iter()
+        .enumerate()
+    {
+        for (i, &f) in sel.iter().enumerate() {
+            b.assert_bool(f);
+            sums[g] += e(f);
+            sig += e(f) * c(weight * i as u32);
+            if weight == 1 {
+                bit += e(f) * c(1 << i);
+            }
+            if weight == 32 {
+                word += e(f) * c(i as u32);
+            }
+        }
+    }
+    Place {
+        sums,
+        sig,
+        bit,
+        word,
+    }
+}
+
 /// The loads and stores whose fault the chip proves, with the alignment each needs
 /// (4, 2 or 1).
 pub const FAULT_OPS: [(Opcode, u32); 8] = [
@@ -646,16 +712,7 @@ fn fill_signal(r: &mut SignalCols<Val>, ev: &SignalEvent, row: usize, bytes: &mu
     r.stopcont = Val::from_bool(super::send::stop_or_cont_sig(ev.sig));
     r.sig = f(ev.sig);
     let s1 = ev.sig - 1;
-    r.wsel = std::array::from_fn(|i| Val::from_bool(s1 / 32 == i as u32));
-    r.ksel = std::array::from_fn(|k| Val::from_bool(s1 % 32 / 8 == k as u32));
-    r.bsel = std::array::from_fn(|j| Val::from_bool(s1 % 8 == j as u32));
-    r.kbv = std::array::from_fn(|k| {
-        f(if s1 % 32 / 8 == k as u32 {
-            1 << (s1 % 8)
-        } else {
-            0
-        })
-    });
+    (r.wsel, r.ksel, r.bsel, r.kbv) = place_values(ev.sig);
     r.code = word(ev.code);
     if let Some(s) = ev.sent {
         r.args = s.args.map(word);
@@ -1200,23 +1257,13 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
         let fcall = e(l.fcall);
         let scall = e(l.scall);
         {
-            let mut pos = c(1);
-            let mut bv = Expr::<AB>::ZERO;
-            for (sel, weight) in [(&l.wsel[..], 32), (&l.ksel[..], 8), (&l.bsel[..], 1)] {
-                let mut n = Expr::<AB>::ZERO;
-                for (i, &f) in sel.iter().enumerate() {
-                    b.assert_bool(f);
-                    n += e(f);
-                    pos += e(f) * c(weight * i as u32);
-                    if weight == 1 {
-                        bv += e(f) * c(1 << i);
-                    }
-                }
+            let pl = place(b, &l.wsel, &l.ksel, &l.bsel);
+            for n in pl.sums {
                 b.assert_zero(call.clone() * (n - Expr::<AB>::ONE));
             }
-            b.assert_zero(call.clone() * (e(l.sig) - pos));
+            b.assert_zero(call.clone() * (e(l.sig) - pl.sig));
             for k in 0..4 {
-                b.assert_zero(call.clone() * (e(l.kbv[k]) - e(l.ksel[k]) * bv.clone()));
+                b.assert_zero(call.clone() * (e(l.kbv[k]) - e(l.ksel[k]) * pl.bit.clone()));
             }
         }
         self.eval_sent(b, &l);
