@@ -2559,10 +2559,10 @@ fn send_forged(call: u32, pid: u32, f: impl FnOnce(&mut Witness)) -> Instances {
     machine.traces_from(&w, &start, &statement).unwrap()
 }
 
-/// Sets frame word `k` of the first delivery to `value`, and the memory boundary's last
-/// value of that word with it (the handler exits without reading the frame).
-fn forge_frame_word(w: &mut Witness, k: usize, value: u32) {
-    let ev = &mut w.signal[0];
+/// Sets frame word `k` of delivery `i` to `value`, and the memory boundary's last value
+/// of that word with it (the handler exits without reading the frame).
+fn forge_frame_word(w: &mut Witness, i: usize, k: usize, value: u32) {
+    let ev = &mut w.signal[i];
     ev.words[k].value = value;
     let waddr = ev.frame / 4 + k as u32;
     w.words.iter_mut().find(|s| s.addr == waddr).unwrap().value = value;
@@ -2575,7 +2575,7 @@ fn a_sent_signals_frame_saves_the_calls_success() {
     let inst = send_forged(signal::SYS_TKILL, signal::PID, |w| {
         let k = signal::w_reg(A3 as usize);
         assert_eq!(w.signal[0].words[k].value, 0);
-        forge_frame_word(w, k, 7);
+        forge_frame_word(w, 0, k, 7);
     });
     only_constraints_of(&inst, "signal");
 }
@@ -2611,7 +2611,7 @@ fn a_kill_is_not_a_tkill() {
         assert_eq!(ev.code, signal::SI_USER);
         ev.sent.as_mut().unwrap().call = 1;
         ev.code = signal::SI_TKILL;
-        forge_frame_word(w, signal::W_CODE, signal::SI_TKILL);
+        forge_frame_word(w, 0, signal::W_CODE, signal::SI_TKILL);
     });
     only_constraints_of(&inst, "signal");
 }
@@ -2645,7 +2645,7 @@ fn a_sent_signals_info_says_who_sent_it() {
         let ev = &mut w.signal[0];
         assert_eq!(ev.code, signal::SI_TKILL);
         ev.code = signal::SI_USER;
-        forge_frame_word(w, signal::W_CODE, signal::SI_USER);
+        forge_frame_word(w, 0, signal::W_CODE, signal::SI_USER);
     });
     only_constraints_of(&inst, "signal");
 }
@@ -3112,12 +3112,8 @@ fn a_nested_frame_says_it_is_on_the_stack() {
     // reading it, and the boundary claims the word ends so). Only the frame's check
     // refuses it.
     let p = Pend {
-        block: 0,
-        unblock: USR2_BIT,
-        handler_sends: 17,
-        handler_unblocks: true,
         nested_exits: true,
-        ..Pend::usr1(signal::SYS_TGKILL)
+        ..Pend::nested()
     };
     let (machine, record) = recorded(&pend_program(&p), &[]);
     let (statement, mut w, start) = machine.witness_of(&record, &argv()).unwrap();
@@ -3125,10 +3121,7 @@ fn a_nested_frame_says_it_is_on_the_stack() {
     assert!(w.signal[1].onstack && !w.signal[0].onstack);
     let k = signal::W_SS_FLAGS;
     assert_eq!(w.signal[1].words[k].value, 1);
-    let ev = &mut w.signal[1];
-    ev.words[k].value = 0;
-    let waddr = ev.frame / 4 + k as u32;
-    w.words.iter_mut().find(|s| s.addr == waddr).unwrap().value = 0;
+    forge_frame_word(&mut w, 1, k, 0);
     let inst = machine.traces_from(&w, &start, &statement).unwrap();
     only_constraints_of(&inst, "signal");
 }
@@ -3140,13 +3133,9 @@ fn a_nested_frame_fits_on_the_alternate_stack() {
     // below the stack, while the VM (as qemu-mips) writes it there. With the witness's
     // room check off, only the chip's check that `sp - 784` lies on the stack refuses it.
     let p = Pend {
-        block: 0,
-        unblock: USR2_BIT,
-        handler_sends: 17,
-        handler_unblocks: true,
         nested_exits: true,
         handler_sp_low: true,
-        ..Pend::usr1(signal::SYS_TGKILL)
+        ..Pend::nested()
     };
     let (machine, record) = recorded(&pend_program(&p), &[]);
     assert!(machine.witness_of(&record, &argv()).is_err(), "refused");

@@ -884,27 +884,14 @@ fn a_fault_is_delivered_and_returns_and_proves() {
 /// exits with the stored word if the call returned 0 and `$s0` survived, else 4. Without,
 /// the handler exits with its `$a0`.
 pub(crate) fn send_program(call: u32, pid: u32, returns: bool) -> Asm {
-    use Arg::Value as V;
     let mut a = Asm::new();
     go_handler_setup(&mut a, &[16]);
     a.bss("seen", 4);
     a.li(S0, 0x1234_5678);
-    let args = match call {
-        signal::SYS_KILL => [V(pid), V(16), V(0), V(7)],
-        signal::SYS_TKILL => [V(1000), V(16), V(0), V(7)],
-        _ => [V(1000), V(1000), V(16), V(7)],
-    };
-    emit_call(&mut a, call, args);
+    emit_call(&mut a, call, send_args(call, pid, 16));
     a.bne(V0, ZERO, "bad");
     a.nop();
-    a.li(T0, 0x1234_5678);
-    a.bne(S0, T0, "bad");
-    a.nop();
-    a.la(T0, "seen");
-    a.lw(T1, 0, T0);
-    a.exit_reg(T1);
-    a.label("bad");
-    a.exit(4);
+    exit_with_seen(&mut a);
     a.label("handler");
     if returns {
         a.la(T0, "seen");
@@ -915,6 +902,30 @@ pub(crate) fn send_program(call: u32, pid: u32, returns: bool) -> Asm {
         a.exit_reg(A0);
     }
     a
+}
+
+/// The arguments of `kill(pid, sig)`, `tkill(1000, sig)` or `tgkill(1000, 1000, sig)`
+/// (as `call` says), with `$a3` = 7.
+pub(crate) fn send_args(call: u32, pid: u32, sig: u32) -> [Arg; 4] {
+    use Arg::Value as V;
+    match call {
+        signal::SYS_KILL => [V(pid), V(sig), V(0), V(7)],
+        signal::SYS_TKILL => [V(1000), V(sig), V(0), V(7)],
+        _ => [V(1000), V(1000), V(sig), V(7)],
+    }
+}
+
+/// The end of the signal test programs: exit with the word at `seen` if `$s0` still
+/// holds 0x12345678, else (and at `bad`) with 4.
+fn exit_with_seen(a: &mut Asm) {
+    a.li(T0, 0x1234_5678);
+    a.bne(S0, T0, "bad");
+    a.nop();
+    a.la(T0, "seen");
+    a.lw(T1, 0, T0);
+    a.exit_reg(T1);
+    a.label("bad");
+    a.exit(4);
 }
 
 #[test]
@@ -964,6 +975,18 @@ pub(crate) struct Pend {
 }
 
 impl Pend {
+    /// SIGUSR1 sent with tgkill and taken at once; its handler unblocks SIGUSR2 and
+    /// sends it to itself, delivered from on the alternate stack.
+    pub(crate) fn nested() -> Pend {
+        Pend {
+            block: 0,
+            unblock: USR2_BIT,
+            handler_sends: 17,
+            handler_unblocks: true,
+            ..Pend::usr1(signal::SYS_TGKILL)
+        }
+    }
+
     /// SIGUSR1 blocked, sent with `call`, and unblocked: delivered after the unblocking.
     pub(crate) fn usr1(call: u32) -> Pend {
         Pend {
@@ -1019,12 +1042,7 @@ pub(crate) fn pend_program(p: &Pend) -> Asm {
     }
     let mask = getset::SYS_RT_SIGPROCMASK;
     let send = |a: &mut Asm, sig: u32| {
-        let args = match p.call {
-            signal::SYS_KILL => [V(signal::PID), V(sig), V(0), V(7)],
-            signal::SYS_TKILL => [V(1000), V(sig), V(0), V(7)],
-            _ => [V(1000), V(1000), V(sig), V(7)],
-        };
-        emit_call(a, p.call, args);
+        emit_call(a, p.call, send_args(p.call, signal::PID, sig));
         a.bne(V0, ZERO, "bad");
         a.nop();
     };
@@ -1053,14 +1071,7 @@ pub(crate) fn pend_program(p: &Pend) -> Asm {
         a.bne(V0, ZERO, "bad");
         a.nop();
     }
-    a.li(T0, 0x1234_5678);
-    a.bne(S0, T0, "bad");
-    a.nop();
-    a.la(T0, "seen");
-    a.lw(T1, 0, T0);
-    a.exit_reg(T1);
-    a.label("bad");
-    a.exit(4);
+    exit_with_seen(&mut a);
     a.label("handler");
     if p.returns {
         a.la(T0, "seen");
@@ -1180,14 +1191,7 @@ fn a_signal_sent_inside_a_handler_is_delivered_on_its_stack_and_proves() {
     // delivered at once from on the alternate stack, its frame below `$sp - 32` with
     // `uc_stack.ss_flags = SS_ONSTACK`; its handler returns there, and SIGUSR1's to the
     // program, which exits with the last signal seen.
-    let p = Pend {
-        block: 0,
-        unblock: USR2_BIT,
-        handler_sends: 17,
-        handler_unblocks: true,
-        ..Pend::usr1(signal::SYS_TGKILL)
-    };
-    let (_, st, inst) = traced(&pend_program(&p));
+    let (_, st, inst) = traced(&pend_program(&Pend::nested()));
     assert_eq!(st.exit_code, 17);
     let t = |k: ChipKind| p3_matrix::Matrix::height(&inst.traces[k.index()]);
     assert_eq!(t(ChipKind::Signal), 2 * signal::BLOCK);
