@@ -763,6 +763,9 @@ fn proves_go_guests_with_their_runtime_and_threads() {
     // back from the call; sigmask blocks SIGUSR1, sends it with tgkill, keeps it pending
     // for 20 ms and takes it after the rt_sigprocmask that unblocks it; sigdefault sends
     // itself SIGTERM until Go's handler, from on its signal stack, dies of it (143).
+    // signotify and sigignore send their signals with kill from another thread than the
+    // main one, which takes them at the switch back to it, interrupting its FUTEX_WAIT
+    // (restarted after the handler); sigignore's last one kills the process (143).
     // jsonbig (encoding/json and math/big, 1.9 M instructions) is the largest that fits
     // one shard: about 45 s and 6 GB here.
     for name in [
@@ -776,6 +779,8 @@ fn proves_go_guests_with_their_runtime_and_threads() {
         "sigself",
         "sigmask",
         "sigdefault",
+        "signotify",
+        "sigignore",
         "jsonbig",
     ] {
         let elf = root.join(format!("elf/{name}.elf"));

@@ -59,6 +59,12 @@ pub const PENDING: &str = "pending";
 pub const SCHED_LEAVE: u32 = 0;
 pub const SCHED_RESUME: u32 = 1;
 pub const SCHED_FAULT: u32 = 2;
+/// The half a switch sends in place of `SCHED_RESUME` when its new thread takes a signal
+/// another thread sent it (the thread's [`THREAD_TAKE`] word): `SCHED_TAKE` for one sent
+/// with `kill` (`SI_USER`), `SCHED_TAKE + 1` with `tkill` or `tgkill` (`SI_TKILL`), with
+/// the leaving row's clock and the new thread's loaded `(pc, next_pc)`. Only the signal
+/// chip's delivery at a switch receives it.
+pub const SCHED_TAKE: u32 = 3;
 
 /// The `instr` opcode of a load or store that faults: its opcode plus this, which no chip
 /// but the signal chip receives.
@@ -115,13 +121,20 @@ pub const ACTION_WORDS: u32 = 6;
 /// Each thread's kernel words: thread `t`'s block of [`THREAD_WORDS`] from
 /// `KERNEL_THREADS + THREAD_WORDS t`, holding its blocked mask (4 words from
 /// [`THREAD_MASK`]), its alternate signal stack (`ss_sp`, `ss_size` at
-/// [`THREAD_ALTSTACK`]) and its pending signals (a set of 4 words, as the mask, from
-/// [`THREAD_PENDING`]; at most one signal in it).
+/// [`THREAD_ALTSTACK`]), its pending signals (a set of 4 words, as the mask, from
+/// [`THREAD_PENDING`]; at most one signal in it) and whether its next switch delivers
+/// that signal ([`THREAD_TAKE`]).
 pub const KERNEL_THREADS: u32 = 1024;
 pub const THREAD_WORDS: u32 = 16;
 pub const THREAD_MASK: u32 = 0;
 pub const THREAD_ALTSTACK: u32 = 4;
 pub const THREAD_PENDING: u32 = 8;
+/// A signal another thread sent this one while it was switched out, which it does not
+/// block: 0 none, 1 sent with `kill`, 2 with `tkill` or `tgkill` (its `si_code`). The
+/// send chip sets it with the pending set, and the next switch to the thread reads it,
+/// clears it and, when it was set, delivers the signal before the thread's next
+/// instruction, as Linux does on the thread's way back to user mode.
+pub const THREAD_TAKE: u32 = 12;
 /// The number of signals pending in the process (over every thread), one field element
 /// in `value[0]`: `rt_sigaction` sets an action only when it is zero.
 pub const KERNEL_PENDING: u32 = 1002;

@@ -15,6 +15,17 @@
 //!   `n <= val` (when `val` is below 2^16; a larger `val` bounds nothing here) and `n` at
 //!   most the number of other threads, which is the kernel's thread counter, as no thread
 //!   exits.
+//! - **A restarted wait** (`restart`): a signal came while a `FUTEX_WAIT` without a
+//!   timeout slept, and its handler has `SA_RESTART`, so Linux goes back to the
+//!   `SYSCALL` after the handler (`ERESTARTSYS`: `$v0` back to the number, `$a3` from the
+//!   slot that kept it, `epc - 4`). The row writes neither register (`$v0` keeps the
+//!   number, `$a3` the null timeout), takes its `SYSCALL` row's leaving half of the
+//!   `sched` messages, `(aux, aux + 4)`, and sends it on as `(aux - 4, aux)`: the
+//!   thread is switched out at its `SYSCALL`, which it runs again when it resumes. That
+//!   changes nothing any thread could see (the word is only read), so it is what Linux
+//!   does had the thread been preempted just before the call: the proof need not show
+//!   that a signal came, and when one did the delivery at the next switch to the thread
+//!   saves `sc_pc` at the `SYSCALL`, as Linux's restart does.
 //! - Both need `addr` word-aligned (Linux's `EINVAL` otherwise, which the tracer
 //!   refuses).
 //!
@@ -30,12 +41,12 @@ use std::borrow::Borrow;
 
 use p3_air::{Air, BaseAir, WindowAccess};
 use p3_field::{Field, PrimeCharacteristicRing};
-use p3_lookup::InteractionBuilder;
+use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 
 use super::bus::{
-    self, access, range16, AccessCols, Expr, Word, KERNEL_CLONES, REG_STRIDE, SLOT_CHIP,
-    SPACE_KERNEL, SPACE_MEM, SPACE_REG, SPACE_RO, TS_SLOTS,
+    self, access, range16, AccessCols, Expr, Word, KERNEL_CLONES, REG_STRIDE, SCHED, SCHED_LEAVE,
+    SLOT_CHIP, SPACE_KERNEL, SPACE_MEM, SPACE_REG, SPACE_RO, TS_SLOTS,
 };
 use super::bytes::ByteCounts;
 use super::cols::columns;
@@ -72,6 +83,8 @@ pub fn provable_result(args: &[u32; 4], v0: u32, a3: u32) -> bool {
 pub struct FutexEvent {
     pub instr: InstrEvent,
     pub wake: bool,
+    /// A wait a signal interrupted, restarted (`result` is then `(SYS_FUTEX, 0)`).
+    pub restart: bool,
     /// `$a0..$a3`.
     pub args: [u32; 4],
     pub result: (u32, u32),
@@ -97,7 +110,8 @@ pub struct FutexCols<T> {
     pub is_wake: T,
     pub clk: T,
     pub thread: T,
-    /// The ROM's `aux` for the `SYSCALL` (its `pc + 4`), which only the clone chip reads.
+    /// The ROM's `aux` for the `SYSCALL` (its `pc + 4`), where a restart resumes the
+    /// thread one instruction back.
     pub aux: T,
     pub addr: Word<T>,
     pub val: Word<T>,
@@ -116,6 +130,8 @@ pub struct FutexCols<T> {
     pub has_timeout: T,
     pub timeout_inv: T,
     pub timed_out: T,
+    /// A wait without a timeout, restarted after a signal's handler.
+    pub restart: T,
     /// A wake: the count (two bytes), the thread counter, whether `val >= 2^16` (with the
     /// inverse of its high bytes' sum), and `val - n` where `val < 2^16`.
     pub n: [T; 2],
@@ -201,6 +217,7 @@ fn fill_row(r: &mut FutexCols<Val>, ev: &FutexEvent, bytes: &mut ByteCounts) {
         r.has_timeout = Val::from_bool(s != 0);
         r.timeout_inv = f(s).try_inverse().unwrap_or(Val::ZERO);
         r.timed_out = Val::from_bool(ev.result == (ETIMEDOUT, 1));
+        r.restart = Val::from_bool(ev.restart);
         if s != 0 {
             let q = (timeout & 0xff) >> 2;
             r.ts_q = f(q);
@@ -254,7 +271,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FutexChip {
         b.assert_bool(l.is_real);
         b.assert_bool(l.is_wake);
         b.assert_zero(wake.clone() * (Expr::<AB>::ONE - is_real.clone()));
-        for f in [l.ro, l.differs, l.has_timeout, l.timed_out] {
+        for f in [l.ro, l.differs, l.has_timeout, l.timed_out, l.restart] {
             b.assert_bool(f);
             b.assert_zero(e(f) * (Expr::<AB>::ONE - wait.clone()));
         }
@@ -286,6 +303,12 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FutexChip {
             b.assert_zero(e(l.timed_out) * (Expr::<AB>::ONE - e(l.has_timeout)));
         }
         b.assert_zero(e(l.timed_out) * e(l.differs));
+        // A restart: of a wait that slept (the word matched), without a timeout, as
+        // Linux restarts (a timed wait fails with EINTR instead). Each is also what keeps
+        // the registers as they were: EAGAIN or ETIMEDOUT would add to $v0's number and
+        // set $a3, and a timeout's pointer in $a3 would become the error flag 0.
+        let restart = e(l.restart);
+        b.assert_zero(restart.clone() * (e(l.differs) + e(l.timed_out) + e(l.has_timeout)));
 
         // A timeout is a readable, valid timespec (before the word is looked at): the
         // pointer aligned and below 2^31, tv_sec below 2^31, tv_nsec below 2^30 and, with
@@ -342,9 +365,14 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FutexChip {
         // The accesses, at the chip's slot.
         let ts = (e(l.clk) + Expr::<AB>::ONE) * c(TS_SLOTS) + c(SLOT_CHIP);
         let reg = |r: u32| e(l.thread) * c(REG_STRIDE) + c(r);
+        // (A restart keeps the number in $v0, and $a3's null timeout: no error flag.)
+        let [lo, hi, _, _] = SYS_FUTEX.to_le_bytes().map(|x| c(x as u32));
         let result = [
-            c(EAGAIN) * e(l.differs) + c(ETIMEDOUT) * e(l.timed_out) + e(l.n[0]),
-            e(l.n[1]),
+            c(EAGAIN) * e(l.differs)
+                + c(ETIMEDOUT) * e(l.timed_out)
+                + e(l.n[0])
+                + restart.clone() * lo,
+            e(l.n[1]) + restart.clone() * hi,
             Expr::<AB>::ZERO,
             Expr::<AB>::ZERO,
         ];
@@ -425,6 +453,30 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FutexChip {
             );
         }
 
+        // A restart: the SYSCALL row's leaving half (where the thread resumes, `aux`, its
+        // `pc + 4`), passed on one instruction back, at the SYSCALL.
+        b.push_interaction(
+            SCHED,
+            [
+                c(SCHED_LEAVE),
+                e(l.clk),
+                e(l.thread),
+                e(l.aux),
+                e(l.aux) + c(4),
+            ],
+            Count::bounded(-restart.clone(), 1),
+        );
+        b.push_interaction(
+            SCHED,
+            [
+                c(SCHED_LEAVE),
+                e(l.clk),
+                e(l.thread),
+                e(l.aux) - c(4),
+                e(l.aux),
+            ],
+            Count::bounded(restart, 1),
+        );
         super::receive_instr_exprs(
             b,
             is_real.clone() * c(Opcode::Syscall as u32),

@@ -211,6 +211,11 @@ soundness::an_ignored_signals_action_ignores_it       send.action
 soundness::a_fatal_signal_gives_its_exit_status       send.exit_code
 soundness::a_nested_frame_says_it_is_on_the_stack     signal.frame
 soundness::a_nested_frame_fits_on_the_alternate_stack signal.onstack_room
+soundness::a_switch_delivers_the_signal_its_thread_takes sched.take
+soundness::a_signal_taken_at_a_switch_has_a_handler  send.take_action
+soundness::a_signal_taken_at_a_switch_goes_to_another_thread send.other
+soundness::a_signal_taken_at_a_switch_says_who_sent_it signal.take_info
+soundness::a_signal_goes_to_a_thread_that_exists      send.target
 ";
 
     fn cases() -> Vec<(&'static str, &'static str)> {

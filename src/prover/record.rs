@@ -57,11 +57,13 @@ pub enum ProveError {
          rt_sigprocmask, rt_sigaction, sigaltstack (before a thread has one), \
          prlimit64 (RLIMIT_NOFILE), clone (Go's threads), futex (FUTEX_WAIT_PRIVATE, \
          FUTEX_WAKE_PRIVATE), exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
-         sched_yield), and kill, tkill and tgkill of a signal to the calling thread, with no \
-         signal but a nil dereference's SIGSEGV and a signal a thread sends itself, each to \
-         Go's handler at once or, when the thread blocks it (one at a time), after the \
-         rt_sigprocmask that unblocks it, and its rt_sigreturn, or ignored, or ending the \
-         run with its default action, and no thread exit, for now; \
+         sched_yield), and kill, tkill and tgkill of a signal to a thread of the process, \
+         with no signal but a nil dereference's SIGSEGV and a sent one, each to Go's handler: \
+         at once when a thread sends itself one, at the switch to the thread another sends \
+         one (an untimed FUTEX_WAIT it interrupts restarts), or, when the thread blocks it \
+         (one at a time), after the rt_sigprocmask that unblocks it, and its rt_sigreturn; \
+         or ignored, or ending the run with its default action; and no thread exit, for \
+         now; \
          `zkm run` runs this program"
     )]
     Unsupported {
@@ -390,6 +392,10 @@ pub struct SyscallRec {
     pub result: Option<(u32, u32)>,
     /// The bytes it wrote to guest memory, from its buffer on (a read's).
     pub written: Vec<u8>,
+    /// A `FUTEX_WAIT` a signal interrupted, which Linux restarts after the handler: the
+    /// thread resumes at the `SYSCALL` again, its registers as they were (`result` holds
+    /// them: the number and `$a3`).
+    pub restarted: bool,
 }
 
 /// The record of a whole run.
@@ -443,6 +449,9 @@ struct Track {
     /// The signal it sent itself with its last call, which must be delivered before
     /// it runs on (the signal chip proves only that outcome of kill, tkill and tgkill).
     sent: Option<u32>,
+    /// The signal delivered before its next instruction came at a switch to it (one
+    /// that another thread sent it).
+    at_switch: bool,
 }
 
 impl<'a> ProveTracer<'a> {
@@ -579,8 +588,10 @@ impl Tracer for ProveTracer<'_> {
         let switched = !first && (self.last_tid != Some(ev.tid) || track.reload || cleared);
         track.reload = false;
         let (delivered, returned) = (track.delivered, track.returned);
+        let at_switch = track.at_switch;
         track.delivered = false;
         track.returned = false;
+        track.at_switch = false;
         let expect = track.expect.take();
         let pending = track.pending.is_some();
         // (A signal sent and not delivered at once: the witness proves it pending, or
@@ -593,7 +604,9 @@ impl Tracer for ProveTracer<'_> {
                 ev.pc,
             );
         }
-        if switched && (delivered || returned) {
+        // (A signal another thread sent it, taken at the switch to it, is proved there.)
+        let taken_at_switch = at_switch && delivered && !returned;
+        if switched && (delivered || returned) && !taken_at_switch {
             self.refuse(
                 "a context switch right after a signal's delivery or return (not proved yet)"
                     .into(),
@@ -713,8 +726,18 @@ impl Tracer for ProveTracer<'_> {
             // refuses the same.)
             n if super::signal::SEND_CALLS.contains(&n) => {
                 let (target, sig) = super::signal::send_target(n, &ev.args, ev.tid);
-                let ok = (target || super::mm::lenient()) && (1..=128).contains(&sig);
-                if ok {
+                // Or tkill, tgkill to another thread that exists.
+                let to = if n == super::signal::SYS_TKILL {
+                    ev.args[0]
+                } else {
+                    ev.args[1]
+                };
+                let other = n != super::signal::SYS_KILL
+                    && (n == super::signal::SYS_TKILL || ev.args[0] == super::signal::PID)
+                    && to != ev.tid
+                    && self.threads.contains_key(&to);
+                let ok = (target || other || super::mm::lenient()) && (1..=128).contains(&sig);
+                if ok && !other {
                     self.threads.entry(ev.tid).or_default().sent = Some(sig);
                 }
                 ok
@@ -861,8 +884,8 @@ impl Tracer for ProveTracer<'_> {
                 )
             } else if super::signal::SEND_CALLS.contains(&ev.number) {
                 format!(
-                    "{name}({:#x}, {:#x}, {:#x}) (only a signal 1 to 128 sent to the calling \
-                     thread, or by kill to the process, can be proved yet)",
+                    "{name}({:#x}, {:#x}, {:#x}) (only a signal 1 to 128 sent to a thread of \
+                     the process, or by kill to the process, can be proved yet)",
                     ev.args[0], ev.args[1], ev.args[2]
                 )
             } else {
@@ -878,6 +901,7 @@ impl Tracer for ProveTracer<'_> {
             stack: [ev.args[4], ev.args[5]],
             result: None,
             written: Vec::new(),
+            restarted: false,
         });
     }
 
@@ -919,12 +943,23 @@ impl Tracer for ProveTracer<'_> {
             // way back from that call.
             let sent_now = sent == Some(ev.signal) && fresh(&super::signal::SEND_CALLS);
             let unblocked = fresh(&[SYS_RT_SIGPROCMASK]);
-            if !(sent_now || unblocked) || self.last_tid != Some(ev.tid) {
+            // Or one another thread sent it, taken at the switch to it, where it was
+            // switched out (not in a blocking call, and not right after another delivery
+            // or return).
+            let at_switch = self.last_tid.is_some_and(|t| t != ev.tid)
+                && track.expect.is_some()
+                && track.pending.is_none()
+                && !track.delivered
+                && !track.returned;
+            if at_switch {
+                track.at_switch = true;
+            } else if !(sent_now || unblocked) || self.last_tid != Some(ev.tid) {
                 self.refuse(
                     format!(
                         "signal {} delivered after it was sent (only a signal a thread sends \
                          itself, delivered on the way back from the call or from the \
-                         rt_sigprocmask that unblocks it, can be proved yet)",
+                         rt_sigprocmask that unblocks it, or one another thread sent, \
+                         delivered at the switch to the thread, can be proved yet)",
                         ev.signal
                     ),
                     pc,
@@ -1002,14 +1037,42 @@ impl Tracer for ProveTracer<'_> {
                     // The child starts where the clone chip puts it.
                     self.threads.entry(*tid).or_default().expect = Some((cpu.pc, cpu.next_pc));
                 }
-                RegisterChange::Interrupted => self.refuse(
-                    format!(
-                        "a signal interrupted thread {tid}'s blocking call (a signal sent to a \
-                         thread that waits, such as kill's to the main thread; not provable \
-                         yet)"
-                    ),
-                    pc,
-                ),
+                RegisterChange::Interrupted => {
+                    // A FUTEX_WAIT without a timeout that Linux restarts after the handler
+                    // (the kernel put the thread back at its SYSCALL): the futex chip's
+                    // restart. Other interrupted calls fail with EINTR.
+                    let track = self.threads.entry(*tid).or_default();
+                    let idx = track.pending;
+                    let restart = idx.and_then(|i| self.syscalls.get(i)).filter(|sc| {
+                        sc.number == SYS_FUTEX
+                            && sc.args[1] == super::futex::FUTEX_WAIT_PRIVATE
+                            && sc.args[3] == 0
+                            && self.steps.get(sc.step).is_some_and(|s| s.pc == cpu.pc)
+                    });
+                    match (idx, restart) {
+                        (Some(i), Some(_)) => {
+                            let sc = &mut self.syscalls[i];
+                            sc.result = Some((cpu.gpr[2], cpu.gpr[7]));
+                            sc.restarted = true;
+                            if let Some(s) = self.steps.get_mut(sc.step) {
+                                s.out = cpu.gpr[2];
+                                s.out_lo = cpu.gpr[7];
+                            }
+                            let track = self.threads.entry(*tid).or_default();
+                            track.pending = None;
+                            track.expect = Some((cpu.pc, cpu.next_pc));
+                            track.reload = true;
+                        }
+                        _ => self.refuse(
+                            format!(
+                                "a signal interrupted thread {tid}'s blocking call other than an \
+                                 untimed FUTEX_WAIT, which fails with EINTR (not provable yet; \
+                                 a restarted FUTEX_WAIT can be)"
+                            ),
+                            pc,
+                        ),
+                    }
+                }
             }
             return;
         }

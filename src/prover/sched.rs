@@ -13,6 +13,14 @@
 //! - it clears the new thread's LLbit, as Linux's return from the kernel does (so an `SC`
 //!   never succeeds across a switch).
 //!
+//! - it reads and clears the new thread's [`THREAD_TAKE`] kernel word. When that word says
+//!   another thread sent it a signal that it does not block (the send chip's `take`
+//!   outcome), the new thread does not start at its loaded pair: the row sends that pair
+//!   to the signal chip (kind [`SCHED_TAKE`], or `SCHED_TAKE + 1` for `SI_TKILL`, with the
+//!   leaving row's clock) in place of the `SCHED_RESUME` half, and the signal chip
+//!   delivers the signal and starts the thread in its handler. Otherwise the word is 0,
+//!   so a switch cannot skip a delivery Linux makes on the thread's way back to user mode.
+//!
 //! It touches no other register, so a switch cannot change any thread's registers: each
 //! thread's block keeps its values in the memory argument while it is switched out. A
 //! thread that was never created has zero in its slots, and no ROM entry has `pc` 0, so
@@ -33,8 +41,9 @@ use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 
 use super::bus::{
-    access, AccessCols, Expr, REG_LLBIT, REG_NEXT_PC, REG_PC, REG_STRIDE, SCHED, SCHED_LEAVE,
-    SCHED_RESUME, SLOT_A, SLOT_CHIP, SPACE_REG, TS_SLOTS,
+    access, AccessCols, Expr, KERNEL_THREADS, REG_LLBIT, REG_NEXT_PC, REG_PC, REG_STRIDE, SCHED,
+    SCHED_LEAVE, SCHED_RESUME, SCHED_TAKE, SLOT_A, SLOT_CHIP, SPACE_KERNEL, SPACE_REG, THREAD_TAKE,
+    THREAD_WORDS, TS_SLOTS,
 };
 use super::bytes::ByteCounts;
 use super::cols::columns;
@@ -55,8 +64,12 @@ pub struct SchedEvent {
     pub load: [u32; 2],
     /// The new thread's LLbit before the switch clears it.
     pub prev_ll: u32,
-    /// The saves, the loads, the LLbit.
-    pub acc: [Access; 5],
+    /// What the switch takes (0 nothing, else 1 + the signal's `SI_TKILL`), and the new
+    /// thread's [`THREAD_TAKE`] word it read (the same, but in a forged witness).
+    pub take: u32,
+    pub prev_take: u32,
+    /// The saves, the loads, the LLbit, the take word.
+    pub acc: [Access; 6],
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -70,7 +83,12 @@ pub struct SchedCols<T> {
     pub prev_save: [T; 2],
     pub load: [T; 2],
     pub prev_ll: T,
-    pub acc: [AccessCols<T>; 5],
+    /// The new thread takes a signal (its take word is `take + tkill`: 1 for `kill`'s, 2
+    /// for `tkill`'s or `tgkill`'s).
+    pub take: T,
+    pub tkill: T,
+    pub prev_take: T,
+    pub acc: [AccessCols<T>; 6],
 }
 columns!(SchedCols);
 
@@ -100,6 +118,9 @@ fn fill_row(r: &mut SchedCols<Val>, ev: &SchedEvent, bytes: &mut ByteCounts) {
     r.prev_save = ev.prev_save.map(f);
     r.load = ev.load.map(f);
     r.prev_ll = f(ev.prev_ll);
+    r.take = Val::from_bool(ev.take != 0);
+    r.tkill = Val::from_bool(ev.take == 2);
+    r.prev_take = f(ev.prev_take);
     for (cols, acc) in r.acc.iter_mut().zip(&ev.acc) {
         super::fill_access(cols, acc, bytes);
     }
@@ -131,7 +152,15 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SchedChip {
             super::bus::range16(b, l.new, is_real.clone());
         }
 
-        // The two halves the CPU sent: the leaving row and the next one.
+        // The new thread's take word: 0, or 1 + tkill when it takes a signal.
+        b.assert_bool(l.take);
+        b.assert_bool(l.tkill);
+        b.assert_zero(e(l.tkill) * (Expr::<AB>::ONE - e(l.take)));
+        b.assert_zero(e(l.take) * (Expr::<AB>::ONE - is_real.clone()));
+        let take = e(l.take);
+
+        // The two halves the CPU sent: the leaving row and the next one (or, when the new
+        // thread takes a signal, the signal chip's delivery, which sends the next row's).
         b.push_interaction(
             SCHED,
             [
@@ -146,13 +175,14 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SchedChip {
         b.push_interaction(
             SCHED,
             [
-                c(SCHED_RESUME),
-                e(l.clk) + Expr::<AB>::ONE,
+                c(SCHED_RESUME) + take.clone() * c(SCHED_TAKE - SCHED_RESUME) + e(l.tkill),
+                e(l.clk) + Expr::<AB>::ONE - take.clone(),
                 e(l.new),
                 e(l.load[0]),
                 e(l.load[1]),
             ],
-            Count::bounded(-is_real.clone(), 1),
+            // (Received from the CPU's next row; sent to the signal chip when taking.)
+            Count::bounded(-is_real.clone() + take.clone() * c(2), 1),
         );
 
         let ts_save = (e(l.clk) + Expr::<AB>::ONE) * c(TS_SLOTS) + c(SLOT_CHIP);
@@ -185,16 +215,32 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SchedChip {
         }
         access(
             b,
-            is_real,
+            is_real.clone(),
             space(),
             new(REG_LLBIT as u32),
             elem::<AB>(e(l.prev_ll)),
             elem::<AB>(Expr::<AB>::ZERO),
-            ts_load,
+            ts_load.clone(),
             &l.acc[4],
+        );
+        // The take word read is what the flags say: a switch takes the signal it names.
+        // (After the signal chip's accesses of a delivery here, at the leaving row's chip
+        // slot: none of them is this word.)
+        if super::knockout::kept("sched.take") {
+            b.assert_zero(is_real.clone() * (e(l.prev_take) - take - e(l.tkill)));
+        }
+        access(
+            b,
+            is_real,
+            c(SPACE_KERNEL),
+            c(KERNEL_THREADS + THREAD_TAKE) + c(THREAD_WORDS) * e(l.new),
+            elem::<AB>(e(l.prev_take)),
+            elem::<AB>(Expr::<AB>::ZERO),
+            ts_load,
+            &l.acc[5],
         );
         // Padding rows (is_real 0) are in no message with a non-zero count and no
         // constraint; prev_save and prev_ll are in the memory argument's messages only,
-        // which take whatever the slot held before.
+        // which take whatever the slot held before (prev_take too, but it is the flags').
     }
 }

@@ -1,34 +1,48 @@
-//! The send chip: a signal that a thread sends itself with `kill(pid, sig)`,
-//! `tkill(tid, sig)` or `tgkill(pid, tid, sig)` and that Linux does not deliver on the way
-//! back from the call: the thread blocks it (pending), its action ignores it, or its
-//! default action ends the process. One row per such call, in place of any other syscall
-//! chip. (A signal a handler takes at once is the signal chip's.)
+//! The send chip: a signal sent with `kill(pid, sig)`, `tkill(tid, sig)` or
+//! `tgkill(pid, tid, sig)` that Linux does not deliver on the way back from the call: the
+//! target thread blocks it (pending), its action ignores it, its default action ends the
+//! process, or it goes to another thread, which takes it when it next runs. One row per
+//! such call, in place of any other syscall chip. (A signal the sender's handler takes
+//! at once is the signal chip's.)
 //!
-//! The row proves one of three outcomes (`pend`, `ign` or `dign`, `fatal`, summing to
-//! `is_real`):
+//! The row proves one of four outcomes (`pend`, `ign` or `dign`, `fatal`, `take`,
+//! summing to `is_real`), for a target thread `u` (its index, `tid - 1000`):
 //!
 //! - the call: its number (`$v0`), its target and its signal: `kill(1000, sig)` (the
-//!   process), `tkill(1000 + thread, sig)`, `tgkill(1000, 1000 + thread, sig)`, two-byte
-//!   or one-byte values with their other bytes held to 0, so nothing aliases;
+//!   process), `tkill(1000 + u, sig)`, `tgkill(1000, 1000 + u, sig)`, two-byte or
+//!   one-byte values with their other bytes held to 0, so nothing aliases. `u` is a
+//!   thread that exists: at most the kernel's thread counter (no thread exits yet);
 //! - the signal's place in a mask: one-hot word, byte and bit, so `1 <= sig <= 128`; not a
 //!   stop signal or `SIGCONT` (sending one flushes the other kind from every thread's
 //!   pending set, which the proof does not follow);
-//! - the thread's mask word that holds the signal's bit is read: `mask & bit = bit`
-//!   (blocked) for a pending signal, `0` for the others (`And` lookups);
+//! - `u`'s mask word that holds the signal's bit is read: `mask & bit = bit` (blocked)
+//!   for a pending signal, `0` for the others (`And` lookups);
 //! - **pending** (`tkill`, `tgkill`): Linux's `send_signal` never ignores a blocked
 //!   signal (its handler may change before it is unblocked), so it becomes pending
-//!   whatever its action. The thread's pending set (four kernel words from
-//!   [`THREAD_PENDING`]) was empty, and holds the signal afterwards: at most one signal
-//!   is pending per thread, so "the lowest pending signal" never has to be found in the
-//!   AIR. The process's count of pending signals ([`KERNEL_PENDING`]) goes up by one;
+//!   whatever its action. `u`'s pending set (four kernel words from [`THREAD_PENDING`])
+//!   was empty, and holds the signal afterwards: at most one signal is pending per
+//!   thread, so "the lowest pending signal" never has to be found in the AIR. The
+//!   process's count of pending signals ([`KERNEL_PENDING`]) goes up by one;
+//! - **taken at a switch** (`take`): `u` is another thread (`(u - thread) uinv = 1`),
+//!   which is switched out, as one CPU runs one thread at a time. It does not block the
+//!   signal and its handler is neither `SIG_DFL` nor `SIG_IGN` (`h (h - 1) hinv = 1`), so
+//!   Linux makes the signal pending for it and delivers it when it next returns to user
+//!   mode. The pending set and the count change as for a pending signal, and `u`'s
+//!   [`THREAD_TAKE`] word goes from 0 to 1 (`kill`, `SI_USER`) or 2 (`SI_TKILL`): the
+//!   next switch to `u` must deliver it (the sched chip). Its mask cannot change before
+//!   then (only `u` changes it), and no action can (`rt_sigaction` waits for a zero
+//!   count). A `kill` goes to the main thread (`u = 0`), which Linux's `complete_signal`
+//!   picks when it does not block the signal and has none pending, from another thread
+//!   (the main thread's own `kill` is delivered at once);
 //! - **ignored**: the action's handler is `SIG_IGN` (`ign`), or `SIG_DFL` of `SIGCHLD`,
-//!   `SIGWINCH` or `SIGURG` (`dign`), whose default is to ignore: Linux drops it. A
-//!   `kill` is from the main thread, whose mask is the one `sig_ignored` reads;
+//!   `SIGWINCH` or `SIGURG` (`dign`), whose default is to ignore, and `u` does not
+//!   block it: Linux drops it. A `kill`'s `u` is the main thread, whose mask is the one
+//!   `sig_ignored` reads;
 //! - **fatal**: the handler is `SIG_DFL` of any other signal: Linux ends the process with
 //!   the signal, which the statement's exit status gives as `128 + sig`. The row answers
-//!   the CPU `halt` and makes `128 + sig` the public exit status. (A `kill` from any
-//!   thread: the sender does not block the signal, so `complete_signal` finds a thread to
-//!   take it, and the signal is fatal to the whole process.)
+//!   the CPU `halt` and makes `128 + sig` the public exit status. (A `kill`'s `u` is any
+//!   thread that does not block the signal, so `complete_signal` finds a thread to take
+//!   it, and the signal is fatal to the whole process.)
 //! - the call returns 0 in `$v0` and `$a3`, but for a fatal one, which does not return.
 //!
 //! Every access is at the `SYSCALL` row's chip slot.
@@ -36,14 +50,14 @@
 use std::borrow::Borrow;
 
 use p3_air::{Air, BaseAir, WindowAccess};
-use p3_field::PrimeCharacteristicRing;
+use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 
 use super::bus::{
-    self, access, AccessCols, ByteOp, Expr, Word, ACTION_WORDS, KERNEL_PENDING, KERNEL_THREADS,
-    REG_STRIDE, SLOT_CHIP, SPACE_KERNEL, SPACE_REG, THREAD_MASK, THREAD_PENDING, THREAD_WORDS,
-    TS_SLOTS,
+    self, access, AccessCols, ByteOp, Expr, Word, ACTION_WORDS, KERNEL_CLONES, KERNEL_PENDING,
+    KERNEL_THREADS, REG_STRIDE, SLOT_CHIP, SPACE_KERNEL, SPACE_REG, THREAD_MASK, THREAD_PENDING,
+    THREAD_TAKE, THREAD_WORDS, TS_SLOTS,
 };
 use super::bytes::ByteCounts;
 use super::cols::columns;
@@ -63,6 +77,8 @@ pub enum Outcome {
     Ignored { dfl: bool },
     /// Its handler is `SIG_DFL` of a signal whose default ends the process.
     Fatal,
+    /// To another thread that does not block it, with a handler: taken at its next switch.
+    Take,
 }
 
 /// The signals whose default action is to ignore them (`SIGCHLD`, `SIGWINCH`, `SIGURG`;
@@ -73,6 +89,25 @@ pub const DEFAULT_IGNORED: [u32; 3] = [18, 20, 21];
 thread_local! {
     /// Tests: the witness claims every send pending, whatever the mask says.
     pub(crate) static FORGED_PEND: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests: the witness claims a signal the thread sends itself, which it does not
+    /// block and has a handler for, taken at a later switch.
+    pub(crate) static FORGED_TAKE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the witness claims a send to the thread itself taken at a switch (tests only).
+pub(crate) fn forged_take() -> bool {
+    #[cfg(test)]
+    {
+        FORGED_TAKE.with(|f| f.get())
+    }
+    #[cfg(not(test))]
+    {
+        false
+    }
 }
 
 /// Whether the witness claims a send pending whatever the mask says (tests only).
@@ -98,19 +133,22 @@ pub mod pv {
 pub struct SendEvent {
     pub instr: InstrEvent,
     pub outcome: Outcome,
+    /// The target thread, and the thread counter.
+    pub target: u32,
+    pub clones: u32,
     /// The action's handler (read for an ignored or fatal signal).
     pub handler: u32,
     /// `$v0` (the call's number), `$a0`, `$a1`, `$a2`, `$a3` before the call.
     pub args: [u32; 5],
     pub sig: u32,
-    /// The thread's mask word that holds the signal's bit.
+    /// The target's mask word that holds the signal's bit.
     pub mask: u32,
     /// The pending set before (empty in an honest run), and the count of pending signals.
     pub pending: [u32; 4],
     pub count: u32,
     /// `$v0`, `$a0`, `$a1`, `$a2` (tgkill), `$a3`; the mask word; the pending set; the
-    /// count; the handler.
-    pub acc: [Option<Access>; 12],
+    /// count; the handler; the thread counter; the take word.
+    pub acc: [Option<Access>; 14],
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -123,11 +161,17 @@ pub struct SendCols<T> {
     pub ign: T,
     pub dign: T,
     pub fatal: T,
+    pub take: T,
     /// `tgkill`, `kill` (else `tkill`).
     pub tg: T,
     pub kl: T,
     pub clk: T,
     pub thread: T,
+    /// The target thread, the inverse of `u - thread` (a row that takes a signal at a
+    /// switch), and the thread counter, which `u` is at most.
+    pub u: T,
+    pub uinv: T,
+    pub clones: T,
     /// The ROM's `aux` for the `SYSCALL`: in the `instr` message only, bound by the ROM
     /// through the CPU.
     pub aux: T,
@@ -147,10 +191,14 @@ pub struct SendCols<T> {
     /// The pending set before the call, and the count of pending signals.
     pub pending: [Word<T>; 4],
     pub count: T,
-    /// The action's handler, and whether the signal's default is to ignore it.
+    /// The action's handler, and whether the signal's default is to ignore it; on a row
+    /// that takes a signal at a switch, `h (h - 1)` of the handler's value `h` and its
+    /// inverse (a handler, neither `SIG_DFL` nor `SIG_IGN`).
     pub handler: Word<T>,
     pub dfl_ign: T,
-    pub acc: [AccessCols<T>; 12],
+    pub hh: T,
+    pub hinv: T,
+    pub acc: [AccessCols<T>; 14],
 }
 columns!(SendCols);
 
@@ -174,6 +222,22 @@ fn fill_row(r: &mut SendCols<Val>, ev: &SendEvent, bytes: &mut ByteCounts) {
     r.ign = Val::from_bool(ev.outcome == Outcome::Ignored { dfl: false });
     r.dign = Val::from_bool(ev.outcome == Outcome::Ignored { dfl: true });
     r.fatal = Val::from_bool(ev.outcome == Outcome::Fatal);
+    r.take = Val::from_bool(ev.outcome == Outcome::Take);
+    r.u = f(ev.target);
+    r.uinv = (f(ev.target) - f(ev.instr.thread))
+        .try_inverse()
+        .unwrap_or(Val::ZERO);
+    r.clones = f(ev.clones);
+    // (A target above the counter is only in a forged witness: its range check is left
+    // uncounted, as a knocked-out check's is.)
+    if ev.target <= ev.clones && kept("send.target") {
+        bytes.range16(ev.clones - ev.target);
+    }
+    if ev.outcome == Outcome::Take {
+        let h = f(ev.handler);
+        r.hh = h * (h - Val::ONE);
+        r.hinv = r.hh.try_inverse().unwrap_or(Val::ZERO);
+    }
     r.tg = Val::from_bool(ev.args[0] == SYS_TGKILL);
     r.kl = Val::from_bool(ev.args[0] == SYS_KILL);
     r.handler = super::word(ev.handler);
@@ -247,9 +311,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SendChip {
         let zero = || [c(0), c(0), c(0), c(0)];
         let exit_code: Expr<AB> = b.public_values()[pv::EXIT_CODE].into();
         // The outcome, and the call (one of three).
-        let is_real = super::assert_flags(b, &[l.pend, l.ign, l.dign, l.fatal]);
+        let is_real = super::assert_flags(b, &[l.pend, l.ign, l.dign, l.fatal, l.take]);
         b.assert_eq(l.is_real, is_real.clone());
-        let (pend, fatal) = (e(l.pend), e(l.fatal));
+        let (pend, fatal, take) = (e(l.pend), e(l.fatal), e(l.take));
         let ignored = e(l.ign) + e(l.dign);
         for f in [l.tg, l.kl] {
             b.assert_bool(f);
@@ -259,15 +323,15 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SendChip {
         let (tg, kl) = (e(l.tg), e(l.kl));
         let tk = is_real.clone() - tg.clone() - kl.clone();
 
-        // The call: its number, its target (the calling thread, or the process) and its
-        // signal, each a value of two bytes or one (the words' other bytes are 0): exact.
+        // The call: its number, its target (thread `u`, or the process) and its signal,
+        // each a value of two bytes or one (the words' other bytes are 0): exact.
         let num = |w: &Word<AB::Var>| e(w[0]) + e(w[1]) * c(256);
         let a = &l.args;
         b.assert_zero(
             is_real.clone() * (num(&a[0]) - c(SYS_TKILL)) - tg.clone() * c(SYS_TGKILL - SYS_TKILL)
                 + kl.clone() * c(SYS_TKILL - SYS_KILL),
         );
-        let tid = c(FIRST_TID) + e(l.thread);
+        let tid = c(FIRST_TID) + e(l.u);
         b.assert_zero(tk.clone() * (num(&a[1]) - tid.clone()));
         b.assert_zero((tg.clone() + kl.clone()) * (num(&a[1]) - c(PID)));
         b.assert_zero(tg.clone() * (num(&a[2]) - tid));
@@ -282,10 +346,20 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SendChip {
         for j in 1..4 {
             b.assert_zero(k1.clone() * e(a[2][j]) + tg.clone() * e(a[3][j]));
         }
-        // A kill stays pending only for the process (not proved), and is ignored by the
-        // main thread's mask (`sig_ignored` reads the leader's): from the main thread.
+        // `u` exists: at most the thread counter (below 2^16).
+        if kept("send.target") {
+            bus::range16(b, e(l.clones) - e(l.u), is_real.clone());
+        }
+        // A kill stays pending only for the process (not proved); it is ignored by the
+        // main thread's mask (`sig_ignored` reads the leader's) and taken by the main
+        // thread at a switch, as Linux's `complete_signal` offers it to the main thread
+        // first.
         b.assert_zero(kl.clone() * pend.clone());
-        b.assert_zero(kl.clone() * ignored.clone() * e(l.thread));
+        b.assert_zero(kl.clone() * (ignored.clone() + take.clone()) * e(l.u));
+        // Taken at a switch: by another thread (the sender's own is delivered at once).
+        if kept("send.other") {
+            b.assert_zero(take.clone() * ((e(l.u) - e(l.thread)) * e(l.uinv) - Expr::<AB>::ONE));
+        }
 
         // Its place in a mask.
         let pl = super::signal::place(b, &l.wsel, &l.ksel, &l.bsel);
@@ -324,11 +398,13 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SendChip {
                 );
             }
         }
-        // A pending signal: the set was empty, and holds the signal now.
+        // A pending signal (or one taken at a switch): the set was empty, and holds the
+        // signal now.
+        let pends = pend.clone() + take.clone();
         if kept("send.empty") {
             for i in 0..4 {
                 for k in 0..4 {
-                    b.assert_zero(pend.clone() * e(l.pending[i][k]));
+                    b.assert_zero(pends.clone() * e(l.pending[i][k]));
                 }
             }
         }
@@ -342,6 +418,14 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SendChip {
             b.assert_zero(e(l.dign) * (Expr::<AB>::ONE - e(l.dfl_ign)));
             b.assert_zero(fatal.clone() * e(l.dfl_ign));
         }
+        // Taken at a switch: a handler, neither SIG_DFL (0) nor SIG_IGN (1): h (h - 1) is
+        // not 0 (a handler aliasing 0 or 1 modulo p, at p or p + 1, is refused, not
+        // taken).
+        if kept("send.take_action") {
+            let h = bus::word_value::<AB>(&l.handler);
+            b.assert_zero(take.clone() * (e(l.hh) - h.clone() * (h - Expr::<AB>::ONE)));
+            b.assert_zero(take.clone() * (e(l.hh) * e(l.hinv) - Expr::<AB>::ONE));
+        }
         if kept("send.exit_code") {
             b.assert_zero(fatal.clone() * (exit_code - c(128) - e(l.sig)));
         }
@@ -350,7 +434,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SendChip {
         // which leaves the registers.
         let ts = (e(l.clk) + Expr::<AB>::ONE) * c(TS_SLOTS) + c(SLOT_CHIP);
         let reg = |r: u32| e(l.thread) * c(REG_STRIDE) + c(r);
-        let block = c(KERNEL_THREADS) + c(THREAD_WORDS) * e(l.thread);
+        let block = c(KERNEL_THREADS) + c(THREAD_WORDS) * e(l.u);
         let kept_if_fatal = |w: &Word<AB::Var>| w.map(|v| fatal.clone() * e(v));
         let mut accesses: Vec<super::bus::AccessExprs<AB>> = vec![
             (
@@ -395,7 +479,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SendChip {
             let new: [Expr<AB>; 4] =
                 std::array::from_fn(|k| e(l.pending[i][k]) + e(l.wsel[i]) * e(l.kbv[k]));
             accesses.push((
-                pend.clone(),
+                pends.clone(),
                 c(SPACE_KERNEL),
                 block.clone() + c(THREAD_PENDING + i as u32),
                 words(&l.pending[i]),
@@ -403,18 +487,33 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SendChip {
             ));
         }
         accesses.push((
-            pend.clone(),
+            pends.clone(),
             c(SPACE_KERNEL),
             c(KERNEL_PENDING),
             [e(l.count), c(0), c(0), c(0)],
             [e(l.count) + Expr::<AB>::ONE, c(0), c(0), c(0)],
         ));
         accesses.push((
-            ignored.clone() + fatal.clone(),
+            ignored.clone() + fatal.clone() + take.clone(),
             c(SPACE_KERNEL),
             c(ACTION_HANDLER) + c(ACTION_WORDS) * (e(l.sig) - Expr::<AB>::ONE),
             words(&l.handler),
             words(&l.handler),
+        ));
+        accesses.push((
+            is_real.clone(),
+            c(SPACE_KERNEL),
+            c(KERNEL_CLONES),
+            [e(l.clones), c(0), c(0), c(0)],
+            [e(l.clones), c(0), c(0), c(0)],
+        ));
+        // The take word: from 0 to 1 for kill's signal (SI_USER), 2 for the others'.
+        accesses.push((
+            take.clone(),
+            c(SPACE_KERNEL),
+            block.clone() + c(THREAD_TAKE),
+            zero(),
+            [c(2) - kl.clone(), c(0), c(0), c(0)],
         ));
         for ((count, space, addr, prev, new), cols) in accesses.into_iter().zip(&l.acc) {
             access(b, count, space, addr, prev, new, ts.clone(), cols);
@@ -434,6 +533,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SendChip {
         );
         // Unused cells: padding rows are zero and send nothing; `args[3]` on a kill or
         // tkill row is in no message and no constraint, the pending set and the count off
-        // a pending row, the handler on one. The trace generator leaves them zero.
+        // a pending or take row, the handler on a pending one, `uinv`, `hh` and `hinv` off
+        // a take row. The trace generator leaves them zero.
     }
 }

@@ -53,8 +53,8 @@ use p3_matrix::dense::RowMajorMatrix;
 use super::bus::{
     self, access, AccessCols, ByteOp, Expr, Word, ACTION_WORDS, KERNEL_ACTIONS, KERNEL_PENDING,
     KERNEL_THREADS, PENDING, REG_HI, REG_LLBIT, REG_LO, REG_STRIDE, SCHED, SCHED_FAULT,
-    SCHED_LEAVE, SCHED_RESUME, SIGRETURN_ADDR, SIGRETURN_PC, SLOT_CHIP, SPACE_KERNEL, SPACE_MEM,
-    SPACE_REG, THREAD_ALTSTACK, THREAD_MASK, THREAD_PENDING, THREAD_WORDS, TS_SLOTS,
+    SCHED_LEAVE, SCHED_RESUME, SCHED_TAKE, SIGRETURN_ADDR, SIGRETURN_PC, SLOT_CHIP, SPACE_KERNEL,
+    SPACE_MEM, SPACE_REG, THREAD_ALTSTACK, THREAD_MASK, THREAD_PENDING, THREAD_WORDS, TS_SLOTS,
 };
 use super::bytes::ByteCounts;
 use super::cols::columns;
@@ -421,9 +421,13 @@ pub struct SignalEvent {
     pub handler_acc: Access,
     pub ll_prev: u32,
     pub ll_acc: Access,
-    /// A pending signal's delivery after the call that unblocked it: the count of
-    /// pending signals before, and its access.
+    /// A pending signal's delivery after the call that unblocked it, or at a switch: the
+    /// count of pending signals before, and its access.
     pub pend: Option<(u32, Access)>,
+    /// Delivered at a switch to the thread (`clk` the leaving row's): a signal another
+    /// thread sent it, which the sched chip hands over, with the thread's take word (1
+    /// for kill's, 2 for tkill's and tgkill's); else 0.
+    pub take: u32,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -483,6 +487,13 @@ pub struct SignalCols<T> {
     pub pend: T,
     pub pcall: T,
     pub pon: T,
+    /// A signal another thread sent, delivered at the switch to this one (the sched
+    /// chip's `SCHED_TAKE` half); its call row, and whether it came with `tkill` or
+    /// `tgkill` (`SI_TKILL`, else `kill`'s `SI_USER`) on that row. Its mask rows empty the
+    /// pending set as a pending signal's do.
+    pub take: T,
+    pub tcall: T,
+    pub tk: T,
     pub pprev: Word<T>,
     pub acc_pend: AccessCols<T>,
     pub count: T,
@@ -707,7 +718,8 @@ fn fill_signal(r: &mut SignalCols<Val>, ev: &SignalEvent, row: usize, bytes: &mu
     r.uc = word(ev.frame + FRAME_UC);
     let sent = ev.sent.is_some();
     r.sent = Val::from_bool(sent);
-    r.pend = Val::from_bool(ev.pend.is_some());
+    r.pend = Val::from_bool(ev.pend.is_some() && ev.take == 0);
+    r.take = Val::from_bool(ev.take != 0);
     r.onstack = Val::from_bool(ev.onstack);
     r.stopcont = Val::from_bool(super::send::stop_or_cont_sig(ev.sig));
     r.sig = f(ev.sig);
@@ -776,7 +788,12 @@ fn fill_signal(r: &mut SignalCols<Val>, ev: &SignalEvent, row: usize, bytes: &mu
         r.scall = Val::ONE;
         r.calls = std::array::from_fn(|i| Val::from_bool(i == s.call));
     } else if let Some((count, acc)) = ev.pend {
-        r.pcall = Val::ONE;
+        if ev.take != 0 {
+            r.tcall = Val::ONE;
+            r.tk = Val::from_bool(ev.take == 2);
+        } else {
+            r.pcall = Val::ONE;
+        }
         r.count = f(count);
         super::fill_access(&mut r.acc_count, &acc, bytes);
     } else {
@@ -1010,19 +1027,28 @@ impl SignalChip {
         let e = |v: AB::Var| -> Expr<AB> { v.into() };
         let c = |v: u32| Expr::<AB>::from_u32(v);
         let pcall = e(l.pcall);
+        let tcall = e(l.tcall);
         b.push_interaction(
             PENDING,
             [e(l.clk), e(l.thread)],
             Count::bounded(-pcall.clone(), 1),
         );
+        // (At a switch, `SI_TKILL` for tkill's and tgkill's, `SI_USER` 0 for kill's, as
+        // the sched chip's kind says.)
+        b.assert_bool(l.tk);
+        b.assert_zero(e(l.tk) * (Expr::<AB>::ONE - tcall.clone()));
         for (j, byte) in SI_TKILL.to_le_bytes().into_iter().enumerate() {
             b.assert_zero(pcall.clone() * (e(l.code[j]) - c(byte as u32)));
+            if kept("signal.take_info") {
+                b.assert_zero(tcall.clone() * e(l.code[j]) - e(l.tk) * c(byte as u32));
+            }
         }
-        b.assert_zero(pcall.clone() * (e(l.addr[0]) - c(PID & 0xff)));
-        b.assert_zero(pcall.clone() * (e(l.addr[1]) - c(PID >> 8)));
+        let pt = pcall + tcall;
+        b.assert_zero(pt.clone() * (e(l.addr[0]) - c(PID & 0xff)));
+        b.assert_zero(pt.clone() * (e(l.addr[1]) - c(PID >> 8)));
         access(
             b,
-            pcall,
+            pt,
             c(SPACE_KERNEL),
             c(KERNEL_PENDING),
             [e(l.count), c(0), c(0), c(0)],
@@ -1059,8 +1085,11 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
         b.assert_bool(l.pend);
         b.assert_zero(e(l.pend) * (Expr::<AB>::ONE - is_real.clone() + e(l.sent)));
         b.assert_eq(l.pcall, e(l.call) * e(l.pend));
-        b.assert_eq(l.pon, e(l.on3) * e(l.pend));
-        b.assert_eq(l.fcall, e(l.call) - e(l.scall) - e(l.pcall));
+        b.assert_bool(l.take);
+        b.assert_zero(e(l.take) * (Expr::<AB>::ONE - is_real.clone() + e(l.sent) + e(l.pend)));
+        b.assert_eq(l.tcall, e(l.call) * e(l.take));
+        b.assert_eq(l.pon, e(l.on3) * (e(l.pend) + e(l.take)));
+        b.assert_eq(l.fcall, e(l.call) - e(l.scall) - e(l.pcall) - e(l.tcall));
         {
             let mut here = Expr::<AB>::ZERO;
             for i in 0..4 {
@@ -1077,6 +1106,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
                 (n.thread, l.thread),
                 (n.sent, l.sent),
                 (n.pend, l.pend),
+                (n.take, l.take),
                 (n.onstack, l.onstack),
                 (n.sig, l.sig),
             ];
@@ -1311,7 +1341,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
         );
         for w in [&l.ia, &l.ib, &l.ic] {
             for &x in w.iter() {
-                b.assert_zero((scall.clone() + e(l.pcall)) * e(x));
+                b.assert_zero((scall.clone() + e(l.pcall) + e(l.tcall)) * e(x));
             }
         }
         // Its address, a + sext(offset), is below 2^16 (its bytes 2 and 3 are 0), and
@@ -1361,11 +1391,17 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SignalChip {
         let handler = value::<AB>(&l.handler);
         // A sent signal's call row takes the SYSCALL's leaving half (where its thread
         // resumes: `pc + 4`, as the CPU holds a SYSCALL out of delay slots, so `epc` needs
-        // no check of its own), a fault the fault's.
+        // no check of its own), a fault the fault's, a signal taken at a switch the sched
+        // chip's half in place of the new thread's start (`epc` where the thread was to
+        // resume, with `epc + 4` after it: a thread switched out in a delay slot cannot
+        // take it there, as the VM defers it by an instruction).
         b.push_interaction(
             SCHED,
             [
-                fcall.clone() * c(SCHED_FAULT) + (scall.clone() + e(l.pcall)) * c(SCHED_LEAVE),
+                fcall.clone() * c(SCHED_FAULT)
+                    + (scall.clone() + e(l.pcall)) * c(SCHED_LEAVE)
+                    + e(l.tcall) * c(SCHED_TAKE)
+                    + e(l.tk),
                 e(l.clk),
                 e(l.thread),
                 epc.clone(),

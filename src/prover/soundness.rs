@@ -6,7 +6,7 @@
 //! consistent, the test asserts that the named check is the only one that fails: without
 //! it, the forgery would be accepted. A sample is also proved and verified for real.
 
-use std::borrow::BorrowMut;
+use std::borrow::{Borrow, BorrowMut};
 
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
 
@@ -15,7 +15,7 @@ use super::check::CheckError;
 use super::tests::{
     affinity_program, clock_program, coverage_program, fault_program, futex_timeout_program,
     input_program, mask_program, pend_program, poll_program, random_program, send_program,
-    thread_program, traced, Pend, INPUT, USR1_BIT, USR2_BIT,
+    take_program, thread_program, traced, Pend, Take, INPUT, USR1_BIT, USR2_BIT,
 };
 use super::witness::{Witness, WordState};
 use super::*;
@@ -3144,4 +3144,133 @@ fn a_nested_frame_fits_on_the_alternate_stack() {
     assert!(w.signal[1].onstack && w.signal[1].frame < w.signal[1].ss_sp);
     let inst = machine.traces_from(&w, &start, &statement).unwrap();
     only_constraints_of(&inst, "signal");
+}
+
+/// `asm`'s run with the VM delivering no sent signal (they stay pending, as Linux never
+/// leaves them), traced by the lenient witness with `forge_take` saying whether it claims
+/// every send not blocked taken at a switch.
+fn undelivered_forged(asm: &Asm, forge_take: bool) -> (Statement, Witness, Instances) {
+    crate::syscalls::signal::SKIP_DELIVERIES.with(|f| f.set(true));
+    super::mm::LENIENT.with(|l| l.set(true));
+    let (machine, record) = recorded(asm, &[]);
+    super::mm::LENIENT.with(|l| l.set(false));
+    crate::syscalls::signal::SKIP_DELIVERIES.with(|f| f.set(false));
+    assert!(record.signals.is_empty());
+    send::FORGED_TAKE.with(|f| f.set(forge_take));
+    let (statement, w, start) = witness_lenient(&machine, &record);
+    send::FORGED_TAKE.with(|f| f.set(false));
+    let inst = machine.traces_from(&w, &start, &statement).unwrap();
+    (statement, w, inst)
+}
+
+#[test]
+fn a_switch_delivers_the_signal_its_thread_takes() {
+    // The child's tgkill of SIGUSR1 to the main thread, which the send chip makes the
+    // main thread's to take; the VM forged to deliver nothing, the switch back to the
+    // main thread claims it takes nothing, and the main thread runs on past its handler
+    // (exit 0, where Linux gives 16). Only the check that the switch's flags are the
+    // take word it reads refuses it.
+    let (st, w, inst) =
+        undelivered_forged(&take_program(Take::new(signal::SYS_TGKILL, false)), false);
+    assert_eq!(st.exit_code, 0);
+    assert_eq!(w.send[0].outcome, send::Outcome::Take);
+    assert!(w.sched.iter().any(|s| s.take == 0 && s.prev_take == 2));
+    only_constraints_of(&inst, "sched");
+}
+
+#[test]
+fn a_signal_taken_at_a_switch_has_a_handler() {
+    // The child's tgkill of SIGUSR1 to the main thread, which ignores it: Linux drops it
+    // (so does the VM), and the child exits 7 before the main thread runs again. The
+    // witness claims it taken at the next switch, which never comes. Only the check that
+    // the action is a handler refuses it (had the action been SIG_DFL of SIGTERM, Linux
+    // would have ended the process with 143, and the proof would go on to exit 7).
+    let p = Take {
+        ignore: true,
+        child_exits: true,
+        ..Take::new(signal::SYS_TGKILL, false)
+    };
+    let (st, w, inst) = undelivered_forged(&take_program(p), true);
+    assert_eq!(st.exit_code, 7);
+    assert_eq!(
+        (w.send[0].outcome, w.send[0].handler),
+        (send::Outcome::Take, 1)
+    );
+    only_constraints_of(&inst, "send");
+}
+
+#[test]
+fn a_signal_taken_at_a_switch_goes_to_another_thread() {
+    // tgkill of SIGUSR1 to the caller, which does not block it: Linux delivers it before
+    // the next instruction. The VM forged to deliver nothing, the witness claims it the
+    // caller's to take at a later switch, and the program runs on and exits 0. Only the
+    // check that the target is another thread refuses it.
+    let (st, w, inst) =
+        undelivered_forged(&send_program(signal::SYS_TGKILL, signal::PID, true), true);
+    assert_eq!(st.exit_code, 0);
+    assert_eq!(w.send[0].outcome, send::Outcome::Take);
+    assert_eq!(w.send[0].target, w.send[0].instr.thread);
+    only_constraints_of(&inst, "send");
+}
+
+#[test]
+fn a_signal_taken_at_a_switch_says_who_sent_it() {
+    // The child's tgkill, delivered with kill's si_code SI_USER, in the frame and the
+    // chip's column alike (the handler reads neither). Only the check that the code is
+    // the one the switch's kind says refuses it.
+    let (machine, record) = recorded(&take_program(Take::new(signal::SYS_TGKILL, false)), &[]);
+    let (statement, mut w, start) = machine.witness_of(&record, &argv()).unwrap();
+    let ev = &mut w.signal[0];
+    assert_eq!((ev.take, ev.code), (2, signal::SI_TKILL));
+    ev.code = signal::SI_USER;
+    forge_frame_word(&mut w, 0, signal::W_CODE, signal::SI_USER);
+    let inst = machine.traces_from(&w, &start, &statement).unwrap();
+    only_constraints_of(&inst, "signal");
+}
+
+#[test]
+fn a_signal_goes_to_a_thread_that_exists() {
+    // The child's tgkill of SIGUSR1 to thread 1005, which does not exist: Linux fails it
+    // with ESRCH (so does the VM). The witness claims it succeeded and is thread 1005's
+    // to take at a switch (its pending set and take word fresh kernel words); the child
+    // reads no result, and the main thread runs on (exit 0). Only the range check that
+    // the target is at most the thread counter refuses it (the byte bus).
+    let p = Take {
+        to: 1005,
+        ..Take::new(signal::SYS_TGKILL, false)
+    };
+    let (st, w, inst) = undelivered_forged(&take_program(p), false);
+    assert_eq!(st.exit_code, 0);
+    assert_eq!(
+        (w.send[0].outcome, w.send[0].target),
+        (send::Outcome::Take, 5)
+    );
+    only_bus(&inst, BYTE);
+}
+
+#[test]
+fn a_restarted_wait_writes_nothing_and_resumes_at_its_syscall() {
+    // The main thread's FUTEX_WAIT, which the child's signal interrupts and Linux
+    // restarts after the handler: its row's restart flag cleared, the call claims a
+    // wake-up's 0 in $v0 and hands its SYSCALL row's leaving half to the switch as it
+    // is, past the SYSCALL. Neither agrees with the rest of the run: the register's next
+    // access and the switch's save are the restart's.
+    let (machine, record) = recorded(&take_program(Take::new(signal::SYS_TGKILL, true)), &[]);
+    let mut inst = traced_record(&machine, &record);
+    let t = &mut inst.traces[ChipKind::Futex.index()];
+    let w = futex::FutexCols::<u8>::WIDTH;
+    let n = (0..t.values.len() / w)
+        .find(|&i| {
+            let row: &futex::FutexCols<Val> = t.values[i * w..(i + 1) * w].borrow();
+            row.restart == Val::ONE
+        })
+        .expect("a restart");
+    let row: &mut futex::FutexCols<Val> = t.values[n * w..(n + 1) * w].borrow_mut();
+    row.restart = Val::ZERO;
+    let errs = all(&inst);
+    let bus_of = |name: &str| {
+        errs.iter()
+            .any(|e| matches!(e, CheckError::Unbalanced { bus, .. } if bus == name))
+    };
+    assert!(bus_of(MEMORY) && bus_of(bus::SCHED), "{errs:?}");
 }

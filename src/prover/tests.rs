@@ -1214,7 +1214,7 @@ fn a_signal_not_delivered_at_once_is_refused() {
                 call: signal::SYS_KILL,
                 ..Pend::usr1(tg)
             }),
-            "kill of signal 16, which the sender blocks",
+            "kill of signal 16, which the main thread and the sender block",
         ),
         (
             pend(Pend {
@@ -1515,6 +1515,140 @@ pub(crate) fn thread_output() -> Vec<u8> {
         .iter()
         .flat_map(|w| w.to_be_bytes())
         .collect()
+}
+
+/// A signal one thread sends another, taken at the switch to it. The main thread sets
+/// SIGUSR1's action (Go's handler on its alternate stack; with `ignore`, then `SIG_IGN`),
+/// `$s0` = 0x12345678, and clones a thread; then it waits for the child to set a flag,
+/// in `FUTEX_WAIT` on it (`wait`: the signal interrupts the wait, which Linux restarts
+/// after the handler) or in a `sched_yield` loop. The child sends SIGUSR1 to the main
+/// thread with `call` (`kill` to the process), sets the flag, wakes the main thread and
+/// waits forever (with `child_exits`, it exits 7 at once instead). The handler stores
+/// its `$a0`, and the main thread exits with it (16), or with 4 if `$s0` changed.
+/// `to` is the thread id that tkill and tgkill name (the main thread's, 1000).
+#[derive(Clone, Copy)]
+pub(crate) struct Take {
+    pub call: u32,
+    pub wait: bool,
+    pub ignore: bool,
+    pub child_exits: bool,
+    pub to: u32,
+}
+
+impl Take {
+    pub(crate) fn new(call: u32, wait: bool) -> Take {
+        Take {
+            call,
+            wait,
+            ignore: false,
+            child_exits: false,
+            to: 1000,
+        }
+    }
+}
+
+pub(crate) fn take_program(p: Take) -> Asm {
+    use Arg::{Label as L, Value as V};
+    let mut a = Asm::new();
+    a.data(
+        "ign",
+        &[
+            0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        ],
+    );
+    go_handler_setup(&mut a, &[16]);
+    if p.ignore {
+        emit_call(
+            &mut a,
+            getset::SYS_RT_SIGACTION,
+            [V(16), L("ign"), V(0), V(16)],
+        );
+    }
+    a.bss("seen", 4);
+    a.bss("flag", 4);
+    a.bss("never", 4);
+    a.bss("stack", 256);
+    a.li(S0, 0x1234_5678);
+    a.la(S1, "flag");
+    a.li(A0, threads::CLONE_GO);
+    a.la(A1, "stack");
+    a.addiu(A1, A1, 256);
+    a.li(A2, 0);
+    a.li(A3, 0);
+    a.li(V0, threads::SYS_CLONE);
+    a.syscall();
+    a.beq(V0, ZERO, "child");
+    a.nop();
+    a.label("wait");
+    a.lw(T0, 0, S1);
+    a.bne(T0, ZERO, "done");
+    a.nop();
+    if p.wait {
+        emit_call(
+            &mut a,
+            futex::SYS_FUTEX,
+            [L("flag"), V(futex::FUTEX_WAIT_PRIVATE), V(0), V(0)],
+        );
+    } else {
+        emit_call(&mut a, 4162, [V(0), V(0), V(0), V(0)]);
+    }
+    a.j("wait");
+    a.nop();
+    a.label("done");
+    exit_with_seen(&mut a);
+    a.label("child");
+    let args = match p.call {
+        signal::SYS_KILL => [V(signal::PID), V(16), V(0), V(7)],
+        signal::SYS_TKILL => [V(p.to), V(16), V(0), V(7)],
+        _ => [V(signal::PID), V(p.to), V(16), V(7)],
+    };
+    emit_call(&mut a, p.call, args);
+    if p.child_exits {
+        a.exit(7);
+    }
+    a.li(T0, 1);
+    a.sw(T0, 0, S1);
+    emit_call(
+        &mut a,
+        futex::SYS_FUTEX,
+        [L("flag"), V(futex::FUTEX_WAKE_PRIVATE), V(1), V(0)],
+    );
+    a.label("forever");
+    emit_call(
+        &mut a,
+        futex::SYS_FUTEX,
+        [L("never"), V(futex::FUTEX_WAIT_PRIVATE), V(0), V(0)],
+    );
+    a.j("forever");
+    a.nop();
+    a.label("handler");
+    a.la(T0, "seen");
+    a.sw(A0, 0, T0);
+    a.jr(RA);
+    a.nop();
+    a
+}
+
+#[test]
+fn a_signal_another_thread_sends_is_taken_at_the_switch_and_proves() {
+    // The child's kill, tkill or tgkill of SIGUSR1 to the main thread: the send chip
+    // makes it pending for the main thread with its take word set, and the switch back to
+    // the main thread delivers it (the sched chip hands the signal chip the thread's
+    // resume point). A main thread in FUTEX_WAIT resumes at the SYSCALL (the futex chip's
+    // restart), so the frame saves it, and after the handler the wait runs again and
+    // finds the flag set.
+    for call in signal::SEND_CALLS {
+        for wait in [false, true] {
+            let (_, st, inst) = traced(&take_program(Take::new(call, wait)));
+            assert_eq!(st.exit_code, 16, "{call} {wait}");
+            let t = |k: ChipKind| p3_matrix::Matrix::height(&inst.traces[k.index()]);
+            assert_eq!(t(ChipKind::Signal), signal::BLOCK, "{call} {wait}");
+            inst.check().unwrap();
+            if call != signal::SYS_TKILL {
+                proves_and_verifies(&inst);
+            }
+        }
+    }
 }
 
 #[test]

@@ -14,7 +14,7 @@ use super::bus::{
     KERNEL_CLOCKS, KERNEL_CLONES, KERNEL_IN_CURSOR, KERNEL_OUT_CURSOR, KERNEL_PENDING,
     KERNEL_THREADS, KERNEL_WORDS, NUM_REGS, REG_HI, REG_LLBIT, REG_LO, REG_NEXT_PC, REG_PC,
     REG_STRIDE, SLOT_A, SLOT_B, SLOT_C, SLOT_CHIP, THREAD_ALTSTACK, THREAD_MASK, THREAD_PENDING,
-    THREAD_SLOTS, THREAD_WORDS, TS_LOADER, TS_SLOTS,
+    THREAD_SLOTS, THREAD_TAKE, THREAD_WORDS, TS_LOADER, TS_SLOTS,
 };
 use super::program::{flag, Opcode, RomEntry};
 use super::record::{ProveError, Record, Setup, Start, Step};
@@ -50,6 +50,13 @@ enum Cause<'a> {
     /// unblocked.
     Pending {
         instr: InstrEvent,
+    },
+    /// A signal another thread sent, taken at the switch to the thread after the row of
+    /// clock `clk`, where the thread was to resume at `epc`; `take` its take word.
+    Switch {
+        clk: u32,
+        epc: u32,
+        take: u32,
     },
 }
 
@@ -360,6 +367,7 @@ impl Shadow<'_> {
             clones: 0,
             timespec: [0; 2],
             ts_ro: false,
+            restart: sc.restarted,
             acc: [Access::default(); 6],
             ts_acc: [None; 2],
         };
@@ -573,6 +581,15 @@ impl Shadow<'_> {
             Cause::Fault { instr, .. } | Cause::Sent { instr, .. } | Cause::Pending { instr } => {
                 instr
             }
+            Cause::Switch { clk, .. } => InstrEvent {
+                op: Opcode::Syscall,
+                clk,
+                thread: self.cur,
+                a: 0,
+                b: 0,
+                c: 0,
+                aux: 0,
+            },
         };
         let kt = KERNEL_THREADS + THREAD_WORDS * self.cur;
         let t = ts(instr.clk, SLOT_CHIP);
@@ -629,7 +646,7 @@ impl Shadow<'_> {
                 let sig = delivered_sig(sig);
                 (sig, code, PID, instr.aux, Some(Sent { call, args }))
             }
-            Cause::Pending { instr } => {
+            Cause::Pending { .. } | Cause::Switch { .. } => {
                 let set: [u32; 4] =
                     std::array::from_fn(|i| self.kdyn_value(kt + THREAD_PENDING + i as u32));
                 let sig = (0..128u32)
@@ -637,10 +654,20 @@ impl Shadow<'_> {
                     .map(|s| s + 1)
                     .ok_or("internal error: a pending signal's delivery with none pending")?;
                 let sig = delivered_sig(sig);
-                (sig, SI_TKILL, PID, instr.aux, None)
+                match cause {
+                    Cause::Switch { epc, take, .. } => {
+                        let code = if take == 1 { SI_USER } else { SI_TKILL };
+                        (sig, code, PID, epc, None)
+                    }
+                    _ => (sig, SI_TKILL, PID, instr.aux, None),
+                }
             }
         };
-        let pending = matches!(cause, Cause::Pending { .. });
+        let pending = matches!(cause, Cause::Pending { .. } | Cause::Switch { .. });
+        let take = match cause {
+            Cause::Switch { take, .. } => take,
+            _ => 0,
+        };
         let name = match crate::syscalls::signal::signal_name(sig) {
             "a signal" => format!("signal {sig}"),
             n => n.to_string(),
@@ -801,6 +828,7 @@ impl Shadow<'_> {
             ll_prev,
             ll_acc,
             pend,
+            take,
         })
     }
 
@@ -818,27 +846,58 @@ impl Shadow<'_> {
         use super::signal::*;
         let name = crate::syscalls::names::name(sc.number).unwrap_or("kill");
         let tid = super::syscall::FIRST_TID + self.cur;
-        let (target, sig) = send_target(sc.number, &sc.args, tid);
-        if !target || !(1..=128).contains(&sig) {
+        let [a0, a1, _, _] = sc.args;
+        let (_, sig) = send_target(sc.number, &sc.args, tid);
+        let clones = self.kdyn_value(KERNEL_CLONES);
+        // The thread it goes to (kill's: below).
+        let named = match sc.number {
+            SYS_KILL => (a0 == PID).then_some(0),
+            SYS_TKILL => Some(a0),
+            _ => (a0 == PID).then_some(a1),
+        };
+        let to = named
+            .filter(|_| sc.number == SYS_KILL)
+            .or_else(|| named.and_then(|t| t.checked_sub(super::syscall::FIRST_TID)));
+        // (Tests forge a send to a thread that does not exist: the lenient witness takes
+        // it.)
+        let exists = |u: u32| u <= clones || super::mm::lenient();
+        let Some(to) = to.filter(|&u| exists(u) && (1..=128).contains(&sig)) else {
             return Err(format!(
-                "internal error: {name} not delivered at once, not sent to the thread itself"
+                "internal error: {name} not delivered at once, not sent to a thread of the \
+                 process"
             ));
-        }
-        let kt = KERNEL_THREADS + THREAD_WORDS * self.cur;
+        };
         let w = (sig - 1) / 32;
         let bits = sig_bits(sig, w);
-        let mask = self.kdyn_value(kt + THREAD_MASK + w);
+        let mask_of =
+            |sh: &Self, u: u32| sh.kdyn_value(KERNEL_THREADS + THREAD_WORDS * u + THREAD_MASK + w);
+        // kill: to the main thread when it does not block the signal (Linux's
+        // complete_signal offers it there first), else to the sender.
+        let u = if sc.number == SYS_KILL && mask_of(self, 0) & bits == bits {
+            self.cur
+        } else if sc.number == SYS_KILL {
+            0
+        } else {
+            to
+        };
+        let kt = KERNEL_THREADS + THREAD_WORDS * u;
+        let mask = mask_of(self, u);
         let blocked = mask & bits == bits || super::send::forged_pend();
         let handler = self.kdyn_value(action(sig) + 1);
         let strict = !super::mm::lenient();
         let outcome = if blocked {
             Outcome::Pend
+        } else if super::send::forged_take() {
+            // (Tests: a send claimed taken at a switch, whatever the action or target.)
+            Outcome::Take
         } else if handler == 1 {
             Outcome::Ignored { dfl: false }
         } else if handler == 0 && DEFAULT_IGNORED.contains(&sig) {
             Outcome::Ignored { dfl: true }
         } else if handler == 0 {
             Outcome::Fatal
+        } else if u != self.cur {
+            Outcome::Take
         } else if strict {
             return Err(format!(
                 "internal error: signal {sig} sent with {name}, not blocked, with a handler, \
@@ -850,9 +909,15 @@ impl Shadow<'_> {
         };
         if sc.number == SYS_KILL && outcome == Outcome::Pend {
             return Err(format!(
-                "kill of signal {sig}, which the sender blocks (Linux gives it to another \
-                 thread or keeps it pending for the process: not proved yet; tkill or tgkill \
-                 to a thread that blocks it can be)"
+                "kill of signal {sig}, which the main thread and the sender block (Linux gives \
+                 it to another thread or keeps it pending for the process: not proved yet; \
+                 tkill or tgkill to a thread that blocks it can be)"
+            ));
+        }
+        if sc.number == SYS_KILL && matches!(outcome, Outcome::Ignored { .. }) && u != 0 {
+            return Err(format!(
+                "kill of the ignored signal {sig}, which the main thread blocks (Linux keeps \
+                 it pending for the process: not proved yet)"
             ));
         }
         if outcome == Outcome::Fatal && sig == 128 {
@@ -863,7 +928,7 @@ impl Shadow<'_> {
         }
         let fatal = outcome == Outcome::Fatal;
         let want = if fatal { None } else { Some((0, 0)) };
-        if sc.result != want || (fatal && exit_code != 128 + sig) {
+        if (sc.result != want || (fatal && exit_code != 128 + sig)) && strict {
             return Err(format!(
                 "internal error: {name} of signal {sig} returned {:?} (the run's exit status \
                  {exit_code})",
@@ -873,23 +938,18 @@ impl Shadow<'_> {
         if super::send::stop_or_cont_sig(sig) && strict {
             return Err(stop_or_cont_refusal(sig, name));
         }
-        if sc.number == SYS_KILL && matches!(outcome, Outcome::Ignored { .. }) && self.cur != 0 {
-            return Err(format!(
-                "kill of the ignored signal {sig} from thread {tid} (Linux reads the main \
-                 thread's mask to ignore it: only the main thread's kill of an ignored \
-                 signal can be proved yet)"
-            ));
-        }
         let pending: [u32; 4] =
             std::array::from_fn(|i| self.kdyn_value(kt + THREAD_PENDING + i as u32));
-        if outcome == Outcome::Pend && pending.iter().any(|&p| p != 0) && strict {
+        let pends = matches!(outcome, Outcome::Pend | Outcome::Take);
+        if pends && pending.iter().any(|&p| p != 0) && strict {
             return Err(format!(
-                "signal {sig} sent with {name} while the thread has a signal pending (only \
-                 one pending signal per thread can be proved yet)"
+                "signal {sig} sent with {name} to thread {} while it has a signal pending \
+                 (only one pending signal per thread can be proved yet)",
+                super::syscall::FIRST_TID + u
             ));
         }
         let count = self.kdyn_value(KERNEL_PENDING);
-        let mut acc = [None; 12];
+        let mut acc = [None; 14];
         let a = sc.args;
         let number = self.regs[2].0;
         let a3 = self.regs[7].0;
@@ -902,26 +962,33 @@ impl Shadow<'_> {
         acc[4] = Some(self.reg(7, if fatal { a3 } else { 0 }, t));
         acc[5] = Some(self.kdyn(kt + THREAD_MASK + w, mask, t));
         let mut prev_set = [0; 4];
-        if outcome == Outcome::Pend {
+        if pends {
             prev_set = pending;
             for i in 0..4u32 {
                 let new = pending[i as usize] | sig_bits(sig, i);
                 acc[6 + i as usize] = Some(self.kdyn(kt + THREAD_PENDING + i, new, t));
             }
             acc[10] = Some(self.kdyn(KERNEL_PENDING, count + 1, t));
-        } else {
+        }
+        if outcome != Outcome::Pend {
             acc[11] = Some(self.kdyn(action(sig) + 1, handler, t));
         }
-        let pend = outcome == Outcome::Pend;
+        acc[12] = Some(self.kdyn(KERNEL_CLONES, clones, t));
+        if outcome == Outcome::Take {
+            let take = if sc.number == SYS_KILL { 1 } else { 2 };
+            acc[13] = Some(self.kdyn(kt + THREAD_TAKE, take, t));
+        }
         Ok(super::send::SendEvent {
             instr,
             outcome,
-            handler: if pend { 0 } else { handler },
+            target: u,
+            clones,
+            handler: if outcome == Outcome::Pend { 0 } else { handler },
             args: [sc.number, a[0], a[1], a[2], a3],
             sig,
             mask,
             pending: prev_set,
-            count: if pend { count } else { 0 },
+            count: if pends { count } else { 0 },
             acc,
         })
     }
@@ -1340,9 +1407,20 @@ impl Shadow<'_> {
         };
         let name = crate::syscalls::names::name(sc.number).unwrap_or("a poll call");
         let call = Call::of(sc.number, sc.args[0]).ok_or("internal error: not a poll call")?;
-        let got = sc
-            .result
-            .ok_or_else(|| format!("{name} still blocked when the run ends (not provable yet)"))?;
+        // A wait with a timeout still blocked when the run ends: its thread never runs
+        // again (the tracer refuses a thread that runs before its call returns), so no one
+        // sees its result; the proof gives it a timeout's 0, which the chip allows when
+        // nothing is ready (had something been, the wait would not have blocked).
+        let got = match sc.result {
+            Some(r) => r,
+            None if call == Call::Wait && (sc.args[3] as i32) >= 0 => (0, 0),
+            None => {
+                return Err(format!(
+                    "{name} without a timeout still blocked when the run ends (not provable \
+                     yet)"
+                ))
+            }
+        };
         let strict = !super::mm::lenient();
         let mut args = sc.args;
         args[3] = self.regs[7].0;
@@ -1735,26 +1813,82 @@ impl Witness {
         let mut syscalls = record.syscalls.iter().peekable();
         let mut signals = record.signals.iter().peekable();
         let mut sigreturns = record.sigreturns.iter().peekable();
+        // The clock of a restarted wait's SYSCALL, which a switch must follow.
+        let mut restarted: Option<u32> = None;
         for (clk, step) in record.steps.iter().enumerate() {
             let clk = clk as u32;
             let e = setup.rom[step.rom as usize];
             w.rom_counts[step.rom as usize] += 1;
             let op = opcode(e.op);
+            if restarted.is_some_and(|c| c + 1 == clk) && !step.switched {
+                return Err(internal(step, "a restarted wait without a switch after it"));
+            }
             // A context switch before this row: the old thread's resume pair saved, the
-            // new thread's read (it must be where the VM resumed it), its LLbit cleared.
+            // new thread's read (it must be where the VM resumed it, or the handler of a
+            // signal it takes there), its take word and LLbit cleared.
             if step.switched {
                 let prev = w
                     .cpu
                     .last()
                     .ok_or_else(|| internal(step, "a switch before the first instruction"))?;
-                let (old, save) = (sh.cur, [prev.new_pc, prev.new_next_pc]);
+                // (A restarted wait resumes at its SYSCALL again: the futex chip passes
+                // its row's half on one instruction back.)
+                let save = if restarted == Some(clk - 1) {
+                    [prev.new_pc.wrapping_sub(4), prev.new_pc]
+                } else {
+                    [prev.new_pc, prev.new_next_pc]
+                };
+                let old = sh.cur;
                 let t_save = ts(clk - 1, SLOT_CHIP);
                 let prev_save = [sh.regs[REG_PC as usize].0, sh.regs[REG_NEXT_PC as usize].0];
                 let s0 = sh.reg(REG_PC as u8, save[0], t_save);
                 let s1 = sh.reg(REG_NEXT_PC as u8, save[1], t_save);
                 sh.switch_to(step.thread).map_err(|m| internal(step, &m))?;
                 let load = [sh.regs[REG_PC as usize].0, sh.regs[REG_NEXT_PC as usize].0];
-                if load != [step.pc, step.next_pc] {
+                // A signal another thread sent it, which it takes here (the send chip set
+                // its take word), delivered at the leaving row's chip slot.
+                let take_at = KERNEL_THREADS + THREAD_WORDS * step.thread + THREAD_TAKE;
+                let word = sh.kdyn_value(take_at);
+                let tid = super::syscall::FIRST_TID + step.thread;
+                let at_switch = signals
+                    .peek()
+                    .is_some_and(|r| r.step + 1 == clk as usize && r.ev.tid == tid);
+                let unsupported = |what: String| ProveError::Unsupported {
+                    what,
+                    pc: step.pc,
+                    symbol: String::new(),
+                };
+                if at_switch && word == 0 {
+                    return Err(unsupported(format!(
+                        "a signal delivered at the switch to thread {tid} that no other thread \
+                         sent it with tkill, tgkill or kill (not provable yet)"
+                    )));
+                }
+                if word != 0 && !at_switch && !super::mm::lenient() {
+                    return Err(internal(
+                        step,
+                        "a thread that takes a signal at a switch resumed without it",
+                    ));
+                }
+                if at_switch && load[1] != load[0].wrapping_add(4) {
+                    return Err(unsupported(format!(
+                        "a signal taken by thread {tid}, switched out in a delay slot (Linux \
+                         delivers there; the VM defers it by an instruction: not provable)"
+                    )));
+                }
+                let take = if at_switch { word } else { 0 };
+                if at_switch {
+                    let rec = signals
+                        .next()
+                        .ok_or_else(|| internal(step, "no delivery"))?;
+                    let cause = Cause::Switch {
+                        clk: clk - 1,
+                        epc: load[0],
+                        take,
+                    };
+                    let ev = sh.deliver(rec, cause, &writable).map_err(unsupported)?;
+                    w.signal.push(ev);
+                } else if load != [step.pc, step.next_pc] {
                     return Err(internal(
                         step,
                         &format!(
@@ -1774,6 +1908,7 @@ impl Witness {
                     sh.reg(REG_PC as u8, load[0], t_load),
                     sh.reg(REG_NEXT_PC as u8, load[1], t_load),
                     sh.reg(REG_LLBIT, 0, t_load),
+                    sh.kdyn(take_at, 0, t_load),
                 ];
                 w.sched.push(super::sched::SchedEvent {
                     clk: clk - 1,
@@ -1783,6 +1918,8 @@ impl Witness {
                     prev_save,
                     load,
                     prev_ll,
+                    take,
+                    prev_take: word,
                     acc,
                 });
             } else if step.thread != sh.cur {
@@ -2020,6 +2157,9 @@ impl Witness {
                         let ev = sh
                             .futex(sc, instr(0), t, &writable)
                             .map_err(|m| internal(step, &m))?;
+                        if ev.restart {
+                            restarted = Some(clk);
+                        }
                         w.futex.push(ev);
                     } else if matches!(
                         sc.number,

@@ -414,6 +414,25 @@ pub fn tgkill(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     send_to_thread(vm, a[1], a[2])
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Tests: the VM delivers no signal that is sent (they stay pending), so that a
+    /// forged witness can claim a run Linux cannot produce.
+    pub(crate) static SKIP_DELIVERIES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the VM delivers no sent signal (tests only).
+fn skip_deliveries() -> bool {
+    #[cfg(test)]
+    {
+        SKIP_DELIVERIES.with(|f| f.get())
+    }
+    #[cfg(not(test))]
+    {
+        false
+    }
+}
+
 /// What [`Vm::deliver_pending`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Delivery {
@@ -501,7 +520,7 @@ impl Vm {
     /// before its next instruction.
     pub(crate) fn deliver_pending<T: Tracer>(&mut self, t: &mut T) -> Result<Delivery, VmError> {
         let cur = self.current;
-        if self.threads[cur].state != State::Running {
+        if self.threads[cur].state != State::Running || skip_deliveries() {
             return Ok(Delivery::Nothing);
         }
         let Some((sig, own)) = self.next_signal(cur) else {
