@@ -216,6 +216,7 @@ soundness::a_signal_taken_at_a_switch_has_a_handler  send.take_action
 soundness::a_signal_taken_at_a_switch_goes_to_another_thread send.other
 soundness::a_signal_taken_at_a_switch_says_who_sent_it signal.take_info
 soundness::a_signal_goes_to_a_thread_that_exists      send.target
+soundness::a_signal_goes_to_a_thread_with_an_index    send.target_low
 ";
 
     fn cases() -> Vec<(&'static str, &'static str)> {

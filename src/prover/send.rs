@@ -11,7 +11,8 @@
 //! - the call: its number (`$v0`), its target and its signal: `kill(1000, sig)` (the
 //!   process), `tkill(1000 + u, sig)`, `tgkill(1000, 1000 + u, sig)`, two-byte or
 //!   one-byte values with their other bytes held to 0, so nothing aliases. `u` is a
-//!   thread that exists: at most the kernel's thread counter (no thread exits yet);
+//!   thread that exists: below 2^16 and at most the kernel's thread counter (no thread
+//!   exits yet);
 //! - the signal's place in a mask: one-hot word, byte and bit, so `1 <= sig <= 128`; not a
 //!   stop signal or `SIGCONT` (sending one flushes the other kind from every thread's
 //!   pending set, which the proof does not follow);
@@ -228,10 +229,15 @@ fn fill_row(r: &mut SendCols<Val>, ev: &SendEvent, bytes: &mut ByteCounts) {
         .try_inverse()
         .unwrap_or(Val::ZERO);
     r.clones = f(ev.clones);
-    // (A target above the counter is only in a forged witness: its range check is left
-    // uncounted, as a knocked-out check's is.)
-    if ev.target <= ev.clones && kept("send.target") {
-        bytes.range16(ev.clones - ev.target);
+    // (A target out of range is only in a forged witness: its range checks are left
+    // uncounted, as a knocked-out check's are.)
+    use p3_field::PrimeField32;
+    let spare = (f(ev.clones) - f(ev.target)).as_canonical_u32();
+    if spare < 1 << 16 && kept("send.target") {
+        bytes.range16(spare);
+    }
+    if ev.target < 1 << 16 && kept("send.target_low") {
+        bytes.range16(ev.target);
     }
     if ev.outcome == Outcome::Take {
         let h = f(ev.handler);
@@ -346,7 +352,11 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SendChip {
         for j in 1..4 {
             b.assert_zero(k1.clone() * e(a[2][j]) + tg.clone() * e(a[3][j]));
         }
-        // `u` exists: at most the thread counter (below 2^16).
+        // `u` exists: below 2^16 (else a negative `u` passes the next check, and names a
+        // block below the threads', found by review), and at most the thread counter.
+        if kept("send.target_low") {
+            bus::range16(b, l.u, is_real.clone());
+        }
         if kept("send.target") {
             bus::range16(b, e(l.clones) - e(l.u), is_real.clone());
         }

@@ -3274,3 +3274,22 @@ fn a_restarted_wait_writes_nothing_and_resumes_at_its_syscall() {
     };
     assert!(bus_of(MEMORY) && bus_of(bus::SCHED), "{errs:?}");
 }
+
+#[test]
+fn a_signal_goes_to_a_thread_with_an_index() {
+    // The child's tgkill of SIGUSR1 to thread 999, which does not exist (Linux: ESRCH),
+    // claimed to succeed and to be the signal of thread -1 (999 - 1000 as a field
+    // element, within the counter's bound: -1 <= 1) to take at a switch. Its block lies
+    // at kernel word 1008, below the threads', where every word starts at zero (found
+    // by review: with SIGKILL, the same row could claim the run killed). Only the range
+    // check that the target's index is below 2^16 refuses it (the byte bus).
+    let p = Take {
+        to: 999,
+        ..Take::new(signal::SYS_TGKILL, false)
+    };
+    let (st, w, inst) = undelivered_forged(&take_program(p), false);
+    assert_eq!(st.exit_code, 0);
+    assert_eq!(w.send[0].outcome, send::Outcome::Take);
+    assert_eq!(w.send[0].target as u64, 0x7f00_0000);
+    only_bus(&inst, BYTE);
+}
