@@ -581,6 +581,24 @@ impl Tracer for ProveTracer<'_> {
             self.refuse(format!("a thread with id {} runs", ev.tid), ev.pc);
         }
         let first = self.last_tid.is_none();
+        // The thread that leaves at a switch must have nothing to do before its next
+        // instruction: a delivery or a handler's return there would have to wait for it
+        // to run again (the sched chip and the signal or sigreturn chip would both take
+        // its row's leaving half).
+        if let Some(old) = self.last_tid.filter(|&t| t != ev.tid) {
+            if self
+                .threads
+                .get(&old)
+                .is_some_and(|t| t.delivered || t.returned)
+            {
+                self.refuse(
+                    "a context switch right after a signal's delivery or return (not proved \
+                     yet)"
+                        .into(),
+                    ev.pc,
+                );
+            }
+        }
         let track = self.threads.entry(ev.tid).or_default();
         // The VM clears a thread's LLbit when it schedules it again, even when the same
         // thread goes on, as Linux's return to user space does: a switch to it.
@@ -951,8 +969,26 @@ impl Tracer for ProveTracer<'_> {
                 && track.pending.is_none()
                 && !track.delivered
                 && !track.returned;
+            // A thread switched in in a delay slot, which the VM lets run its delay slot
+            // first (Linux delivers with epc at the branch).
+            let slot = self.last_tid == Some(ev.tid)
+                && self
+                    .steps
+                    .last()
+                    .is_some_and(|s| s.switched && s.next_pc != s.pc.wrapping_add(4));
             if at_switch {
                 track.at_switch = true;
+            } else if slot {
+                self.refuse(
+                    format!(
+                        "signal {} taken by a thread switched out in a delay slot (Linux \
+                         delivers it with epc at the branch; the VM defers it by an \
+                         instruction: not provable)",
+                        ev.signal
+                    ),
+                    pc,
+                );
+                return;
             } else if !(sent_now || unblocked) || self.last_tid != Some(ev.tid) {
                 self.refuse(
                     format!(
@@ -981,8 +1017,9 @@ impl Tracer for ProveTracer<'_> {
         track.expect = Some((ev.pc, ev.pc.wrapping_add(4)));
         track.delivered = true;
         track.llbit = false;
-        if let Some(s) = self.steps.last_mut() {
-            s.fault = ev.synchronous;
+        // (A delivery at a switch follows another thread's row, which keeps its flag.)
+        if let Some(s) = self.steps.last_mut().filter(|_| ev.synchronous) {
+            s.fault = true;
         }
         self.frame = Some((
             ev.frame_addr,

@@ -649,10 +649,10 @@ impl Shadow<'_> {
                 }
                 if call == 0 && self.cur != 0 && !super::mm::lenient() {
                     return Err(format!(
-                        "kill of signal {sig} to the process taken at once by thread {} (Linux \
-                         offers it to the main thread first; only the main thread's kill, or \
-                         tkill or tgkill to the caller, can be proved yet)",
-                        tid
+                        "kill of signal {sig} to the process taken at once by its sender, thread \
+                         {tid}, as the main thread blocks it or has a signal to take (only the \
+                         main thread's kill, a kill the main thread takes at a switch, or tkill \
+                         or tgkill to the caller, can be proved yet)"
                     ));
                 }
                 if super::send::stop_or_cont_sig(sig) && !super::mm::lenient() {
@@ -914,6 +914,11 @@ impl Shadow<'_> {
         let blocked = mask & bits == bits || super::send::forged_pend();
         let handler = self.kdyn_value(action(sig) + 1);
         let strict = !super::mm::lenient();
+        // (Before the result: the VM ignores a stop signal's default, where the outcome
+        // below would call it fatal.)
+        if super::send::stop_or_cont_sig(sig) && strict {
+            return Err(stop_or_cont_refusal(sig, name));
+        }
         let outcome = if blocked {
             Outcome::Pend
         } else if super::send::forged_take() {
@@ -963,9 +968,6 @@ impl Shadow<'_> {
                  {exit_code})",
                 sc.result
             ));
-        }
-        if super::send::stop_or_cont_sig(sig) && strict {
-            return Err(stop_or_cont_refusal(sig, name));
         }
         let pending: [u32; 4] =
             std::array::from_fn(|i| self.kdyn_value(kt + THREAD_PENDING + i as u32));
@@ -2158,7 +2160,12 @@ impl Witness {
                         pc: step.pc,
                         symbol: String::new(),
                     };
-                    let delivered = signals.peek().is_some_and(|r| r.step == clk as usize);
+                    // (A delivery recorded after this row to another thread is that
+                    // thread's, at the switch to it.)
+                    let tid = super::syscall::FIRST_TID + step.thread;
+                    let delivered = signals
+                        .peek()
+                        .is_some_and(|r| r.step == clk as usize && r.ev.tid == tid);
                     if super::signal::SEND_CALLS.contains(&sc.number) && !delivered {
                         // A signal the thread blocks: the send chip proves it pending.
                         let ev = sh
