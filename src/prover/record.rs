@@ -745,15 +745,8 @@ impl Tracer for ProveTracer<'_> {
             n if super::signal::SEND_CALLS.contains(&n) => {
                 let (target, sig) = super::signal::send_target(n, &ev.args, ev.tid);
                 // Or tkill, tgkill to another thread that exists.
-                let to = if n == super::signal::SYS_TKILL {
-                    ev.args[0]
-                } else {
-                    ev.args[1]
-                };
-                let other = n != super::signal::SYS_KILL
-                    && (n == super::signal::SYS_TKILL || ev.args[0] == super::signal::PID)
-                    && to != ev.tid
-                    && self.threads.contains_key(&to);
+                let other = super::signal::send_tid(n, &ev.args)
+                    .is_some_and(|to| to != ev.tid && self.threads.contains_key(&to));
                 let ok = (target || other || super::mm::lenient()) && (1..=128).contains(&sig);
                 if ok && !other {
                     self.threads.entry(ev.tid).or_default().sent = Some(sig);

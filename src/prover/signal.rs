@@ -373,7 +373,17 @@ pub(crate) fn send_target(number: u32, args: &[u32], tid: u32) -> (bool, u32) {
     match number {
         SYS_KILL => (args[0] == PID, args[1]),
         SYS_TKILL => (args[0] == tid, args[1]),
-        _ => (args[0] == PID && args[1] == tid, args[2]),
+        _ => (send_tid(number, args) == Some(tid), args[2]),
+    }
+}
+
+/// The thread id that `tkill` or `tgkill` (`number`) with `args` names (`tgkill`'s only
+/// when its group is the process); none for `kill`, which names the process.
+pub(crate) fn send_tid(number: u32, args: &[u32]) -> Option<u32> {
+    match number {
+        SYS_KILL => None,
+        SYS_TKILL => Some(args[0]),
+        _ => (args[0] == PID).then_some(args[1]),
     }
 }
 

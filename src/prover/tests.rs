@@ -1443,6 +1443,33 @@ fn prlimit64_keeps_the_open_file_limit_and_proves() {
     proves_and_verifies(&inst);
 }
 
+/// `clone` with Go's flags onto the top of the 256-byte `stack`; the child goes on at
+/// `child`, the parent after this.
+fn clone_child(a: &mut Asm) {
+    a.li(A0, threads::CLONE_GO);
+    a.la(A1, "stack");
+    a.addiu(A1, A1, 256);
+    a.li(A2, 0);
+    a.li(A3, 0);
+    a.li(V0, threads::SYS_CLONE);
+    a.syscall();
+    a.beq(V0, ZERO, "child");
+    a.nop();
+}
+
+/// A thread's end, as it has none yet: `FUTEX_WAIT` on the word `never` (zero), forever.
+fn wait_forever(a: &mut Asm) {
+    use Arg::{Label as L, Value as V};
+    a.label("forever");
+    emit_call(
+        a,
+        futex::SYS_FUTEX,
+        [L("never"), V(futex::FUTEX_WAIT_PRIVATE), V(0), V(0)],
+    );
+    a.j("forever");
+    a.nop();
+}
+
 /// Go's way with threads: the main thread sets `$s0`, clones a thread onto a stack of its
 /// own and waits on a futex word until the child has set it. The child stores its id,
 /// its `$s0` (the parent's), its `$sp` (the new stack, as an offset into the stack
@@ -1458,15 +1485,7 @@ pub(crate) fn thread_program() -> Asm {
     a.li(S0, 0x1234_5678);
     a.la(S1, "flag");
     a.la(S3, "seen");
-    a.li(A0, threads::CLONE_GO);
-    a.la(A1, "stack");
-    a.addiu(A1, A1, 256);
-    a.li(A2, 0);
-    a.li(A3, 0);
-    a.li(V0, threads::SYS_CLONE);
-    a.syscall();
-    a.beq(V0, ZERO, "child");
-    a.nop();
+    clone_child(&mut a);
     a.or(S2, V0, ZERO);
     a.label("wait");
     a.lw(T0, 0, S1);
@@ -1498,14 +1517,7 @@ pub(crate) fn thread_program() -> Asm {
         futex::SYS_FUTEX,
         [L("flag"), V(futex::FUTEX_WAKE_PRIVATE), V(1), V(0)],
     );
-    a.label("forever");
-    emit_call(
-        &mut a,
-        futex::SYS_FUTEX,
-        [L("never"), V(futex::FUTEX_WAIT_PRIVATE), V(0), V(0)],
-    );
-    a.j("forever");
-    a.nop();
+    wait_forever(&mut a);
     a
 }
 
@@ -1570,15 +1582,7 @@ pub(crate) fn take_program(p: Take) -> Asm {
     a.bss("stack", 256);
     a.li(S0, 0x1234_5678);
     a.la(S1, "flag");
-    a.li(A0, threads::CLONE_GO);
-    a.la(A1, "stack");
-    a.addiu(A1, A1, 256);
-    a.li(A2, 0);
-    a.li(A3, 0);
-    a.li(V0, threads::SYS_CLONE);
-    a.syscall();
-    a.beq(V0, ZERO, "child");
-    a.nop();
+    clone_child(&mut a);
     a.label("wait");
     a.lw(T0, 0, S1);
     a.bne(T0, ZERO, "done");
@@ -1613,14 +1617,7 @@ pub(crate) fn take_program(p: Take) -> Asm {
         futex::SYS_FUTEX,
         [L("flag"), V(futex::FUTEX_WAKE_PRIVATE), V(1), V(0)],
     );
-    a.label("forever");
-    emit_call(
-        &mut a,
-        futex::SYS_FUTEX,
-        [L("never"), V(futex::FUTEX_WAIT_PRIVATE), V(0), V(0)],
-    );
-    a.j("forever");
-    a.nop();
+    wait_forever(&mut a);
     a.label("handler");
     a.la(T0, "seen");
     a.sw(A0, 0, T0);

@@ -864,27 +864,23 @@ impl Shadow<'_> {
         use super::signal::*;
         let name = crate::syscalls::names::name(sc.number).unwrap_or("kill");
         let tid = super::syscall::FIRST_TID + self.cur;
-        let [a0, a1, _, _] = sc.args;
         let (_, sig) = send_target(sc.number, &sc.args, tid);
         let clones = self.kdyn_value(KERNEL_CLONES);
         // The thread it goes to (kill's: below).
-        let named = match sc.number {
-            SYS_KILL => (a0 == PID).then_some(0),
-            SYS_TKILL => Some(a0),
-            _ => (a0 == PID).then_some(a1),
-        };
         // (Tests forge a send to a thread id below 1000, whose index is negative as a field
         // element: the lenient witness names it so.)
         let below = |t: u32| {
             let k = super::syscall::FIRST_TID.checked_sub(t)? as u64;
             (super::mm::lenient() && k <= 1000).then(|| (FIELD_P - k) as u32)
         };
-        let to = named.filter(|_| sc.number == SYS_KILL).or_else(|| {
-            named.and_then(|t| {
+        let to = if sc.number == SYS_KILL {
+            (sc.args[0] == PID).then_some(0)
+        } else {
+            send_tid(sc.number, &sc.args).and_then(|t| {
                 t.checked_sub(super::syscall::FIRST_TID)
                     .or_else(|| below(t))
             })
-        });
+        };
         // (Tests forge a send to a thread that does not exist: the lenient witness takes
         // it.)
         let exists = |u: u32| u <= clones || super::mm::lenient();
@@ -1852,6 +1848,12 @@ impl Witness {
             let e = setup.rom[step.rom as usize];
             w.rom_counts[step.rom as usize] += 1;
             let op = opcode(e.op);
+            // What cannot be proved about this row, to stop the prover with.
+            let unsupported = |what: String| ProveError::Unsupported {
+                what,
+                pc: step.pc,
+                symbol: String::new(),
+            };
             if restarted.is_some_and(|c| c + 1 == clk) && !step.switched {
                 return Err(internal(step, "a restarted wait without a switch after it"));
             }
@@ -1885,11 +1887,6 @@ impl Witness {
                 let at_switch = signals
                     .peek()
                     .is_some_and(|r| r.step + 1 == clk as usize && r.ev.tid == tid);
-                let unsupported = |what: String| ProveError::Unsupported {
-                    what,
-                    pc: step.pc,
-                    symbol: String::new(),
-                };
                 if at_switch && word == 0 {
                     return Err(unsupported(format!(
                         "a signal delivered at the switch to thread {tid} that no other thread \
@@ -2155,11 +2152,6 @@ impl Witness {
                     c = halt as u32;
                     let (v0, a3) = sc.result.unwrap_or((sc.number, sh.regs[7].0));
                     let t = ts(clk, SLOT_CHIP);
-                    let unsupported = |what: String| ProveError::Unsupported {
-                        what,
-                        pc: step.pc,
-                        symbol: String::new(),
-                    };
                     // (A delivery recorded after this row to another thread is that
                     // thread's, at the switch to it.)
                     let tid = super::syscall::FIRST_TID + step.thread;
@@ -2414,11 +2406,9 @@ impl Witness {
                     }
                 }
                 other => {
-                    return Err(ProveError::Unsupported {
-                        what: format!("the instruction {other:?} (its chip is not built yet)"),
-                        pc: step.pc,
-                        symbol: String::new(),
-                    })
+                    return Err(unsupported(format!(
+                        "the instruction {other:?} (its chip is not built yet)"
+                    )))
                 }
             }
             let w_acc = if e.flags & flag::WRITE != 0 {
@@ -2440,13 +2430,7 @@ impl Witness {
                     instr: instr(c),
                     target: e.target,
                 };
-                let ev =
-                    sh.deliver(rec, cause, &writable)
-                        .map_err(|what| ProveError::Unsupported {
-                            what,
-                            pc: step.pc,
-                            symbol: String::new(),
-                        })?;
+                let ev = sh.deliver(rec, cause, &writable).map_err(unsupported)?;
                 w.signal.push(ev);
             }
             // An untaken branch-likely skips its delay slot; a fault goes on at its epc.
@@ -2494,22 +2478,12 @@ impl Witness {
                         | Ins
                 );
                 if !free || new_pc != super::bus::SIGRETURN_PC {
-                    return Err(ProveError::Unsupported {
-                        what: format!(
-                            "rt_sigreturn after {op:?} in the return's delay slot (only an \
-                             instruction that touches no memory, HI or LO can be proved yet)"
-                        ),
-                        pc: step.pc,
-                        symbol: String::new(),
-                    });
+                    return Err(unsupported(format!(
+                        "rt_sigreturn after {op:?} in the return's delay slot (only an \
+                         instruction that touches no memory, HI or LO can be proved yet)"
+                    )));
                 }
-                let ev =
-                    sh.sigreturn(rec, clk, &writable)
-                        .map_err(|what| ProveError::Unsupported {
-                            what,
-                            pc: step.pc,
-                            symbol: String::new(),
-                        })?;
+                let ev = sh.sigreturn(rec, clk, &writable).map_err(unsupported)?;
                 w.sigreturn.push(ev);
             }
             let next = record.steps.get(clk as usize + 1);
