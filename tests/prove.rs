@@ -766,6 +766,8 @@ fn proves_go_guests_with_their_runtime_and_threads() {
     // signotify and sigignore send their signals with kill from another thread than the
     // main one, which takes them at the switch back to it, interrupting its FUTEX_WAIT
     // (restarted after the handler); sigignore's last one kills the process (143).
+    // stdinstat sizes its buffer with fstat64 on stdin and reads its private input to the
+    // end, each read held to the size the proof fixes.
     // jsonbig (encoding/json and math/big, 1.9 M instructions) is the largest that fits
     // one shard: about 45 s and 6 GB here.
     for name in [
@@ -781,18 +783,18 @@ fn proves_go_guests_with_their_runtime_and_threads() {
         "sigdefault",
         "signotify",
         "sigignore",
+        "stdinstat",
         "jsonbig",
     ] {
         let elf = root.join(format!("elf/{name}.elf"));
         let proof = dir.path().join(format!("{name}.proof"));
-        zkm()
-            .arg("prove")
-            .arg(&elf)
-            .arg("-q")
-            .arg("-o")
-            .arg(&proof)
-            .assert()
-            .success();
+        let mut prove = zkm();
+        prove.arg("prove").arg(&elf).arg("-q").arg("-o").arg(&proof);
+        let input = root.join(format!("inputs/{name}.bin"));
+        if input.exists() {
+            prove.arg("--input").arg(&input);
+        }
+        prove.assert().success();
         let exit = std::fs::read_to_string(root.join(format!("expected/{name}.exit"))).unwrap();
         let public = std::fs::read(root.join(format!("expected/{name}.public"))).unwrap();
         let expected = proof.with_extension("expected");

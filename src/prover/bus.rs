@@ -139,6 +139,11 @@ pub const THREAD_TAKE: u32 = 12;
 /// in `value[0]`: `rt_sigaction` sets an action only when it is zero.
 pub const KERNEL_PENDING: u32 = 1002;
 const _: () = assert!(KERNEL_PENDING < KERNEL_THREADS);
+/// The private input's size, one field element in `value[0]`: 0 while no call has shown
+/// it, else the size plus one. A short read or an `fstat64` of fd 0 fixes it, and every
+/// read returns what a regular file of that size returns (sections 7.17, 7.23).
+pub const KERNEL_IN_SIZE: u32 = 1003;
+const _: () = assert!(KERNEL_IN_SIZE < KERNEL_THREADS);
 const _: () = assert!(KERNEL_ACTIONS + 128 * ACTION_WORDS <= KERNEL_CLONES);
 /// The number of threads `clone` has created (the newest thread's index), one field
 /// element in `value[0]`; zero at the start, when only the main thread runs.

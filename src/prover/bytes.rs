@@ -26,14 +26,31 @@ pub const AFFINITY_AT: u32 = 0;
 /// Where `uname`'s `struct utsname` starts in [`answers`].
 pub const UTSNAME_AT: u32 = 4;
 
-/// The kernel's fixed answers: the bytes it writes for `sched_getaffinity` and `uname`,
-/// exactly the VM's.
+/// Where the fixed parts of `fstat64`'s `struct stat64` start in [`answers`]: for each
+/// of fds 0 to 3, its first [`super::fs::STAT_HEAD`] bytes (up to `st_size`'s low word),
+/// then once the [`super::fs::STAT_TAIL`] bytes from `st_size` to `st_blocks`'s low word,
+/// which are the same for every descriptor.
+pub const STAT_AT: u32 = UTSNAME_AT + crate::syscalls::info::UTSNAME_LEN as u32;
+pub const STAT_TAIL_AT: u32 = STAT_AT + 4 * super::fs::STAT_HEAD;
+
+/// The kernel's fixed answers: the bytes it writes for `sched_getaffinity`, `uname` and
+/// the fixed parts of `fstat64`, exactly the VM's.
 pub fn answers() -> &'static [u8] {
     use std::sync::OnceLock;
     static ANSWERS: OnceLock<Vec<u8>> = OnceLock::new();
     ANSWERS.get_or_init(|| {
+        use super::fs::{STAT_HEAD, STAT_TAIL, STAT_TAIL_START};
+        use crate::syscalls::io::{stat64, STD_STAT};
         let mut b = 1u32.to_be_bytes().to_vec();
         b.extend(crate::syscalls::info::utsname());
+        debug_assert_eq!(b.len(), STAT_AT as usize);
+        for &(mode, ino) in &STD_STAT {
+            b.extend(&stat64(mode, 0, ino)[..STAT_HEAD as usize]);
+        }
+        debug_assert_eq!(b.len(), STAT_TAIL_AT as usize);
+        let (mode, ino) = STD_STAT[0];
+        let tail = STAT_TAIL_START as usize..(STAT_TAIL_START + STAT_TAIL) as usize;
+        b.extend(&stat64(mode, 0, ino)[tail]);
         b
     })
 }

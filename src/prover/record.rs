@@ -32,7 +32,7 @@ pub const SYS_GETRANDOM: u32 = 4353;
 pub const SYS_SCHED_GETAFFINITY: u32 = 4240;
 pub const SYS_UNAME: u32 = 4122;
 pub use super::clock::{SYS_CLOCK_GETTIME, SYS_NANOSLEEP};
-pub use super::fs::{SYS_FCNTL, SYS_OPEN, SYS_OPENAT};
+pub use super::fs::{SYS_FCNTL, SYS_FSTAT64, SYS_OPEN, SYS_OPENAT};
 pub use super::futex::SYS_FUTEX;
 pub use super::getset::{SYS_PRLIMIT64, SYS_RT_SIGACTION, SYS_RT_SIGPROCMASK, SYS_SIGALTSTACK};
 pub use super::mm::{SYS_BRK, SYS_MADVISE, SYS_MMAP};
@@ -520,6 +520,19 @@ impl ProveTracer<'_> {
                      more; only ENOENT can be proved yet)",
                     crate::syscalls::names::name(sc.number).unwrap_or("open")
                 ));
+            } else if sc.number == SYS_FSTAT64 && (v0, a3) != (0, 0) {
+                refused = Some(format!(
+                    "fstat64 failing with error {v0} (only a successful one can be proved)"
+                ));
+            } else if sc.number == SYS_FSTAT64
+                && sc.written.len() == crate::syscalls::io::STAT64_LEN
+                && u64::from_be_bytes(sc.written[56..64].try_into().expect("8 bytes"))
+                    >= super::fs::STAT_SIZE_LIMIT as u64
+            {
+                refused = Some(format!(
+                    "fstat64 of a file of 2^28 bytes or more (at most {} can be proved)",
+                    super::fs::STAT_SIZE_LIMIT - 1
+                ));
             } else if sc.number == SYS_FCNTL {
                 let args = sc.args;
                 if super::fs::answer(SYS_FCNTL, &args) != Some((v0, a3)) {
@@ -759,7 +772,7 @@ impl Tracer for ProveTracer<'_> {
                     && ev.args[2] % 4 == 0
                     && ev.args[3] % 4 == 0
             }
-            SYS_OPEN | SYS_OPENAT | SYS_FCNTL => {
+            SYS_OPEN | SYS_OPENAT | SYS_FCNTL | SYS_FSTAT64 => {
                 let args = [ev.args[0], ev.args[1], ev.args[2], ev.args[3]];
                 super::fs::answer(ev.number, &args).is_some()
             }
@@ -863,6 +876,12 @@ impl Tracer for ProveTracer<'_> {
             } else if ev.number == SYS_FCNTL {
                 format!(
                     "fcntl({}, {}) (only F_GETFD and F_GETFL of fds 0 to 3 can be proved yet)",
+                    ev.args[0], ev.args[1]
+                )
+            } else if ev.number == SYS_FSTAT64 {
+                format!(
+                    "fstat64({}, {:#x}) (only fds 0 to 3, into a word-aligned buffer, can be \
+                     proved yet)",
                     ev.args[0], ev.args[1]
                 )
             } else if ev.number == SYS_CLONE {
@@ -1178,6 +1197,7 @@ pub(crate) fn out_buffer(number: u32, args: &[u32; 4]) -> Option<u32> {
         SYS_RT_SIGPROCMASK | SYS_RT_SIGACTION => Some(args[2]),
         SYS_SIGALTSTACK => Some(args[1]),
         SYS_PRLIMIT64 => Some(args[3]),
+        SYS_FSTAT64 => Some(args[1]),
         _ => None,
     }
 }

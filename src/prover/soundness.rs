@@ -1017,19 +1017,243 @@ fn reads_are_never_longer_than_requested() {
     };
     let inst = input_forged(forge);
     only_constraints_of(&inst, "syscall");
-    // Nor can the row claim a count of 2^24 or more, where n <= count needs no check: the
-    // count's top byte is zero, and has no inverse.
-    let mut inst = input_forged(forge);
+    // Nor can a read claim a count of 2^24 or more, which is always short, so that its
+    // bound is not checked: stat_program(1) on 600 bytes, whose size fstat64 fixed after
+    // the first read, claims its second, read(0, buf + 8, 100), returned all 592 bytes left
+    // (over the stat buffer, which the output then shows), and its third nothing. Only the
+    // inverse of the count's top byte, which is zero, refuses it.
+    let long = long_input();
+    let (machine, mut record) = recorded(&super::tests::stat_program(1), &long);
+    let k = read_call(&record, 1);
+    let sc = &mut record.syscalls[k];
+    assert_eq!((sc.args[2], sc.result), (100, Some((100, 0))));
+    sc.result = Some((592, 0));
+    sc.written = long[8..].to_vec();
+    let k = read_call(&record, 2);
+    record.syscalls[k].result = Some((0, 0));
+    record.syscalls[k].written.clear();
+    // The stat buffer (buf + 128) shows bytes 128 to 232 of the read as fd 0's stat.
+    record.output[4..108].copy_from_slice(&long[8 + 120..8 + 224]);
+    let mut inst = traced_record_lenient(&machine, &record);
     mutate(
         &mut inst,
         ChipKind::Syscall,
-        |c: &syscall::SyscallCols<Val>| is(c.is_read),
+        |c: &syscall::SyscallCols<Val>| is(c.is_read) && c.result[1] == Val::from_u32(2),
         |c| {
-            c.count_big = one();
-            c.count_inv = one();
+            assert_eq!(c.d_lo, Val::from_u32(492));
+            (c.count_big, c.count_inv, c.short) = (one(), one(), one());
+            (c.d_lo, c.d_hi) = (Val::ZERO, Val::ZERO);
         },
     );
+    uncount_range16(&mut inst, 492);
+    uncount_range16(&mut inst, 0);
     only_constraints_of(&inst, "syscall");
+}
+
+/// 600 bytes of private input: more than [`super::tests::stat_program`] reads.
+fn long_input() -> Vec<u8> {
+    (0..600u32).map(|i| (i * 7) as u8).collect()
+}
+
+/// The index in `record` of the `k`th read (from 0).
+fn read_call(record: &record::Record, k: usize) -> usize {
+    let reads = record.syscalls.iter().enumerate();
+    let mut reads = reads.filter(|(_, sc)| sc.number == record::SYS_READ);
+    reads.nth(k).expect("the read").0
+}
+
+/// Forges the `fstat64` of `fd` in [`super::tests::stat_program`]'s record to have
+/// written `bytes`, and the output that shows them.
+fn forge_stat(record: &mut record::Record, fd: u32, bytes: [u8; 104]) {
+    let sc = record
+        .syscalls
+        .iter_mut()
+        .find(|sc| sc.number == super::fs::SYS_FSTAT64 && sc.args[0] == fd)
+        .expect("the fstat64");
+    sc.written = bytes.to_vec();
+    let slot = [0, 2, 3, 1][fd as usize];
+    record.output[4 + 104 * slot..4 + 104 * (slot + 1)].copy_from_slice(&bytes);
+}
+
+/// [`super::tests::stat_program`]`(after)` on `input`, its record forged by `f`, traced
+/// with the witness's checks of the VM's answers off.
+fn stat_forged(after: usize, input: &[u8], f: impl FnOnce(&mut record::Record)) -> Instances {
+    let (machine, mut record) = recorded(&super::tests::stat_program(after), input);
+    f(&mut record);
+    traced_record_lenient(&machine, &record)
+}
+
+/// The stat of the input (fd 0) as a regular file of `size` bytes, with `blocks`.
+fn input_stat(size: u64, blocks: u32) -> [u8; 104] {
+    let (mode, ino) = crate::syscalls::io::STD_STAT[0];
+    let mut b = crate::syscalls::io::stat64(mode, size, ino);
+    b[100..104].copy_from_slice(&blocks.to_be_bytes());
+    b
+}
+
+/// Takes one `Range16` lookup of `v` out of the byte table's multiplicities.
+fn uncount_range16(inst: &mut Instances, v: u32) {
+    uncount_byte(inst, ByteOp::Range16, v >> 8, v & 0xff);
+}
+
+/// Adds one `Range16` lookup of `v` to the byte table's multiplicities.
+fn count_range16(inst: &mut Instances, v: u32) {
+    let t = inst.trace_mut(ChipKind::Bytes);
+    let w = t.width;
+    t.values[v as usize * w + ByteOp::Range16 as usize] += one();
+}
+
+/// The input's size is fixed at 26 by the short second read of stat_program(2); its
+/// third read, at the end, is forged to return 8 bytes that are not in the file.
+fn read_past_the_end() -> Instances {
+    stat_forged(2, INPUT, |r| {
+        let k = read_call(r, 2);
+        assert_eq!(r.syscalls[k].result, Some((0, 0)));
+        r.syscalls[k].result = Some((8, 0));
+        r.syscalls[k].written = b"notthere".to_vec();
+    })
+}
+
+#[test]
+fn a_read_of_a_file_of_known_size_stops_at_its_end() {
+    // The read claims its full count with no bytes left: left - count is negative.
+    only_constraints_of(&read_past_the_end(), "syscall");
+}
+
+/// [`read_past_the_end`] with the third read's row forged by `f` to say 8 bytes were
+/// left, its difference (now 0) and the byte table's counts of it to match.
+fn read_past_the_end_with(f: impl FnOnce(&mut syscall::SyscallCols<Val>)) -> Instances {
+    let mut inst = read_past_the_end();
+    mutate(
+        &mut inst,
+        ChipKind::Syscall,
+        |c: &syscall::SyscallCols<Val>| is(c.is_read) && c.cursor == Val::from_u32(26),
+        |c| {
+            assert!(is(c.fixed) && c.left == Val::ZERO);
+            // (p - 8, masked to 28 bits.)
+            assert_eq!(
+                (c.d_lo, c.d_hi),
+                (Val::from_u32(0xfff9), Val::from_u32(0xeff))
+            );
+            c.left = Val::from_u32(8);
+            (c.d_lo, c.d_hi) = (Val::ZERO, Val::ZERO);
+            f(c);
+        },
+    );
+    uncount_range16(&mut inst, 0xfff9);
+    uncount_range16(&mut inst, 0xeff0);
+    count_range16(&mut inst, 0);
+    count_range16(&mut inst, 0);
+    inst
+}
+
+#[test]
+fn the_bytes_left_in_a_file_of_known_size_are_its_size_less_the_cursor() {
+    // The same read, claiming 8 bytes were left where the size word says none.
+    let inst = read_past_the_end_with(|_| {});
+    only_constraints_of(&inst, "syscall");
+}
+
+#[test]
+fn a_fixed_size_is_not_forgotten() {
+    // The same read, claiming the size is not fixed (which would leave `left` free): the
+    // size word is not zero.
+    let inst = read_past_the_end_with(|c| c.fixed = Val::ZERO);
+    only_constraints_of(&inst, "syscall");
+}
+
+#[test]
+fn a_short_read_of_a_file_of_known_size_returns_all_that_is_left() {
+    // stat_program(1): fstat64 fixes the size at 26 after 8 bytes are read. The second
+    // read returns 10 of the 18 left (short, though not at the end), the third the other
+    // 8: the same bytes, in a split no regular file gives.
+    let inst = stat_forged(1, INPUT, |r| {
+        let k = read_call(r, 1);
+        r.syscalls[k].result = Some((10, 0));
+        r.syscalls[k].written = INPUT[8..18].to_vec();
+        let k = read_call(r, 2);
+        r.syscalls[k].result = Some((8, 0));
+        r.syscalls[k].written = INPUT[18..].to_vec();
+    });
+    only_constraints_of(&inst, "syscall");
+}
+
+#[test]
+fn fstat_names_a_standard_descriptor() {
+    // fstat64(4, buf), which is EBADF, claims fd 3's stat (one-hot fd 3, $a0 4).
+    let buf = crate::asm::DATA_BASE + 64;
+    let inst = args_forged_lenient(super::fs::SYS_FSTAT64, [3, buf, 0], 0, 4);
+    only_constraints_of(&inst, "fs");
+}
+
+#[test]
+fn stdout_and_stderr_have_size_0() {
+    let (mode, ino) = crate::syscalls::io::STD_STAT[1];
+    let inst = stat_forged(1, INPUT, |r| {
+        forge_stat(r, 1, crate::syscalls::io::stat64(mode, 5, ino))
+    });
+    only_constraints_of(&inst, "fs");
+}
+
+#[test]
+fn fstat_of_fd_3_says_the_bytes_written_to_it() {
+    // fstat64(3) after a 4-byte write claims 5: the output cursor it reads is 4.
+    let (mode, ino) = crate::syscalls::io::STD_STAT[3];
+    let inst = stat_forged(1, INPUT, |r| {
+        forge_stat(r, 3, crate::syscalls::io::stat64(mode, 5, ino))
+    });
+    only_bus(&inst, "memory");
+}
+
+#[test]
+fn fstat_keeps_the_size_a_short_read_fixed() {
+    // stat_program(2): the short second read fixes the size at 26; fstat64 then claims
+    // 30, and the third read the 4 bytes that would add.
+    let inst = stat_forged(2, INPUT, |r| {
+        forge_stat(r, 0, input_stat(30, 1));
+        let k = read_call(r, 2);
+        r.syscalls[k].result = Some((4, 0));
+        r.syscalls[k].written = b"more".to_vec();
+    });
+    only_constraints_of(&inst, "fs");
+}
+
+#[test]
+fn fstat_shows_no_size_below_the_bytes_read() {
+    // stat_program(3) on 600 bytes: all 116 bytes read were full reads, so any size of
+    // at least 116 is possible; fstat64 claims 100.
+    let inst = stat_forged(3, &long_input(), |r| forge_stat(r, 0, input_stat(100, 1)));
+    only_constraints_of(&inst, "fs");
+}
+
+#[test]
+fn fstat_counts_the_blocks_of_the_size() {
+    // 600 bytes are 2 blocks of 512, not 1.
+    let inst = stat_forged(3, &long_input(), |r| forge_stat(r, 0, input_stat(600, 1)));
+    only_constraints_of(&inst, "fs");
+}
+
+#[test]
+fn fstat_sizes_are_below_2_28() {
+    // The size fixed at 26, shown as 26 + p: the word's bytes say 2,130,706,459, which
+    // the field takes for 26. Only the range checks of the top bytes of the size and the
+    // block count refuse it.
+    let size = 26 + P as u64;
+    let inst = stat_forged(2, INPUT, |r| {
+        forge_stat(r, 0, input_stat(size, size.div_ceil(512) as u32))
+    });
+    only_bus(&inst, "byte");
+}
+
+#[test]
+fn fstat_writes_the_descriptors_fixed_stat() {
+    // fstat64(0) claims stdin is a character device (a terminal): the mode is in the
+    // fixed part, which the byte table's answer for fd 0 holds.
+    let (mode, ino) = crate::syscalls::io::STD_STAT[1];
+    let mut b = crate::syscalls::io::stat64(mode, 26, ino);
+    b[16..24].copy_from_slice(&10u64.to_be_bytes());
+    let inst = stat_forged(1, INPUT, |r| forge_stat(r, 0, b));
+    only_bus(&inst, "byte");
 }
 
 /// The input program's witness on [`INPUT`] with the first input event that satisfies
@@ -1498,9 +1722,21 @@ fn args_program(number: u32) -> Asm {
     a
 }
 
+/// [`args_forged`], traced with the witness's checks of the VM's answers off.
+fn args_forged_lenient(number: u32, args: [u32; 3], i: usize, value: u32) -> Instances {
+    let (machine, record) = args_record(number, args, i, value);
+    traced_record_lenient(&machine, &record)
+}
+
 /// [`args_program`] run on `args` as the private input, then forged so that argument
 /// `i` was `value` (the input byte the program loaded it from, the load, the call).
 fn args_forged(number: u32, args: [u32; 3], i: usize, value: u32) -> Instances {
+    let (machine, record) = args_record(number, args, i, value);
+    traced_record(&machine, &record)
+}
+
+/// The machine and forged record of [`args_forged`].
+fn args_record(number: u32, args: [u32; 3], i: usize, value: u32) -> (Machine, record::Record) {
     let input: Vec<u8> = args.iter().flat_map(|w| w.to_be_bytes()).collect();
     let (machine, mut record) = recorded(&args_program(number), &input);
     let call = &mut record.syscalls[1];
@@ -1516,7 +1752,7 @@ fn args_forged(number: u32, args: [u32; 3], i: usize, value: u32) -> Instances {
     if i > 0 {
         record.syscalls[2].args[i] = value;
     }
-    traced_record(&machine, &record)
+    (machine, record)
 }
 
 #[test]

@@ -29,8 +29,8 @@ use p3_matrix::dense::RowMajorMatrix;
 
 use super::boundary::{eval_limbs, limbs, Limbs};
 use super::bus::{
-    memory_receive, memory_send, range16, Expr, Word, KERNEL_CLONES, KERNEL_DYNAMIC, REG_NEXT_PC,
-    REG_PC, REG_STRIDE, SPACE_KERNEL, SPACE_REG,
+    memory_receive, memory_send, range16, Expr, Word, KERNEL_CLONES, KERNEL_DYNAMIC,
+    KERNEL_IN_SIZE, KERNEL_PENDING, REG_NEXT_PC, REG_PC, REG_STRIDE, SPACE_KERNEL, SPACE_REG,
 };
 use super::bytes::ByteCounts;
 use super::cols::columns;
@@ -49,12 +49,13 @@ pub struct KernelWord {
 
 impl KernelWord {
     /// Whether the word holds one field element (a thread's resume slot, the thread
-    /// counter) rather than four bytes.
+    /// counter, the pending-signal count, the input's size) rather than four bytes.
     pub fn is_count(&self) -> bool {
         if self.reg {
             matches!(self.addr % REG_STRIDE, REG_PC | REG_NEXT_PC)
         } else {
-            self.addr == KERNEL_CLONES || super::poll::is_count(self.addr)
+            matches!(self.addr, KERNEL_CLONES | KERNEL_PENDING | KERNEL_IN_SIZE)
+                || super::poll::is_count(self.addr)
         }
     }
 }

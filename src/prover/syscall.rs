@@ -18,10 +18,14 @@
 //! the buffer mapped, as the call's success requires. Counts are below 2^24 (the VM's cap
 //! on one transfer), so a count is exact as a field element.
 //!
-//! A `read(0, buf, count)` returns some `n <= count` (below 2^24) without error: Linux may
-//! return fewer bytes than asked, so `n` is the prover's, bounded by `count`. A read of
-//! `n > 0` bytes reads the kernel's input cursor, advances it by `n`, and asks the input
-//! chip to write `n` free bytes at `buf..buf + n` (the `input` bus; see [`super::input`]).
+//! A `read(0, buf, count)` returns `n` bytes (below 2^24) without error, as a read of a
+//! regular file of one size `S` does: `n = min(count, S - cursor)`, where the cursor is
+//! the bytes read so far (kernel state). `S` is private and fixed lazily: the kernel's size
+//! word ([`KERNEL_IN_SIZE`]) is 0 until a short read (`n < count`: the end of the file is
+//! at `cursor + n`) or an `fstat64` ([`super::fs`]) fixes it to `S + 1`. While it is 0, a
+//! read returns its full count (any `S` at least the cursor is still possible). A read of
+//! `n > 0` bytes asks the input chip to write `n` free bytes at `buf..buf + n` (the
+//! `input` bus; see [`super::input`]), and every read advances the input cursor by `n`.
 //!
 //! `getrandom(buf, count, flags)` with `flags` 0 or `GRND_NONBLOCK` returns `count` (below
 //! 2^24) and has the input chip write `count` free bytes at `buf` (`$a0` here).
@@ -38,13 +42,13 @@
 use std::borrow::Borrow;
 
 use p3_air::{Air, BaseAir, WindowAccess};
-use p3_field::{Field, PrimeCharacteristicRing};
+use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
 use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 
 use super::bus::{
-    self, access, AccessCols, ByteOp, Expr, Word, INPUT, KERNEL_IN_CURSOR, KERNEL_OUT_CURSOR, LOG,
-    OUTPUT, REG_STRIDE, SLOT_CHIP, SPACE_KERNEL, SPACE_REG, TS_SLOTS,
+    self, access, AccessCols, ByteOp, Expr, Word, INPUT, KERNEL_IN_CURSOR, KERNEL_IN_SIZE,
+    KERNEL_OUT_CURSOR, LOG, OUTPUT, REG_STRIDE, SLOT_CHIP, SPACE_KERNEL, SPACE_REG, TS_SLOTS,
 };
 use super::bytes::ByteCounts;
 use super::bytes::{AFFINITY_AT, UTSNAME_AT};
@@ -113,12 +117,22 @@ pub struct SyscallCols<T> {
     /// A read or `getrandom` that returned at least one byte, or a `sched_getaffinity` or
     /// `uname` (the calls whose bytes the input chip writes).
     pub in_bytes: T,
-    /// A read's `count` is at least 2^24 (its top byte is not zero, with this inverse);
-    /// else `count - n` as three bytes, so that `n <= count`. (Off reads all five are
-    /// zero; on a read with a large count, `slack` is in no constraint, only range checks.)
+    /// A read's `count` is at least 2^24 (its top byte is not zero, with this inverse).
     pub count_big: T,
     pub count_inv: T,
-    pub slack: [T; 3],
+    /// A read: the input's size word before (`was`: 0, or `S + 1` when `fixed`) and after
+    /// (`now`); `left`, the bytes left (`S - cursor` when fixed); `short`, the read
+    /// returned fewer than `count`, all that was `left`; `fixes = short (1 - fixed)`, a
+    /// short read that fixes `S = cursor + n`. `d_lo + 2^16 d_hi` is `count - left - 1`
+    /// (short) or `left - count` (full), so that both are non-negative. All zero off reads.
+    pub was: T,
+    pub now: T,
+    pub fixed: T,
+    pub left: T,
+    pub short: T,
+    pub fixes: T,
+    pub d_lo: T,
+    pub d_hi: T,
     /// `sched_getaffinity`'s `len`: `a1_0 = 4 len_q`, and the inverse of its bytes' sum
     /// (so `len != 0`). Zero on other rows, where they are in no constraint.
     pub len_q: T,
@@ -144,8 +158,9 @@ pub struct SyscallCols<T> {
     /// `$a3` before and after (the error flag).
     pub a3: Word<T>,
     pub err: Word<T>,
-    /// `$v0`, `$a0`, `$a1`, `$a2`, `$a3`, and the output or input cursor.
-    pub acc: [AccessCols<T>; 6],
+    /// `$v0`, `$a0`, `$a1`, `$a2`, `$a3`, the output or input cursor, and the input's
+    /// size word (reads).
+    pub acc: [AccessCols<T>; 7],
 }
 columns!(SyscallCols);
 
@@ -197,16 +212,50 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
     if is_read {
         let (n, count) = (ev.result.0, ev.args[2]);
         r.in_bytes = Val::from_bool(n > 0);
-        let slack = if count >> 24 != 0 {
+        let big = count >> 24 != 0;
+        if big {
             r.count_big = Val::ONE;
             r.count_inv = Val::from_u32(count >> 24).inverse();
-            0
+        }
+        bytes.range8x2((n >> 16) & 0xff, 0);
+        let cursor = ev.cursor.map_or(0, |a| a.prev);
+        let was = ev.size.map_or(0, |a| a.prev);
+        let (fixed, short) = (was != 0, n < count);
+        // (In the field, as the constraints compute: a forged size word may exceed p.)
+        let v = Val::from_u32;
+        let left = if fixed {
+            v(was) - Val::ONE - v(cursor)
+        } else if short {
+            v(n)
         } else {
-            count.wrapping_sub(n) & 0x00ff_ffff
+            v(count)
         };
-        r.slack = [0, 8, 16].map(|k| Val::from_u32((slack >> k) & 0xff));
-        bytes.range8x2(slack & 0xff, (slack >> 8) & 0xff);
-        bytes.range8x2((n >> 16) & 0xff, (slack >> 16) & 0xff);
+        let fixes = short && !fixed;
+        r.was = v(was);
+        r.now = if fixes {
+            v(cursor) + v(n) + Val::ONE
+        } else {
+            v(was)
+        };
+        r.fixed = Val::from_bool(fixed);
+        r.left = left;
+        r.short = Val::from_bool(short);
+        r.fixes = Val::from_bool(fixes);
+        if !big {
+            // (Masked: an honest difference is below 2^28; a forged one then fails its
+            // equation, not a range check.)
+            let d = if short {
+                v(count) - left - Val::ONE
+            } else {
+                left - v(count)
+            }
+            .as_canonical_u32()
+                & 0x0fff_ffff;
+            r.d_lo = Val::from_u32(d & 0xffff);
+            r.d_hi = Val::from_u32(d >> 16);
+            bytes.range16(d & 0xffff);
+            bytes.range16((d >> 16).wrapping_mul(16));
+        }
     }
     r.to_stderr = Val::from_bool(ev.number == SYS_WRITE && ev.args[0] == 2);
     r.to_out = Val::from_bool(ev.number == SYS_WRITE && ev.args[0] == 3);
@@ -249,6 +298,9 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
     r.err = super::word(ev.result.1);
     for (cols, acc) in r.acc.iter_mut().zip(ev.regs.iter().chain(&ev.cursor)) {
         super::fill_access(cols, acc, bytes);
+    }
+    if let Some(acc) = &ev.size {
+        super::fill_access(&mut r.acc[6], acc, bytes);
     }
 }
 
@@ -345,9 +397,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
             }
             b.assert_zero(e(l.is_write) * e(l.err[k]));
         }
-        // read(0, buf, count) returns n < 2^24 bytes, n <= count, without error. Where
-        // count < 2^24 (top byte zero; else count_big, proved by the top byte's inverse),
-        // count - n is three bytes.
+        // read(0, buf, count) returns n < 2^24 bytes without error: n = min(count, left),
+        // where left is S - cursor once the input's size S is fixed. Where count < 2^24
+        // (top byte zero; else count_big, proved by the top byte's inverse), count is exact.
         let is_read = e(l.is_read);
         let n = bus::word_value::<AB>(&l.result);
         for k in 0..4 {
@@ -355,8 +407,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
             b.assert_zero(is_read.clone() * e(l.err[k]));
         }
         b.assert_zero(is_read.clone() * e(l.result[3]));
-        bus::range8x2(b, l.result[2], l.slack[2], is_read.clone());
-        bus::range8x2(b, l.slack[0], l.slack[1], is_read.clone());
+        bus::range8x2(b, l.result[2], Expr::<AB>::ZERO, is_read.clone());
         b.assert_bool(l.count_big);
         b.assert_zero(e(l.count_big) * (Expr::<AB>::ONE - is_read.clone()));
         let small = is_read.clone() - e(l.count_big);
@@ -364,11 +415,47 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         if kept("syscall.read_big") {
             b.assert_zero(e(l.count_big) * (e(l.a2[3]) * e(l.count_inv) - Expr::<AB>::ONE));
         }
-        if kept("syscall.read_bound") {
-            let low = |w: &Word<AB::Var>| e(w[0]) + c(1 << 8) * e(w[1]) + c(1 << 16) * e(w[2]);
-            let slack = e(l.slack[0]) + c(1 << 8) * e(l.slack[1]) + c(1 << 16) * e(l.slack[2]);
-            b.assert_zero(small * (low(&l.a2) - low(&l.result) - slack));
+        // The size: `was` is 0 unless fixed, and then S + 1, so left = was - 1 - cursor.
+        // (`fixed` and `short` are boolean and only on reads; `fixes` is their product's
+        // complement, so boolean too.)
+        let one = || Expr::<AB>::ONE;
+        for f in [l.fixed, l.short] {
+            b.assert_bool(f);
+            b.assert_zero(e(f) * (one() - is_read.clone()));
         }
+        b.assert_zero(e(l.fixes) - e(l.short) + e(l.short) * e(l.fixed));
+        if kept("syscall.read_unfixed") {
+            b.assert_zero((one() - e(l.fixed)) * e(l.was));
+        }
+        if kept("syscall.read_left") {
+            b.assert_zero(e(l.fixed) * (e(l.left) - e(l.was) + one() + e(l.cursor)));
+        }
+        // A short read returns all that is left; a full one its count. A count of 2^24 or
+        // more is always short: n < 2^24 <= count (the VM returns at most 2^24, and the
+        // witness refuses 2^24 itself).
+        if kept("syscall.read_short") {
+            b.assert_zero(e(l.short) * (n.clone() - e(l.left)));
+        }
+        let count_small = bus::word_value::<AB>(&l.a2);
+        if kept("syscall.read_full") {
+            b.assert_zero((is_read.clone() - e(l.short)) * (n.clone() - count_small.clone()));
+        }
+        b.assert_zero(e(l.count_big) * (one() - e(l.short)));
+        // And which: short when count > left, full when count <= left. `d = d_lo + 2^16
+        // d_hi` with `d_lo < 2^16` and `16 d_hi < 2^16` is below 2^16 + 2^28 (as in the fs
+        // chip); count < 2^24 and left < 2^28 (fixed by fstat64, left <= S < 2^28; fixed
+        // by a short read, left is 0 from then on; unfixed, left is n or count), so a
+        // negative difference, at least p - 2^28, has no such split.
+        if kept("syscall.read_bound") {
+            let d = e(l.d_lo) + c(1 << 16) * e(l.d_hi);
+            let want = e(l.short) * (count_small.clone() - e(l.left) - one())
+                + (one() - e(l.short)) * (e(l.left) - count_small.clone());
+            b.assert_zero(small.clone() * (d - want));
+        }
+        bus::range16(b, l.d_lo, small.clone());
+        bus::range16(b, c(16) * e(l.d_hi), small);
+        // A short read of an unfixed size fixes it at S = cursor + n.
+        b.assert_zero(e(l.now) - e(l.was) - e(l.fixes) * (e(l.cursor) + n.clone() + one()));
         // getrandom(buf, count, flags) with flags 0 or GRND_NONBLOCK (1) and count < 2^24
         // returns count without error.
         let is_random = e(l.is_random);
@@ -491,6 +578,8 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         // Off fd 3 and reads the cursor is in no message: kept zero.
         let moves = e(l.to_out) + is_read.clone();
         b.assert_zero((Expr::<AB>::ONE - moves.clone()) * e(l.cursor));
+        // (Off reads `left` and `d_*` are in no constraint and no message with a non-zero
+        // count; `was`, `now` and `fixes` are held to 0 by the constraints above.)
         // exit_group(status) leaves the registers and makes status & 0xff public.
         for k in 0..4 {
             b.assert_zero(e(l.is_exit) * (e(l.result[k]) - e(l.v0[k])));
@@ -560,11 +649,21 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
             b,
             moves,
             c(SPACE_KERNEL),
-            e(l.to_out) * c(KERNEL_OUT_CURSOR) + is_read * c(KERNEL_IN_CURSOR),
+            e(l.to_out) * c(KERNEL_OUT_CURSOR) + is_read.clone() * c(KERNEL_IN_CURSOR),
             [e(l.cursor), z(), z(), z()],
             [e(l.cursor) + n, z(), z(), z()],
-            ts,
+            ts.clone(),
             &l.acc[5],
+        );
+        access(
+            b,
+            is_read,
+            c(SPACE_KERNEL),
+            c(KERNEL_IN_SIZE),
+            [e(l.was), z(), z(), z()],
+            [e(l.now), z(), z(), z()],
+            ts,
+            &l.acc[6],
         );
 
         // The CPU reads $zero for both operands; the answer says whether the run halts.

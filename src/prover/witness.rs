@@ -11,10 +11,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::bus::{
-    KERNEL_CLOCKS, KERNEL_CLONES, KERNEL_IN_CURSOR, KERNEL_OUT_CURSOR, KERNEL_PENDING,
-    KERNEL_THREADS, KERNEL_WORDS, NUM_REGS, REG_HI, REG_LLBIT, REG_LO, REG_NEXT_PC, REG_PC,
-    REG_STRIDE, SLOT_A, SLOT_B, SLOT_C, SLOT_CHIP, THREAD_ALTSTACK, THREAD_MASK, THREAD_PENDING,
-    THREAD_SLOTS, THREAD_TAKE, THREAD_WORDS, TS_LOADER, TS_SLOTS,
+    KERNEL_CLOCKS, KERNEL_CLONES, KERNEL_IN_CURSOR, KERNEL_IN_SIZE, KERNEL_OUT_CURSOR,
+    KERNEL_PENDING, KERNEL_THREADS, KERNEL_WORDS, NUM_REGS, REG_HI, REG_LLBIT, REG_LO, REG_NEXT_PC,
+    REG_PC, REG_STRIDE, SLOT_A, SLOT_B, SLOT_C, SLOT_CHIP, THREAD_ALTSTACK, THREAD_MASK,
+    THREAD_PENDING, THREAD_SLOTS, THREAD_TAKE, THREAD_WORDS, TS_LOADER, TS_SLOTS,
 };
 use super::program::{flag, Opcode, RomEntry};
 use super::record::{ProveError, Record, Setup, Start, Step};
@@ -121,6 +121,8 @@ pub struct SyscallEvent {
     pub result: (u32, u32),
     pub regs: [Access; 5],
     pub cursor: Option<Access>,
+    /// A read's access of the input's size word ([`super::bus::KERNEL_IN_SIZE`]).
+    pub size: Option<Access>,
 }
 
 /// The final state of one touched memory word.
@@ -1353,15 +1355,24 @@ impl Shadow<'_> {
         })
     }
 
-    /// A file-system call's event and, for an open, its path's words, at timestamp `t`.
+    /// A file-system call's event and, for an open, its path's words, and for an
+    /// `fstat64`, the fixed words the input chip writes, at timestamp `t`.
+    #[allow(clippy::type_complexity)]
     fn fs(
         &mut self,
         sc: &super::record::SyscallRec,
         instr: InstrEvent,
         t: u32,
         writable: &dyn Fn(u32) -> bool,
-    ) -> Result<(super::fs::FsEvent, Vec<super::path::PathEvent>), String> {
-        use super::fs::{SYS_OPEN, SYS_OPENAT};
+    ) -> Result<
+        (
+            super::fs::FsEvent,
+            Vec<super::path::PathEvent>,
+            Vec<super::input::InputEvent>,
+        ),
+        String,
+    > {
+        use super::fs::{SYS_FSTAT64, SYS_OPEN, SYS_OPENAT};
         // (The tracer holds the VM's answer to the chip's; a forged record's is the fs
         // chip's to refuse.)
         let (v0, a3) = sc.result.ok_or("a file-system call without its result")?;
@@ -1397,6 +1408,12 @@ impl Shadow<'_> {
                 });
             }
         }
+        let mut inputs = Vec::new();
+        let stat = if sc.number == SYS_FSTAT64 {
+            Some(self.stat(sc, instr.clk, t, writable, &mut inputs)?)
+        } else {
+            None
+        };
         let a = sc.args;
         let a3_before = self.regs[7].0;
         let acc = [
@@ -1414,9 +1431,116 @@ impl Shadow<'_> {
                 args: [a[0], a[1], a[2], a3_before],
                 result: (v0, a3),
                 acc,
+                stat,
             },
             words,
+            inputs,
         ))
+    }
+
+    /// An `fstat64` of fd 0 to 3: the size the proof holds it to (the input's size word
+    /// and cursor, the output cursor), its two varying words, and the input chip's rows
+    /// for its fixed words, at timestamp `t`. (Tests turn the checks of the VM's answer
+    /// off, to forge it.)
+    fn stat(
+        &mut self,
+        sc: &super::record::SyscallRec,
+        clk: u32,
+        t: u32,
+        writable: &dyn Fn(u32) -> bool,
+        inputs: &mut Vec<super::input::InputEvent>,
+    ) -> Result<super::fs::StatEvent, String> {
+        use super::bytes::{STAT_AT, STAT_TAIL_AT};
+        use super::fs::{
+            StatEvent, STAT_BLOCKS_WORD, STAT_HEAD, STAT_SIZE_LIMIT, STAT_SIZE_WORD, STAT_TAIL,
+            STAT_TAIL_START,
+        };
+        use crate::syscalls::io::{stat64, STAT64_LEN, STD_STAT};
+        let lenient = super::mm::lenient();
+        let [fd, buf, ..] = sc.args;
+        if (fd > 3 && !lenient) || buf % 4 != 0 || sc.written.len() != STAT64_LEN {
+            return Err(format!(
+                "fstat64({fd}, {buf:#x}) that did not write 104 bytes at an aligned buffer"
+            ));
+        }
+        let fd = fd.min(3);
+        let be = |i: u32| u32::from_be_bytes(sc.written[4 * i as usize..][..4].try_into().unwrap());
+        let (size, blocks) = (be(STAT_SIZE_WORD), be(STAT_BLOCKS_WORD));
+        let (mode, ino) = STD_STAT[fd as usize];
+        if !lenient && (size >= STAT_SIZE_LIMIT || sc.written != stat64(mode, size as u64, ino)) {
+            return Err(format!(
+                "fstat64({fd}) did not write the stat64 the fs chip proves"
+            ));
+        }
+        let waddr = buf / 4;
+        if (0..STAT64_LEN as u32 / 4).any(|i| !writable(waddr + i)) {
+            return Err("fstat64 wrote a read-only word".into());
+        }
+        let (mut was, mut cursor) = (0, 0);
+        let mut acc = [None; 5];
+        match fd {
+            0 => {
+                was = self.kdyn_value(KERNEL_IN_SIZE);
+                cursor = self.kernel[KERNEL_IN_CURSOR as usize].0;
+                if ((was != 0 && was != size.wrapping_add(1)) || size < cursor) && !lenient {
+                    return Err(format!(
+                        "fstat64(0) says {size} bytes, where the proof's input has {} \
+                         (cursor {cursor})",
+                        was.wrapping_sub(1) as i32
+                    ));
+                }
+                acc[0] = Some(self.kdyn(KERNEL_IN_SIZE, size.wrapping_add(1), t));
+                acc[2] = Some(self.kernel(KERNEL_IN_CURSOR, cursor, t));
+            }
+            3 => {
+                let written = self.kernel[KERNEL_OUT_CURSOR as usize].0;
+                if written != size && !lenient {
+                    return Err(format!(
+                        "fstat64(3) says {size} bytes, where {written} were written to fd 3"
+                    ));
+                }
+                acc[1] = Some(self.kernel(KERNEL_OUT_CURSOR, written, t));
+            }
+            _ => {}
+        }
+        // (Knocked out, the fs chip asks for free bytes, not the fixed answer.)
+        let fixed = super::knockout::kept("fs.stat_answer");
+        let head = if fixed {
+            STAT_AT + 1 + STAT_HEAD * fd
+        } else {
+            0
+        };
+        let tail = if fixed { STAT_TAIL_AT + 1 } else { 0 };
+        for (from, n, answer) in [(0, STAT_HEAD, head), (STAT_TAIL_START, STAT_TAIL, tail)] {
+            for (w, start, end, i) in super::input::spans(buf + from, n) {
+                let (prev, _) = self.word(w);
+                let at = (from + i) as usize;
+                let bytes = &sc.written[at..at + (end - start + 1) as usize];
+                let new = super::input::merge(prev, start, end, bytes);
+                inputs.push(super::input::InputEvent {
+                    clk,
+                    waddr: w,
+                    first: i == 0,
+                    answer,
+                    pos: i,
+                    start,
+                    end,
+                    remaining: n - i,
+                    prev,
+                    new,
+                    acc: self.mem(w, new, t),
+                });
+            }
+        }
+        acc[3] = Some(self.mem(waddr + STAT_SIZE_WORD, size, t));
+        acc[4] = Some(self.mem(waddr + STAT_BLOCKS_WORD, blocks, t));
+        Ok(StatEvent {
+            size,
+            blocks,
+            was,
+            cursor,
+            acc,
+        })
     }
 
     /// An eventfd or epoll call's event, at timestamp `t`: the kernel objects as the
@@ -2253,13 +2377,17 @@ impl Witness {
                         w.poll.push(ev);
                     } else if matches!(
                         sc.number,
-                        super::fs::SYS_OPEN | super::fs::SYS_OPENAT | super::fs::SYS_FCNTL
+                        super::fs::SYS_OPEN
+                            | super::fs::SYS_OPENAT
+                            | super::fs::SYS_FCNTL
+                            | super::fs::SYS_FSTAT64
                     ) {
-                        let (ev, words) = sh
+                        let (ev, words, inputs) = sh
                             .fs(sc, instr(0), t, &writable)
                             .map_err(|m| internal(step, &m))?;
                         w.fs.push(ev);
                         w.path.extend(words);
+                        w.input.extend(inputs);
                     } else {
                         let [fd, buf, count, _] = sc.args;
                         let is_write = sc.number == super::record::SYS_WRITE;
@@ -2267,7 +2395,8 @@ impl Witness {
                         let is_random = sc.number == super::record::SYS_GETRANDOM;
                         let is_affinity = sc.number == super::record::SYS_SCHED_GETAFFINITY;
                         let is_uname = sc.number == super::record::SYS_UNAME;
-                        let utsname = &super::bytes::answers()[super::bytes::UTSNAME_AT as usize..];
+                        let utsname = &super::bytes::answers()
+                            [super::bytes::UTSNAME_AT as usize..super::bytes::STAT_AT as usize];
                         // (The result is the syscall chip's to hold to 0.)
                         if is_uname && sc.written != utsname {
                             return Err(internal(step, "uname did not write the VM's utsname"));
@@ -2323,6 +2452,29 @@ impl Witness {
                             moved(&mut sh, KERNEL_OUT_CURSOR, count)
                         } else if is_read {
                             moved(&mut sh, KERNEL_IN_CURSOR, v0)
+                        } else {
+                            None
+                        };
+                        // A read of the input returns what a regular file of its size
+                        // returns; a short one fixes that size (syscall chip).
+                        let size = if is_read {
+                            let pos = cursor.map_or(0, |a| a.prev);
+                            let was = sh.kdyn_value(KERNEL_IN_SIZE);
+                            let short = v0 < count;
+                            let want = count.min(was.wrapping_sub(1).wrapping_sub(pos));
+                            if was != 0 && v0 != want && !super::mm::lenient() {
+                                return Err(internal(
+                                    step,
+                                    &format!(
+                                        "read(0, {buf:#x}, {count}) returned {v0}, where the \
+                                         input of {} bytes has {} left",
+                                        was - 1,
+                                        was - 1 - pos
+                                    ),
+                                ));
+                            }
+                            let now = if short && was == 0 { pos + v0 + 1 } else { was };
+                            Some(sh.kdyn(KERNEL_IN_SIZE, now, t))
                         } else {
                             None
                         };
@@ -2402,6 +2554,7 @@ impl Witness {
                             result: (v0, a3),
                             regs,
                             cursor,
+                            size,
                         });
                     }
                 }

@@ -374,22 +374,45 @@ pub fn fstat64(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
         return ret(Err(EBADF));
     };
     let (mode, size, ino) = match f.file {
-        File::Input => (S_IFREG | 0o644, vm.kernel.input.len() as u64, 10),
-        File::Stdout => (S_IFCHR | 0o620, 0, 11),
-        File::Stderr => (S_IFCHR | 0o620, 0, 12),
-        File::Public => (S_IFREG | 0o644, vm.kernel.public.len() as u64, 13),
+        File::Input => (STD_STAT[0].0, vm.kernel.input.len() as u64, STD_STAT[0].1),
+        File::Stdout => (STD_STAT[1].0, 0, STD_STAT[1].1),
+        File::Stderr => (STD_STAT[2].0, 0, STD_STAT[2].1),
+        File::Public => (STD_STAT[3].0, vm.kernel.public.len() as u64, STD_STAT[3].1),
         File::PipeRead(p) | File::PipeWrite(p) => (S_IFIFO | 0o600, 0, 100 + p as u64),
         File::EventFd { .. } | File::Epoll(_) => (0o600, 0, 1),
     };
-    let mut b = vec![0u8; 104];
+    ret(vm.user_write(a[1], &stat64(mode, size, ino)).map(|_| 0))
+}
+
+/// The mode and inode number of the four standard descriptors' files: the private input
+/// (a regular file), stdout and stderr (character devices), the public output (a regular
+/// file). The prover's fs chip writes the same (`crate::prover::fs`).
+pub const STD_STAT: [(u32, u64); 4] = [
+    (S_IFREG | 0o644, 10),
+    (S_IFCHR | 0o620, 11),
+    (S_IFCHR | 0o620, 12),
+    (S_IFREG | 0o644, 13),
+];
+
+/// The bytes of MIPS o32's `struct stat64` (104 bytes, big-endian) that `fstat64`
+/// writes for a file of `mode`, `size` and inode `ino`: one link, 4096-byte blocks of
+/// I/O, `size` in 512-byte blocks, and zero for the device, owner, times and padding.
+pub fn stat64(mode: u32, size: u64, ino: u64) -> [u8; STAT64_LEN] {
+    let mut b = [0u8; STAT64_LEN];
     b[16..24].copy_from_slice(&ino.to_be_bytes());
     b[24..28].copy_from_slice(&mode.to_be_bytes());
     b[28..32].copy_from_slice(&1u32.to_be_bytes()); // nlink
-    b[56..64].copy_from_slice(&size.to_be_bytes());
+    b[STAT64_SIZE..STAT64_SIZE + 8].copy_from_slice(&size.to_be_bytes());
     b[88..92].copy_from_slice(&4096u32.to_be_bytes()); // blksize
-    b[96..104].copy_from_slice(&size.div_ceil(512).to_be_bytes());
-    ret(vm.user_write(a[1], &b).map(|_| 0))
+    b[STAT64_BLOCKS..STAT64_BLOCKS + 8].copy_from_slice(&size.div_ceil(512).to_be_bytes());
+    b
 }
+
+/// `sizeof(struct stat64)` on MIPS o32.
+pub const STAT64_LEN: usize = 104;
+/// Where `st_size` and `st_blocks` (each a big-endian `u64`) start in it.
+pub const STAT64_SIZE: usize = 56;
+pub const STAT64_BLOCKS: usize = 96;
 
 /// `fstatat64(dirfd, path, buf, flags)`: no path exists.
 pub fn fstatat64(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
