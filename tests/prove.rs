@@ -440,6 +440,17 @@ fn refuses_to_prove_what_it_cannot_yet() {
         exit::NOT_PROVABLE,
         &["futex(0x400000, 137", "FUTEX_WAIT_PRIVATE"],
     );
+    // fstat64 of another descriptor, or into an unaligned buffer: refused, named.
+    refused(
+        &call(4215, &[4, 0x0040_0000]),
+        exit::NOT_PROVABLE,
+        &["fstat64(4, 0x400000)", "fds 0 to 3"],
+    );
+    refused(
+        &call(4215, &[1, 0x0040_0002]),
+        exit::NOT_PROVABLE,
+        &["fstat64(1, 0x400002)", "word-aligned"],
+    );
     // A SYSCALL in a delay slot (getpid, which proves elsewhere): refused.
     let mut a = Asm::new();
     a.li(V0, 4020);
@@ -461,6 +472,25 @@ fn refuses_to_prove_what_it_cannot_yet() {
         &a,
         exit::NOT_PROVABLE,
         &["runs 45000", "at most 4194302", "in shards"],
+    );
+    // The same after a call no chip proves: both are said, so that a shorter run is not
+    // tried in vain.
+    let mut a = Asm::new();
+    a.li(A0, 5);
+    a.li(A1, 0);
+    a.li(A2, 0);
+    a.li(V0, 4004);
+    a.syscall();
+    a.li(T0, 1_500_000);
+    a.label("spin");
+    a.addiu(T0, T0, 0xffff);
+    a.bne(T0, ZERO, "spin");
+    a.nop();
+    a.exit(0);
+    refused(
+        &a,
+        exit::NOT_PROVABLE,
+        &["runs 45000", "also does", "write to fd 5", "in shards"],
     );
     // BREAK fires: refused with the VM's error.
     let mut a = Asm::new();

@@ -709,6 +709,7 @@ impl Machine {
             return Err(ProveError::TooLong {
                 cycles: record.steps.len() as u64,
                 max: bus::MAX_SHARD_CYCLES,
+                also: String::new(),
             });
         }
         let start =

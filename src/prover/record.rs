@@ -53,7 +53,7 @@ pub enum ProveError {
          read (from fd 0), eventfd2, epoll_create1, epoll_ctl (EPOLL_CTL_ADD of an eventfd), \
          epoll_pwait, 8-byte reads and writes of an eventfd, getrandom, clock_gettime (realtime, monotonic), nanosleep, \
          sched_getaffinity, uname, open and openat (failing with ENOENT), fcntl (F_GETFD, F_GETFL), \
-         anonymous mmap, madvise (MADV_NOHUGEPAGE), brk(0), \
+         fstat64 (fds 0 to 3), anonymous mmap, madvise (MADV_NOHUGEPAGE), brk(0), \
          rt_sigprocmask, rt_sigaction, sigaltstack (before a thread has one), \
          prlimit64 (RLIMIT_NOFILE), clone (Go's threads), futex (FUTEX_WAIT_PRIVATE, \
          FUTEX_WAKE_PRIVATE), exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
@@ -75,10 +75,16 @@ pub enum ProveError {
     Image(String),
     #[error(
         "the program runs {cycles} instructions; this version of zkm proves at most {max} \
-         (one shard)\n\
+         (one shard)\n{also}\
          prove a shorter run; the next version proves longer ones in shards (continuations)"
     )]
-    TooLong { cycles: u64, max: u64 },
+    TooLong {
+        cycles: u64,
+        max: u64,
+        /// What else, within the first `max` instructions, cannot be proved yet: empty,
+        /// or a line naming it.
+        also: String,
+    },
     #[error("the program did not exit within {0} instructions; raise --max-cycles")]
     NoExit(u64),
 }
@@ -1249,10 +1255,19 @@ pub fn execute_with_env(
             Err(VmError::CycleLimit { .. }) => {
                 // Longer than one shard: say how long, going on untraced.
                 if max_cycles >= super::bus::MAX_SHARD_CYCLES {
+                    // (Said too, so that a shorter run is not tried in vain.)
+                    let also = t.unsupported.as_ref().map_or(String::new(), |(what, pc)| {
+                        format!(
+                            "within them it also does what this version cannot prove: {what} \
+                             at pc {pc:#010x} in {}\n",
+                            program.describe_addr(*pc)
+                        )
+                    });
                     if let Some(cycles) = run_length(&mut vm) {
                         return Err(ProveError::TooLong {
                             cycles,
                             max: super::bus::MAX_SHARD_CYCLES,
+                            also,
                         });
                     }
                 }
