@@ -461,13 +461,16 @@ fn refuses_to_prove_what_it_cannot_yet() {
     a.exit(0);
     refused(&a, exit::NOT_PROVABLE, &["a SYSCALL in a delay slot"]);
     // A run longer than one shard: refused, naming its length.
+    let spin = |a: &mut Asm| {
+        a.li(T0, 1_500_000);
+        a.label("spin");
+        a.addiu(T0, T0, 0xffff);
+        a.bne(T0, ZERO, "spin");
+        a.nop();
+        a.exit(0);
+    };
     let mut a = Asm::new();
-    a.li(T0, 1_500_000);
-    a.label("spin");
-    a.addiu(T0, T0, 0xffff);
-    a.bne(T0, ZERO, "spin");
-    a.nop();
-    a.exit(0);
+    spin(&mut a);
     refused(
         &a,
         exit::NOT_PROVABLE,
@@ -481,12 +484,7 @@ fn refuses_to_prove_what_it_cannot_yet() {
     a.li(A2, 0);
     a.li(V0, 4004);
     a.syscall();
-    a.li(T0, 1_500_000);
-    a.label("spin");
-    a.addiu(T0, T0, 0xffff);
-    a.bne(T0, ZERO, "spin");
-    a.nop();
-    a.exit(0);
+    spin(&mut a);
     refused(
         &a,
         exit::NOT_PROVABLE,

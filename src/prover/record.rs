@@ -532,8 +532,11 @@ impl ProveTracer<'_> {
                 ));
             } else if sc.number == SYS_FSTAT64
                 && sc.written.len() == crate::syscalls::io::STAT64_LEN
-                && u64::from_be_bytes(sc.written[56..64].try_into().expect("8 bytes"))
-                    >= super::fs::STAT_SIZE_LIMIT as u64
+                && u64::from_be_bytes(
+                    sc.written[crate::syscalls::io::STAT64_SIZE..][..8]
+                        .try_into()
+                        .expect("8 bytes"),
+                ) >= super::fs::STAT_SIZE_LIMIT as u64
             {
                 refused = Some(format!(
                     "fstat64 of a file of 2^28 bytes or more (at most {} can be proved)",

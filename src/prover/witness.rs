@@ -1438,6 +1438,39 @@ impl Shadow<'_> {
         ))
     }
 
+    /// The input chip's rows for `bytes` written at `buf` at timestamp `t` (free bytes
+    /// when `answer` is 0, else the fixed answer from `answer - 1`).
+    fn input_rows(
+        &mut self,
+        clk: u32,
+        buf: u32,
+        bytes: &[u8],
+        answer: u32,
+        t: u32,
+    ) -> Vec<super::input::InputEvent> {
+        let n = bytes.len() as u32;
+        let mut rows = Vec::new();
+        for (waddr, start, end, i) in super::input::spans(buf, n) {
+            let (prev, _) = self.word(waddr);
+            let part = &bytes[i as usize..(i + end - start + 1) as usize];
+            let new = super::input::merge(prev, start, end, part);
+            rows.push(super::input::InputEvent {
+                clk,
+                waddr,
+                first: i == 0,
+                answer,
+                pos: i,
+                start,
+                end,
+                remaining: n - i,
+                prev,
+                new,
+                acc: self.mem(waddr, new, t),
+            });
+        }
+        rows
+    }
+
     /// An `fstat64` of fd 0 to 3: the size the proof holds it to (the input's size word
     /// and cursor, the output cursor), its two varying words, and the input chip's rows
     /// for its fixed words, at timestamp `t`. (Tests turn the checks of the VM's answer
@@ -1512,25 +1545,8 @@ impl Shadow<'_> {
         };
         let tail = if fixed { STAT_TAIL_AT + 1 } else { 0 };
         for (from, n, answer) in [(0, STAT_HEAD, head), (STAT_TAIL_START, STAT_TAIL, tail)] {
-            for (w, start, end, i) in super::input::spans(buf + from, n) {
-                let (prev, _) = self.word(w);
-                let at = (from + i) as usize;
-                let bytes = &sc.written[at..at + (end - start + 1) as usize];
-                let new = super::input::merge(prev, start, end, bytes);
-                inputs.push(super::input::InputEvent {
-                    clk,
-                    waddr: w,
-                    first: i == 0,
-                    answer,
-                    pos: i,
-                    start,
-                    end,
-                    remaining: n - i,
-                    prev,
-                    new,
-                    acc: self.mem(w, new, t),
-                });
-            }
+            let bytes = &sc.written[from as usize..(from + n) as usize];
+            inputs.extend(self.input_rows(clk, buf + from, bytes, answer, t));
         }
         acc[3] = Some(self.mem(waddr + STAT_SIZE_WORD, size, t));
         acc[4] = Some(self.mem(waddr + STAT_BLOCKS_WORD, blocks, t));
@@ -2489,30 +2505,14 @@ impl Witness {
                             } else {
                                 0
                             };
-                            for (waddr, start, end, i) in super::input::spans(to, n) {
-                                if !writable(waddr) {
-                                    return Err(internal(
-                                        step,
-                                        "a read, getrandom, sched_getaffinity or uname wrote a read-only word",
-                                    ));
-                                }
-                                let (prev, _) = sh.word(waddr);
-                                let bytes = &sc.written[i as usize..(i + end - start + 1) as usize];
-                                let new = super::input::merge(prev, start, end, bytes);
-                                w.input.push(super::input::InputEvent {
-                                    clk,
-                                    waddr,
-                                    first: i == 0,
-                                    answer,
-                                    pos: i,
-                                    start,
-                                    end,
-                                    remaining: n - i,
-                                    prev,
-                                    new,
-                                    acc: sh.mem(waddr, new, t),
-                                });
+                            if super::input::spans(to, n).iter().any(|s| !writable(s.0)) {
+                                return Err(internal(
+                                    step,
+                                    "a read, getrandom, sched_getaffinity or uname wrote a read-only word",
+                                ));
                             }
+                            let rows = sh.input_rows(clk, to, &sc.written[..n as usize], answer, t);
+                            w.input.extend(rows);
                         }
                         // The bytes written: to the public output (fd 3) or the logs.
                         let pos = cursor.filter(|_| is_write).map(|acc| acc.prev as usize);
