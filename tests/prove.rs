@@ -796,6 +796,8 @@ fn proves_go_guests_with_their_runtime_and_threads() {
     // (restarted after the handler); sigignore's last one kills the process (143).
     // stdinstat sizes its buffer with fstat64 on stdin and reads its private input to the
     // end, each read held to the size the proof fixes.
+    // scavenge frees 128 KiB and hands it back with debug.FreeOSMemory: the scavenger's
+    // madvise(MADV_DONTNEED) calls, after which the pages read zero again.
     // jsonbig (encoding/json and math/big, 1.9 M instructions) is the largest that fits
     // one shard: about 45 s and 6 GB here.
     for name in [
@@ -812,6 +814,7 @@ fn proves_go_guests_with_their_runtime_and_threads() {
         "signotify",
         "sigignore",
         "stdinstat",
+        "scavenge",
         "jsonbig",
     ] {
         let elf = root.join(format!("elf/{name}.elf"));

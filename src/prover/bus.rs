@@ -19,8 +19,9 @@
 //! | `log` | `clk, buf / 4, buf % 4, count` | syscall chip (a `write` of `count > 0` bytes to fd 1 or 2) | the log chip (the first byte of each write) |
 //! | `input` | `clk, buf / 4, buf % 4, n, answer` | syscall chip (a `read` from fd 0 or a `getrandom` that returns `n > 0` bytes, `answer` 0; `sched_getaffinity` and `uname`, `answer` naming their fixed bytes) | the input chip (the first word of each read) |
 //! | `path` | `clk, path / 4, path % 4` | fs chip (an `open` or `openat`) | the path chip (the first word of each path) |
-//! | `map` | `first word, last word, ts` | memory boundary (a word of a mapping made by `mmap`) | the mm chip (a readable mapping, multiplicity) |
-//! | `vma` | `first page, last page, ts` | mm chip (a `madvise`: the mapping that holds its range) | the mm chip (every mapping, multiplicity) |
+//! | `pages` | `page, start, end` | memory boundary (a segment of a word of a mapping: from a zeroing of its page to the next) | the page chip (a page of a zeroing event, multiplicity) |
+//! | `cover` | `page, ts` | mm chip (a zeroing event, a readable `mmap` or `MADV_DONTNEED`: `(lo, ts)` sent, `(hi + 1, ts)` received) | the page chip (each page row: `(page, ts)` received, `(page + 1, ts)` sent) |
+//! | `vma` | `first page, last page, ts, readable` | mm chip (a `madvise`: the mapping that holds its range) | the mm chip (every mapping, multiplicity) |
 //! | `sched` | `kind, clk, thread, pc, next_pc` | CPU (`kind` 0 or 2: the last row before a context switch or a signal's delivery, where its thread resumes; `kind` 1: the first row after one, where the new thread starts) | the sched chip (one row per switch: both halves), the signal chip (a fault's delivery), the sigreturn chip (a handler's return) |
 //!
 //! Words travel as four bytes, least significant first (`value[0]` is bits 0..8), whatever
@@ -44,7 +45,8 @@ pub const OUTPUT: &str = "output";
 pub const LOG: &str = "log";
 pub const INPUT: &str = "input";
 pub const PATH: &str = "path";
-pub const MAP: &str = "map";
+pub const PAGES: &str = "pages";
+pub const COVER: &str = "cover";
 pub const VMA: &str = "vma";
 pub const SCHED: &str = "sched";
 /// A call after which the thread takes its pending signal, which the call unblocked:

@@ -24,14 +24,18 @@
 //! [`MMAP_TOP`] (below the stack), so it is disjoint from the image, the BSS and the
 //! stack. There is no `munmap`, `mremap` or `mprotect`: mappings live to the end.
 //!
-//! **Words.** A readable and writable mapping receives the boundary's `map` lookups
-//! `(first word, last word, ts)`: a word it covers starts at zero at the mapping's own
-//! timestamp, so every access to it comes after the `mmap` and reads zero first. As the
-//! readable mappings are disjoint, each word has one chain (see the boundary chip).
+//! **Words.** A readable and writable mapping is a *zeroing event* of its pages: its row
+//! sends `(lo, ts)` and takes `(hi + 1, ts)` on the `cover` bus, which the page chip
+//! ([`super::pages`]) balances with exactly one row per page `lo..=hi` at `ts`. A word of
+//! the mapping starts at zero at the mapping's own timestamp (the boundary's segments), so
+//! every access to it comes after the `mmap` and reads zero first.
 //!
-//! **`madvise(addr, len, MADV_NOHUGEPAGE)`** (4218) returns 0: the advice changes nothing
-//! the program can observe, and the range lies inside one mapping made before the call
-//! (a `vma` lookup), so Linux would not return `ENOMEM`.
+//! **`madvise(addr, len, advice)`** (4218) returns 0, with the range inside one mapping
+//! made before the call (a `vma` lookup), so Linux would not return `ENOMEM`:
+//! - `MADV_NOHUGEPAGE` (15) changes nothing the program can observe;
+//! - `MADV_DONTNEED` (4) drops the pages, which read zero again on their next access:
+//!   another zeroing event of pages `lo..=hi`, as the `mmap`'s. Its mapping must be
+//!   readable, so that it gives no page of a `PROT_NONE` reservation a word to read.
 //!
 //! **`brk(0)`** (4045) returns the program break, which no provable call moves.
 //!
@@ -47,7 +51,7 @@ use p3_matrix::dense::RowMajorMatrix;
 
 use super::boundary::{eval_limbs, limbs, Limbs};
 use super::bus::{
-    self, access, range16, AccessCols, Expr, Word, MAP, REG_STRIDE, SLOT_CHIP, SPACE_MEM,
+    self, access, range16, AccessCols, Expr, Word, COVER, REG_STRIDE, SLOT_CHIP, SPACE_MEM,
     SPACE_REG, TS_SLOTS, VMA,
 };
 use super::bytes::ByteCounts;
@@ -66,6 +70,7 @@ pub const MAP_FIXED: u32 = 0x10;
 /// `PROT_READ | PROT_WRITE`.
 pub const PROT_RW: u32 = 3;
 pub const MADV_NOHUGEPAGE: u32 = 15;
+pub const MADV_DONTNEED: u32 = 4;
 pub const PAGE_BITS: u32 = 12;
 /// Words per page.
 pub const PAGE_WORDS: u32 = 1 << (PAGE_BITS - 2);
@@ -121,6 +126,16 @@ impl MmEvent {
         self.number == SYS_MMAP && self.args[2] == PROT_RW
     }
 
+    pub fn dontneed(&self) -> bool {
+        self.number == SYS_MADVISE && self.args[2] == MADV_DONTNEED
+    }
+
+    /// A zeroing event: a readable `mmap` or a `MADV_DONTNEED`, after which the words of
+    /// its pages read zero.
+    pub fn zeroes(&self) -> bool {
+        self.rw() || self.dontneed()
+    }
+
     /// The timestamp of the call's accesses: a mapping's words start here.
     pub fn ts(&self) -> u32 {
         super::witness::ts(self.instr.clk, SLOT_CHIP)
@@ -139,13 +154,31 @@ pub fn row_order(events: &[MmEvent]) -> Vec<usize> {
 }
 
 /// The row of the mapping that holds `pages` for a `madvise` at timestamp `ts`: one made
-/// before it whose pages contain them.
-fn holder(events: &[MmEvent], order: &[usize], pages: (u32, u32), ts: u32) -> Option<usize> {
-    order.iter().position(|&i| {
+/// before it whose pages contain them, the innermost (a commit rather than the
+/// reservation around it), and for `MADV_DONTNEED` (`readable`) a readable one where there
+/// is one. (The witness refuses a `MADV_DONTNEED` of no readable mapping; only a forged run
+/// gets here with one, for the constraints to refuse.)
+fn holder(
+    events: &[MmEvent],
+    order: &[usize],
+    pages: (u32, u32),
+    ts: u32,
+    readable: bool,
+) -> Option<usize> {
+    let holds = |i: usize| {
         let ev = &events[i];
         let (lo, hi) = ev.pages();
         ev.number == SYS_MMAP && lo <= pages.0 && pages.1 <= hi && ev.ts() < ts
-    })
+    };
+    let any = order.iter().rposition(|&i| holds(i));
+    if readable {
+        order
+            .iter()
+            .rposition(|&i| holds(i) && events[i].rw())
+            .or(any)
+    } else {
+        any
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -154,6 +187,8 @@ pub struct MmCols<T> {
     pub is_mmap: T,
     pub is_madvise: T,
     pub is_brk: T,
+    /// `madvise`: `MADV_DONTNEED` (else `MADV_NOHUGEPAGE`).
+    pub dontneed: T,
     /// `mmap`: `MAP_FIXED` (an inner mapping), `PROT_READ | PROT_WRITE` (else
     /// `PROT_NONE`), and a hint (`$a0 != 0`; always with `MAP_FIXED`).
     pub fixed: T,
@@ -202,8 +237,7 @@ pub struct MmCols<T> {
     pub sp_q: T,
     pub off: Word<T>,
     pub off_q: T,
-    /// The boundary's lookups of this mapping's words, and the `madvise` rows'.
-    pub map_mult: T,
+    /// The `madvise` rows' lookups of this mapping.
     pub vma_mult: T,
     /// `$v0`, `$a0`, `$a1`, `$a2`, `$a3`, `$sp`, the offset's word.
     pub acc: [AccessCols<T>; 7],
@@ -260,13 +294,11 @@ fn span_limbs(v: u32, bytes: &mut ByteCounts) -> Limbs<Val> {
 }
 
 impl MmChip {
-    /// The trace, rows in `order` ([`row_order`]), with `map_counts[row]` boundary lookups
-    /// of each row's words.
+    /// The trace, rows in `order` ([`row_order`]).
     pub fn generate_trace(
         &self,
         events: &[MmEvent],
         order: &[usize],
-        map_counts: &[u32],
         brk_page: u32,
         bytes: &mut ByteCounts,
     ) -> Result<RowMajorMatrix<Val>, String> {
@@ -286,6 +318,7 @@ impl MmChip {
             r.is_mmap = Val::from_bool(ev.number == SYS_MMAP);
             r.is_madvise = Val::from_bool(ev.number == SYS_MADVISE);
             r.is_brk = Val::from_bool(ev.number == SYS_BRK);
+            r.dontneed = Val::from_bool(ev.dontneed());
             r.clk = f(ev.instr.clk);
             r.aux = f(ev.instr.aux);
             r.thread = f(ev.thread);
@@ -343,19 +376,20 @@ impl MmChip {
                 let q = (ev.offset >> 12) & 15;
                 r.off_q = f(q);
                 bytes.range8x2(q, 16 * q);
-                r.map_mult = f(map_counts.get(row).copied().unwrap_or(0));
                 first = false;
             }
             let o = if ev.number == SYS_MMAP {
                 Some(outer)
             } else if ev.number == SYS_MADVISE {
-                let h = holder(events, order, (lo, hi), ts).ok_or_else(|| {
-                    format!("madvise of pages {lo:#x}..={hi:#x}, which no earlier mapping holds")
+                let h = holder(events, order, (lo, hi), ts, ev.dontneed()).ok_or_else(|| {
+                    format!(
+                        "madvise of pages {lo:#x}..={hi:#x}, which no one earlier mapping holds"
+                    )
                 })?;
                 vma_counts[h] += 1;
                 let hev = &events[order[h]];
                 let (hl, hh) = hev.pages();
-                Some((hl, hh, hev.ts(), false))
+                Some((hl, hh, hev.ts(), hev.rw()))
             } else {
                 None
             };
@@ -409,6 +443,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MmChip {
         let words = |w: &Word<AB::Var>| w.map(|v| -> Expr<AB> { v.into() });
         let is_real = super::assert_flags(b, &[l.is_mmap, l.is_madvise, l.is_brk]);
         let (is_mmap, is_madvise, is_brk) = (e(l.is_mmap), e(l.is_madvise), e(l.is_brk));
+        let dontneed = e(l.dontneed);
+        b.assert_bool(l.dontneed);
+        b.assert_zero(dontneed.clone() * (one() - is_madvise.clone()));
         let ranged = is_mmap.clone() + is_madvise.clone();
         let (fixed, rw, hinted) = (e(l.fixed), e(l.rw), e(l.hinted));
         for f in [l.fixed, l.rw, l.hinted] {
@@ -543,35 +580,43 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MmChip {
             }
         }
 
-        // The lookups: a readable mapping's words, from its timestamp on; any mapping's
-        // pages, for a madvise, which looks one up.
-        b.assert_zero(e(l.map_mult) * (one() - rw.clone()));
-        b.assert_zero(e(l.vma_mult) * (one() - is_mmap.clone()));
-        // (`map.ts` knocks the timestamp out of both ends of the lookup.)
-        let start = if kept("map.ts") { ts.clone() } else { zero() };
+        // A zeroing event (a readable mapping, a MADV_DONTNEED): its pages, each one row
+        // of the page chip at this timestamp.
+        let zeroes = rw.clone() + dontneed.clone();
         b.push_interaction(
-            MAP,
-            [
-                e(l.lo) * c(PAGE_WORDS),
-                e(l.hi) * c(PAGE_WORDS) + c(PAGE_WORDS - 1),
-                start,
-            ],
-            Count::provided(-e(l.map_mult)),
+            COVER,
+            [e(l.lo), ts.clone()],
+            Count::bounded(zeroes.clone(), 1),
         );
         b.push_interaction(
+            COVER,
+            [e(l.hi) + one(), ts.clone()],
+            Count::bounded(-zeroes, 1),
+        );
+        // Any mapping's pages, for a madvise, which looks one up; a MADV_DONTNEED's is
+        // readable.
+        b.assert_zero(e(l.vma_mult) * (one() - is_mmap.clone()));
+        b.push_interaction(
             VMA,
-            [e(l.lo), e(l.hi), ts.clone()],
+            [e(l.lo), e(l.hi), ts.clone(), rw.clone()],
             Count::provided(-e(l.vma_mult)),
         );
         b.push_interaction(
             VMA,
-            [e(l.o_lo), e(l.o_hi), e(l.o_start)],
+            [e(l.o_lo), e(l.o_hi), e(l.o_start), e(l.o_rw)],
             Count::bounded(is_madvise.clone(), 1),
         );
+        if kept("mm.dontneed_rw") {
+            b.assert_zero(dontneed.clone() * (one() - e(l.o_rw)));
+        }
 
-        // madvise(addr, len, MADV_NOHUGEPAGE) returns 0; brk(0) the break.
+        // madvise(addr, len, MADV_NOHUGEPAGE or MADV_DONTNEED) returns 0; brk(0) the break.
         if kept("mm.madvise") {
-            b.assert_zero(is_madvise.clone() * (e(l.a2[0]) - c(MADV_NOHUGEPAGE)));
+            b.assert_zero(
+                is_madvise.clone()
+                    * (e(l.a2[0]) - c(MADV_NOHUGEPAGE)
+                        + dontneed.clone() * c(MADV_NOHUGEPAGE - MADV_DONTNEED)),
+            );
             for k in 0..4 {
                 if k > 0 {
                     b.assert_zero(is_madvise.clone() * e(l.a2[k]));

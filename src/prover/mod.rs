@@ -47,6 +47,7 @@ pub mod mm;
 pub mod movz;
 pub mod mul;
 pub mod output;
+pub mod pages;
 pub mod path;
 pub mod poll;
 pub mod program;
@@ -104,6 +105,7 @@ pub enum Chip {
     Clock(clock::ClockChip),
     Fs(fs::FsChip),
     Mm(mm::MmChip),
+    Pages(pages::PagesChip),
     GetSet(getset::GetSetChip),
     Send(send::SendChip),
     Clone(threads::CloneChip),
@@ -145,6 +147,7 @@ pub enum ChipKind {
     Clock,
     Fs,
     Mm,
+    Pages,
     GetSet,
     Send,
     Clone,
@@ -163,7 +166,7 @@ pub enum ChipKind {
 }
 
 impl ChipKind {
-    pub const ALL: [ChipKind; 36] = [
+    pub const ALL: [ChipKind; 37] = [
         ChipKind::Program,
         ChipKind::Bytes,
         ChipKind::Image,
@@ -185,6 +188,7 @@ impl ChipKind {
         ChipKind::Clock,
         ChipKind::Fs,
         ChipKind::Mm,
+        ChipKind::Pages,
         ChipKind::GetSet,
         ChipKind::Send,
         ChipKind::Clone,
@@ -230,6 +234,7 @@ impl ChipKind {
             ChipKind::Clock => "clock",
             ChipKind::Fs => "fs",
             ChipKind::Mm => "mm",
+            ChipKind::Pages => "pages",
             ChipKind::GetSet => "getset",
             ChipKind::Send => "send",
             ChipKind::Clone => "clone",
@@ -287,6 +292,7 @@ macro_rules! for_each_chip {
             Chip::Clock($c) => $body,
             Chip::Fs($c) => $body,
             Chip::Mm($c) => $body,
+            Chip::Pages($c) => $body,
             Chip::GetSet($c) => $body,
             Chip::Send($c) => $body,
             Chip::Clone($c) => $body,
@@ -330,6 +336,7 @@ impl Chip {
             Chip::Clock(_) => ChipKind::Clock,
             Chip::Fs(_) => ChipKind::Fs,
             Chip::Mm(_) => ChipKind::Mm,
+            Chip::Pages(_) => ChipKind::Pages,
             Chip::GetSet(_) => ChipKind::GetSet,
             Chip::Send(_) => ChipKind::Send,
             Chip::Clone(_) => ChipKind::Clone,
@@ -780,46 +787,25 @@ impl Machine {
             .collect();
         let mut image_counts = vec![0u32; self.setup.image.len()];
         let mut region_counts = vec![0u32; self.setup.regions.len()];
-        // The readable mappings by first word, with their rows in the mm chip.
-        let mm_order = mm::row_order(&w.mm);
-        let mut maps: Vec<(usize, record::Region)> = mm_order
-            .iter()
-            .enumerate()
-            .map(|(row, &i)| (row, &w.mm[i]))
-            .filter(|(_, ev)| ev.number == mm::SYS_MMAP && ev.rw())
-            .map(|(row, ev)| {
-                let (lo, hi) = ev.pages();
-                let region = record::Region {
-                    lo: lo * mm::PAGE_WORDS,
-                    hi: hi * mm::PAGE_WORDS + mm::PAGE_WORDS - 1,
-                    writable: true,
-                };
-                (row, region)
-            })
-            .collect();
-        maps.sort_by_key(|m| m.1.lo);
-        let mapping = |a: u32| {
-            let i = maps.partition_point(|m| m.1.hi < a);
-            maps.get(i).filter(|m| m.1.lo <= a).copied()
-        };
-        let mut map_counts = vec![0u32; w.mm.len()];
+        let mut page_counts = vec![0u32; w.pages.len()];
         let boundary = boundary::BoundaryChip
             .generate_trace(
                 &w.words,
                 |a| image_index.get(&a).copied(),
                 &self.regions,
-                mapping,
+                &w.pages,
                 &mut image_counts,
                 &mut region_counts,
-                &mut map_counts,
+                &mut page_counts,
                 &mut bytes,
             )
             .map_err(ProveError::Image)?;
+        let pages = pages::PagesChip.generate_trace(&w.pages, &page_counts, &mut bytes);
+        let mm_order = mm::row_order(&w.mm);
         let mm = mm::MmChip
             .generate_trace(
                 &w.mm,
                 &mm_order,
-                &map_counts,
                 self.setup.brk >> mm::PAGE_BITS,
                 &mut bytes,
             )
@@ -851,6 +837,7 @@ impl Machine {
             clock,
             fs,
             mm,
+            pages,
             getset,
             send,
             clone,
@@ -904,6 +891,7 @@ impl Machine {
             Chip::Clock(clock::ClockChip),
             Chip::Fs(fs::FsChip),
             Chip::Mm(mm::MmChip),
+            Chip::Pages(pages::PagesChip),
             Chip::GetSet(getset::GetSetChip),
             Chip::Send(send::SendChip),
             Chip::Clone(threads::CloneChip::new()),

@@ -53,7 +53,7 @@ pub enum ProveError {
          read (from fd 0), eventfd2, epoll_create1, epoll_ctl (EPOLL_CTL_ADD of an eventfd), \
          epoll_pwait, 8-byte reads and writes of an eventfd, getrandom, clock_gettime (realtime, monotonic), nanosleep, \
          sched_getaffinity, uname, open and openat (failing with ENOENT), fcntl (F_GETFD, F_GETFL), \
-         fstat64 (fds 0 to 3), anonymous mmap, madvise (MADV_NOHUGEPAGE), brk(0), \
+         fstat64 (fds 0 to 3), anonymous mmap, madvise (MADV_NOHUGEPAGE, MADV_DONTNEED), brk(0), \
          rt_sigprocmask, rt_sigaction, sigaltstack (before a thread has one), \
          prlimit64 (RLIMIT_NOFILE), clone (Go's threads), futex (FUTEX_WAIT_PRIVATE, \
          FUTEX_WAKE_PRIVATE), exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
@@ -746,7 +746,7 @@ impl Tracer for ProveTracer<'_> {
             SYS_UNAME => true,
             SYS_MMAP => mmap_supported(&ev.args),
             SYS_MADVISE => {
-                ev.args[2] == super::mm::MADV_NOHUGEPAGE
+                (ev.args[2] == super::mm::MADV_NOHUGEPAGE || ev.args[2] == super::mm::MADV_DONTNEED)
                     && ev.args[1] != 0
                     && ev.args[0] % 4096 == 0
             }
@@ -873,8 +873,8 @@ impl Tracer for ProveTracer<'_> {
                 )
             } else if ev.number == SYS_MADVISE {
                 format!(
-                    "madvise({:#x}, {:#x}, {}) (only MADV_NOHUGEPAGE of a page-aligned, non-empty \
-                     range can be proved yet; MADV_DONTNEED is next)",
+                    "madvise({:#x}, {:#x}, {}) (only MADV_NOHUGEPAGE and MADV_DONTNEED of a \
+                     page-aligned, non-empty range can be proved yet)",
                     ev.args[0], ev.args[1], ev.args[2]
                 )
             } else if ev.number == SYS_BRK {

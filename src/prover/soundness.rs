@@ -1894,6 +1894,7 @@ fn mm_address_forged(k: usize, result: u32) -> Instances {
         .unwrap();
     assert_eq!((next.entry.rw, next.entry.ra), (2, 0), "a write of $v0");
     next.w_acc.as_mut().unwrap().1.prev = result;
+    w.pages = super::pages::rows(&w.mm);
     machine.traces_from(&w, &start, &statement).unwrap()
 }
 
@@ -1959,7 +1960,180 @@ fn mapped_words_start_when_mapped() {
         word.init_ts = 0;
         acc.prev_ts = 0;
     });
-    only_bus(&inst, "map");
+    only_bus(&inst, "pages");
+}
+
+/// The witness of [`super::tests::dontneed_program`], forged by `f`, traced.
+fn dontneed_forged(f: impl FnOnce(&mut Witness)) -> Instances {
+    let (machine, record) = recorded(&super::tests::dontneed_program(), &[]);
+    let (statement, mut w, start) = machine.witness_of(&record, &argv()).unwrap();
+    f(&mut w);
+    machine.traces_from(&w, &start, &statement).unwrap()
+}
+
+/// The mapping's first word address in [`dontneed_forged`]'s witness.
+fn dontneed_base(w: &Witness) -> u32 {
+    let mmap =
+        w.mm.iter()
+            .find(|m| m.number == super::mm::SYS_MMAP)
+            .unwrap();
+    mmap.result / 4
+}
+
+/// Joins the first two segments of word `waddr` into one chain that runs across the
+/// `MADV_DONTNEED` between them: the first access of the second takes the first's final
+/// value, as though the page had kept it. (That access is a store, which nothing but
+/// the memory argument reads the previous value of; a load would print the old value
+/// the same way.)
+fn join_segments(w: &mut Witness, waddr: u32) {
+    let i = w.words.iter().position(|s| s.addr == waddr).unwrap();
+    let (first, second) = (w.words[i], w.words[i + 1]);
+    assert_eq!(second.addr, waddr);
+    let store = w
+        .memory
+        .iter_mut()
+        .find(|m| m.word_addr == waddr && m.acc.is_some_and(|a| a.prev_ts == second.init_ts))
+        .unwrap();
+    assert_eq!(store.instr.op, program::Opcode::Sw);
+    let acc = store.acc.as_mut().unwrap();
+    acc.prev = first.value;
+    acc.prev_ts = first.ts;
+    w.words[i] = WordState {
+        value: second.value,
+        ts: second.ts,
+        ..first
+    };
+    w.words.remove(i + 1);
+}
+
+#[test]
+fn chains_end_at_a_discard() {
+    // The word at +8 keeps its value across the MADV_DONTNEED of its page: one segment
+    // from the mmap, whose last access is after the page's next zeroing.
+    let inst = dontneed_forged(|w| {
+        let base = dontneed_base(w);
+        join_segments(w, base + 2);
+    });
+    let errs = all(&inst);
+    assert!(!errs.is_empty());
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Unbalanced { bus, chip, .. }
+                if bus == BYTE && chip == "boundary")),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn page_ends_are_the_next_zeroing() {
+    // The same joined chain, with the mmap's row of the page claiming no later zeroing
+    // (END), so that the segment's end lies after its last access.
+    let inst = dontneed_forged(|w| {
+        let base = dontneed_base(w);
+        join_segments(w, base + 2);
+        let page = (base + 2) / super::mm::PAGE_WORDS;
+        let row = w.pages.iter_mut().find(|r| r.page == page).unwrap();
+        row.end = super::pages::END;
+    });
+    only_constraints_of(&inst, "pages");
+}
+
+#[test]
+fn page_zeroings_are_in_time_order() {
+    // The same joined chain on the word at +0x1008, whose page is dropped once: the
+    // page's rows swapped, so that the mmap's row comes last, with no zeroing after it.
+    let inst = dontneed_forged(|w| {
+        let base = dontneed_base(w);
+        join_segments(w, base + 0x1008 / 4);
+        let page = (base + 0x1008 / 4) / super::mm::PAGE_WORDS;
+        let i = w.pages.iter().position(|r| r.page == page).unwrap();
+        let (mmap, dontneed) = (w.pages[i], w.pages[i + 1]);
+        assert_eq!(mmap.end, dontneed.t);
+        w.pages[i] = super::pages::PageRow {
+            end: mmap.t,
+            ..dontneed
+        };
+        w.pages[i + 1] = super::pages::PageRow {
+            end: super::pages::END,
+            ..mmap
+        };
+    });
+    let errs = all(&inst);
+    assert!(!errs.is_empty());
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Unbalanced { bus, chip, .. }
+                if bus == BYTE && chip == "pages")),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn a_discard_zeroes_only_its_pages() {
+    // The first MADV_DONTNEED (pages 0 and 1) claimed to drop page 3 too: the word at
+    // +0x3008 starts a new segment at zero there, which its store takes in place of the
+    // value it held, and the page chip has a row for page 3 at that call.
+    let inst = dontneed_forged(|w| {
+        let base = dontneed_base(w);
+        let waddr = base + 0x3008 / 4;
+        let t =
+            w.mm.iter()
+                .find(|m| m.number == super::mm::SYS_MADVISE)
+                .unwrap()
+                .ts();
+        let i = w.words.iter().position(|s| s.addr == waddr).unwrap();
+        let whole = w.words[i];
+        let store = w
+            .memory
+            .iter_mut()
+            .find(|m| m.word_addr == waddr && m.acc.is_some_and(|a| a.ts > t))
+            .unwrap();
+        let acc = store.acc.as_mut().unwrap();
+        let old = (acc.prev, acc.prev_ts);
+        acc.prev = 0;
+        acc.prev_ts = t;
+        w.words[i] = WordState {
+            value: old.0,
+            ts: old.1,
+            ..whole
+        };
+        w.words.insert(
+            i + 1,
+            WordState {
+                init: 0,
+                init_ts: t,
+                ..whole
+            },
+        );
+        let page = waddr / super::mm::PAGE_WORDS;
+        let j = w.pages.iter().position(|r| r.page == page).unwrap();
+        w.pages[j].end = t;
+        w.pages.insert(
+            j + 1,
+            super::pages::PageRow {
+                page,
+                t,
+                end: super::pages::END,
+            },
+        );
+    });
+    only_bus(&inst, "cover");
+}
+
+#[test]
+fn discards_lie_in_readable_mappings() {
+    // MADV_DONTNEED of a PROT_NONE reservation: Linux returns 0, but a zeroing of its
+    // pages would give words the program cannot access a chain to start.
+    let mut a = Asm::new();
+    mmap_frame(&mut a);
+    emit_mmap(&mut a, 0, 0x2000, 0, 0x802);
+    a.li(A0, MMAP_TOP_ADDR - 0x2000);
+    a.li(A1, 0x1000);
+    a.li(A2, super::mm::MADV_DONTNEED);
+    a.li(V0, super::mm::SYS_MADVISE);
+    a.syscall();
+    a.exit(0);
+    only_constraints_of(&traced_lenient(&a), "mm");
 }
 
 /// The witness of `record` with the witness's own refusals of what the mm and getset

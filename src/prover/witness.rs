@@ -130,8 +130,8 @@ pub struct SyscallEvent {
 pub struct WordState {
     pub addr: u32,
     pub init: u32,
-    /// When the initial value is there: 0, or for a word of a mapping, its `mmap`'s
-    /// timestamp.
+    /// When the initial value is there: 0, or for a word of a mapping, the timestamp of the
+    /// `mmap` or `MADV_DONTNEED` that made its page zero (the start of this segment).
     pub init_ts: u32,
     pub value: u32,
     pub ts: u32,
@@ -185,8 +185,11 @@ pub struct Witness {
     /// each part sorted by address, with their final values.
     pub kernel_words: Vec<super::state::KernelWord>,
     pub rom_counts: Vec<u32>,
-    /// Touched memory words, sorted by address.
+    /// Touched memory words (a word of a mapping: each segment of it), sorted by address,
+    /// then start.
     pub words: Vec<WordState>,
+    /// The page chip's rows ([`super::pages::rows`]).
+    pub pages: Vec<super::pages::PageRow>,
     /// Final (value, timestamp) of each register of the main thread, then of each
     /// kernel word ([`super::bus::KERNEL_WORDS`]).
     pub regs: Vec<(u32, u32)>,
@@ -207,8 +210,13 @@ struct Shadow<'a> {
     /// starts at (0, 0).
     dynamic: std::collections::BTreeMap<u32, (u32, u32)>,
     mem: HashMap<u32, (u32, u32)>,
-    /// Each touched word's initial value and its timestamp.
+    /// Each touched word's initial value and its timestamp (for a word of a mapping, the
+    /// start of its current segment).
     init: HashMap<u32, (u32, u32)>,
+    /// The pages `MADV_DONTNEED` dropped, with the timestamp of the last such call.
+    zeroed: HashMap<u32, u32>,
+    /// The segments of words of mappings that a `MADV_DONTNEED` ended.
+    done: Vec<WordState>,
     image: HashMap<u32, u32>,
     stack: &'a HashMap<u32, u32>,
     /// The mappings made so far, in run order.
@@ -450,8 +458,16 @@ impl Shadow<'_> {
             None => match self.image.get(&addr) {
                 Some(&v) => ((v, 0), (v, 0)),
                 // A word of a mapping starts at zero when it was mapped.
+                // (After a MADV_DONTNEED, at zero again from that call.)
                 None => match mapped(&self.maps.borrow(), addr) {
-                    Some(m) => ((0, m.start), (0, m.start)),
+                    Some(m) => {
+                        let t = self
+                            .zeroed
+                            .get(&(addr / super::mm::PAGE_WORDS))
+                            .copied()
+                            .unwrap_or(m.start);
+                        ((0, t), (0, t))
+                    }
                     None => ((0, 0), (0, 0)),
                 },
             },
@@ -559,12 +575,62 @@ impl Shadow<'_> {
             ev.acc[5] = Some(self.reg(29, sp, t));
             ev.acc[6] = Some(self.mem(waddr, ev.offset, t));
         }
+        if ev.dontneed() {
+            let (lo, hi) = ev.pages();
+            let inside = self
+                .maps
+                .borrow()
+                .iter()
+                .any(|m| m.rw && m.lo <= lo && hi <= m.hi);
+            if !inside && !super::mm::lenient() {
+                return Err(refuse(format!(
+                    "madvise({:#x}, {:#x}, MADV_DONTNEED) over memory that is not one readable \
+                     mapping (only a range inside one mapping made with PROT_READ|PROT_WRITE \
+                     can be proved yet)",
+                    a[0], a[1]
+                )));
+            }
+            self.discard(lo, hi, t);
+        }
         ev.acc[0] = Some(self.reg(2, v0, t));
         ev.acc[1] = Some(self.reg(4, a[0], t));
         ev.acc[2] = Some(self.reg(5, a[1], t));
         ev.acc[3] = Some(self.reg(6, a[2], t));
         ev.acc[4] = Some(self.reg(7, 0, t));
         Ok(ev)
+    }
+
+    /// Ends the segment of every touched word of pages `lo..=hi`, which a `MADV_DONTNEED`
+    /// at `t` drops: their next access starts a new one, at zero from `t`.
+    fn discard(&mut self, lo: u32, hi: u32, t: u32) {
+        let (first, last) = (lo * super::mm::PAGE_WORDS, (hi + 1) * super::mm::PAGE_WORDS);
+        let range = (last - first) as usize;
+        let touched: Vec<u32> = if range > self.mem.len() {
+            let mut v: Vec<u32> = self
+                .mem
+                .keys()
+                .copied()
+                .filter(|a| (first..last).contains(a))
+                .collect();
+            v.sort_unstable();
+            v
+        } else {
+            (first..last).filter(|a| self.mem.contains_key(a)).collect()
+        };
+        for addr in touched {
+            let (value, ts) = self.mem.remove(&addr).unwrap_or_default();
+            let (init, init_ts) = self.init.remove(&addr).unwrap_or_default();
+            self.done.push(WordState {
+                addr,
+                init,
+                init_ts,
+                value,
+                ts,
+            });
+        }
+        for page in lo..=hi {
+            self.zeroed.insert(page, t);
+        }
     }
 
     fn kernel(&mut self, addr: u32, value: u32, ts: u32) -> Access {
@@ -1949,6 +2015,8 @@ impl Witness {
             dynamic: Default::default(),
             mem: HashMap::new(),
             init: HashMap::new(),
+            zeroed: HashMap::new(),
+            done: Vec::new(),
             image: image.clone(),
             stack,
             maps: &maps,
@@ -2729,8 +2797,10 @@ impl Witness {
                 });
             }
         }
-        words.sort_by_key(|s| s.addr);
+        words.append(&mut sh.done);
+        words.sort_by_key(|s| (s.addr, s.init_ts));
         w.words = words;
+        w.pages = super::pages::rows(&w.mm);
         // Two accesses of one word at one timestamp: the memory argument cannot order
         // them. (Rare: a thread that takes a signal at the switch right after the row
         // that sent it, or that wrote its frame or read its action.)
