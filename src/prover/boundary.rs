@@ -1,7 +1,7 @@
 //! The memory boundary: one row per memory word the run touches (for a word of a mapping,
 //! one per *segment*: see below), sorted by address, with its initial value (sent into the
-//! memory argument at timestamp 0) and its final value and timestamp (taken out at the
-//! end).
+//! memory argument at timestamp 0, or for a segment at its `init_ts`) and its final value
+//! and timestamp (taken out at the end).
 //!
 //! A word's initial value is either its ELF image value, looked up in the image table,
 //! or zero, and then the word lies in a mapped region of the region table,
@@ -21,9 +21,10 @@
 //! Why a chain cannot cross a zeroing at `T`: every access takes a value of an earlier
 //! timestamp and gives one at its own; the tokens with timestamps below `T` are given by
 //! the accesses before `T` and by the segments that start before `T`, and the same
-//! accesses and those segments' final values (all below their `end`, so below `T`) take
-//! as many. None is left for an access after `T`, whose chain must then start at a
-//! segment of `T` or later: at zero. Two rows of one `(addr, init_ts)` would give two
+//! accesses and those segments' final values (all below their `end`, so below `T`; a
+//! "negative" `final_ts` matches no send) must take at least as many, so exactly as many.
+//! None is left for an access after `T`, whose chain must then start at a segment of `T`
+//! or later: at zero. Two rows of one `(addr, init_ts)` would give two
 //! zeros at once, hence the strict order.
 //!
 //! Differences of word addresses and timestamps (below 2^29) are proved non-negative and

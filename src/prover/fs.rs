@@ -13,6 +13,13 @@
 //!   can have: no provable call changes a descriptor (`F_SETFD`, `F_SETFL`, `close`,
 //!   `dup*` are not provable yet), so the answers need no kernel state.
 //!
+//! - `ioctl(fd, TCGETS)` and `ioctl(fd, TIOCGWINSZ)` (4054) on fds 0 to 3 fail with
+//!   `ENOTTY`: the VM's descriptors are a file, two character devices that are not
+//!   terminals and a pipe, and Linux answers a terminal request on any of them so without
+//!   touching the argument. (These are the requests Go's `x/term` makes to ask whether a
+//!   descriptor is a terminal and its size; a generic request such as `FIONREAD`, which
+//!   Linux answers for files and pipes, is not provable.)
+//!
 //! - `fstat64(fd, buf)` (4215) on fds 0 to 3 returns 0 and writes the VM's 104-byte
 //!   `struct stat64` at a word-aligned `buf`. Its fixed parts (inode, mode, one link,
 //!   the 4096-byte I/O block) are the byte table's answers for the descriptor, which the
@@ -50,12 +57,17 @@ use super::config::Val;
 use super::knockout::kept;
 use super::program::Opcode;
 use super::witness::{Access, InstrEvent};
-use crate::syscalls::errno::ENOENT;
+use crate::syscalls::errno::{ENOENT, ENOTTY};
 
 pub const SYS_OPEN: u32 = 4005;
 pub const SYS_OPENAT: u32 = 4288;
 pub const SYS_FCNTL: u32 = 4055;
 pub const SYS_FSTAT64: u32 = 4215;
+pub const SYS_IOCTL: u32 = 4054;
+/// The terminal requests `ioctl` proves (MIPS values): `TCGETS` and
+/// `TIOCGWINSZ = _IOR('t', 104, struct winsize)`.
+pub const TCGETS: u32 = 0x540d;
+pub const TIOCGWINSZ: u32 = 0x4008_7468;
 /// `struct stat64`'s bytes before `st_size`'s low word (words 0 to 14: device, inode,
 /// mode, links, owner, `rdev`, padding, `st_size`'s high word), all fixed for a
 /// descriptor.
@@ -97,6 +109,9 @@ pub fn answer(number: u32, args: &[u32; 4]) -> Option<(u32, u32)> {
         SYS_FCNTL if args[0] <= 3 && args[1] == F_GETFD => Some((0, 0)),
         SYS_FCNTL if args[0] <= 3 && args[1] == F_GETFL => Some((GETFL[args[0] as usize], 0)),
         SYS_FSTAT64 if args[0] <= 3 && args[1] % 4 == 0 => Some((0, 0)),
+        SYS_IOCTL if args[0] <= 3 && (args[1] == TCGETS || args[1] == TIOCGWINSZ) => {
+            Some((ENOTTY, 1))
+        }
         _ => None,
     }
 }
@@ -139,7 +154,11 @@ pub struct FsCols<T> {
     pub is_open: T,
     pub is_openat: T,
     pub is_fcntl: T,
-    /// `fcntl`'s fd, one-hot over 0..3, and its command: `F_GETFL` (else `F_GETFD`).
+    /// `ioctl`, and its request: `TIOCGWINSZ` (else `TCGETS`).
+    pub is_ioctl: T,
+    pub winsz: T,
+    /// `fcntl`'s or `ioctl`'s fd, one-hot over 0..3, and `fcntl`'s command: `F_GETFL`
+    /// (else `F_GETFD`).
     pub fd: [T; 4],
     pub getfl: T,
     pub clk: T,
@@ -209,6 +228,7 @@ fn fill_row(r: &mut FsCols<Val>, ev: &FsEvent, bytes: &mut ByteCounts) {
     r.is_open = Val::from_bool(ev.number == SYS_OPEN);
     r.is_openat = Val::from_bool(ev.number == SYS_OPENAT);
     r.is_fcntl = Val::from_bool(ev.number == SYS_FCNTL);
+    r.is_ioctl = Val::from_bool(ev.number == SYS_IOCTL);
     r.clk = Val::from_u32(ev.instr.clk);
     r.aux = Val::from_u32(ev.instr.aux);
     r.thread = Val::from_u32(ev.thread);
@@ -221,6 +241,9 @@ fn fill_row(r: &mut FsCols<Val>, ev: &FsEvent, bytes: &mut ByteCounts) {
     if ev.number == SYS_FCNTL {
         r.fd[a0.min(3) as usize] = Val::ONE;
         r.getfl = Val::from_bool(a1 == F_GETFL);
+    } else if ev.number == SYS_IOCTL {
+        r.fd[a0.min(3) as usize] = Val::ONE;
+        r.winsz = Val::from_bool(a1 == TIOCGWINSZ);
     } else if ev.number == SYS_FSTAT64 {
         r.is_fstat = Val::ONE;
         r.sfd[a0.min(3) as usize] = Val::ONE;
@@ -311,21 +334,35 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
         let one = || Expr::<AB>::ONE;
         let zero = || Expr::<AB>::ZERO;
         let words = |w: &Word<AB::Var>| w.map(|v| -> Expr<AB> { v.into() });
-        let is_real = super::assert_flags(b, &[l.is_open, l.is_openat, l.is_fcntl, l.is_fstat]);
+        let is_real = super::assert_flags(
+            b,
+            &[l.is_open, l.is_openat, l.is_fcntl, l.is_ioctl, l.is_fstat],
+        );
         let (is_open, is_openat, is_fcntl) = (e(l.is_open), e(l.is_openat), e(l.is_fcntl));
+        let is_ioctl = e(l.is_ioctl);
         let is_fstat = e(l.is_fstat);
         let opens = is_open.clone() + is_openat.clone();
 
-        // fcntl: fd one of 0..3 (one-hot), cmd F_GETFD (1) or F_GETFL (3).
+        // fcntl and ioctl: fd one of 0..3 (one-hot); fcntl's cmd F_GETFD (1) or F_GETFL
+        // (3), ioctl's request TCGETS or TIOCGWINSZ.
+        let on_fd = is_fcntl.clone() + is_ioctl.clone();
         let fds = super::assert_flags(b, &l.fd);
-        b.assert_eq(fds, is_fcntl.clone());
+        b.assert_eq(fds, on_fd.clone());
         b.assert_bool(l.getfl);
         b.assert_zero(e(l.getfl) * (one() - is_fcntl.clone()));
+        b.assert_bool(l.winsz);
+        b.assert_zero(e(l.winsz) * (one() - is_ioctl.clone()));
         let fd = e(l.fd[1]) + c(2) * e(l.fd[2]) + c(3) * e(l.fd[3]);
         if kept("fs.fd") {
-            b.assert_zero(is_fcntl.clone() * (e(l.a0[0]) - fd));
+            b.assert_zero(on_fd.clone() * (e(l.a0[0]) - fd));
             for k in 1..4 {
-                b.assert_zero(is_fcntl.clone() * e(l.a0[k]));
+                b.assert_zero(on_fd.clone() * e(l.a0[k]));
+            }
+        }
+        if kept("fs.request") {
+            for k in 0..4 {
+                let [t, w] = [TCGETS, TIOCGWINSZ].map(|r| c(r.to_le_bytes()[k] as u32));
+                b.assert_zero(is_ioctl.clone() * (e(l.a1[k]) - t.clone() - e(l.winsz) * (w - t)));
             }
         }
         if kept("fs.cmd") {
@@ -342,12 +379,18 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
             }
         }
 
-        // The result: ENOENT with the error flag for an open; the descriptor's flags for
-        // fcntl (F_GETFD: no FD_CLOEXEC; F_GETFL: GETFL, O_WRONLY but for fd 0).
+        // The result: ENOENT with the error flag for an open, ENOTTY for an ioctl; the
+        // descriptor's flags for fcntl (F_GETFD: no FD_CLOEXEC; F_GETFL: GETFL, O_WRONLY
+        // but for fd 0).
         let wronly = (1..4).fold(zero(), |s, j| s + c(GETFL[j]) * e(l.fd[j]));
         if kept("fs.result") {
-            b.assert_zero(e(l.result[0]) - opens.clone() * c(ENOENT) - e(l.getfl) * wronly);
-            b.assert_zero(e(l.err[0]) - opens.clone());
+            b.assert_zero(
+                e(l.result[0])
+                    - opens.clone() * c(ENOENT)
+                    - is_ioctl.clone() * c(ENOTTY)
+                    - e(l.getfl) * wronly,
+            );
+            b.assert_zero(e(l.err[0]) - opens.clone() - is_ioctl.clone());
             for k in 1..4 {
                 b.assert_zero(l.result[k]);
                 b.assert_zero(l.err[k]);
@@ -357,6 +400,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
             is_open.clone() * c(SYS_OPEN.to_le_bytes()[k] as u32)
                 + is_openat.clone() * c(SYS_OPENAT.to_le_bytes()[k] as u32)
                 + is_fcntl.clone() * c(SYS_FCNTL.to_le_bytes()[k] as u32)
+                + is_ioctl.clone() * c(SYS_IOCTL.to_le_bytes()[k] as u32)
                 + is_fstat.clone() * c(SYS_FSTAT64.to_le_bytes()[k] as u32)
         });
 

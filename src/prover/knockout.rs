@@ -131,6 +131,9 @@ soundness::opens_never_create                         fs.flags
 soundness::file_system_arguments_are_checked          fs.dirfd
 soundness::file_system_arguments_are_checked          fs.fd
 soundness::file_system_arguments_are_checked          fs.cmd
+soundness::ioctls_fail_with_enotty                    fs.result
+soundness::ioctl_requests_are_checked                 fs.request
+soundness::ioctl_requests_are_checked                 fs.fd
 soundness::paths_end_at_their_nul                     path.nul
 soundness::path_bytes_before_the_nul_are_not_zero     path.nonzero
 soundness::paths_are_at_most_path_max_minus_one_bytes path.length

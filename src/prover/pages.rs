@@ -21,6 +21,12 @@
 //!   2^29). So the rows of a page are its events in time order, and `end` is the next
 //!   one's `t`: the next time the page was made zero.
 //!
+//! `page` and `t` are not range-checked here: they are the mm chip's, through `cover`,
+//! where a page lies below `MMAP_TOP` (`mm.bounds`, and `mm.inside` for a `madvise`, which
+//! lies in an earlier mapping) and a timestamp is a syscall's. So pages are below 2^20,
+//! which keeps `1024 page + off` exact in the boundary and the order's differences free of
+//! wrap-around. A new source of zeroing events must keep both bounds.
+//!
 //! The memory boundary ([`super::boundary`]) has one row per *segment* of a word of a
 //! mapping: a segment starts at zero at a zeroing event of the word's page and ends
 //! before the next one. Its row looks up `(page, start, end)` here and proves its final

@@ -32,7 +32,7 @@ pub const SYS_GETRANDOM: u32 = 4353;
 pub const SYS_SCHED_GETAFFINITY: u32 = 4240;
 pub const SYS_UNAME: u32 = 4122;
 pub use super::clock::{SYS_CLOCK_GETTIME, SYS_NANOSLEEP};
-pub use super::fs::{SYS_FCNTL, SYS_FSTAT64, SYS_OPEN, SYS_OPENAT};
+pub use super::fs::{SYS_FCNTL, SYS_FSTAT64, SYS_IOCTL, SYS_OPEN, SYS_OPENAT};
 pub use super::futex::SYS_FUTEX;
 pub use super::getset::{SYS_PRLIMIT64, SYS_RT_SIGACTION, SYS_RT_SIGPROCMASK, SYS_SIGALTSTACK};
 pub use super::mm::{SYS_BRK, SYS_MADVISE, SYS_MMAP};
@@ -53,6 +53,7 @@ pub enum ProveError {
          read (from fd 0), eventfd2, epoll_create1, epoll_ctl (EPOLL_CTL_ADD of an eventfd), \
          epoll_pwait, 8-byte reads and writes of an eventfd, getrandom, clock_gettime (realtime, monotonic), nanosleep, \
          sched_getaffinity, uname, open and openat (failing with ENOENT), fcntl (F_GETFD, F_GETFL), \
+         ioctl (TCGETS, TIOCGWINSZ, failing with ENOTTY), \
          fstat64 (fds 0 to 3), anonymous mmap, madvise (MADV_NOHUGEPAGE, MADV_DONTNEED), brk(0), \
          rt_sigprocmask, rt_sigaction, sigaltstack (before a thread has one), \
          prlimit64 (RLIMIT_NOFILE), clone (Go's threads), futex (FUTEX_WAIT_PRIVATE, \
@@ -542,13 +543,19 @@ impl ProveTracer<'_> {
                     "fstat64 of a file of 2^28 bytes or more (at most {} can be proved)",
                     super::fs::STAT_SIZE_LIMIT - 1
                 ));
-            } else if sc.number == SYS_FCNTL {
+            } else if sc.number == SYS_FCNTL || sc.number == SYS_IOCTL {
                 let args = sc.args;
-                if super::fs::answer(SYS_FCNTL, &args) != Some((v0, a3)) {
+                if super::fs::answer(sc.number, &args) != Some((v0, a3)) {
                     refused = Some(format!(
-                        "internal error: fcntl({}, {}) returned {v0} (error {a3}), not the fs \
+                        "internal error: {}({}, {:#x}) returned {v0} (error {a3}), not the fs \
                          chip's answer",
-                        args[0], args[1]
+                        if sc.number == SYS_FCNTL {
+                            "fcntl"
+                        } else {
+                            "ioctl"
+                        },
+                        args[0],
+                        args[1]
                     ));
                 }
             } else if sc.number == SYS_CLONE && a3 != 0 {
@@ -781,7 +788,7 @@ impl Tracer for ProveTracer<'_> {
                     && ev.args[2] % 4 == 0
                     && ev.args[3] % 4 == 0
             }
-            SYS_OPEN | SYS_OPENAT | SYS_FCNTL | SYS_FSTAT64 => {
+            SYS_OPEN | SYS_OPENAT | SYS_FCNTL | SYS_FSTAT64 | SYS_IOCTL => {
                 let args = [ev.args[0], ev.args[1], ev.args[2], ev.args[3]];
                 super::fs::answer(ev.number, &args).is_some()
             }
@@ -885,6 +892,12 @@ impl Tracer for ProveTracer<'_> {
             } else if ev.number == SYS_FCNTL {
                 format!(
                     "fcntl({}, {}) (only F_GETFD and F_GETFL of fds 0 to 3 can be proved yet)",
+                    ev.args[0], ev.args[1]
+                )
+            } else if ev.number == SYS_IOCTL {
+                format!(
+                    "ioctl({}, {:#x}) (only TCGETS and TIOCGWINSZ of fds 0 to 3, failing with \
+                     ENOTTY, can be proved yet)",
                     ev.args[0], ev.args[1]
                 )
             } else if ev.number == SYS_FSTAT64 {

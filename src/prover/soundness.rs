@@ -1784,6 +1784,35 @@ fn file_system_arguments_are_checked() {
 }
 
 #[test]
+fn ioctls_fail_with_enotty() {
+    // ioctl(1, TCGETS) claims 0, a terminal (its termios, unwritten, would be whatever the
+    // buffer held): printed, consistent everywhere, but the VM's stdout is no terminal.
+    let (_, record) = recorded(&super::tests::fs_program(), &[]);
+    let k = 11 + 2;
+    assert_eq!(
+        (
+            record.syscalls[k].number,
+            record.syscalls[k].args[..2].to_vec()
+        ),
+        (super::fs::SYS_IOCTL, vec![1, super::fs::TCGETS])
+    );
+    let inst = fs_forged_result(k, 0, 0, 8 * k);
+    only_constraints_of(&inst, "fs");
+}
+
+#[test]
+fn ioctl_requests_are_checked() {
+    use super::fs::{SYS_IOCTL, TCGETS};
+    // FIONREAD (0x467f on MIPS), which Linux answers for a file with the bytes left, is
+    // not TCGETS...
+    let inst = args_forged_lenient(SYS_IOCTL, [0, TCGETS, crate::asm::DATA_BASE], 1, 0x467f);
+    only_constraints_of(&inst, "fs");
+    // ...and ioctl(4, TCGETS) is EBADF, not ENOTTY.
+    let inst = args_forged_lenient(SYS_IOCTL, [0, TCGETS, crate::asm::DATA_BASE], 0, 4);
+    only_constraints_of(&inst, "fs");
+}
+
+#[test]
 fn path_rows_after_padding_are_refused() {
     // A copy of the first path's last row after a padding row whose clk, waddr and
     // remaining it "continues": a row reading a word at a clock of the prover's choice,

@@ -641,13 +641,15 @@ fn sched_getaffinity_satisfies_every_constraint_and_proves() {
 
 /// The file-system calls as the Go runtime makes them: `open` of a path in read-only
 /// data, `openat(AT_FDCWD, …)` of an unaligned path in writable data with `O_CLOEXEC |
-/// O_LARGEFILE`, `open("")`, and `fcntl(fd, F_GETFD)` and `fcntl(fd, F_GETFL)` for fds
-/// 0 to 3. Each call's `$v0` and `$a3` go to fd 3, 88 bytes in all; exits with 0.
+/// O_LARGEFILE`, `open("")`, `fcntl(fd, F_GETFD)` and `fcntl(fd, F_GETFL)` for fds 0 to
+/// 3, and `ioctl(fd, TCGETS)` and `ioctl(fd, TIOCGWINSZ)` for fds 0 to 3, as Go's
+/// `x/term` asks. Each call's `$v0` and `$a3` go to fd 3, 152 bytes in all; exits with 0.
 pub(crate) fn fs_program() -> Asm {
     let mut a = Asm::new();
     a.data("wpath", b"x/etc/zkm.conf\0");
     a.data("empty", b"\0");
-    a.bss("out", 88);
+    a.bss("out", 152);
+    a.bss("termios", 64);
     a.la(S0, "out");
     let call = |a: &mut Asm, number: u32, args: [u32; 3], off: u16| {
         a.li(A0, args[0]);
@@ -686,9 +688,16 @@ pub(crate) fn fs_program() -> Asm {
             off += 8;
         }
     }
+    let termios = crate::asm::DATA_BASE + 0x1000;
+    for fd in 0..4 {
+        for req in [super::fs::TCGETS, super::fs::TIOCGWINSZ] {
+            call(&mut a, super::fs::SYS_IOCTL, [fd, req, termios], off);
+            off += 8;
+        }
+    }
     a.li(A0, 3);
     a.la(A1, "out");
-    a.li(A2, 88);
+    a.li(A2, 152);
     a.li(V0, 4004);
     a.syscall();
     a.exit(0);
@@ -701,12 +710,13 @@ pub(crate) fn fs_program() -> Asm {
 }
 
 /// The output of [`fs_program`]: ENOENT three times, then each fd's F_GETFD (0) and
-/// F_GETFL (O_RDONLY for fd 0, O_WRONLY for the others).
+/// F_GETFL (O_RDONLY for fd 0, O_WRONLY for the others), then ENOTTY eight times.
 pub(crate) fn fs_output() -> Vec<u8> {
     let mut want: Vec<u32> = [2, 1].repeat(3);
     for fd in 0..4 {
         want.extend([0, 0, super::fs::GETFL[fd], 0]);
     }
+    want.extend([25, 1].repeat(8));
     want.iter().flat_map(|w| w.to_be_bytes()).collect()
 }
 

@@ -2464,6 +2464,7 @@ impl Witness {
                         super::fs::SYS_OPEN
                             | super::fs::SYS_OPENAT
                             | super::fs::SYS_FCNTL
+                            | super::fs::SYS_IOCTL
                             | super::fs::SYS_FSTAT64
                     ) {
                         let (ev, words, inputs) = sh
