@@ -798,6 +798,8 @@ fn proves_go_guests_with_their_runtime_and_threads() {
     // end, each read held to the size the proof fixes.
     // scavenge frees 128 KiB and hands it back with debug.FreeOSMemory: the scavenger's
     // madvise(MADV_DONTNEED) calls, after which the pages read zero again.
+    // lookups probes a missing path with os.Stat, os.Lstat, os.Readlink and
+    // syscall.Access (stat64, lstat64, readlinkat, faccessat), each ENOENT.
     // jsonbig (encoding/json and math/big, 1.9 M instructions) is the largest that fits
     // one shard: about 45 s and 6 GB here.
     for name in [
@@ -815,6 +817,7 @@ fn proves_go_guests_with_their_runtime_and_threads() {
         "sigignore",
         "stdinstat",
         "scavenge",
+        "lookups",
         "jsonbig",
     ] {
         let elf = root.join(format!("elf/{name}.elf"));

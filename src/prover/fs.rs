@@ -7,6 +7,13 @@
 //!   asks the path chip ([`super::path`]) to read it, which proves it a readable string of
 //!   at most 4095 bytes. `flags` has neither `O_CREAT` (0x100) nor `__O_TMPFILE`
 //!   (0x400000), the two that would create a file rather than look one up.
+//! - The other path lookups fail the same way, each after the argument checks Linux makes
+//!   before it looks the path up ([`LOOKUPS`]): `stat64`, `lstat64`, `fstatat64` (flags 0
+//!   or `AT_SYMLINK_NOFOLLOW`: no `AT_EMPTY_PATH`, which would describe the directory),
+//!   `access`, `faccessat`, `faccessat2` (a mode below 8, else `EINVAL`; flags 0,
+//!   `AT_SYMLINK_NOFOLLOW` or `AT_EACCESS`), `readlink` and `readlinkat` (a buffer size
+//!   above 0 as a signed word, else `EINVAL`) with `ENOENT`, and `mkdir` and `mkdirat`
+//!   with `EROFS`, as the VM's read-only, empty file system answers them.
 //! - `fcntl(fd, F_GETFD)` and `fcntl(fd, F_GETFL)` (4055) on fds 0 to 3 answer the
 //!   descriptors' initial flags: no `FD_CLOEXEC`, and `O_RDONLY` for the input (fd 0),
 //!   `O_WRONLY` for stdout, stderr and the public output. These are the only flags they
@@ -43,7 +50,7 @@
 use std::borrow::Borrow;
 
 use p3_air::{Air, BaseAir, WindowAccess};
-use p3_field::{PrimeCharacteristicRing, PrimeField32};
+use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
 use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 
@@ -57,7 +64,7 @@ use super::config::Val;
 use super::knockout::kept;
 use super::program::Opcode;
 use super::witness::{Access, InstrEvent};
-use crate::syscalls::errno::{ENOENT, ENOTTY};
+use crate::syscalls::errno::{ENOENT, ENOTTY, EROFS};
 
 pub const SYS_OPEN: u32 = 4005;
 pub const SYS_OPENAT: u32 = 4288;
@@ -100,9 +107,78 @@ pub const F_GETFL: u32 = 3;
 /// `F_GETFL` of fds 0 to 3: `O_RDONLY`, then `O_WRONLY` three times.
 pub const GETFL: [u32; 4] = [0, 1, 1, 1];
 
+/// The path lookups besides the opens, in the order of the chip's `lookup` selectors:
+/// the number, whether the path is `$a1` after `AT_FDCWD` in `$a0` (else `$a0`), and the
+/// error.
+pub const LOOKUPS: [(u32, bool, u32); 10] = [
+    (4213, false, ENOENT), // stat64(path, buf)
+    (4214, false, ENOENT), // lstat64(path, buf)
+    (4033, false, ENOENT), // access(path, mode)
+    (4085, false, ENOENT), // readlink(path, buf, size)
+    (4039, false, EROFS),  // mkdir(path, mode)
+    (4293, true, ENOENT),  // fstatat64(dirfd, path, buf, flags)
+    (4298, true, ENOENT),  // readlinkat(dirfd, path, buf, size)
+    (4300, true, ENOENT),  // faccessat(dirfd, path, mode)
+    (4439, true, ENOENT),  // faccessat2(dirfd, path, mode, flags)
+    (4289, true, EROFS),   // mkdirat(dirfd, path, mode)
+];
+/// Their indices in [`LOOKUPS`].
+pub const L_ACCESS: usize = 2;
+pub const L_READLINK: usize = 3;
+pub const L_FSTATAT: usize = 5;
+pub const L_READLINKAT: usize = 6;
+pub const L_FACCESSAT: usize = 7;
+pub const L_FACCESSAT2: usize = 8;
+/// `AT_SYMLINK_NOFOLLOW` and `AT_EACCESS`, the lookup flags the chip accepts.
+pub const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
+pub const AT_EACCESS: u32 = 0x200;
+
+/// A lookup call's index in [`LOOKUPS`].
+pub fn lookup_index(number: u32) -> Option<usize> {
+    LOOKUPS.iter().position(|l| l.0 == number)
+}
+
+/// The path argument's index of an open or lookup call.
+pub fn path_arg(number: u32) -> Option<usize> {
+    match number {
+        SYS_OPEN => Some(0),
+        SYS_OPENAT => Some(1),
+        n => lookup_index(n).map(|i| LOOKUPS[i].1 as usize),
+    }
+}
+
+/// Whether the call's row reads `$a2` (openat's flags, readlink's size, faccessat's and
+/// faccessat2's mode).
+pub fn reads_a2(number: u32) -> bool {
+    number == SYS_OPENAT
+        || matches!(
+            lookup_index(number),
+            Some(L_READLINK | L_FACCESSAT | L_FACCESSAT2)
+        )
+}
+
+/// Whether `args` pass the checks Linux makes before it looks the path of lookup `i` up.
+fn lookup_args_ok(i: usize, args: &[u32; 4]) -> bool {
+    let (_, at, _) = LOOKUPS[i];
+    let size_ok = |v: u32| v != 0 && v < 1 << 31;
+    (!at || args[0] == AT_FDCWD)
+        && match i {
+            L_ACCESS => args[1] < 8,
+            L_FACCESSAT => args[2] < 8,
+            L_FACCESSAT2 => args[2] < 8 && args[3] & !(AT_SYMLINK_NOFOLLOW | AT_EACCESS) == 0,
+            L_FSTATAT => args[3] & !AT_SYMLINK_NOFOLLOW == 0,
+            L_READLINK => size_ok(args[2]),
+            L_READLINKAT => size_ok(args[3]),
+            _ => true,
+        }
+}
+
 /// The answer this chip proves for a call, as `($v0, $a3)`, if it proves the call.
 pub fn answer(number: u32, args: &[u32; 4]) -> Option<(u32, u32)> {
     let flags_ok = |f: u32| f & (O_CREAT | O_TMPFILE) == 0;
+    if let Some(i) = lookup_index(number) {
+        return lookup_args_ok(i, args).then_some((LOOKUPS[i].2, 1));
+    }
     match number {
         SYS_OPEN if flags_ok(args[1]) => Some((ENOENT, 1)),
         SYS_OPENAT if args[0] == AT_FDCWD && flags_ok(args[2]) => Some((ENOENT, 1)),
@@ -153,6 +229,14 @@ pub struct StatEvent {
 pub struct FsCols<T> {
     pub is_open: T,
     pub is_openat: T,
+    /// The other path lookups, one selector per call of [`LOOKUPS`].
+    pub lookup: [T; 10],
+    /// `fstatat64`'s and `faccessat2`'s flags: `AT_SYMLINK_NOFOLLOW`, and (`faccessat2`)
+    /// `AT_EACCESS`.
+    pub nofollow: T,
+    pub eaccess: T,
+    /// `readlink`'s and `readlinkat`'s buffer size's inverse (it is not zero).
+    pub size_inv: T,
     pub is_fcntl: T,
     /// `ioctl`, and its request: `TIOCGWINSZ` (else `TCGETS`).
     pub is_ioctl: T,
@@ -227,6 +311,34 @@ fn fill_row(r: &mut FsCols<Val>, ev: &FsEvent, bytes: &mut ByteCounts) {
     let [a0, a1, a2, a3] = ev.args;
     r.is_open = Val::from_bool(ev.number == SYS_OPEN);
     r.is_openat = Val::from_bool(ev.number == SYS_OPENAT);
+    if let Some(i) = lookup_index(ev.number) {
+        r.lookup[i] = Val::ONE;
+        if matches!(i, L_FSTATAT | L_FACCESSAT2) {
+            r.nofollow = Val::from_bool(a3 & AT_SYMLINK_NOFOLLOW != 0);
+            r.eaccess = Val::from_bool(a3 & AT_EACCESS != 0);
+        }
+        let size = match i {
+            L_READLINK => Some(a2),
+            L_READLINKAT => Some(a3),
+            _ => None,
+        };
+        // (With the checks knocked out, in tests, no lookups of them.)
+        let checked = kept("fs.lookup_args");
+        if let Some(size) = size {
+            if checked {
+                bytes.range8x2(2 * (size >> 24), 0);
+            }
+            r.size_inv = Val::from_u32(size).try_inverse().unwrap_or(Val::ZERO);
+        }
+        let mode = match i {
+            L_ACCESS => Some(a1),
+            L_FACCESSAT | L_FACCESSAT2 => Some(a2),
+            _ => None,
+        };
+        if let Some(mode) = mode.filter(|_| checked) {
+            bytes.range8x2(32 * (mode & 0xff), 0);
+        }
+    }
     r.is_fcntl = Val::from_bool(ev.number == SYS_FCNTL);
     r.is_ioctl = Val::from_bool(ev.number == SYS_IOCTL);
     r.clk = Val::from_u32(ev.instr.clk);
@@ -290,17 +402,16 @@ fn fill_row(r: &mut FsCols<Val>, ev: &FsEvent, bytes: &mut ByteCounts) {
                 }
             }
         }
-    } else {
-        let (path, flags) = if ev.number == SYS_OPEN {
-            (a0, a1)
-        } else {
-            (a1, a2)
-        };
+    } else if let Some(k) = path_arg(ev.number) {
+        let path = ev.args[k];
         let q = (path & 0xff) >> 2;
         r.path_q = Val::from_u32(q);
         r.path_o = [Val::from_u32(path & 1), Val::from_u32((path >> 1) & 1)];
         bytes.range8x2(q, 4 * q);
         bytes.range8x2(2 * (path >> 24), 0);
+    }
+    if matches!(ev.number, SYS_OPEN | SYS_OPENAT) {
+        let flags = if ev.number == SYS_OPEN { a1 } else { a2 };
         let (f1, f2) = ((flags >> 8) & 0xff, (flags >> 16) & 0xff);
         r.fl_q = Val::from_u32(f1 >> 1);
         r.fl_lo = Val::from_u32(f2 & 0x7f);
@@ -334,14 +445,28 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
         let one = || Expr::<AB>::ONE;
         let zero = || Expr::<AB>::ZERO;
         let words = |w: &Word<AB::Var>| w.map(|v| -> Expr<AB> { v.into() });
-        let is_real = super::assert_flags(
-            b,
-            &[l.is_open, l.is_openat, l.is_fcntl, l.is_ioctl, l.is_fstat],
-        );
+        let mut selectors = vec![l.is_open, l.is_openat, l.is_fcntl, l.is_ioctl, l.is_fstat];
+        selectors.extend(l.lookup);
+        let is_real = super::assert_flags(b, &selectors);
         let (is_open, is_openat, is_fcntl) = (e(l.is_open), e(l.is_openat), e(l.is_fcntl));
         let is_ioctl = e(l.is_ioctl);
         let is_fstat = e(l.is_fstat);
         let opens = is_open.clone() + is_openat.clone();
+        let sel = |i: usize| e(l.lookup[i]);
+        // Every path call (the opens and the lookups), those whose path follows AT_FDCWD,
+        // and those that fail with EROFS.
+        let mut paths = opens.clone();
+        let mut at = is_openat.clone();
+        let mut erofs = Expr::<AB>::ZERO;
+        for (i, &(_, is_at, errno)) in LOOKUPS.iter().enumerate() {
+            paths += sel(i);
+            if is_at {
+                at += sel(i);
+            }
+            if errno == EROFS {
+                erofs += sel(i);
+            }
+        }
 
         // fcntl and ioctl: fd one of 0..3 (one-hot); fcntl's cmd F_GETFD (1) or F_GETFL
         // (3), ioctl's request TCGETS or TIOCGWINSZ.
@@ -372,12 +497,46 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
                 b.assert_zero(is_fcntl.clone() * e(l.a1[k]));
             }
         }
-        // openat's dirfd is AT_FDCWD.
+        // openat's and the *at lookups' dirfd is AT_FDCWD.
         if kept("fs.dirfd") {
             for (k, &byte) in AT_FDCWD.to_le_bytes().iter().enumerate() {
-                b.assert_zero(is_openat.clone() * (e(l.a0[k]) - c(byte as u32)));
+                b.assert_zero(at.clone() * (e(l.a0[k]) - c(byte as u32)));
             }
         }
+        // The lookups' arguments, as Linux checks them before the lookup (else EINVAL):
+        // a mode below 8 (access: $a1; faccessat, faccessat2: $a2)...
+        if kept("fs.lookup_args") {
+            let gm = sel(L_FACCESSAT) + sel(L_FACCESSAT2);
+            let mode: [Expr<AB>; 4] =
+                std::array::from_fn(|k| sel(L_ACCESS) * e(l.a1[k]) + gm.clone() * e(l.a2[k]));
+            let gm = gm + sel(L_ACCESS);
+            bus::range8x2(b, c(32) * mode[0].clone(), zero(), gm.clone());
+            for m in &mode[1..] {
+                b.assert_zero(gm.clone() * m.clone());
+            }
+            // ...flags of AT_SYMLINK_NOFOLLOW and (faccessat2) AT_EACCESS only, in $a3...
+            let gf = sel(L_FSTATAT) + sel(L_FACCESSAT2);
+            for k in 0..4 {
+                let want = if k == 1 {
+                    e(l.nofollow) + c(2) * e(l.eaccess)
+                } else {
+                    zero()
+                };
+                b.assert_zero(gf.clone() * (e(l.a3[k]) - want));
+            }
+            // ...and a buffer size above 0 as a signed word (readlink: $a2, readlinkat:
+            // $a3): below 2^31, with an inverse.
+            let value = |w: &Word<AB::Var>| bus::word_value::<AB>(w);
+            b.assert_zero(sel(L_READLINK) * (value(&l.a2) * e(l.size_inv) - one()));
+            b.assert_zero(sel(L_READLINKAT) * (value(&l.a3) * e(l.size_inv) - one()));
+            let top = sel(L_READLINK) * e(l.a2[3]) + sel(L_READLINKAT) * e(l.a3[3]);
+            bus::range8x2(b, c(2) * top, zero(), sel(L_READLINK) + sel(L_READLINKAT));
+        }
+        b.assert_bool(l.nofollow);
+        b.assert_bool(l.eaccess);
+        b.assert_zero(e(l.nofollow) * (one() - sel(L_FSTATAT) - sel(L_FACCESSAT2)));
+        b.assert_zero(e(l.eaccess) * (one() - sel(L_FACCESSAT2)));
+        // (`size_inv` is in no constraint off readlink and readlinkat: left zero.)
 
         // The result: ENOENT with the error flag for an open, ENOTTY for an ioctl; the
         // descriptor's flags for fcntl (F_GETFD: no FD_CLOEXEC; F_GETFL: GETFL, O_WRONLY
@@ -386,11 +545,12 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
         if kept("fs.result") {
             b.assert_zero(
                 e(l.result[0])
-                    - opens.clone() * c(ENOENT)
+                    - (paths.clone() - erofs.clone()) * c(ENOENT)
+                    - erofs.clone() * c(EROFS)
                     - is_ioctl.clone() * c(ENOTTY)
                     - e(l.getfl) * wronly,
             );
-            b.assert_zero(e(l.err[0]) - opens.clone() - is_ioctl.clone());
+            b.assert_zero(e(l.err[0]) - paths.clone() - is_ioctl.clone());
             for k in 1..4 {
                 b.assert_zero(l.result[k]);
                 b.assert_zero(l.err[k]);
@@ -401,13 +561,19 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
                 + is_openat.clone() * c(SYS_OPENAT.to_le_bytes()[k] as u32)
                 + is_fcntl.clone() * c(SYS_FCNTL.to_le_bytes()[k] as u32)
                 + is_ioctl.clone() * c(SYS_IOCTL.to_le_bytes()[k] as u32)
+                + LOOKUPS
+                    .iter()
+                    .enumerate()
+                    .fold(zero(), |s, (i, &(n, _, _))| {
+                        s + sel(i) * c(n.to_le_bytes()[k] as u32)
+                    })
                 + is_fstat.clone() * c(SYS_FSTAT64.to_le_bytes()[k] as u32)
         });
 
         // The path ($a0 for open, $a1 for openat), read by the path chip; the flags ($a1,
         // $a2) create nothing. fstat64's buffer ($a1) is split the same way, word-aligned.
         let path: [Expr<AB>; 4] = std::array::from_fn(|k| {
-            e(l.a0[k]) + (is_openat.clone() + is_fstat.clone()) * (e(l.a1[k]) - e(l.a0[k]))
+            e(l.a0[k]) + (at.clone() + is_fstat.clone()) * (e(l.a1[k]) - e(l.a0[k]))
         });
         let flags: [Expr<AB>; 4] =
             std::array::from_fn(|k| e(l.a1[k]) + is_openat.clone() * (e(l.a2[k]) - e(l.a1[k])));
@@ -415,7 +581,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
             b.assert_bool(o);
         }
         let offset = e(l.path_o[0]) + c(2) * e(l.path_o[1]);
-        let pointed = opens.clone() + is_fstat.clone();
+        let pointed = paths.clone() + is_fstat.clone();
         b.assert_zero(pointed.clone() * (path[0].clone() - c(4) * e(l.path_q) - offset.clone()));
         bus::range8x2(b, l.path_q, c(4) * e(l.path_q), pointed.clone());
         bus::range8x2(b, c(2) * path[3].clone(), zero(), pointed);
@@ -430,7 +596,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
             b.push_interaction(
                 PATH,
                 [e(l.clk), waddr.clone(), offset],
-                Count::bounded(opens.clone(), 1),
+                Count::bounded(paths.clone(), 1),
             );
         }
         if kept("fs.flags") {
@@ -440,8 +606,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
             bus::range8x2(b, l.fl_lo, c(4) * e(l.fl_lo), opens.clone());
         }
         b.assert_bool(l.fl_b7);
-        // (Off opens, path_q, path_o and the fl_* columns are in no message with a
-        // non-zero count and no constraint that is not boolean: left zero.)
+        // (Off the path calls, path_q and path_o, and off the opens the fl_* columns, are in
+        // no message with a non-zero count and no constraint that is not boolean: left
+        // zero.)
 
         // fstat64(fd, buf): fd one of 0..3 (one-hot). The result is 0 without error (the
         // result constraints above: `getfl` and the opens are 0 here).
@@ -541,7 +708,12 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
             (is_real.clone(), reg(2), number, words(&l.result)),
             (is_real.clone(), reg(4), words(&l.a0), words(&l.a0)),
             (is_real.clone(), reg(5), words(&l.a1), words(&l.a1)),
-            (is_openat.clone(), reg(6), words(&l.a2), words(&l.a2)),
+            (
+                is_openat.clone() + sel(L_READLINK) + sel(L_FACCESSAT) + sel(L_FACCESSAT2),
+                reg(6),
+                words(&l.a2),
+                words(&l.a2),
+            ),
             (is_real.clone(), reg(7), words(&l.a3), words(&l.err)),
         ];
         for ((count, addr, prev, new), cols) in accesses.into_iter().zip(&l.acc) {
@@ -600,8 +772,8 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
             ts.clone(),
             &l.acc[9],
         );
-        // (`a2` is in a message only for openat; on open and fcntl rows it is left zero
-        // and, being in no constraint with a non-zero factor, cannot matter.)
+        // (`a2` is in a message only for openat, readlink, faccessat and faccessat2; on
+        // the other rows it is in no constraint with a non-zero factor and cannot matter.)
 
         // The CPU reads $zero for both operands; the call does not halt.
         let z4 = || [zero(), zero(), zero(), zero()];

@@ -132,6 +132,8 @@ soundness::file_system_arguments_are_checked          fs.dirfd
 soundness::file_system_arguments_are_checked          fs.fd
 soundness::file_system_arguments_are_checked          fs.cmd
 soundness::ioctls_fail_with_enotty                    fs.result
+soundness::lookups_check_their_arguments_first        fs.lookup_args
+soundness::mkdir_fails_with_erofs                     fs.result
 soundness::ioctl_requests_are_checked                 fs.request
 soundness::ioctl_requests_are_checked                 fs.fd
 soundness::paths_end_at_their_nul                     path.nul

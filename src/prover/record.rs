@@ -37,7 +37,6 @@ pub use super::futex::SYS_FUTEX;
 pub use super::getset::{SYS_PRLIMIT64, SYS_RT_SIGACTION, SYS_RT_SIGPROCMASK, SYS_SIGALTSTACK};
 pub use super::mm::{SYS_BRK, SYS_MADVISE, SYS_MMAP};
 pub use super::threads::SYS_CLONE;
-use crate::syscalls::errno::ENOENT;
 /// Writes of this many bytes or more, and reads that return this many, are not proved
 /// (the VM caps one transfer here).
 pub const MAX_WRITE: u32 = 1 << 24;
@@ -52,7 +51,9 @@ pub enum ProveError {
          zkm prove supports programs whose only system calls are write (to fds 1, 2, 3), \
          read (from fd 0), eventfd2, epoll_create1, epoll_ctl (EPOLL_CTL_ADD of an eventfd), \
          epoll_pwait, 8-byte reads and writes of an eventfd, getrandom, clock_gettime (realtime, monotonic), nanosleep, \
-         sched_getaffinity, uname, open and openat (failing with ENOENT), fcntl (F_GETFD, F_GETFL), \
+         sched_getaffinity, uname, open and openat (failing with ENOENT), the path lookups stat64, \
+         lstat64, fstatat64, access, faccessat, faccessat2, readlink, readlinkat (failing \
+         with ENOENT) and mkdir, mkdirat (failing with EROFS), fcntl (F_GETFD, F_GETFL), \
          ioctl (TCGETS, TIOCGWINSZ, failing with ENOTTY), \
          fstat64 (fds 0 to 3), anonymous mmap, madvise (MADV_NOHUGEPAGE, MADV_DONTNEED), brk(0), \
          rt_sigprocmask, rt_sigaction, sigaltstack (before a thread has one), \
@@ -521,10 +522,13 @@ impl ProveTracer<'_> {
                     "{} failing with error {v0} (only successful calls can be proved)",
                     crate::syscalls::names::name(sc.number).unwrap_or("a system call")
                 ));
-            } else if matches!(sc.number, SYS_OPEN | SYS_OPENAT) && (v0, a3) != (ENOENT, 1) {
+            } else if super::fs::path_arg(sc.number).is_some()
+                && super::fs::answer(sc.number, &[sc.args[0], sc.args[1], sc.args[2], sc.args[3]])
+                    != Some((v0, a3))
+            {
                 refused = Some(format!(
                     "{} failing with error {v0} (an unreadable path, or one of PATH_MAX bytes or \
-                     more; only ENOENT can be proved yet)",
+                     more; only ENOENT, and EROFS for mkdir, can be proved yet)",
                     crate::syscalls::names::name(sc.number).unwrap_or("open")
                 ));
             } else if sc.number == SYS_FSTAT64 && (v0, a3) != (0, 0) {
@@ -792,6 +796,10 @@ impl Tracer for ProveTracer<'_> {
                 let args = [ev.args[0], ev.args[1], ev.args[2], ev.args[3]];
                 super::fs::answer(ev.number, &args).is_some()
             }
+            n if super::fs::lookup_index(n).is_some() => {
+                let args = [ev.args[0], ev.args[1], ev.args[2], ev.args[3]];
+                super::fs::answer(n, &args).is_some()
+            }
             n => super::syscall::identity_answer(n, 0).is_some(),
         };
         // (Tests turn this off, to show that the CPU refuses the same.)
@@ -870,6 +878,13 @@ impl Tracer for ProveTracer<'_> {
                     "{name} with O_CREAT or O_TMPFILE (flags {:#x}; only opens that look a file \
                      up can be proved yet)",
                     ev.args[1 + (ev.number == SYS_OPENAT) as usize]
+                )
+            } else if super::fs::lookup_index(ev.number).is_some() {
+                format!(
+                    "{name}({:#x}, {:#x}, {:#x}, {:#x}) (only lookups relative to AT_FDCWD, \
+                     with a mode below 8, flags AT_SYMLINK_NOFOLLOW or AT_EACCESS and a buffer \
+                     size above 0, can be proved yet)",
+                    ev.args[0], ev.args[1], ev.args[2], ev.args[3]
                 )
             } else if ev.number == SYS_MMAP {
                 format!(

@@ -1813,6 +1813,38 @@ fn ioctl_requests_are_checked() {
 }
 
 #[test]
+fn lookups_check_their_arguments_first() {
+    let p = crate::asm::DATA_BASE;
+    // access(p, 8), which Linux refuses with EINVAL before it looks p up, claimed ENOENT
+    // (only the range check of 32 mode refuses it)...
+    let inst = args_forged_lenient(4033, [p, 4, 0], 1, 8);
+    only_bus(&inst, "byte");
+    // ...and readlink(p, buf, 0) likewise.
+    let inst = args_forged_lenient(4085, [p, p + 0x100, 64], 2, 0);
+    only_constraints_of(&inst, "fs");
+}
+
+#[test]
+fn mkdir_fails_with_erofs() {
+    // mkdir claiming 0, a directory made on the read-only file system: printed,
+    // consistent everywhere else.
+    let (machine, mut record) = recorded(&super::tests::lookups_program(), &[]);
+    let k = 4;
+    assert_eq!(record.syscalls[k].number, 4039);
+    let sc = &mut record.syscalls[k];
+    sc.result = Some((0, 0));
+    let step = sc.step;
+    for i in 0..2 {
+        let s = &mut record.steps[step + 1 + i];
+        s.b = 0;
+        s.mem_value = 0;
+        record.output[8 * k + 4 * i..8 * k + 4 * i + 4].fill(0);
+    }
+    let inst = traced_record(&machine, &record);
+    only_constraints_of(&inst, "fs");
+}
+
+#[test]
 fn path_rows_after_padding_are_refused() {
     // A copy of the first path's last row after a padding row whose clk, waddr and
     // remaining it "continues": a row reading a word at a clock of the prover's choice,

@@ -1438,13 +1438,13 @@ impl Shadow<'_> {
         ),
         String,
     > {
-        use super::fs::{SYS_FSTAT64, SYS_OPEN, SYS_OPENAT};
+        use super::fs::SYS_FSTAT64;
         // (The tracer holds the VM's answer to the chip's; a forged record's is the fs
         // chip's to refuse.)
         let (v0, a3) = sc.result.ok_or("a file-system call without its result")?;
         let mut words = Vec::new();
-        if matches!(sc.number, SYS_OPEN | SYS_OPENAT) {
-            let buf = sc.args[(sc.number == SYS_OPENAT) as usize];
+        if let Some(k) = super::fs::path_arg(sc.number) {
+            let buf = sc.args[k];
             // The path's length, from memory as the proof sees it (a path of PATH_MAX
             // bytes or more is the path chip's to refuse; unmapped words read as zero here).
             let mut len = 0u32;
@@ -1486,7 +1486,7 @@ impl Shadow<'_> {
             Some(self.reg(2, v0, t)),
             Some(self.reg(4, a[0], t)),
             Some(self.reg(5, a[1], t)),
-            (sc.number == SYS_OPENAT).then(|| self.reg(6, a[2], t)),
+            super::fs::reads_a2(sc.number).then(|| self.reg(6, a[2], t)),
             Some(self.reg(7, a3, t)),
         ];
         Ok((
@@ -2466,7 +2466,8 @@ impl Witness {
                             | super::fs::SYS_FCNTL
                             | super::fs::SYS_IOCTL
                             | super::fs::SYS_FSTAT64
-                    ) {
+                    ) || super::fs::lookup_index(sc.number).is_some()
+                    {
                         let (ev, words, inputs) = sh
                             .fs(sc, instr(0), t, &writable)
                             .map_err(|m| internal(step, &m))?;
