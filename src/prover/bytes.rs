@@ -32,9 +32,11 @@ pub const UTSNAME_AT: u32 = 4;
 /// which are the same for every descriptor.
 pub const STAT_AT: u32 = UTSNAME_AT + crate::syscalls::info::UTSNAME_LEN as u32;
 pub const STAT_TAIL_AT: u32 = STAT_AT + 4 * super::fs::STAT_HEAD;
+/// Where `getcwd`'s `"/\0"` starts in [`answers`].
+pub const CWD_AT: u32 = STAT_TAIL_AT + super::fs::STAT_TAIL;
 
-/// The kernel's fixed answers: the bytes it writes for `sched_getaffinity`, `uname` and
-/// the fixed parts of `fstat64`, exactly the VM's.
+/// The kernel's fixed answers: the bytes it writes for `sched_getaffinity`, `uname`, the
+/// fixed parts of `fstat64` and `getcwd`, exactly the VM's.
 pub fn answers() -> &'static [u8] {
     use std::sync::OnceLock;
     static ANSWERS: OnceLock<Vec<u8>> = OnceLock::new();
@@ -51,6 +53,8 @@ pub fn answers() -> &'static [u8] {
         let (mode, ino) = STD_STAT[0];
         let tail = STAT_TAIL_START as usize..(STAT_TAIL_START + STAT_TAIL) as usize;
         b.extend(&stat64(mode, 0, ino)[tail]);
+        debug_assert_eq!(b.len(), CWD_AT as usize);
+        b.extend(b"/\0");
         b
     })
 }

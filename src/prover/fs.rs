@@ -12,8 +12,9 @@
 //!   or `AT_SYMLINK_NOFOLLOW`: no `AT_EMPTY_PATH`, which would describe the directory),
 //!   `access`, `faccessat`, `faccessat2` (a mode below 8, else `EINVAL`; flags 0,
 //!   `AT_SYMLINK_NOFOLLOW` or `AT_EACCESS`), `readlink` and `readlinkat` (a buffer size
-//!   above 0 as a signed word, else `EINVAL`) with `ENOENT`, and `mkdir` and `mkdirat`
-//!   with `EROFS`, as the VM's read-only, empty file system answers them.
+//!   above 0 as a signed word, else `EINVAL`), each with `ENOENT`, as the VM's empty file
+//!   system answers them. (`mkdir` is not provable: Linux answers `ENOENT` for an empty
+//!   path and `EEXIST` for `/`, where the VM's read-only file system says `EROFS`.)
 //! - `fcntl(fd, F_GETFD)` and `fcntl(fd, F_GETFL)` (4055) on fds 0 to 3 answer the
 //!   descriptors' initial flags: no `FD_CLOEXEC`, and `O_RDONLY` for the input (fd 0),
 //!   `O_WRONLY` for stdout, stderr and the public output. These are the only flags they
@@ -21,8 +22,8 @@
 //!   `dup*` are not provable yet), so the answers need no kernel state.
 //!
 //! - `ioctl(fd, TCGETS)` and `ioctl(fd, TIOCGWINSZ)` (4054) on fds 0 to 3 fail with
-//!   `ENOTTY`: the VM's descriptors are a file, two character devices that are not
-//!   terminals and a pipe, and Linux answers a terminal request on any of them so without
+//!   `ENOTTY`: the VM's descriptors are two regular files (the input and the public
+//!   output) and two character devices that are not terminals, and Linux answers a terminal request on any of them so without
 //!   touching the argument. (These are the requests Go's `x/term` makes to ask whether a
 //!   descriptor is a terminal and its size; a generic request such as `FIONREAD`, which
 //!   Linux answers for files and pipes, is not provable.)
@@ -43,7 +44,8 @@
 //!   reaches. So the input behaves as a regular file of one size for the whole run, as
 //!   the VM's does.
 //!
-//! The row reads the number from `$v0` and the arguments from `$a0..$a2`, and writes the
+//! The row reads the number from `$v0` and the arguments from `$a0`, `$a1`, `$a2` (where it
+//! is one) and `$a3`, and writes the
 //! result to `$v0` and the error flag to `$a3`, at the chip's timestamp slot, as the
 //! syscall chip does.
 
@@ -64,7 +66,7 @@ use super::config::Val;
 use super::knockout::kept;
 use super::program::Opcode;
 use super::witness::{Access, InstrEvent};
-use crate::syscalls::errno::{ENOENT, ENOTTY, EROFS};
+use crate::syscalls::errno::{ENOENT, ENOTTY};
 
 pub const SYS_OPEN: u32 = 4005;
 pub const SYS_OPENAT: u32 = 4288;
@@ -108,27 +110,25 @@ pub const F_GETFL: u32 = 3;
 pub const GETFL: [u32; 4] = [0, 1, 1, 1];
 
 /// The path lookups besides the opens, in the order of the chip's `lookup` selectors:
-/// the number, whether the path is `$a1` after `AT_FDCWD` in `$a0` (else `$a0`), and the
-/// error.
-pub const LOOKUPS: [(u32, bool, u32); 10] = [
-    (4213, false, ENOENT), // stat64(path, buf)
-    (4214, false, ENOENT), // lstat64(path, buf)
-    (4033, false, ENOENT), // access(path, mode)
-    (4085, false, ENOENT), // readlink(path, buf, size)
-    (4039, false, EROFS),  // mkdir(path, mode)
-    (4293, true, ENOENT),  // fstatat64(dirfd, path, buf, flags)
-    (4298, true, ENOENT),  // readlinkat(dirfd, path, buf, size)
-    (4300, true, ENOENT),  // faccessat(dirfd, path, mode)
-    (4439, true, ENOENT),  // faccessat2(dirfd, path, mode, flags)
-    (4289, true, EROFS),   // mkdirat(dirfd, path, mode)
+/// the number, and whether the path is `$a1` after `AT_FDCWD` in `$a0` (else `$a0`). Each
+/// fails with `ENOENT`.
+pub const LOOKUPS: [(u32, bool); 8] = [
+    (4213, false), // stat64(path, buf)
+    (4214, false), // lstat64(path, buf)
+    (4033, false), // access(path, mode)
+    (4085, false), // readlink(path, buf, size)
+    (4293, true),  // fstatat64(dirfd, path, buf, flags)
+    (4298, true),  // readlinkat(dirfd, path, buf, size)
+    (4300, true),  // faccessat(dirfd, path, mode)
+    (4439, true),  // faccessat2(dirfd, path, mode, flags)
 ];
 /// Their indices in [`LOOKUPS`].
 pub const L_ACCESS: usize = 2;
 pub const L_READLINK: usize = 3;
-pub const L_FSTATAT: usize = 5;
-pub const L_READLINKAT: usize = 6;
-pub const L_FACCESSAT: usize = 7;
-pub const L_FACCESSAT2: usize = 8;
+pub const L_FSTATAT: usize = 4;
+pub const L_READLINKAT: usize = 5;
+pub const L_FACCESSAT: usize = 6;
+pub const L_FACCESSAT2: usize = 7;
 /// `AT_SYMLINK_NOFOLLOW` and `AT_EACCESS`, the lookup flags the chip accepts.
 pub const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
 pub const AT_EACCESS: u32 = 0x200;
@@ -159,7 +159,7 @@ pub fn reads_a2(number: u32) -> bool {
 
 /// Whether `args` pass the checks Linux makes before it looks the path of lookup `i` up.
 fn lookup_args_ok(i: usize, args: &[u32; 4]) -> bool {
-    let (_, at, _) = LOOKUPS[i];
+    let (_, at) = LOOKUPS[i];
     let size_ok = |v: u32| v != 0 && v < 1 << 31;
     (!at || args[0] == AT_FDCWD)
         && match i {
@@ -177,7 +177,7 @@ fn lookup_args_ok(i: usize, args: &[u32; 4]) -> bool {
 pub fn answer(number: u32, args: &[u32; 4]) -> Option<(u32, u32)> {
     let flags_ok = |f: u32| f & (O_CREAT | O_TMPFILE) == 0;
     if let Some(i) = lookup_index(number) {
-        return lookup_args_ok(i, args).then_some((LOOKUPS[i].2, 1));
+        return lookup_args_ok(i, args).then_some((ENOENT, 1));
     }
     match number {
         SYS_OPEN if flags_ok(args[1]) => Some((ENOENT, 1)),
@@ -202,7 +202,7 @@ pub struct FsEvent {
     pub args: [u32; 4],
     /// `$v0` and `$a3` after.
     pub result: (u32, u32),
-    /// `$v0`, `$a0`, `$a1`, `$a2` (`openat` only), `$a3`.
+    /// `$v0`, `$a0`, `$a1`, `$a2` (where it is an argument: [`reads_a2`]), `$a3`.
     pub acc: [Option<Access>; 5],
     /// An `fstat64`'s varying part.
     pub stat: Option<StatEvent>,
@@ -230,12 +230,13 @@ pub struct FsCols<T> {
     pub is_open: T,
     pub is_openat: T,
     /// The other path lookups, one selector per call of [`LOOKUPS`].
-    pub lookup: [T; 10],
+    pub lookup: [T; 8],
     /// `fstatat64`'s and `faccessat2`'s flags: `AT_SYMLINK_NOFOLLOW`, and (`faccessat2`)
     /// `AT_EACCESS`.
     pub nofollow: T,
     pub eaccess: T,
-    /// `readlink`'s and `readlinkat`'s buffer size's inverse (it is not zero).
+    /// The inverse of the sum of `readlink`'s and `readlinkat`'s buffer size's bytes (it
+    /// is not zero).
     pub size_inv: T,
     pub is_fcntl: T,
     /// `ioctl`, and its request: `TIOCGWINSZ` (else `TCGETS`).
@@ -328,7 +329,8 @@ fn fill_row(r: &mut FsCols<Val>, ev: &FsEvent, bytes: &mut ByteCounts) {
             if checked {
                 bytes.range8x2(2 * (size >> 24), 0);
             }
-            r.size_inv = Val::from_u32(size).try_inverse().unwrap_or(Val::ZERO);
+            let sum: u32 = size.to_le_bytes().iter().map(|&b| b as u32).sum();
+            r.size_inv = Val::from_u32(sum).try_inverse().unwrap_or(Val::ZERO);
         }
         let mode = match i {
             L_ACCESS => Some(a1),
@@ -453,18 +455,14 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
         let is_fstat = e(l.is_fstat);
         let opens = is_open.clone() + is_openat.clone();
         let sel = |i: usize| e(l.lookup[i]);
-        // Every path call (the opens and the lookups), those whose path follows AT_FDCWD,
-        // and those that fail with EROFS.
+        // Every path call (the opens and the lookups), and those whose path follows
+        // AT_FDCWD.
         let mut paths = opens.clone();
         let mut at = is_openat.clone();
-        let mut erofs = Expr::<AB>::ZERO;
-        for (i, &(_, is_at, errno)) in LOOKUPS.iter().enumerate() {
+        for (i, &(_, is_at)) in LOOKUPS.iter().enumerate() {
             paths += sel(i);
             if is_at {
                 at += sel(i);
-            }
-            if errno == EROFS {
-                erofs += sel(i);
             }
         }
 
@@ -525,10 +523,10 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
                 b.assert_zero(gf.clone() * (e(l.a3[k]) - want));
             }
             // ...and a buffer size above 0 as a signed word (readlink: $a2, readlinkat:
-            // $a3): below 2^31, with an inverse.
-            let value = |w: &Word<AB::Var>| bus::word_value::<AB>(w);
-            b.assert_zero(sel(L_READLINK) * (value(&l.a2) * e(l.size_inv) - one()));
-            b.assert_zero(sel(L_READLINKAT) * (value(&l.a3) * e(l.size_inv) - one()));
+            // $a3): below 2^31, and not zero (its bytes' sum, below 2^10, has an inverse).
+            let sum = |w: &Word<AB::Var>| w.iter().fold(zero(), |s, &v| s + e(v));
+            b.assert_zero(sel(L_READLINK) * (sum(&l.a2) * e(l.size_inv) - one()));
+            b.assert_zero(sel(L_READLINKAT) * (sum(&l.a3) * e(l.size_inv) - one()));
             let top = sel(L_READLINK) * e(l.a2[3]) + sel(L_READLINKAT) * e(l.a3[3]);
             bus::range8x2(b, c(2) * top, zero(), sel(L_READLINK) + sel(L_READLINKAT));
         }
@@ -538,15 +536,15 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
         b.assert_zero(e(l.eaccess) * (one() - sel(L_FACCESSAT2)));
         // (`size_inv` is in no constraint off readlink and readlinkat: left zero.)
 
-        // The result: ENOENT with the error flag for an open, ENOTTY for an ioctl; the
+        // The result: ENOENT with the error flag for an open or a lookup, ENOTTY for an
+        // ioctl; the
         // descriptor's flags for fcntl (F_GETFD: no FD_CLOEXEC; F_GETFL: GETFL, O_WRONLY
         // but for fd 0).
         let wronly = (1..4).fold(zero(), |s, j| s + c(GETFL[j]) * e(l.fd[j]));
         if kept("fs.result") {
             b.assert_zero(
                 e(l.result[0])
-                    - (paths.clone() - erofs.clone()) * c(ENOENT)
-                    - erofs.clone() * c(EROFS)
+                    - paths.clone() * c(ENOENT)
                     - is_ioctl.clone() * c(ENOTTY)
                     - e(l.getfl) * wronly,
             );
@@ -561,12 +559,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
                 + is_openat.clone() * c(SYS_OPENAT.to_le_bytes()[k] as u32)
                 + is_fcntl.clone() * c(SYS_FCNTL.to_le_bytes()[k] as u32)
                 + is_ioctl.clone() * c(SYS_IOCTL.to_le_bytes()[k] as u32)
-                + LOOKUPS
-                    .iter()
-                    .enumerate()
-                    .fold(zero(), |s, (i, &(n, _, _))| {
-                        s + sel(i) * c(n.to_le_bytes()[k] as u32)
-                    })
+                + LOOKUPS.iter().enumerate().fold(zero(), |s, (i, &(n, _))| {
+                    s + sel(i) * c(n.to_le_bytes()[k] as u32)
+                })
                 + is_fstat.clone() * c(SYS_FSTAT64.to_le_bytes()[k] as u32)
         });
 

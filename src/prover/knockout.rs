@@ -133,7 +133,9 @@ soundness::file_system_arguments_are_checked          fs.fd
 soundness::file_system_arguments_are_checked          fs.cmd
 soundness::ioctls_fail_with_enotty                    fs.result
 soundness::lookups_check_their_arguments_first        fs.lookup_args
-soundness::mkdir_fails_with_erofs                     fs.result
+soundness::getcwd_returns_its_length                  syscall.getcwd
+soundness::getcwd_needs_room_for_its_answer           syscall.getcwd_size
+soundness::lookups_return_enoent                      fs.result
 soundness::ioctl_requests_are_checked                 fs.request
 soundness::ioctl_requests_are_checked                 fs.fd
 soundness::paths_end_at_their_nul                     path.nul

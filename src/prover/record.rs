@@ -31,6 +31,7 @@ pub const SYS_EXIT_GROUP: u32 = 4246;
 pub const SYS_GETRANDOM: u32 = 4353;
 pub const SYS_SCHED_GETAFFINITY: u32 = 4240;
 pub const SYS_UNAME: u32 = 4122;
+pub const SYS_GETCWD: u32 = 4203;
 pub use super::clock::{SYS_CLOCK_GETTIME, SYS_NANOSLEEP};
 pub use super::fs::{SYS_FCNTL, SYS_FSTAT64, SYS_IOCTL, SYS_OPEN, SYS_OPENAT};
 pub use super::futex::SYS_FUTEX;
@@ -51,9 +52,9 @@ pub enum ProveError {
          zkm prove supports programs whose only system calls are write (to fds 1, 2, 3), \
          read (from fd 0), eventfd2, epoll_create1, epoll_ctl (EPOLL_CTL_ADD of an eventfd), \
          epoll_pwait, 8-byte reads and writes of an eventfd, getrandom, clock_gettime (realtime, monotonic), nanosleep, \
-         sched_getaffinity, uname, open and openat (failing with ENOENT), the path lookups stat64, \
+         sched_getaffinity, uname, getcwd, open and openat (failing with ENOENT), the path lookups stat64, \
          lstat64, fstatat64, access, faccessat, faccessat2, readlink, readlinkat (failing \
-         with ENOENT) and mkdir, mkdirat (failing with EROFS), fcntl (F_GETFD, F_GETFL), \
+         with ENOENT), fcntl (F_GETFD, F_GETFL), \
          ioctl (TCGETS, TIOCGWINSZ, failing with ENOTTY), \
          fstat64 (fds 0 to 3), anonymous mmap, madvise (MADV_NOHUGEPAGE, MADV_DONTNEED), brk(0), \
          rt_sigprocmask, rt_sigaction, sigaltstack (before a thread has one), \
@@ -516,6 +517,7 @@ impl ProveTracer<'_> {
                     | SYS_NANOSLEEP
                     | SYS_SCHED_GETAFFINITY
                     | SYS_UNAME
+                    | SYS_GETCWD
             ) && a3 != 0
             {
                 refused = Some(format!(
@@ -528,7 +530,7 @@ impl ProveTracer<'_> {
             {
                 refused = Some(format!(
                     "{} failing with error {v0} (an unreadable path, or one of PATH_MAX bytes or \
-                     more; only ENOENT, and EROFS for mkdir, can be proved yet)",
+                     more; only ENOENT can be proved yet)",
                     crate::syscalls::names::name(sc.number).unwrap_or("open")
                 ));
             } else if sc.number == SYS_FSTAT64 && (v0, a3) != (0, 0) {
@@ -755,6 +757,7 @@ impl Tracer for ProveTracer<'_> {
             SYS_CLOCK_GETTIME => ev.args[0] <= 1 && ev.args[1] % 4 == 0,
             SYS_NANOSLEEP => ev.args[0] % 4 == 0,
             SYS_UNAME => true,
+            SYS_GETCWD => ev.args[1] >= 2 && ev.args[1] - 2 < 1 << 30,
             SYS_MMAP => mmap_supported(&ev.args),
             SYS_MADVISE => {
                 (ev.args[2] == super::mm::MADV_NOHUGEPAGE || ev.args[2] == super::mm::MADV_DONTNEED)
@@ -833,6 +836,11 @@ impl Tracer for ProveTracer<'_> {
                     "clock_gettime of clock {} (only CLOCK_REALTIME and CLOCK_MONOTONIC can be \
                      proved yet)",
                     ev.args[0]
+                )
+            } else if ev.number == SYS_GETCWD {
+                format!(
+                    "getcwd({:#x}, {}) (only a size from 2 to 2^30 + 1 can be proved yet)",
+                    ev.args[0], ev.args[1]
                 )
             } else if ev.number == SYS_NANOSLEEP {
                 format!(
@@ -1230,7 +1238,7 @@ pub(crate) fn out_buffer(number: u32, args: &[u32; 4]) -> Option<u32> {
         SYS_READ | SYS_CLOCK_GETTIME => Some(args[1]),
         SYS_GETRANDOM => Some(args[0]),
         SYS_SCHED_GETAFFINITY => Some(args[2]),
-        SYS_UNAME => Some(args[0]),
+        SYS_UNAME | SYS_GETCWD => Some(args[0]),
         SYS_RT_SIGPROCMASK | SYS_RT_SIGACTION => Some(args[2]),
         SYS_SIGALTSTACK => Some(args[1]),
         SYS_PRLIMIT64 => Some(args[3]),

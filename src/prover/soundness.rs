@@ -1813,6 +1813,25 @@ fn ioctl_requests_are_checked() {
 }
 
 #[test]
+fn lookups_return_enoent() {
+    // stat64 claiming 0, a file found on the empty file system (its buffer untouched),
+    // printed: consistent everywhere else.
+    let (machine, mut record) = recorded(&super::tests::lookups_program(), &[]);
+    assert_eq!(record.syscalls[0].number, 4213);
+    let sc = &mut record.syscalls[0];
+    sc.result = Some((0, 0));
+    let step = sc.step;
+    for i in 0..2 {
+        let s = &mut record.steps[step + 1 + i];
+        s.b = 0;
+        s.mem_value = 0;
+        record.output[4 * i..4 * i + 4].fill(0);
+    }
+    let inst = traced_record(&machine, &record);
+    only_constraints_of(&inst, "fs");
+}
+
+#[test]
 fn lookups_check_their_arguments_first() {
     let p = crate::asm::DATA_BASE;
     // access(p, 8), which Linux refuses with EINVAL before it looks p up, claimed ENOENT
@@ -1825,23 +1844,29 @@ fn lookups_check_their_arguments_first() {
 }
 
 #[test]
-fn mkdir_fails_with_erofs() {
-    // mkdir claiming 0, a directory made on the read-only file system: printed,
-    // consistent everywhere else.
-    let (machine, mut record) = recorded(&super::tests::lookups_program(), &[]);
-    let k = 4;
-    assert_eq!(record.syscalls[k].number, 4039);
-    let sc = &mut record.syscalls[k];
-    sc.result = Some((0, 0));
+fn getcwd_returns_its_length() {
+    // getcwd claiming 1, the length without its NUL (Linux returns it with), printed.
+    let (machine, mut record) = recorded(&super::tests::getcwd_program(), &[]);
+    let sc = &mut record.syscalls[0];
+    assert_eq!(sc.number, super::record::SYS_GETCWD);
+    sc.result = Some((1, 0));
     let step = sc.step;
-    for i in 0..2 {
-        let s = &mut record.steps[step + 1 + i];
-        s.b = 0;
-        s.mem_value = 0;
-        record.output[8 * k + 4 * i..8 * k + 4 * i + 4].fill(0);
-    }
+    let s = &mut record.steps[step + 1];
+    assert_eq!(s.b, 2);
+    s.b = 1;
+    s.mem_value = 1;
+    record.output[3] = 1;
     let inst = traced_record(&machine, &record);
-    only_constraints_of(&inst, "fs");
+    only_constraints_of(&inst, "syscall");
+}
+
+#[test]
+fn getcwd_needs_room_for_its_answer() {
+    // getcwd(p, 1), which Linux refuses with ERANGE, claimed to return 2 (the size from
+    // the private input).
+    let p = crate::asm::DATA_BASE;
+    let inst = args_forged_lenient(super::record::SYS_GETCWD, [p, 64, 0], 1, 1);
+    only_constraints_of(&inst, "syscall");
 }
 
 #[test]

@@ -38,6 +38,10 @@
 //! `uname(buf)` returns 0 and has the input chip write the VM's 390-byte `struct utsname`
 //! at `buf` (the byte table's fixed answers; a `buf` Linux cannot write is `EFAULT`, and
 //! the input chip's writes prove it writable).
+//!
+//! `getcwd(buf, size)` (4203) with `2 <= size < 2^30 + 2` returns 2 and has the input chip
+//! write the VM's working directory, `"/\0"`, at `buf` (a fixed answer, as `uname`'s): the
+//! length with its NUL, as Linux returns it; a `size` below 2 would be `ERANGE`.
 
 use std::borrow::Borrow;
 
@@ -51,13 +55,14 @@ use super::bus::{
     KERNEL_OUT_CURSOR, LOG, OUTPUT, REG_STRIDE, SLOT_CHIP, SPACE_KERNEL, SPACE_REG, TS_SLOTS,
 };
 use super::bytes::ByteCounts;
-use super::bytes::{AFFINITY_AT, UTSNAME_AT};
+use super::bytes::{AFFINITY_AT, CWD_AT, UTSNAME_AT};
 use super::cols::columns;
 use super::config::Val;
 use super::knockout::kept;
 use super::program::Opcode;
 use super::record::{
-    SYS_EXIT_GROUP, SYS_GETRANDOM, SYS_READ, SYS_SCHED_GETAFFINITY, SYS_UNAME, SYS_WRITE,
+    SYS_EXIT_GROUP, SYS_GETCWD, SYS_GETRANDOM, SYS_READ, SYS_SCHED_GETAFFINITY, SYS_UNAME,
+    SYS_WRITE,
 };
 use super::witness::SyscallEvent;
 use crate::syscalls::info::UTSNAME_LEN;
@@ -104,6 +109,10 @@ pub struct SyscallCols<T> {
     pub is_affinity: T,
     /// `uname`.
     pub is_uname: T,
+    /// `getcwd`, and `size - 2 = cwd_lo + 2^16 cwd_hi` (below 2^30).
+    pub is_getcwd: T,
+    pub cwd_lo: T,
+    pub cwd_hi: T,
     pub is_exit: T,
     /// One per identity call, in [`IDENTITY`]'s order.
     pub is_ident: [T; 8],
@@ -193,6 +202,21 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
     if is_uname {
         r.in_bytes = Val::ONE;
     }
+    let is_getcwd = ev.number == SYS_GETCWD;
+    r.is_getcwd = Val::from_bool(is_getcwd);
+    if is_getcwd {
+        r.in_bytes = Val::ONE;
+        // (In the field, as the constraint computes; masked, so that a forged size fails
+        // the equation, not a range check.)
+        let d = (Val::from_u32(ev.args[1]) - Val::from_u32(2)).as_canonical_u32() & 0x3fff_ffff;
+        r.cwd_lo = Val::from_u32(d & 0xffff);
+        r.cwd_hi = Val::from_u32(d >> 16);
+        // (With the check knocked out, in tests, no lookups of it.)
+        if kept("syscall.getcwd_size") {
+            bytes.range16(d & 0xffff);
+            bytes.range16(4 * (d >> 16));
+        }
+    }
     if is_affinity {
         let len = ev.args[1];
         r.in_bytes = Val::ONE;
@@ -269,6 +293,7 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
         || ((is_read || is_random) && ev.result.0 > 0)
         || is_affinity
         || is_uname
+        || is_getcwd
     {
         // (A write's buffer is $a1, as a read's.)
         let buf = super::record::out_buffer(ev.number, &ev.args).unwrap_or(ev.args[1]);
@@ -276,7 +301,7 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
         r.buf_q = Val::from_u32(q);
         r.buf_o = [Val::from_u32(buf & 1), Val::from_u32((buf >> 1) & 1)];
         bytes.range8x2(q, 4 * q);
-        if is_random || is_affinity || is_uname {
+        if is_random || is_affinity || is_uname || is_getcwd {
             bytes.range8x2(2 * (buf >> 24), 0);
         }
     }
@@ -328,6 +353,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
             l.is_random,
             l.is_affinity,
             l.is_uname,
+            l.is_getcwd,
             l.is_exit,
         ];
         flags.extend(l.is_ident);
@@ -344,6 +370,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         let rn = SYS_GETRANDOM.to_le_bytes();
         let af = SYS_SCHED_GETAFFINITY.to_le_bytes();
         let un = SYS_UNAME.to_le_bytes();
+        let cw = SYS_GETCWD.to_le_bytes();
         let x = SYS_EXIT_GROUP.to_le_bytes();
         for k in 0..4 {
             let mut number = e(l.is_write) * c(w[k] as u32)
@@ -351,6 +378,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
                 + e(l.is_random) * c(rn[k] as u32)
                 + e(l.is_affinity) * c(af[k] as u32)
                 + e(l.is_uname) * c(un[k] as u32)
+                + e(l.is_getcwd) * c(cw[k] as u32)
                 + e(l.is_exit) * c(x[k] as u32);
             for (f, &(n, _)) in l.is_ident.iter().zip(&IDENTITY) {
                 number += e(*f) * c(n.to_le_bytes()[k] as u32);
@@ -498,11 +526,41 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
             }
             b.assert_zero(is_uname.clone() * e(l.err[k]));
         }
+        // getcwd(buf, size) with size >= 2 (below 2^30 + 2) returns 2, without error, and
+        // the input chip writes "/\0" at buf (the byte table's fixed answer).
+        let is_getcwd = e(l.is_getcwd);
+        for k in 0..4 {
+            if kept("syscall.getcwd") {
+                let want = if k == 0 { c(2) } else { Expr::<AB>::ZERO };
+                b.assert_zero(is_getcwd.clone() * (e(l.result[k]) - want));
+            }
+            b.assert_zero(is_getcwd.clone() * e(l.err[k]));
+        }
+        if kept("syscall.getcwd_size") {
+            b.assert_zero(
+                is_getcwd.clone()
+                    * (bus::word_value::<AB>(&l.a1)
+                        - c(2)
+                        - e(l.cwd_lo)
+                        - c(1 << 16) * e(l.cwd_hi)),
+            );
+            bus::range16(b, l.cwd_lo, is_getcwd.clone());
+            // (cwd_hi below 2^14, so that the split stays below 2^30: with 2^15 it would
+            // reach p - 1, and a size of 1 would pass as 2^16 · 0x7f00 = -1.)
+            bus::range16(b, c(4) * e(l.cwd_hi), is_getcwd.clone());
+        }
+        // (Off getcwd, cwd_lo and cwd_hi are in no constraint and no message with a
+        // non-zero count: left zero.)
         // The bytes the input chip writes: a read's or getrandom's result (sched_getaffinity
-        // returns its 4), uname's 390.
-        let n_in = (Expr::<AB>::ONE - is_uname.clone()) * n.clone()
-            + is_uname.clone() * c(UTSNAME_LEN as u32);
-        let fills = is_read.clone() + is_random.clone() + is_affinity.clone() + is_uname.clone();
+        // returns its 4), uname's 390, getcwd's 2.
+        let n_in = (Expr::<AB>::ONE - is_uname.clone() - is_getcwd.clone()) * n.clone()
+            + is_uname.clone() * c(UTSNAME_LEN as u32)
+            + is_getcwd.clone() * c(2);
+        let fills = is_read.clone()
+            + is_random.clone()
+            + is_affinity.clone()
+            + is_uname.clone()
+            + is_getcwd.clone();
         b.assert_bool(l.in_bytes);
         b.assert_zero(e(l.in_bytes) * (Expr::<AB>::ONE - fills.clone()));
         if kept("syscall.in_bytes") {
@@ -531,11 +589,12 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         for o in l.buf_o {
             b.assert_bool(o);
         }
-        // The buffer is $a1, but getrandom's and uname's is $a0 and sched_getaffinity's
-        // $a2.
+        // The buffer is $a1, but getrandom's, uname's and getcwd's is $a0 and
+        // sched_getaffinity's $a2.
         let buf: [Expr<AB>; 4] = std::array::from_fn(|k| {
             e(l.a1[k])
-                + (is_random.clone() + is_uname.clone()) * (e(l.a0[k]) - e(l.a1[k]))
+                + (is_random.clone() + is_uname.clone() + is_getcwd.clone())
+                    * (e(l.a0[k]) - e(l.a1[k]))
                 + is_affinity.clone() * (e(l.a2[k]) - e(l.a1[k]))
         });
         let offset = e(l.buf_o[0]) + c(2) * e(l.buf_o[1]);
@@ -564,7 +623,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         );
         // (The last field names a fixed answer instead of free bytes: its start in the
         // byte table's answers, plus one.)
-        let answer = is_affinity * c(AFFINITY_AT + 1) + is_uname * c(UTSNAME_AT + 1);
+        let answer = is_affinity * c(AFFINITY_AT + 1)
+            + is_uname * c(UTSNAME_AT + 1)
+            + is_getcwd * c(CWD_AT + 1);
         b.push_interaction(
             INPUT,
             [e(l.clk), waddr.clone(), offset.clone(), n_in, answer],

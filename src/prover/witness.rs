@@ -2481,6 +2481,11 @@ impl Witness {
                         let is_random = sc.number == super::record::SYS_GETRANDOM;
                         let is_affinity = sc.number == super::record::SYS_SCHED_GETAFFINITY;
                         let is_uname = sc.number == super::record::SYS_UNAME;
+                        let is_getcwd = sc.number == super::record::SYS_GETCWD;
+                        // (The result is the syscall chip's to hold to 2.)
+                        if is_getcwd && sc.written != b"/\0" {
+                            return Err(internal(step, "getcwd did not write the VM's \"/\""));
+                        }
                         let utsname = &super::bytes::answers()
                             [super::bytes::UTSNAME_AT as usize..super::bytes::STAT_AT as usize];
                         // (The result is the syscall chip's to hold to 0.)
@@ -2565,13 +2570,21 @@ impl Witness {
                             None
                         };
                         // The words a read, getrandom, sched_getaffinity or uname wrote.
-                        if is_read || is_random || is_affinity || is_uname {
+                        if is_read || is_random || is_affinity || is_uname || is_getcwd {
                             let to = super::record::out_buffer(sc.number, &sc.args).unwrap_or(buf);
-                            let n = if is_uname { utsname.len() as u32 } else { v0 };
+                            let n = if is_uname {
+                                utsname.len() as u32
+                            } else if is_getcwd {
+                                2
+                            } else {
+                                v0
+                            };
                             let answer = if is_affinity {
                                 super::bytes::AFFINITY_AT + 1
                             } else if is_uname {
                                 super::bytes::UTSNAME_AT + 1
+                            } else if is_getcwd {
+                                super::bytes::CWD_AT + 1
                             } else {
                                 0
                             };
