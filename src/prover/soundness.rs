@@ -99,6 +99,19 @@ fn only_bus(inst: &Instances, bus: &str) {
     );
 }
 
+/// Every failure is an unbalanced range or byte lookup that `chip` sends (the byte table's
+/// side of it balances).
+fn only_byte_lookups_of(inst: &Instances, chip: &str) {
+    let errs = all(inst);
+    assert!(!errs.is_empty());
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Unbalanced { bus, chip: c, .. }
+                if bus == BYTE && c == chip)),
+        "{errs:?}"
+    );
+}
+
 fn fresh() -> (Machine, Statement, Instances) {
     traced(&coverage_program())
 }
@@ -621,14 +634,7 @@ fn duplicate_init_addresses_are_refused() {
         };
         w.words.insert(i, dup);
     });
-    let errs = all(&inst);
-    assert!(!errs.is_empty());
-    assert!(
-        errs.iter()
-            .all(|e| matches!(e, CheckError::Unbalanced { bus, chip, .. }
-                if bus == BYTE && chip == "boundary")),
-        "{errs:?}"
-    );
+    only_byte_lookups_of(&inst, "boundary");
 }
 
 #[test]
@@ -2100,14 +2106,7 @@ fn chains_end_at_a_discard() {
         let base = dontneed_base(w);
         join_segments(w, base + 2);
     });
-    let errs = all(&inst);
-    assert!(!errs.is_empty());
-    assert!(
-        errs.iter()
-            .all(|e| matches!(e, CheckError::Unbalanced { bus, chip, .. }
-                if bus == BYTE && chip == "boundary")),
-        "{errs:?}"
-    );
+    only_byte_lookups_of(&inst, "boundary");
 }
 
 #[test]
@@ -2144,14 +2143,7 @@ fn page_zeroings_are_in_time_order() {
             ..mmap
         };
     });
-    let errs = all(&inst);
-    assert!(!errs.is_empty());
-    assert!(
-        errs.iter()
-            .all(|e| matches!(e, CheckError::Unbalanced { bus, chip, .. }
-                if bus == BYTE && chip == "pages")),
-        "{errs:?}"
-    );
+    only_byte_lookups_of(&inst, "pages");
 }
 
 #[test]
@@ -2452,14 +2444,7 @@ fn kernel_state_starts_once() {
             set_printed(w, out, oset2 + k as u32, 0);
         }
     });
-    let errs = all(&inst);
-    assert!(!errs.is_empty());
-    assert!(
-        errs.iter()
-            .all(|e| matches!(e, CheckError::Unbalanced { bus, chip, .. }
-                if bus == BYTE && chip == "state")),
-        "{errs:?}"
-    );
+    only_byte_lookups_of(&inst, "state");
 }
 
 /// A program that makes one signal call with `args` and exits, its record forged by
@@ -2709,14 +2694,7 @@ fn a_soft_limit_stays_within_the_hard_one() {
         &limit(4096),
         &limit(8192),
     );
-    let errs = all(&inst);
-    assert!(!errs.is_empty());
-    assert!(
-        errs.iter()
-            .all(|e| matches!(e, CheckError::Unbalanced { bus, chip, .. }
-                if bus == BYTE && chip == "getset")),
-        "{errs:?}"
-    );
+    only_byte_lookups_of(&inst, "getset");
 }
 
 #[test]
@@ -2803,14 +2781,7 @@ fn kernel_words_of_the_initial_state_start_only_there() {
         ..statement
     };
     let inst = machine.traces_from(&w, &start, &statement).unwrap();
-    let errs = all(&inst);
-    assert!(!errs.is_empty());
-    assert!(
-        errs.iter()
-            .all(|e| matches!(e, CheckError::Unbalanced { bus, chip, .. }
-                if bus == BYTE && chip == "state")),
-        "{errs:?}"
-    );
+    only_byte_lookups_of(&inst, "state");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2853,14 +2824,7 @@ fn futex_wait_times_out_only_with_a_timeout() {
 fn futex_wake_wakes_no_more_than_could_wait() {
     // The child's wake (of at most 1, with one other thread) claims 2 woken.
     let inst = futex_forged(1, (2, 0));
-    let errs = all(&inst);
-    assert!(!errs.is_empty());
-    assert!(
-        errs.iter()
-            .all(|e| matches!(e, CheckError::Unbalanced { bus, chip, .. }
-                if bus == BYTE && chip == "futex")),
-        "{errs:?}"
-    );
+    only_byte_lookups_of(&inst, "futex");
 }
 
 /// [`thread_program`]'s witness as `f` forges it, traced.
