@@ -138,6 +138,14 @@ pub fn lookup_index(number: u32) -> Option<usize> {
     LOOKUPS.iter().position(|l| l.0 == number)
 }
 
+/// Whether the fs chip answers call `number` (for some arguments).
+pub fn is_fs_call(number: u32) -> bool {
+    matches!(
+        number,
+        SYS_OPEN | SYS_OPENAT | SYS_FCNTL | SYS_IOCTL | SYS_FSTAT64
+    ) || lookup_index(number).is_some()
+}
+
 /// The path argument's index of an open or lookup call.
 pub fn path_arg(number: u32) -> Option<usize> {
     match number {

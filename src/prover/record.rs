@@ -757,7 +757,10 @@ impl Tracer for ProveTracer<'_> {
             SYS_CLOCK_GETTIME => ev.args[0] <= 1 && ev.args[1] % 4 == 0,
             SYS_NANOSLEEP => ev.args[0] % 4 == 0,
             SYS_UNAME => true,
-            SYS_GETCWD => ev.args[1] >= 2 && ev.args[1] - 2 < 1 << 30,
+            SYS_GETCWD => {
+                use super::syscall::{CWD_LEN, CWD_SIZE_LIMIT};
+                ev.args[1] >= CWD_LEN && ev.args[1] - CWD_LEN < CWD_SIZE_LIMIT
+            }
             SYS_MMAP => mmap_supported(&ev.args),
             SYS_MADVISE => {
                 (ev.args[2] == super::mm::MADV_NOHUGEPAGE || ev.args[2] == super::mm::MADV_DONTNEED)
@@ -795,11 +798,7 @@ impl Tracer for ProveTracer<'_> {
                     && ev.args[2] % 4 == 0
                     && ev.args[3] % 4 == 0
             }
-            SYS_OPEN | SYS_OPENAT | SYS_FCNTL | SYS_FSTAT64 | SYS_IOCTL => {
-                let args = [ev.args[0], ev.args[1], ev.args[2], ev.args[3]];
-                super::fs::answer(ev.number, &args).is_some()
-            }
-            n if super::fs::lookup_index(n).is_some() => {
+            n if super::fs::is_fs_call(n) => {
                 let args = [ev.args[0], ev.args[1], ev.args[2], ev.args[3]];
                 super::fs::answer(n, &args).is_some()
             }

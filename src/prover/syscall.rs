@@ -65,6 +65,12 @@ use super::record::{
     SYS_WRITE,
 };
 use super::witness::SyscallEvent;
+
+/// `getcwd`'s answer's length, with its NUL: what it returns and the smallest size it
+/// accepts.
+pub const CWD_LEN: u32 = crate::syscalls::io::CWD.len() as u32;
+/// `getcwd`'s `size - CWD_LEN` is proved below this (limbs of 16 and 14 bits).
+pub const CWD_SIZE_LIMIT: u32 = 1 << 30;
 use crate::syscalls::info::UTSNAME_LEN;
 
 /// The identity calls: number and answer (`None`: `gettid`, 1000 + thread).
@@ -208,7 +214,8 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
         r.in_bytes = Val::ONE;
         // (In the field, as the constraint computes; masked, so that a forged size fails
         // the equation, not a range check.)
-        let d = (Val::from_u32(ev.args[1]) - Val::from_u32(2)).as_canonical_u32() & 0x3fff_ffff;
+        let d = (Val::from_u32(ev.args[1]) - Val::from_u32(CWD_LEN)).as_canonical_u32()
+            & (CWD_SIZE_LIMIT - 1);
         r.cwd_lo = Val::from_u32(d & 0xffff);
         r.cwd_hi = Val::from_u32(d >> 16);
         // (With the check knocked out, in tests, no lookups of it.)
@@ -531,7 +538,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         let is_getcwd = e(l.is_getcwd);
         for k in 0..4 {
             if kept("syscall.getcwd") {
-                let want = if k == 0 { c(2) } else { Expr::<AB>::ZERO };
+                let want = if k == 0 { c(CWD_LEN) } else { Expr::<AB>::ZERO };
                 b.assert_zero(is_getcwd.clone() * (e(l.result[k]) - want));
             }
             b.assert_zero(is_getcwd.clone() * e(l.err[k]));
@@ -540,7 +547,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
             b.assert_zero(
                 is_getcwd.clone()
                     * (bus::word_value::<AB>(&l.a1)
-                        - c(2)
+                        - c(CWD_LEN)
                         - e(l.cwd_lo)
                         - c(1 << 16) * e(l.cwd_hi)),
             );
@@ -555,7 +562,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         // returns its 4), uname's 390, getcwd's 2.
         let n_in = (Expr::<AB>::ONE - is_uname.clone() - is_getcwd.clone()) * n.clone()
             + is_uname.clone() * c(UTSNAME_LEN as u32)
-            + is_getcwd.clone() * c(2);
+            + is_getcwd.clone() * c(CWD_LEN);
         let fills = is_read.clone()
             + is_random.clone()
             + is_affinity.clone()

@@ -2459,15 +2459,7 @@ impl Witness {
                     } else if super::poll::Call::of(sc.number, sc.args[0]).is_some() {
                         let ev = sh.poll(sc, instr(0), t, &writable).map_err(unsupported)?;
                         w.poll.push(ev);
-                    } else if matches!(
-                        sc.number,
-                        super::fs::SYS_OPEN
-                            | super::fs::SYS_OPENAT
-                            | super::fs::SYS_FCNTL
-                            | super::fs::SYS_IOCTL
-                            | super::fs::SYS_FSTAT64
-                    ) || super::fs::lookup_index(sc.number).is_some()
-                    {
+                    } else if super::fs::is_fs_call(sc.number) {
                         let (ev, words, inputs) = sh
                             .fs(sc, instr(0), t, &writable)
                             .map_err(|m| internal(step, &m))?;
@@ -2482,8 +2474,9 @@ impl Witness {
                         let is_affinity = sc.number == super::record::SYS_SCHED_GETAFFINITY;
                         let is_uname = sc.number == super::record::SYS_UNAME;
                         let is_getcwd = sc.number == super::record::SYS_GETCWD;
-                        // (The result is the syscall chip's to hold to 2.)
-                        if is_getcwd && sc.written != b"/\0" {
+                        let cwd = &super::bytes::answers()[super::bytes::CWD_AT as usize..];
+                        // (The result is the syscall chip's to hold to its length.)
+                        if is_getcwd && sc.written != cwd {
                             return Err(internal(step, "getcwd did not write the VM's \"/\""));
                         }
                         let utsname = &super::bytes::answers()
@@ -2575,7 +2568,7 @@ impl Witness {
                             let n = if is_uname {
                                 utsname.len() as u32
                             } else if is_getcwd {
-                                2
+                                cwd.len() as u32
                             } else {
                                 v0
                             };

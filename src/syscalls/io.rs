@@ -233,12 +233,17 @@ pub fn openat(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     path_call(vm, a[1], ENOENT)
 }
 
-/// `getcwd(buf, size)`: the working directory is `/`, the root of the empty file system.
+/// The working directory `getcwd` writes, with its NUL: `/`, the root of the empty file
+/// system.
+pub const CWD: &[u8] = b"/\0";
+
+/// `getcwd(buf, size)`: the working directory is [`CWD`]; returns its length with the NUL.
 pub fn getcwd(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
-    if a[1] < 2 {
+    let len = CWD.len() as u32;
+    if a[1] < len {
         return ret(Err(ERANGE));
     }
-    ret(vm.user_write(a[0], b"/\0").map(|_| 2))
+    ret(vm.user_write(a[0], CWD).map(|_| len))
 }
 
 /// `mkdir(path, mode)`: the (empty) file system is read-only.
