@@ -42,7 +42,7 @@ fn replay(name: &str) -> Result<ReplayStats, String> {
 }
 
 /// The guests short enough for CI (the rest: `ZKM_RECORD_ALL=1`).
-const GUESTS: [&str; 10] = [
+const GUESTS: [&str; 11] = [
     "hello",
     "exitcode",
     "panic",
@@ -53,6 +53,7 @@ const GUESTS: [&str; 10] = [
     "sigmask",
     "signotify",
     "sigignore",
+    "threadexit",
 ];
 
 #[test]

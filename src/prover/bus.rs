@@ -137,10 +137,18 @@ pub const THREAD_PENDING: u32 = 8;
 /// clears it and, when it was set, delivers the signal before the thread's next
 /// instruction, as Linux does on the thread's way back to user mode.
 pub const THREAD_TAKE: u32 = 12;
+/// Whether the thread has ended with `exit`: 0 while it lives, 1 after (the syscall
+/// chip's `exit` writes it). Every switch reads the new thread's and needs 0, so an
+/// exited thread never runs again, and every send reads its target's.
+pub const THREAD_EXITED: u32 = 13;
 /// The number of signals pending in the process (over every thread), one field element
 /// in `value[0]`: `rt_sigaction` sets an action only when it is zero.
 pub const KERNEL_PENDING: u32 = 1002;
 const _: () = assert!(KERNEL_PENDING < KERNEL_THREADS);
+/// The number of threads that have ended with `exit`, one field element in `value[0]`:
+/// `KERNEL_CLONES - KERNEL_EXITS` threads besides the caller could wait on a futex.
+pub const KERNEL_EXITS: u32 = 1004;
+const _: () = assert!(KERNEL_EXITS < KERNEL_THREADS);
 /// The private input's size, one field element in `value[0]`: 0 while no call has shown
 /// it, else the size plus one. A short read or an `fstat64` of fd 0 fixes it, and every
 /// read returns what a regular file of that size returns (sections 7.17, 7.23).

@@ -406,6 +406,12 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for CpuChip {
             );
         }
 
+        // A thread's exit (the syscall chip's answer c[1] = 1, which only exit gives)
+        // leaves its thread: a switch follows, and no switch resumes an exited thread.
+        if kept("cpu.exit_switch") {
+            b.assert_zero(fl.syscall.into() * l.c[1].into() * (one() - l.switch.into()));
+        }
+
         // Halting: only an exit_group halts, and the syscall chip says which calls are.
         b.assert_zero(fl.syscall.into() * (l.halt.into() - l.c[0].into()));
         b.assert_zero((one() - fl.syscall.into()) * l.halt.into());

@@ -45,8 +45,8 @@ use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 
 use super::bus::{
-    self, access, range16, AccessCols, Expr, Word, KERNEL_CLONES, REG_STRIDE, SCHED, SCHED_LEAVE,
-    SLOT_CHIP, SPACE_KERNEL, SPACE_MEM, SPACE_REG, SPACE_RO, TS_SLOTS,
+    self, access, range16, AccessCols, Expr, Word, KERNEL_CLONES, KERNEL_EXITS, REG_STRIDE, SCHED,
+    SCHED_LEAVE, SLOT_CHIP, SPACE_KERNEL, SPACE_MEM, SPACE_REG, SPACE_RO, TS_SLOTS,
 };
 use super::bytes::ByteCounts;
 use super::cols::columns;
@@ -91,8 +91,9 @@ pub struct FutexEvent {
     /// A wait: the word read, and whether it is read-only.
     pub word: u32,
     pub ro: bool,
-    /// A wake: the thread counter.
+    /// A wake: the thread counter, and the count of threads that have exited.
     pub clones: u32,
+    pub exits: u32,
     /// A wait with a timeout: its two words (`tv_sec`, `tv_nsec`), and whether they are
     /// read-only.
     pub timespec: [u32; 2],
@@ -132,10 +133,12 @@ pub struct FutexCols<T> {
     pub timed_out: T,
     /// A wait without a timeout, restarted after a signal's handler.
     pub restart: T,
-    /// A wake: the count (two bytes), the thread counter, whether `val >= 2^16` (with the
+    /// A wake: the count (two bytes), the thread counter and the count of exited
+    /// threads (so `clones - exits` other threads could wait), whether `val >= 2^16` (with the
     /// inverse of its high bytes' sum), and `val - n` where `val < 2^16`.
     pub n: [T; 2],
     pub clones: T,
+    pub exits: T,
     pub val_big: T,
     pub big_inv: T,
     pub slack: T,
@@ -183,6 +186,7 @@ fn fill_row(r: &mut FutexCols<Val>, ev: &FutexEvent, bytes: &mut ByteCounts) {
         r.n = [f(n & 0xff), f(n >> 8)];
         bytes.range8x2(n & 0xff, n >> 8);
         r.clones = f(ev.clones);
+        r.exits = f(ev.exits);
         let hi = (val >> 16 & 0xff) + (val >> 24);
         r.val_big = Val::from_bool(hi != 0);
         r.big_inv = f(hi).try_inverse().unwrap_or(Val::ZERO);
@@ -194,9 +198,12 @@ fn fill_row(r: &mut FutexCols<Val>, ev: &FutexEvent, bytes: &mut ByteCounts) {
         r.slack = Val::from_i64(slack);
         // (A count above either bound is only in a forged witness: its range checks are
         // left uncounted, as are a knocked-out check's.)
-        let spare = ev.clones as i64 - n as i64;
-        if kept("futex.wake") && spare >= 0 && slack >= 0 {
+        let exits = if kept("futex.exits") { ev.exits } else { 0 };
+        let spare = ev.clones as i64 - exits as i64 - n as i64;
+        if kept("futex.wake") && spare >= 0 {
             bytes.range16(spare as u32);
+        }
+        if kept("futex.wake") && slack >= 0 {
             bytes.range16(slack as u32);
         }
     } else {
@@ -351,7 +358,13 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FutexChip {
             b.assert_zero(wait.clone() * e(l.n[k]));
         }
         if kept("futex.wake") {
-            range16(b, e(l.clones) - n.clone(), wake.clone());
+            // (The exited threads wait for nothing: they are not among those counted.)
+            let exits = if kept("futex.exits") {
+                e(l.exits)
+            } else {
+                Expr::<AB>::ZERO
+            };
+            range16(b, e(l.clones) - exits - n.clone(), wake.clone());
             let hi = e(l.val[2]) + e(l.val[3]);
             b.assert_zero(wake.clone() * (e(l.val_big) - hi.clone() * e(l.big_inv)));
             b.assert_zero(wake.clone() * hi * (Expr::<AB>::ONE - e(l.val_big)));
@@ -432,13 +445,31 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FutexChip {
                 words(&l.word),
             ),
             (
-                wake,
+                wake.clone(),
                 c(SPACE_KERNEL),
                 c(KERNEL_CLONES),
                 clones.clone(),
                 clones,
             ),
         ];
+        // A wake also reads the count of exited threads, in the first timeout access's
+        // columns (a wake has no timeout).
+        let exits = [
+            e(l.exits),
+            Expr::<AB>::ZERO,
+            Expr::<AB>::ZERO,
+            Expr::<AB>::ZERO,
+        ];
+        access(
+            b,
+            wake,
+            c(SPACE_KERNEL),
+            c(KERNEL_EXITS),
+            exits.clone(),
+            exits,
+            (e(l.clk) + Expr::<AB>::ONE) * c(TS_SLOTS) + c(SLOT_CHIP),
+            &l.ts_acc[0],
+        );
         // The word (a wait) and the counter (a wake) share the last access's columns.
         for (k, (count, space, addr, prev, new)) in accesses.into_iter().enumerate() {
             access(
@@ -490,7 +521,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FutexChip {
         );
         // Unused cells: on a wake row ro, word, d, d_inv, differs, has_timeout,
         // timeout_inv and timed_out (zero by the constraints above or in no constraint
-        // whose selector is not zero), on a wait row n (zero), clones, val_big, big_inv
+        // whose selector is not zero), on a wait row n (zero), clones, exits, val_big, big_inv
         // and slack, and on a row without a timeout ts_q, sec, nsec, g_lo, g_hi and the
         // timeout's accesses (in no constraint and no message with a non-zero count; ts_ro
         // is zero there); the trace generator leaves them zero.

@@ -241,6 +241,11 @@ soundness::a_signal_taken_at_a_switch_goes_to_another_thread send.other
 soundness::a_signal_taken_at_a_switch_says_who_sent_it signal.take_info
 soundness::a_signal_goes_to_a_thread_that_exists      send.target
 soundness::a_signal_goes_to_a_thread_with_an_index    send.target_low
+soundness::an_exited_thread_never_runs_again          cpu.exit_switch
+soundness::an_exited_thread_never_runs_again          syscall.exit_mark
+soundness::an_exited_thread_never_runs_again          cpu.exit_switch,sched.alive
+soundness::a_wake_counts_no_exited_thread             futex.exits
+soundness::no_signal_goes_to_an_exited_thread         send.alive
 ";
 
     fn cases() -> Vec<(&'static str, &'static str)> {

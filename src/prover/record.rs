@@ -59,14 +59,13 @@ pub enum ProveError {
          fstat64 (fds 0 to 3), anonymous mmap, madvise (MADV_NOHUGEPAGE, MADV_DONTNEED), brk(0), \
          rt_sigprocmask, rt_sigaction, sigaltstack (before a thread has one), \
          prlimit64 (RLIMIT_NOFILE), clone (Go's threads), futex (FUTEX_WAIT_PRIVATE, \
-         FUTEX_WAKE_PRIVATE), exit_group and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
+         FUTEX_WAKE_PRIVATE), exit_group, exit of a thread other than the main one, and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
          sched_yield), and kill, tkill and tgkill of a signal to a thread of the process, \
          with no signal but a nil dereference's SIGSEGV and a sent one, each to Go's handler: \
          at once when a thread sends itself one, at the switch to the thread another sends \
          one (an untimed FUTEX_WAIT it interrupts restarts), or, when the thread blocks it \
          (one at a time), after the rt_sigprocmask that unblocks it, and its rt_sigreturn; \
-         or ignored, or ending the run with its default action; and no thread exit, for \
-         now; \
+         or ignored, or ending the run with its default action; \
          `zkm run` runs this program"
     )]
     Unsupported {
@@ -748,6 +747,9 @@ impl Tracer for ProveTracer<'_> {
             // (Tests turn this off, to show that the poll chip refuses the same.)
             _ if poll.is_some() => poll.as_ref().is_some_and(|r| r.is_ok()) || super::mm::lenient(),
             SYS_EXIT_GROUP => true,
+            // (Another thread's: the main thread's, which the others outlive, is not
+            // proved; nor the last thread's, which ends the run: see `execute`.)
+            super::syscall::SYS_EXIT => ev.tid != super::syscall::FIRST_TID,
             SYS_WRITE => matches!(ev.args[0], 1..=3) && ev.args[2] < MAX_WRITE,
             SYS_READ => ev.args[0] == 0,
             SYS_GETRANDOM => ev.args[1] < MAX_WRITE && ev.args[2] <= 1,
@@ -836,6 +838,10 @@ impl Tracer for ProveTracer<'_> {
                      proved yet)",
                     ev.args[0]
                 )
+            } else if ev.number == super::syscall::SYS_EXIT {
+                "exit of the main thread (the process goes on in its other threads; only \
+                 another thread's exit can be proved yet)"
+                    .into()
             } else if ev.number == SYS_GETCWD {
                 format!(
                     "getcwd({:#x}, {}) (only a size from 2 to 2^30 + 1 can be proved yet)",
@@ -1317,6 +1323,21 @@ pub fn execute_with_env(
             }
         }
     };
+    // The last thread's exit ends the process with its status: not proved (Go ends a
+    // process with exit_group).
+    if t.unsupported.is_none()
+        && exit.signal.is_none()
+        && t.syscalls
+            .last()
+            .is_some_and(|sc| sc.number == super::syscall::SYS_EXIT && sc.step + 1 == t.steps.len())
+    {
+        let pc = t.steps.last().map_or(0, |s| s.pc);
+        t.unsupported = Some((
+            "exit of the last thread (it ends the process; only exit_group's end can be proved)"
+                .into(),
+            pc,
+        ));
+    }
     if let Some((what, pc)) = t.unsupported {
         return Err(ProveError::Unsupported {
             what,

@@ -21,6 +21,9 @@
 //!   delivers the signal and starts the thread in its handler. Otherwise the word is 0,
 //!   so a switch cannot skip a delivery Linux makes on the thread's way back to user mode.
 //!
+//! - it reads the new thread's [`THREAD_EXITED`] kernel word, which must be 0: a thread
+//!   that ended with `exit` (the syscall chip sets the word to 1) never runs again.
+//!
 //! It touches no other register, so a switch cannot change any thread's registers: each
 //! thread's block keeps its values in the memory argument while it is switched out. A
 //! thread that was never created has zero in its slots, and no ROM entry has `pc` 0, so
@@ -42,8 +45,8 @@ use p3_matrix::dense::RowMajorMatrix;
 
 use super::bus::{
     access, AccessCols, Expr, KERNEL_THREADS, REG_LLBIT, REG_NEXT_PC, REG_PC, REG_STRIDE, SCHED,
-    SCHED_LEAVE, SCHED_RESUME, SCHED_TAKE, SLOT_A, SLOT_CHIP, SPACE_KERNEL, SPACE_REG, THREAD_TAKE,
-    THREAD_WORDS, TS_SLOTS,
+    SCHED_LEAVE, SCHED_RESUME, SCHED_TAKE, SLOT_A, SLOT_CHIP, SPACE_KERNEL, SPACE_REG,
+    THREAD_EXITED, THREAD_TAKE, THREAD_WORDS, TS_SLOTS,
 };
 use super::bytes::ByteCounts;
 use super::cols::columns;
@@ -68,8 +71,8 @@ pub struct SchedEvent {
     /// thread's [`THREAD_TAKE`] word it read (the same, but in a forged witness).
     pub take: u32,
     pub prev_take: u32,
-    /// The saves, the loads, the LLbit, the take word.
-    pub acc: [Access; 6],
+    /// The saves, the loads, the LLbit, the take word, the exited word.
+    pub acc: [Access; 7],
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -88,7 +91,7 @@ pub struct SchedCols<T> {
     pub take: T,
     pub tkill: T,
     pub prev_take: T,
-    pub acc: [AccessCols<T>; 6],
+    pub acc: [AccessCols<T>; 7],
 }
 columns!(SchedCols);
 
@@ -121,7 +124,12 @@ fn fill_row(r: &mut SchedCols<Val>, ev: &SchedEvent, bytes: &mut ByteCounts) {
     r.take = Val::from_bool(ev.take != 0);
     r.tkill = Val::from_bool(ev.take == 2);
     r.prev_take = f(ev.prev_take);
-    for (cols, acc) in r.acc.iter_mut().zip(&ev.acc) {
+    let n = if super::knockout::kept("sched.alive") {
+        7
+    } else {
+        6
+    };
+    for (cols, acc) in r.acc.iter_mut().zip(&ev.acc).take(n) {
         super::fill_access(cols, acc, bytes);
     }
 }
@@ -231,14 +239,27 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SchedChip {
         }
         access(
             b,
-            is_real,
+            is_real.clone(),
             c(SPACE_KERNEL),
             c(KERNEL_THREADS + THREAD_TAKE) + c(THREAD_WORDS) * e(l.new),
             elem::<AB>(e(l.prev_take)),
             elem::<AB>(Expr::<AB>::ZERO),
-            ts_load,
+            ts_load.clone(),
             &l.acc[5],
         );
+        // The new thread lives: its exited word is 0 (an `exit` sets it to 1 for good).
+        if super::knockout::kept("sched.alive") {
+            access(
+                b,
+                is_real.clone(),
+                c(SPACE_KERNEL),
+                c(KERNEL_THREADS + THREAD_EXITED) + c(THREAD_WORDS) * e(l.new),
+                elem::<AB>(Expr::<AB>::ZERO),
+                elem::<AB>(Expr::<AB>::ZERO),
+                ts_load,
+                &l.acc[6],
+            );
+        }
         // Padding rows (is_real 0) are in no message with a non-zero count and no
         // constraint; prev_save and prev_ll are in the memory argument's messages only,
         // which take whatever the slot held before (prev_take too, but it is the flags').

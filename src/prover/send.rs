@@ -11,8 +11,9 @@
 //! - the call: its number (`$v0`), its target and its signal: `kill(1000, sig)` (the
 //!   process), `tkill(1000 + u, sig)`, `tgkill(1000, 1000 + u, sig)`, two-byte or
 //!   one-byte values with their other bytes held to 0, so nothing aliases. `u` is a
-//!   thread that exists: below 2^16 and at most the kernel's thread counter (no thread
-//!   exits yet);
+//!   thread that exists: below 2^16 and at most the kernel's thread counter, and that
+//!   lives: its [`THREAD_EXITED`] word is 0 (Linux answers `ESRCH` for one that has
+//!   ended with `exit`);
 //! - the signal's place in a mask: one-hot word, byte and bit, so `1 <= sig <= 128`; not a
 //!   stop signal or `SIGCONT` (sending one flushes the other kind from every thread's
 //!   pending set, which the proof does not follow);
@@ -57,8 +58,8 @@ use p3_matrix::dense::RowMajorMatrix;
 
 use super::bus::{
     self, access, AccessCols, ByteOp, Expr, Word, ACTION_WORDS, KERNEL_CLONES, KERNEL_PENDING,
-    KERNEL_THREADS, REG_STRIDE, SLOT_CHIP, SPACE_KERNEL, SPACE_REG, THREAD_MASK, THREAD_PENDING,
-    THREAD_TAKE, THREAD_WORDS, TS_SLOTS,
+    KERNEL_THREADS, REG_STRIDE, SLOT_CHIP, SPACE_KERNEL, SPACE_REG, THREAD_EXITED, THREAD_MASK,
+    THREAD_PENDING, THREAD_TAKE, THREAD_WORDS, TS_SLOTS,
 };
 use super::bytes::ByteCounts;
 use super::cols::columns;
@@ -148,8 +149,8 @@ pub struct SendEvent {
     pub pending: [u32; 4],
     pub count: u32,
     /// `$v0`, `$a0`, `$a1`, `$a2` (tgkill), `$a3`; the mask word; the pending set; the
-    /// count; the handler; the thread counter; the take word.
-    pub acc: [Option<Access>; 14],
+    /// count; the handler; the thread counter; the take word; the exited word.
+    pub acc: [Option<Access>; 15],
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -199,7 +200,7 @@ pub struct SendCols<T> {
     pub dfl_ign: T,
     pub hh: T,
     pub hinv: T,
-    pub acc: [AccessCols<T>; 14],
+    pub acc: [AccessCols<T>; 15],
 }
 columns!(SendCols);
 
@@ -524,6 +525,19 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SendChip {
             block.clone() + c(THREAD_TAKE),
             zero(),
             [c(2) - kl.clone(), c(0), c(0), c(0)],
+        ));
+        // The target lives: its exited word is 0 (Linux answers ESRCH for a thread that
+        // has exited).
+        accesses.push((
+            if kept("send.alive") {
+                is_real.clone()
+            } else {
+                c(0)
+            },
+            c(SPACE_KERNEL),
+            block.clone() + c(THREAD_EXITED),
+            zero(),
+            zero(),
         ));
         for ((count, space, addr, prev, new), cols) in accesses.into_iter().zip(&l.acc) {
             access(b, count, space, addr, prev, new, ts.clone(), cols);

@@ -13,9 +13,9 @@ use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
 use super::bus::{self, ByteOp, BYTE, IMAGE, INSTR, MEMORY, PROGRAM};
 use super::check::CheckError;
 use super::tests::{
-    affinity_program, clock_program, coverage_program, fault_program, futex_timeout_program,
-    input_program, mask_program, pend_program, poll_program, random_program, send_program,
-    take_program, thread_program, traced, Pend, Take, INPUT, USR1_BIT, USR2_BIT,
+    affinity_program, clock_program, coverage_program, exit_program, fault_program,
+    futex_timeout_program, input_program, mask_program, pend_program, poll_program, random_program,
+    send_program, take_program, thread_program, traced, Pend, Take, INPUT, USR1_BIT, USR2_BIT,
 };
 use super::witness::{Witness, WordState};
 use super::*;
@@ -3752,4 +3752,69 @@ fn a_signal_goes_to_a_thread_with_an_index() {
     assert_eq!(w.send[0].outcome, send::Outcome::Take);
     assert_eq!(w.send[0].target as u64, 0x7f00_0000);
     only_bus(&inst, BYTE);
+}
+
+// ---------------------------------------------------------------------------------------
+// Thread exit.
+
+#[test]
+fn an_exited_thread_never_runs_again() {
+    // The VM forged so that the child's exit returns: the child goes on without a switch,
+    // sets the flag the main thread waits for, and later runs again after a switch. The
+    // CPU refuses the exit row that does not leave its thread; and the switch back to the
+    // child reads its exited word as 0 where the exit wrote 1, which the memory argument
+    // refuses. (With the exit's mark knocked out, only the CPU's check is left.)
+    crate::syscalls::thread::EXIT_GOES_ON.with(|f| f.set(true));
+    let (machine, record) = recorded(&exit_program(true, false), &[]);
+    crate::syscalls::thread::EXIT_GOES_ON.with(|f| f.set(false));
+    assert!(record
+        .syscalls
+        .iter()
+        .any(|sc| sc.number == syscall::SYS_EXIT));
+    let inst = traced_record_lenient(&machine, &record);
+    let errs = all(&inst);
+    let cpu = errs
+        .iter()
+        .any(|e| matches!(e, CheckError::Constraint { chip, .. } if chip == "cpu"));
+    let memory = errs
+        .iter()
+        .any(|e| matches!(e, CheckError::Unbalanced { bus, .. } if bus == MEMORY));
+    assert!(cpu && memory, "{errs:?}");
+}
+
+#[test]
+fn a_wake_counts_no_exited_thread() {
+    // The main thread's wake after the child's exit, with no other thread left to wait,
+    // claims 1 woken. Only the futex chip's range check of `clones - exits - n` refuses
+    // it (without the exits, 1 <= 1 others).
+    let (machine, mut record) = recorded(&exit_program(false, false), &[]);
+    let sc = record
+        .syscalls
+        .iter_mut()
+        .filter(|s| s.number == futex::SYS_FUTEX)
+        .last()
+        .unwrap();
+    assert_eq!(sc.result, Some((0, 0)));
+    sc.result = Some((1, 0));
+    let inst = traced_record_lenient(&machine, &record);
+    only_byte_lookups_of(&inst, "futex");
+}
+
+#[test]
+fn no_signal_goes_to_an_exited_thread() {
+    // tkill of SIGURG to the child after its exit: Linux (and the VM) answer ESRCH. The
+    // witness, its refusal off, claims it sent and ignored (SIGURG's default), returning
+    // 0. Only the send chip's read of the target's exited word, 0 where the exit wrote 1,
+    // refuses it: the memory argument does not balance.
+    let (machine, record) = recorded(&exit_program(false, true), &[]);
+    let sc = record
+        .syscalls
+        .iter()
+        .find(|s| s.number == signal::SYS_TKILL)
+        .unwrap();
+    assert_eq!(sc.result, Some((crate::syscalls::errno::ESRCH, 1)));
+    let (statement, w, start) = witness_lenient(&machine, &record);
+    assert_eq!(w.send[0].outcome, send::Outcome::Ignored { dfl: true });
+    let inst = machine.traces_from(&w, &start, &statement).unwrap();
+    only_bus(&inst, MEMORY);
 }

@@ -39,6 +39,17 @@
 //! at `buf` (the byte table's fixed answers; a `buf` Linux cannot write is `EFAULT`, and
 //! the input chip's writes prove it writable).
 //!
+//! `exit(status)` (4001) ends the calling thread, which must not be the main one (its
+//! index has an inverse): the process goes on in its other threads, and the status is
+//! not public. The row writes 1 to the thread's [`THREAD_EXITED`] kernel word and adds
+//! one to the count of exited threads ([`KERNEL_EXITS`]), leaves the registers, and
+//! answers the CPU `c = [0, 1, 0, 0]`, which makes the CPU row leave its thread (a
+//! switch must follow). Every switch reads the new thread's `THREAD_EXITED` and needs 0
+//! (the sched chip), so the thread never runs again; every send reads its target's (the
+//! send chip), so no signal goes to it; and a wake counts the exited threads out of
+//! those that could wait (the futex chip). (The main thread's `exit`, which Linux lets
+//! the others outlive, and the last thread's, which ends the process, are not proved.)
+//!
 //! `getcwd(buf, size)` (4203) with `2 <= size < 2^30 + 2` returns 2 and has the input chip
 //! write the VM's working directory, `"/\0"`, at `buf` (a fixed answer, as `uname`'s): the
 //! length with its NUL, as Linux returns it; a `size` below 2 would be `ERANGE`.
@@ -51,8 +62,9 @@ use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 
 use super::bus::{
-    self, access, AccessCols, ByteOp, Expr, Word, INPUT, KERNEL_IN_CURSOR, KERNEL_IN_SIZE,
-    KERNEL_OUT_CURSOR, LOG, OUTPUT, REG_STRIDE, SLOT_CHIP, SPACE_KERNEL, SPACE_REG, TS_SLOTS,
+    self, access, AccessCols, ByteOp, Expr, Word, INPUT, KERNEL_EXITS, KERNEL_IN_CURSOR,
+    KERNEL_IN_SIZE, KERNEL_OUT_CURSOR, KERNEL_THREADS, LOG, OUTPUT, REG_STRIDE, SLOT_CHIP,
+    SPACE_KERNEL, SPACE_REG, THREAD_EXITED, THREAD_WORDS, TS_SLOTS,
 };
 use super::bytes::ByteCounts;
 use super::bytes::{AFFINITY_AT, CWD_AT, UTSNAME_AT};
@@ -66,6 +78,8 @@ use super::record::{
 };
 use super::witness::SyscallEvent;
 
+/// `exit`'s o32 number: the calling thread ends.
+pub const SYS_EXIT: u32 = 4001;
 /// `getcwd`'s answer's length, with its NUL: what it returns and the smallest size it
 /// accepts.
 pub const CWD_LEN: u32 = crate::syscalls::io::CWD.len() as u32;
@@ -120,6 +134,11 @@ pub struct SyscallCols<T> {
     pub cwd_lo: T,
     pub cwd_hi: T,
     pub is_exit: T,
+    /// `exit` (of one thread), the inverse of its thread's index (not the main thread),
+    /// and the count of exited threads before it.
+    pub is_thread_exit: T,
+    pub thread_inv: T,
+    pub exits: T,
     /// One per identity call, in [`IDENTITY`]'s order.
     pub is_ident: [T; 8],
     /// A write to fd 2, or to fd 3 (else fd 1).
@@ -173,9 +192,9 @@ pub struct SyscallCols<T> {
     /// `$a3` before and after (the error flag).
     pub a3: Word<T>,
     pub err: Word<T>,
-    /// `$v0`, `$a0`, `$a1`, `$a2`, `$a3`, the output or input cursor, and the input's
-    /// size word (reads).
-    pub acc: [AccessCols<T>; 7],
+    /// `$v0`, `$a0`, `$a1`, `$a2`, `$a3`, the output or input cursor, the input's size
+    /// word (reads), and `exit`'s thread word and count of exited threads.
+    pub acc: [AccessCols<T>; 9],
 }
 columns!(SyscallCols);
 
@@ -233,6 +252,13 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
         r.len_inv = Val::from_u32(sum).try_inverse().unwrap_or(Val::ZERO);
     }
     r.is_exit = Val::from_bool(ev.number == SYS_EXIT_GROUP);
+    if ev.number == SYS_EXIT {
+        r.is_thread_exit = Val::ONE;
+        r.thread_inv = Val::from_u32(ev.instr.thread)
+            .try_inverse()
+            .unwrap_or(Val::ZERO);
+        r.exits = Val::from_u32(ev.exit.map_or(0, |a| a[1].prev));
+    }
     for (f, &(n, _)) in r.is_ident.iter_mut().zip(&IDENTITY) {
         *f = Val::from_bool(ev.number == n);
     }
@@ -334,6 +360,12 @@ fn fill_row(r: &mut SyscallCols<Val>, ev: &SyscallEvent, bytes: &mut ByteCounts)
     if let Some(acc) = &ev.size {
         super::fill_access(&mut r.acc[6], acc, bytes);
     }
+    for (k, acc) in ev.exit.iter().flatten().enumerate() {
+        if k == 0 && !kept("syscall.exit_mark") {
+            continue;
+        }
+        super::fill_access(&mut r.acc[7 + k], acc, bytes);
+    }
 }
 
 impl BaseAir<Val> for SyscallChip {
@@ -362,6 +394,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
             l.is_uname,
             l.is_getcwd,
             l.is_exit,
+            l.is_thread_exit,
         ];
         flags.extend(l.is_ident);
         let is_real = super::assert_flags(b, &flags);
@@ -379,6 +412,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         let un = SYS_UNAME.to_le_bytes();
         let cw = SYS_GETCWD.to_le_bytes();
         let x = SYS_EXIT_GROUP.to_le_bytes();
+        let te = SYS_EXIT.to_le_bytes();
         for k in 0..4 {
             let mut number = e(l.is_write) * c(w[k] as u32)
                 + e(l.is_read) * c(rd[k] as u32)
@@ -386,7 +420,8 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
                 + e(l.is_affinity) * c(af[k] as u32)
                 + e(l.is_uname) * c(un[k] as u32)
                 + e(l.is_getcwd) * c(cw[k] as u32)
-                + e(l.is_exit) * c(x[k] as u32);
+                + e(l.is_exit) * c(x[k] as u32)
+                + e(l.is_thread_exit) * c(te[k] as u32);
             for (f, &(n, _)) in l.is_ident.iter().zip(&IDENTITY) {
                 number += e(*f) * c(n.to_le_bytes()[k] as u32);
             }
@@ -648,11 +683,20 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         b.assert_zero((Expr::<AB>::ONE - moves.clone()) * e(l.cursor));
         // (Off reads `left` and `d_*` are in no constraint and no message with a non-zero
         // count; `was`, `now` and `fixes` are held to 0 by the constraints above.)
-        // exit_group(status) leaves the registers and makes status & 0xff public.
+        // exit_group(status) leaves the registers and makes status & 0xff public; exit
+        // leaves them too (its thread never runs again).
+        let exits = e(l.is_exit) + e(l.is_thread_exit);
         for k in 0..4 {
-            b.assert_zero(e(l.is_exit) * (e(l.result[k]) - e(l.v0[k])));
-            b.assert_zero(e(l.is_exit) * (e(l.err[k]) - e(l.a3[k])));
+            b.assert_zero(exits.clone() * (e(l.result[k]) - e(l.v0[k])));
+            b.assert_zero(exits.clone() * (e(l.err[k]) - e(l.a3[k])));
         }
+        // exit ends a thread other than the main one. (Linux lets the main thread end
+        // first too; proving only the others' keeps the send chip's `kill` simple: the
+        // process's signal goes to the main thread, which then always lives. A restriction
+        // of what is proved, not a soundness check: its test is the witness's refusal.)
+        b.assert_zero(e(l.is_thread_exit) * (e(l.thread) * e(l.thread_inv) - Expr::<AB>::ONE));
+        // (Off exit, thread_inv and exits are in no constraint and no message with a
+        // non-zero count: left zero.)
         if kept("syscall.exit_code") {
             b.assert_zero(e(l.is_exit) * (e(l.a0[0]) - exit_code));
         }
@@ -730,11 +774,37 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
             c(KERNEL_IN_SIZE),
             [e(l.was), z(), z(), z()],
             [e(l.now), z(), z(), z()],
-            ts,
+            ts.clone(),
             &l.acc[6],
         );
+        // exit: the thread is marked exited (it was running, so it was not), and the
+        // count of exited threads goes up by one.
+        let is_thread_exit = e(l.is_thread_exit);
+        if kept("syscall.exit_mark") {
+            access(
+                b,
+                is_thread_exit.clone(),
+                c(SPACE_KERNEL),
+                c(KERNEL_THREADS + THREAD_EXITED) + c(THREAD_WORDS) * e(l.thread),
+                [z(), z(), z(), z()],
+                [Expr::<AB>::ONE, z(), z(), z()],
+                ts.clone(),
+                &l.acc[7],
+            );
+        }
+        access(
+            b,
+            is_thread_exit.clone(),
+            c(SPACE_KERNEL),
+            c(KERNEL_EXITS),
+            [e(l.exits), z(), z(), z()],
+            [e(l.exits) + Expr::<AB>::ONE, z(), z(), z()],
+            ts,
+            &l.acc[8],
+        );
 
-        // The CPU reads $zero for both operands; the answer says whether the run halts.
+        // The CPU reads $zero for both operands; the answer says whether the run halts
+        // (exit_group) or the thread ends (exit).
         let zero = [
             Expr::<AB>::ZERO,
             Expr::<AB>::ZERO,
@@ -743,7 +813,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for SyscallChip {
         ];
         let answer = [
             e(l.is_exit),
-            Expr::<AB>::ZERO,
+            is_thread_exit,
             Expr::<AB>::ZERO,
             Expr::<AB>::ZERO,
         ];

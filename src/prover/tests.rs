@@ -1783,6 +1783,63 @@ pub(crate) fn thread_program() -> Asm {
     a
 }
 
+/// A thread's `exit`: the main thread clones a child and waits for a flag in a
+/// `sched_yield` loop. The child stores its id, sets the flag and exits (4001). The main
+/// thread then wakes the flag's word, which no thread can wait on any more (0, which
+/// the program does not read), and prints the child's id: 4 bytes. With `zombie` (a forgery: the VM's
+/// `exit` returns, as Linux's never does), the child sets the flag only after its exit,
+/// yields, and, run again after the main thread's last `sched_yield`, waits forever.
+/// With `send`, the main thread then sends the exited child `SIGURG` with `tkill`
+/// (Linux's `ESRCH`; the program reads neither `$v0` nor `$a3` after it).
+pub(crate) fn exit_program(zombie: bool, send: bool) -> Asm {
+    use Arg::{Label as L, Value as V};
+    let mut a = Asm::new();
+    a.bss("flag", 4);
+    a.bss("never", 4);
+    a.bss("seen", 4);
+    a.bss("stack", 256);
+    a.la(S1, "flag");
+    a.la(S3, "seen");
+    clone_child(&mut a);
+    a.label("wait");
+    a.lw(T0, 0, S1);
+    a.bne(T0, ZERO, "done");
+    a.nop();
+    emit_call(&mut a, 4162, [V(0), V(0), V(0), V(0)]);
+    a.j("wait");
+    a.nop();
+    a.label("done");
+    emit_call(
+        &mut a,
+        futex::SYS_FUTEX,
+        [L("flag"), V(futex::FUTEX_WAKE_PRIVATE), V(1), V(0)],
+    );
+    if zombie {
+        emit_call(&mut a, 4162, [V(0), V(0), V(0), V(0)]);
+    }
+    if send {
+        emit_call(&mut a, signal::SYS_TKILL, [V(1001), V(21), V(0), V(0)]);
+    }
+    emit_call(&mut a, 4004, [V(3), L("seen"), V(4), V(0)]);
+    a.exit(0);
+    a.label("child");
+    a.li(V0, 4222);
+    a.syscall();
+    a.sw(V0, 0, S3);
+    a.li(T0, 1);
+    if !zombie {
+        a.sw(T0, 0, S1);
+    }
+    emit_call(&mut a, syscall::SYS_EXIT, [V(0), V(0), V(0), V(0)]);
+    if zombie {
+        a.li(T0, 1);
+        a.sw(T0, 0, S1);
+        emit_call(&mut a, 4162, [V(0), V(0), V(0), V(0)]);
+        wait_forever(&mut a);
+    }
+    a
+}
+
 /// What [`thread_program`] prints.
 pub(crate) fn thread_output() -> Vec<u8> {
     [1001u32, 0x1234_5678, 256, 1001]
@@ -1916,6 +1973,14 @@ fn threads_clone_switch_and_wait_and_prove() {
     assert_eq!(st.output, thread_output());
     let t = |k: ChipKind| p3_matrix::Matrix::height(&inst.traces[k.index()]);
     assert_eq!(t(ChipKind::Clone), threads::BLOCK);
+    inst.check().unwrap();
+    proves_and_verifies(&inst);
+}
+
+#[test]
+fn a_thread_exits_and_the_others_go_on() {
+    let (_, st, inst) = traced(&exit_program(false, false));
+    assert_eq!(st.output, 1001u32.to_be_bytes());
     inst.check().unwrap();
     proves_and_verifies(&inst);
 }

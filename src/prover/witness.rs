@@ -11,10 +11,11 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::bus::{
-    KERNEL_CLOCKS, KERNEL_CLONES, KERNEL_IN_CURSOR, KERNEL_IN_SIZE, KERNEL_OUT_CURSOR,
-    KERNEL_PENDING, KERNEL_THREADS, KERNEL_WORDS, NUM_REGS, REG_HI, REG_LLBIT, REG_LO, REG_NEXT_PC,
-    REG_PC, REG_STRIDE, SLOT_A, SLOT_B, SLOT_C, SLOT_CHIP, THREAD_ALTSTACK, THREAD_MASK,
-    THREAD_PENDING, THREAD_SLOTS, THREAD_TAKE, THREAD_WORDS, TS_LOADER, TS_SLOTS,
+    KERNEL_CLOCKS, KERNEL_CLONES, KERNEL_EXITS, KERNEL_IN_CURSOR, KERNEL_IN_SIZE,
+    KERNEL_OUT_CURSOR, KERNEL_PENDING, KERNEL_THREADS, KERNEL_WORDS, NUM_REGS, REG_HI, REG_LLBIT,
+    REG_LO, REG_NEXT_PC, REG_PC, REG_STRIDE, SLOT_A, SLOT_B, SLOT_C, SLOT_CHIP, THREAD_ALTSTACK,
+    THREAD_EXITED, THREAD_MASK, THREAD_PENDING, THREAD_SLOTS, THREAD_TAKE, THREAD_WORDS, TS_LOADER,
+    TS_SLOTS,
 };
 use super::program::{flag, Opcode, RomEntry};
 use super::record::{ProveError, Record, Setup, Start, Step};
@@ -123,6 +124,8 @@ pub struct SyscallEvent {
     pub cursor: Option<Access>,
     /// A read's access of the input's size word ([`super::bus::KERNEL_IN_SIZE`]).
     pub size: Option<Access>,
+    /// An `exit`'s accesses: its thread's exited word, the count of exited threads.
+    pub exit: Option<[Access; 2]>,
 }
 
 /// The final state of one touched memory word.
@@ -392,6 +395,7 @@ impl Shadow<'_> {
             word: 0,
             ro: false,
             clones: 0,
+            exits: 0,
             timespec: [0; 2],
             ts_ro: false,
             restart: sc.restarted,
@@ -400,13 +404,13 @@ impl Shadow<'_> {
         };
         if wake {
             ev.clones = self.kdyn_value(KERNEL_CLONES);
-            if !super::mm::lenient() && (v0 > ev.clones || (val < 1 << 16 && v0 > val)) {
-                return Err(format!(
-                    "FUTEX_WAKE woke {v0} of {} other threads",
-                    ev.clones
-                ));
+            ev.exits = self.kdyn_value(KERNEL_EXITS);
+            let others = ev.clones - ev.exits;
+            if !super::mm::lenient() && (v0 > others || (val < 1 << 16 && v0 > val)) {
+                return Err(format!("FUTEX_WAKE woke {v0} of {others} other threads"));
             }
             ev.acc[5] = self.kdyn(KERNEL_CLONES, ev.clones, t);
+            ev.ts_acc[0] = Some(self.kdyn(KERNEL_EXITS, ev.exits, t));
         } else {
             let waddr = addr / 4;
             ev.word = self.word(waddr).0;
@@ -974,6 +978,14 @@ impl Shadow<'_> {
             to
         };
         let kt = block_of(u);
+        // The target lives (Linux answers a send to a thread that has exited with ESRCH).
+        let exited = self.kdyn_value(kt + THREAD_EXITED);
+        if exited != 0 && !super::mm::lenient() {
+            return Err(format!(
+                "{name} to thread {}, which has exited (Linux's ESRCH: not provable)",
+                super::syscall::FIRST_TID + u
+            ));
+        }
         let mask = mask_of(self, u);
         let blocked = mask & bits == bits || super::send::forged_pend();
         let handler = self.kdyn_value(action(sig) + 1);
@@ -1044,7 +1056,7 @@ impl Shadow<'_> {
             ));
         }
         let count = self.kdyn_value(KERNEL_PENDING);
-        let mut acc = [None; 14];
+        let mut acc = [None; 15];
         let a = sc.args;
         let number = self.regs[2].0;
         let a3 = self.regs[7].0;
@@ -1072,6 +1084,9 @@ impl Shadow<'_> {
         if outcome == Outcome::Take {
             let take = if sc.number == SYS_KILL { 1 } else { 2 };
             acc[13] = Some(self.kdyn(kt + THREAD_TAKE, take, t));
+        }
+        if super::knockout::kept("send.alive") {
+            acc[14] = Some(self.kdyn(kt + THREAD_EXITED, exited, t));
         }
         Ok(super::send::SendEvent {
             instr,
@@ -2146,6 +2161,15 @@ impl Witness {
                     sh.reg(REG_NEXT_PC as u8, load[1], t_load),
                     sh.reg(REG_LLBIT, 0, t_load),
                     sh.kdyn(take_at, 0, t_load),
+                    // (It lives: its exited word is 0, which the sched chip needs; with the
+                    // check knocked out, in tests, not read.)
+                    if super::knockout::kept("sched.alive") {
+                        let at = KERNEL_THREADS + THREAD_WORDS * step.thread + THREAD_EXITED;
+                        let v = sh.kdyn_value(at);
+                        sh.kdyn(at, v, t_load)
+                    } else {
+                        Access::default()
+                    },
                 ];
                 w.sched.push(super::sched::SchedEvent {
                     clk: clk - 1,
@@ -2357,7 +2381,12 @@ impl Witness {
                         .next()
                         .ok_or_else(|| internal(step, "a SYSCALL without a record"))?;
                     let halt = sc.number == super::record::SYS_EXIT_GROUP;
-                    c = halt as u32;
+                    // (exit answers c[1] = 1: the thread ends.)
+                    c = if sc.number == super::syscall::SYS_EXIT {
+                        1 << 8
+                    } else {
+                        halt as u32
+                    };
                     let (v0, a3) = sc.result.unwrap_or((sc.number, sh.regs[7].0));
                     let t = ts(clk, SLOT_CHIP);
                     // (A delivery recorded after this row to another thread is that
@@ -2623,6 +2652,18 @@ impl Witness {
                                 }
                             }
                         }
+                        // exit: the thread is marked exited, and counted.
+                        let exit = (sc.number == super::syscall::SYS_EXIT).then(|| {
+                            let word = KERNEL_THREADS + THREAD_EXITED + THREAD_WORDS * step.thread;
+                            let exits = sh.kdyn_value(KERNEL_EXITS);
+                            // (With the mark knocked out, in tests, the word is not written.)
+                            let mark = if super::knockout::kept("syscall.exit_mark") {
+                                sh.kdyn(word, 1, t)
+                            } else {
+                                Access::default()
+                            };
+                            [mark, sh.kdyn(KERNEL_EXITS, exits + 1, t)]
+                        });
                         w.syscall.push(SyscallEvent {
                             instr: instr(c),
                             number: sc.number,
@@ -2631,6 +2672,7 @@ impl Witness {
                             regs,
                             cursor,
                             size,
+                            exit,
                         });
                     }
                 }
