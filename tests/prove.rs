@@ -817,6 +817,7 @@ fn proves_go_guests_with_their_runtime_and_threads() {
         "sigignore",
         "stdinstat",
         "scavenge",
+        "threadexit",
         "lookups",
         "jsonbig",
     ] {

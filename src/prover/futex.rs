@@ -13,8 +13,8 @@
 //!   when a timeout was given, `ETIMEDOUT`: the prover picks which.
 //! - **`FUTEX_WAKE_PRIVATE`** returns a count `n` that is plausible for the waiters:
 //!   `n <= val` (when `val` is below 2^16; a larger `val` bounds nothing here) and `n` at
-//!   most the number of other threads, which is the kernel's thread counter, as no thread
-//!   exits.
+//!   most the number of other live threads: the kernel's thread counter less the count
+//!   of threads that have exited.
 //! - **A restarted wait** (`restart`): a signal came while a `FUTEX_WAIT` without a
 //!   timeout slept, and its handler has `SA_RESTART`, so Linux goes back to the
 //!   `SYSCALL` after the handler (`ERESTARTSYS`: `$v0` back to the number, `$a3` from the

@@ -23,8 +23,12 @@
 //!   makes while it has no alternate stack, which is how Go's runtime calls it (once per
 //!   thread: ask, then set): `oss` gets `(ss_sp, 0, SS_DISABLE)`, and `ss` with
 //!   `ss_flags` 0 and `ss_size >= MINSIGSTKSZ` (2048) sets the stack, with `SS_DISABLE`
-//!   keeps none. (Another thread's stack, or a call on a thread with a stack, needs the
-//!   on-stack comparison, and is refused before proving.)
+//!   keeps none. On a thread with a stack the chip proves the call Go's runtime makes
+//!   before the thread exits: `ss` with `SS_DISABLE` and no `oss`, which Linux allows
+//!   only off that stack (else `EPERM`): `$sp` is read and proved not on it, as Linux's
+//!   `on_sig_stack` says (`sp > ss_sp && sp - ss_sp <= ss_size` is false). (A query on a
+//!   thread with a stack, whose `ss_flags` would be 0 or `SS_ONSTACK`, or a new stack
+//!   replacing one, is refused before proving.)
 //! - **`prlimit64(0, RLIMIT_NOFILE, new, old)`**: the open-file limit, `struct rlimit64
 //!   { u64 cur, max }` as four words at `KERNEL_NOFILE` (the initial-state chip's, from
 //!   soft 1024 and hard 4096). With `old`, the call writes the limit from before; with
@@ -84,6 +88,25 @@ pub const MINSIGSTKSZ: u32 = 2048;
 /// The bits of `SIGKILL` and `SIGSTOP` in word 0 of a signal set: bit 8 (byte 1, bit 0)
 /// and bit 22 (byte 2, bit 6). A set's other words hold no unblockable signal.
 pub const UNBLOCKABLE: u32 = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
+
+#[cfg(test)]
+thread_local! {
+    /// Tests: the witness claims every thread's `sigaltstack` one without a stack.
+    pub(crate) static CLAIM_NO_STACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the witness claims a `sigaltstack` without a stack whatever the state (tests
+/// only).
+pub(crate) fn claim_no_stack() -> bool {
+    #[cfg(test)]
+    {
+        CLAIM_NO_STACK.with(|f| f.get())
+    }
+    #[cfg(not(test))]
+    {
+        false
+    }
+}
 
 /// The four calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,6 +192,8 @@ pub struct GetSetEvent {
     /// `rt_sigaction` with an action: the count of pending signals, read.
     pub count: u32,
     pub count_acc: Option<Access>,
+    /// `sigaltstack` on a thread with a stack: `$sp`, read.
+    pub sp: Option<(u32, Access)>,
 }
 
 impl GetSetEvent {
@@ -299,6 +324,17 @@ pub struct GetSetCols<T> {
     /// `rt_sigaction` with an action: the count of pending signals (zero).
     pub count: T,
     pub acc_count: AccessCols<T>,
+    /// `sigaltstack` on a thread with an alternate stack (its `SS_DISABLE`): `$sp`, and
+    /// the proof that it is off the stack, `sp <= ss_sp` (`below`: `ss_sp - sp`) or
+    /// `sp - ss_sp > ss_size` (`sp - ss_sp - ss_size - 1`), that difference as
+    /// `sd_lo + 2^16 sd_hi` with the borrow `sbr[0] + sbr[1]` out of the low halves.
+    pub has_stack: T,
+    pub below: T,
+    pub sp: Word<T>,
+    pub sd_lo: T,
+    pub sd_hi: T,
+    pub sbr: [T; 2],
+    pub acc_sp: AccessCols<T>,
 }
 columns!(GetSetCols);
 
@@ -458,6 +494,35 @@ fn fill_row(r: &mut GetSetCols<Val>, ev: &GetSetEvent, bytes: &mut ByteCounts) {
     }
     if let Some(acc) = &ev.count_acc {
         super::fill_access(&mut r.acc_count, acc, bytes);
+    }
+    if let Some((sp, acc)) = ev.sp {
+        r.has_stack = Val::ONE;
+        r.sp = super::word(sp);
+        let (ss, size) = (ev.old[0], ev.old[1]);
+        let below = sp <= ss;
+        r.below = f(below);
+        let half = |v: u32, k: u32| ((v >> (16 * k)) & 0xffff) as i64;
+        let (a_lo, a_hi) = if below {
+            (half(ss, 0) - half(sp, 0), half(ss, 1) - half(sp, 1))
+        } else {
+            (
+                half(sp, 0) - half(ss, 0) - half(size, 0) - 1,
+                half(sp, 1) - half(ss, 1) - half(size, 1),
+            )
+        };
+        let br = (((-a_lo).max(0) + 0xffff) >> 16).min(2);
+        r.sbr = [f(br >= 1), f(br >= 2)];
+        let (lo, hi) = (a_lo + (br << 16), a_hi - br);
+        r.sd_lo = Val::from_i64(lo);
+        r.sd_hi = Val::from_i64(hi);
+        // (A forged `$sp` on the stack leaves a limb out of range: left uncounted, as a
+        // knocked-out check's lookups are.)
+        for v in [lo, hi] {
+            if (0..1 << 16).contains(&v) && kept("getset.off_stack") {
+                bytes.range16(v as u32);
+            }
+        }
+        super::fill_access(&mut r.acc_sp, &acc, bytes);
     }
 }
 
@@ -672,12 +737,45 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for GetSetChip {
             Expr::<AB>::ZERO,
             up_limit.clone(),
         );
-        // sigaltstack: only without an alternate stack (size 0); a new one has ss_flags
-        // 0 or SS_DISABLE, and with 0 a size of at least MINSIGSTKSZ.
+        // sigaltstack: without an alternate stack (size 0), or with one (`has_stack`)
+        // only to disable it, without asking for the old one (whose `ss_flags` would be
+        // 0 or SS_ONSTACK, not the SS_DISABLE written below); a new one has ss_flags 0 or
+        // SS_DISABLE, and with 0 a size of at least MINSIGSTKSZ.
+        let has_stack = e(l.has_stack);
+        b.assert_bool(l.has_stack);
+        b.assert_zero(has_stack.clone() * (Expr::<AB>::ONE - is_stack.clone()));
         for j in 0..4 {
             if kept("getset.no_altstack") {
-                b.assert_zero(is_stack.clone() * e(l.old[1][j]));
+                b.assert_zero((is_stack.clone() - has_stack.clone()) * e(l.old[1][j]));
             }
+        }
+        // (Only disabling is proved on such a thread, a restriction: Linux also lets it
+        // replace its stack. Asking for the old one is refused, which soundness needs.)
+        b.assert_zero(has_stack.clone() * (Expr::<AB>::ONE - e(l.dis)));
+        if kept("getset.stack_query") {
+            b.assert_zero(has_stack.clone() * has_old.clone());
+        }
+        // And then off that stack (Linux's EPERM otherwise): sp <= ss_sp, or
+        // sp - ss_sp > ss_size, each a difference of 32-bit values proved non-negative
+        // in 16-bit halves (every term below 2^18, so exact).
+        b.assert_bool(l.below);
+        b.assert_zero(e(l.below) * (Expr::<AB>::ONE - has_stack.clone()));
+        for v in l.sbr {
+            b.assert_bool(v);
+        }
+        if kept("getset.off_stack") {
+            let half = |w: &Word<AB::Var>, k: usize| e(w[2 * k]) + c(256) * e(w[2 * k + 1]);
+            let (below, above) = (e(l.below), Expr::<AB>::ONE - e(l.below));
+            let a_lo = below.clone() * (half(&l.old[0], 0) - half(&l.sp, 0))
+                + above.clone()
+                    * (half(&l.sp, 0) - half(&l.old[0], 0) - half(&l.old[1], 0) - Expr::<AB>::ONE);
+            let a_hi = below * (half(&l.old[0], 1) - half(&l.sp, 1))
+                + above * (half(&l.sp, 1) - half(&l.old[0], 1) - half(&l.old[1], 1));
+            let br = e(l.sbr[0]) + e(l.sbr[1]);
+            b.assert_zero(has_stack.clone() * (a_lo - e(l.sd_lo) + c(1 << 16) * br.clone()));
+            b.assert_zero(has_stack.clone() * (a_hi - br - e(l.sd_hi)));
+            bus::range16(b, l.sd_lo, has_stack.clone());
+            bus::range16(b, l.sd_hi, has_stack.clone());
         }
         b.assert_bool(l.dis);
         b.assert_zero(e(l.dis) * (Expr::<AB>::ONE - up_stack.clone()));
@@ -842,6 +940,18 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for GetSetChip {
             &l.acc_count,
         );
 
+        // sigaltstack on a thread with a stack reads $sp.
+        access(
+            b,
+            has_stack,
+            c(SPACE_REG),
+            reg(29),
+            words(&l.sp),
+            words(&l.sp),
+            ts.clone(),
+            &l.acc_sp,
+        );
+
         // The CPU reads $zero for both operands; the call does not halt.
         super::receive_instr_exprs(
             b,
@@ -856,7 +966,8 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for GetSetChip {
         );
         // Unused cells: on a row, the kernel, read and written words past the call's
         // lengths, kp and kill_inv off rt_sigaction rows, dis off sigaltstack rows with
-        // a new stack, r_lo and r_hi off those and off prlimit64 rows with a new limit, and the accesses' columns where their count
+        // a new stack, r_lo and r_hi off those and off prlimit64 rows with a new limit,
+        // `sp`, `sd_lo`, `sd_hi` and `sbr` (boolean) off rows with `has_stack`, and the accesses' columns where their count
         // is zero are in no message with a non-zero count and no constraint that is not
         // multiplied by a zero selector. The trace generator leaves them zero; their
         // values cannot change what the row proves.

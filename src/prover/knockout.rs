@@ -246,6 +246,8 @@ soundness::an_exited_thread_never_runs_again          syscall.exit_mark
 soundness::an_exited_thread_never_runs_again          cpu.exit_switch,sched.alive
 soundness::a_wake_counts_no_exited_thread             futex.exits
 soundness::no_signal_goes_to_an_exited_thread         send.alive
+soundness::an_alternate_stack_is_disabled_only_off_it getset.off_stack
+soundness::a_thread_with_an_alternate_stack_does_not_report_none getset.stack_query
 ";
 
     fn cases() -> Vec<(&'static str, &'static str)> {

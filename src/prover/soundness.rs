@@ -13,9 +13,10 @@ use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
 use super::bus::{self, ByteOp, BYTE, IMAGE, INSTR, MEMORY, PROGRAM};
 use super::check::CheckError;
 use super::tests::{
-    affinity_program, clock_program, coverage_program, exit_program, fault_program,
-    futex_timeout_program, input_program, mask_program, pend_program, poll_program, random_program,
-    send_program, take_program, thread_program, traced, Pend, Take, INPUT, USR1_BIT, USR2_BIT,
+    affinity_program, altstack_program, clock_program, coverage_program, exit_program,
+    fault_program, futex_timeout_program, input_program, mask_program, pend_program, poll_program,
+    random_program, send_program, take_program, thread_program, traced, Pend, Take, INPUT,
+    USR1_BIT, USR2_BIT,
 };
 use super::witness::{Witness, WordState};
 use super::*;
@@ -2700,7 +2701,9 @@ fn a_soft_limit_stays_within_the_hard_one() {
 #[test]
 fn sigaltstack_is_proved_only_without_a_stack() {
     // A stack set, then asked for: Linux answers it (flags 0); the witness, its refusal
-    // off, claims SS_DISABLE and no size. Only the check that no stack is set refuses it.
+    // off, claims SS_DISABLE and no size, as for a thread without a stack (`has_stack`
+    // clear, so no $sp comparison either). Only the check that no stack is set refuses
+    // it. (With `has_stack`, the checks that such a call only disables it refuse it.)
     use Arg::{Label as L, Value as V};
     let mut a = Asm::new();
     let ss: Vec<u8> = [0x7fe0_0000u32, 0x8000, 0]
@@ -2714,7 +2717,9 @@ fn sigaltstack_is_proved_only_without_a_stack() {
     emit_call(&mut a, stack, [V(0), L("oss"), V(0), V(0)]);
     a.exit(0);
     let (machine, record) = recorded(&a, &[]);
+    getset::CLAIM_NO_STACK.with(|f| f.set(true));
     let (statement, w, start) = witness_lenient(&machine, &record);
+    getset::CLAIM_NO_STACK.with(|f| f.set(false));
     assert_eq!(w.getset[1].old[1], 0x8000);
     let inst = machine.traces_from(&w, &start, &statement).unwrap();
     only_constraints_of(&inst, "getset");
@@ -3817,4 +3822,39 @@ fn no_signal_goes_to_an_exited_thread() {
     assert_eq!(w.send[0].outcome, send::Outcome::Ignored { dfl: true });
     let inst = machine.traces_from(&w, &start, &statement).unwrap();
     only_bus(&inst, MEMORY);
+}
+
+/// [`altstack_program`]'s record with its `SS_DISABLE` claimed to succeed, traced with
+/// the witness's refusals off.
+fn altstack_forged(sp: Option<(&'static str, u32)>, query: bool) -> Instances {
+    let (machine, mut record) = recorded(&altstack_program(sp, query), &[]);
+    let sc = record
+        .syscalls
+        .iter_mut()
+        .filter(|s| s.number == getset::SYS_SIGALTSTACK)
+        .nth(1)
+        .unwrap();
+    sc.result = Some((0, 0));
+    traced_record_lenient(&machine, &record)
+}
+
+#[test]
+fn an_alternate_stack_is_disabled_only_off_it() {
+    // $sp at the stack's top, alt + 4096, on the stack (sp - ss_sp <= ss_size): Linux
+    // (and the VM) answer EPERM; claimed to succeed. Only the range checks of the proof
+    // that $sp is off the stack refuse it.
+    let (_, record) = recorded(&altstack_program(Some(("alt", 4096)), false), &[]);
+    let eperm = crate::syscalls::errno::EPERM;
+    assert_eq!(record.syscalls[1].result, Some((eperm, 1)));
+    let inst = altstack_forged(Some(("alt", 4096)), false);
+    only_byte_lookups_of(&inst, "getset");
+}
+
+#[test]
+fn a_thread_with_an_alternate_stack_does_not_report_none() {
+    // SS_DISABLE with an oss on a thread with a stack: Linux writes (alt, 4096, 0); the
+    // chip's old-value rule would write SS_DISABLE, as for a thread with none. Only the
+    // check that such a call asks for no old value refuses it.
+    let inst = altstack_forged(None, true);
+    only_constraints_of(&inst, "getset");
 }

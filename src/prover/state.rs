@@ -1,6 +1,7 @@
 //! The kernel-state boundary: one row per kernel word the run touches beyond the
 //! initial-state chip's fixed list ([`super::bus::KERNEL_DYNAMIC`] and up: the signal
-//! actions, the thread counter, the threads' masks and alternate stacks), and one per
+//! actions, the thread counter, the count of exited threads, the threads' masks,
+//! alternate stacks, pending sets and take and exited words), and one per
 //! register-space word beyond the main thread's registers ([`REG_PC`] and up: the main
 //! thread's resume slots, and every later thread's block), sorted by space (registers
 //! first), then address.
@@ -29,7 +30,7 @@ use p3_matrix::dense::RowMajorMatrix;
 
 use super::boundary::{eval_limbs, limbs, Limbs};
 use super::bus::{
-    memory_receive, memory_send, range16, Expr, Word, KERNEL_CLONES, KERNEL_DYNAMIC,
+    memory_receive, memory_send, range16, Expr, Word, KERNEL_CLONES, KERNEL_DYNAMIC, KERNEL_EXITS,
     KERNEL_IN_SIZE, KERNEL_PENDING, REG_NEXT_PC, REG_PC, REG_STRIDE, SPACE_KERNEL, SPACE_REG,
 };
 use super::bytes::ByteCounts;
@@ -49,13 +50,16 @@ pub struct KernelWord {
 
 impl KernelWord {
     /// Whether the word holds one field element (a thread's resume slot, the thread
-    /// counter, the pending-signal count, the input's size) rather than four bytes.
+    /// counter, the pending-signal count, the input's size, the count of exited threads)
+    /// rather than four bytes.
     pub fn is_count(&self) -> bool {
         if self.reg {
             matches!(self.addr % REG_STRIDE, REG_PC | REG_NEXT_PC)
         } else {
-            matches!(self.addr, KERNEL_CLONES | KERNEL_PENDING | KERNEL_IN_SIZE)
-                || super::poll::is_count(self.addr)
+            matches!(
+                self.addr,
+                KERNEL_CLONES | KERNEL_PENDING | KERNEL_IN_SIZE | KERNEL_EXITS
+            ) || super::poll::is_count(self.addr)
         }
     }
 }

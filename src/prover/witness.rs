@@ -1239,14 +1239,7 @@ impl Shadow<'_> {
         for k in 0..klen {
             old[k] = self.kdyn_value(at + k as u32);
         }
-        if kind == Kind::Stack && old[1] != 0 && !super::mm::lenient() {
-            return Err(
-                "sigaltstack while the thread has an alternate signal stack (only the \
-                 calls a thread makes before it has one, as Go's runtime makes them, can be \
-                 proved yet)"
-                    .into(),
-            );
-        }
+        let has_stack = kind == Kind::Stack && old[1] != 0 && !super::getset::claim_no_stack();
         let (sw, dw) = (src / 4, dst / 4);
         if src != 0 && dst != 0 && sw < dw + dlen as u32 && dw < sw + slen as u32 {
             return Err(format!(
@@ -1269,6 +1262,15 @@ impl Shadow<'_> {
         }
         // (Tests turn these refusals off, to show that the chip refuses the same.)
         let strict = !super::mm::lenient();
+        // On a thread with an alternate stack, only its SS_DISABLE without a query.
+        if has_stack && strict && (src == 0 || dst != 0 || srcv[2] != super::getset::SS_DISABLE) {
+            return Err(
+                "sigaltstack while the thread has an alternate signal stack (only its \
+                 SS_DISABLE without oss, as Go's runtime makes it before a thread exits, \
+                 and the calls a thread makes before it has one, can be proved yet)"
+                    .into(),
+            );
+        }
         let how = args[0];
         let new = match new_value(kind, how, &old, (src != 0).then_some(&srcv)) {
             Some(new) => new,
@@ -1324,14 +1326,19 @@ impl Shadow<'_> {
             count = self.kdyn_value(KERNEL_PENDING);
             if count != 0 && strict {
                 return Err(format!(
-                    "rt_sigaction of signal {} while a signal is pending (Linux discards \
-                     the pending instances of a signal whose new action ignores it: not \
+                    "rt_sigaction of signal {} while a signal is pending, or stayed \
+                     pending on a thread that exited (Linux discards the pending instances \
+                     of a signal whose new action ignores it, and an exited thread's: not \
                      proved yet)",
                     args[0]
                 ));
             }
             count_acc = Some(self.kdyn(KERNEL_PENDING, count, t));
         }
+        let sp = has_stack.then(|| {
+            let sp = self.regs[29].0;
+            (sp, self.reg(29, sp, t))
+        });
         let mut acc = [None; 23];
         acc[0] = Some(self.reg(2, 0, t));
         acc[1] = Some(self.reg(4, args[0], t));
@@ -1374,6 +1381,7 @@ impl Shadow<'_> {
             deliver,
             count,
             count_acc,
+            sp,
         })
     }
 
