@@ -15,7 +15,8 @@
 //!   above 0 as a signed word, else `EINVAL`), each with `ENOENT`, as the VM's empty file
 //!   system answers them. (`mkdir` is not provable: Linux answers `ENOENT` for an empty
 //!   path and `EEXIST` for `/`, where the VM's read-only file system says `EROFS`.)
-//! - `fcntl(fd, F_GETFD)` and `fcntl(fd, F_GETFL)` (4055) on fds 0 to 3 answer the
+//! - `fcntl(fd, F_GETFD)` and `fcntl(fd, F_GETFL)` (4055, and `fcntl64`, 4220, which
+//!   on a 32-bit kernel answers these two commands as `fcntl` does) on fds 0 to 3 answer the
 //!   descriptors' initial flags: no `FD_CLOEXEC`, and `O_RDONLY` for the input (fd 0),
 //!   `O_WRONLY` for stdout, stderr and the public output. These are the only flags they
 //!   can have: no provable call changes a descriptor (`F_SETFD`, `F_SETFL`, `close`,
@@ -71,6 +72,7 @@ use crate::syscalls::errno::{ENOENT, ENOTTY};
 pub const SYS_OPEN: u32 = 4005;
 pub const SYS_OPENAT: u32 = 4288;
 pub const SYS_FCNTL: u32 = 4055;
+pub const SYS_FCNTL64: u32 = 4220;
 pub const SYS_FSTAT64: u32 = 4215;
 pub const SYS_IOCTL: u32 = 4054;
 /// The terminal requests `ioctl` proves (MIPS values): `TCGETS` and
@@ -138,11 +140,16 @@ pub fn lookup_index(number: u32) -> Option<usize> {
     LOOKUPS.iter().position(|l| l.0 == number)
 }
 
+/// Whether `number` is `fcntl` or `fcntl64`.
+pub fn is_fcntl(number: u32) -> bool {
+    number == SYS_FCNTL || number == SYS_FCNTL64
+}
+
 /// Whether the fs chip answers call `number` (for some arguments).
 pub fn is_fs_call(number: u32) -> bool {
     matches!(
         number,
-        SYS_OPEN | SYS_OPENAT | SYS_FCNTL | SYS_IOCTL | SYS_FSTAT64
+        SYS_OPEN | SYS_OPENAT | SYS_FCNTL | SYS_FCNTL64 | SYS_IOCTL | SYS_FSTAT64
     ) || lookup_index(number).is_some()
 }
 
@@ -190,8 +197,10 @@ pub fn answer(number: u32, args: &[u32; 4]) -> Option<(u32, u32)> {
     match number {
         SYS_OPEN if flags_ok(args[1]) => Some((ENOENT, 1)),
         SYS_OPENAT if args[0] == AT_FDCWD && flags_ok(args[2]) => Some((ENOENT, 1)),
-        SYS_FCNTL if args[0] <= 3 && args[1] == F_GETFD => Some((0, 0)),
-        SYS_FCNTL if args[0] <= 3 && args[1] == F_GETFL => Some((GETFL[args[0] as usize], 0)),
+        n if is_fcntl(n) && args[0] <= 3 && args[1] == F_GETFD => Some((0, 0)),
+        n if is_fcntl(n) && args[0] <= 3 && args[1] == F_GETFL => {
+            Some((GETFL[args[0] as usize], 0))
+        }
         SYS_FSTAT64 if args[0] <= 3 && args[1] % 4 == 0 => Some((0, 0)),
         SYS_IOCTL if args[0] <= 3 && (args[1] == TCGETS || args[1] == TIOCGWINSZ) => {
             Some((ENOTTY, 1))
@@ -247,6 +256,8 @@ pub struct FsCols<T> {
     /// is not zero).
     pub size_inv: T,
     pub is_fcntl: T,
+    /// `fcntl64` (with `is_fcntl`).
+    pub wide: T,
     /// `ioctl`, and its request: `TIOCGWINSZ` (else `TCGETS`).
     pub is_ioctl: T,
     pub winsz: T,
@@ -349,7 +360,8 @@ fn fill_row(r: &mut FsCols<Val>, ev: &FsEvent, bytes: &mut ByteCounts) {
             bytes.range8x2(32 * (mode & 0xff), 0);
         }
     }
-    r.is_fcntl = Val::from_bool(ev.number == SYS_FCNTL);
+    r.is_fcntl = Val::from_bool(is_fcntl(ev.number));
+    r.wide = Val::from_bool(ev.number == SYS_FCNTL64);
     r.is_ioctl = Val::from_bool(ev.number == SYS_IOCTL);
     r.clk = Val::from_u32(ev.instr.clk);
     r.aux = Val::from_u32(ev.instr.aux);
@@ -360,7 +372,7 @@ fn fill_row(r: &mut FsCols<Val>, ev: &FsEvent, bytes: &mut ByteCounts) {
     r.a3 = super::word(a3);
     r.result = super::word(ev.result.0);
     r.err = super::word(ev.result.1);
-    if ev.number == SYS_FCNTL {
+    if is_fcntl(ev.number) {
         r.fd[a0.min(3) as usize] = Val::ONE;
         r.getfl = Val::from_bool(a1 == F_GETFL);
     } else if ev.number == SYS_IOCTL {
@@ -481,6 +493,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
         b.assert_eq(fds, on_fd.clone());
         b.assert_bool(l.getfl);
         b.assert_zero(e(l.getfl) * (one() - is_fcntl.clone()));
+        // fcntl64 is an fcntl with another number.
+        b.assert_bool(l.wide);
+        b.assert_zero(e(l.wide) * (one() - is_fcntl.clone()));
         b.assert_bool(l.winsz);
         b.assert_zero(e(l.winsz) * (one() - is_ioctl.clone()));
         let fd = e(l.fd[1]) + c(2) * e(l.fd[2]) + c(3) * e(l.fd[3]);
@@ -566,6 +581,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
             is_open.clone() * c(SYS_OPEN.to_le_bytes()[k] as u32)
                 + is_openat.clone() * c(SYS_OPENAT.to_le_bytes()[k] as u32)
                 + is_fcntl.clone() * c(SYS_FCNTL.to_le_bytes()[k] as u32)
+                + e(l.wide)
+                    * (c(SYS_FCNTL64.to_le_bytes()[k] as u32)
+                        - c(SYS_FCNTL.to_le_bytes()[k] as u32))
                 + is_ioctl.clone() * c(SYS_IOCTL.to_le_bytes()[k] as u32)
                 + LOOKUPS.iter().enumerate().fold(zero(), |s, (i, &(n, _))| {
                     s + sel(i) * c(n.to_le_bytes()[k] as u32)

@@ -54,7 +54,7 @@ pub enum ProveError {
          epoll_pwait, 8-byte reads and writes of an eventfd, getrandom, clock_gettime (realtime, monotonic), nanosleep, \
          sched_getaffinity, uname, getcwd, open and openat (failing with ENOENT), the path lookups stat64, \
          lstat64, fstatat64, access, faccessat, faccessat2, readlink, readlinkat (failing \
-         with ENOENT), fcntl (F_GETFD, F_GETFL), \
+         with ENOENT), fcntl and fcntl64 (F_GETFD, F_GETFL), \
          ioctl (TCGETS, TIOCGWINSZ, failing with ENOTTY), \
          fstat64 (fds 0 to 3), anonymous mmap, madvise (MADV_NOHUGEPAGE, MADV_DONTNEED), brk(0), \
          rt_sigprocmask, rt_sigaction, sigaltstack (before a thread has one), \
@@ -548,13 +548,13 @@ impl ProveTracer<'_> {
                     "fstat64 of a file of 2^28 bytes or more (at most {} can be proved)",
                     super::fs::STAT_SIZE_LIMIT - 1
                 ));
-            } else if sc.number == SYS_FCNTL || sc.number == SYS_IOCTL {
+            } else if super::fs::is_fcntl(sc.number) || sc.number == SYS_IOCTL {
                 let args = sc.args;
                 if super::fs::answer(sc.number, &args) != Some((v0, a3)) {
                     refused = Some(format!(
                         "internal error: {}({}, {:#x}) returned {v0} (error {a3}), not the fs \
                          chip's answer",
-                        if sc.number == SYS_FCNTL {
+                        if super::fs::is_fcntl(sc.number) {
                             "fcntl"
                         } else {
                             "ioctl"
@@ -917,9 +917,9 @@ impl Tracer for ProveTracer<'_> {
                     "brk({:#x}) (only brk(0), which reads the break, can be proved yet)",
                     ev.args[0]
                 )
-            } else if ev.number == SYS_FCNTL {
+            } else if super::fs::is_fcntl(ev.number) {
                 format!(
-                    "fcntl({}, {}) (only F_GETFD and F_GETFL of fds 0 to 3 can be proved yet)",
+                    "{name}({}, {}) (only F_GETFD and F_GETFL of fds 0 to 3 can be proved yet)",
                     ev.args[0], ev.args[1]
                 )
             } else if ev.number == SYS_IOCTL {

@@ -3858,3 +3858,17 @@ fn a_thread_with_an_alternate_stack_does_not_report_none() {
     let inst = altstack_forged(None, true);
     only_constraints_of(&inst, "getset");
 }
+
+#[test]
+fn fcntl64_is_told_from_fcntl_by_its_number() {
+    // fcntl(1, F_GETFD) (4055) claimed fcntl64: the row's $v0 read then names 4220, which
+    // the register does not hold. Only the memory argument refuses it.
+    let (_, _, mut inst) = traced(&super::tests::fs_program());
+    mutate(
+        &mut inst,
+        ChipKind::Fs,
+        |c: &fs::FsCols<Val>| is(c.is_fcntl) && !is(c.wide),
+        |c| c.wide = one(),
+    );
+    only_bus(&inst, MEMORY);
+}

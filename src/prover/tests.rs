@@ -642,7 +642,7 @@ fn sched_getaffinity_satisfies_every_constraint_and_proves() {
 /// The file-system calls as the Go runtime makes them: `open` of a path in read-only
 /// data, `openat(AT_FDCWD, …)` of an unaligned path in writable data with `O_CLOEXEC |
 /// O_LARGEFILE`, `open("")`, `fcntl(fd, F_GETFD)` and `fcntl(fd, F_GETFL)` for fds 0 to
-/// 3, and `ioctl(fd, TCGETS)` and `ioctl(fd, TIOCGWINSZ)` for fds 0 to 3, as Go's
+/// 3 (`fcntl64` for fds 0 and 2), and `ioctl(fd, TCGETS)` and `ioctl(fd, TIOCGWINSZ)` for fds 0 to 3, as Go's
 /// `x/term` asks. Each call's `$v0` and `$a3` go to fd 3, 152 bytes in all; exits with 0.
 pub(crate) fn fs_program() -> Asm {
     let mut a = Asm::new();
@@ -684,7 +684,8 @@ pub(crate) fn fs_program() -> Asm {
     let mut off = 24;
     for fd in 0..4 {
         for cmd in [super::fs::F_GETFD, super::fs::F_GETFL] {
-            call(&mut a, 4055, [fd, cmd, 0], off);
+            let number = if fd % 2 == 0 { 4220 } else { 4055 };
+            call(&mut a, number, [fd, cmd, 0], off);
             off += 8;
         }
     }
