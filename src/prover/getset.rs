@@ -89,23 +89,12 @@ pub const MINSIGSTKSZ: u32 = 2048;
 /// and bit 22 (byte 2, bit 6). A set's other words hold no unblockable signal.
 pub const UNBLOCKABLE: u32 = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
 
-#[cfg(test)]
-thread_local! {
+super::knockout::test_switch! {
     /// Tests: the witness claims every thread's `sigaltstack` one without a stack.
-    pub(crate) static CLAIM_NO_STACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Whether the witness claims a `sigaltstack` without a stack whatever the state (tests
-/// only).
-pub(crate) fn claim_no_stack() -> bool {
-    #[cfg(test)]
-    {
-        CLAIM_NO_STACK.with(|f| f.get())
-    }
-    #[cfg(not(test))]
-    {
-        false
-    }
+    static CLAIM_NO_STACK;
+    /// Whether the witness claims a `sigaltstack` without a stack whatever the state
+    /// (tests only).
+    fn claim_no_stack;
 }
 
 /// The four calls.

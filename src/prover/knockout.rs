@@ -10,6 +10,33 @@
 //! test binary with its knock-out set, and requires the test to fail there. A name that
 //! matches no constraint leaves the child passing, so a typo fails the meta-test too.
 
+/// A switch a test turns on to make the witness forge what an honest one refuses: the
+/// thread-local flag `$flag` (tests only) and its reader `$read`, which is `false`
+/// outside the crate's unit tests.
+macro_rules! test_switch {
+    ($(#[$flag_doc:meta])* static $flag:ident; $(#[$read_doc:meta])* fn $read:ident;) => {
+        #[cfg(test)]
+        thread_local! {
+            $(#[$flag_doc])*
+            pub(crate) static $flag: std::cell::Cell<bool> =
+                const { std::cell::Cell::new(false) };
+        }
+
+        $(#[$read_doc])*
+        pub(crate) fn $read() -> bool {
+            #[cfg(test)]
+            {
+                $flag.with(|f| f.get())
+            }
+            #[cfg(not(test))]
+            {
+                false
+            }
+        }
+    };
+}
+pub(crate) use test_switch;
+
 /// Whether the constraint `name` is emitted (always, outside the crate's unit tests).
 #[cfg(not(test))]
 #[inline(always)]

@@ -262,23 +262,12 @@ fn fit(v: Val, bytes: &mut ByteCounts) -> Limbs<Val> {
     )
 }
 
-// Tests turn the witness's own refusals of what the mm and signal chips cannot prove off, to show
-// that the constraints refuse it too.
-#[cfg(test)]
-thread_local! {
-    pub(crate) static LENIENT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Whether the witness lets an unprovable mapping through (tests only).
-pub(crate) fn lenient() -> bool {
-    #[cfg(test)]
-    {
-        LENIENT.with(|l| l.get())
-    }
-    #[cfg(not(test))]
-    {
-        false
-    }
+super::knockout::test_switch! {
+    /// Tests turn the witness's own refusals of what the mm and signal chips cannot prove
+    /// off, to show that the constraints refuse it too.
+    static LENIENT;
+    /// Whether the witness lets an unprovable mapping through (tests only).
+    fn lenient;
 }
 
 /// `v = lo + 2^16 hi` with `hi < 4`: a span of pages below 2^18.

@@ -87,41 +87,19 @@ pub enum Outcome {
 /// `SIGCONT` too, but the proof sends no stop signal or `SIGCONT`).
 pub const DEFAULT_IGNORED: [u32; 3] = [18, 20, 21];
 
-#[cfg(test)]
-thread_local! {
+super::knockout::test_switch! {
     /// Tests: the witness claims every send pending, whatever the mask says.
-    pub(crate) static FORGED_PEND: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static FORGED_PEND;
+    /// Whether the witness claims a send pending whatever the mask says (tests only).
+    fn forged_pend;
 }
 
-#[cfg(test)]
-thread_local! {
+super::knockout::test_switch! {
     /// Tests: the witness claims a signal the thread sends itself, which it does not
     /// block and has a handler for, taken at a later switch.
-    pub(crate) static FORGED_TAKE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Whether the witness claims a send to the thread itself taken at a switch (tests only).
-pub(crate) fn forged_take() -> bool {
-    #[cfg(test)]
-    {
-        FORGED_TAKE.with(|f| f.get())
-    }
-    #[cfg(not(test))]
-    {
-        false
-    }
-}
-
-/// Whether the witness claims a send pending whatever the mask says (tests only).
-pub(crate) fn forged_pend() -> bool {
-    #[cfg(test)]
-    {
-        FORGED_PEND.with(|f| f.get())
-    }
-    #[cfg(not(test))]
-    {
-        false
-    }
+    static FORGED_TAKE;
+    /// Whether the witness claims a send to the thread itself taken at a switch (tests only).
+    fn forged_take;
 }
 
 /// The public values: the exit status of a fatal signal (`128 + sig`).
