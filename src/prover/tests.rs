@@ -1720,6 +1720,29 @@ fn clone_child(a: &mut Asm) {
     a.nop();
 }
 
+/// Waits until the word at `$s1` (the label `flag`) is not zero, in `FUTEX_WAIT` on it
+/// (`in_futex`) or in a `sched_yield` loop, then goes on at the label `done`, which it
+/// places.
+fn wait_for_flag(a: &mut Asm, in_futex: bool) {
+    use Arg::{Label as L, Value as V};
+    a.label("wait");
+    a.lw(T0, 0, S1);
+    a.bne(T0, ZERO, "done");
+    a.nop();
+    if in_futex {
+        emit_call(
+            a,
+            futex::SYS_FUTEX,
+            [L("flag"), V(futex::FUTEX_WAIT_PRIVATE), V(0), V(0)],
+        );
+    } else {
+        emit_call(a, 4162, [V(0), V(0), V(0), V(0)]);
+    }
+    a.j("wait");
+    a.nop();
+    a.label("done");
+}
+
 /// A thread's end, as it has none yet: `FUTEX_WAIT` on the word `never` (zero), forever.
 fn wait_forever(a: &mut Asm) {
     use Arg::{Label as L, Value as V};
@@ -1750,18 +1773,7 @@ pub(crate) fn thread_program() -> Asm {
     a.la(S3, "seen");
     clone_child(&mut a);
     a.or(S2, V0, ZERO);
-    a.label("wait");
-    a.lw(T0, 0, S1);
-    a.bne(T0, ZERO, "done");
-    a.nop();
-    emit_call(
-        &mut a,
-        futex::SYS_FUTEX,
-        [L("flag"), V(futex::FUTEX_WAIT_PRIVATE), V(0), V(0)],
-    );
-    a.j("wait");
-    a.nop();
-    a.label("done");
+    wait_for_flag(&mut a, true);
     a.sw(S2, 12, S3);
     emit_call(&mut a, 4004, [V(3), L("seen"), V(16), V(0)]);
     a.exit(0);
@@ -1802,14 +1814,7 @@ pub(crate) fn exit_program(zombie: bool, send: bool) -> Asm {
     a.la(S1, "flag");
     a.la(S3, "seen");
     clone_child(&mut a);
-    a.label("wait");
-    a.lw(T0, 0, S1);
-    a.bne(T0, ZERO, "done");
-    a.nop();
-    emit_call(&mut a, 4162, [V(0), V(0), V(0), V(0)]);
-    a.j("wait");
-    a.nop();
-    a.label("done");
+    wait_for_flag(&mut a, false);
     emit_call(
         &mut a,
         futex::SYS_FUTEX,
@@ -1903,22 +1908,7 @@ pub(crate) fn take_program(p: Take) -> Asm {
     a.li(S0, 0x1234_5678);
     a.la(S1, "flag");
     clone_child(&mut a);
-    a.label("wait");
-    a.lw(T0, 0, S1);
-    a.bne(T0, ZERO, "done");
-    a.nop();
-    if p.wait {
-        emit_call(
-            &mut a,
-            futex::SYS_FUTEX,
-            [L("flag"), V(futex::FUTEX_WAIT_PRIVATE), V(0), V(0)],
-        );
-    } else {
-        emit_call(&mut a, 4162, [V(0), V(0), V(0), V(0)]);
-    }
-    a.j("wait");
-    a.nop();
-    a.label("done");
+    wait_for_flag(&mut a, p.wait);
     exit_with_seen(&mut a);
     a.label("child");
     let args = match p.call {
