@@ -45,6 +45,13 @@
 //!   reaches. So the input behaves as a regular file of one size for the whole run, as
 //!   the VM's does.
 //!
+//! - `socket(family, type, protocol)` (4183) fails with `EAFNOSUPPORT`: the VM has no
+//!   network, so no family is registered. Linux checks the type first, so the row proves
+//!   what it checks: no flags but `SOCK_NONBLOCK` and `SOCK_CLOEXEC` (else `EINVAL`) and a
+//!   kind below `SOCK_MAX` (11; else `EINVAL` for a family in range). The family is any
+//!   but `AF_NETLINK` (16), which every Linux with sockets has. The protocol is not read:
+//!   Linux looks at it only once the family is found.
+//!
 //! The row reads the number from `$v0` and the arguments from `$a0`, `$a1`, `$a2` (where it
 //! is one) and `$a3`, and writes the
 //! result to `$v0` and the error flag to `$a3`, at the chip's timestamp slot, as the
@@ -67,7 +74,7 @@ use super::config::Val;
 use super::knockout::kept;
 use super::program::Opcode;
 use super::witness::{Access, InstrEvent};
-use crate::syscalls::errno::{ENOENT, ENOTTY};
+use crate::syscalls::errno::{EAFNOSUPPORT, ENOENT, ENOTTY};
 
 pub const SYS_OPEN: u32 = 4005;
 pub const SYS_OPENAT: u32 = 4288;
@@ -75,6 +82,9 @@ pub const SYS_FCNTL: u32 = 4055;
 pub const SYS_FCNTL64: u32 = 4220;
 pub const SYS_FSTAT64: u32 = 4215;
 pub const SYS_IOCTL: u32 = 4054;
+pub const SYS_SOCKET: u32 = 4183;
+/// The family Linux always registers where it has sockets, which `socket` would create.
+pub const AF_NETLINK: u32 = 16;
 /// The terminal requests `ioctl` proves (MIPS values): `TCGETS` and
 /// `TIOCGWINSZ = _IOR('t', 104, struct winsize)`.
 pub const TCGETS: u32 = 0x540d;
@@ -149,7 +159,7 @@ pub fn is_fcntl(number: u32) -> bool {
 pub fn is_fs_call(number: u32) -> bool {
     matches!(
         number,
-        SYS_OPEN | SYS_OPENAT | SYS_FCNTL | SYS_FCNTL64 | SYS_IOCTL | SYS_FSTAT64
+        SYS_OPEN | SYS_OPENAT | SYS_FCNTL | SYS_FCNTL64 | SYS_IOCTL | SYS_FSTAT64 | SYS_SOCKET
     ) || lookup_index(number).is_some()
 }
 
@@ -188,6 +198,15 @@ fn lookup_args_ok(i: usize, args: &[u32; 4]) -> bool {
         }
 }
 
+/// Whether `socket(family, ty, _)` fails with `EAFNOSUPPORT` as the chip proves it: the
+/// type passes Linux's checks and the family is not `AF_NETLINK`.
+pub fn socket_ok(family: u32, ty: u32) -> bool {
+    use crate::syscalls::io::{O_CLOEXEC, O_NONBLOCK, SOCK_MAX, SOCK_TYPE_MASK};
+    ty & !(SOCK_TYPE_MASK | O_NONBLOCK | O_CLOEXEC) == 0
+        && ty & SOCK_TYPE_MASK < SOCK_MAX
+        && family != AF_NETLINK
+}
+
 /// The answer this chip proves for a call, as `($v0, $a3)`, if it proves the call.
 pub fn answer(number: u32, args: &[u32; 4]) -> Option<(u32, u32)> {
     let flags_ok = |f: u32| f & (O_CREAT | O_TMPFILE) == 0;
@@ -205,6 +224,7 @@ pub fn answer(number: u32, args: &[u32; 4]) -> Option<(u32, u32)> {
         SYS_IOCTL if args[0] <= 3 && (args[1] == TCGETS || args[1] == TIOCGWINSZ) => {
             Some((ENOTTY, 1))
         }
+        SYS_SOCKET if socket_ok(args[0], args[1]) => Some((EAFNOSUPPORT, 1)),
         _ => None,
     }
 }
@@ -291,6 +311,14 @@ pub struct FsCols<T> {
     /// accesses only fd 0 or fd 3 makes are counted by a column, not a product).
     pub is_fstat: T,
     pub sfd: [T; 4],
+    /// `socket`: its type's kind (below 11) and flags (`SOCK_NONBLOCK`, `SOCK_CLOEXEC`),
+    /// and the inverse of `family_0 - 16 + 2^8 (family_1 + family_2 + family_3)`, zero
+    /// only for `AF_NETLINK`.
+    pub is_socket: T,
+    pub sock_kind: T,
+    pub sock_nb: T,
+    pub sock_cx: T,
+    pub family_inv: T,
     /// `S`, as four bytes (the top one below 16), and `st_blocks` as three (the top one
     /// below 8), with `512 blocks = S + rem` and `rem = rem_lo + 256 rem_hi < 512`.
     pub size: Word<T>,
@@ -424,6 +452,20 @@ fn fill_row(r: &mut FsCols<Val>, ev: &FsEvent, bytes: &mut ByteCounts) {
                 }
             }
         }
+    } else if ev.number == SYS_SOCKET {
+        use crate::syscalls::io::{O_CLOEXEC, O_NONBLOCK, SOCK_TYPE_MASK};
+        r.is_socket = Val::ONE;
+        let kind = a1 & SOCK_TYPE_MASK;
+        r.sock_kind = Val::from_u32(kind);
+        r.sock_nb = Val::from_bool(a1 & O_NONBLOCK != 0);
+        r.sock_cx = Val::from_bool(a1 & O_CLOEXEC != 0);
+        // (A forged kind fails this lookup, out of the table.)
+        if kept("fs.socket_type") {
+            bytes.range8x2(kind, 10u32.wrapping_sub(kind));
+        }
+        let f = a0.to_le_bytes().map(u32::from);
+        let d = Val::from_u32(f[0] + 256 * (f[1] + f[2] + f[3])) - Val::from_u32(AF_NETLINK);
+        r.family_inv = d.try_inverse().unwrap_or(Val::ZERO);
     } else if let Some(k) = path_arg(ev.number) {
         let path = ev.args[k];
         let q = (path & 0xff) >> 2;
@@ -467,12 +509,20 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
         let one = || Expr::<AB>::ONE;
         let zero = || Expr::<AB>::ZERO;
         let words = |w: &Word<AB::Var>| w.map(|v| -> Expr<AB> { v.into() });
-        let mut selectors = vec![l.is_open, l.is_openat, l.is_fcntl, l.is_ioctl, l.is_fstat];
+        let mut selectors = vec![
+            l.is_open,
+            l.is_openat,
+            l.is_fcntl,
+            l.is_ioctl,
+            l.is_fstat,
+            l.is_socket,
+        ];
         selectors.extend(l.lookup);
         let is_real = super::assert_flags(b, &selectors);
         let (is_open, is_openat, is_fcntl) = (e(l.is_open), e(l.is_openat), e(l.is_fcntl));
         let is_ioctl = e(l.is_ioctl);
         let is_fstat = e(l.is_fstat);
+        let is_socket = e(l.is_socket);
         let opens = is_open.clone() + is_openat.clone();
         let sel = |i: usize| e(l.lookup[i]);
         // Every path call (the opens and the lookups), and those whose path follows
@@ -518,6 +568,28 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
                 b.assert_zero(is_fcntl.clone() * e(l.a1[k]));
             }
         }
+        // socket: the type has a kind below SOCK_MAX (11) and no flags but SOCK_NONBLOCK
+        // (bit 7) and SOCK_CLOEXEC (bit 19), else EINVAL; the family is not AF_NETLINK
+        // (the family's bytes make the sum below 2^18 in magnitude: zero only for 16).
+        b.assert_bool(l.sock_nb);
+        b.assert_bool(l.sock_cx);
+        if kept("fs.socket_type") {
+            b.assert_zero(
+                is_socket.clone() * (e(l.a1[0]) - e(l.sock_kind) - c(128) * e(l.sock_nb)),
+            );
+            b.assert_zero(is_socket.clone() * e(l.a1[1]));
+            b.assert_zero(is_socket.clone() * (e(l.a1[2]) - c(8) * e(l.sock_cx)));
+            b.assert_zero(is_socket.clone() * e(l.a1[3]));
+            bus::range8x2(b, l.sock_kind, c(10) - e(l.sock_kind), is_socket.clone());
+        }
+        if kept("fs.socket_family") {
+            let family =
+                e(l.a0[0]) - c(AF_NETLINK) + c(256) * (e(l.a0[1]) + e(l.a0[2]) + e(l.a0[3]));
+            b.assert_zero(is_socket.clone() * (family * e(l.family_inv) - one()));
+        }
+        // (Off socket rows, `sock_kind` and `family_inv` are in no constraint with a
+        // non-zero factor: left zero.)
+
         // openat's and the *at lookups' dirfd is AT_FDCWD.
         if kept("fs.dirfd") {
             for (k, &byte) in AT_FDCWD.to_le_bytes().iter().enumerate() {
@@ -569,9 +641,10 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
                 e(l.result[0])
                     - paths.clone() * c(ENOENT)
                     - is_ioctl.clone() * c(ENOTTY)
+                    - is_socket.clone() * c(EAFNOSUPPORT)
                     - e(l.getfl) * wronly,
             );
-            b.assert_zero(e(l.err[0]) - paths.clone() - is_ioctl.clone());
+            b.assert_zero(e(l.err[0]) - paths.clone() - is_ioctl.clone() - is_socket.clone());
             for k in 1..4 {
                 b.assert_zero(l.result[k]);
                 b.assert_zero(l.err[k]);
@@ -589,6 +662,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
                     s + sel(i) * c(n.to_le_bytes()[k] as u32)
                 })
                 + is_fstat.clone() * c(SYS_FSTAT64.to_le_bytes()[k] as u32)
+                + is_socket.clone() * c(SYS_SOCKET.to_le_bytes()[k] as u32)
         });
 
         // The path ($a0 for open, $a1 for openat), read by the path chip; the flags ($a1,

@@ -164,6 +164,8 @@ soundness::getcwd_returns_its_length                  syscall.getcwd
 soundness::getcwd_needs_room_for_its_answer           syscall.getcwd_size
 soundness::lookups_return_enoent                      fs.result
 soundness::ioctl_requests_are_checked                 fs.request
+soundness::sockets_fail_only_as_linux_would           fs.socket_family
+soundness::sockets_fail_only_as_linux_would           fs.socket_type
 soundness::ioctl_requests_are_checked                 fs.fd
 soundness::paths_end_at_their_nul                     path.nul
 soundness::path_bytes_before_the_nul_are_not_zero     path.nonzero

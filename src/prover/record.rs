@@ -928,6 +928,12 @@ impl Tracer for ProveTracer<'_> {
                      ENOTTY, can be proved yet)",
                     ev.args[0], ev.args[1]
                 )
+            } else if ev.number == super::fs::SYS_SOCKET {
+                format!(
+                    "socket({}, {:#x}, {}) (only one that fails with EAFNOSUPPORT, with a type \
+                     Linux accepts and a family other than AF_NETLINK, can be proved)",
+                    ev.args[0], ev.args[1], ev.args[2]
+                )
             } else if ev.number == SYS_FSTAT64 {
                 format!(
                     "fstat64({}, {:#x}) (only fds 0 to 3, into a word-aligned buffer, can be \

@@ -1820,6 +1820,22 @@ fn ioctl_requests_are_checked() {
 }
 
 #[test]
+fn sockets_fail_only_as_linux_would() {
+    use super::fs::{AF_NETLINK, SYS_SOCKET};
+    // socket(AF_NETLINK, SOCK_DGRAM), which every Linux with sockets creates, claimed
+    // EAFNOSUPPORT...
+    let inst = args_forged(SYS_SOCKET, [2, 1, 0], 0, AF_NETLINK);
+    only_constraints_of(&inst, "fs");
+    // ...a type with an unknown flag (bit 8), EINVAL in Linux, likewise...
+    let inst = args_forged(SYS_SOCKET, [2, 1, 0], 1, 0x101);
+    only_constraints_of(&inst, "fs");
+    // ...and a kind of 11 (SOCK_MAX), EINVAL for a family in range: only the range check
+    // of 10 - kind refuses it.
+    let inst = args_forged(SYS_SOCKET, [2, 1, 0], 1, 11);
+    only_bus(&inst, "byte");
+}
+
+#[test]
 fn lookups_return_enoent() {
     // stat64 claiming 0, a file found on the empty file system (its buffer untouched),
     // printed: consistent everywhere else.

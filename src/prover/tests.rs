@@ -710,6 +710,50 @@ pub(crate) fn fs_program() -> Asm {
     a
 }
 
+/// `socket` as Go's `net` makes it (`AF_INET`, `SOCK_STREAM` with `SOCK_NONBLOCK` and
+/// `SOCK_CLOEXEC`), then `AF_INET6` datagrams and a family out of range with
+/// `SOCK_PACKET`: each call's `$v0` and `$a3` to fd 3, 24 bytes; exits with 0.
+pub(crate) fn socket_program() -> Asm {
+    use crate::syscalls::io::{O_CLOEXEC, O_NONBLOCK};
+    let mut a = Asm::new();
+    a.bss("out", 24);
+    a.la(S0, "out");
+    let calls: [[u32; 3]; 3] = [
+        [2, 2 | O_NONBLOCK | O_CLOEXEC, 0],
+        [10, 1, 17],
+        [u32::MAX, 10, 0],
+    ];
+    for (k, args) in calls.into_iter().enumerate() {
+        a.li(A0, args[0]);
+        a.li(A1, args[1]);
+        a.li(A2, args[2]);
+        a.li(V0, super::fs::SYS_SOCKET);
+        a.syscall();
+        a.sw(V0, 8 * k as i16, S0);
+        a.sw(A3, 8 * k as i16 + 4, S0);
+    }
+    a.li(A0, 3);
+    a.la(A1, "out");
+    a.li(A2, 24);
+    a.li(V0, 4004);
+    a.syscall();
+    a.exit(0);
+    a
+}
+
+#[test]
+fn sockets_fail_with_eafnosupport_and_prove() {
+    let (_, st, inst) = traced(&socket_program());
+    let want: Vec<u8> = [124u32, 1]
+        .repeat(3)
+        .into_iter()
+        .flat_map(u32::to_be_bytes)
+        .collect();
+    assert_eq!(st.output, want, "EAFNOSUPPORT, as the VM answers");
+    inst.check().unwrap();
+    proves_and_verifies(&inst);
+}
+
 /// The path lookups as Go's `os` makes them (`Stat`, `Lstat`, `Readlink`,
 /// `exec.LookPath`'s access checks), each of `/etc/zkm` in the order of
 /// [`super::fs::LOOKUPS`], with the arguments Linux checks first in range. Each call's

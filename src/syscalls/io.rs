@@ -12,8 +12,8 @@ use crate::vm::{Vm, VmError};
 pub const O_RDONLY: u32 = 0;
 pub const O_WRONLY: u32 = 1;
 pub const O_RDWR: u32 = 2;
-const O_NONBLOCK: u32 = 0x80;
-const O_CLOEXEC: u32 = 0x80000;
+pub const O_NONBLOCK: u32 = 0x80;
+pub const O_CLOEXEC: u32 = 0x80000;
 
 const EPOLLIN: u32 = 0x1;
 const EPOLLOUT: u32 = 0x4;
@@ -266,9 +266,31 @@ pub fn readlinkat(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     openat(vm, a)
 }
 
+/// `socket`'s type: the kind in the low four bits, below `SOCK_MAX`, and the two flags
+/// (`SOCK_NONBLOCK` and `SOCK_CLOEXEC` are `O_NONBLOCK` and `O_CLOEXEC` on MIPS).
+pub const SOCK_TYPE_MASK: u32 = 0xf;
+pub const SOCK_MAX: u32 = 11;
+/// The address families Linux knows (`NPROTO`, `AF_MAX` in Linux 5.0, the release
+/// `uname` names: `AF_XDP` is the last, 44).
+pub const NPROTO: u32 = 45;
+
 /// `socket(domain, type, protocol)`: the VM has no network, so no address family is
-/// supported (`EAFNOSUPPORT`), as in a kernel built without networking.
-pub fn socket(_vm: &mut Vm, _a: &Args) -> Result<Ret, VmError> {
+/// registered (`EAFNOSUPPORT`), after the checks Linux's `__sys_socket_create` and
+/// `__sock_create` make first, in their order: unknown type flags `EINVAL`, a family out
+/// of range `EAFNOSUPPORT`, a kind at or above `SOCK_MAX` `EINVAL`. (Linux always has
+/// `AF_NETLINK` where it has sockets at all; the VM has none, and the proof refuses that
+/// family: `docs/proof-system.md`, section 7.23.)
+pub fn socket(_vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let (family, ty) = (a[0], a[1]);
+    if ty & !(SOCK_TYPE_MASK | O_NONBLOCK | O_CLOEXEC) != 0 {
+        return ret(Err(EINVAL));
+    }
+    if family >= NPROTO {
+        return ret(Err(EAFNOSUPPORT));
+    }
+    if ty & SOCK_TYPE_MASK >= SOCK_MAX {
+        return ret(Err(EINVAL));
+    }
     ret(Err(EAFNOSUPPORT))
 }
 
@@ -733,6 +755,26 @@ mod tests {
     const EPOLL_CTL: u32 = 4249;
     const EPOLL_PWAIT: u32 = 4313;
     const EPOLL_CREATE1: u32 = 4326;
+
+    #[test]
+    fn socket_checks_the_type_before_the_family_as_linux_does() {
+        const SOCKET: u32 = 4183;
+        let mut vm = vm();
+        let mut socket =
+            |family: u32, ty: u32| call(&mut vm, SOCKET, [family, ty, 0, 0, 0, 0]).unwrap();
+        // (MIPS: SOCK_DGRAM 1, SOCK_STREAM 2, SOCK_PACKET 10.)
+        assert_eq!(
+            socket(2, 2 | O_NONBLOCK | O_CLOEXEC),
+            Ret::Err(EAFNOSUPPORT)
+        );
+        assert_eq!(socket(10, 1), Ret::Err(EAFNOSUPPORT));
+        // An unknown flag first, then the family's range, then the kind.
+        assert_eq!(socket(2, 2 | 0x100), Ret::Err(EINVAL));
+        assert_eq!(socket(u32::MAX, 2 | 0x100), Ret::Err(EINVAL));
+        assert_eq!(socket(2, SOCK_MAX), Ret::Err(EINVAL));
+        assert_eq!(socket(NPROTO, SOCK_MAX), Ret::Err(EAFNOSUPPORT));
+        assert_eq!(socket(u32::MAX, 15), Ret::Err(EAFNOSUPPORT));
+    }
 
     #[test]
     fn a_path_must_end_within_path_max() {
