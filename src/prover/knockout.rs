@@ -147,6 +147,9 @@ soundness::clocks_never_go_backwards                  clock.monotone
 soundness::clocks_never_go_backwards                  clock.valid
 soundness::clock_readings_are_bytes                   clock.bytes
 soundness::sleeps_return_0_only_for_valid_requests    clock.valid
+soundness::gettimeofday_writes_the_clocks_microseconds clock.usec
+soundness::clock_getres_answers_1_ns                  clock.res
+soundness::a_64_bit_sleep_has_a_non_negative_request  clock.wide_sec
 soundness::sched_getaffinity_answers_one_cpu          input.fixed
 soundness::uname_answers_the_vms_names                input.fixed
 soundness::uname_answers_the_vms_names                syscall.uname_result

@@ -509,15 +509,11 @@ impl ProveTracer<'_> {
                 refused = Some(format!(
                     "read(0) failing with error {v0} (only successful reads can be proved)"
                 ));
-            } else if matches!(
+            } else if (matches!(
                 sc.number,
-                SYS_CLOCK_GETTIME
-                    | SYS_GETRANDOM
-                    | SYS_NANOSLEEP
-                    | SYS_SCHED_GETAFFINITY
-                    | SYS_UNAME
-                    | SYS_GETCWD
-            ) && a3 != 0
+                SYS_GETRANDOM | SYS_SCHED_GETAFFINITY | SYS_UNAME | SYS_GETCWD
+            ) || super::clock::ClockCall::of(sc.number).is_some())
+                && a3 != 0
             {
                 refused = Some(format!(
                     "{} failing with error {v0} (only successful calls can be proved)",
@@ -756,8 +752,7 @@ impl Tracer for ProveTracer<'_> {
             SYS_SCHED_GETAFFINITY => {
                 ev.args[0] == 0 && ev.args[1] != 0 && ev.args[1] % 4 == 0 && ev.args[2] % 4 == 0
             }
-            SYS_CLOCK_GETTIME => ev.args[0] <= 1 && ev.args[1] % 4 == 0,
-            SYS_NANOSLEEP => ev.args[0] % 4 == 0,
+            n if super::clock::ClockCall::of(n).is_some() => clock_supported(n, &ev.args),
             SYS_UNAME => true,
             SYS_GETCWD => {
                 use super::syscall::{CWD_LEN, CWD_SIZE_LIMIT};
@@ -832,12 +827,8 @@ impl Tracer for ProveTracer<'_> {
                     "write to fd {} (only fds 1, 2 and 3 can be proved yet)",
                     ev.args[0]
                 )
-            } else if ev.number == SYS_CLOCK_GETTIME && ev.args[0] > 1 {
-                format!(
-                    "clock_gettime of clock {} (only CLOCK_REALTIME and CLOCK_MONOTONIC can be \
-                     proved yet)",
-                    ev.args[0]
-                )
+            } else if let Some(call) = super::clock::ClockCall::of(ev.number) {
+                clock_refusal(name, call, &ev.args)
             } else if ev.number == super::syscall::SYS_EXIT {
                 "exit of the main thread (the process goes on in its other threads; only \
                  another thread's exit can be proved yet)"
@@ -846,18 +837,6 @@ impl Tracer for ProveTracer<'_> {
                 format!(
                     "getcwd({:#x}, {}) (only a size from 2 to 2^30 + 1 can be proved yet)",
                     ev.args[0], ev.args[1]
-                )
-            } else if ev.number == SYS_NANOSLEEP {
-                format!(
-                    "nanosleep of the unaligned timespec {:#x} (only word-aligned ones can be \
-                     proved yet)",
-                    ev.args[0]
-                )
-            } else if ev.number == SYS_CLOCK_GETTIME {
-                format!(
-                    "clock_gettime into the unaligned timespec {:#x} (only word-aligned ones can \
-                     be proved yet)",
-                    ev.args[1]
                 )
             } else if ev.number == SYS_SCHED_GETAFFINITY {
                 format!(
@@ -996,9 +975,11 @@ impl Tracer for ProveTracer<'_> {
             return;
         };
         let sc = &self.syscalls[idx];
-        if sc.number == SYS_NANOSLEEP && after.gpr[2] == SYS_NANOSLEEP {
+        if super::clock::ClockCall::of(sc.number).is_some_and(|c| c.sleeps())
+            && after.gpr[2] == sc.number
+        {
             // It blocked and the wait has not ended: `$v0` still holds the number (no
-            // result of nanosleep is 4166); the result comes when it ends (`kernel`).
+            // result of a sleep is its number); the result comes when it ends (`kernel`).
             return;
         }
         if sc.result.is_some() {
@@ -1233,6 +1214,43 @@ impl Tracer for ProveTracer<'_> {
     }
 }
 
+/// Whether the clock chip proves time call `number` with these arguments (given that it
+/// succeeds): clock 0 or 1 where the clock is an argument, a non-NULL, word-aligned
+/// buffer, and no time zone for `gettimeofday`.
+fn clock_supported(number: u32, a: &[u32; 6]) -> bool {
+    use super::clock::ClockCall;
+    let Some(call) = ClockCall::of(number) else {
+        return false;
+    };
+    let buf = a[call.buffer_arg()];
+    (!call.clock_arg() || a[0] <= 1)
+        && buf != 0
+        && buf % 4 == 0
+        && (call != ClockCall::TimeOfDay || a[1] == 0)
+}
+
+/// Why the clock chip does not prove time call `name` with these arguments.
+fn clock_refusal(name: &str, call: super::clock::ClockCall, a: &[u32; 6]) -> String {
+    use super::clock::ClockCall;
+    let buf = a[call.buffer_arg()];
+    if call.clock_arg() && a[0] > 1 {
+        format!(
+            "{name} of clock {} (only CLOCK_REALTIME and CLOCK_MONOTONIC can be proved yet)",
+            a[0]
+        )
+    } else if call == ClockCall::TimeOfDay && a[1] != 0 {
+        format!(
+            "gettimeofday with a time zone ({:#x}; only a NULL one can be proved yet)",
+            a[1]
+        )
+    } else {
+        format!(
+            "{name} with the buffer {buf:#x} (only word-aligned, non-NULL ones can be proved \
+             yet)"
+        )
+    }
+}
+
 /// Whether the mm chip proves this `mmap` (given that it succeeds).
 fn mmap_supported(a: &[u32; 6]) -> bool {
     use super::mm::{MAP_ANON, MAP_FIXED, MAX_LEN, PROT_RW};
@@ -1246,7 +1264,10 @@ fn mmap_supported(a: &[u32; 6]) -> bool {
 /// The buffer a provable call writes to guest memory, if it writes one.
 pub(crate) fn out_buffer(number: u32, args: &[u32; 4]) -> Option<u32> {
     match number {
-        SYS_READ | SYS_CLOCK_GETTIME => Some(args[1]),
+        SYS_READ => Some(args[1]),
+        n if super::clock::ClockCall::of(n).is_some_and(|c| !c.sleeps()) => {
+            super::clock::ClockCall::of(n).map(|c| args[c.buffer_arg()])
+        }
         SYS_GETRANDOM => Some(args[0]),
         SYS_SCHED_GETAFFINITY => Some(args[2]),
         SYS_UNAME | SYS_GETCWD => Some(args[0]),

@@ -1466,6 +1466,76 @@ fn clocks_never_go_backwards() {
 }
 
 #[test]
+fn gettimeofday_writes_the_clocks_microseconds() {
+    // gettimeofday writes a tv_usec of 999,999 while the clock it moves on keeps the
+    // honest nanoseconds (so the clock_gettime after it still reads later), printed.
+    // Every bus but the byte table balances: only the range of nsec - 1000 usec (both of
+    // its checks) refuses it.
+    let (machine, record) = recorded(&super::tests::time_calls_program(), &[]);
+    let (statement, mut w, start) = machine.witness_of(&record, &argv()).unwrap();
+    let mut out = statement.output.clone();
+    let tod = w
+        .clock
+        .iter_mut()
+        .find(|e| e.call == clock::ClockCall::TimeOfDay)
+        .unwrap();
+    assert!(tod.second < 999_999 && tod.new.1 < 999_000_000);
+    tod.second = 999_999;
+    let waddr = tod.ts / 4 + 1;
+    set_printed(&mut w, &mut out, waddr, 999_999);
+    let statement = Statement {
+        env: Vec::new(),
+        output: out,
+        ..statement
+    };
+    let inst = machine.traces_from(&w, &start, &statement).unwrap();
+    only_clock_lookups(&inst);
+}
+
+#[test]
+fn clock_getres_answers_1_ns() {
+    // clock_getres(CLOCK_REALTIME) claims a resolution of 2 ns, printed: consistent
+    // everywhere but in the clock chip's answer.
+    let (machine, mut record) = recorded(&super::tests::time_calls_program(), &[]);
+    let sc = &mut record.syscalls[2];
+    assert_eq!(sc.number, clock::SYS_CLOCK_GETRES);
+    assert_eq!(sc.written[7], 1);
+    sc.written[7] = 2;
+    record.output[31] = 2;
+    let inst = traced_record(&machine, &record);
+    only_constraints_of(&inst, "clock");
+}
+
+#[test]
+fn a_64_bit_sleep_has_a_non_negative_request() {
+    // clock_nanosleep_time64 of a tv_sec with the high word 0xffffffff, negative, which
+    // Linux refuses with EINVAL, claimed 0 (chip level, the byte table counting every
+    // lookup the row makes): only the zero high word refuses it.
+    let (machine, record) = recorded(&super::tests::time_calls_program(), &[]);
+    let (_, w, _) = machine.witness_of(&record, &argv()).unwrap();
+    let honest = *w
+        .clock
+        .iter()
+        .find(|e| e.call == clock::ClockCall::ClockSleep64)
+        .unwrap();
+    assert_eq!(honest.mem_hi, (0, 0xdead_beef));
+    let ev = clock::ClockEvent {
+        mem_hi: (u32::MAX, honest.mem_hi.1),
+        ..honest
+    };
+    let mut bytes = bytes::ByteCounts::default();
+    let trace = clock::ClockChip.generate_trace(&[ev], &mut bytes);
+    let byte_trace = bytes::ByteChip.generate_trace(&bytes);
+    let errs = super::alu_tests::chip_errors(Chip::Clock(clock::ClockChip), &trace, &byte_trace);
+    assert!(!errs.is_empty());
+    assert!(
+        errs.iter()
+            .all(|e| matches!(e, CheckError::Constraint { chip, .. } if chip == "clock")),
+        "{errs:?}"
+    );
+}
+
+#[test]
 fn getrandom_returns_its_count() {
     // getrandom(buf + 3, 9, 0) claims 8 bytes, the ninth left as it was (zero) in what
     // the program prints: consistent everywhere but in the result.
@@ -1537,11 +1607,12 @@ fn sleeps_return_0_only_for_valid_requests() {
     // the row makes) fails only the timespec checks.
     let (machine, record) = recorded(&clock_program(), &[]);
     let (_, w, _) = machine.witness_of(&record, &argv()).unwrap();
-    let honest = *w.clock.iter().find(|e| e.sleep).unwrap();
+    let honest = *w.clock.iter().find(|e| e.call.sleeps()).unwrap();
     for req in [(0, 1_000_000_000), (0x8000_0000, 0)] {
         let ev = clock::ClockEvent {
             new: req,
             mem: req,
+            second: req.1,
             ..honest
         };
         let mut bytes = bytes::ByteCounts::default();
@@ -2760,6 +2831,7 @@ fn kernel_words_of_the_initial_state_start_only_there() {
         let c = &mut w.clock[2];
         c.old = (0, 0);
         c.new = forged;
+        c.second = forged.1;
         for k in [4, 5] {
             let acc = c.acc[k].as_mut().unwrap();
             (acc.prev, acc.prev_ts) = (0, 0);

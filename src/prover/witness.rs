@@ -1385,7 +1385,7 @@ impl Shadow<'_> {
         })
     }
 
-    /// A `clock_gettime`'s or `nanosleep`'s event, at timestamp `t`.
+    /// A time call's event (`super::clock::ClockCall`), at timestamp `t`.
     fn clock(
         &mut self,
         sc: &super::record::SyscallRec,
@@ -1393,53 +1393,107 @@ impl Shadow<'_> {
         t: u32,
         writable: &dyn Fn(u32) -> bool,
     ) -> Result<super::clock::ClockEvent, String> {
-        if sc.number == super::clock::SYS_NANOSLEEP {
-            return self.sleep(sc, instr, t, writable);
+        use super::clock::ClockCall;
+        let call = ClockCall::of(sc.number).ok_or("not a time call")?;
+        if call.sleeps() {
+            return self.sleep(sc, call, instr, t, writable);
         }
-        let [clock, ptr, _, _] = sc.args;
-        if sc.result != Some((0, 0)) || sc.written.len() != 8 || clock > 1 || ptr % 4 != 0 {
+        let clock = if call.clock_arg() { sc.args[0] } else { 0 };
+        let ptr = sc.args[call.buffer_arg()];
+        let other = if call == ClockCall::TimeOfDay {
+            sc.args[1]
+        } else {
+            0
+        };
+        let len = call.written_len();
+        if sc.result != Some((0, 0))
+            || sc.written.len() != len
+            || clock > 1
+            || ptr % 4 != 0
+            || other != 0
+        {
             return Err(format!(
-                "clock_gettime({clock}, {ptr:#x}) returned {:?} after writing {} bytes",
+                "{}({:#x}, {:#x}) returned {:?} after writing {} bytes",
+                crate::syscalls::names::name(sc.number).unwrap_or("?"),
+                sc.args[0],
+                sc.args[1],
                 sc.result,
                 sc.written.len()
             ));
         }
         let be = |i: usize| u32::from_be_bytes(sc.written[i..i + 4].try_into().unwrap());
-        let new = (be(0), be(4));
+        // The low words of the two fields, and (wide) their high words, as written.
+        let (lo, hi) = if call.wide() {
+            ((be(4), be(12)), (be(0), be(8)))
+        } else {
+            ((be(0), be(4)), (0, 0))
+        };
         let slot = KERNEL_CLOCKS + 2 * clock;
         // (A reading before the last, or not a timespec, is the clock chip's to refuse.)
         let old = (
             self.kernel[slot as usize].0,
             self.kernel[slot as usize + 1].0,
         );
+        let new = match call {
+            // The clock's nanoseconds are at least tv_usec's and at least the last
+            // reading's: the smallest such value is no later than the VM's, so later
+            // readings, the VM's, are no earlier.
+            ClockCall::TimeOfDay => {
+                let floor = (lo.0, lo.1.wrapping_mul(1000));
+                if lo.1 < 1_000_000 && floor < old && (old.0, old.1 / 1000) == lo {
+                    old
+                } else {
+                    floor
+                }
+            }
+            _ => lo,
+        };
         let waddr = ptr / 4;
-        if !writable(waddr) || !writable(waddr + 1) {
-            return Err("clock_gettime wrote a read-only word".into());
+        let words = if call.wide() { 4 } else { 2 };
+        if (0..words).any(|k| !writable(waddr + k)) {
+            return Err("a time call wrote a read-only word".into());
         }
         let a3 = self.regs[7].0;
-        let mem = (self.word(waddr).0, self.word(waddr + 1).0);
+        let (sec_at, second_at) = if call.wide() {
+            (waddr + 1, waddr + 3)
+        } else {
+            (waddr, waddr + 1)
+        };
+        let mem = (self.word(sec_at).0, self.word(second_at).0);
+        let mem_hi = if call.wide() {
+            (self.word(waddr).0, self.word(waddr + 2).0)
+        } else {
+            (0, 0)
+        };
+        let a0 = if call.clock_arg() { clock } else { ptr };
+        let a1 = if call.clock_arg() { ptr } else { other };
+        let reads = call.reads_clock();
         let acc = [
-            self.reg(2, 0, t),
-            self.reg(4, clock, t),
-            self.reg(5, ptr, t),
-            self.reg(7, 0, t),
-            self.kernel(slot, new.0, t),
-            self.kernel(slot + 1, new.1, t),
-            self.mem(waddr, new.0, t),
-            self.mem(waddr + 1, new.1, t),
-        ]
-        .map(Some);
+            Some(self.reg(2, 0, t)),
+            Some(self.reg(4, a0, t)),
+            Some(self.reg(5, a1, t)),
+            Some(self.reg(7, 0, t)),
+            reads.then(|| self.kernel(slot, new.0, t)),
+            reads.then(|| self.kernel(slot + 1, new.1, t)),
+            Some(self.mem(sec_at, lo.0, t)),
+            Some(self.mem(second_at, lo.1, t)),
+            None,
+            call.wide().then(|| self.mem(waddr, hi.0, t)),
+            call.wide().then(|| self.mem(waddr + 2, hi.1, t)),
+        ];
         Ok(super::clock::ClockEvent {
             instr,
             thread: instr.thread,
-            sleep: false,
+            call,
             mono: clock == 1,
             ts: ptr,
-            other: 0,
+            other,
             a3,
-            old,
+            old: if reads { old } else { (0, 0) },
             new,
             mem,
+            mem_hi,
+            second: lo.1,
             acc,
         })
     }
@@ -1906,51 +1960,76 @@ impl Shadow<'_> {
         Ok(ev)
     }
 
-    /// A `nanosleep`'s event: it read its request, and returned 0.
+    /// A sleep's event: it read its request, and returned 0.
     fn sleep(
         &mut self,
         sc: &super::record::SyscallRec,
+        call: super::clock::ClockCall,
         instr: InstrEvent,
         t: u32,
         writable: &dyn Fn(u32) -> bool,
     ) -> Result<super::clock::ClockEvent, String> {
-        let [req, rem, _, _] = sc.args;
+        let clock = if call.clock_arg() { sc.args[0] } else { 0 };
+        let req = sc.args[call.buffer_arg()];
+        // `nanosleep`'s rem, `clock_nanosleep`'s flags.
+        let other = sc.args[1];
         // A sleep still blocked when the run ends: its thread never runs again (the
         // tracer refuses one that runs before its call returns), and the proof has it
         // return 0, as it would once its time is up.
-        if sc.result.unwrap_or((0, 0)) != (0, 0) || req % 4 != 0 {
+        if sc.result.unwrap_or((0, 0)) != (0, 0) || req % 4 != 0 || clock > 1 {
             return Err(format!(
-                "nanosleep({req:#x}, {rem:#x}) returned {:?}",
+                "{}({:#x}, {:#x}, {:#x}) returned {:?}",
+                crate::syscalls::names::name(sc.number).unwrap_or("?"),
+                sc.args[0],
+                sc.args[1],
+                sc.args[2],
                 sc.result
             ));
         }
         let waddr = req / 4;
-        if !writable(waddr) || !writable(waddr + 1) {
+        let words = if call.wide() { 4 } else { 2 };
+        if (0..words).any(|k| !writable(waddr + k)) {
             return Err(READ_ONLY_REQUEST.into());
         }
         let a3 = self.regs[7].0;
-        let new = (self.word(waddr).0, self.word(waddr + 1).0);
+        let (sec_at, second_at) = if call.wide() {
+            (waddr + 1, waddr + 3)
+        } else {
+            (waddr, waddr + 1)
+        };
+        let new = (self.word(sec_at).0, self.word(second_at).0);
+        let mem_hi = if call.wide() {
+            (self.word(waddr).0, self.word(waddr + 2).0)
+        } else {
+            (0, 0)
+        };
+        let a0 = if call.clock_arg() { clock } else { req };
         let acc = [
             Some(self.reg(2, 0, t)),
-            Some(self.reg(4, req, t)),
-            Some(self.reg(5, rem, t)),
+            Some(self.reg(4, a0, t)),
+            Some(self.reg(5, other, t)),
             Some(self.reg(7, 0, t)),
             None,
             None,
-            Some(self.mem(waddr, new.0, t)),
-            Some(self.mem(waddr + 1, new.1, t)),
+            Some(self.mem(sec_at, new.0, t)),
+            Some(self.mem(second_at, new.1, t)),
+            (call.buffer_arg() == 2).then(|| self.reg(6, req, t)),
+            call.wide().then(|| self.mem(waddr, mem_hi.0, t)),
+            call.wide().then(|| self.mem(waddr + 2, mem_hi.1, t)),
         ];
         Ok(super::clock::ClockEvent {
             instr,
             thread: instr.thread,
-            sleep: true,
-            mono: false,
+            call,
+            mono: clock == 1,
             ts: req,
-            other: rem,
+            other,
             a3,
             old: (0, 0),
             new,
             mem: new,
+            mem_hi,
+            second: new.1,
             acc,
         })
     }
@@ -2435,10 +2514,7 @@ impl Witness {
                             restarted = Some(clk);
                         }
                         w.futex.push(ev);
-                    } else if matches!(
-                        sc.number,
-                        super::clock::SYS_CLOCK_GETTIME | super::clock::SYS_NANOSLEEP
-                    ) {
+                    } else if super::clock::ClockCall::of(sc.number).is_some() {
                         let ev = sh.clock(sc, instr(0), t, &writable).map_err(|m| {
                             if m == READ_ONLY_REQUEST {
                                 unsupported(m)
@@ -2881,7 +2957,7 @@ impl Witness {
 
 /// Why a `nanosleep` whose request is in read-only data is not provable yet.
 const READ_ONLY_REQUEST: &str =
-    "nanosleep of a request in read-only data (only writable memory can be proved yet)";
+    "a sleep with its request in read-only data (only writable memory can be proved yet)";
 
 fn internal(step: &Step, what: &str) -> ProveError {
     ProveError::Unsupported {
