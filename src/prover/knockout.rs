@@ -203,6 +203,7 @@ soundness::mapped_memory_starts_zeroed                boundary.zero_init
 soundness::mapped_words_start_when_mapped             pages.ts
 soundness::fixed_mappings_replace_only_reservations   mm.reserved
 soundness::an_mmap_hint_is_the_result                 mm.hint
+soundness::an_mmap2_offset_does_not_overflow          mm.pgoff
 soundness::a_commit_lies_inside_its_reservation       mm.inside
 soundness::madvise_and_brk_answer_as_linux            mm.madvise
 soundness::madvise_and_brk_answer_as_linux            mm.brk

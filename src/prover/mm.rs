@@ -10,7 +10,9 @@
 //! `$sp + 20`, and proves it aligned. A call without `MAP_FIXED` and with a hint returns
 //! the hint (Linux uses a free hint; a taken one moves the mapping elsewhere, which is not
 //! provable yet), one without a hint returns an address of the prover's choosing, as
-//! Linux's randomised mmap base does.
+//! Linux's randomised mmap base does. `mmap2` (4210) is the same call with the offset in
+//! pages: MIPS checks no alignment, and the row proves it below 2^31 pages instead, so
+//! that it and the mapping's pages stay below 2^32 (else `EOVERFLOW`).
 //!
 //! The mapping rows are sorted by first page, and are of two kinds:
 //! - an **outer** mapping (no `MAP_FIXED`) lies above every earlier row's pages: outer
@@ -62,6 +64,14 @@ use super::program::Opcode;
 use super::witness::{Access, InstrEvent};
 
 pub const SYS_MMAP: u32 = 4090;
+/// `mmap2`: the offset in 4096-byte units (MIPS's `sys_mips_mmap2`, with 4 KiB pages, makes
+/// no alignment check; `do_mmap` refuses `pgoff + pages` past 2^32 with `EOVERFLOW`).
+pub const SYS_MMAP2: u32 = 4210;
+
+/// Whether `number` is `mmap` or `mmap2`.
+pub fn is_map(number: u32) -> bool {
+    number == SYS_MMAP || number == SYS_MMAP2
+}
 pub const SYS_MADVISE: u32 = 4218;
 pub const SYS_BRK: u32 = 4045;
 /// `MAP_PRIVATE | MAP_ANONYMOUS`, and `MAP_FIXED`.
@@ -119,11 +129,11 @@ impl MmEvent {
     }
 
     pub fn fixed(&self) -> bool {
-        self.number == SYS_MMAP && self.args[3] & MAP_FIXED != 0
+        is_map(self.number) && self.args[3] & MAP_FIXED != 0
     }
 
     pub fn rw(&self) -> bool {
-        self.number == SYS_MMAP && self.args[2] == PROT_RW
+        is_map(self.number) && self.args[2] == PROT_RW
     }
 
     pub fn dontneed(&self) -> bool {
@@ -146,10 +156,10 @@ impl MmEvent {
 /// inner ones it holds), then `madvise` and `brk` in run order. Returns event indices.
 pub fn row_order(events: &[MmEvent]) -> Vec<usize> {
     let mut maps: Vec<usize> = (0..events.len())
-        .filter(|&i| events[i].number == SYS_MMAP)
+        .filter(|&i| is_map(events[i].number))
         .collect();
     maps.sort_by_key(|&i| (events[i].pages().0, events[i].fixed(), events[i].instr.clk));
-    maps.extend((0..events.len()).filter(|&i| events[i].number != SYS_MMAP));
+    maps.extend((0..events.len()).filter(|&i| !is_map(events[i].number)));
     maps
 }
 
@@ -168,7 +178,7 @@ fn holder(
     let holds = |i: usize| {
         let ev = &events[i];
         let (lo, hi) = ev.pages();
-        ev.number == SYS_MMAP && lo <= pages.0 && pages.1 <= hi && ev.ts() < ts
+        is_map(ev.number) && lo <= pages.0 && pages.1 <= hi && ev.ts() < ts
     };
     let any = order.iter().rposition(|&i| holds(i));
     if readable {
@@ -184,7 +194,9 @@ fn holder(
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
 pub struct MmCols<T> {
+    /// `mmap` or `mmap2`, and which: `mmap2` (with `is_mmap`).
     pub is_mmap: T,
+    pub map2: T,
     pub is_madvise: T,
     pub is_brk: T,
     /// `madvise`: `MADV_DONTNEED` (else `MADV_NOHUGEPAGE`).
@@ -304,7 +316,8 @@ impl MmChip {
             let ev = &events[i];
             let r: &mut MmCols<Val> = values[row * w..(row + 1) * w].borrow_mut();
             let [a0, a1, a2, a3] = ev.args;
-            r.is_mmap = Val::from_bool(ev.number == SYS_MMAP);
+            r.is_mmap = Val::from_bool(is_map(ev.number));
+            r.map2 = Val::from_bool(ev.number == SYS_MMAP2);
             r.is_madvise = Val::from_bool(ev.number == SYS_MADVISE);
             r.is_brk = Val::from_bool(ev.number == SYS_BRK);
             r.dontneed = Val::from_bool(ev.dontneed());
@@ -336,7 +349,7 @@ impl MmChip {
                 bytes.range8x2(4 * (a1 >> 24), 0);
             }
             let ts = ev.ts();
-            if ev.number == SYS_MMAP {
+            if is_map(ev.number) {
                 let fixed = ev.fixed();
                 r.fixed = Val::from_bool(fixed);
                 r.rw = Val::from_bool(ev.rw());
@@ -365,9 +378,12 @@ impl MmChip {
                 let q = (ev.offset >> 12) & 15;
                 r.off_q = f(q);
                 bytes.range8x2(q, 16 * q);
+                if ev.number == SYS_MMAP2 && kept("mm.pgoff") {
+                    bytes.range8x2(2 * (ev.offset >> 24), 0);
+                }
                 first = false;
             }
-            let o = if ev.number == SYS_MMAP {
+            let o = if is_map(ev.number) {
                 Some(outer)
             } else if ev.number == SYS_MADVISE {
                 let h = holder(events, order, (lo, hi), ts, ev.dontneed()).ok_or_else(|| {
@@ -447,6 +463,8 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MmChip {
         // The number in $v0.
         let number: [Expr<AB>; 4] = std::array::from_fn(|k| {
             is_mmap.clone() * c(SYS_MMAP.to_le_bytes()[k] as u32)
+                + e(l.map2)
+                    * (c(SYS_MMAP2.to_le_bytes()[k] as u32) - c(SYS_MMAP.to_le_bytes()[k] as u32))
                 + is_madvise.clone() * c(SYS_MADVISE.to_le_bytes()[k] as u32)
                 + is_brk.clone() * c(SYS_BRK.to_le_bytes()[k] as u32)
         });
@@ -498,15 +516,23 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MmChip {
             }
             b.assert_zero((is_mmap.clone() - hinted.clone()) * e(l.a0[k]));
         }
-        // The offset at $sp + 20 is page-aligned.
+        // mmap2 is an mmap with another number (and the offset in pages).
+        b.assert_bool(l.map2);
+        b.assert_zero(e(l.map2) * (one() - is_mmap.clone()));
+        // mmap's offset at $sp + 20 is page-aligned; mmap2's, in pages, is below 2^31, so
+        // that it and the mapping's pages (below 2^18) stay below 2^32: no EOVERFLOW.
         b.assert_zero(is_mmap.clone() * (e(l.sp[0]) - c(4) * e(l.sp_q)));
         bus::range8x2(b, l.sp_q, c(4) * e(l.sp_q), is_mmap.clone());
         bus::range8x2(b, c(2) * e(l.sp[3]), zero(), is_mmap.clone());
+        let old = is_mmap.clone() - e(l.map2);
         {
-            b.assert_zero(is_mmap.clone() * e(l.off[0]));
-            b.assert_zero(is_mmap.clone() * (e(l.off[1]) - c(16) * e(l.off_q)));
+            b.assert_zero(old.clone() * e(l.off[0]));
+            b.assert_zero(old * (e(l.off[1]) - c(16) * e(l.off_q)));
         }
         bus::range8x2(b, l.off_q, c(16) * e(l.off_q), is_mmap.clone());
+        if kept("mm.pgoff") {
+            bus::range8x2(b, c(2) * e(l.off[3]), zero(), e(l.map2));
+        }
         let off_addr = e(l.sp_q)
             + c(1 << 6) * e(l.sp[1])
             + c(1 << 14) * e(l.sp[2])

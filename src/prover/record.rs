@@ -758,7 +758,7 @@ impl Tracer for ProveTracer<'_> {
                 use super::syscall::{CWD_LEN, CWD_SIZE_LIMIT};
                 ev.args[1] >= CWD_LEN && ev.args[1] - CWD_LEN < CWD_SIZE_LIMIT
             }
-            SYS_MMAP => mmap_supported(&ev.args),
+            SYS_MMAP | super::mm::SYS_MMAP2 => mmap_supported(ev.number, &ev.args),
             SYS_MADVISE => {
                 (ev.args[2] == super::mm::MADV_NOHUGEPAGE || ev.args[2] == super::mm::MADV_DONTNEED)
                     && ev.args[1] != 0
@@ -878,11 +878,16 @@ impl Tracer for ProveTracer<'_> {
                      size above 0, can be proved yet)",
                     ev.args[0], ev.args[1], ev.args[2], ev.args[3]
                 )
-            } else if ev.number == SYS_MMAP {
+            } else if super::mm::is_map(ev.number) {
+                let (unit, offset) = if ev.number == SYS_MMAP {
+                    ("a page-aligned offset", "offset")
+                } else {
+                    ("an offset below 2^31 pages", "pgoffset")
+                };
                 format!(
-                    "mmap(addr {:#x}, len {:#x}, prot {:#x}, flags {:#x}, offset {:#x}) (only \
-                     anonymous private mappings, PROT_NONE or PROT_READ|PROT_WRITE, of fewer \
-                     than 2^30 bytes at a page-aligned offset can be proved yet)",
+                    "{name}(addr {:#x}, len {:#x}, prot {:#x}, flags {:#x}, {offset} {:#x}) \
+                     (only anonymous private mappings, PROT_NONE or PROT_READ|PROT_WRITE, of \
+                     fewer than 2^30 bytes at {unit} can be proved yet)",
                     ev.args[0], ev.args[1], ev.args[2], ev.args[3], ev.args[5]
                 )
             } else if ev.number == SYS_MADVISE {
@@ -1251,14 +1256,18 @@ fn clock_refusal(name: &str, call: super::clock::ClockCall, a: &[u32; 6]) -> Str
     }
 }
 
-/// Whether the mm chip proves this `mmap` (given that it succeeds).
-fn mmap_supported(a: &[u32; 6]) -> bool {
+/// Whether the mm chip proves this `mmap` or `mmap2` (given that it succeeds).
+fn mmap_supported(number: u32, a: &[u32; 6]) -> bool {
     use super::mm::{MAP_ANON, MAP_FIXED, MAX_LEN, PROT_RW};
     matches!(a[2], 0 | PROT_RW)
         && (a[3] == MAP_ANON || a[3] == MAP_ANON | MAP_FIXED)
         && a[1] != 0
         && a[1] < MAX_LEN
-        && a[5] % 4096 == 0
+        && if number == SYS_MMAP {
+            a[5] % 4096 == 0
+        } else {
+            a[5] < 1 << 31
+        }
 }
 
 /// The buffer a provable call writes to guest memory, if it writes one.

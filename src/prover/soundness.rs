@@ -2143,6 +2143,21 @@ fn mapped_words_start_when_mapped() {
     only_bus(&inst, "pages");
 }
 
+#[test]
+fn an_mmap2_offset_does_not_overflow() {
+    // mmap2 of 8 KiB at page offset 2^32 - 1, which Linux refuses with EOVERFLOW (the
+    // offset and the mapping's pages pass 2^32), claimed to succeed: the offset read from
+    // the private input into its stack slot. Only the range check of its top byte refuses
+    // it.
+    let (machine, mut record) = recorded(&super::tests::mmap2_program(), &[0, 0, 0, 3]);
+    record.syscalls[0].written = vec![0xff; 4];
+    let sc = &mut record.syscalls[1];
+    assert_eq!((sc.number, sc.stack[1]), (super::mm::SYS_MMAP2, 3));
+    sc.stack[1] = u32::MAX;
+    let inst = traced_record(&machine, &record);
+    only_bus(&inst, "byte");
+}
+
 /// The witness of [`super::tests::dontneed_program`], forged by `f`, traced.
 fn dontneed_forged(f: impl FnOnce(&mut Witness)) -> Instances {
     let (machine, record) = recorded(&super::tests::dontneed_program(), &[]);

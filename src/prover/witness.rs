@@ -496,7 +496,7 @@ impl Shadow<'_> {
         t: u32,
         brk_page: u32,
     ) -> Result<super::mm::MmEvent, ProveError> {
-        use super::mm::{MmEvent, MMAP_TOP, SYS_MMAP};
+        use super::mm::{MmEvent, MMAP_TOP};
         let pc = 0;
         let refuse = |what: String| ProveError::Unsupported {
             what,
@@ -523,7 +523,7 @@ impl Shadow<'_> {
             offset: 0,
             acc: [None; 7],
         };
-        if sc.number == SYS_MMAP {
+        if super::mm::is_map(sc.number) {
             let (lo, hi) = ev.pages();
             let fixed = ev.fixed();
             let mut maps = self.maps.borrow_mut();
@@ -2525,7 +2525,10 @@ impl Witness {
                         w.clock.push(ev);
                     } else if matches!(
                         sc.number,
-                        super::mm::SYS_MMAP | super::mm::SYS_MADVISE | super::mm::SYS_BRK
+                        super::mm::SYS_MMAP
+                            | super::mm::SYS_MMAP2
+                            | super::mm::SYS_MADVISE
+                            | super::mm::SYS_BRK
                     ) {
                         let ev = sh
                             .mm(sc, instr(0), t, setup.brk >> super::mm::PAGE_BITS)

@@ -109,8 +109,17 @@ pub fn mmap(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     }
 }
 
-/// `mmap2(addr, len, prot, flags, fd, pgoffset)`, offset in 4096-byte units.
+/// `mmap2(addr, len, prot, flags, fd, pgoffset)`, offset in 4096-byte units. Linux's
+/// `do_mmap` refuses an offset whose pages, with the mapping's, pass 2^32 (`EOVERFLOW`),
+/// after its length checks, for anonymous memory too (a file's descriptor is looked up
+/// first: `EBADF` comes before it).
 pub fn mmap2(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
+    let looked_up = a[3] & MAP_ANONYMOUS != 0 || vm.kernel.fds.contains_key(&a[4]);
+    if let (Some(len), true) = (page_len(a[1]), looked_up) {
+        if a[5] as u64 + (len / PAGE_SIZE) as u64 > u32::MAX as u64 {
+            return ret(Err(EOVERFLOW));
+        }
+    }
     match do_mmap(vm, a[0], a[1], a[2], a[3], a[4], a[5] as u64 * 4096) {
         Err(EXEC_OUTSIDE_TEXT) => Err(exec_unsupported(vm, "mmap2")),
         r => ret(r),
@@ -229,6 +238,32 @@ mod tests {
     use super::*;
 
     const MINCORE: u32 = 4217;
+
+    #[test]
+    fn mmap2_refuses_an_offset_that_overflows() {
+        const MMAP2: u32 = 4210;
+        // (page offset, length, expected error)
+        let cases: &[(u32, u32, Option<u32>)] = &[
+            (u32::MAX, 0x1000, Some(EOVERFLOW)),
+            (u32::MAX - 1, 0x1000, None),
+            (u32::MAX - 1, 0x1001, Some(EOVERFLOW)),
+            (0x8000_0001, 0x2000, None),
+            // The length first: an empty mapping is EINVAL.
+            (u32::MAX, 0, Some(EINVAL)),
+        ];
+        for &(pgoff, len, want) in cases {
+            let mut vm = vm();
+            let got = call(&mut vm, MMAP2, [0, len, 3, 0x802, u32::MAX, pgoff]).unwrap();
+            match want {
+                Some(e) => assert_eq!(got, Ret::Err(e), "{pgoff:#x} {len:#x}"),
+                None => assert!(matches!(got, Ret::Ok(_)), "{pgoff:#x} {len:#x}: {got:?}"),
+            }
+        }
+        // A file's descriptor is looked up first.
+        let mut vm = vm();
+        let got = call(&mut vm, MMAP2, [0, 0x1000, 3, 2, 9, u32::MAX]).unwrap();
+        assert_eq!(got, Ret::Err(EBADF));
+    }
 
     #[test]
     fn madvise_reports_unmapped_ranges() {

@@ -39,6 +39,7 @@ pub mod errno {
     pub const EFAULT: u32 = 14;
     pub const EEXIST: u32 = 17;
     pub const ENODEV: u32 = 19;
+    pub const EOVERFLOW: u32 = 79;
     pub const EINVAL: u32 = 22;
     pub const EMFILE: u32 = 24;
     pub const ENOTTY: u32 = 25;
