@@ -132,8 +132,9 @@ impl ClockCall {
         )
     }
 
-    /// The clock is `$a0` (else `CLOCK_REALTIME` for `gettimeofday`, `CLOCK_MONOTONIC`
-    /// for `nanosleep`, unread).
+    /// The clock is `$a0` (else none is read: `gettimeofday` reads `CLOCK_REALTIME`, and
+    /// `nanosleep`, which Linux times on `CLOCK_MONOTONIC`, touches no clock in the proof;
+    /// both rows have `mono = 0`).
     pub fn clock_arg(self) -> bool {
         !matches!(self, ClockCall::TimeOfDay | ClockCall::Sleep)
     }

@@ -643,6 +643,77 @@ fn the_other_time_calls_satisfy_every_constraint_and_prove() {
 }
 
 #[test]
+fn time_calls_the_proof_cannot_take_are_refused() {
+    use super::clock::ClockCall;
+    // (call, $a0, $a1 (None: the buffer), $a2 (None: the buffer), what the refusal says)
+    type Case = (
+        ClockCall,
+        Option<u32>,
+        Option<u32>,
+        Option<u32>,
+        &'static str,
+    );
+    let cases: [Case; 4] = [
+        (
+            ClockCall::Get,
+            Some(2),
+            None,
+            Some(0),
+            "clock_gettime of clock 2",
+        ),
+        (
+            ClockCall::TimeOfDay,
+            None,
+            None,
+            Some(0),
+            "with a time zone",
+        ),
+        (
+            ClockCall::Res,
+            Some(0),
+            Some(0),
+            Some(0),
+            "with the buffer 0x0",
+        ),
+        (
+            ClockCall::ClockSleep64,
+            Some(0),
+            Some(1),
+            None,
+            "of 2^31 seconds or more",
+        ),
+    ];
+    for (call, a0, a1, a2, want) in cases {
+        let mut a = Asm::new();
+        a.bss("buf", 32);
+        // A 64-bit request of 2^31 s, absolute on CLOCK_REALTIME: 2038.
+        a.la(S0, "buf");
+        a.li(T0, 0x8000_0000);
+        a.sw(T0, 4, S0);
+        let set = |a: &mut Asm, r, v: Option<u32>| {
+            match v {
+                Some(v) => a.li(r, v),
+                None => a.addu(r, S0, ZERO),
+            };
+        };
+        set(&mut a, A0, a0);
+        set(&mut a, A1, a1);
+        set(&mut a, A2, a2);
+        a.li(A3, 0);
+        a.li(V0, call.number());
+        a.syscall();
+        a.exit(0);
+        let program = Program::parse(&a.elf()).unwrap();
+        let machine = Machine::new(&program).unwrap();
+        let err = machine
+            .trace(&program, &["prog".to_string()], Vec::new(), 1 << 20)
+            .err()
+            .expect("refused");
+        assert!(err.to_string().contains(want), "{want}: {err}");
+    }
+}
+
+#[test]
 fn clock_readings_satisfy_every_constraint_and_prove() {
     let (_, st, inst) = traced(&clock_program());
     let t: Vec<(u32, u32)> = st
