@@ -896,13 +896,15 @@ fn every_bus_has_one_message_width() {
 
 #[test]
 fn identity_calls_answer_what_linux_does() {
-    // getpid claimed to return 1001, getuid 1, gettid 1001, or getppid with an error.
+    // getpid claimed to return 1001, getuid 1, gettid 1001, getppid with an error, or
+    // set_thread_area 1.
     type Edit = fn(&mut syscall::SyscallCols<Val>);
-    let cases: [(usize, Edit); 4] = [
+    let cases: [(usize, Edit); 5] = [
         (0, |c| c.result[0] += one()),
         (2, |c| c.result[0] = one()),
         (7, |c| c.result[0] += one()),
         (1, |c| c.err[0] = one()),
+        (8, |c| c.result[0] = one()),
     ];
     for (k, edit) in cases {
         let (_, _, mut inst) = fresh();
