@@ -148,6 +148,16 @@ impl ClockCall {
         }
     }
 
+    /// The word addresses of its buffer at word `waddr`: `tv_sec`'s and the second
+    /// field's low words, and (wide) their high words.
+    pub fn layout(self, waddr: u32) -> ([u32; 2], Option<[u32; 2]>) {
+        if self.wide() {
+            ([waddr + 1, waddr + 3], Some([waddr, waddr + 2]))
+        } else {
+            ([waddr, waddr + 1], None)
+        }
+    }
+
     /// The bytes the call writes to its buffer (none for a sleep).
     pub fn written_len(self) -> usize {
         match self {

@@ -22,7 +22,8 @@
 //!   then answers `oss` with `ss_flags = SS_DISABLE`. The chip proves the calls a thread
 //!   makes while it has no alternate stack, which is how Go's runtime calls it (once per
 //!   thread: ask, then set): `oss` gets `(ss_sp, 0, SS_DISABLE)`, and `ss` with
-//!   `ss_flags` 0 and `ss_size >= MINSIGSTKSZ` (2048) sets the stack, with `SS_DISABLE`
+//!   `ss_flags` 0 (or `SS_ONSTACK`, the same to Linux) and `ss_size >= MINSIGSTKSZ`
+//!   (2048) sets the stack, with `SS_DISABLE`
 //!   keeps none. On a thread with a stack the chip proves the call Go's runtime makes
 //!   before the thread exits: `ss` with `SS_DISABLE` and no `oss`, which Linux allows
 //!   only off that stack (else `EPERM`): `$sp` is read and proved not on it, as Linux's
@@ -35,6 +36,10 @@
 //!   `new`, it sets the one read, which must have `cur <= max` (Linux's `EINVAL`
 //!   otherwise; Go raises the soft limit towards the hard one: 4095 of 4096 here) and `max < 2^20` (Linux's
 //!   `nr_open` is 2^20, and above it `EPERM`). Its pointers are `$a2` and `$a3`.
+//! - **`getrlimit(RLIMIT_NOFILE, rlim)`** (4076): the same limit, read, as `struct rlimit
+//!   { u32 cur, max }` at `$a1` (not NULL): the low words of the two. Linux's
+//!   `rlim64_to_rlim` caps a value at `RLIM_INFINITY` (0x7fffffff on o32); the kernel
+//!   words keep `max < 2^20` and zero high words, so the cap never applies.
 //!
 //! Every proved call returns 0. Linux reads the new value before it writes the old one,
 //! and both accesses happen at the chip's one timestamp, so the two buffers must not
@@ -71,6 +76,7 @@ pub const SYS_RT_SIGACTION: u32 = 4194;
 pub const SYS_RT_SIGPROCMASK: u32 = 4195;
 pub const SYS_SIGALTSTACK: u32 = 4206;
 pub const SYS_PRLIMIT64: u32 = 4338;
+pub const SYS_GETRLIMIT: u32 = 4076;
 /// The one resource `prlimit64` proves.
 pub const RLIMIT_NOFILE: u32 = 5;
 /// `rt_sigprocmask`'s `how`: add the set to the mask, take it out, replace the mask.
@@ -83,6 +89,7 @@ pub const SIGKILL: u32 = 9;
 pub const SIGSTOP: u32 = 23;
 /// `ss_flags`: no alternate stack.
 pub const SS_DISABLE: u32 = 2;
+pub const SS_ONSTACK: u32 = 1;
 /// MIPS's `MINSIGSTKSZ`: a smaller stack is `ENOMEM`.
 pub const MINSIGSTKSZ: u32 = 2048;
 /// The bits of `SIGKILL` and `SIGSTOP` in word 0 of a signal set: bit 8 (byte 1, bit 0)
@@ -104,6 +111,8 @@ pub enum Kind {
     Action,
     Stack,
     Limit,
+    /// `getrlimit`: the limit's two low words, read.
+    GetLimit,
 }
 
 impl Kind {
@@ -113,6 +122,7 @@ impl Kind {
             SYS_RT_SIGACTION => Some(Kind::Action),
             SYS_SIGALTSTACK => Some(Kind::Stack),
             SYS_PRLIMIT64 => Some(Kind::Limit),
+            SYS_GETRLIMIT => Some(Kind::GetLimit),
             _ => None,
         }
     }
@@ -122,6 +132,7 @@ impl Kind {
         match self {
             Kind::Stack => (args[0], args[1]),
             Kind::Limit => (args[2], args[3]),
+            Kind::GetLimit => (0, args[1]),
             _ => (args[1], args[2]),
         }
     }
@@ -133,6 +144,7 @@ impl Kind {
             Kind::Action => (6, 6, 6),
             Kind::Stack => (2, 3, 3),
             Kind::Limit => (4, 4, 4),
+            Kind::GetLimit => (4, 0, 2),
         }
     }
 
@@ -142,7 +154,7 @@ impl Kind {
         match self {
             Kind::Mask => block + THREAD_MASK,
             Kind::Stack => block + THREAD_ALTSTACK,
-            Kind::Limit => KERNEL_NOFILE,
+            Kind::Limit | Kind::GetLimit => KERNEL_NOFILE,
             Kind::Action => {
                 KERNEL_ACTIONS.wrapping_add(ACTION_WORDS.wrapping_mul(args[0].wrapping_sub(1)))
             }
@@ -198,6 +210,9 @@ pub fn old_value(kind: Kind, old: &[u32; 6]) -> [u32; 6] {
         out[2] = SS_DISABLE;
         out[3..].fill(0);
     }
+    if kind == Kind::GetLimit {
+        out = [old[1], old[3], 0, 0, 0, 0];
+    }
     out
 }
 
@@ -234,9 +249,10 @@ pub fn new_value(kind: Kind, how: u32, old: &[u32; 6], src: Option<&[u32; 6]>) -
         }
         Kind::Stack => match s[2] {
             SS_DISABLE => {}
-            0 if s[1] >= MINSIGSTKSZ => new[..2].copy_from_slice(&s[..2]),
+            0 | SS_ONSTACK if s[1] >= MINSIGSTKSZ => new[..2].copy_from_slice(&s[..2]),
             _ => return None,
         },
+        Kind::GetLimit => return None,
         Kind::Limit => {
             if s[0] != 0 || s[2] != 0 || s[3] >= 1 << 20 || s[1] > s[3] {
                 return None;
@@ -255,6 +271,8 @@ pub struct GetSetCols<T> {
     pub is_action: T,
     pub is_stack: T,
     pub is_limit: T,
+    /// `getrlimit` (with `is_limit`).
+    pub get_limit: T,
     /// A new value is given (`set`, `act`, `ss` not NULL); an old one asked for.
     pub has_new: T,
     pub has_old: T,
@@ -298,6 +316,8 @@ pub struct GetSetCols<T> {
     /// `ss_size / 256 - 8 = r_lo + 2^16 r_hi` (so `ss_size >= 2048`); for `prlimit64`,
     /// `max - cur` (so `cur <= max`).
     pub dis: T,
+    /// `sigaltstack` with `ss`: `ss_flags` is `SS_ONSTACK`, which sets the stack as 0 does.
+    pub onstack: T,
     pub r_lo: T,
     pub r_hi: T,
     pub old: [Word<T>; 6],
@@ -364,7 +384,9 @@ fn fill_row(r: &mut GetSetCols<Val>, ev: &GetSetEvent, bytes: &mut ByteCounts) {
     r.is_mask = f(kind == Kind::Mask);
     r.is_action = f(kind == Kind::Action);
     r.is_stack = f(kind == Kind::Stack);
-    r.is_limit = f(kind == Kind::Limit);
+    let limit = matches!(kind, Kind::Limit | Kind::GetLimit);
+    r.is_limit = f(limit);
+    r.get_limit = f(kind == Kind::GetLimit);
     r.has_new = f(has_new);
     r.has_old = f(has_old);
     r.up_mask = f(has_new && kind == Kind::Mask);
@@ -374,7 +396,7 @@ fn fill_row(r: &mut GetSetCols<Val>, ev: &GetSetEvent, bytes: &mut ByteCounts) {
     r.o_mask = f(has_old && kind == Kind::Mask);
     r.o_act = f(has_old && kind == Kind::Action);
     r.o_stack = f(has_old && kind == Kind::Stack);
-    r.o_limit = f(has_old && kind == Kind::Limit);
+    r.o_limit = f(has_old && limit);
     r.clk = Val::from_u32(ev.instr.clk);
     r.aux = Val::from_u32(ev.instr.aux);
     r.thread = Val::from_u32(ev.thread);
@@ -448,6 +470,7 @@ fn fill_row(r: &mut GetSetCols<Val>, ev: &GetSetEvent, bytes: &mut ByteCounts) {
     if kind == Kind::Stack && has_new {
         let dis = ev.src[2] == SS_DISABLE;
         r.dis = f(dis);
+        r.onstack = f(ev.src[2] == SS_ONSTACK);
         if !dis {
             let d = (ev.src[1] >> 8) as i64 - (MINSIGSTKSZ >> 8) as i64;
             // (A stack below MINSIGSTKSZ gives limbs out of range: only a forged
@@ -572,6 +595,14 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for GetSetChip {
         let (has_new, has_old) = (e(l.has_new), e(l.has_old));
         let (up_mask, up_act, up_stack) = (e(l.up_mask), e(l.up_act), e(l.up_stack));
         let up_limit = e(l.up_limit);
+        // getrlimit: a prlimit64 with only an old value, which it must have (Linux's
+        // EFAULT for NULL), of two words at $a1; the resource in $a0.
+        let get_limit = e(l.get_limit);
+        b.assert_bool(l.get_limit);
+        b.assert_zero(get_limit.clone() * (Expr::<AB>::ONE - is_limit.clone()));
+        b.assert_zero(get_limit.clone() * has_new.clone());
+        b.assert_zero(get_limit.clone() * (Expr::<AB>::ONE - has_old.clone()));
+        let set_limit = is_limit.clone() - get_limit.clone();
 
         // The pointers: NULL exactly when the flag is clear; else word-aligned, below
         // 2^31, with a non-zero word address.
@@ -615,8 +646,11 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for GetSetChip {
             // (sigaltstack's $a0 is its pointer; prlimit64's is pid 0, and its $a3 the
             // old-value pointer.)
             b.assert_zero(is_stack.clone() * e(l.arg0[j]));
-            b.assert_zero(is_limit.clone() * e(l.arg0[j]));
-            b.assert_zero(is_limit.clone() * (e(l.a3[j]) - e(l.dst[j])));
+            b.assert_zero(set_limit.clone() * e(l.arg0[j]));
+            if kept("getset.resource") {
+                b.assert_zero(get_limit.clone() * (e(l.arg0[j]) - byte_of(RLIMIT_NOFILE, j)));
+            }
+            b.assert_zero(set_limit.clone() * (e(l.a3[j]) - e(l.dst[j])));
             if j > 0 {
                 b.assert_zero(is_action.clone() * e(l.arg0[j]));
             }
@@ -769,8 +803,14 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for GetSetChip {
         b.assert_bool(l.dis);
         b.assert_zero(e(l.dis) * (Expr::<AB>::ONE - up_stack.clone()));
         let enable = up_stack.clone() - e(l.dis);
+        // SS_ONSTACK (1) sets a stack as 0 does (Linux's `do_sigaltstack` takes either).
+        b.assert_bool(l.onstack);
+        b.assert_zero(e(l.onstack) * (Expr::<AB>::ONE - enable.clone()));
         if kept("getset.stack_flags") {
-            b.assert_zero(up_stack.clone() * (e(l.srcw[2][0]) - c(SS_DISABLE) * e(l.dis)));
+            b.assert_zero(
+                up_stack.clone()
+                    * (e(l.srcw[2][0]) - c(SS_DISABLE) * e(l.dis) - c(SS_ONSTACK) * e(l.onstack)),
+            );
             for j in 1..4 {
                 b.assert_zero(up_stack.clone() * e(l.srcw[2][j]));
             }
@@ -799,14 +839,16 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for GetSetChip {
             is_mask.clone() * byte_of(SYS_RT_SIGPROCMASK, j)
                 + is_action.clone() * byte_of(SYS_RT_SIGACTION, j)
                 + is_stack.clone() * byte_of(SYS_SIGALTSTACK, j)
-                + is_limit.clone() * byte_of(SYS_PRLIMIT64, j)
+                + set_limit.clone() * byte_of(SYS_PRLIMIT64, j)
+                + get_limit.clone() * byte_of(SYS_GETRLIMIT, j)
         });
         let a0: [Expr<AB>; 4] =
             std::array::from_fn(|j| e(l.arg0[j]) + is_stack.clone() * e(l.src[j]));
         let a1: [Expr<AB>; 4] = std::array::from_fn(|j| {
             sets.clone() * e(l.src[j])
                 + is_stack.clone() * e(l.dst[j])
-                + is_limit.clone() * byte_of(RLIMIT_NOFILE, j)
+                + set_limit.clone() * byte_of(RLIMIT_NOFILE, j)
+                + get_limit.clone() * e(l.dst[j])
         });
         let a2: [Expr<AB>; 4] =
             std::array::from_fn(|j| sets.clone() * e(l.dst[j]) + is_limit.clone() * e(l.src[j]));
@@ -820,7 +862,13 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for GetSetChip {
             (is_real.clone(), c(SPACE_REG), reg(2), number, zero()),
             (is_real.clone(), c(SPACE_REG), reg(4), a0.clone(), a0),
             (is_real.clone(), c(SPACE_REG), reg(5), a1.clone(), a1),
-            (four.clone(), c(SPACE_REG), reg(6), a2.clone(), a2),
+            (
+                four.clone() - get_limit.clone(),
+                c(SPACE_REG),
+                reg(6),
+                a2.clone(),
+                a2,
+            ),
             (is_real.clone(), c(SPACE_REG), reg(7), words(&l.a3), zero()),
         ];
         // Kernel words 0, 1 on every row, 2, 3 on all but sigaltstack's, 4, 5 on
@@ -851,17 +899,18 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for GetSetChip {
         }
         for k in 0..6usize {
             let count = match k {
-                0..=2 => has_old.clone(),
-                3 => e(l.o_mask) + e(l.o_act) + e(l.o_limit),
+                0 | 1 => has_old.clone(),
+                2 => has_old.clone() - get_limit.clone(),
+                3 => e(l.o_mask) + e(l.o_act) + e(l.o_limit) - get_limit.clone(),
                 _ => e(l.o_act),
             };
-            // The state from before the call; sigaltstack's third word is SS_DISABLE.
-            let value: [Expr<AB>; 4] = std::array::from_fn(|j| {
-                if k == 2 {
-                    four.clone() * e(l.old[2][j]) + is_stack.clone() * byte_of(SS_DISABLE, j)
-                } else {
-                    e(l.old[k][j])
-                }
+            // The state from before the call; sigaltstack's third word is SS_DISABLE;
+            // getrlimit's two words are the limit's low ones.
+            let value: [Expr<AB>; 4] = std::array::from_fn(|j| match k {
+                0 => e(l.old[0][j]) + get_limit.clone() * (e(l.old[1][j]) - e(l.old[0][j])),
+                1 => e(l.old[1][j]) + get_limit.clone() * (e(l.old[3][j]) - e(l.old[1][j])),
+                2 => four.clone() * e(l.old[2][j]) + is_stack.clone() * byte_of(SS_DISABLE, j),
+                _ => e(l.old[k][j]),
             });
             accesses.push((
                 count,

@@ -167,6 +167,7 @@ soundness::getcwd_returns_its_length                  syscall.getcwd
 soundness::getcwd_needs_room_for_its_answer           syscall.getcwd_size
 soundness::lookups_return_enoent                      fs.result
 soundness::ioctl_requests_are_checked                 fs.request
+soundness::getrlimit_answers_only_for_the_open_file_limit getset.resource
 soundness::sockets_fail_only_as_linux_would           fs.socket_family
 soundness::sockets_fail_only_as_linux_would           fs.socket_type
 soundness::ioctl_requests_are_checked                 fs.fd

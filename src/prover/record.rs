@@ -789,6 +789,9 @@ impl Tracer for ProveTracer<'_> {
                 }
                 ok
             }
+            super::getset::SYS_GETRLIMIT => {
+                ev.args[0] == super::getset::RLIMIT_NOFILE && ev.args[1] != 0 && ev.args[1] % 4 == 0
+            }
             SYS_PRLIMIT64 => {
                 ev.args[0] == 0
                     && ev.args[1] == super::getset::RLIMIT_NOFILE
@@ -937,6 +940,12 @@ impl Tracer for ProveTracer<'_> {
                     "futex({:#x}, {}, {}, {:#x}) (only FUTEX_WAIT_PRIVATE and FUTEX_WAKE_PRIVATE \
                      on an aligned word, with an aligned timeout, can be proved yet)",
                     ev.args[0], ev.args[1], ev.args[2], ev.args[3]
+                )
+            } else if ev.number == super::getset::SYS_GETRLIMIT {
+                format!(
+                    "getrlimit({}, {:#x}) (only RLIMIT_NOFILE (5) into a word-aligned, non-NULL \
+                     buffer can be proved yet)",
+                    ev.args[0], ev.args[1]
                 )
             } else if ev.number == SYS_PRLIMIT64 {
                 format!(
@@ -1283,6 +1292,7 @@ pub(crate) fn out_buffer(number: u32, args: &[u32; 4]) -> Option<u32> {
         SYS_RT_SIGPROCMASK | SYS_RT_SIGACTION => Some(args[2]),
         SYS_SIGALTSTACK => Some(args[1]),
         SYS_PRLIMIT64 => Some(args[3]),
+        super::getset::SYS_GETRLIMIT => Some(args[1]),
         SYS_FSTAT64 => Some(args[1]),
         _ => None,
     }

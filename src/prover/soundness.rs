@@ -1893,6 +1893,15 @@ fn ioctl_requests_are_checked() {
 }
 
 #[test]
+fn getrlimit_answers_only_for_the_open_file_limit() {
+    // getrlimit(RLIMIT_STACK), whose answer Linux takes from the stack's limit, claimed
+    // to write the open-file limit (the resource from the private input).
+    let p = crate::asm::DATA_BASE;
+    let inst = args_forged(super::getset::SYS_GETRLIMIT, [5, p, 0], 0, 3);
+    only_constraints_of(&inst, "getset");
+}
+
+#[test]
 fn sockets_fail_only_as_linux_would() {
     use super::fs::{AF_NETLINK, SYS_SOCKET};
     // socket(AF_NETLINK, SOCK_DGRAM), which every Linux with sockets creates, claimed

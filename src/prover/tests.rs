@@ -561,18 +561,18 @@ pub(crate) fn clock_program() -> Asm {
 pub(crate) fn time_calls_program() -> Asm {
     use super::clock::ClockCall;
     let mut a = Asm::new();
-    a.bss("tv", 56);
+    a.bss("out", 56);
     a.bss("req", 8);
     a.bss("req64", 16);
     let call = |a: &mut Asm, call: ClockCall, clock: Option<u32>, off: u16| {
         match clock {
             Some(clock) => {
                 a.li(A0, clock);
-                a.la(A1, "tv");
+                a.la(A1, "out");
                 a.addiu(A1, A1, off);
             }
             None => {
-                a.la(A0, "tv");
+                a.la(A0, "out");
                 a.addiu(A0, A0, off);
                 a.li(A1, 0);
             }
@@ -605,12 +605,7 @@ pub(crate) fn time_calls_program() -> Asm {
     a.li(A3, 0);
     a.li(V0, ClockCall::ClockSleep64.number());
     a.syscall();
-    a.li(A0, 3);
-    a.la(A1, "tv");
-    a.li(A2, 56);
-    a.li(V0, 4004);
-    a.syscall();
-    a.exit(0);
+    print_out_and_exit(&mut a, 56);
     a
 }
 
@@ -872,46 +867,71 @@ pub(crate) fn fs_program() -> Asm {
     a
 }
 
-/// `socket` as Go's `net` makes it (`AF_INET`, `SOCK_STREAM` with `SOCK_NONBLOCK` and
-/// `SOCK_CLOEXEC`), then `AF_INET6` datagrams and a family out of range with
-/// `SOCK_PACKET`: each call's `$v0` and `$a3` to fd 3, 24 bytes; exits with 0.
-pub(crate) fn socket_program() -> Asm {
-    use crate::syscalls::io::{O_CLOEXEC, O_NONBLOCK};
+/// Writes the `len` bytes at `out` to fd 3 and exits with 0.
+pub(crate) fn print_out_and_exit(a: &mut Asm, len: u32) {
+    a.li(A0, 3);
+    a.la(A1, "out");
+    a.li(A2, len);
+    a.li(V0, 4004);
+    a.syscall();
+    a.exit(0);
+}
+
+/// A program that makes `calls` (number, `$a0..$a3`) in turn, keeping each one's `$v0`
+/// and `$a3` at `out`, then prints them (8 bytes a call) to fd 3 and exits with 0. `data`
+/// is the program's first data, at `DATA_BASE`.
+pub(crate) fn calls_program(data: &[u8], calls: &[(u32, [u32; 4])]) -> Asm {
     let mut a = Asm::new();
-    a.bss("out", 24);
+    a.data("p", data);
+    a.bss("out", 8 * calls.len() as u32);
+    a.bss("buf", 128);
     a.la(S0, "out");
-    let calls: [[u32; 3]; 3] = [
-        [2, 2 | O_NONBLOCK | O_CLOEXEC, 0],
-        [10, 1, 17],
-        [u32::MAX, 10, 0],
-    ];
-    for (k, args) in calls.into_iter().enumerate() {
-        a.li(A0, args[0]);
-        a.li(A1, args[1]);
-        a.li(A2, args[2]);
-        a.li(V0, super::fs::SYS_SOCKET);
+    for (k, &(number, args)) in calls.iter().enumerate() {
+        for (r, v) in [A0, A1, A2, A3].into_iter().zip(args) {
+            a.li(r, v);
+        }
+        a.li(V0, number);
         a.syscall();
         a.sw(V0, 8 * k as i16, S0);
         a.sw(A3, 8 * k as i16 + 4, S0);
     }
-    a.li(A0, 3);
-    a.la(A1, "out");
-    a.li(A2, 24);
-    a.li(V0, 4004);
-    a.syscall();
-    a.exit(0);
+    print_out_and_exit(&mut a, 8 * calls.len() as u32);
     a
+}
+
+/// The output of [`calls_program`] when each of `n` calls fails with `errno`.
+pub(crate) fn errno_output(errno: u32, n: usize) -> Vec<u8> {
+    [errno, 1]
+        .repeat(n)
+        .into_iter()
+        .flat_map(u32::to_be_bytes)
+        .collect()
+}
+
+/// `socket` as Go's `net` makes it (`AF_INET`, `SOCK_STREAM` with `SOCK_NONBLOCK` and
+/// `SOCK_CLOEXEC`), then `AF_INET6` datagrams and a family out of range with
+/// `SOCK_PACKET`: each call's `$v0` and `$a3` to fd 3, 24 bytes; exits with 0.
+pub(crate) fn socket_program() -> Asm {
+    use super::fs::SYS_SOCKET;
+    use crate::syscalls::io::{O_CLOEXEC, O_NONBLOCK};
+    calls_program(
+        b"\0",
+        &[
+            (SYS_SOCKET, [2, 2 | O_NONBLOCK | O_CLOEXEC, 0, 0]),
+            (SYS_SOCKET, [10, 1, 17, 0]),
+            (SYS_SOCKET, [u32::MAX, 10, 0, 0]),
+        ],
+    )
 }
 
 #[test]
 fn sockets_fail_with_eafnosupport_and_prove() {
     let (_, st, inst) = traced(&socket_program());
-    let want: Vec<u8> = [124u32, 1]
-        .repeat(3)
-        .into_iter()
-        .flat_map(u32::to_be_bytes)
-        .collect();
-    assert_eq!(st.output, want, "EAFNOSUPPORT, as the VM answers");
+    assert_eq!(
+        st.output,
+        errno_output(124, 3),
+        "EAFNOSUPPORT, as the VM answers"
+    );
     inst.check().unwrap();
     proves_and_verifies(&inst);
 }
@@ -922,10 +942,6 @@ fn sockets_fail_with_eafnosupport_and_prove() {
 /// `$v0` and `$a3` go to fd 3, 64 bytes in all; exits with 0.
 pub(crate) fn lookups_program() -> Asm {
     use super::fs::{AT_EACCESS, AT_FDCWD, AT_SYMLINK_NOFOLLOW, LOOKUPS};
-    let mut a = Asm::new();
-    a.data("p", b"/etc/zkm\0");
-    a.bss("out", 64);
-    a.bss("buf", 128);
     let p = crate::asm::DATA_BASE;
     let buf = crate::asm::DATA_BASE + 0x1000;
     let args: [[u32; 4]; 8] = [
@@ -938,35 +954,14 @@ pub(crate) fn lookups_program() -> Asm {
         [AT_FDCWD, p, 1, 0],
         [AT_FDCWD, p, 1, AT_EACCESS],
     ];
-    a.la(S0, "out");
-    for (k, (&(number, _), args)) in LOOKUPS.iter().zip(args).enumerate() {
-        a.li(A0, args[0]);
-        a.li(A1, args[1]);
-        a.li(A2, args[2]);
-        a.li(A3, args[3]);
-        a.li(V0, number);
-        a.syscall();
-        a.sw(V0, 8 * k as i16, S0);
-        a.sw(A3, 8 * k as i16 + 4, S0);
-    }
-    a.li(A0, 3);
-    a.la(A1, "out");
-    a.li(A2, 64);
-    a.li(V0, 4004);
-    a.syscall();
-    a.exit(0);
-    a
+    let calls: Vec<(u32, [u32; 4])> = LOOKUPS.iter().map(|l| l.0).zip(args).collect();
+    calls_program(b"/etc/zkm\0", &calls)
 }
 
 #[test]
 fn path_lookups_satisfy_every_constraint_and_prove() {
     let (_, st, inst) = traced(&lookups_program());
-    let want: Vec<u8> = [2u32, 1]
-        .repeat(8)
-        .into_iter()
-        .flat_map(u32::to_be_bytes)
-        .collect();
-    assert_eq!(st.output, want, "ENOENT, as the VM answers");
+    assert_eq!(st.output, errno_output(2, 8), "ENOENT, as the VM answers");
     inst.check().unwrap();
     proves_and_verifies(&inst);
 }
@@ -1253,12 +1248,7 @@ pub(crate) fn mmap2_program() -> Asm {
     a.la(S0, "out");
     a.sw(T1, 0, S0);
     a.sw(T3, 4, S0);
-    a.li(A0, 3);
-    a.la(A1, "out");
-    a.li(A2, 8);
-    a.li(V0, 4004);
-    a.syscall();
-    a.exit(0);
+    print_out_and_exit(&mut a, 8);
     a
 }
 
@@ -2492,6 +2482,73 @@ fn an_alternate_stack_is_disabled_off_it() {
         inst.check().unwrap();
     }
     let (_, _, inst) = traced(&altstack_program(Some(("alt", 0)), false));
+    proves_and_verifies(&inst);
+}
+
+#[test]
+fn getrlimit_reads_the_limit_prlimit64_sets() {
+    // getrlimit(RLIMIT_NOFILE) before and after prlimit64 raises the soft limit to 2048:
+    // the two answers go to fd 3.
+    use super::getset::{RLIMIT_NOFILE, SYS_GETRLIMIT, SYS_PRLIMIT64};
+    use Arg::{Label as L, Value as V};
+    let mut a = Asm::new();
+    a.data("new", &[0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 16, 0]);
+    a.bss("out", 16);
+    emit_call(
+        &mut a,
+        SYS_GETRLIMIT,
+        [V(RLIMIT_NOFILE), L("out"), V(0), V(0)],
+    );
+    emit_call(
+        &mut a,
+        SYS_PRLIMIT64,
+        [V(0), V(RLIMIT_NOFILE), L("new"), V(0)],
+    );
+    a.la(S0, "out");
+    a.addiu(A1, S0, 8);
+    a.li(A0, RLIMIT_NOFILE);
+    a.li(V0, SYS_GETRLIMIT);
+    a.syscall();
+    print_out_and_exit(&mut a, 16);
+    let (_, st, inst) = traced(&a);
+    let want: Vec<u8> = [1024u32, 4096, 2048, 4096]
+        .iter()
+        .flat_map(|w| w.to_be_bytes())
+        .collect();
+    assert_eq!(st.output, want);
+    inst.check().unwrap();
+    proves_and_verifies(&inst);
+}
+
+#[test]
+fn an_alternate_stack_set_with_ss_onstack_proves() {
+    // sigaltstack with ss_flags SS_ONSTACK, which Linux (and qemu-user) take as 0, then
+    // its SS_DISABLE off the stack: the exit status is the first call's $v0 + $a3.
+    use Arg::{Label as L, Value as V};
+    let mut a = Asm::new();
+    a.data("dis", &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+    a.bss("ss", 12);
+    a.bss("alt", 4096);
+    a.la(T0, "ss");
+    a.la(T1, "alt");
+    a.sw(T1, 0, T0);
+    a.li(T1, 4096);
+    a.sw(T1, 4, T0);
+    a.li(T1, getset::SS_ONSTACK);
+    a.sw(T1, 8, T0);
+    emit_call(&mut a, getset::SYS_SIGALTSTACK, [L("ss"), V(0), V(0), V(0)]);
+    a.addu(S3, V0, A3);
+    emit_call(
+        &mut a,
+        getset::SYS_SIGALTSTACK,
+        [L("dis"), V(0), V(0), V(0)],
+    );
+    a.addu(S3, S3, V0);
+    a.addu(S3, S3, A3);
+    a.exit_reg(S3);
+    let (_, st, inst) = traced(&a);
+    assert_eq!(st.exit_code, 0);
+    inst.check().unwrap();
     proves_and_verifies(&inst);
 }
 

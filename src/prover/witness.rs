@@ -1343,7 +1343,7 @@ impl Shadow<'_> {
         acc[0] = Some(self.reg(2, 0, t));
         acc[1] = Some(self.reg(4, args[0], t));
         acc[2] = Some(self.reg(5, args[1], t));
-        if kind != Kind::Stack {
+        if !matches!(kind, Kind::Stack | Kind::GetLimit) {
             acc[3] = Some(self.reg(6, args[2], t));
         }
         acc[4] = Some(self.reg(7, 0, t));
@@ -1449,22 +1449,9 @@ impl Shadow<'_> {
             _ => lo,
         };
         let waddr = ptr / 4;
-        let words = if call.wide() { 4 } else { 2 };
-        if (0..words).any(|k| !writable(waddr + k)) {
-            return Err("a time call wrote a read-only word".into());
-        }
+        let ([sec_at, second_at], mem, mem_hi) =
+            self.timespec_at(call, waddr, writable, "a time call wrote a read-only word")?;
         let a3 = self.regs[7].0;
-        let (sec_at, second_at) = if call.wide() {
-            (waddr + 1, waddr + 3)
-        } else {
-            (waddr, waddr + 1)
-        };
-        let mem = (self.word(sec_at).0, self.word(second_at).0);
-        let mem_hi = if call.wide() {
-            (self.word(waddr).0, self.word(waddr + 2).0)
-        } else {
-            (0, 0)
-        };
         let a0 = if call.clock_arg() { clock } else { ptr };
         let a1 = if call.clock_arg() { ptr } else { other };
         let reads = call.reads_clock();
@@ -1960,6 +1947,26 @@ impl Shadow<'_> {
         Ok(ev)
     }
 
+    /// A time call's buffer at word `waddr` before the call: its low words' addresses
+    /// and values, and (wide) its high words' values; `Err(read_only)` where a word is
+    /// read-only.
+    #[allow(clippy::type_complexity)]
+    fn timespec_at(
+        &mut self,
+        call: super::clock::ClockCall,
+        waddr: u32,
+        writable: &dyn Fn(u32) -> bool,
+        read_only: &str,
+    ) -> Result<([u32; 2], (u32, u32), (u32, u32)), String> {
+        let (lo, hi) = call.layout(waddr);
+        if lo.iter().chain(hi.iter().flatten()).any(|&w| !writable(w)) {
+            return Err(read_only.into());
+        }
+        let low = (self.word(lo[0]).0, self.word(lo[1]).0);
+        let high = hi.map_or((0, 0), |[s, n]| (self.word(s).0, self.word(n).0));
+        Ok((lo, low, high))
+    }
+
     /// A sleep's event: it read its request, and returned 0.
     fn sleep(
         &mut self,
@@ -1987,22 +1994,9 @@ impl Shadow<'_> {
             ));
         }
         let waddr = req / 4;
-        let words = if call.wide() { 4 } else { 2 };
-        if (0..words).any(|k| !writable(waddr + k)) {
-            return Err(READ_ONLY_REQUEST.into());
-        }
+        let ([sec_at, second_at], new, mem_hi) =
+            self.timespec_at(call, waddr, writable, READ_ONLY_REQUEST)?;
         let a3 = self.regs[7].0;
-        let (sec_at, second_at) = if call.wide() {
-            (waddr + 1, waddr + 3)
-        } else {
-            (waddr, waddr + 1)
-        };
-        let new = (self.word(sec_at).0, self.word(second_at).0);
-        let mem_hi = if call.wide() {
-            (self.word(waddr).0, self.word(waddr + 2).0)
-        } else {
-            (0, 0)
-        };
         // A 64-bit request of 2^31 s or more is valid in Linux, and not provable yet.
         if call.wide() && (mem_hi.0 != 0 || new.0 >= 1 << 31) {
             return Err(LONG_SLEEP.into());

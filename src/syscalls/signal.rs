@@ -269,10 +269,12 @@ pub fn sigaltstack(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
         if on {
             return ret(Err(EPERM));
         }
-        if nflags != 0 && nflags != SS_DISABLE {
+        // (SS_ONSTACK sets a stack as 0 does: Linux and qemu-user accept it, for old
+        // programs. SS_AUTODISARM is refused, as qemu-user does.)
+        if nflags != 0 && nflags != SS_ONSTACK && nflags != SS_DISABLE {
             return ret(Err(EINVAL));
         }
-        if nflags == 0 && nsize < 2048 {
+        if nflags != SS_DISABLE && nsize < 2048 {
             return ret(Err(ENOMEM));
         }
         vm.threads[cur].altstack = if nflags == SS_DISABLE {
@@ -830,6 +832,31 @@ mod tests {
     use crate::vm::trace::{NoTracer, Recorder};
 
     const SIGUSR1: u32 = 16;
+
+    #[test]
+    fn sigaltstack_takes_ss_onstack_as_0() {
+        const SIGALTSTACK: u32 = 4206;
+        // (ss_flags, ss_size, the result, then the stack's size as oss reports it)
+        let cases: &[(u32, u32, Ret, u32)] = &[
+            (0, 4096, Ret::Ok(0), 4096),
+            (SS_ONSTACK, 4096, Ret::Ok(0), 4096),
+            (SS_ONSTACK, 1024, Ret::Err(ENOMEM), 0),
+            (SS_DISABLE, 0, Ret::Ok(0), 0),
+            (1 << 31, 4096, Ret::Err(EINVAL), 0),
+        ];
+        for &(flags, size, want, kept) in cases {
+            let mut vm = vm();
+            let ss: Vec<u8> = [DATA + 0x1000, size, flags]
+                .iter()
+                .flat_map(|w| w.to_be_bytes())
+                .collect();
+            vm.user_write(DATA, &ss).unwrap();
+            let got = call(&mut vm, SIGALTSTACK, [DATA, 0, 0, 0, 0, 0]).unwrap();
+            assert_eq!(got, want, "flags {flags:#x}");
+            call(&mut vm, SIGALTSTACK, [0, DATA + 0x100, 0, 0, 0, 0]).unwrap();
+            assert_eq!(vm.user_u32(DATA + 0x104).unwrap(), kept, "flags {flags:#x}");
+        }
+    }
     const SIGUSR2: u32 = 17;
     const SIGCHLD: u32 = 18;
     const HANDLER: u32 = BASE + 0x100;
