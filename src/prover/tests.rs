@@ -585,26 +585,29 @@ pub(crate) fn time_calls_program() -> Asm {
     call(&mut a, ClockCall::Res, Some(0), 24);
     call(&mut a, ClockCall::Res64, Some(1), 32);
     call(&mut a, ClockCall::Get, Some(0), 48);
-    a.la(S0, "req");
-    a.li(T0, 5000);
-    a.sw(T0, 4, S0);
-    a.li(A0, 1);
-    a.li(A1, 0);
-    a.addu(A2, S0, ZERO);
-    a.li(A3, 0);
-    a.li(V0, ClockCall::ClockSleep.number());
-    a.syscall();
-    a.la(S0, "req64");
-    a.li(T0, 0xdead_beef);
-    a.sw(T0, 8, S0);
-    a.li(T0, 1000);
-    a.sw(T0, 12, S0);
-    a.li(A0, 0);
-    a.li(A1, 1);
-    a.addu(A2, S0, ZERO);
-    a.li(A3, 0);
-    a.li(V0, ClockCall::ClockSleep64.number());
-    a.syscall();
+    // The requests: 5 us, then 1 us after the epoch with 0xdeadbeef in tv_nsec's high word.
+    for (label, off, v) in [
+        ("req", 4, 5000),
+        ("req64", 8, 0xdead_beef),
+        ("req64", 12, 1000),
+    ] {
+        a.la(S0, label);
+        a.li(T0, v);
+        a.sw(T0, off, S0);
+    }
+    // (clock, flags, request, call)
+    let sleeps = [
+        (1, 0, "req", ClockCall::ClockSleep),
+        (0, 1, "req64", ClockCall::ClockSleep64),
+    ];
+    for (clock, flags, req, call) in sleeps {
+        a.li(A0, clock);
+        a.li(A1, flags);
+        a.la(A2, req);
+        a.li(A3, 0);
+        a.li(V0, call.number());
+        a.syscall();
+    }
     print_out_and_exit(&mut a, 56);
     a
 }
