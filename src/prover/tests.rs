@@ -701,14 +701,19 @@ fn time_calls_the_proof_cannot_take_are_refused() {
         a.li(V0, call.number());
         a.syscall();
         a.exit(0);
-        let program = Program::parse(&a.elf()).unwrap();
-        let machine = Machine::new(&program).unwrap();
-        let err = machine
-            .trace(&program, &["prog".to_string()], Vec::new(), 1 << 20)
-            .err()
-            .expect("refused");
-        assert!(err.to_string().contains(want), "{want}: {err}");
+        assert_refused(&a, want);
     }
+}
+
+/// Proving `asm` stops before proving, with an error that says `want`.
+pub(crate) fn assert_refused(asm: &Asm, want: &str) {
+    let program = Program::parse(&asm.elf()).unwrap();
+    let machine = Machine::new(&program).unwrap();
+    let err = machine
+        .trace(&program, &["prog".to_string()], Vec::new(), 1 << 20)
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains(want), "{want}: {err}");
 }
 
 #[test]
@@ -1758,13 +1763,7 @@ fn a_signal_not_delivered_at_once_is_refused() {
         ),
     ];
     for (asm, want) in cases {
-        let program = Program::parse(&asm.elf()).unwrap();
-        let machine = Machine::new(&program).unwrap();
-        let err = machine
-            .trace(&program, &["prog".to_string()], Vec::new(), 1 << 20)
-            .err()
-            .expect("refused");
-        assert!(err.to_string().contains(want), "{err}");
+        assert_refused(&asm, want);
     }
 }
 
