@@ -93,6 +93,16 @@ fn gc_and_threads_really_run() {
 }
 
 #[test]
+fn go_names_its_mappings_once_and_stops_at_einval() {
+    // decoratemappings (on for modules of go 1.25 or later): Go's runtime calls
+    // prctl(PR_SET_VMA) for its first mapping, gets EINVAL as from Linux 5.0 and
+    // qemu-user, and names no other of its 13 mappings.
+    let (_, report) = run_zkm(&testdata("elf/decorated.elf"), &[], &[], &[]);
+    assert_eq!(report["syscalls"]["prctl"], 1, "{report}");
+    assert!(report["syscalls"]["mmap"].as_u64().unwrap() > 1, "{report}");
+}
+
+#[test]
 fn sent_signals_are_delivered_and_counted() {
     // (guest, signals sent, at least this many delivered to a handler)
     let cases: &[(&str, u64, u64)] = &[

@@ -52,6 +52,12 @@
 //!   but `AF_NETLINK` (16), which every Linux with sockets has. The protocol is not read:
 //!   Linux looks at it only once the family is found.
 //!
+//! - `prctl(PR_SET_VMA, ...)` (4192, option `0x53564d41`) fails with `EINVAL`, whatever
+//!   the other arguments: the option came with Linux 5.17, and the VM's kernel is the 5.0
+//!   that `uname` reports, which refuses an option it does not know before it reads
+//!   anything else (qemu-user refuses it too). Go 1.25 and later make the call to name
+//!   their mappings, and stop after this answer. The row proves the option's four bytes.
+//!
 //! The row reads the number from `$v0` and the arguments from `$a0`, `$a1`, `$a2` (where it
 //! is one) and `$a3`, and writes the
 //! result to `$v0` and the error flag to `$a3`, at the chip's timestamp slot, as the
@@ -74,7 +80,7 @@ use super::config::Val;
 use super::knockout::kept;
 use super::program::Opcode;
 use super::witness::{Access, InstrEvent};
-use crate::syscalls::errno::{EAFNOSUPPORT, ENOENT, ENOTTY};
+use crate::syscalls::errno::{EAFNOSUPPORT, EINVAL, ENOENT, ENOTTY};
 
 pub const SYS_OPEN: u32 = 4005;
 pub const SYS_OPENAT: u32 = 4288;
@@ -83,6 +89,8 @@ pub const SYS_FCNTL64: u32 = 4220;
 pub const SYS_FSTAT64: u32 = 4215;
 pub const SYS_IOCTL: u32 = 4054;
 pub const SYS_SOCKET: u32 = 4183;
+pub const SYS_PRCTL: u32 = 4192;
+pub use crate::syscalls::info::PR_SET_VMA;
 /// The family Linux always registers where it has sockets, which `socket` would create.
 pub const AF_NETLINK: u32 = 16;
 /// The terminal requests `ioctl` proves (MIPS values): `TCGETS` and
@@ -159,7 +167,14 @@ pub fn is_fcntl(number: u32) -> bool {
 pub fn is_fs_call(number: u32) -> bool {
     matches!(
         number,
-        SYS_OPEN | SYS_OPENAT | SYS_FCNTL | SYS_FCNTL64 | SYS_IOCTL | SYS_FSTAT64 | SYS_SOCKET
+        SYS_OPEN
+            | SYS_OPENAT
+            | SYS_FCNTL
+            | SYS_FCNTL64
+            | SYS_IOCTL
+            | SYS_FSTAT64
+            | SYS_SOCKET
+            | SYS_PRCTL
     ) || lookup_index(number).is_some()
 }
 
@@ -225,6 +240,7 @@ pub fn answer(number: u32, args: &[u32; 4]) -> Option<(u32, u32)> {
             Some((ENOTTY, 1))
         }
         SYS_SOCKET if socket_ok(args[0], args[1]) => Some((EAFNOSUPPORT, 1)),
+        SYS_PRCTL if args[0] == PR_SET_VMA => Some((EINVAL, 1)),
         _ => None,
     }
 }
@@ -319,6 +335,8 @@ pub struct FsCols<T> {
     pub sock_nb: T,
     pub sock_cx: T,
     pub family_inv: T,
+    /// `prctl(PR_SET_VMA)`.
+    pub is_prctl: T,
     /// `S`, as four bytes (the top one below 16), and `st_blocks` as three (the top one
     /// below 8), with `512 blocks = S + rem` and `rem = rem_lo + 256 rem_hi < 512`.
     pub size: Word<T>,
@@ -466,6 +484,8 @@ fn fill_row(r: &mut FsCols<Val>, ev: &FsEvent, bytes: &mut ByteCounts) {
         let f = a0.to_le_bytes().map(u32::from);
         let d = Val::from_u32(f[0] + 256 * (f[1] + f[2] + f[3])) - Val::from_u32(AF_NETLINK);
         r.family_inv = d.try_inverse().unwrap_or(Val::ZERO);
+    } else if ev.number == SYS_PRCTL {
+        r.is_prctl = Val::ONE;
     } else if let Some(k) = path_arg(ev.number) {
         let path = ev.args[k];
         let q = (path & 0xff) >> 2;
@@ -516,6 +536,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
             l.is_ioctl,
             l.is_fstat,
             l.is_socket,
+            l.is_prctl,
         ];
         selectors.extend(l.lookup);
         let is_real = super::assert_flags(b, &selectors);
@@ -523,6 +544,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
         let is_ioctl = e(l.is_ioctl);
         let is_fstat = e(l.is_fstat);
         let is_socket = e(l.is_socket);
+        let is_prctl = e(l.is_prctl);
         let opens = is_open.clone() + is_openat.clone();
         let sel = |i: usize| e(l.lookup[i]);
         // Every path call (the opens and the lookups), and those whose path follows
@@ -590,6 +612,13 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
         // (Off socket rows, `sock_kind` and `family_inv` are in no constraint with a
         // non-zero factor: left zero.)
 
+        // prctl: the option is PR_SET_VMA, which the VM's Linux 5.0 does not know.
+        if kept("fs.prctl_option") {
+            for (k, &byte) in PR_SET_VMA.to_le_bytes().iter().enumerate() {
+                b.assert_zero(is_prctl.clone() * (e(l.a0[k]) - c(byte as u32)));
+            }
+        }
+
         // openat's and the *at lookups' dirfd is AT_FDCWD.
         if kept("fs.dirfd") {
             for (k, &byte) in AT_FDCWD.to_le_bytes().iter().enumerate() {
@@ -642,9 +671,16 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
                     - paths.clone() * c(ENOENT)
                     - is_ioctl.clone() * c(ENOTTY)
                     - is_socket.clone() * c(EAFNOSUPPORT)
+                    - is_prctl.clone() * c(EINVAL)
                     - e(l.getfl) * wronly,
             );
-            b.assert_zero(e(l.err[0]) - paths.clone() - is_ioctl.clone() - is_socket.clone());
+            b.assert_zero(
+                e(l.err[0])
+                    - paths.clone()
+                    - is_ioctl.clone()
+                    - is_socket.clone()
+                    - is_prctl.clone(),
+            );
             for k in 1..4 {
                 b.assert_zero(l.result[k]);
                 b.assert_zero(l.err[k]);
@@ -663,6 +699,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for FsChip {
                 })
                 + is_fstat.clone() * c(SYS_FSTAT64.to_le_bytes()[k] as u32)
                 + is_socket.clone() * c(SYS_SOCKET.to_le_bytes()[k] as u32)
+                + is_prctl.clone() * c(SYS_PRCTL.to_le_bytes()[k] as u32)
         });
 
         // The path ($a0 for open, $a1 for openat), read by the path chip; the flags ($a1,

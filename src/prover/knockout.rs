@@ -170,6 +170,7 @@ soundness::ioctl_requests_are_checked                 fs.request
 soundness::getrlimit_answers_only_for_the_open_file_limit getset.resource
 soundness::sockets_fail_only_as_linux_would           fs.socket_family
 soundness::sockets_fail_only_as_linux_would           fs.socket_type
+soundness::only_pr_set_vma_fails_with_einval          fs.prctl_option
 soundness::ioctl_requests_are_checked                 fs.fd
 soundness::paths_end_at_their_nul                     path.nul
 soundness::path_bytes_before_the_nul_are_not_zero     path.nonzero

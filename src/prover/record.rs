@@ -51,14 +51,16 @@ pub enum ProveError {
         "{what} at pc {pc:#010x} in {symbol}\n\
          zkm prove supports programs whose only system calls are write (to fds 1, 2, 3), \
          read (from fd 0), eventfd2, epoll_create1, epoll_ctl (EPOLL_CTL_ADD of an eventfd), \
-         epoll_pwait, 8-byte reads and writes of an eventfd, getrandom, clock_gettime (realtime, monotonic), nanosleep, \
-         sched_getaffinity, uname, getcwd, open and openat (failing with ENOENT), the path lookups stat64, \
+         epoll_pwait, 8-byte reads and writes of an eventfd, getrandom, clock_gettime, \
+         clock_gettime64, gettimeofday, clock_getres (realtime, monotonic), nanosleep, \
+         clock_nanosleep, sched_getaffinity, uname, getcwd, open and openat (failing with ENOENT), the path lookups stat64, \
          lstat64, fstatat64, access, faccessat, faccessat2, readlink, readlinkat (failing \
          with ENOENT), fcntl and fcntl64 (F_GETFD, F_GETFL), \
          ioctl (TCGETS, TIOCGWINSZ, failing with ENOTTY), \
-         fstat64 (fds 0 to 3), anonymous mmap, madvise (MADV_NOHUGEPAGE, MADV_DONTNEED), brk(0), \
-         rt_sigprocmask, rt_sigaction, sigaltstack (before a thread has one), \
-         prlimit64 (RLIMIT_NOFILE), clone (Go's threads), futex (FUTEX_WAIT_PRIVATE, \
+         fstat64 (fds 0 to 3), socket (failing with EAFNOSUPPORT), prctl \
+         (PR_SET_VMA, failing with EINVAL), anonymous mmap and mmap2, madvise (MADV_NOHUGEPAGE, MADV_DONTNEED), brk(0), \
+         rt_sigprocmask, rt_sigaction, sigaltstack (setting a thread's stack, and SS_DISABLE off it), \
+         prlimit64 and getrlimit (RLIMIT_NOFILE), set_thread_area, clone (Go's threads), futex (FUTEX_WAIT_PRIVATE, \
          FUTEX_WAKE_PRIVATE), exit_group, exit of a thread other than the main one, and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
          sched_yield), and kill, tkill and tgkill of a signal to a thread of the process, \
          with no signal but a nil dereference's SIGSEGV and a sent one, each to Go's handler: \
@@ -920,6 +922,12 @@ impl Tracer for ProveTracer<'_> {
                     "socket({}, {:#x}, {}) (only one that fails with EAFNOSUPPORT, with a type \
                      Linux accepts and a family other than AF_NETLINK, can be proved)",
                     ev.args[0], ev.args[1], ev.args[2]
+                )
+            } else if ev.number == super::fs::SYS_PRCTL {
+                format!(
+                    "prctl({:#x}, {:#x}) (only PR_SET_VMA, which fails with EINVAL in the VM's \
+                     Linux 5.0, can be proved yet)",
+                    ev.args[0], ev.args[1]
                 )
             } else if ev.number == SYS_FSTAT64 {
                 format!(

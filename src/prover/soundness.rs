@@ -1918,6 +1918,17 @@ fn sockets_fail_only_as_linux_would() {
 }
 
 #[test]
+fn only_pr_set_vma_fails_with_einval() {
+    use super::fs::{PR_SET_VMA, SYS_PRCTL};
+    // prctl(PR_SET_NAME, name), which sets the thread's name and returns 0, claimed
+    // EINVAL as PR_SET_VMA's answer; and an option one above PR_SET_VMA's top byte.
+    for option in [15, PR_SET_VMA + (1 << 24)] {
+        let inst = args_forged(SYS_PRCTL, [PR_SET_VMA, 0, 0], 0, option);
+        only_constraints_of(&inst, "fs");
+    }
+}
+
+#[test]
 fn lookups_return_enoent() {
     // stat64 claiming 0, a file found on the empty file system (its buffer untouched),
     // printed: consistent everywhere else.

@@ -944,6 +944,33 @@ fn sockets_fail_with_eafnosupport_and_prove() {
     proves_and_verifies(&inst);
 }
 
+/// `prctl(PR_SET_VMA)` as Go's runtime names a mapping (`PR_SET_VMA_ANON_NAME`, a
+/// page-aligned range, a name), then with an unknown sub-option and an unaligned range:
+/// each call's `$v0` and `$a3` to fd 3, 24 bytes; exits with 0.
+pub(crate) fn prctl_program() -> Asm {
+    use super::fs::{PR_SET_VMA, SYS_PRCTL};
+    let name = crate::asm::DATA_BASE;
+    calls_program(
+        b" Go: heap\0",
+        &[
+            (SYS_PRCTL, [PR_SET_VMA, 0, 0x7f6b_f000, 0x4_0000]),
+            (SYS_PRCTL, [PR_SET_VMA, 9, 0x7f6b_f000, name]),
+            (SYS_PRCTL, [PR_SET_VMA, 0, 0x123, 0]),
+        ],
+    )
+}
+
+#[test]
+fn pr_set_vma_fails_with_einval_and_proves() {
+    let (_, st, inst) = traced(&prctl_program());
+    assert_eq!(st.output, errno_output(22, 3), "EINVAL, as the VM answers");
+    inst.check().unwrap();
+    proves_and_verifies(&inst);
+    // Any other option (here PR_SET_NAME) stops the prover, naming the call.
+    let a = calls_program(b"zkm\0", &[(super::fs::SYS_PRCTL, [15, 0, 0, 0])]);
+    assert_refused(&a, "prctl(0xf");
+}
+
 /// The path lookups as Go's `os` makes them (`Stat`, `Lstat`, `Readlink`,
 /// `exec.LookPath`'s access checks), each of `/etc/zkm` in the order of
 /// [`super::fs::LOOKUPS`], with the arguments Linux checks first in range. Each call's

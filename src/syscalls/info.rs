@@ -168,11 +168,13 @@ pub fn getrandom(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
 
 const PR_SET_NAME: u32 = 15;
 const PR_GET_NAME: u32 = 16;
-const PR_SET_VMA: u32 = 0x5356_4d41;
-const PR_SET_VMA_ANON_NAME: u32 = 0;
+/// `PR_SET_VMA` (Linux 5.17), which Go 1.25 and later call to name their mappings (the
+/// `decoratemappings` setting, on for modules of `go 1.25` or later).
+pub const PR_SET_VMA: u32 = 0x5356_4d41;
 
-/// `prctl(option, ...)`: thread names and anonymous-mapping names (which nothing can
-/// read back, as there is no `/proc`); any other option fails with `EINVAL`.
+/// `prctl(option, ...)`: thread names; any other option fails with `EINVAL`, as in the
+/// Linux 5.0 that `uname` reports. That includes `PR_SET_VMA`, which qemu-user refuses
+/// too: Go's runtime then stops naming its mappings, after one call.
 pub fn prctl(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     match a[0] {
         PR_SET_NAME => {
@@ -190,13 +192,6 @@ pub fn prctl(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
             let name = vm.threads[vm.current].name;
             ret(vm.user_write(a[1], &name).map(|_| 0))
         }
-        PR_SET_VMA => {
-            let (sub, addr) = (a[1], a[2]);
-            if sub != PR_SET_VMA_ANON_NAME || addr % crate::vm::memory::PAGE_SIZE != 0 {
-                return ret(Err(EINVAL));
-            }
-            ret(Ok(0))
-        }
         _ => ret(Err(EINVAL)),
     }
 }
@@ -205,6 +200,29 @@ pub fn prctl(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
 mod tests {
     use super::super::testing::{call, vm, DATA};
     use super::*;
+
+    #[test]
+    fn prctl_knows_thread_names_and_refuses_pr_set_vma_as_linux_5_0() {
+        let mut vm = vm();
+        // Go's mapping names (PR_SET_VMA_ANON_NAME of a page-aligned range): EINVAL, as
+        // Linux 5.0 and qemu-user answer, whatever the range and the name.
+        for args in [
+            [PR_SET_VMA, 0, DATA, 4096, DATA, 0],
+            [PR_SET_VMA, 9, 1, 0, 0, 0],
+        ] {
+            assert_eq!(call(&mut vm, 4192, args).unwrap(), Ret::Err(EINVAL));
+        }
+        vm.user_write(DATA, b"worker-with-a-long-name\0").unwrap();
+        assert_eq!(
+            call(&mut vm, 4192, [PR_SET_NAME, DATA, 0, 0, 0, 0]).unwrap(),
+            Ret::Ok(0)
+        );
+        assert_eq!(
+            call(&mut vm, 4192, [PR_GET_NAME, DATA + 64, 0, 0, 0, 0]).unwrap(),
+            Ret::Ok(0)
+        );
+        assert_eq!(vm.user_read(DATA + 64, 16).unwrap(), b"worker-with-a-l\0");
+    }
 
     #[test]
     fn prlimit64_lets_root_raise_hard_limits_up_to_nr_open() {
