@@ -25,7 +25,7 @@ use crate::prover::{self, Chip, ChipKind, Machine, Statement};
 use crate::vm::loader::AuxFacts;
 
 pub const MAGIC: &[u8; 8] = b"ZKMPROOF";
-pub const FORMAT_VERSION: u32 = 21;
+pub const FORMAT_VERSION: u32 = 22;
 
 /// What a verifier needs besides the statement: it determines the image id.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -209,11 +209,15 @@ soundness::an_mmap2_offset_does_not_overflow          mm.pgoff
 soundness::a_commit_lies_inside_its_reservation       mm.inside
 soundness::madvise_and_brk_answer_as_linux            mm.madvise
 soundness::madvise_and_brk_answer_as_linux            mm.brk
-soundness::chains_end_at_a_discard                    boundary.end
+soundness::chains_end_at_a_discard boundary.end
 soundness::page_ends_are_the_next_zeroing             pages.end
 soundness::page_zeroings_are_in_time_order            pages.order
 soundness::a_discard_zeroes_only_its_pages            bus.cover
 soundness::discards_lie_in_readable_mappings          mm.dontneed_rw
+soundness::no_access_reaches_past_a_munmap            boundary.end
+soundness::an_unmapped_page_is_not_mapped_again_by_its_munmap pages.unmapped
+soundness::a_munmap_ends_exactly_its_mapping          mm.munmap
+soundness::no_madvise_after_a_munmap                  mm.alive
 soundness::no_mask_blocks_sigkill_or_sigstop          getset.unblockable
 soundness::an_action_reads_back_as_it_was_set         bus.memory
 soundness::kernel_state_starts_once                   state.gap

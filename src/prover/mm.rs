@@ -1,4 +1,4 @@
-//! The memory-management chip: `mmap`, `madvise` and `brk`, and the table of every mapping
+//! The memory-management chip: `mmap`, `munmap`, `madvise` and `brk`, and the table of every mapping
 //! the run made, which proves each one fresh, zeroed and overlapping nothing in use.
 //!
 //! **Mappings.** One row per `mmap(addr, len, prot, flags, fd, offset)` (o32 4090), with
@@ -24,7 +24,16 @@
 //!
 //! Every mapping lies between the program break (`pv::BRK_PAGE`, from the ELF) and
 //! [`MMAP_TOP`] (below the stack), so it is disjoint from the image, the BSS and the
-//! stack. There is no `munmap`, `mremap` or `mprotect`: mappings live to the end.
+//! stack. There is no `mremap` or `mprotect`.
+//!
+//! **`munmap(addr, len)`** (4091) returns 0 for exactly the pages of one readable mapping
+//! made before it (Go's `sysFree` of what `sysAlloc` mapped): its `vma` lookup names the
+//! mapping with the call's own timestamp as the mapping's end (`o_end`, which every
+//! mapping row carries and an outer row claims), so no `madvise` after it finds the
+//! mapping alive, and it is an *unmapping event* of its pages for the page chip, after
+//! which no chain of accesses reaches them and none starts. The dead mapping stays in the
+//! sorted table, so no later outer mapping takes its pages: the VM places new mappings
+//! elsewhere while it can, and the witness refuses a run that reuses them.
 //!
 //! **Words.** A readable and writable mapping is a *zeroing event* of its pages: its row
 //! sends `(lo, ts)` and takes `(hi + 1, ts)` on the `cover` bus, which the page chip
@@ -40,6 +49,8 @@
 //!   readable, so that it gives no page of a `PROT_NONE` reservation a word to read.
 //!
 //! **`brk(0)`** (4045) returns the program break, which no provable call moves.
+//!
+//! A `madvise` also proves its mapping not unmapped yet: `o_end - ts - 1 >= 0`.
 //!
 //! All three read the number from `$v0` and the arguments from `$a0..$a3` and write the
 //! result to `$v0` and 0 (no error) to `$a3`, at the chip's timestamp slot.
@@ -73,6 +84,7 @@ pub fn is_map(number: u32) -> bool {
     number == SYS_MMAP || number == SYS_MMAP2
 }
 pub const SYS_MADVISE: u32 = 4218;
+pub const SYS_MUNMAP: u32 = 4091;
 pub const SYS_BRK: u32 = 4045;
 /// `MAP_PRIVATE | MAP_ANONYMOUS`, and `MAP_FIXED`.
 pub const MAP_ANON: u32 = 0x802;
@@ -115,7 +127,7 @@ pub struct MmEvent {
 impl MmEvent {
     /// The pages the call maps or advises, `(lo, hi)` (`brk`: the break's page twice).
     pub fn pages(&self) -> (u32, u32) {
-        let addr = if self.number == SYS_MADVISE {
+        let addr = if self.number == SYS_MADVISE || self.unmaps() {
             self.args[0]
         } else {
             self.result
@@ -146,6 +158,16 @@ impl MmEvent {
         self.rw() || self.dontneed()
     }
 
+    /// A `munmap`: after it, no access to its pages.
+    pub fn unmaps(&self) -> bool {
+        self.number == SYS_MUNMAP
+    }
+
+    /// An event of the page chip: a zeroing, or an unmapping.
+    pub fn page_event(&self) -> bool {
+        self.zeroes() || self.unmaps()
+    }
+
     /// The timestamp of the call's accesses: a mapping's words start here.
     pub fn ts(&self) -> u32 {
         super::witness::ts(self.instr.clk, SLOT_CHIP)
@@ -164,22 +186,28 @@ pub fn row_order(events: &[MmEvent]) -> Vec<usize> {
 }
 
 /// The row of the mapping that holds `pages` for a `madvise` at timestamp `ts`: one made
-/// before it whose pages contain them, the innermost (a commit rather than the
+/// before it and not unmapped yet (`ends`, by event) whose pages contain them, the innermost (a commit rather than the
 /// reservation around it), and for `MADV_DONTNEED` (`readable`) a readable one where there
 /// is one. (The witness refuses a `MADV_DONTNEED` of no readable mapping; only a forged run
 /// gets here with one, for the constraints to refuse.)
 fn holder(
     events: &[MmEvent],
     order: &[usize],
+    ends: &[u32],
     pages: (u32, u32),
     ts: u32,
     readable: bool,
 ) -> Option<usize> {
-    let holds = |i: usize| {
+    // (A forged madvise after its mapping's munmap takes the dead mapping, for the
+    // constraints to refuse.)
+    let live = |i: usize| ts < ends[i];
+    let held = |i: usize| {
         let ev = &events[i];
         let (lo, hi) = ev.pages();
         is_map(ev.number) && lo <= pages.0 && pages.1 <= hi && ev.ts() < ts
     };
+    let alive = order.iter().any(|&i| held(i) && live(i));
+    let holds = |i: usize| held(i) && (live(i) || !alive);
     let any = order.iter().rposition(|&i| holds(i));
     if readable {
         order
@@ -191,6 +219,40 @@ fn holder(
     }
 }
 
+/// When each mapping (by event index) ends: the timestamp of the `munmap` of it or of its
+/// outer mapping, or [`super::pages::END`]. A `munmap` ends the readable outer mapping of
+/// exactly its pages made before it (the witness refuses any other).
+pub fn ends(events: &[MmEvent], order: &[usize]) -> Vec<u32> {
+    let mut ends = vec![super::pages::END; events.len()];
+    for ev in events.iter().filter(|e| e.unmaps()) {
+        let t = ev.ts();
+        let whole = (0..events.len()).find(|&i| {
+            let m = &events[i];
+            is_map(m.number)
+                && !m.fixed()
+                && m.rw()
+                && m.pages() == ev.pages()
+                && m.ts() < t
+                && ends[i] == super::pages::END
+        });
+        if let Some(i) = whole {
+            ends[i] = t;
+        }
+    }
+    // An inner mapping ends with the outer one before it.
+    let mut outer_end = super::pages::END;
+    for &i in order {
+        if is_map(events[i].number) {
+            if events[i].fixed() {
+                ends[i] = outer_end;
+            } else {
+                outer_end = ends[i];
+            }
+        }
+    }
+    ends
+}
+
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
 pub struct MmCols<T> {
@@ -198,6 +260,7 @@ pub struct MmCols<T> {
     pub is_mmap: T,
     pub map2: T,
     pub is_madvise: T,
+    pub is_munmap: T,
     pub is_brk: T,
     /// `madvise`: `MADV_DONTNEED` (else `MADV_NOHUGEPAGE`).
     pub dontneed: T,
@@ -227,11 +290,13 @@ pub struct MmCols<T> {
     pub span: Limbs<T>,
     pub d: [T; 2],
     /// `mmap`: the outer mapping this row is or lies in (first and last page, timestamp,
-    /// readable); `madvise`: the mapping that holds the range.
+    /// readable, and the timestamp of the `munmap` that ends it, or `END`); `madvise`: the
+    /// mapping that holds the range; `munmap`: the mapping it ends.
     pub o_lo: T,
     pub o_hi: T,
     pub o_start: T,
     pub o_rw: T,
+    pub o_end: T,
     /// `mmap`: what the next inner row must lie above (`hi` here for an inner row, `lo - 1`
     /// for an outer one), and `lo` minus what this row must lie above, minus one.
     pub fence: T,
@@ -240,6 +305,8 @@ pub struct MmCols<T> {
     pub above: Limbs<T>,
     pub inside: Limbs<T>,
     pub later: Limbs<T>,
+    /// `madvise`: `o_end - ts - 1` (its mapping is not unmapped yet).
+    pub alive: Limbs<T>,
     /// `mmap`: `lo - BRK_PAGE` and `MMAP_TOP - 1 - hi`.
     pub floor: Limbs<T>,
     pub ceil: Limbs<T>,
@@ -308,8 +375,9 @@ impl MmChip {
         let mut values = Val::zero_vec(height * w);
         let f = Val::from_u32;
         let mut vma_counts = vec![0u32; events.len()];
-        // The current outer mapping's (lo, hi, start, rw), and the last row's fence.
-        let mut outer = (0u32, 0u32, 0u32, false);
+        let ends = ends(events, order);
+        // The current outer mapping's (lo, hi, start, rw, end), and the last row's fence.
+        let mut outer = (0u32, 0u32, 0u32, false, super::pages::END);
         let mut fence = Val::ZERO;
         let mut first = true;
         for (row, &i) in order.iter().enumerate() {
@@ -319,6 +387,7 @@ impl MmChip {
             r.is_mmap = Val::from_bool(is_map(ev.number));
             r.map2 = Val::from_bool(ev.number == SYS_MMAP2);
             r.is_madvise = Val::from_bool(ev.number == SYS_MADVISE);
+            r.is_munmap = Val::from_bool(ev.unmaps());
             r.is_brk = Val::from_bool(ev.number == SYS_BRK);
             r.dontneed = Val::from_bool(ev.dontneed());
             r.clk = f(ev.instr.clk);
@@ -329,7 +398,7 @@ impl MmChip {
             r.a2 = super::word(a2);
             r.a3 = super::word(a3);
             r.result = super::word(ev.result);
-            let x = if ev.number == SYS_MADVISE {
+            let x = if ev.number == SYS_MADVISE || ev.unmaps() {
                 a0
             } else {
                 ev.result
@@ -362,7 +431,7 @@ impl MmChip {
                     r.gap = limbs(Val::ZERO, bytes);
                 }
                 if !fixed {
-                    outer = (lo, hi, ts, ev.rw());
+                    outer = (lo, hi, ts, ev.rw(), ends[i]);
                     fence = f(lo) - Val::ONE;
                 } else {
                     fence = f(hi);
@@ -385,28 +454,42 @@ impl MmChip {
             }
             let o = if is_map(ev.number) {
                 Some(outer)
-            } else if ev.number == SYS_MADVISE {
-                let h = holder(events, order, (lo, hi), ts, ev.dontneed()).ok_or_else(|| {
-                    format!(
-                        "madvise of pages {lo:#x}..={hi:#x}, which no one earlier mapping holds"
-                    )
-                })?;
+            } else if ev.number == SYS_MADVISE || ev.unmaps() {
+                // (A munmap ends the mapping whose end is its timestamp; a forged one that
+                // ends none takes a mapping that holds its pages, for the lookup to refuse.)
+                let ended = order
+                    .iter()
+                    .position(|&j| is_map(events[j].number) && ends[j] == ts);
+                let h = ended
+                    .filter(|_| ev.unmaps())
+                    .or_else(|| holder(events, order, &ends, (lo, hi), ts, ev.dontneed()))
+                    .ok_or_else(|| {
+                        format!(
+                            "{} of pages {lo:#x}..={hi:#x}, which no one earlier mapping holds",
+                            if ev.unmaps() { "munmap" } else { "madvise" }
+                        )
+                    })?;
                 vma_counts[h] += 1;
-                let hev = &events[order[h]];
+                let j = order[h];
+                let hev = &events[j];
                 let (hl, hh) = hev.pages();
-                Some((hl, hh, hev.ts(), hev.rw()))
+                Some((hl, hh, hev.ts(), hev.rw(), ends[j]))
             } else {
                 None
             };
-            if let Some((ol, oh, os, orw)) = o {
+            if let Some((ol, oh, os, orw, oe)) = o {
                 r.o_lo = f(ol);
                 r.o_hi = f(oh);
                 r.o_start = f(os);
                 r.o_rw = Val::from_bool(orw);
-                if ev.fixed() || ev.number == SYS_MADVISE {
+                r.o_end = f(oe);
+                if ev.fixed() || ev.number == SYS_MADVISE || ev.unmaps() {
                     r.above = fit(f(lo) - f(ol), bytes);
                     r.inside = fit(f(oh) - f(hi), bytes);
                     r.later = fit(f(ts) - f(os) - Val::ONE, bytes);
+                }
+                if ev.number == SYS_MADVISE && kept("mm.alive") {
+                    r.alive = fit(f(oe) - f(ts) - Val::ONE, bytes);
                 }
             }
             for (cols, acc) in r.acc.iter_mut().zip(&ev.acc) {
@@ -446,12 +529,15 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MmChip {
         let one = || Expr::<AB>::ONE;
         let zero = || Expr::<AB>::ZERO;
         let words = |w: &Word<AB::Var>| w.map(|v| -> Expr<AB> { v.into() });
-        let is_real = super::assert_flags(b, &[l.is_mmap, l.is_madvise, l.is_brk]);
+        let is_real = super::assert_flags(b, &[l.is_mmap, l.is_madvise, l.is_munmap, l.is_brk]);
         let (is_mmap, is_madvise, is_brk) = (e(l.is_mmap), e(l.is_madvise), e(l.is_brk));
+        let is_munmap = e(l.is_munmap);
+        // madvise and munmap: calls on a range at $a0 of an earlier mapping.
+        let advised = is_madvise.clone() + is_munmap.clone();
         let dontneed = e(l.dontneed);
         b.assert_bool(l.dontneed);
         b.assert_zero(dontneed.clone() * (one() - is_madvise.clone()));
-        let ranged = is_mmap.clone() + is_madvise.clone();
+        let ranged = is_mmap.clone() + advised.clone();
         let (fixed, rw, hinted) = (e(l.fixed), e(l.rw), e(l.hinted));
         for f in [l.fixed, l.rw, l.hinted] {
             b.assert_bool(f);
@@ -466,12 +552,13 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MmChip {
                 + e(l.map2)
                     * (c(SYS_MMAP2.to_le_bytes()[k] as u32) - c(SYS_MMAP.to_le_bytes()[k] as u32))
                 + is_madvise.clone() * c(SYS_MADVISE.to_le_bytes()[k] as u32)
+                + is_munmap.clone() * c(SYS_MUNMAP.to_le_bytes()[k] as u32)
                 + is_brk.clone() * c(SYS_BRK.to_le_bytes()[k] as u32)
         });
 
-        // The address: the result, or madvise's $a0: page-aligned, page lo.
+        // The address: the result, or madvise's and munmap's $a0: page-aligned, page lo.
         let x: [Expr<AB>; 4] = std::array::from_fn(|k| {
-            e(l.result[k]) + is_madvise.clone() * (e(l.a0[k]) - e(l.result[k]))
+            e(l.result[k]) + advised.clone() * (e(l.a0[k]) - e(l.result[k]))
         });
         b.assert_zero(is_real.clone() * x[0].clone());
         b.assert_zero(is_real.clone() * (x[1].clone() - c(16) * e(l.pg_nib)));
@@ -551,12 +638,14 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MmChip {
         b.assert_zero(outer.clone() * (e(l.o_hi) - e(l.hi)));
         b.assert_zero(outer.clone() * (e(l.o_start) - ts.clone()));
         b.assert_zero(outer.clone() * (e(l.o_rw) - rw.clone()));
+        // (An outer row's o_end is the prover's: the munmap that ends it must find it
+        // there, and a madvise after it is refused, so an early one only restricts.)
         if kept("mm.reserved") {
             b.assert_zero(fixed.clone() * e(l.o_rw));
         }
         b.when_first_row().assert_zero(fixed.clone());
-        // An inner row or a madvise lies inside its mapping, and after it.
-        let inner = fixed.clone() + is_madvise.clone();
+        // An inner row, a madvise or a munmap lies inside its mapping, and after it.
+        let inner = fixed.clone() + advised.clone();
         if kept("mm.inside") {
             eval_limbs(b, e(l.lo) - e(l.o_lo), &l.above, inner.clone());
             eval_limbs(b, e(l.o_hi) - e(l.hi), &l.inside, inner.clone());
@@ -590,41 +679,64 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for MmChip {
                 (n.o_hi, l.o_hi),
                 (n.o_start, l.o_start),
                 (n.o_rw, l.o_rw),
+                (n.o_end, l.o_end),
             ] {
                 t.assert_zero(e(n.fixed) * (e(nv) - e(lv)));
             }
         }
 
-        // A zeroing event (a readable mapping, a MADV_DONTNEED): its pages, each one row
-        // of the page chip at this timestamp.
+        // A page event: a zeroing (a readable mapping, a MADV_DONTNEED; kind 1) or a
+        // munmap (kind 0): its pages, each one row of the page chip at this timestamp,
+        // of its kind.
         let zeroes = rw.clone() + dontneed.clone();
+        let events = zeroes.clone() + is_munmap.clone();
         b.push_interaction(
             COVER,
-            [e(l.lo), ts.clone()],
-            Count::bounded(zeroes.clone(), 1),
+            [e(l.lo), ts.clone(), zeroes.clone()],
+            Count::bounded(events.clone(), 1),
         );
         b.push_interaction(
             COVER,
-            [e(l.hi) + one(), ts.clone()],
-            Count::bounded(-zeroes, 1),
+            [e(l.hi) + one(), ts.clone(), zeroes],
+            Count::bounded(-events, 1),
         );
-        // Any mapping's pages, for a madvise, which looks one up; a MADV_DONTNEED's is
-        // readable.
+        // Any mapping's pages, with the munmap that ends it, for a madvise or a munmap,
+        // which looks one up; a MADV_DONTNEED's is readable.
         b.assert_zero(e(l.vma_mult) * (one() - is_mmap.clone()));
         b.push_interaction(
             VMA,
-            [e(l.lo), e(l.hi), ts.clone(), rw.clone()],
+            [e(l.lo), e(l.hi), ts.clone(), rw.clone(), e(l.o_end)],
             Count::provided(-e(l.vma_mult)),
         );
         b.push_interaction(
             VMA,
-            [e(l.o_lo), e(l.o_hi), e(l.o_start), e(l.o_rw)],
-            Count::bounded(is_madvise.clone(), 1),
+            [e(l.o_lo), e(l.o_hi), e(l.o_start), e(l.o_rw), e(l.o_end)],
+            Count::bounded(advised.clone(), 1),
         );
+        // A madvise comes before its mapping's munmap (Linux: ENOMEM after it).
+        if kept("mm.alive") {
+            eval_limbs(
+                b,
+                e(l.o_end) - ts.clone() - one(),
+                &l.alive,
+                is_madvise.clone(),
+            );
+        }
+        // A munmap ends exactly the readable mapping it names, at its own timestamp.
+        if kept("mm.munmap") {
+            b.assert_zero(is_munmap.clone() * (e(l.o_lo) - e(l.lo)));
+            b.assert_zero(is_munmap.clone() * (e(l.o_hi) - e(l.hi)));
+            b.assert_zero(is_munmap.clone() * (one() - e(l.o_rw)));
+            b.assert_zero(is_munmap.clone() * (e(l.o_end) - ts.clone()));
+        }
         if kept("mm.dontneed_rw") {
             b.assert_zero(dontneed.clone() * (one() - e(l.o_rw)));
         }
 
+        // munmap returns 0.
+        for k in 0..4 {
+            b.assert_zero(is_munmap.clone() * e(l.result[k]));
+        }
         // madvise(addr, len, MADV_NOHUGEPAGE or MADV_DONTNEED) returns 0; brk(0) the break.
         if kept("mm.madvise") {
             b.assert_zero(

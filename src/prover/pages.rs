@@ -1,16 +1,17 @@
-//! The page chip: when each page of readable memory was last made zero.
+//! The page chip: when each page of readable memory was last made zero, or unmapped.
 //!
 //! Two calls make pages of anonymous memory zero: a readable `mmap` (fresh pages) and
 //! `madvise(MADV_DONTNEED)` (Linux drops the pages, and the next access to one finds a
 //! fresh zero page). Call either a *zeroing event* `(lo, hi, t)`: pages `lo..=hi` at the
-//! call's timestamp `t`. This chip has one row per page of every zeroing event,
+//! call's timestamp `t`. A `munmap` is an *unmapping event* of its pages. This chip has
+//! one row per page of every zeroing and unmapping event, of its kind (`zero`),
 //! `(page, t)`, sorted strictly by page, then by `t`, and gives each row the timestamp of
 //! the next event on the same page, `end` (or [`END`], above every timestamp, for the last
 //! one):
 //!
-//! - **Coverage.** The mm chip's row of an event sends the token `(lo, t)` and takes
-//!   `(hi + 1, t)` on the `cover` bus; each page row takes `(page, t)` and sends
-//!   `(page + 1, t)`. For one `t` the tokens cancel only if the rows of `t`, counted with
+//! - **Coverage.** The mm chip's row of an event sends the token `(lo, t, kind)` and
+//!   takes `(hi + 1, t, kind)` on the `cover` bus; each page row takes `(page, t, zero)`
+//!   and sends `(page + 1, t, zero)`, so it has its event's kind. For one `t` the tokens cancel only if the rows of `t`, counted with
 //!   multiplicity, are exactly the pages `lo..=hi`: the count `m(x)` of rows at page `x`
 //!   satisfies `m(x) = m(x - 1) + [x = lo] - [x = hi + 1]` all the way round the field,
 //!   so it is one on `lo..=hi` plus a constant, and the constant is 0 because the trace is
@@ -19,11 +20,13 @@
 //! - **Order.** Consecutive rows on one page have increasing `t` (`same`, and
 //!   `t' - t - 1` below 2^29); a new page is above the last (`page' - page - 1` below
 //!   2^29). So the rows of a page are its events in time order, and `end` is the next
-//!   one's `t`: the next time the page was made zero.
+//!   one's `t`: the next time the page was made zero, or unmapped.
+//! - **Unmapped.** An unmapping row is looked up by no segment (`mult (1 - zero) = 0`):
+//!   after a `munmap` no word of the page has a chain until it is mapped again.
 //!
 //! `page` and `t` are not range-checked here: they are the mm chip's, through `cover`,
-//! where a page lies below `MMAP_TOP` (`mm.bounds`, and `mm.inside` for a `madvise`, which
-//! lies in an earlier mapping) and a timestamp is a syscall's. So pages are below 2^20,
+//! where a page lies below `MMAP_TOP` (`mm.bounds`, and `mm.inside` for a `madvise` or a
+//! `munmap`, which lies in an earlier mapping) and a timestamp is a syscall's. So pages are below 2^20,
 //! which keeps `1024 page + off` exact in the boundary and the order's differences free of
 //! wrap-around. A new source of zeroing events must keep both bounds.
 //!
@@ -53,35 +56,37 @@ use super::knockout::kept;
 pub const END: u32 = 1 << 29;
 const _: () = assert!(1u64 << (super::bus::TS_DIFF_BITS + 1) < END as u64);
 
-/// A row: a page of a zeroing event at `t`, and the next such event's `t` (or [`END`]).
+/// A row: a page of a page event at `t`, a zeroing (`zero`) or a `munmap`, and the next
+/// event's `t` on the page (or [`END`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PageRow {
     pub page: u32,
     pub t: u32,
     pub end: u32,
+    pub zero: bool,
 }
 
-/// The rows for every page of every zeroing event in `events` (readable `mmap`s and
-/// `madvise(MADV_DONTNEED)`s), sorted.
+/// The rows for every page of every page event in `events` (readable `mmap`s,
+/// `madvise(MADV_DONTNEED)`s and `munmap`s), sorted.
 pub fn rows(events: &[super::mm::MmEvent]) -> Vec<PageRow> {
-    let mut keys: Vec<(u32, u32)> = events
+    let mut keys: Vec<(u32, u32, bool)> = events
         .iter()
-        .filter(|ev| ev.zeroes())
+        .filter(|ev| ev.page_event())
         .flat_map(|ev| {
             let (lo, hi) = ev.pages();
-            let t = ev.ts();
-            (lo..=hi).map(move |p| (p, t))
+            let (t, zero) = (ev.ts(), ev.zeroes());
+            (lo..=hi).map(move |p| (p, t, zero))
         })
         .collect();
     keys.sort_unstable();
     (0..keys.len())
         .map(|i| {
-            let (page, t) = keys[i];
+            let (page, t, zero) = keys[i];
             let end = match keys.get(i + 1) {
-                Some(&(p, t2)) if p == page => t2,
+                Some(&(p, t2, _)) if p == page => t2,
                 _ => END,
             };
-            PageRow { page, t, end }
+            PageRow { page, t, end, zero }
         })
         .collect()
 }
@@ -101,8 +106,9 @@ pub fn lookup(rows: &[PageRow], page: u32, t: u32) -> Option<(usize, u32)> {
 pub struct PagesCols<T> {
     pub is_real: T,
     pub page: T,
-    /// The zeroing event's timestamp.
+    /// The event's timestamp, and its kind: a zeroing (1) or a `munmap` (0).
     pub t: T,
+    pub zero: T,
     /// The next row's `t` if it is on this page, else [`END`].
     pub end: T,
     /// This row is on the previous row's page (0 on the first row).
@@ -130,11 +136,12 @@ impl PagesChip {
         let w = PagesCols::<u8>::WIDTH;
         let mut values = Val::zero_vec(height * w);
         let f = Val::from_u32;
-        for (i, &PageRow { page, t, end }) in rows.iter().enumerate() {
+        for (i, &PageRow { page, t, end, zero }) in rows.iter().enumerate() {
             let r: &mut PagesCols<Val> = values[i * w..(i + 1) * w].borrow_mut();
             r.is_real = Val::ONE;
             r.page = f(page);
             r.t = f(t);
+            r.zero = Val::from_bool(zero);
             r.end = f(end);
             r.mult = f(mults.get(i).copied().unwrap_or(0));
             let gap = match i.checked_sub(1).map(|j| (rows[j].page, rows[j].t)) {
@@ -172,6 +179,7 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for PagesChip {
         let is_real = e(l.is_real);
         b.assert_bool(l.is_real);
         b.assert_bool(l.same);
+        b.assert_bool(l.zero);
         b.assert_zero(e(l.same) * (one() - is_real.clone()));
         b.when_first_row().assert_zero(e(l.same));
         // (On padding rows every other column is in no message with a non-zero count and
@@ -207,15 +215,15 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for PagesChip {
                 .assert_zero(is_real.clone() * (e(l.end) - c(END)));
         }
 
-        // Each page of its event: take (page, t), give (page + 1, t).
+        // Each page of its event: take (page, t, kind), give (page + 1, t, kind).
         b.push_interaction(
             COVER,
-            [e(l.page), e(l.t)],
+            [e(l.page), e(l.t), e(l.zero)],
             Count::bounded(-is_real.clone(), 1),
         );
         b.push_interaction(
             COVER,
-            [e(l.page) + one(), e(l.t)],
+            [e(l.page) + one(), e(l.t), e(l.zero)],
             Count::bounded(is_real.clone(), 1),
         );
         // The boundary's segments: (page, start, end).
@@ -230,5 +238,9 @@ impl<AB: InteractionBuilder<F = Val>> Air<AB> for PagesChip {
             Count::provided(-e(l.mult)),
         );
         b.assert_zero(e(l.mult) * (one() - is_real));
+        // No segment starts at a munmap: its pages are gone until they are mapped again.
+        if kept("pages.unmapped") {
+            b.assert_zero(e(l.mult) * (one() - e(l.zero)));
+        }
     }
 }

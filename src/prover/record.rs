@@ -58,7 +58,8 @@ pub enum ProveError {
          with ENOENT), fcntl and fcntl64 (F_GETFD, F_GETFL), \
          ioctl (TCGETS, TIOCGWINSZ, failing with ENOTTY), \
          fstat64 (fds 0 to 3), socket (failing with EAFNOSUPPORT), prctl \
-         (PR_SET_VMA, failing with EINVAL), anonymous mmap and mmap2, madvise (MADV_NOHUGEPAGE, MADV_DONTNEED), brk(0), \
+         (PR_SET_VMA, failing with EINVAL), anonymous mmap and mmap2, munmap of a whole \
+         readable mapping, madvise (MADV_NOHUGEPAGE, MADV_DONTNEED), brk(0), \
          rt_sigprocmask, rt_sigaction, sigaltstack (setting a thread's stack, and SS_DISABLE off it), \
          prlimit64 and getrlimit (RLIMIT_NOFILE), set_thread_area, clone (Go's threads), futex (FUTEX_WAIT_PRIVATE, \
          FUTEX_WAKE_PRIVATE), exit_group, exit of a thread other than the main one, and the identity calls (getpid, getppid, get[e]uid, get[e]gid, gettid, \
@@ -766,6 +767,9 @@ impl Tracer for ProveTracer<'_> {
                     && ev.args[1] != 0
                     && ev.args[0] % 4096 == 0
             }
+            super::mm::SYS_MUNMAP => {
+                ev.args[0] % 4096 == 0 && ev.args[1] != 0 && ev.args[1] < super::mm::MAX_LEN
+            }
             SYS_BRK => ev.args[0] == 0,
             // (A call Linux refuses, such as one with another sigsetsize, fails in the VM
             // too: the witness refuses it as failing.)
@@ -900,6 +904,12 @@ impl Tracer for ProveTracer<'_> {
                     "madvise({:#x}, {:#x}, {}) (only MADV_NOHUGEPAGE and MADV_DONTNEED of a \
                      page-aligned, non-empty range can be proved yet)",
                     ev.args[0], ev.args[1], ev.args[2]
+                )
+            } else if ev.number == super::mm::SYS_MUNMAP {
+                format!(
+                    "munmap({:#x}, {:#x}) (only a whole mapping made with \
+                     PROT_READ|PROT_WRITE, page-aligned and under 2^30 bytes, can be proved yet)",
+                    ev.args[0], ev.args[1]
                 )
             } else if ev.number == SYS_BRK {
                 format!(

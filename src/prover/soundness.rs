@@ -2317,6 +2317,7 @@ fn a_discard_zeroes_only_its_pages() {
                 page,
                 t,
                 end: super::pages::END,
+                zero: true,
             },
         );
     });
@@ -2361,6 +2362,141 @@ fn traced_record_lenient(machine: &Machine, record: &record::Record) -> Instance
 fn traced_lenient(asm: &Asm) -> Instances {
     let (machine, record) = recorded(asm, &[]);
     traced_record_lenient(&machine, &record)
+}
+
+/// A: two readable pages at the top of the mapping area; B: two more below it.
+const MUNMAP_A: u32 = MMAP_TOP_ADDR - 0x2000;
+const MUNMAP_B: u32 = MMAP_TOP_ADDR - 0x4000;
+
+/// A and B mapped, then `munmap` of the range in the private input (12 bytes: `addr`,
+/// `len` and a word for `$a2`), which the honest runs make A's; with `dontneed`,
+/// `madvise(B, 8192, MADV_DONTNEED)`; then B's word at +8 written with 9 and read back.
+fn munmap_program(dontneed: bool) -> Asm {
+    let mut a = Asm::new();
+    a.bss("args", 12);
+    mmap_frame(&mut a);
+    emit_mmap(&mut a, 0, 0x2000, 3, 0x802);
+    emit_mmap(&mut a, 0, 0x2000, 3, 0x802);
+    a.li(A0, 0);
+    a.la(A1, "args");
+    a.li(A2, 12);
+    a.li(V0, 4003);
+    a.syscall();
+    a.la(T0, "args");
+    a.lw(A0, 0, T0);
+    a.lw(A1, 4, T0);
+    a.lw(A2, 8, T0);
+    a.li(V0, super::mm::SYS_MUNMAP);
+    a.syscall();
+    if dontneed {
+        a.li(A0, MUNMAP_B);
+        a.li(A1, 0x2000);
+        a.li(A2, super::mm::MADV_DONTNEED);
+        a.li(V0, super::mm::SYS_MADVISE);
+        a.syscall();
+    }
+    a.li(T0, MUNMAP_B + 8);
+    a.li(T1, 9);
+    a.sw(T1, 0, T0);
+    a.lw(T2, 0, T0);
+    a.exit(0);
+    a
+}
+
+/// [`munmap_program`]'s run of `munmap(A, 8192)`, forged so that the call's argument `i`
+/// was `value` (the input, its load, the call), traced with the witness's refusals off
+/// where `lenient` (then the munmap ends no chain of accesses: memory that survives it).
+fn munmap_forged(dontneed: bool, i: usize, value: u32, lenient: bool) -> Instances {
+    let input: Vec<u8> = [MUNMAP_A, 0x2000, 0]
+        .iter()
+        .flat_map(|w| w.to_be_bytes())
+        .collect();
+    let (machine, mut record) = recorded(&munmap_program(dontneed), &input);
+    let got: Vec<u32> = record.syscalls[..2]
+        .iter()
+        .map(|s| s.result.unwrap().0)
+        .collect();
+    assert_eq!(got, [MUNMAP_A, MUNMAP_B], "the VM's placement");
+    let k = record
+        .syscalls
+        .iter()
+        .position(|s| s.number == super::mm::SYS_MUNMAP)
+        .unwrap();
+    let call = &mut record.syscalls[k];
+    call.args[i] = value;
+    let step = call.step;
+    let load = &mut record.steps[step - 5 + i];
+    assert_eq!(load.out, [MUNMAP_A, 0x2000, 0][i]);
+    load.out = value;
+    load.mem_value = value;
+    record.syscalls[k - 1].written[4 * i..4 * i + 4].copy_from_slice(&value.to_be_bytes());
+    // exit_group reads $a1 too, where no madvise set it.
+    if i > 0 && !dontneed {
+        record.syscalls.last_mut().unwrap().args[i] = value;
+    }
+    if lenient {
+        traced_record_lenient(&machine, &record)
+    } else {
+        traced_record(&machine, &record)
+    }
+}
+
+#[test]
+fn a_whole_mapping_unmapped_proves() {
+    // Honest: A unmapped, B written and read (after a MADV_DONTNEED of B, too).
+    for dontneed in [false, true] {
+        let input: Vec<u8> = [MUNMAP_A, 0x2000, 0]
+            .iter()
+            .flat_map(|w| w.to_be_bytes())
+            .collect();
+        let (machine, record) = recorded(&munmap_program(dontneed), &input);
+        let inst = traced_record(&machine, &record);
+        inst.check().unwrap();
+        // A's two pages mapped and unmapped, B's mapped (and dropped): a row each.
+        let pages = &inst.traces[ChipKind::Pages.index()];
+        let real = pages
+            .values
+            .chunks(pages.width)
+            .filter(|r| r[0] == Val::ONE)
+            .count();
+        assert_eq!(real, 6 + 2 * dontneed as usize);
+    }
+}
+
+#[test]
+fn no_access_reaches_past_a_munmap() {
+    // munmap claimed of B (the VM's was of A) while B's word keeps its chain: the store
+    // after the call continues the segment from B's mmap, whose page row ends at the
+    // munmap: only the range check of the segment's end.
+    let inst = munmap_forged(false, 0, MUNMAP_B, true);
+    only_byte_lookups_of(&inst, "boundary");
+}
+
+#[test]
+fn an_unmapped_page_is_not_mapped_again_by_its_munmap() {
+    // The same claim, with the chain ended: the store starts a new segment at zero from
+    // the munmap, as from a zeroing, which a munmap is not (Linux: SIGSEGV): only the page
+    // chip's refusal of a lookup of a munmap's row.
+    let inst = munmap_forged(false, 0, MUNMAP_B, false);
+    only_constraints_of(&inst, "pages");
+}
+
+#[test]
+fn a_munmap_ends_exactly_its_mapping() {
+    // munmap(A, 4096) claimed of A's first page only, with A kept alive (no end) in the
+    // mapping table, so that a later madvise could still zero the page it freed: only
+    // the munmap's exactness (its mapping's pages and end are its own).
+    let inst = munmap_forged(false, 1, 0x1000, true);
+    only_constraints_of(&inst, "mm");
+}
+
+#[test]
+fn no_madvise_after_a_munmap() {
+    // munmap claimed of B, then B's MADV_DONTNEED (Linux: ENOMEM), whose zeroing would
+    // give B's unmapped word a new chain from zero: only the madvise's check that its
+    // mapping is not unmapped yet.
+    let inst = munmap_forged(true, 0, MUNMAP_B, true);
+    only_constraints_of(&inst, "mm");
 }
 
 #[test]

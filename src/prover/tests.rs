@@ -1257,6 +1257,62 @@ pub(crate) fn emit_mmap_at_a0(a: &mut Asm, len: u32, prot: u32, flags: u32) {
     a.syscall();
 }
 
+/// Go's `sysAlloc` and `sysFree`: 8 KiB mapped and its last word written, the mapping
+/// unmapped whole, then 8 KiB mapped again, which the VM places below the freed hole,
+/// written and read back. The two addresses and the word read go to fd 3; exits with 0.
+pub(crate) fn munmap_program() -> Asm {
+    let mut a = Asm::new();
+    a.bss("out", 12);
+    mmap_frame(&mut a);
+    a.la(S0, "out");
+    a.li(A0, 0);
+    emit_mmap_at_a0(&mut a, 0x2000, 3, 0x802);
+    a.sw(V0, 0, S0);
+    a.addu(S1, V0, ZERO);
+    a.li(T1, 7);
+    a.sw(T1, 0x1ffc, S1);
+    a.addu(A0, S1, ZERO);
+    a.li(A1, 0x2000);
+    a.li(V0, super::mm::SYS_MUNMAP);
+    a.syscall();
+    a.li(A0, 0);
+    emit_mmap_at_a0(&mut a, 0x2000, 3, 0x802);
+    a.sw(V0, 4, S0);
+    a.li(T1, 9);
+    a.sw(T1, 0x1ffc, V0);
+    a.lw(T2, 0x1ffc, V0);
+    a.sw(T2, 8, S0);
+    print_out_and_exit(&mut a, 12);
+    a
+}
+
+#[test]
+fn a_mapping_unmapped_whole_proves_and_its_pages_stay_free() {
+    let (_, st, inst) = traced(&munmap_program());
+    let w = |i: usize| u32::from_be_bytes(st.output[4 * i..4 * i + 4].try_into().unwrap());
+    let top = crate::syscalls::mem::MMAP_TOP;
+    assert_eq!(w(0), top - 0x2000);
+    assert_eq!(
+        w(1),
+        top - 0x4000,
+        "the second mapping is not placed in the freed hole"
+    );
+    assert_eq!(w(2), 9);
+    inst.check().unwrap();
+    proves_and_verifies(&inst);
+    // A munmap of part of a mapping stops the prover, naming it.
+    let mut a = Asm::new();
+    mmap_frame(&mut a);
+    a.li(A0, 0);
+    emit_mmap_at_a0(&mut a, 0x2000, 3, 0x802);
+    a.addu(A0, V0, ZERO);
+    a.li(A1, 0x1000);
+    a.li(V0, super::mm::SYS_MUNMAP);
+    a.syscall();
+    a.exit(0);
+    assert_refused(&a, "munmap(");
+}
+
 /// `mmap2` as C libraries make it: its page offset read from the private input (4 bytes,
 /// big-endian) straight into its stack slot, then 8 KiB of anonymous memory; the first
 /// word (0) and the last, stored and loaded back, go to fd 3; exits with 0.

@@ -234,6 +234,8 @@ struct Mapping {
     start: u32,
     rw: bool,
     fixed: bool,
+    /// The `munmap` that ended it ([`super::pages::END`] while it lives).
+    end: u32,
 }
 
 /// The readable mapping that holds word `waddr`, if one does.
@@ -544,6 +546,12 @@ impl Shadow<'_> {
                     MMAP_TOP << 12
                 )));
             }
+            if strict && !fixed && maps.iter().any(|m| m.end < t && overlaps(m)) {
+                return Err(refuse(format!(
+                    "mmap at {v0:#x}, in pages an earlier munmap freed (a mapping that reuses \
+                     freed pages cannot be proved yet)"
+                )));
+            }
             let ok = if fixed {
                 maps.iter()
                     .any(|m| !m.fixed && !m.rw && m.lo <= lo && hi <= m.hi)
@@ -565,6 +573,7 @@ impl Shadow<'_> {
                 start: t,
                 rw: ev.rw(),
                 fixed,
+                end: super::pages::END,
             });
             drop(maps);
             let sp = self.regs[29].0;
@@ -585,7 +594,7 @@ impl Shadow<'_> {
                 .maps
                 .borrow()
                 .iter()
-                .any(|m| m.rw && m.lo <= lo && hi <= m.hi);
+                .any(|m| m.rw && m.lo <= lo && hi <= m.hi && t < m.end);
             if !inside && !super::mm::lenient() {
                 return Err(refuse(format!(
                     "madvise({:#x}, {:#x}, MADV_DONTNEED) over memory that is not one readable \
@@ -595,6 +604,30 @@ impl Shadow<'_> {
                 )));
             }
             self.discard(lo, hi, t);
+        }
+        if ev.unmaps() {
+            let (lo, hi) = ev.pages();
+            let mut maps = self.maps.borrow_mut();
+            let whole = maps
+                .iter_mut()
+                .find(|m| !m.fixed && m.rw && (m.lo, m.hi) == (lo, hi) && m.start < t && t < m.end);
+            match whole {
+                Some(m) => m.end = t,
+                None if !super::mm::lenient() => {
+                    return Err(refuse(format!(
+                        "munmap({:#x}, {:#x}) of memory that is not one whole mapping made \
+                         with PROT_READ|PROT_WRITE (only such a munmap can be proved yet)",
+                        a[0], a[1]
+                    )))
+                }
+                None => {}
+            }
+            drop(maps);
+            // Its words' chains end here: no access reaches past it. (Tests let memory
+            // survive a munmap, for the constraints to refuse.)
+            if !super::mm::lenient() {
+                self.discard(lo, hi, t);
+            }
         }
         ev.acc[0] = Some(self.reg(2, v0, t));
         ev.acc[1] = Some(self.reg(4, a[0], t));
@@ -2526,6 +2559,7 @@ impl Witness {
                         super::mm::SYS_MMAP
                             | super::mm::SYS_MMAP2
                             | super::mm::SYS_MADVISE
+                            | super::mm::SYS_MUNMAP
                             | super::mm::SYS_BRK
                     ) {
                         let ev = sh

@@ -275,7 +275,7 @@ pub const SOCK_MAX: u32 = 11;
 pub const NPROTO: u32 = 45;
 
 /// `socket(domain, type, protocol)`: the VM has no network, so no address family is
-/// registered (`EAFNOSUPPORT`), after the checks Linux's `__sys_socket_create` and
+/// registered (`EAFNOSUPPORT`), after the checks Linux 5.0's `__sys_socket` and
 /// `__sock_create` make first, in their order: unknown type flags `EINVAL`, a family out
 /// of range `EAFNOSUPPORT`, a kind at or above `SOCK_MAX` `EINVAL`. (Linux always has
 /// `AF_NETLINK` where it has sockets at all; the VM has none, and the proof refuses that

@@ -26,14 +26,24 @@ fn page_len(len: u32) -> Option<u32> {
     (l > 0 && l < 1 << 32).then_some(l as u32)
 }
 
-/// The highest free page-aligned range of `len` bytes below `top`.
+/// The highest free page-aligned range of `len` bytes below `top` that `munmap` never
+/// freed, or, where there is none, the highest free one. Linux would reuse a freed hole
+/// first; the VM leaves it until it must, which Linux may do as well (a mapping without a
+/// hint may go anywhere free), so that a proof never sees one mapping's pages handed out
+/// again (`docs/proof-system.md`, section 7.25).
 fn find_free(vm: &Vm, len: u32, top: u32) -> Option<u32> {
+    let retired = &vm.kernel.unmapped;
+    let fresh = |pn: u32| !retired.iter().any(|&(lo, hi)| lo <= pn && pn <= hi);
+    find_free_where(vm, len, top, fresh).or_else(|| find_free_where(vm, len, top, |_| true))
+}
+
+fn find_free_where(vm: &Vm, len: u32, top: u32, usable: impl Fn(u32) -> bool) -> Option<u32> {
     let need = len >> PAGE_BITS;
     let mut run = 0;
     let mut pn = top >> PAGE_BITS;
     while pn > 1 {
         pn -= 1;
-        if vm.mem.is_free(pn << PAGE_BITS, PAGE_SIZE) {
+        if vm.mem.is_free(pn << PAGE_BITS, PAGE_SIZE) && usable(pn) {
             run += 1;
             if run == need {
                 return Some(pn << PAGE_BITS);
@@ -136,6 +146,11 @@ pub fn munmap(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
         return ret(Err(EINVAL));
     }
     vm.mem.unmap(addr, len);
+    let pages = (
+        addr >> PAGE_BITS,
+        ((addr as u64 + len as u64 - 1) >> PAGE_BITS) as u32,
+    );
+    vm.kernel.unmapped.push(pages);
     ret(Ok(0))
 }
 
@@ -263,6 +278,43 @@ mod tests {
         let mut vm = vm();
         let got = call(&mut vm, MMAP2, [0, 0x1000, 3, 2, 9, u32::MAX]).unwrap();
         assert_eq!(got, Ret::Err(EBADF));
+    }
+
+    #[test]
+    fn mappings_go_elsewhere_than_unmapped_holes_while_they_can() {
+        let mmap = |vm: &mut Vm, len: u32| match call(vm, 4090, [0, len, 3, 0x802, 0, 0]) {
+            Ok(Ret::Ok(a)) => a,
+            r => panic!("{r:?}"),
+        };
+        use super::super::testing::vm as new_vm;
+        let mut vm = new_vm();
+        let a = mmap(&mut vm, 0x2000);
+        let b = mmap(&mut vm, 0x1000);
+        assert_eq!(b, a - 0x1000, "top down");
+        assert_eq!(
+            call(&mut vm, 4091, [a, 0x2000, 0, 0, 0, 0]).unwrap(),
+            Ret::Ok(0)
+        );
+        assert!(vm.mem.load32(a).is_err(), "unmapped");
+        // The hole fits, but the next mapping goes below b; a hint may still take it.
+        assert_eq!(mmap(&mut vm, 0x2000), b - 0x2000);
+        let hinted = call(&mut vm, 4090, [a, 0x1000, 3, 0x802, 0, 0]).unwrap();
+        assert_eq!(hinted, Ret::Ok(a));
+        // With no other room, the hole is used.
+        let mut vm = new_vm();
+        let a = mmap(&mut vm, 0x2000);
+        assert_eq!(
+            call(&mut vm, 4091, [a, 0x2000, 0, 0, 0, 0]).unwrap(),
+            Ret::Ok(0)
+        );
+        let fixed = |vm: &mut Vm, lo: u32, hi: u32| {
+            let r = call(vm, 4090, [lo, hi - lo, 3, 0x812, 0, 0]).unwrap();
+            assert_eq!(r, Ret::Ok(lo));
+        };
+        fixed(&mut vm, 0x1000, super::super::testing::BASE);
+        fixed(&mut vm, DATA + 0x2000, a);
+        assert_eq!(a + 0x2000, MMAP_TOP, "the first mapping is at the top");
+        assert_eq!(mmap(&mut vm, 0x2000), a, "the only room left");
     }
 
     #[test]
