@@ -14,8 +14,9 @@
 //! that made it, and every later `madvise(MADV_DONTNEED)` over it. Its rows are its
 //! segments, one per zeroing after which the run touched it: a row starts the word at zero
 //! at the zeroing's timestamp `init_ts`, looks up `(page, init_ts, end)` in the page chip
-//! ([`super::pages`]), which proves `init_ts` a zeroing of the page and `end` the next one
-//! (or a bound above every timestamp), and proves its final timestamp below `end`. Rows of
+//! ([`super::pages`]), which proves `init_ts` a zeroing of the page and `end` the next
+//! zeroing or unmapping (or a bound above every timestamp), and proves its final timestamp
+//! below `end`. No segment starts at an unmapping (`munmap`). Rows of
 //! one address are consecutive, with strictly increasing `init_ts` (`same`).
 //!
 //! Why a chain cannot cross a zeroing at `T`: every access takes a value of an earlier

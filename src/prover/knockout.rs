@@ -209,7 +209,7 @@ soundness::an_mmap2_offset_does_not_overflow          mm.pgoff
 soundness::a_commit_lies_inside_its_reservation       mm.inside
 soundness::madvise_and_brk_answer_as_linux            mm.madvise
 soundness::madvise_and_brk_answer_as_linux            mm.brk
-soundness::chains_end_at_a_discard boundary.end
+soundness::chains_end_at_a_discard                    boundary.end
 soundness::page_ends_are_the_next_zeroing             pages.end
 soundness::page_zeroings_are_in_time_order            pages.order
 soundness::a_discard_zeroes_only_its_pages            bus.cover

@@ -2188,7 +2188,10 @@ pub(crate) fn thread_output() -> Vec<u8> {
 /// thread with `call` (`kill` to the process), sets the flag, wakes the main thread and
 /// waits forever (with `child_exits`, it exits 7 at once instead). The handler stores
 /// its `$a0`, and the main thread exits with it (16), or with 4 if `$s0` changed.
-/// `to` is the thread id that tkill and tgkill name (the main thread's, 1000).
+/// `to` is the thread id that tkill and tgkill name (the main thread's, 1000). With
+/// `spin`, the main thread instead spins on the flag in a two-instruction loop (a branch
+/// and, in its delay slot, the flag's load), after that many `nop`s, as a goroutine that
+/// Go's preemption interrupts spins: its quantum runs out in the loop.
 #[derive(Clone, Copy)]
 pub(crate) struct Take {
     pub call: u32,
@@ -2196,6 +2199,7 @@ pub(crate) struct Take {
     pub ignore: bool,
     pub child_exits: bool,
     pub to: u32,
+    pub spin: Option<u32>,
 }
 
 impl Take {
@@ -2206,6 +2210,7 @@ impl Take {
             ignore: false,
             child_exits: false,
             to: 1000,
+            spin: None,
         }
     }
 }
@@ -2234,7 +2239,18 @@ pub(crate) fn take_program(p: Take) -> Asm {
     a.li(S0, 0x1234_5678);
     a.la(S1, "flag");
     clone_child(&mut a);
-    wait_for_flag(&mut a, p.wait);
+    match p.spin {
+        Some(pad) => {
+            for _ in 0..pad {
+                a.nop();
+            }
+            a.lw(T0, 0, S1);
+            a.label("spin");
+            a.beq(T0, ZERO, "spin");
+            a.lw(T0, 0, S1); // in the delay slot
+        }
+        None => wait_for_flag(&mut a, p.wait),
+    }
     exit_with_seen(&mut a);
     a.label("child");
     let args = match p.call {
@@ -2280,6 +2296,27 @@ fn a_signal_another_thread_sends_is_taken_at_the_switch_and_proves() {
             if call != signal::SYS_TKILL {
                 proves_and_verifies(&inst);
             }
+        }
+    }
+}
+
+#[test]
+fn a_spinning_thread_takes_a_signal_from_another_at_the_switch() {
+    // The main thread spins until its quantum runs out, in the loop's branch or its delay
+    // slot as the padding falls. The VM ends a quantum that ends in a delay slot one
+    // instruction later, so the switch to the child, and the delivery of the child's
+    // tgkill at the switch back, come where Linux delivers (a frame's pc at the
+    // instruction it resumes), which the proof takes.
+    for pad in 0..2 {
+        let p = Take {
+            spin: Some(pad),
+            ..Take::new(signal::SYS_TGKILL, false)
+        };
+        let (_, st, inst) = traced(&take_program(p));
+        assert_eq!(st.exit_code, 16, "pad {pad}");
+        inst.check().unwrap();
+        if pad == 0 {
+            proves_and_verifies(&inst);
         }
     }
 }

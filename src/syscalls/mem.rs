@@ -12,6 +12,8 @@ use crate::vm::{Vm, VmError};
 
 /// Mappings without a usable hint are placed below this address (1 MiB below the stack).
 pub const MMAP_TOP: u32 = STACK_TOP - STACK_SIZE - (1 << 20);
+/// Linux's `TASK_SIZE` on MIPS32: the end of user space.
+pub const TASK_SIZE: u32 = 0x7fff_8000;
 
 const MAP_FIXED: u32 = 0x10;
 const MAP_ANONYMOUS: u32 = 0x800;
@@ -27,13 +29,19 @@ fn page_len(len: u32) -> Option<u32> {
 }
 
 /// The highest free page-aligned range of `len` bytes below `top` that `munmap` never
-/// freed, or, where there is none, the highest free one. Linux would reuse a freed hole
-/// first; the VM leaves it until it must, which Linux may do as well (a mapping without a
-/// hint may go anywhere free), so that a proof never sees one mapping's pages handed out
-/// again (`docs/proof-system.md`, section 7.25).
+/// freed, or, where there is none, the highest free one. Linux's top-down allocator would
+/// reuse a freed hole first; the VM leaves it until it must, so that a proof never sees
+/// one mapping's pages handed out again. That is an address Linux, after its own earlier
+/// placements, would not give: the same latitude as the mapping's address itself
+/// (`docs/proof-system.md`, section 7.25, "Linux's choices").
 fn find_free(vm: &Vm, len: u32, top: u32) -> Option<u32> {
     let retired = &vm.kernel.unmapped;
-    let fresh = |pn: u32| !retired.iter().any(|&(lo, hi)| lo <= pn && pn <= hi);
+    let fresh = |pn: u32| {
+        retired
+            .range(..=pn)
+            .next_back()
+            .is_none_or(|(_, &hi)| hi < pn)
+    };
     find_free_where(vm, len, top, fresh).or_else(|| find_free_where(vm, len, top, |_| true))
 }
 
@@ -142,15 +150,26 @@ pub fn munmap(vm: &mut Vm, a: &Args) -> Result<Ret, VmError> {
     let Some(len) = page_len(len) else {
         return ret(Err(EINVAL));
     };
-    if addr % PAGE_SIZE != 0 {
+    // Linux's TASK_SIZE on MIPS32: no range may reach past it.
+    if addr % PAGE_SIZE != 0 || addr > TASK_SIZE || len > TASK_SIZE - addr {
         return ret(Err(EINVAL));
     }
     vm.mem.unmap(addr, len);
-    let pages = (
-        addr >> PAGE_BITS,
-        ((addr as u64 + len as u64 - 1) >> PAGE_BITS) as u32,
-    );
-    vm.kernel.unmapped.push(pages);
+    // The freed pages, merged with the freed ranges they touch.
+    let (mut lo, mut hi) = (addr >> PAGE_BITS, (addr + len - 1) >> PAGE_BITS);
+    let k = &mut vm.kernel.unmapped;
+    let touching: Vec<(u32, u32)> = k
+        .range(..=hi.saturating_add(1))
+        .rev()
+        .take_while(|&(_, &h)| h.saturating_add(1) >= lo)
+        .map(|(&l, &h)| (l, h))
+        .collect();
+    for (l, h) in touching {
+        k.remove(&l);
+        lo = lo.min(l);
+        hi = hi.max(h);
+    }
+    k.insert(lo, hi);
     ret(Ok(0))
 }
 
@@ -315,6 +334,11 @@ mod tests {
         fixed(&mut vm, DATA + 0x2000, a);
         assert_eq!(a + 0x2000, MMAP_TOP, "the first mapping is at the top");
         assert_eq!(mmap(&mut vm, 0x2000), a, "the only room left");
+        // Past user space (TASK_SIZE): EINVAL, as Linux.
+        let got = call(&mut vm, 4091, [0x8000_0000, 0x1000, 0, 0, 0, 0]).unwrap();
+        assert_eq!(got, Ret::Err(EINVAL));
+        let got = call(&mut vm, 4091, [TASK_SIZE - 0x1000, 0x2000, 0, 0, 0, 0]).unwrap();
+        assert_eq!(got, Ret::Err(EINVAL));
     }
 
     #[test]

@@ -280,9 +280,9 @@ pub struct Kernel {
     pub futexes: BTreeMap<u32, VecDeque<u32>>,
     pub brk_start: u32,
     pub brk: u32,
-    /// The pages `munmap` freed, as ranges `(first, last)`: a mapping without a hint goes
-    /// elsewhere while it can.
-    pub unmapped: Vec<(u32, u32)>,
+    /// The pages `munmap` freed, as disjoint ranges `first → last`: a mapping without a
+    /// hint goes elsewhere while it can.
+    pub unmapped: BTreeMap<u32, u32>,
     pub next_tid: u32,
     /// `prlimit64` soft and hard limits by resource.
     pub rlimits: BTreeMap<u32, (u64, u64)>,
@@ -317,7 +317,7 @@ impl Kernel {
             futexes: BTreeMap::new(),
             brk_start: brk,
             brk,
-            unmapped: Vec::new(),
+            unmapped: BTreeMap::new(),
             next_tid: crate::vm::PID + 1,
             rlimits: info::default_rlimits(),
             random_state: 0x7a6b_6d2d_7261_6e64,

@@ -290,7 +290,15 @@ impl Vm {
             match self.run_slice(limit, t) {
                 None => {
                     if self.cycles >= self.slice_end {
-                        self.schedule()?;
+                        if self.cpu.next_pc != self.cpu.pc.wrapping_add(4) {
+                            // In a delay slot: the quantum ends after it, so that no thread
+                            // is ever switched out between a branch and its delay slot (a
+                            // signal another thread sends it is then delivered where Linux
+                            // would deliver it, which the proof can take).
+                            self.slice_end = self.cycles + 1;
+                        } else {
+                            self.schedule()?;
+                        }
                     }
                 }
                 Some(Exception::Syscall) => self.syscall(t)?,
