@@ -2321,6 +2321,87 @@ fn a_spinning_thread_takes_a_signal_from_another_at_the_switch() {
     }
 }
 
+/// The main thread sets SIGUSR1's action, clones a child that waits forever, counts
+/// `loops` times round a three-instruction loop, runs `pad` `nop`s and sends itself
+/// SIGUSR1 with `tgkill`; the handler stores its `$a0`, and the main thread exits with it
+/// (16).
+fn quantum_program(loops: u32, pad: u32) -> Asm {
+    use Arg::Value as V;
+    let mut a = Asm::new();
+    go_handler_setup(&mut a, &[16]);
+    a.bss("seen", 4);
+    a.bss("never", 4);
+    a.bss("stack", 256);
+    a.li(S0, 0x1234_5678);
+    clone_child(&mut a);
+    a.li(T1, loops);
+    a.label("count");
+    a.addiu(T1, T1, 0xffff);
+    a.bne(T1, ZERO, "count");
+    a.nop();
+    for _ in 0..pad {
+        a.nop();
+    }
+    emit_call(
+        &mut a,
+        signal::SYS_TGKILL,
+        [V(signal::PID), V(1000), V(16), V(0)],
+    );
+    exit_with_seen(&mut a);
+    a.label("child");
+    wait_forever(&mut a);
+    a.label("handler");
+    a.la(T0, "seen");
+    a.sw(A0, 0, T0);
+    a.jr(RA);
+    a.nop();
+    a
+}
+
+#[test]
+fn a_quantum_does_not_end_between_a_delivery_and_its_handler() {
+    // The tgkill placed as the last instruction of the main thread's first quantum: the
+    // VM delivers after it and, with the quantum spent, would switch to the child before
+    // the handler's first instruction, which the proof cannot take. The quantum ends one
+    // instruction later instead.
+    let record = |pad: u32| {
+        let program = Program::parse(&quantum_program(16_000, pad).elf()).unwrap();
+        let machine = Machine::new(&program).unwrap();
+        let r = super::record::execute(
+            &program,
+            &machine.setup,
+            &["prog".to_string()],
+            Vec::new(),
+            1 << 20,
+        );
+        (r.unwrap(), machine, program)
+    };
+    let (r, _, _) = record(0);
+    let send = |r: &super::record::Record| {
+        r.syscalls
+            .iter()
+            .find(|s| s.number == signal::SYS_TGKILL)
+            .unwrap()
+            .step as u64
+    };
+    let pad = crate::vm::sched::QUANTUM - 1 - send(&r);
+    let (r, machine, _) = record(pad as u32);
+    assert_eq!(
+        send(&r),
+        crate::vm::sched::QUANTUM - 1,
+        "the quantum's last instruction"
+    );
+    assert_eq!(r.exit_code, 16);
+    let handler = &r.steps[send(&r) as usize + 1];
+    assert!(!handler.switched, "the handler runs first");
+    let (statement, w, start) = machine.witness_of(&r, &["prog".to_string()]).unwrap();
+    machine
+        .traces_from(&w, &start, &statement)
+        .unwrap()
+        .check()
+        .unwrap();
+}
+
 #[test]
 fn threads_clone_switch_and_wait_and_prove() {
     let (_, st, inst) = traced(&thread_program());

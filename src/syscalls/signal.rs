@@ -720,6 +720,7 @@ impl Vm {
                 mask,
             });
         }
+        self.fresh_frame = true;
         true
     }
 
@@ -820,6 +821,7 @@ impl Vm {
                 mask,
             });
         }
+        self.fresh_frame = true;
         Ok(())
     }
 }

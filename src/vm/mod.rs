@@ -176,6 +176,10 @@ pub struct Vm {
     /// set when one is sent, unblocked or switched in with one pending. Checked once per
     /// slice or system call, so a run with nothing pending pays nothing.
     pub(crate) sig_check: bool,
+    /// Whether the kernel has just set the running thread's registers for a handler or
+    /// back from one (a delivery, an `rt_sigreturn`) and the thread has run no instruction
+    /// since: its quantum does not end there.
+    pub(crate) fresh_frame: bool,
     pub(crate) exit: Option<Exit>,
     max_cycles: u64,
 }
@@ -246,6 +250,7 @@ impl Vm {
             wait_seq: 0,
             syscall_pc: 0,
             sig_check: false,
+            fresh_frame: false,
             exit: None,
             max_cycles: config.max_cycles.unwrap_or(u64::MAX),
         })
@@ -287,14 +292,21 @@ impl Vm {
             if T::ENABLED {
                 self.flush_kernel(t);
             }
-            match self.run_slice(limit, t) {
+            let before = self.cycles;
+            let stop = self.run_slice(limit, t);
+            if self.cycles > before {
+                self.fresh_frame = false;
+            }
+            match stop {
                 None => {
                     if self.cycles >= self.slice_end {
-                        if self.cpu.next_pc != self.cpu.pc.wrapping_add(4) {
-                            // In a delay slot: the quantum ends after it, so that no thread
-                            // is ever switched out between a branch and its delay slot (a
-                            // signal another thread sends it is then delivered where Linux
-                            // would deliver it, which the proof can take).
+                        if self.cpu.next_pc != self.cpu.pc.wrapping_add(4) || self.fresh_frame {
+                            // In a delay slot, or at a handler's first instruction or the
+                            // one a return resumes: the quantum ends after it, so that no
+                            // thread is ever switched out between a branch and its delay
+                            // slot (a signal another thread sends it is then delivered
+                            // where Linux would deliver it), nor before it runs what the
+                            // kernel just set up for it (both of which the proof takes).
                             self.slice_end = self.cycles + 1;
                         } else {
                             self.schedule()?;

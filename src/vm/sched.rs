@@ -5,7 +5,8 @@
 //! - Threads are kept in creation order. The running thread runs for at most [`QUANTUM`]
 //!   instructions; then the next runnable thread after it (in creation order, wrapping
 //!   around) runs. `sched_yield` ends the quantum early in the same way. A quantum that
-//!   ends in a branch's delay slot ends after it: a thread never stops between the two.
+//!   ends in a branch's delay slot ends after it: a thread never stops between the two;
+//!   nor before the first instruction of a handler it was just sent to or returned from.
 //! - A thread that blocks (futex wait, sleep, epoll wait) gives the CPU to the next runnable
 //!   thread at once.
 //! - At every switch, sleepers whose deadline has passed on the virtual clock wake up.
