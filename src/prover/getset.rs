@@ -37,8 +37,9 @@
 //!   otherwise; Go raises the soft limit towards the hard one: 4095 of 4096 here) and `max < 2^20` (Linux's
 //!   `nr_open` is 2^20, and above it `EPERM`). Its pointers are `$a2` and `$a3`.
 //! - **`getrlimit(RLIMIT_NOFILE, rlim)`** (4076): the same limit, read, as `struct rlimit
-//!   { u32 cur, max }` at `$a1` (not NULL): the low words of the two. Linux's
-//!   `rlim64_to_rlim` caps a value at `RLIM_INFINITY` (0x7fffffff on o32); the kernel
+//!   { u32 cur, max }` at `$a1` (not NULL): the low words of the two. A 32-bit Linux
+//!   keeps the limits as 32-bit words, capped at `RLIM_INFINITY` (0x7fffffff on o32) by
+//!   `rlim64_to_rlim` when `prlimit64` sets them, and `getrlimit` copies them; the kernel
 //!   words keep `max < 2^20` and zero high words, so the cap never applies.
 //!
 //! Every proved call returns 0. Linux reads the new value before it writes the old one,

@@ -1487,13 +1487,10 @@ pub(crate) fn send_program(call: u32, pid: u32, returns: bool) -> Asm {
     a.bne(V0, ZERO, "bad");
     a.nop();
     exit_with_seen(&mut a);
-    a.label("handler");
     if returns {
-        a.la(T0, "seen");
-        a.sw(A0, 0, T0);
-        a.jr(RA);
-        a.nop();
+        seen_handler(&mut a);
     } else {
+        a.label("handler");
         a.exit_reg(A0);
     }
     a
@@ -1508,6 +1505,16 @@ pub(crate) fn send_args(call: u32, pid: u32, sig: u32) -> [Arg; 4] {
         signal::SYS_TKILL => [V(1000), V(sig), V(0), V(7)],
         _ => [V(1000), V(1000), V(sig), V(7)],
     }
+}
+
+/// The label `handler` and a handler that stores its `$a0` (the signal) at `seen` and
+/// returns.
+fn seen_handler(a: &mut Asm) {
+    a.label("handler");
+    a.la(T0, "seen");
+    a.sw(A0, 0, T0);
+    a.jr(RA);
+    a.nop();
 }
 
 /// The end of the signal test programs: exit with the word at `seen` if `$s0` still
@@ -2270,11 +2277,7 @@ pub(crate) fn take_program(p: Take) -> Asm {
         [L("flag"), V(futex::FUTEX_WAKE_PRIVATE), V(1), V(0)],
     );
     wait_forever(&mut a);
-    a.label("handler");
-    a.la(T0, "seen");
-    a.sw(A0, 0, T0);
-    a.jr(RA);
-    a.nop();
+    seen_handler(&mut a);
     a
 }
 
@@ -2350,11 +2353,7 @@ fn quantum_program(loops: u32, pad: u32) -> Asm {
     exit_with_seen(&mut a);
     a.label("child");
     wait_forever(&mut a);
-    a.label("handler");
-    a.la(T0, "seen");
-    a.sw(A0, 0, T0);
-    a.jr(RA);
-    a.nop();
+    seen_handler(&mut a);
     a
 }
 
