@@ -125,14 +125,24 @@ pub struct MmEvent {
 }
 
 impl MmEvent {
-    /// The pages the call maps or advises, `(lo, hi)` (`brk`: the break's page twice).
-    pub fn pages(&self) -> (u32, u32) {
-        let addr = if self.number == SYS_MADVISE || self.unmaps() {
+    /// A `madvise` or a `munmap`: a call on a range at `$a0` of an earlier mapping.
+    pub fn advised(&self) -> bool {
+        self.number == SYS_MADVISE || self.unmaps()
+    }
+
+    /// The address the call's pages start at: `$a0` for a `madvise` or `munmap`, else the
+    /// result.
+    pub fn addr(&self) -> u32 {
+        if self.advised() {
             self.args[0]
         } else {
             self.result
-        };
-        let lo = addr >> PAGE_BITS;
+        }
+    }
+
+    /// The pages the call maps or advises, `(lo, hi)` (`brk`: the break's page twice).
+    pub fn pages(&self) -> (u32, u32) {
+        let lo = self.addr() >> PAGE_BITS;
         let n = self.args[1].div_ceil(1 << PAGE_BITS);
         match self.number {
             SYS_BRK => (lo, lo),
@@ -398,11 +408,7 @@ impl MmChip {
             r.a2 = super::word(a2);
             r.a3 = super::word(a3);
             r.result = super::word(ev.result);
-            let x = if ev.number == SYS_MADVISE || ev.unmaps() {
-                a0
-            } else {
-                ev.result
-            };
+            let x = ev.addr();
             let nib = (x >> PAGE_BITS) & 15;
             r.pg_nib = f(nib);
             bytes.range8x2(nib, 16 * nib);
@@ -454,14 +460,18 @@ impl MmChip {
             }
             let o = if is_map(ev.number) {
                 Some(outer)
-            } else if ev.number == SYS_MADVISE || ev.unmaps() {
+            } else if ev.advised() {
                 // (A munmap ends the mapping whose end is its timestamp; a forged one that
                 // ends none takes a mapping that holds its pages, for the lookup to refuse.)
-                let ended = order
-                    .iter()
-                    .position(|&j| is_map(events[j].number) && ends[j] == ts);
+                let ended = ev
+                    .unmaps()
+                    .then(|| {
+                        order
+                            .iter()
+                            .position(|&j| is_map(events[j].number) && ends[j] == ts)
+                    })
+                    .flatten();
                 let h = ended
-                    .filter(|_| ev.unmaps())
                     .or_else(|| holder(events, order, &ends, (lo, hi), ts, ev.dontneed()))
                     .ok_or_else(|| {
                         format!(
@@ -483,7 +493,7 @@ impl MmChip {
                 r.o_start = f(os);
                 r.o_rw = Val::from_bool(orw);
                 r.o_end = f(oe);
-                if ev.fixed() || ev.number == SYS_MADVISE || ev.unmaps() {
+                if ev.fixed() || ev.advised() {
                     r.above = fit(f(lo) - f(ol), bytes);
                     r.inside = fit(f(oh) - f(hi), bytes);
                     r.later = fit(f(ts) - f(os) - Val::ONE, bytes);
