@@ -176,7 +176,7 @@ fn unimplemented_name(number: u32) -> &'static str {
 }
 
 /// An open file description.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum File {
     /// fd 0: the private input.
     Input,
@@ -199,7 +199,9 @@ pub enum File {
 /// Which open file a descriptor refers to, as epoll needs it: a duplicate (`F_DUPFD`)
 /// refers to the same file as its original. Eventfds and epoll instances cannot be
 /// duplicated, so each is its own (`Own`, found by its descriptor).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum FileKey {
     Input,
     Stdout,
@@ -225,7 +227,7 @@ impl File {
 }
 
 /// One `epoll_ctl` registration.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Interest {
     pub events: u32,
     pub data: u64,
@@ -234,7 +236,7 @@ pub struct Interest {
 }
 
 /// A descriptor: the file and its per-descriptor flags.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Fd {
     pub file: File,
     /// `O_NONBLOCK` and the access mode, as `F_GETFL` reports them.
@@ -243,7 +245,7 @@ pub struct Fd {
 }
 
 /// A pipe's buffer.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Pipe {
     pub buf: VecDeque<u8>,
     pub readers: u32,
@@ -251,20 +253,24 @@ pub struct Pipe {
 }
 
 /// `struct sigaction` as o32 defines it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SigAction {
     pub flags: u32,
     pub handler: u32,
     pub mask: [u32; 4],
 }
 
-/// Process-wide kernel state.
+/// Process-wide kernel state. A checkpoint ([`crate::vm::checkpoint`]) stores all of it but
+/// the host's writers, which the resumed run is given.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Kernel {
     pub input: Vec<u8>,
     pub input_pos: usize,
     /// Bytes written to fd 3.
     pub public: Vec<u8>,
+    #[serde(skip, default = "sink")]
     pub stdout: Box<dyn Write>,
+    #[serde(skip, default = "sink")]
     pub stderr: Box<dyn Write>,
     pub fds: BTreeMap<u32, Fd>,
     pub pipes: BTreeMap<u32, Pipe>,
@@ -288,6 +294,11 @@ pub struct Kernel {
     pub rlimits: BTreeMap<u32, (u64, u64)>,
     /// State of the deterministic `getrandom` generator.
     pub random_state: u64,
+}
+
+/// A writer that drops what it is given: the host's writers until a resumed run sets them.
+fn sink() -> Box<dyn Write> {
+    Box::new(std::io::sink())
 }
 
 impl Kernel {

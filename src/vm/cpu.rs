@@ -13,7 +13,7 @@ use super::trace::{MemEvent, StepEvent, Tracer};
 use super::Vm;
 
 /// The register state of one thread.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Cpu {
     /// General-purpose registers; `gpr[0]` is always zero.
     pub gpr: [u32; 32],

@@ -44,6 +44,28 @@ impl Fault {
     }
 }
 
+/// A memory as a checkpoint stores it, borrowed: the pages that hold data and the parked
+/// ones, each with its number, the protection bytes as runs `(first page, count, prot)`
+/// of non-zero bytes, and the non-zero words of the touched-page bits.
+#[derive(serde::Serialize)]
+pub(crate) struct ImageRef<'a> {
+    pages: Vec<(u32, &'a [u8])>,
+    parked: Vec<(u32, &'a [u8])>,
+    prot: Vec<(u32, u32, u8)>,
+    pages_touched: u64,
+    ever_touched: Vec<(u32, u64)>,
+}
+
+/// [`ImageRef`], owned, as a checkpoint is read back.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(crate) struct Image {
+    pages: Vec<(u32, Vec<u8>)>,
+    parked: Vec<(u32, Vec<u8>)>,
+    prot: Vec<(u32, u32, u8)>,
+    pages_touched: u64,
+    ever_touched: Vec<(u32, u64)>,
+}
+
 /// The guest's address space.
 pub struct Memory {
     pages: Vec<Option<Box<Page>>>,
@@ -173,6 +195,100 @@ impl Memory {
             h.update([self.prot[*pn as usize]]);
             h.update(&p[..]);
         }
+    }
+
+    /// The pages and protections, borrowed, as a checkpoint stores them.
+    pub(crate) fn image(&self) -> ImageRef<'_> {
+        let pages = self
+            .pages
+            .iter()
+            .enumerate()
+            .filter_map(|(pn, p)| Some((pn as u32, &p.as_deref()?[..])))
+            .collect();
+        let parked = self.parked.iter().map(|(&pn, p)| (pn, &p[..])).collect();
+        let mut prot: Vec<(u32, u32, u8)> = Vec::new();
+        for (pn, &b) in self.prot.iter().enumerate() {
+            match prot.last_mut() {
+                Some((first, n, p)) if *p == b && (*first + *n) as usize == pn => *n += 1,
+                _ if b != 0 => prot.push((pn as u32, 1, b)),
+                _ => {}
+            }
+        }
+        let ever_touched = (self.ever_touched.iter().enumerate())
+            .filter(|(_, &w)| w != 0)
+            .map(|(i, &w)| (i as u32, w))
+            .collect();
+        ImageRef {
+            pages,
+            parked,
+            prot,
+            pages_touched: self.pages_touched,
+            ever_touched,
+        }
+    }
+
+    /// The memory a checkpoint's image describes, or what is wrong with the image. Every
+    /// page number is in range and given once, every page is a page long, and a page with
+    /// data is readable (a parked one is not), as [`Memory`] keeps them.
+    pub(crate) fn from_image(img: Image) -> Result<Memory, String> {
+        let mut m = Memory::new();
+        let mut end = 0u64;
+        for (first, n, prot) in img.prot {
+            let stop = first as u64 + n as u64;
+            if (first as u64) < end || n == 0 || stop > NUM_PAGES as u64 {
+                return Err(format!(
+                    "protection run {first}+{n} overlaps or is out of range"
+                ));
+            }
+            if prot & !(PROT_READ | PROT_WRITE | PROT_EXEC | MAPPED) != 0 || prot & MAPPED == 0 {
+                return Err(format!(
+                    "protection {prot:#x} of page {first} is not a mapping's"
+                ));
+            }
+            m.prot[first as usize..stop as usize].fill(prot);
+            end = stop;
+        }
+        let accessible =
+            |m: &Memory, pn: u32| m.prot[pn as usize] & (PROT_READ | PROT_WRITE | PROT_EXEC) != 0;
+        let page = |pn: u32, bytes: Vec<u8>| -> Result<Box<Page>, String> {
+            if pn as usize >= NUM_PAGES {
+                return Err(format!("page {pn} is out of range"));
+            }
+            let page: Box<Page> = bytes
+                .into_boxed_slice()
+                .try_into()
+                .map_err(|b: Box<[u8]>| format!("page {pn} holds {} bytes", b.len()))?;
+            Ok(page)
+        };
+        let mut last = None;
+        for (pn, bytes) in img.pages {
+            let data = page(pn, bytes)?;
+            if last >= Some(pn) || !accessible(&m, pn) {
+                return Err(format!(
+                    "page {pn} is repeated, out of order, or not accessible"
+                ));
+            }
+            last = Some(pn);
+            m.pages[pn as usize] = Some(data);
+        }
+        for (pn, bytes) in img.parked {
+            let data = page(pn, bytes)?;
+            if m.prot[pn as usize] & MAPPED == 0 || accessible(&m, pn) || m.parked.contains_key(&pn)
+            {
+                return Err(format!(
+                    "parked page {pn} is repeated or not an inaccessible mapping's"
+                ));
+            }
+            m.parked.insert(pn, data);
+        }
+        for (i, w) in img.ever_touched {
+            let Some(slot) = m.ever_touched.get_mut(i as usize) else {
+                return Err(format!("touched-page word {i} is out of range"));
+            };
+            *slot = w;
+        }
+        m.pages_touched = img.pages_touched;
+        Ok(m)
     }
 
     /// Logs `ev` in a traced run.

@@ -7,6 +7,7 @@
 //! clock driven by executed instructions, so a run is a pure function of the ELF, the
 //! arguments, the environment and the input.
 
+pub mod checkpoint;
 pub mod cpu;
 pub mod decode;
 pub mod loader;
@@ -50,7 +51,7 @@ pub struct Config {
 }
 
 /// How the guest process ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Exit {
     /// The status a shell reports: the `exit_group` code, or 128 + N when killed by signal N.
     pub code: i32,
@@ -191,24 +192,10 @@ impl Vm {
         let image =
             loader::load(&mut mem, &program, &config.argv, &config.env).map_err(VmError::Load)?;
         // Decode every word of the executable segments once, from the loaded image.
-        let exec: Vec<(u32, u64)> = program
-            .segments
-            .iter()
-            .filter(|s| s.is_executable())
-            .map(|s| (s.vaddr & !3, s.end()))
-            .collect();
-        let text_base = exec.iter().map(|s| s.0).min().unwrap_or(0);
-        let text_end = exec.iter().map(|s| s.1).max().unwrap_or(0);
-        let words = (text_end.saturating_sub(text_base as u64)).div_ceil(4);
-        if words > MAX_TEXT_BYTES / 4 {
-            return Err(VmError::Load(format!(
-                "the executable segments span {} MiB; zkm decodes at most {} MiB of code",
-                (words * 4) >> 20,
-                MAX_TEXT_BYTES >> 20
-            )));
-        }
+        let (text_base, words) = text_range(&program)?;
         let mut text = vec![Instr::NOT_EXECUTABLE; words as usize];
-        for &(start, end) in &exec {
+        let exec = program.segments.iter().filter(|s| s.is_executable());
+        for (start, end) in exec.map(|s| (s.vaddr & !3, s.end())) {
             let mut addr = start as u64;
             while addr < end {
                 let a = addr as u32;
@@ -384,13 +371,13 @@ impl Vm {
         (self.text_base, &self.text)
     }
 
-    /// The public output written to fd 3 so far.
     /// Raises (or lowers) the instruction limit of a run that stopped at it, so that it
     /// can go on where it stopped.
     pub fn set_cycle_limit(&mut self, limit: u64) {
         self.max_cycles = limit;
     }
 
+    /// The public output written to fd 3 so far.
     pub fn public_output(&self) -> &[u8] {
         &self.kernel.public
     }
@@ -484,6 +471,23 @@ impl Vm {
         let idx = (pc.wrapping_sub(self.text_base) >> 2) as usize;
         self.text.get(idx).map(|i| i.word).unwrap_or(0)
     }
+}
+
+/// The range the VM decodes: the first address of `program`'s executable segments, and
+/// the words up to the end of the last.
+fn text_range(program: &Program) -> Result<(u32, u64), VmError> {
+    let exec = program.segments.iter().filter(|s| s.is_executable());
+    let text_base = exec.clone().map(|s| s.vaddr & !3).min().unwrap_or(0);
+    let text_end = exec.map(|s| s.end()).max().unwrap_or(0);
+    let words = (text_end.saturating_sub(text_base as u64)).div_ceil(4);
+    if words > MAX_TEXT_BYTES / 4 {
+        return Err(VmError::Load(format!(
+            "the executable segments span {} MiB; zkm decodes at most {} MiB of code",
+            (words * 4) >> 20,
+            MAX_TEXT_BYTES >> 20
+        )));
+    }
+    Ok((text_base, words))
 }
 
 /// Decodes the word at `addr` of an executable page. A page that holds no data reads as

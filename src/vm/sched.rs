@@ -28,7 +28,7 @@ pub const QUANTUM: u64 = 50_000;
 pub const NS_PER_CYCLE: u64 = 1;
 
 /// What a blocked thread waits for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Wait {
     /// `FUTEX_WAIT` on this address.
     Futex(u32),
@@ -40,7 +40,7 @@ pub enum Wait {
 }
 
 /// A thread's scheduling state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum State {
     /// On the CPU: its registers are in `Vm::cpu`, not in `Thread::cpu`.
     Running,
@@ -54,7 +54,7 @@ pub enum State {
 }
 
 /// One guest thread (a Linux task sharing the address space).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Thread {
     pub tid: u32,
     /// Saved registers while the thread is not running.
