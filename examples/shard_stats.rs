@@ -3,19 +3,31 @@
 //!
 //! `cargo run --release --example shard_stats -- ELF SHARD_CYCLES [INPUT] [-- ARGS...]`
 //! runs ELF in the VM, cuts the run every SHARD_CYCLES instructions, and prints, per
-//! shard, the distinct words it touches (loads, stores, and the kernel's reads and
-//! writes of guest memory), the distinct 256-byte, 1 KiB and 4 KiB pages they lie in, and
-//! the 1 KiB pages it writes, and the size of the checkpoint at its end
-//! ([`zkm::vm::Vm::checkpoint`]). The last lines are the totals and the means over full shards.
+//! shard:
+//!
+//! - the distinct words it touches (loads, stores, and the kernel's reads and writes of
+//!   guest memory) and the distinct words it writes;
+//! - for state-tree leaves of 64 B, 256 B, 1 KiB and 4 KiB: the leaves it touches, and
+//!   the Poseidon2 permutations (width 16, rate 8, two halves per word) that paging them
+//!   in and the written ones out would cost. That is each leaf's hash (a word a quarter
+//!   of a permutation) and one per distinct node on the union of their paths to the
+//!   root of the 2 GiB memory tree, so shared upper nodes count once;
+//! - the size of the checkpoint at its end ([`zkm::vm::Vm::checkpoint`]).
+//!
+//! The last lines are the means over full shards.
 
 use std::collections::HashSet;
+use std::io::Write;
 
 use zkm::vm::trace::{KernelEvent, MemEvent, Tracer};
+
+/// Leaf sizes compared, as log2 of their bytes.
+const LEAVES: [u32; 4] = [6, 8, 10, 12];
 
 #[derive(Default)]
 struct Shard {
     words: HashSet<u32>,
-    written_pages: HashSet<u32>,
+    written: HashSet<u32>,
 }
 
 impl Shard {
@@ -26,7 +38,7 @@ impl Shard {
         loop {
             self.words.insert(a);
             if write {
-                self.written_pages.insert(a >> 10);
+                self.written.insert(a);
             }
             if a == last {
                 break;
@@ -34,14 +46,19 @@ impl Shard {
             a = a.wrapping_add(4);
         }
     }
+}
 
-    fn pages(&self, bits: u32) -> usize {
-        self.words
-            .iter()
-            .map(|w| w >> bits)
-            .collect::<HashSet<_>>()
-            .len()
+/// The leaves of `2^bits` bytes that `words` lie in, and the permutations that hashing
+/// them and every distinct node above them, up to a 2^31-byte root, take.
+fn cost(words: &HashSet<u32>, bits: u32) -> (usize, usize) {
+    let mut level: HashSet<u32> = words.iter().map(|w| w >> bits).collect();
+    let leaves = level.len();
+    let mut perms = leaves << (bits - 4);
+    for _ in bits..31 {
+        level = level.iter().map(|i| i >> 1).collect();
+        perms += level.len();
     }
+    (leaves, perms)
 }
 
 #[derive(Default)]
@@ -91,55 +108,50 @@ fn main() -> anyhow::Result<()> {
     };
     let mut vm = zkm::vm::Vm::new(program, config)?;
     let mut stats = Stats::default();
-    println!("shard\tcycles\twords\tpages_256\tpages_1k\tpages_4k\twritten_1k\tcheckpoint");
-    let mut rows: Vec<[usize; 7]> = Vec::new();
+    let mut head = vec!["shard", "cycles", "words", "written"];
+    let names = ["64B", "256B", "1K", "4K"];
+    for n in &names {
+        head.push(n);
+        head.push("perms");
+    }
+    head.push("checkpoint");
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", head.join("\t"))?;
+    let mut rows: Vec<Vec<usize>> = Vec::new();
     let mut all = HashSet::new();
     loop {
         let start = vm.cycles;
         let exit = vm.run(start + shard, &mut stats)?;
         let s = std::mem::take(&mut stats.shard);
-        let row = [
-            (vm.cycles - start) as usize,
-            s.words.len(),
-            s.pages(8),
-            s.pages(10),
-            s.pages(12),
-            s.written_pages.len(),
-            vm.checkpoint().len(),
-        ];
-        println!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-            rows.len(),
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            row[4],
-            row[5],
-            row[6]
-        );
+        let mut row = vec![(vm.cycles - start) as usize, s.words.len(), s.written.len()];
+        for bits in LEAVES {
+            let (leaves, perms_in) = cost(&s.words, bits);
+            let (_, perms_out) = cost(&s.written, bits);
+            row.push(leaves);
+            row.push(perms_in + perms_out);
+        }
+        row.push(vm.checkpoint().len());
+        let cells: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+        writeln!(out, "{}\t{}", rows.len(), cells.join("\t"))?;
         all.extend(s.words);
         rows.push(row);
         if let Some(exit) = exit {
-            println!("exit {} after {} instructions", exit.code, vm.cycles);
+            writeln!(out, "exit {} after {} instructions", exit.code, vm.cycles)?;
             break;
         }
     }
-    let full: Vec<&[usize; 7]> = rows.iter().filter(|r| r[0] as u64 == shard).collect();
+    let full: Vec<&Vec<usize>> = rows.iter().filter(|r| r[0] as u64 == shard).collect();
     if !full.is_empty() {
-        let mean = |k: usize| full.iter().map(|r| r[k]).sum::<usize>() / full.len();
-        println!(
-            "mean of {} full shards\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+        let means: Vec<String> = (0..full[0].len())
+            .map(|k| (full.iter().map(|r| r[k]).sum::<usize>() / full.len()).to_string())
+            .collect();
+        writeln!(
+            out,
+            "mean of {} full shards\t{}",
             full.len(),
-            shard,
-            mean(1),
-            mean(2),
-            mean(3),
-            mean(4),
-            mean(5),
-            mean(6)
-        );
+            means.join("\t")
+        )?;
     }
-    println!("distinct words over the whole run\t{}", all.len());
+    writeln!(out, "distinct words over the whole run\t{}", all.len())?;
     Ok(())
 }

@@ -43,6 +43,7 @@ pub mod init;
 pub mod input;
 pub(crate) mod knockout;
 pub mod memory;
+pub mod merkle;
 pub mod mm;
 pub mod movz;
 pub mod mul;

@@ -303,6 +303,19 @@ impl Memory {
         self.log_event(super::trace::KernelEvent::Zeroed { start, len, prot });
     }
 
+    /// Calls `f(addr, bytes)` for every page that holds data, parked pages too, in no
+    /// particular order: `addr` is the page's first byte address.
+    pub fn for_each_page(&self, mut f: impl FnMut(u32, &[u8])) {
+        let pages = self
+            .pages
+            .iter()
+            .enumerate()
+            .filter_map(|(pn, p)| Some((pn as u32, p.as_deref()?)));
+        for (pn, page) in pages.chain(self.parked.iter().map(|(&pn, p)| (pn, &**p))) {
+            f(pn << PAGE_BITS, &page[..]);
+        }
+    }
+
     /// Calls `f(addr, value)` for every non-zero word that holds data (parked pages too),
     /// `addr` a byte address.
     pub fn for_each_word(&self, mut f: impl FnMut(u32, u32)) {
