@@ -319,19 +319,14 @@ impl Memory {
     /// Calls `f(addr, value)` for every non-zero word that holds data (parked pages too),
     /// `addr` a byte address.
     pub fn for_each_word(&self, mut f: impl FnMut(u32, u32)) {
-        let pages = self
-            .pages
-            .iter()
-            .enumerate()
-            .filter_map(|(pn, p)| Some((pn as u32, p.as_deref()?)));
-        for (pn, page) in pages.chain(self.parked.iter().map(|(&pn, p)| (pn, &**p))) {
+        self.for_each_page(|addr, page| {
             for (k, w) in page.chunks_exact(4).enumerate() {
                 let v = u32::from_be_bytes([w[0], w[1], w[2], w[3]]);
                 if v != 0 {
-                    f((pn << PAGE_BITS) + 4 * k as u32, v);
+                    f(addr + 4 * k as u32, v);
                 }
             }
-        }
+        });
     }
 
     /// Records that `[lo, hi)` may hold changed code.
