@@ -287,6 +287,8 @@ soundness::a_wake_counts_no_exited_thread             futex.exits
 soundness::no_signal_goes_to_an_exited_thread         send.alive
 soundness::an_alternate_stack_is_disabled_only_off_it getset.off_stack
 soundness::a_thread_with_an_alternate_stack_does_not_report_none getset.stack_query
+poseidon2::tests::requests_balance_against_the_table_and_forgeries_do_not bus.poseidon2
+poseidon2::tests::requests_balance_against_the_table_and_forgeries_do_not poseidon2.rounds
 ";
 
     fn cases() -> Vec<(&'static str, &'static str)> {

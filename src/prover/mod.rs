@@ -51,6 +51,7 @@ pub mod output;
 pub mod pages;
 pub mod path;
 pub mod poll;
+pub mod poseidon2;
 pub mod program;
 pub mod record;
 pub mod sched;
