@@ -93,13 +93,13 @@ pub fn empty(height: usize) -> Digest {
 /// The root of a tree of `depth` levels whose leaves are `leaves` (index → digest,
 /// every index below `2^depth`) and empty elsewhere. It costs one compression per node
 /// on a path from a given leaf.
-pub fn root(depth: usize, leaves: &BTreeMap<u32, Digest>) -> Digest {
+pub fn root(depth: usize, leaves: BTreeMap<u32, Digest>) -> Digest {
     assert!(depth <= MEMORY_DEPTH, "a tree of {depth} levels");
     assert!(
         leaves.keys().all(|&i| (i as u64) < 1u64 << depth),
         "a leaf index beyond {depth} levels"
     );
-    let mut level = leaves.clone();
+    let mut level = leaves;
     for h in 0..depth {
         let mut up = BTreeMap::new();
         for (&i, d) in &level {
@@ -150,7 +150,7 @@ pub fn memory_leaves(mem: &Memory) -> Result<BTreeMap<u32, Digest>, String> {
 
 /// The root of `mem`'s memory tree.
 pub fn memory_root(mem: &Memory) -> Result<Digest, String> {
-    Ok(root(MEMORY_DEPTH, &memory_leaves(mem)?))
+    Ok(root(MEMORY_DEPTH, memory_leaves(mem)?))
 }
 
 #[cfg(test)]
@@ -189,9 +189,9 @@ mod tests {
         ];
         for set in sets {
             let leaves: BTreeMap<u32, Digest> = set.iter().map(|&i| (i, leaf(i))).collect();
-            assert_eq!(root(4, &leaves), dense(4, 0, &leaves), "{set:?}");
+            assert_eq!(root(4, leaves.clone()), dense(4, 0, &leaves), "{set:?}");
         }
-        assert_eq!(root(MEMORY_DEPTH, &BTreeMap::new()), empty(MEMORY_DEPTH));
+        assert_eq!(root(MEMORY_DEPTH, BTreeMap::new()), empty(MEMORY_DEPTH));
         assert_eq!(empty(1), compress(&empty(0), &empty(0)));
     }
 

@@ -8,7 +8,8 @@
 //!
 //! A checkpoint holds everything [`Vm`] holds but the ELF, which [`Vm::resume`] is given
 //! again (the checkpoint names its content id), the decoded instructions, which are
-//! decoded again from memory, and the host's writers for fds 1 and 2. It holds the
+//! decoded again from memory as `Vm::new` decodes them (with the range a write made
+//! stale still pending), and the host's writers for fds 1 and 2. It holds the
 //! private input, so it is as private as the input.
 //!
 //! The bytes: the magic `ZKMCHKPT`, the format version ([`VERSION`], a big-endian `u32`),
@@ -74,6 +75,7 @@ struct StateRef<'a> {
     fresh_frame: bool,
     exit: Option<Exit>,
     max_cycles: u64,
+    code_dirty: Option<(u32, u64)>,
 }
 
 /// [`StateRef`], owned, as a checkpoint is read back. (It encodes as [`StateRef`] does,
@@ -99,6 +101,7 @@ struct StateOwned {
     fresh_frame: bool,
     exit: Option<Exit>,
     max_cycles: u64,
+    code_dirty: Option<(u32, u64)>,
 }
 
 const HEADER: usize = MAGIC.len() + 4 + 32;
@@ -127,6 +130,7 @@ impl Vm {
             fresh_frame: self.fresh_frame,
             exit: self.exit,
             max_cycles: self.max_cycles,
+            code_dirty: self.mem.code_dirty,
         };
         // Encoding into a `Vec` fails only for types postcard cannot encode, and this
         // state has none.
@@ -175,7 +179,10 @@ impl Vm {
             });
         }
         check_state(&s).map_err(CheckpointError::Damaged)?;
-        let mem = Memory::from_image(s.memory).map_err(CheckpointError::Damaged)?;
+        let mut mem = Memory::from_image(s.memory).map_err(CheckpointError::Damaged)?;
+        let (text_base, text) = super::decode_text(&program, &mut mem)
+            .map_err(|e| CheckpointError::Damaged(e.to_string()))?;
+        mem.code_dirty = s.code_dirty;
         let mut syscalls = BTreeMap::new();
         for (name, n) in s.syscalls {
             let Some(&(_, name)) = crate::syscalls::names::NAMES.iter().find(|c| c.1 == name)
@@ -189,10 +196,7 @@ impl Vm {
         let mut kernel = s.kernel;
         kernel.stdout = stdout;
         kernel.stderr = stderr;
-        let (text_base, words) =
-            super::text_range(&program).map_err(|e| CheckpointError::Damaged(e.to_string()))?;
-        let text = vec![super::Instr::NOT_EXECUTABLE; words as usize];
-        let mut vm = Vm {
+        Ok(Vm {
             cpu: s.cpu,
             mem,
             cycles: s.cycles,
@@ -216,12 +220,7 @@ impl Vm {
             fresh_frame: s.fresh_frame,
             exit: s.exit,
             max_cycles: s.max_cycles,
-        };
-        // Decode every instruction from the checkpoint's memory, as the run had them.
-        let end = vm.text_base as u64 + 4 * vm.text.len() as u64;
-        vm.mem.code_dirty = Some((vm.text_base, end));
-        vm.sync_code();
-        Ok(vm)
+        })
     }
 }
 

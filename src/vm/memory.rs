@@ -183,12 +183,10 @@ impl Memory {
     /// Feeds every page that holds data, in address order (page number, protection,
     /// contents), into `h`. Pages never touched read as zero and are not included.
     pub fn hash_into(&self, h: &mut impl sha2::Digest) {
-        for (pn, page) in self.pages.iter().enumerate() {
-            if let Some(p) = page {
-                h.update((pn as u32).to_be_bytes());
-                h.update([self.prot[pn]]);
-                h.update(&p[..]);
-            }
+        for (pn, p) in self.resident() {
+            h.update(pn.to_be_bytes());
+            h.update([self.prot[pn as usize]]);
+            h.update(&p[..]);
         }
         for (pn, p) in &self.parked {
             h.update(pn.to_be_bytes());
@@ -197,14 +195,15 @@ impl Memory {
         }
     }
 
+    /// The pages in the table (those that hold data and are accessible), in address
+    /// order, with their numbers. Parked pages are not among them.
+    fn resident(&self) -> impl Iterator<Item = (u32, &Page)> {
+        (self.pages.iter().enumerate()).filter_map(|(pn, p)| Some((pn as u32, p.as_deref()?)))
+    }
+
     /// The pages and protections, borrowed, as a checkpoint stores them.
     pub(crate) fn image(&self) -> ImageRef<'_> {
-        let pages = self
-            .pages
-            .iter()
-            .enumerate()
-            .filter_map(|(pn, p)| Some((pn as u32, &p.as_deref()?[..])))
-            .collect();
+        let pages = self.resident().map(|(pn, p)| (pn, &p[..])).collect();
         let parked = self.parked.iter().map(|(&pn, p)| (pn, &p[..])).collect();
         let mut prot: Vec<(u32, u32, u8)> = Vec::new();
         for (pn, &b) in self.prot.iter().enumerate() {
@@ -306,12 +305,8 @@ impl Memory {
     /// Calls `f(addr, bytes)` for every page that holds data, parked pages too, in no
     /// particular order: `addr` is the page's first byte address.
     pub fn for_each_page(&self, mut f: impl FnMut(u32, &[u8])) {
-        let pages = self
-            .pages
-            .iter()
-            .enumerate()
-            .filter_map(|(pn, p)| Some((pn as u32, p.as_deref()?)));
-        for (pn, page) in pages.chain(self.parked.iter().map(|(&pn, p)| (pn, &**p))) {
+        let parked = self.parked.iter().map(|(&pn, p)| (pn, &**p));
+        for (pn, page) in self.resident().chain(parked) {
             f(pn << PAGE_BITS, &page[..]);
         }
     }

@@ -192,22 +192,7 @@ impl Vm {
         let image =
             loader::load(&mut mem, &program, &config.argv, &config.env).map_err(VmError::Load)?;
         // Decode every word of the executable segments once, from the loaded image.
-        let (text_base, words) = text_range(&program)?;
-        let mut text = vec![Instr::NOT_EXECUTABLE; words as usize];
-        let exec = program.segments.iter().filter(|s| s.is_executable());
-        for (start, end) in exec.map(|s| (s.vaddr & !3, s.end())) {
-            let mut addr = start as u64;
-            while addr < end {
-                let a = addr as u32;
-                text[((addr - text_base as u64) / 4) as usize] =
-                    if mem.prot(a) & memory::PROT_EXEC != 0 {
-                        decode_at(&mut mem, a)
-                    } else {
-                        Instr::NOT_EXECUTABLE
-                    };
-                addr += 4;
-            }
-        }
+        let (text_base, text) = decode_text(&program, &mut mem)?;
         mem.code_dirty = None;
         let mut cpu = Cpu {
             pc: program.entry,
@@ -473,12 +458,13 @@ impl Vm {
     }
 }
 
-/// The range the VM decodes: the first address of `program`'s executable segments, and
-/// the words up to the end of the last.
-fn text_range(program: &Program) -> Result<(u32, u64), VmError> {
+/// `program`'s decoded text from `mem`: the first address of its executable segments, and
+/// an instruction per word up to the end of the last, each segment word decoded where its
+/// page is executable ([`Instr::NOT_EXECUTABLE`] elsewhere).
+fn decode_text(program: &Program, mem: &mut Memory) -> Result<(u32, Vec<Instr>), VmError> {
     let exec = program.segments.iter().filter(|s| s.is_executable());
     let text_base = exec.clone().map(|s| s.vaddr & !3).min().unwrap_or(0);
-    let text_end = exec.map(|s| s.end()).max().unwrap_or(0);
+    let text_end = exec.clone().map(|s| s.end()).max().unwrap_or(0);
     let words = (text_end.saturating_sub(text_base as u64)).div_ceil(4);
     if words > MAX_TEXT_BYTES / 4 {
         return Err(VmError::Load(format!(
@@ -487,7 +473,21 @@ fn text_range(program: &Program) -> Result<(u32, u64), VmError> {
             MAX_TEXT_BYTES >> 20
         )));
     }
-    Ok((text_base, words))
+    let mut text = vec![Instr::NOT_EXECUTABLE; words as usize];
+    for (start, end) in exec.map(|s| (s.vaddr & !3, s.end())) {
+        let mut addr = start as u64;
+        while addr < end {
+            let a = addr as u32;
+            text[((addr - text_base as u64) / 4) as usize] = if mem.prot(a) & memory::PROT_EXEC != 0
+            {
+                decode_at(mem, a)
+            } else {
+                Instr::NOT_EXECUTABLE
+            };
+            addr += 4;
+        }
+    }
+    Ok((text_base, text))
 }
 
 /// Decodes the word at `addr` of an executable page. A page that holds no data reads as
